@@ -1,0 +1,112 @@
+"""Parley settings.
+
+Every setting that differs between a laptop and a deployment is read from the
+environment; the defaults are the embedded ones (SQLite, in-memory channel layer,
+one daphne process), so `make run` needs no configuration.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = _env_bool("PARLEY_DEBUG", False)
+# The embedded default key only protects nothing of value (the server keeps no sessions
+# or users); deployments set PARLEY_SECRET_KEY anyway so `check --deploy` is clean.
+SECRET_KEY = os.environ.get(
+    "PARLEY_SECRET_KEY", "parley-embedded-default-key-set-PARLEY_SECRET_KEY-in-production"
+)
+ALLOWED_HOSTS = _env_list("PARLEY_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.staticfiles",
+    "channels",
+    "signal_server",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "signal_server.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "parley.urls"
+ASGI_APPLICATION = "parley.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+USE_TZ = True
+LANGUAGE_CODE = "en"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Rendezvous limits (docs/protocol.md, "Limits"). Each is read from the environment so
+# an operator can tune them; tests override them with Django's override_settings.
+PARLEY_SIGNAL = {
+    "MAX_FRAME_BYTES": int(os.environ.get("PARLEY_MAX_FRAME_BYTES", 32768)),
+    "MAX_TOPICS_PER_CONNECTION": int(os.environ.get("PARLEY_MAX_TOPICS", 16)),
+    "SAMPLE_SIZE": int(os.environ.get("PARLEY_SAMPLE_SIZE", 32)),
+    "RATE_PER_SECOND": float(os.environ.get("PARLEY_RATE_PER_SECOND", 20)),
+    "RATE_BURST": int(os.environ.get("PARLEY_RATE_BURST", 100)),
+    "FLOOD_STRIKES": int(os.environ.get("PARLEY_FLOOD_STRIKES", 50)),
+    "MAX_ERRORS": int(os.environ.get("PARLEY_MAX_ERRORS", 32)),
+    "IDLE_SECONDS": float(os.environ.get("PARLEY_IDLE_SECONDS", 90)),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PARLEY_LOG_LEVEL", "WARNING")},
+}
