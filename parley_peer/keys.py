@@ -1,0 +1,67 @@
+"""Room keys and identity encodings (docs/protocol.md §2).
+
+Clients derive these; changing a context string forks the network.
+"""
+
+from dataclasses import dataclass
+
+import nacl.hashlib
+import nacl.utils
+
+from parley_peer.encoding import b64url_decode, b64url_encode
+
+ROOM_SECRET_BYTES = 32
+KEY_BYTES = 32
+_SUBKEY_SALT = (1).to_bytes(8, "little") + bytes(8)
+
+ROOM_KEY_CONTEXTS = {
+    "discovery_key": b"prldisco",
+    "message_key": b"prlmsgky",
+    "membership_key": b"prlmembr",
+    "mirror_key": b"prlmirro",
+}
+
+_FINGERPRINT_PREFIX = b"parley-fingerprint-v1"
+
+
+@dataclass(frozen=True)
+class RoomKeys:
+    discovery_key: bytes
+    message_key: bytes
+    membership_key: bytes
+    mirror_key: bytes
+
+
+def new_room_secret() -> bytes:
+    return nacl.utils.random(ROOM_SECRET_BYTES)
+
+
+def _derive(secret: bytes, context: bytes) -> bytes:
+    return nacl.hashlib.blake2b(
+        b"", digest_size=KEY_BYTES, key=secret, salt=_SUBKEY_SALT, person=context + bytes(8)
+    ).digest()
+
+
+def derive_room_keys(secret: bytes) -> RoomKeys:
+    if not isinstance(secret, bytes) or len(secret) != ROOM_SECRET_BYTES:
+        raise TypeError("room secret must be 32 bytes")
+    return RoomKeys(**{name: _derive(secret, ctx) for name, ctx in ROOM_KEY_CONTEXTS.items()})
+
+
+def identity_id(public_key: bytes) -> str:
+    if len(public_key) != KEY_BYTES:
+        raise TypeError("identity public key must be 32 bytes")
+    return b64url_encode(public_key)
+
+
+def parse_identity_id(text: str) -> bytes:
+    return b64url_decode(text, KEY_BYTES)
+
+
+def safety_fingerprint(public_key: bytes) -> str:
+    """Six groups of five digits: 40-bit big-endian slices of the digest, modulo 100000."""
+    if len(public_key) != KEY_BYTES:
+        raise TypeError("identity public key must be 32 bytes")
+    digest = nacl.hashlib.blake2b(_FINGERPRINT_PREFIX + public_key, digest_size=32).digest()
+    groups = (int.from_bytes(digest[5 * i : 5 * i + 5], "big") % 100000 for i in range(6))
+    return " ".join(f"{group:05d}" for group in groups)
