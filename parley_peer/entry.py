@@ -1,0 +1,162 @@
+"""Room entries (docs/protocol.md §7).
+
+``open_entry`` runs receiver checks 1, 2, 5 and 6; checks 3 (broken_chain) and 4 (fork)
+need the author's log and belong to the caller, which can run ``verify_entry_signature``
+first to keep the documented order. A blind mirror only ever calls
+``verify_entry_signature``: it needs the discovery key, not the message key.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.bindings
+import nacl.exceptions
+import nacl.hashlib
+import nacl.utils
+from nacl.signing import SigningKey, VerifyKey
+
+from parley_peer.encoding import dump_json_utf8, is_json_integer, parse_json_utf8
+from parley_peer.errors import EncodingError, ProtocolError
+
+ENTRY_VERSION = 1
+ENTRY_REJECT_CODES = ("malformed", "bad_signature", "broken_chain", "fork", "undecryptable")
+KEY_BYTES = 32
+NONCE_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES
+SIGNATURE_BYTES = 64
+# Field offsets.
+AUTHOR, SEQ, PREV, NONCE, CIPHER_LENGTH, CIPHERTEXT = 1, 33, 41, 73, 97, 101
+HEADER_BYTES = CIPHER_LENGTH
+MAX_BODY_BYTES = 16384
+MAX_TEXT_CODE_POINTS = 4000
+MAX_SEQ = 2**53 - 1
+MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
+MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
+ZERO_ID = bytes(32)
+
+_AD_CONTEXT = b"parley-entry-v1"
+_SIGNATURE_CONTEXT = b"parley-entry-sig-v1"
+
+
+class EntryError(ProtocolError):
+    pass
+
+
+@dataclass(frozen=True)
+class SignedEntry:
+    data: bytes
+    id: bytes
+
+
+@dataclass(frozen=True)
+class VerifiedEntry:
+    author: bytes
+    seq: int
+    prev: bytes
+    id: bytes
+
+
+@dataclass(frozen=True)
+class OpenedEntry(VerifiedEntry):
+    body: dict
+
+
+def entry_id(data: bytes) -> bytes:
+    return nacl.hashlib.blake2b(data, digest_size=32).digest()
+
+
+def is_entry_body(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and set(body) == {"type", "ts", "text"}
+        and body["type"] == "message"
+        and is_json_integer(body["ts"], 0, MAX_SEQ)
+        and isinstance(body["text"], str)
+        and 1 <= len(body["text"]) <= MAX_TEXT_CODE_POINTS
+    )
+
+
+def create_entry(
+    *,
+    identity: SigningKey,
+    seq: int,
+    prev: bytes | None = None,
+    body: dict,
+    message_key: bytes,
+    discovery_key: bytes,
+) -> SignedEntry:
+    if not 0 <= seq <= MAX_SEQ:
+        raise ValueError("seq out of range")
+    prev = ZERO_ID if prev is None else prev
+    if len(prev) != 32 or (seq == 0) != (prev == ZERO_ID):
+        raise EntryError("broken_chain", "sequence 0 and only it has a zero prev")
+    try:
+        plaintext = dump_json_utf8(body)
+        valid = is_entry_body(parse_json_utf8(plaintext))
+    except EncodingError:
+        valid = False
+    if not valid:
+        raise EntryError("malformed")
+    if len(plaintext) > MAX_BODY_BYTES:
+        raise EntryError("too_large")
+    nonce = nacl.utils.random(NONCE_BYTES)
+    header = b"".join([
+        bytes([ENTRY_VERSION]), identity.verify_key.encode(), seq.to_bytes(8, "big"), prev, nonce
+    ])  # fmt: skip
+    ciphertext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        plaintext, _AD_CONTEXT + header, nonce, message_key
+    )
+    unsigned = header + len(ciphertext).to_bytes(4, "big") + ciphertext
+    signature = identity.sign(_SIGNATURE_CONTEXT + discovery_key + unsigned).signature
+    data = unsigned + signature
+    return SignedEntry(data=data, id=entry_id(data))
+
+
+def _check_layout(data: bytes) -> None:
+    if not isinstance(data, bytes) or not MIN_ENTRY_BYTES <= len(data) <= MAX_ENTRY_BYTES:
+        raise EntryError("malformed", "entry size")
+    if data[0] != ENTRY_VERSION:
+        raise EntryError("malformed", "version")
+    if MIN_ENTRY_BYTES + int.from_bytes(data[CIPHER_LENGTH:CIPHERTEXT], "big") != len(data):
+        raise EntryError("malformed", "ciphertext length")
+    if int.from_bytes(data[SEQ:PREV], "big") > MAX_SEQ:
+        raise EntryError("malformed", "sequence")
+
+
+def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
+    """Checks 1 and 2: layout and signature, without the message key."""
+    if len(discovery_key) != KEY_BYTES:
+        raise TypeError("discovery_key must be 32 bytes")
+    _check_layout(data)
+    author = data[AUTHOR:SEQ]
+    signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
+    try:
+        VerifyKey(author).verify(_SIGNATURE_CONTEXT + discovery_key + signed, signature)
+    except nacl.exceptions.CryptoError as error:
+        raise EntryError("bad_signature") from error
+    return VerifiedEntry(
+        author=author,
+        seq=int.from_bytes(data[SEQ:PREV], "big"),
+        prev=data[PREV:NONCE],
+        id=entry_id(data),
+    )
+
+
+def open_entry(data: bytes, *, message_key: bytes, discovery_key: bytes) -> OpenedEntry:
+    verified = verify_entry_signature(data, discovery_key)
+    try:
+        plaintext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            data[CIPHERTEXT:-SIGNATURE_BYTES],
+            _AD_CONTEXT + data[:HEADER_BYTES],
+            data[NONCE:CIPHER_LENGTH],
+            message_key,
+        )
+    except nacl.exceptions.CryptoError as error:
+        raise EntryError("undecryptable") from error
+    try:
+        body = parse_json_utf8(plaintext)
+    except EncodingError as error:
+        raise EntryError("malformed", "body is not UTF-8 JSON") from error
+    if len(plaintext) > MAX_BODY_BYTES or not is_entry_body(body):
+        raise EntryError("malformed", "body schema")
+    return OpenedEntry(**vars(verified), body=body)
