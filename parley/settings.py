@@ -82,6 +82,7 @@ else:
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+PARLEY_SERVE_STATIC = _env_bool("PARLEY_SERVE_STATIC", True)
 
 USE_TZ = True
 LANGUAGE_CODE = "en"

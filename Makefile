@@ -1,0 +1,59 @@
+# Two commands do everything on a fresh Debian machine with Python 3.11+ and Node:
+#   make run    install what is missing, migrate, serve on http://127.0.0.1:8000
+#   make test   install what is missing (Chromium included), run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench install install-python install-node install-chromium clean
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: install install-chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	node --test tests/js/
+	$(BIN)/pytest tests
+	$(BIN)/pytest e2e
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install install-chromium
+	$(BIN)/python -m bench.connect
+
+install: install-python install-node
+
+install-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,redis]'
+	touch $@
+
+install-node: static/vendor/.built
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+static/vendor/.built: node_modules/.installed scripts/build-vendor.mjs
+	npm run --silent build
+	touch $@
+
+# Debian's Chromium: Playwright cannot download its own browser here.
+install-chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -1,0 +1,61 @@
+"""Playwright fixtures: Debian's Chromium, a real server per session, users as contexts.
+
+Run against an already running server with `pytest e2e --base-url http://127.0.0.1:8000`.
+"""
+
+import os
+
+import pytest
+
+from e2e.server import running_server
+
+CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
+
+@pytest.fixture(scope="session")
+def server_url(pytestconfig):
+    given = pytestconfig.getoption("--base-url")
+    if given:
+        yield given.rstrip("/")
+        return
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture
+def new_user(browser, server_url):
+    """Make users: each is a fresh browser context (its own storage) with one page."""
+    contexts = []
+
+    def make(name: str | None = None):
+        from e2e.user import User
+
+        context = browser.new_context(base_url=server_url)
+        contexts.append(context)
+        user = User(context.new_page(), server_url)
+        if name:
+            user.onboard(name)
+        return user
+
+    yield make
+    for context in contexts:
+        context.close()

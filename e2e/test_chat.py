@@ -1,0 +1,60 @@
+"""Two people, two browser contexts: create a room, join by invite link, talk."""
+
+from playwright.sync_api import expect
+
+
+def test_identity_is_made_and_kept_across_reloads(new_user):
+    ada = new_user()
+    ada.open()
+    expect(ada.page.get_by_test_id("onboarding")).to_be_visible()
+    ada.onboard("Ada")
+    identity = ada.identity_id
+    fingerprint = ada.page.get_by_test_id("my-fingerprint").inner_text()
+    assert len(identity) == 43
+    assert len(fingerprint.split()) == 6 and all(len(g) == 5 for g in fingerprint.split())
+
+    ada.page.reload()
+    expect(ada.page.get_by_test_id("my-name")).to_have_text("Ada")
+    assert ada.identity_id == identity
+    expect(ada.page.get_by_test_id("my-fingerprint")).to_have_text(fingerprint)
+
+
+def test_two_browsers_chat_through_an_invite_link(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Tea")
+    assert "#join=" in link
+    expect(ada.page.get_by_test_id("empty-room")).to_contain_text("Invite someone")
+
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    expect(bob.page.get_by_test_id("room-name")).to_have_text("Tea")
+    assert "#" not in bob.page.url, "the room secret must leave the address bar"
+    ada.wait_for_peers(1)
+    bob.wait_for_peers(1)
+    expect(ada.page.get_by_test_id("peer")).to_contain_text("Bob")
+    expect(bob.page.get_by_test_id("peer")).to_contain_text("Ada")
+
+    ada.send("Hello Bob")
+    bob.expect_message("Hello Bob", author="Ada")
+    expect(ada.message("Hello Bob").get_by_test_id("delivery")).to_have_text("Delivered to 1")
+
+    bob.send("Hi Ada <b>not bold</b>")
+    ada.expect_message("Hi Ada <b>not bold</b>", author="Bob")
+    expect(bob.message("Hi Ada <b>not bold</b>").get_by_test_id("delivery")).to_have_text(
+        "Delivered to 1"
+    )
+    assert ada.page.locator(".message-text b").count() == 0
+
+
+def test_messages_sent_before_a_peer_connects_reach_it(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Early words")
+    ada.send("Written while alone")
+    expect(ada.message("Written while alone").get_by_test_id("delivery")).to_have_text("Sent")
+
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    bob.expect_message("Written while alone", author="Ada")
+    expect(ada.message("Written while alone").get_by_test_id("delivery")).to_have_text(
+        "Delivered to 1"
+    )

@@ -1,0 +1,75 @@
+"""A person using Parley in one browser context: the verbs tests are written in."""
+
+from playwright.sync_api import Page, expect
+
+TIMEOUT_MS = 20_000
+
+
+class User:
+    def __init__(self, page: Page, server_url: str):
+        self.page = page
+        self.server_url = server_url
+        self.frames: list[tuple[str, str]] = []  # (direction, text) seen on /ws/signal
+        page.on("websocket", self._watch_socket)
+        page.on("console", self._keep_errors)
+        self.console_errors: list[str] = []
+
+    def _watch_socket(self, ws):
+        if not ws.url.endswith("/ws/signal"):
+            return
+        ws.on("framesent", lambda payload: self.frames.append(("sent", _text(payload))))
+        ws.on("framereceived", lambda payload: self.frames.append(("received", _text(payload))))
+
+    def _keep_errors(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def open(self, path: str = "/"):
+        self.page.goto(self.server_url + path)
+
+    def onboard(self, name: str, path: str = "/"):
+        self.open(path)
+        self.page.get_by_test_id("name-input").fill(name)
+        self.page.get_by_test_id("name-submit").click()
+        expect(self.page.get_by_test_id("my-name")).to_have_text(name)
+        expect(self.page.get_by_test_id("server-state")).to_have_attribute("data-state", "online")
+
+    @property
+    def identity_id(self) -> str:
+        return self.page.get_by_test_id("my-id").get_attribute("title")
+
+    def create_room(self, name: str) -> str:
+        self.page.get_by_test_id("new-room").click()
+        self.page.get_by_test_id("new-room-dialog-input").fill(name)
+        self.page.get_by_test_id("new-room-dialog-submit").click()
+        expect(self.page.get_by_test_id("room-name")).to_have_text(name)
+        return self.page.get_by_test_id("invite-link").input_value()
+
+    def open_invite(self, link: str):
+        self.page.goto(link)
+        expect(self.page.get_by_test_id("room-name")).to_be_visible()
+
+    def wait_for_peers(self, count: int = 1):
+        expect(self.page.locator('[data-testid="peer"][data-state="ready"]')).to_have_count(
+            count, timeout=TIMEOUT_MS
+        )
+
+    def send(self, text: str):
+        self.page.get_by_test_id("composer").fill(text)
+        self.page.get_by_test_id("composer").press("Enter")
+
+    def message(self, text: str):
+        return self.page.get_by_test_id("message").filter(
+            has=self.page.get_by_test_id("message-text").get_by_text(text, exact=True)
+        )
+
+    def expect_message(self, text: str, author: str | None = None):
+        message = self.message(text)
+        expect(message).to_have_count(1, timeout=TIMEOUT_MS)
+        if author:
+            expect(message.get_by_test_id("message-author")).to_have_text(author)
+        return message
+
+
+def _text(payload) -> str:
+    return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")

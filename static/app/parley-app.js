@@ -1,0 +1,98 @@
+// ParleyApp: the user's device state and the live objects around it — identity, rooms,
+// the rendezvous connection and one RoomSession per room. No DOM: ui/ renders it.
+//
+//   const app = await ParleyApp.start({ store, signalingUrl })
+//   app.identity, app.rooms (Map topic -> room), app.session(topic), app.signalingState
+//   await app.setName(name); await app.createRoom(name); await app.joinInvite(invite)
+//   app.addEventListener('change', ...)
+import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
+import { RoomSwarm } from './peers/room-swarm.js';
+import { createRoom, roomRecord, withKeys } from './room/rooms.js';
+import { RoomSession } from './room/room-session.js';
+import { ReplayGuard } from './signaling/envelope.js';
+import { SignalingClient } from './signaling/client.js';
+
+export const MAX_DISPLAY_NAME = 64;
+
+export class ParleyApp extends EventTarget {
+  static async start({ store, signalingUrl, rtcConfig = {} }) {
+    let identity = await store.loadIdentity();
+    if (!identity) {
+      identity = { ...createIdentity(), name: '', createdAt: Date.now() };
+      await store.saveIdentity(identity);
+    }
+    const app = new ParleyApp({ store, identity, signalingUrl, rtcConfig });
+    for (const room of await store.listRooms()) await app.#openRoom(room);
+    app.signaling.start();
+    return app;
+  }
+
+  constructor({ store, identity, signalingUrl, rtcConfig }) {
+    super();
+    this.store = store;
+    this.identity = identity;
+    this.selfId = identityId(identity.publicKey);
+    this.fingerprint = safetyFingerprint(identity.publicKey);
+    this.rtcConfig = rtcConfig;
+    this.rooms = new Map();
+    this.sessions = new Map();
+    this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
+    this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair });
+    this.signalingState = 'connecting';
+    this.signaling.addEventListener('state', ({ detail }) => {
+      this.signalingState = detail.state;
+      this.#changed();
+    });
+  }
+
+  session(topic) {
+    return this.sessions.get(topic) ?? null;
+  }
+
+  roomList() {
+    return [...this.rooms.values()].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async setName(name) {
+    const clean = String(name ?? '').replace(/\s+/g, ' ').trim().slice(0, MAX_DISPLAY_NAME);
+    if (!clean) throw new Error('empty_name');
+    this.identity.name = clean;
+    await this.store.saveIdentity(this.identity);
+    this.#changed();
+  }
+
+  async createRoom(name) {
+    const room = createRoom(name);
+    await this.store.saveRoom(room);
+    return this.#openRoom(room);
+  }
+
+  // Joining a room twice (opening the same invite again) just selects it.
+  async joinInvite({ secret, name }) {
+    const record = roomRecord(secret, name);
+    const existing = this.rooms.get(record.topic);
+    if (existing) return existing;
+    await this.store.saveRoom(record);
+    return this.#openRoom(record);
+  }
+
+  async #openRoom(record) {
+    const room = withKeys(record);
+    const swarm = new RoomSwarm({
+      room, identity: this.identity, signaling: this.signaling,
+      replayGuard: this.replayGuard, rtcConfig: this.rtcConfig,
+    });
+    const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
+    await session.load();
+    session.addEventListener('change', () => this.#changed(room.topic));
+    this.rooms.set(room.topic, room);
+    this.sessions.set(room.topic, session);
+    session.start();
+    this.#changed();
+    return room;
+  }
+
+  #changed(topic = null) {
+    this.dispatchEvent(new CustomEvent('change', { detail: { topic } }));
+  }
+}

@@ -1,0 +1,171 @@
+// PeerLink: one RTCPeerConnection with the perfect-negotiation pattern and the
+// `parley` data channel (docs/protocol.md §6).
+//
+//   const link = new PeerLink({ polite, initiator, rtcConfig })
+//   link.addEventListener('signal', e => send e.detail.payload through a sealed envelope)
+//   await link.signal(payload)            // a payload from a verified envelope
+//   link.addEventListener('ready', ...)   // certificate checked, channel open
+//   link.addEventListener('message', e => e.detail.frame)
+//   link.addEventListener('closed', e => e.detail.reason)
+//   link.send(frame); link.close(reason)
+//
+// Like simple-peer, it never knows the transport of its signals, so the room swarm
+// decides how they travel (sealed envelopes through the server, for now).
+import { remoteCertificateMatches } from './dtls-fingerprint.js';
+import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
+
+const CONNECT_TIMEOUT_MS = 20_000;
+const MAX_EARLY_FRAMES = 32;
+const MAX_BAD_FRAMES = 16;
+
+export class PeerLink extends EventTarget {
+  constructor({ polite, initiator, rtcConfig = {}, RTCPeerConnectionImpl = globalThis.RTCPeerConnection }) {
+    super();
+    this.polite = polite;
+    this.state = 'connecting';
+    this.closedReason = null;
+    this.pc = new RTCPeerConnectionImpl(rtcConfig);
+    this.channel = null;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.pendingCandidates = [];
+    this.verifiedRemoteSdp = null;
+    this.certificateOk = false;
+    this.earlyFrames = [];
+    this.badFrames = 0;
+    this.timeout = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
+
+    this.pc.addEventListener('negotiationneeded', () => this.#offer());
+    this.pc.addEventListener('icecandidate', ({ candidate }) => {
+      if (candidate) this.#emit('signal', { payload: { candidate: candidate.toJSON() } });
+    });
+    this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
+    this.pc.addEventListener('datachannel', ({ channel }) => {
+      if (channel.label === 'parley' && !this.channel) this.#adoptChannel(channel);
+    });
+    if (initiator) this.#adoptChannel(this.pc.createDataChannel('parley', { ordered: true }));
+  }
+
+  async signal({ description, candidate }) {
+    if (this.state === 'closed') return;
+    try {
+      if (description) await this.#acceptDescription(description);
+      else if (candidate) await this.#acceptCandidate(candidate);
+    } catch (error) {
+      this.close('negotiation_failed', error);
+    }
+  }
+
+  send(frame) {
+    if (this.state !== 'ready') return false;
+    this.channel.send(encodeDataFrame(frame));
+    return true;
+  }
+
+  close(reason = 'closed', error = null) {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closedReason = reason;
+    clearTimeout(this.timeout);
+    try {
+      this.channel?.close();
+      this.pc.close();
+    } catch {
+      // already closed by the browser
+    }
+    this.#emit('closed', { reason, error });
+  }
+
+  async #offer() {
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.#emit('signal', { payload: { description: toPlainDescription(this.pc.localDescription) } });
+    } catch (error) {
+      this.close('negotiation_failed', error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  async #acceptDescription(description) {
+    const collision =
+      description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    await this.pc.setRemoteDescription(description);
+    this.verifiedRemoteSdp = description.sdp;
+    if (description.type === 'offer') {
+      await this.pc.setLocalDescription();
+      this.#emit('signal', { payload: { description: toPlainDescription(this.pc.localDescription) } });
+    }
+    const waiting = this.pendingCandidates.splice(0);
+    for (const candidate of waiting) await this.#acceptCandidate(candidate);
+  }
+
+  async #acceptCandidate(candidate) {
+    if (!this.pc.remoteDescription) {
+      if (this.pendingCandidates.length < 64) this.pendingCandidates.push(candidate);
+      return;
+    }
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      if (!this.ignoreOffer) throw error;
+    }
+  }
+
+  async #onConnectionState() {
+    const state = this.pc.connectionState;
+    if (state === 'connected' && !this.certificateOk) {
+      const ok = await remoteCertificateMatches(this.pc, this.verifiedRemoteSdp);
+      if (!ok) return this.close('certificate_mismatch');
+      this.certificateOk = true;
+      this.#maybeReady();
+    } else if (state === 'failed') {
+      this.close('connection_failed');
+    } else if (state === 'closed') {
+      this.close('closed');
+    }
+  }
+
+  #adoptChannel(channel) {
+    this.channel = channel;
+    channel.addEventListener('open', () => this.#maybeReady());
+    channel.addEventListener('close', () => this.close('channel_closed'));
+    channel.addEventListener('message', ({ data }) => this.#onChannelMessage(data));
+  }
+
+  #maybeReady() {
+    if (this.state !== 'connecting' || !this.certificateOk || this.channel?.readyState !== 'open') return;
+    clearTimeout(this.timeout);
+    this.state = 'ready';
+    this.#emit('ready', {});
+    for (const data of this.earlyFrames.splice(0)) this.#onChannelMessage(data);
+  }
+
+  #onChannelMessage(data) {
+    if (this.state === 'connecting') {
+      // The remote side finished its certificate check before we did: hold its frames.
+      if (this.earlyFrames.length < MAX_EARLY_FRAMES) this.earlyFrames.push(data);
+      return;
+    }
+    if (this.state !== 'ready') return;
+    try {
+      if (typeof data === 'string' && data.length > MAX_DATA_FRAME_BYTES) throw new DataFrameError('too_large');
+      this.#emit('message', { frame: parseDataFrame(data) });
+    } catch (error) {
+      if (!(error instanceof DataFrameError)) throw error;
+      this.#emit('bad-frame', { code: error.code });
+      if (++this.badFrames > MAX_BAD_FRAMES) this.close('misbehaving');
+    }
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+function toPlainDescription(description) {
+  return { type: description.type, sdp: description.sdp };
+}

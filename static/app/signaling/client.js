@@ -1,0 +1,140 @@
+// SignalingClient: one WebSocket to the rendezvous server (docs/protocol.md §3).
+//
+//   const client = new SignalingClient({ url, createConnectionKeypair })
+//   client.addEventListener('peers' | 'joined' | 'left' | 'signal' | 'server-error', e => e.detail)
+//   client.addEventListener('state', e => e.detail.state)  // connecting | online | offline
+//   client.join(topic); client.leave(topic); client.sendSignal(topic, to, blob)
+//
+// It knows nothing about rooms or envelopes: topics and blobs are opaque bytes/strings.
+// Every (re)connection gets a fresh connection keypair, so the server cannot link a
+// reconnect to the previous connection by key.
+import { toBase64Url } from '../crypto/bytes.js';
+import { PROTOCOL_VERSION } from './frames.js';
+
+const PING_INTERVAL_MS = 25_000;
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export function backoffDelay(attempt, random = Math.random) {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** attempt);
+  return Math.round(base * (0.5 + random()));
+}
+
+export class SignalingClient extends EventTarget {
+  constructor({ url, createConnectionKeypair, WebSocketImpl = globalThis.WebSocket }) {
+    super();
+    this.url = url;
+    this.createConnectionKeypair = createConnectionKeypair;
+    this.WebSocketImpl = WebSocketImpl;
+    this.topics = new Set(); // base64url topics to (re)join
+    this.state = 'offline';
+    this.connectionId = null;
+    this.connectionKeypair = null;
+    this.attempt = 0;
+    this.socket = null;
+    this.pingTimer = null;
+    this.reconnectTimer = null;
+    this.stopped = false;
+  }
+
+  start() {
+    this.stopped = false;
+    this.#open();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.#teardown();
+    this.socket?.close(1000);
+    this.#setState('offline');
+  }
+
+  join(topic) {
+    this.topics.add(topic);
+    if (this.state === 'online') this.#send({ type: 'join', topic });
+  }
+
+  leave(topic) {
+    this.topics.delete(topic);
+    if (this.state === 'online') this.#send({ type: 'leave', topic });
+  }
+
+  sendSignal(topic, to, blob) {
+    if (this.state !== 'online') return false;
+    return this.#send({ type: 'signal', topic, to, blob });
+  }
+
+  #open() {
+    this.#setState('connecting');
+    this.connectionKeypair = this.createConnectionKeypair();
+    const socket = new this.WebSocketImpl(this.url);
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      this.#send({ type: 'hello', v: PROTOCOL_VERSION, key: toBase64Url(this.connectionKeypair.publicKey) });
+    });
+    socket.addEventListener('message', (event) => this.#onFrame(event.data));
+    socket.addEventListener('close', (event) => this.#onClose(event));
+  }
+
+  #onFrame(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return; // the server only sends JSON; anything else is ignored
+    }
+    if (!frame || typeof frame.type !== 'string') return;
+    switch (frame.type) {
+      case 'welcome':
+        this.connectionId = frame.id;
+        this.attempt = 0;
+        this.#setState('online');
+        this.#startPing();
+        for (const topic of this.topics) this.#send({ type: 'join', topic });
+        break;
+      case 'peers':
+      case 'joined':
+      case 'left':
+      case 'signal':
+        this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
+        break;
+      case 'error':
+        this.dispatchEvent(new CustomEvent('server-error', { detail: frame }));
+        break;
+      default:
+        break; // pong and unknown types: nothing to do
+    }
+  }
+
+  #onClose(event) {
+    this.#teardown();
+    this.socket = null;
+    this.connectionId = null;
+    if (this.stopped) return;
+    this.#setState('offline', { code: event.code });
+    const delay = backoffDelay(this.attempt++);
+    this.reconnectTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #startPing() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => this.#send({ type: 'ping' }), PING_INTERVAL_MS);
+  }
+
+  #teardown() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  #send(frame) {
+    if (this.socket?.readyState !== 1) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  #setState(state, extra = {}) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, ...extra } }));
+  }
+}

@@ -1,0 +1,39 @@
+// Words and numbers for the screen. Pure functions, unit-tested in node.
+
+export function shortId(id) {
+  return id ? `${id.slice(0, 6)}…${id.slice(-4)}` : '';
+}
+
+export function initials(name) {
+  const words = String(name ?? '').trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return '?';
+  return (words[0][0] + (words[1]?.[0] ?? '')).toUpperCase();
+}
+
+// A stable hue per identity, so a person keeps their colour across rooms and reloads.
+export function hueFor(id) {
+  let hash = 0;
+  for (const ch of String(id ?? '')) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return hash % 360;
+}
+
+export function timeOfDay(ts, locale = undefined) {
+  return new Date(ts).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+}
+
+export function dayLabel(ts, now = Date.now()) {
+  const day = new Date(ts).toDateString();
+  if (day === new Date(now).toDateString()) return 'Today';
+  if (day === new Date(now - 86_400_000).toDateString()) return 'Yesterday';
+  return new Date(ts).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+export function deliveryLabel(record, selfId) {
+  if (record.author !== selfId) return '';
+  const count = record.deliveredTo?.size ?? record.deliveredTo?.length ?? 0;
+  return count === 0 ? 'Sent' : `Delivered to ${count}`;
+}
+
+export function plural(count, one, many = `${one}s`) {
+  return `${count} ${count === 1 ? one : many}`;
+}

@@ -1,0 +1,32 @@
+// First run: explain what an identity is here and ask for the name others will see.
+import { h } from './dom.js';
+import { shortId } from './format.js';
+
+export function onboardingView({ app, onDone }) {
+  const input = h('input', {
+    type: 'text', maxLength: 64, required: true, autocomplete: 'nickname',
+    placeholder: 'e.g. Ada', 'aria-label': 'Display name', 'data-testid': 'name-input',
+  });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const form = h('form', {
+    class: 'onboarding-card',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        await app.setName(input.value);
+        onDone();
+      } catch {
+        error.textContent = 'Please enter a name.';
+      }
+    },
+  },
+  h('span', { class: 'brand-mark large', 'aria-hidden': 'true' }, 'P'),
+  h('h1', {}, 'Welcome to Parley'),
+  h('p', {}, 'Your identity is a key pair made on this device just now — no phone number, no e-mail, no account. Only the people you talk to see your name.'),
+  h('p', { class: 'muted' }, 'Your ID: ', h('code', {}, shortId(app.selfId))),
+  h('label', { class: 'field' }, h('span', {}, 'Your name'), input),
+  error,
+  h('button', { class: 'button primary wide', type: 'submit', 'data-testid': 'name-submit' }, 'Continue'));
+  queueMicrotask(() => input.focus());
+  return h('div', { class: 'onboarding', 'data-testid': 'onboarding' }, form);
+}

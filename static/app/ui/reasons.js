@@ -1,0 +1,36 @@
+// What each protocol reason code means to a person. Protocol modules only raise codes;
+// this is the one place that turns them into words.
+const REASONS = {
+  undecryptable:
+    'A handshake message could not be opened: it was altered on the way or was not meant for this browser. The server or the network may be tampering with the connection.',
+  wrong_sender:
+    'A handshake message arrived labelled with the wrong sender. The server may have swapped messages between people.',
+  wrong_recipient: 'A handshake message was addressed to someone else.',
+  wrong_topic: 'A handshake message belonged to a different room.',
+  not_member: 'Someone without this room’s invite tried to connect.',
+  bad_signature: 'A message carried a signature that does not match its author.',
+  stale: 'A handshake message was too old or from the future. Check this device’s clock.',
+  replay: 'An old handshake message was replayed.',
+  malformed: 'A peer sent a message Parley cannot read.',
+  bad_version: 'A peer uses an incompatible version of Parley.',
+  identity_changed: 'A peer’s identity key changed in the middle of connecting. The connection was stopped.',
+  certificate_mismatch:
+    'The encryption certificate a peer presented does not match the one it signed. The connection was stopped (possible man-in-the-middle).',
+  timeout: 'A peer did not answer in time.',
+  fork: 'A peer sent two different messages with the same number. They were not accepted.',
+  broken_chain: 'A peer sent a message that does not follow its own history. It was not accepted.',
+  too_large: 'A peer sent a message that is too large.',
+  unknown_type: 'A peer sent a kind of message this version does not know.',
+  misbehaving: 'A peer kept sending invalid data and was disconnected.',
+  negotiation_failed: 'The connection to a peer could not be set up.',
+  connection_failed: 'The connection to a peer was lost.',
+};
+
+export function reasonText(code) {
+  return REASONS[code] ?? `Something went wrong (${code}).`;
+}
+
+export const SECURITY_CODES = new Set([
+  'undecryptable', 'wrong_sender', 'wrong_recipient', 'wrong_topic', 'not_member',
+  'bad_signature', 'replay', 'identity_changed', 'certificate_mismatch', 'fork', 'broken_chain',
+]);

@@ -1,0 +1,112 @@
+// ShellView: the page layout and navigation — onboarding, the sidebar, the open room,
+// invite links in the address bar, and the phone layout (one pane at a time).
+import { InviteError, parseInvite } from '../room/rooms.js';
+import { ChatView } from './chat-view.js';
+import { askForText } from './dialogs.js';
+import { h, replaceChildren } from './dom.js';
+import { onboardingView } from './onboarding-view.js';
+import { SidebarView } from './sidebar-view.js';
+
+export class ShellView {
+  constructor({ app, root }) {
+    this.app = app;
+    this.root = root;
+    this.selected = null;
+    this.notice = h('div', { class: 'notice', role: 'status', hidden: true, 'data-testid': 'notice' });
+    this.sidebar = new SidebarView({
+      app,
+      onSelectRoom: (topic) => this.select(topic),
+      onNewRoom: () => this.newRoom(),
+      onEditName: () => this.editName(),
+    });
+    this.chat = new ChatView({ app, onBack: () => this.select(null) });
+    this.empty = h('main', { class: 'chat chat-empty', 'data-testid': 'no-room' },
+      h('div', { class: 'empty-state' },
+        h('h2', {}, 'Private rooms, peer to peer'),
+        h('p', {}, 'Create a room and send its invite link to someone. Messages travel directly between your browsers, end-to-end encrypted; the server only introduces you and cannot read anything.'),
+        h('button', { class: 'button primary', type: 'button', onclick: () => this.newRoom() }, 'Create a room')));
+    this.main = h('div', { class: 'main-pane' });
+    this.layout = h('div', { class: 'layout' }, this.sidebar.el, this.main);
+  }
+
+  start() {
+    this.app.addEventListener('change', ({ detail }) => this.render(detail.topic));
+    window.addEventListener('hashchange', () => this.#takeInvite());
+    if (!this.app.identity.name) {
+      replaceChildren(this.root, onboardingView({ app: this.app, onDone: () => this.#enter() }));
+      this.root.dataset.state = 'onboarding';
+    } else {
+      this.#enter();
+    }
+  }
+
+  async #enter() {
+    replaceChildren(this.root, this.layout, this.notice);
+    this.root.dataset.state = 'ready';
+    const first = this.app.roomList()[0];
+    if (!(await this.#takeInvite()) && first && matchMedia('(min-width: 760px)').matches) this.select(first.topic);
+    this.render();
+  }
+
+  // Reads an invite from the fragment, joins, and removes the secret from the address bar.
+  async #takeInvite() {
+    if (this.root.dataset.state !== 'ready') return false;
+    let invite;
+    try {
+      invite = parseInvite(location.hash);
+    } catch (error) {
+      if (!(error instanceof InviteError)) throw error;
+      this.#showNotice('This invite link is damaged: ask for a new one.');
+    }
+    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    if (!invite) return false;
+    const room = await this.app.joinInvite(invite);
+    this.select(room.topic);
+    return true;
+  }
+
+  select(topic, options = {}) {
+    this.selected = topic;
+    this.layout.dataset.view = topic ? 'room' : 'list';
+    if (topic) {
+      replaceChildren(this.main, this.chat.el);
+      this.chat.show(topic, options);
+      this.chat.focusComposer();
+    } else {
+      replaceChildren(this.main, this.empty);
+    }
+    this.sidebar.render(this.selected);
+  }
+
+  render(topic = null) {
+    if (this.root.dataset.state !== 'ready') return;
+    this.sidebar.render(this.selected);
+    if (this.selected && (topic === null || topic === this.selected)) this.chat.render();
+  }
+
+  async newRoom() {
+    const name = await askForText({
+      title: 'New room', label: 'Room name', placeholder: 'e.g. Weekend plans',
+      submitLabel: 'Create room', testid: 'new-room-dialog',
+      explanation: 'A room is a secret key made on this device. Only people you send its invite link to can join.',
+    });
+    if (!name) return;
+    const room = await this.app.createRoom(name);
+    this.select(room.topic, { openInvite: true });
+  }
+
+  async editName() {
+    const name = await askForText({
+      title: 'Your name', label: 'Display name', value: this.app.identity.name,
+      submitLabel: 'Save', testid: 'name-dialog',
+      explanation: 'People in your rooms see this name. The server never does.',
+    });
+    if (name) await this.app.setName(name);
+  }
+
+  #showNotice(text) {
+    this.notice.textContent = text;
+    this.notice.hidden = false;
+    setTimeout(() => { this.notice.hidden = true; }, 6000);
+  }
+}

@@ -1,0 +1,106 @@
+// The sidebar: who I am (name, ID, safety fingerprint), the server connection, and the
+// room list with a "New room" action.
+import { h, replaceChildren } from './dom.js';
+import { hueFor, initials, shortId } from './format.js';
+
+const SERVER_STATE_LABELS = {
+  online: 'Online',
+  connecting: 'Connecting…',
+  offline: 'Offline — retrying',
+};
+
+export class SidebarView {
+  constructor({ app, onSelectRoom, onNewRoom, onEditName }) {
+    this.app = app;
+    this.onSelectRoom = onSelectRoom;
+    this.serverState = h('span', { class: 'server-state', 'data-testid': 'server-state', role: 'status' });
+    this.profile = h('section', { class: 'profile', 'aria-label': 'Your identity' });
+    this.roomList = h('ul', { class: 'room-list', 'data-testid': 'room-list' });
+    this.el = h('aside', { class: 'sidebar' },
+      h('header', { class: 'brand' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
+        h('span', { class: 'brand-name' }, 'Parley'),
+        this.serverState),
+      this.profile,
+      h('div', { class: 'section-title' },
+        h('h2', {}, 'Rooms'),
+        h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
+          '+ New room')),
+      this.roomList);
+    this.onEditName = onEditName;
+  }
+
+  render(selectedTopic) {
+    const state = this.app.signalingState;
+    this.serverState.dataset.state = state;
+    this.serverState.textContent = SERVER_STATE_LABELS[state] ?? state;
+    this.#renderProfile();
+    this.#renderRooms(selectedTopic);
+  }
+
+  #renderProfile() {
+    const { identity, selfId, fingerprint } = this.app;
+    replaceChildren(this.profile,
+      h('div', { class: 'profile-row' },
+        avatar(identity.name, selfId),
+        h('div', { class: 'profile-names' },
+          h('strong', { 'data-testid': 'my-name' }, identity.name || 'No name yet'),
+          h('button', { class: 'link-button', type: 'button', onclick: this.onEditName }, 'Edit name'))),
+      h('dl', { class: 'identity-facts' },
+        h('dt', {}, 'Your ID'),
+        h('dd', {},
+          h('code', { 'data-testid': 'my-id', title: selfId }, shortId(selfId)),
+          copyButton(selfId, 'Copy ID')),
+        h('dt', {}, 'Safety number'),
+        h('dd', {}, h('code', { class: 'fingerprint', 'data-testid': 'my-fingerprint' }, fingerprint))));
+  }
+
+  #renderRooms(selectedTopic) {
+    const rooms = this.app.roomList();
+    if (!rooms.length) {
+      replaceChildren(this.roomList, h('li', { class: 'room-list-empty' },
+        'No rooms yet. Create one, or open an invite link someone sent you.'));
+      return;
+    }
+    replaceChildren(this.roomList, rooms.map((room) => {
+      const session = this.app.session(room.topic);
+      const ready = session.peerList().filter((peer) => peer.state === 'ready').length;
+      const last = session.timeline.messages().at(-1);
+      return h('li', {},
+        h('button', {
+          class: `room-item${room.topic === selectedTopic ? ' selected' : ''}`,
+          type: 'button',
+          'data-testid': 'room-item',
+          'aria-current': room.topic === selectedTopic ? 'true' : null,
+          onclick: () => this.onSelectRoom(room.topic),
+        },
+        avatar(room.name, room.topic, 'room'),
+        h('span', { class: 'room-item-text' },
+          h('span', { class: 'room-item-name' }, room.name),
+          h('span', { class: 'room-item-preview' }, last ? last.text : 'No messages yet')),
+        ready ? h('span', { class: 'online-count', title: `${ready} connected` }, String(ready)) : null));
+    }));
+  }
+}
+
+export function avatar(name, id, variant = 'person') {
+  return h('span', {
+    class: `avatar ${variant}`,
+    style: { '--hue': String(hueFor(id)) },
+    'aria-hidden': 'true',
+  }, initials(name));
+}
+
+export function copyButton(text, label) {
+  const button = h('button', { class: 'link-button', type: 'button' }, label);
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Select and copy';
+    }
+    setTimeout(() => { button.textContent = label; }, 1500);
+  });
+  return button;
+}
