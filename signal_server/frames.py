@@ -1,0 +1,65 @@
+"""The rendezvous frame types, error codes and close codes of docs/protocol.md §3.
+
+This is the one Python list of frame types; tests/server/test_frame_types.py checks it
+against the table in docs/protocol.md and static/app/signaling/frames.js.
+"""
+
+PROTOCOL_VERSION = 1
+
+CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping")
+SERVER_FRAME_TYPES = ("welcome", "peers", "joined", "left", "signal", "pong", "error")
+
+# Sizes of the binary values carried as base64url.
+KEY_BYTES = 32
+TOPIC_BYTES = 32
+CONNECTION_ID_BYTES = 16
+# A sealed envelope is a 1024/4096/16384-byte padded plaintext plus the 48-byte sealed
+# box overhead (§4); any other size cannot come from an honest client.
+SEALED_BLOB_BYTES = frozenset({1072, 4144, 16432})
+
+# Error codes (§3 "Errors").
+BAD_JSON = "bad_json"
+UNKNOWN_TYPE = "unknown_type"
+BAD_FRAME = "bad_frame"
+BAD_VERSION = "bad_version"
+HELLO_REQUIRED = "hello_required"
+DUPLICATE_HELLO = "duplicate_hello"
+BAD_KEY = "bad_key"
+BAD_TOPIC = "bad_topic"
+BAD_ID = "bad_id"
+BAD_BLOB = "bad_blob"
+TOO_MANY_TOPICS = "too_many_topics"
+NOT_JOINED = "not_joined"
+UNREACHABLE = "unreachable"
+RATE_LIMITED = "rate_limited"
+FRAME_TOO_LARGE = "frame_too_large"
+
+ERROR_CODES = (
+    BAD_JSON,
+    UNKNOWN_TYPE,
+    BAD_FRAME,
+    BAD_VERSION,
+    HELLO_REQUIRED,
+    DUPLICATE_HELLO,
+    BAD_KEY,
+    BAD_TOPIC,
+    BAD_ID,
+    BAD_BLOB,
+    TOO_MANY_TOPICS,
+    NOT_JOINED,
+    UNREACHABLE,
+    RATE_LIMITED,
+    FRAME_TOO_LARGE,
+)
+
+# Errors that do not count toward MAX_ERRORS: a rate-limited frame counts as a flood
+# strike instead, and `unreachable` can happen to an honest client whenever a peer
+# leaves while its signals are in flight.
+UNCOUNTED_ERRORS = frozenset({RATE_LIMITED, UNREACHABLE})
+
+# Close codes (§3 "Close codes").
+CLOSE_FRAME_TOO_LARGE = 1009
+CLOSE_BAD_VERSION = 4000
+CLOSE_TOO_MANY_ERRORS = 4001
+CLOSE_IDLE = 4008
+CLOSE_FLOOD = 4029

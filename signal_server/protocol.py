@@ -1,0 +1,198 @@
+"""Parsing and schema validation of client frames (docs/protocol.md §3).
+
+`parse_frame(text, max_bytes)` turns one WebSocket text frame into a `Hello`, `Join`,
+`Leave`, `Signal` or `Ping`, or raises `ProtocolError` with the error code of the
+protocol. It knows nothing about connection state: "hello first" or "is this
+connection in the topic" are checks of the consumer.
+
+The parser is strict on purpose: a frame carries exactly the fields of its type, and
+binary values must be canonical base64url, so that one value has exactly one spelling
+on the wire.
+"""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import ClassVar
+
+from signal_server import frames
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message: str, ref: str | None = None):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    type: ClassVar[str] = "hello"
+    key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    type: ClassVar[str] = "join"
+    topic: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    type: ClassVar[str] = "leave"
+    topic: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    type: ClassVar[str] = "signal"
+    topic: bytes
+    to: bytes
+    # Kept as the validated base64url text: the server relays it without looking inside.
+    blob: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    type: ClassVar[str] = "ping"
+
+
+Frame = Hello | Join | Leave | Signal | Ping
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def encode_b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_b64url(text: str) -> bytes | None:
+    """Decode unpadded base64url, or None if `text` is not its canonical spelling."""
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    # Non-zero trailing bits decode to the same bytes as the canonical spelling; a
+    # round trip is the simplest exact test for them.
+    if encode_b64url(raw) != text:
+        return None
+    return raw
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate key")
+    return obj
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _load_object(text: str, max_bytes: int) -> dict:
+    # Measured before parsing so an oversized frame costs no JSON work; a str has at
+    # least one UTF-8 byte per character, so the first test spares most encodings.
+    if len(text) > max_bytes:
+        raise ProtocolError(frames.FRAME_TOO_LARGE, f"frames are at most {max_bytes} bytes")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ProtocolError(frames.BAD_JSON, "not UTF-8") from None
+    if size > max_bytes:
+        raise ProtocolError(frames.FRAME_TOO_LARGE, f"frames are at most {max_bytes} bytes")
+    try:
+        obj = json.loads(
+            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+        )
+    except (ValueError, RecursionError):
+        raise ProtocolError(frames.BAD_JSON, "not a JSON text") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(frames.BAD_JSON, "not a JSON object")
+    return obj
+
+
+def _check_fields(obj: dict, kind: str, fields: dict[str, type]) -> None:
+    allowed = {"type", *fields}
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise ProtocolError(frames.BAD_FRAME, f"field not allowed: {unknown[0]}", kind)
+    for name, expected in fields.items():
+        if name not in obj:
+            raise ProtocolError(frames.BAD_FRAME, f"missing field: {name}", kind)
+        # bool is a subclass of int in Python but not a number in the protocol.
+        value = obj[name]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ProtocolError(frames.BAD_FRAME, f"wrong type: {name}", kind)
+
+
+def _binary(value: str, sizes: Collection[int], code: str, name: str, kind: str) -> bytes:
+    raw = decode_b64url(value)
+    if raw is None or len(raw) not in sizes:
+        expected = " or ".join(str(size) for size in sorted(sizes))
+        raise ProtocolError(code, f"{name} is not base64url of {expected} bytes", kind)
+    return raw
+
+
+def _parse_hello(obj: dict) -> Hello:
+    # The version is looked at before the rest of the schema: a hello of another
+    # version may have other fields, and its sender must learn about the version.
+    version = obj.get("v")
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version != frames.PROTOCOL_VERSION:
+            raise ProtocolError(
+                frames.BAD_VERSION, f"protocol version {frames.PROTOCOL_VERSION} only", "hello"
+            )
+    _check_fields(obj, "hello", {"v": int, "key": str})
+    return Hello(key=_binary(obj["key"], (frames.KEY_BYTES,), frames.BAD_KEY, "key", "hello"))
+
+
+def _topic(obj: dict, kind: str) -> bytes:
+    return _binary(obj["topic"], (frames.TOPIC_BYTES,), frames.BAD_TOPIC, "topic", kind)
+
+
+def _parse_join(obj: dict) -> Join:
+    _check_fields(obj, "join", {"topic": str})
+    return Join(topic=_topic(obj, "join"))
+
+
+def _parse_leave(obj: dict) -> Leave:
+    _check_fields(obj, "leave", {"topic": str})
+    return Leave(topic=_topic(obj, "leave"))
+
+
+def _parse_signal(obj: dict) -> Signal:
+    _check_fields(obj, "signal", {"topic": str, "to": str, "blob": str})
+    topic = _topic(obj, "signal")
+    to = _binary(obj["to"], (frames.CONNECTION_ID_BYTES,), frames.BAD_ID, "to", "signal")
+    _binary(obj["blob"], frames.SEALED_BLOB_BYTES, frames.BAD_BLOB, "blob", "signal")
+    return Signal(topic=topic, to=to, blob=obj["blob"])
+
+
+def _parse_ping(obj: dict) -> Ping:
+    _check_fields(obj, "ping", {})
+    return Ping()
+
+
+_PARSERS = {
+    "hello": _parse_hello,
+    "join": _parse_join,
+    "leave": _parse_leave,
+    "signal": _parse_signal,
+    "ping": _parse_ping,
+}
+assert tuple(_PARSERS) == frames.CLIENT_FRAME_TYPES
+
+
+def parse_frame(text: str, max_bytes: int) -> Frame:
+    obj = _load_object(text, max_bytes)
+    kind = obj.get("type")
+    if not isinstance(kind, str) or kind not in _PARSERS:
+        raise ProtocolError(frames.UNKNOWN_TYPE, "type is not a client frame type")
+    return _PARSERS[kind](obj)
