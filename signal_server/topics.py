@@ -1,0 +1,77 @@
+"""Which connections are in which topic, for the rendezvous server.
+
+`registry` below is the one registry of this process: every SignalConsumer of the
+process reads and writes it, which is what lets two connections find each other. It is
+process-local, so a deployment with several server processes needs the Redis-backed
+registry of a later issue; that is why the methods are coroutines and the interface
+stays small. Tests replace `registry` with a fresh TopicRegistry.
+
+A member is known by its connection id. The registry stores the channel name (to relay
+through the channel layer) and the connection public key (to announce to others); it
+never sees anything of the rooms behind the topics.
+"""
+
+import random
+from dataclasses import dataclass
+
+_random = random.SystemRandom()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: bytes
+    key: bytes
+    channel_name: str
+
+
+class TopicRegistry:
+    def __init__(self) -> None:
+        self._topics: dict[bytes, dict[bytes, Member]] = {}
+        self._joined: dict[bytes, set[bytes]] = {}
+
+    async def join(self, member: Member, topic: bytes, sample_size: int) -> list[Member]:
+        """Add `member` to `topic`; return a uniform sample of the other members.
+
+        The sample never holds more than `sample_size` members, so no client can list
+        a large topic in one answer.
+        """
+        members = self._topics.setdefault(topic, {})
+        others = [other for other_id, other in members.items() if other_id != member.id]
+        members[member.id] = member
+        self._joined.setdefault(member.id, set()).add(topic)
+        return _random.sample(others, min(sample_size, len(others)))
+
+    async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
+        """Remove the member from `topic`; return the members left there, to notify."""
+        members = self._topics.get(topic, {})
+        if members.pop(member_id, None) is None:
+            return []
+        joined = self._joined.get(member_id)
+        if joined is not None:
+            joined.discard(topic)
+            if not joined:
+                del self._joined[member_id]
+        if not members:
+            self._topics.pop(topic, None)
+        return list(members.values())
+
+    async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
+        """Remove the member from every topic; map each topic to the members left."""
+        left = {}
+        for topic in sorted(self._joined.get(member_id, ())):
+            left[topic] = await self.leave(member_id, topic)
+        return left
+
+    async def members_of(self, topic: bytes) -> list[Member]:
+        return list(self._topics.get(topic, {}).values())
+
+    async def member_in(self, topic: bytes, member_id: bytes) -> Member | None:
+        """The member `member_id` if it is in `topic`, else None."""
+        return self._topics.get(topic, {}).get(member_id)
+
+    async def shares_topic(self, a: bytes, b: bytes, topic: bytes) -> bool:
+        members = self._topics.get(topic, {})
+        return a in members and b in members
+
+
+registry = TopicRegistry()

@@ -1,0 +1,64 @@
+from django.test import override_settings
+
+from signal_server.limits import Limits, TokenBucket
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_starts_full_and_empties():
+    bucket = TokenBucket(rate=1, burst=3, clock=FakeClock())
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+
+
+def test_bucket_refills_at_the_rate_and_never_above_the_burst():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=2, burst=3, clock=clock)
+    for _ in range(3):
+        assert bucket.take()
+    clock.now += 0.49
+    assert not bucket.take()  # 0.98 tokens
+    clock.now += 0.01
+    assert bucket.take()  # 1 token, spent
+    assert not bucket.take()
+    clock.now += 3600
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+
+
+def test_an_empty_bucket_is_not_charged_for_refused_frames():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=1, burst=1, clock=clock)
+    assert bucket.take()
+    for _ in range(10):
+        assert not bucket.take()
+    clock.now += 1
+    assert bucket.take()
+
+
+def test_limits_are_read_from_settings_when_asked():
+    conf = {
+        "MAX_FRAME_BYTES": 1000,
+        "MAX_TOPICS_PER_CONNECTION": 2,
+        "SAMPLE_SIZE": 3,
+        "RATE_PER_SECOND": 4.5,
+        "RATE_BURST": 5,
+        "FLOOD_STRIKES": 6,
+        "MAX_ERRORS": 7,
+        "IDLE_SECONDS": 8,
+    }
+    with override_settings(PARLEY_SIGNAL=conf):
+        limits = Limits.from_settings()
+    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0)
+    assert limits.for_client() == {
+        "frame_bytes": 1000,
+        "topics": 2,
+        "sample": 3,
+        "rate_per_second": 4.5,
+        "burst": 5,
+        "idle_seconds": 8.0,
+    }

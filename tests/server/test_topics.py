@@ -1,0 +1,71 @@
+"""TopicRegistry on its own: membership, samples, leaving."""
+
+import os
+
+from signal_server.topics import Member, TopicRegistry
+
+
+def member(n: int) -> Member:
+    return Member(id=os.urandom(16), key=os.urandom(32), channel_name=f"channel-{n}")
+
+
+TOPIC, OTHER_TOPIC = os.urandom(32), os.urandom(32)
+
+
+async def test_join_returns_the_others_never_self():
+    registry = TopicRegistry()
+    a, b, c = member(1), member(2), member(3)
+    assert await registry.join(a, TOPIC, 32) == []
+    assert await registry.join(b, TOPIC, 32) == [a]
+    assert sorted(await registry.join(c, TOPIC, 32), key=lambda m: m.id) == sorted(
+        [a, b], key=lambda m: m.id
+    )
+    # Joining again answers a fresh sample and does not add the member twice.
+    assert len(await registry.join(a, TOPIC, 32)) == 2
+    assert len(await registry.members_of(TOPIC)) == 3
+
+
+async def test_sample_is_bounded_and_varies():
+    registry = TopicRegistry()
+    members = [member(n) for n in range(40)]
+    for m in members:
+        await registry.join(m, TOPIC, 32)
+    newcomer = member(99)
+    seen = set()
+    for _ in range(20):
+        sample = await registry.join(newcomer, TOPIC, 5)
+        assert len(sample) == 5
+        assert len({m.id for m in sample}) == 5
+        assert newcomer not in sample
+        seen.update(m.id for m in sample)
+    # 20 samples of 5 out of 40 covering at most 15 members would be astronomically
+    # unlikely if the sample were uniform (and is certain if it were always the same).
+    assert len(seen) > 15
+
+
+async def test_leave_returns_who_remains_and_forgets_empty_topics():
+    registry = TopicRegistry()
+    a, b = member(1), member(2)
+    await registry.join(a, TOPIC, 32)
+    await registry.join(b, TOPIC, 32)
+    assert await registry.leave(a.id, TOPIC) == [b]
+    assert await registry.leave(a.id, TOPIC) == []  # not a member any more
+    assert await registry.leave(b.id, TOPIC) == []
+    assert registry._topics == {} and registry._joined == {}
+
+
+async def test_leave_all_and_shares_topic():
+    registry = TopicRegistry()
+    a, b, c = member(1), member(2), member(3)
+    await registry.join(a, TOPIC, 32)
+    await registry.join(a, OTHER_TOPIC, 32)
+    await registry.join(b, TOPIC, 32)
+    await registry.join(c, OTHER_TOPIC, 32)
+    assert await registry.shares_topic(a.id, b.id, TOPIC)
+    assert not await registry.shares_topic(a.id, b.id, OTHER_TOPIC)
+    assert not await registry.shares_topic(b.id, c.id, TOPIC)
+    assert await registry.member_in(TOPIC, b.id) == b
+    assert await registry.member_in(OTHER_TOPIC, b.id) is None
+    assert await registry.leave_all(a.id) == {TOPIC: [b], OTHER_TOPIC: [c]}
+    assert not await registry.shares_topic(a.id, b.id, TOPIC)
+    assert await registry.members_of(TOPIC) == [b]
