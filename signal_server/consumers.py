@@ -1,0 +1,226 @@
+"""The rendezvous WebSocket consumer (docs/protocol.md §3).
+
+Every frame goes the same way: take a token, parse (`protocol.parse_frame`), check
+(`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
+changes nothing. Frames to another connection travel through the channel layer to that
+connection's own consumer, addressed by channel name; no groups are used, so the
+channel layer never holds a list of a topic's members.
+
+Nothing here logs per frame or logs blob content.
+"""
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+
+from channels.exceptions import ChannelFull
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from signal_server import frames, topics
+from signal_server.checks import check_can_join, check_hello_order, check_joined, check_reachable
+from signal_server.limits import Limits, TokenBucket
+from signal_server.protocol import (
+    Frame,
+    Hello,
+    Join,
+    Leave,
+    Ping,
+    ProtocolError,
+    Signal,
+    encode_b64url,
+    parse_frame,
+)
+from signal_server.topics import Member
+
+logger = logging.getLogger(__name__)
+
+
+class SignalConsumer(AsyncWebsocketConsumer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member: Member | None = None
+        self.topics: set[bytes] = set()
+        self.errors = 0
+        self.strikes = 0
+        self.closed = False
+        self.idle_watch: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        self.limits = Limits.from_settings()
+        self.registry = topics.registry
+        self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.burst)
+        self.last_frame = time.monotonic()
+        await self.accept()
+        self.idle_watch = asyncio.create_task(self.watch_idle())
+
+    async def disconnect(self, code: int) -> None:
+        await self.shut_down()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if self.closed:
+            return
+        self.last_frame = time.monotonic()
+        # Paid before parsing, so that malformed frames cost the sender as much as good ones.
+        if not self.bucket.take():
+            await self.reject_dropped_frame()
+            return
+        try:
+            if text_data is None:
+                raise ProtocolError(frames.BAD_JSON, "binary frames are not accepted")
+            frame = parse_frame(text_data, self.limits.frame_bytes)
+            check_hello_order(frame, said_hello=self.member is not None)
+            await self.handle(frame)
+        except ProtocolError as error:
+            await self.reject(error)
+
+    async def handle(self, frame: Frame) -> None:
+        match frame:
+            case Hello():
+                await self.do_hello(frame.key)
+            case Join():
+                check_can_join(self.topics, frame.topic, self.limits.topics)
+                await self.do_join(frame.topic)
+            case Leave():
+                check_joined(self.topics, frame.topic, frame.type)
+                await self.do_leave(frame.topic)
+            case Signal():
+                check_joined(self.topics, frame.topic, frame.type)
+                await check_reachable(self.registry, self.member.id, frame.to, frame.topic)
+                await self.do_signal(frame)
+            case Ping():
+                await self.send_frame({"type": "pong"})
+
+    async def do_hello(self, key: bytes) -> None:
+        connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
+        self.member = Member(id=connection_id, key=key, channel_name=self.channel_name)
+        await self.send_frame(
+            {
+                "type": "welcome",
+                "v": frames.PROTOCOL_VERSION,
+                "id": encode_b64url(connection_id),
+                "limits": self.limits.for_client(),
+            }
+        )
+
+    async def do_join(self, topic: bytes) -> None:
+        first_time = topic not in self.topics
+        sample = await self.registry.join(self.member, topic, self.limits.sample)
+        self.topics.add(topic)
+        peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in sample]
+        await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
+        if first_time:
+            me = self.member
+            event = {"type": "topic.joined", "topic": topic, "id": me.id, "key": me.key}
+            for other in await self.registry.members_of(topic):
+                if other.id != me.id:
+                    await self.deliver(other, event)
+
+    async def do_leave(self, topic: bytes) -> None:
+        self.topics.discard(topic)
+        await self.announce_left(topic, await self.registry.leave(self.member.id, topic))
+
+    async def do_signal(self, frame: Signal) -> None:
+        target = await self.registry.member_in(frame.topic, frame.to)
+        if target is not None:
+            event = {
+                "type": "relay.signal",
+                "topic": frame.topic,
+                "from": self.member.id,
+                "blob": frame.blob,
+            }
+            await self.deliver(target, event)
+
+    async def announce_left(self, topic: bytes, others: list[Member]) -> None:
+        event = {"type": "topic.left", "topic": topic, "id": self.member.id}
+        for other in others:
+            await self.deliver(other, event)
+
+    async def deliver(self, member: Member, event: dict) -> None:
+        try:
+            await self.channel_layer.send(member.channel_name, event)
+        except ChannelFull:
+            # The receiver is not reading; it loses this frame as it would on a bad network.
+            logger.debug("channel full, dropped a %s event", event["type"])
+
+    # Channel-layer events from other connections' consumers. Each is re-checked against
+    # this connection's own topics, which may have changed while the event travelled.
+
+    async def relay_signal(self, event: dict) -> None:
+        if not self.closed and event["topic"] in self.topics:
+            await self.send_frame(
+                {
+                    "type": "signal",
+                    "topic": encode_b64url(event["topic"]),
+                    "from": encode_b64url(event["from"]),
+                    "blob": event["blob"],
+                }
+            )
+
+    async def topic_joined(self, event: dict) -> None:
+        if not self.closed and event["topic"] in self.topics:
+            peer = {"id": encode_b64url(event["id"]), "key": encode_b64url(event["key"])}
+            topic = encode_b64url(event["topic"])
+            await self.send_frame({"type": "joined", "topic": topic, "peer": peer})
+
+    async def topic_left(self, event: dict) -> None:
+        if not self.closed and event["topic"] in self.topics:
+            topic, peer_id = encode_b64url(event["topic"]), encode_b64url(event["id"])
+            await self.send_frame({"type": "left", "topic": topic, "id": peer_id})
+
+    # Errors, limits and closing.
+
+    async def reject(self, error: ProtocolError) -> None:
+        await self.send_error(error)
+        if error.code == frames.BAD_VERSION:
+            await self.close_with(frames.CLOSE_BAD_VERSION)
+        elif error.code == frames.FRAME_TOO_LARGE:
+            await self.close_with(frames.CLOSE_FRAME_TOO_LARGE)
+        elif error.code not in frames.UNCOUNTED_ERRORS:
+            self.errors += 1
+            if self.errors > self.limits.max_errors:
+                logger.info("closing a connection that sent too many bad frames")
+                await self.close_with(frames.CLOSE_TOO_MANY_ERRORS)
+
+    async def reject_dropped_frame(self) -> None:
+        self.strikes += 1
+        await self.send_error(ProtocolError(frames.RATE_LIMITED, "too many frames; dropped"))
+        if self.strikes > self.limits.flood_strikes:
+            logger.info("closing a flooding connection")
+            await self.close_with(frames.CLOSE_FLOOD)
+
+    async def watch_idle(self) -> None:
+        # Sleeps until the deadline of the last frame seen, so a busy connection costs
+        # one wake-up per idle period rather than one timer per frame.
+        while True:
+            wait = self.last_frame + self.limits.idle_seconds - time.monotonic()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        await self.close_with(frames.CLOSE_IDLE)
+
+    async def close_with(self, code: int) -> None:
+        await self.shut_down()
+        await self.close(code)
+
+    async def shut_down(self) -> None:
+        """Leave every topic and stop the idle watch; the first call does it all."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.idle_watch is not None and self.idle_watch is not asyncio.current_task():
+            self.idle_watch.cancel()
+        if self.member is not None:
+            for topic, others in (await self.registry.leave_all(self.member.id)).items():
+                await self.announce_left(topic, others)
+        self.topics.clear()
+
+    async def send_error(self, error: ProtocolError) -> None:
+        frame = {"type": "error", "code": error.code, "message": error.message}
+        if error.ref is not None:
+            frame["ref"] = error.ref
+        await self.send_frame(frame)
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
