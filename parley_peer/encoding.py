@@ -34,7 +34,7 @@ def parse_json_utf8(data: bytes) -> Any:
     """JSON as a browser's JSON.parse reads it: strict UTF-8, no BOM, no NaN or Infinity."""
     try:
         return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except (ValueError, RecursionError) as error:  # Unicode and JSON errors are ValueErrors
         raise EncodingError("not UTF-8 JSON") from error
 
 
