@@ -1,0 +1,232 @@
+"""Altered envelopes and entries, made on the Python side: the browser modules and
+parley_peer both reject each one with the documented reason code (or both accept it)."""
+
+import json
+
+from parley_peer.encoding import b64url_decode as unb64
+from parley_peer.encoding import b64url_encode as b64
+from parley_peer.entry import create_entry
+from parley_peer.envelope import encode_envelope_plaintext, seal_envelope, seal_plaintext
+
+from .conftest import NOW, Scene, hand_built_entry, hand_built_plaintext, run_js
+
+OK = "ok"
+PAIRS_AND_A = "\\ud83c\\udf89" * 1000 + "a" * 3000  # 4000 code points, 15000 bytes
+
+
+def outcome(result: dict) -> str:
+    return result.get("error", OK)
+
+
+def sibling_of(character: str) -> str:
+    """The base64url character that differs in the lowest bit (a spare bit at the end)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return alphabet[alphabet.index(character) ^ 1]
+
+
+def flip(data: bytes, offset: int, mask: int = 1) -> bytes:
+    changed = bytearray(data)
+    changed[offset] ^= mask
+    return bytes(changed)
+
+
+def envelope_cases(scene: Scene) -> dict[str, tuple[str, dict, str]]:
+    """name -> (blob, open overrides, expected code)."""
+    blob = seal_envelope(**scene.envelope_options())
+    sealed = unb64(blob)
+    plain = encode_envelope_plaintext(**scene.envelope_options())
+    end = 157 + len(b'{"candidate":null}')
+
+    def to_bob(plaintext: bytes) -> str:
+        return seal_plaintext(plaintext, scene.bob.connection_key)
+
+    def payload(text: str | bytes) -> str:
+        raw = text.encode() if isinstance(text, str) else text
+        return to_bob(hand_built_plaintext(scene, raw))
+
+    cases = {
+        "untouched": (blob, {}, OK),
+        "truncated blob": (blob[:-1], {}, "malformed"),
+        "padded blob": (blob + "==", {}, "malformed"),
+        "non-canonical last character": (blob[:-1] + sibling_of(blob[-1]), {}, "malformed"),
+        "standard alphabet": (blob[:-2] + "+" + blob[-1], {}, "malformed"),
+        "sealed to carol": (
+            seal_envelope(
+                **scene.envelope_options(recipient_connection_key=scene.carol.connection_key)
+            ),
+            {},
+            "undecryptable",
+        ),
+        "version 2": (to_bob(b"\x02" + plain[1:]), {}, "bad_version"),
+        "length past the end": (
+            to_bob(plain[:153] + (900).to_bytes(4, "big") + plain[157:]),
+            {},
+            "malformed",
+        ),
+        "dirty padding": (to_bob(flip(plain, 1023)), {}, "malformed"),
+        "addressed to carol": (
+            to_bob(
+                encode_envelope_plaintext(
+                    **scene.envelope_options(recipient_connection_key=scene.carol.connection_key)
+                )
+            ),
+            {},
+            "wrong_recipient",
+        ),
+        "other topic": (blob, {"topic": scene.other_room.discovery_key}, "wrong_topic"),
+        "other sender key": (
+            blob,
+            {"expected_sender_connection_key": scene.carol.connection_key},
+            "wrong_sender",
+        ),
+        "other membership key": (
+            blob,
+            {"membership_key": scene.other_room.membership_key},
+            "not_member",
+        ),
+        "timestamp altered": (to_bob(flip(plain, 136)), {}, "not_member"),
+        "payload altered": (to_bob(flip(plain, 160)), {}, "not_member"),
+        "mac altered": (to_bob(flip(plain, end)), {}, "not_member"),
+        "signature altered": (to_bob(flip(plain, end + 32)), {}, "bad_signature"),
+        "signed by carol as alice": (
+            to_bob(hand_built_plaintext(scene, b'{"candidate":null}', signer=scene.carol.identity)),
+            {},
+            "bad_signature",
+        ),
+        "ten minutes old": (blob, {"now": NOW + 600_000}, "stale"),
+        "31 s in the future": (blob, {"now": NOW - 31_000}, "stale"),
+        "payload NaN": (payload('{"candidate":NaN}'), {}, "malformed"),
+        "payload with BOM": (payload('\ufeff{"candidate":null}'), {}, "malformed"),
+        "payload invalid UTF-8": (payload(b'{"candidate":"\xff"}'), {}, "malformed"),
+        "payload UTF-8 surrogate": (payload(b'{"candidate":"\xed\xa0\x80"}'), {}, "malformed"),
+        "payload raw tab in string": (
+            payload('{"candidate":{"candidate":"a\tb"}}'),
+            {},
+            "malformed",
+        ),
+        "payload two keys": (payload('{"candidate":null,"description":null}'), {}, "malformed"),
+        "payload deeply nested": (payload("[" * 5000 + "]" * 5000), {}, "malformed"),
+        "index 1.5": (
+            payload('{"candidate":{"candidate":"","sdpMLineIndex":1.5}}'),
+            {},
+            "malformed",
+        ),
+        "index 65536": (
+            payload('{"candidate":{"candidate":"","sdpMLineIndex":65536}}'),
+            {},
+            "malformed",
+        ),
+        "index 1e400": (
+            payload('{"candidate":{"candidate":"","sdpMLineIndex":1e400}}'),
+            {},
+            "malformed",
+        ),
+        "index 1.0e0": (payload('{"candidate":{"candidate":"","sdpMLineIndex":1.0e0}}'), {}, OK),
+        "index -0": (payload('{"candidate":{"candidate":"","sdpMLineIndex":-0}}'), {}, OK),
+        "duplicate key": (payload('{"candidate":1,"candidate":null}'), {}, OK),
+        "escaped lone surrogate": (payload('{"candidate":{"candidate":"\\ud800"}}'), {}, OK),
+        "whitespace around": (payload(' \n{"candidate":null}\t'), {}, OK),
+    }
+    for offset in (0, 31, 32, 48, 500, len(sealed) - 1):
+        cases[f"bit flipped at {offset}"] = (b64(flip(sealed, offset, 0x80)), {}, "undecryptable")
+    return cases
+
+
+def test_js_and_python_reject_each_altered_envelope_with_the_same_code(scene) -> None:
+    cases = envelope_cases(scene)
+    js = run_js(*(scene.js_open(blob, **overrides) for blob, overrides, _ in cases.values()))
+    expected = {name: code for name, (_, _, code) in cases.items()}
+    assert {name: outcome(result) for name, result in zip(cases, js, strict=True)} == expected
+    python = {
+        name: outcome(scene.python_open(blob, **over)) for name, (blob, over, _) in cases.items()
+    }
+    assert python == expected
+
+
+def entry_cases(scene: Scene) -> dict[str, tuple[bytes, dict, str]]:
+    """name -> (entry bytes, open overrides, expected code)."""
+    entry = create_entry(
+        identity=scene.alice.identity,
+        seq=0,
+        body={"type": "message", "ts": NOW, "text": "hi"},
+        message_key=scene.room.message_key,
+        discovery_key=scene.room.discovery_key,
+    ).data
+
+    def body(text: str | bytes, seq: int = 0) -> bytes:
+        raw = text.encode() if isinstance(text, str) else text
+        return hand_built_entry(scene, raw, seq=seq)
+
+    def message(ts: str = "1", text: str = '"x"', extra: str = "") -> bytes:
+        return body(f'{{"type":"message","ts":{ts},"text":{text}{extra}}}')
+
+    return {
+        "untouched": (entry, {}, OK),
+        "version 2": (b"\x02" + entry[1:], {}, "malformed"),
+        "truncated": (entry[:-1], {}, "malformed"),
+        "extended": (entry + b"\0", {}, "malformed"),
+        "ciphertext length altered": (flip(entry, 100), {}, "malformed"),
+        "sequence past 2^53 - 1": (
+            entry[:33] + (2**53).to_bytes(8, "big") + entry[41:],
+            {},
+            "malformed",
+        ),
+        "author altered": (flip(entry, 5), {}, "bad_signature"),
+        "prev altered": (flip(entry, 50), {}, "bad_signature"),
+        "ciphertext altered": (flip(entry, 110), {}, "bad_signature"),
+        "signature altered": (flip(entry, len(entry) - 1), {}, "bad_signature"),
+        "other room": (entry, {"room": scene.other_room}, "bad_signature"),
+        "sequence 2^53 - 1": (body('{"type":"message","ts":1,"text":"x"}', seq=2**53 - 1), {}, OK),
+        "ts 1.0": (message(ts="1.0"), {}, OK),
+        "ts 1e3": (message(ts="1e3"), {}, OK),
+        "ts -0": (message(ts="-0"), {}, OK),
+        "ts 1.5": (message(ts="1.5"), {}, "malformed"),
+        "ts 2^53": (message(ts=str(2**53)), {}, "malformed"),
+        "ts true": (message(ts="true"), {}, "malformed"),
+        "ts NaN": (message(ts="NaN"), {}, "malformed"),
+        "empty text": (message(text='""'), {}, "malformed"),
+        "4000 emoji": (message(text=json.dumps("🎉" * 4000, ensure_ascii=False)), {}, OK),
+        "4001 emoji": (message(text=json.dumps("🎉" * 4001, ensure_ascii=False)), {}, "malformed"),
+        "4000 code points, some escaped pairs": (message(text=f'"{PAIRS_AND_A}"'), {}, OK),
+        "4001 code points, some escaped pairs": (
+            message(text=f'"{PAIRS_AND_A}b"'),
+            {},
+            "malformed",
+        ),
+        "extra key": (message(extra=',"edited":true'), {}, "malformed"),
+        "other type": (body('{"type":"Message","ts":1,"text":"x"}'), {}, "malformed"),
+        "BOM": (body('\ufeff{"type":"message","ts":1,"text":"x"}'), {}, "malformed"),
+        "body over 16384 bytes": (message(extra=" " * 16400), {}, "malformed"),
+        "deeply nested": (body("[" * 8000 + "]" * 8000), {}, "malformed"),
+        "invalid UTF-8": (body(b'{"type":"message","ts":1,"text":"\xc0\x80"}'), {}, "malformed"),
+    }
+
+
+def test_js_and_python_reject_each_altered_entry_with_the_same_code(scene) -> None:
+    cases = entry_cases(scene)
+    js = run_js(*(scene.js_open_entry(data, **over) for data, over, _ in cases.values()))
+    expected = {name: code for name, (_, _, code) in cases.items()}
+    assert {name: outcome(result) for name, result in zip(cases, js, strict=True)} == expected
+    python = {
+        name: outcome(scene.python_open_entry(data, **over))
+        for name, (data, over, _) in cases.items()
+    }
+    assert python == expected
+
+
+def test_an_entry_under_another_message_key_is_undecryptable_on_both_sides(scene) -> None:
+    entry = hand_built_entry(scene, b'{"type":"message","ts":1,"text":"x"}')
+    stranger = Scene(
+        room=type(scene.room)(
+            discovery_key=scene.room.discovery_key,
+            message_key=scene.other_room.message_key,
+            membership_key=scene.room.membership_key,
+            mirror_key=scene.room.mirror_key,
+        ),
+        other_room=scene.other_room,
+        alice=scene.alice,
+        bob=scene.bob,
+        carol=scene.carol,
+    )
+    (js,) = run_js(stranger.js_open_entry(entry))
+    assert js == stranger.python_open_entry(entry) == {"error": "undecryptable"}
