@@ -61,6 +61,12 @@ class OpenedEntry(VerifiedEntry):
     body: dict
 
 
+def _require_keys(**keys: bytes) -> None:
+    for name, key in keys.items():
+        if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+            raise TypeError(f"{name} must be 32 bytes")
+
+
 def entry_id(data: bytes) -> bytes:
     return nacl.hashlib.blake2b(data, digest_size=32).digest()
 
@@ -87,6 +93,7 @@ def create_entry(
 ) -> SignedEntry:
     if not 0 <= seq <= MAX_SEQ:
         raise ValueError("seq out of range")
+    _require_keys(message_key=message_key, discovery_key=discovery_key)
     prev = ZERO_ID if prev is None else prev
     if len(prev) != 32 or (seq == 0) != (prev == ZERO_ID):
         raise EntryError("broken_chain", "sequence 0 and only it has a zero prev")
@@ -125,8 +132,7 @@ def _check_layout(data: bytes) -> None:
 
 def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
     """Checks 1 and 2: layout and signature, without the message key."""
-    if len(discovery_key) != KEY_BYTES:
-        raise TypeError("discovery_key must be 32 bytes")
+    _require_keys(discovery_key=discovery_key)
     _check_layout(data)
     author = data[AUTHOR:SEQ]
     signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
@@ -143,6 +149,7 @@ def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
 
 
 def open_entry(data: bytes, *, message_key: bytes, discovery_key: bytes) -> OpenedEntry:
+    _require_keys(message_key=message_key)
     verified = verify_entry_signature(data, discovery_key)
     try:
         plaintext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(

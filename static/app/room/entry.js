@@ -52,11 +52,13 @@ export function entryId(bytes) {
 }
 
 function signedPart(bytes, discoveryKey) {
-  return concatBytes(SIGNATURE_CONTEXT, discoveryKey, bytes.subarray(0, bytes.length - SIGNATURE_BYTES));
+  const unsigned = bytes.subarray(0, bytes.length - SIGNATURE_BYTES);
+  return concatBytes(SIGNATURE_CONTEXT, discoveryKey, unsigned);
 }
 
 export function createEntry({ identity, seq, prev = null, body, messageKey, discoveryKey }) {
   requireBytes(identity?.publicKey, KEY_BYTES, 'identity.publicKey');
+  requireBytes(identity.secretKey, sodium.crypto_sign_SECRETKEYBYTES, 'identity.secretKey');
   requireBytes(messageKey, KEY_BYTES, 'messageKey');
   requireBytes(discoveryKey, KEY_BYTES, 'discoveryKey');
   if (!Number.isSafeInteger(seq) || seq < 0) throw new TypeError('seq must be a safe integer >= 0');
@@ -81,8 +83,9 @@ export function createEntry({ identity, seq, prev = null, body, messageKey, disc
     plaintext, concatBytes(AD_CONTEXT, bytes.subarray(0, HEADER_BYTES)), null, nonce, messageKey);
   writeUint32(bytes, AT.cipherLength, ciphertext.length);
   bytes.set(ciphertext, AT.ciphertext);
-  const signature = sodium.crypto_sign_detached(signedPart(bytes, discoveryKey), identity.secretKey);
-  bytes.set(signature, bytes.length - SIGNATURE_BYTES);
+  bytes.set(
+    sodium.crypto_sign_detached(signedPart(bytes, discoveryKey), identity.secretKey),
+    bytes.length - SIGNATURE_BYTES);
   return { bytes, id: entryId(bytes) };
 }
 

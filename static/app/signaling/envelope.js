@@ -85,19 +85,23 @@ export function encodeEnvelopePlaintext({
   now = Date.now(),
 }) {
   requireBytes(identity?.secretKey, sodium.crypto_sign_SECRETKEYBYTES, 'identity.secretKey');
+  const key = (value, name) => requireBytes(value, KEY_BYTES, name);
+  const keys = {
+    senderIdentity: key(identity.publicKey, 'identity.publicKey'),
+    senderConnectionKey: key(senderConnectionKey, 'senderConnectionKey'),
+    recipientConnectionKey: key(recipientConnectionKey, 'recipientConnectionKey'),
+    topic: key(topic, 'topic'),
+  };
   requireBytes(membershipKey, KEY_BYTES, 'membershipKey');
   const payloadBytes = encodePayload(payload);
   const length = payloadBytes.length;
   const bucket = ENVELOPE_BUCKETS.find((size) => FIXED_BYTES + length <= size);
   if (bucket === undefined) {
-    throw new EnvelopeError('too_large', `payload of ${length} bytes, at most ${MAX_PAYLOAD_BYTES}`);
+    throw new EnvelopeError('too_large', `payload of ${length} bytes, over ${MAX_PAYLOAD_BYTES}`);
   }
   const plaintext = new Uint8Array(bucket);
   plaintext[AT.version] = ENVELOPE_VERSION;
-  plaintext.set(requireBytes(identity.publicKey, KEY_BYTES, 'identity.publicKey'), AT.senderIdentity);
-  plaintext.set(requireBytes(senderConnectionKey, KEY_BYTES, 'senderConnectionKey'), AT.senderConnectionKey);
-  plaintext.set(requireBytes(recipientConnectionKey, KEY_BYTES, 'recipientConnectionKey'), AT.recipientConnectionKey);
-  plaintext.set(requireBytes(topic, KEY_BYTES, 'topic'), AT.topic);
+  for (const [field, key] of Object.entries(keys)) plaintext.set(key, AT[field]);
   writeUint64(plaintext, AT.timestamp, now);
   plaintext.set(randomBytes(NONCE_BYTES), AT.nonce);
   writeUint32(plaintext, AT.payloadLength, length);
