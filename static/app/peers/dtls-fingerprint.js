@@ -13,12 +13,21 @@ export async function certificateFingerprint(derBytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-// Resolves to true only when the remote certificate is known and matches.
-export async function remoteCertificateMatches(pc, signedSdp) {
+// Resolves to 'ok', 'mismatch' or 'unavailable'. The certificate can lag a moment behind
+// the peer connection's 'connected' state, so wait for the DTLS transport to settle.
+export async function checkRemoteCertificate(pc, signedSdp, { timeoutMs = 5000 } = {}) {
   const expected = sdpFingerprint(signedSdp);
   const transport = pc.sctp?.transport;
-  if (!expected || typeof transport?.getRemoteCertificates !== 'function') return false;
-  const certificates = transport.getRemoteCertificates();
-  if (!certificates?.length) return false;
-  return (await certificateFingerprint(certificates[0])) === expected;
+  if (!expected || typeof transport?.getRemoteCertificates !== 'function') return 'unavailable';
+  const deadline = Date.now() + timeoutMs;
+  let certificates = transport.getRemoteCertificates();
+  while (!certificates?.length && transport.state !== 'failed' && transport.state !== 'closed' && Date.now() < deadline) {
+    await new Promise((resolve) => {
+      transport.addEventListener('statechange', resolve, { once: true });
+      setTimeout(resolve, 50);
+    });
+    certificates = transport.getRemoteCertificates();
+  }
+  if (!certificates?.length) return 'unavailable';
+  return (await certificateFingerprint(certificates[0])) === expected ? 'ok' : 'mismatch';
 }

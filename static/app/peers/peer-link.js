@@ -11,7 +11,7 @@
 //
 // Like simple-peer, it never knows the transport of its signals, so the room swarm
 // decides how they travel (sealed envelopes through the server, for now).
-import { remoteCertificateMatches } from './dtls-fingerprint.js';
+import { checkRemoteCertificate } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -31,6 +31,7 @@ export class PeerLink extends EventTarget {
     this.pendingCandidates = [];
     this.verifiedRemoteSdp = null;
     this.certificateOk = false;
+    this.checkingCertificate = false;
     this.earlyFrames = [];
     this.badFrames = 0;
     this.timeout = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
@@ -93,8 +94,8 @@ export class PeerLink extends EventTarget {
       description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
+    this.verifiedRemoteSdp = description.sdp; // before the await: DTLS may finish first
     await this.pc.setRemoteDescription(description);
-    this.verifiedRemoteSdp = description.sdp;
     if (description.type === 'offer') {
       await this.pc.setLocalDescription();
       this.#emit('signal', { payload: { description: toPlainDescription(this.pc.localDescription) } });
@@ -117,9 +118,11 @@ export class PeerLink extends EventTarget {
 
   async #onConnectionState() {
     const state = this.pc.connectionState;
-    if (state === 'connected' && !this.certificateOk) {
-      const ok = await remoteCertificateMatches(this.pc, this.verifiedRemoteSdp);
-      if (!ok) return this.close('certificate_mismatch');
+    if (state === 'connected' && !this.certificateOk && !this.checkingCertificate) {
+      this.checkingCertificate = true;
+      const verdict = await checkRemoteCertificate(this.pc, this.verifiedRemoteSdp);
+      if (verdict === 'mismatch') return this.close('certificate_mismatch');
+      if (verdict !== 'ok') return this.close('certificate_unavailable');
       this.certificateOk = true;
       this.#maybeReady();
     } else if (state === 'failed') {

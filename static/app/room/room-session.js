@@ -15,6 +15,7 @@ import { Timeline } from './timeline.js';
 
 const MAX_WARNINGS = 20;
 const RESEND_LIMIT = 500; // own entries offered to a peer when its link comes up
+const QUIET_CLOSE_REASONS = new Set(['left', 'closed', 'channel_closed']);
 
 export class RoomSession extends EventTarget {
   constructor({ room, identity, store, swarm }) {
@@ -93,6 +94,10 @@ export class RoomSession extends EventTarget {
   }
 
   #onPeer(peer) {
+    // A link that dies before it was ever usable is something the user should hear about.
+    if (peer.state === 'closed' && !peer.greeted && !QUIET_CLOSE_REASONS.has(peer.reason)) {
+      this.#warn(peer.reason, peer);
+    }
     if (peer.state === 'ready' && !peer.greeted) {
       peer.greeted = true;
       this.swarm.sendTo(peer, { t: 'hello', v: 1, name: this.identity.name ?? '' });

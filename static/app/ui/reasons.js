@@ -16,6 +16,8 @@ const REASONS = {
   identity_changed: 'A peer’s identity key changed in the middle of connecting. The connection was stopped.',
   certificate_mismatch:
     'The encryption certificate a peer presented does not match the one it signed. The connection was stopped (possible man-in-the-middle).',
+  certificate_unavailable:
+    'The encryption certificate of a peer could not be checked, so the connection was stopped.',
   timeout: 'A peer did not answer in time.',
   fork: 'A peer sent two different messages with the same number. They were not accepted.',
   broken_chain: 'A peer sent a message that does not follow its own history. It was not accepted.',
