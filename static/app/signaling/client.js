@@ -10,6 +10,7 @@
 // reconnect to the previous connection by key.
 import { toBase64Url } from '../crypto/bytes.js';
 import { PROTOCOL_VERSION } from './frames.js';
+import { FramePacer } from './pacer.js';
 
 const PING_INTERVAL_MS = 25_000;
 const BACKOFF_FIRST_MS = 500;
@@ -35,6 +36,7 @@ export class SignalingClient extends EventTarget {
     this.pingTimer = null;
     this.reconnectTimer = null;
     this.stopped = false;
+    this.pacer = null;
   }
 
   start() {
@@ -88,6 +90,11 @@ export class SignalingClient extends EventTarget {
     switch (frame.type) {
       case 'welcome':
         this.connectionId = frame.id;
+        this.pacer = new FramePacer({
+          ratePerSecond: Number(frame.limits?.rate_per_second) || 20,
+          burst: Number(frame.limits?.burst) || 100,
+          send: (queued) => this.#sendNow(queued),
+        });
         this.attempt = 0;
         this.#setState('online');
         this.#startPing();
@@ -125,9 +132,17 @@ export class SignalingClient extends EventTarget {
   #teardown() {
     clearInterval(this.pingTimer);
     this.pingTimer = null;
+    this.pacer?.reset();
+    this.pacer = null;
   }
 
+  // Before `welcome` only `hello` is sent; after it every frame goes through the pacer.
   #send(frame) {
+    if (this.socket?.readyState !== 1) return false;
+    return this.pacer ? this.pacer.push(frame) : this.#sendNow(frame);
+  }
+
+  #sendNow(frame) {
     if (this.socket?.readyState !== 1) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
