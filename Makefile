@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,redis]'
+	$(BIN)/pip install --quiet -e '.[dev,redis,peer]'
 	touch $@
 
 install-node: static/vendor/.built
