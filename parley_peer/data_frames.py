@@ -1,0 +1,121 @@
+"""Frames of the `parley` data channel (docs/protocol.md §6 and §8).
+
+``parse_data_frame(text)`` returns the frame as a dict or raises ``DataFrameError`` with
+code ``too_large``, ``malformed`` or ``unknown_type``. ``encode_data_frame`` is the
+honest writer: it refuses to send what a peer would have to reject.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from parley_peer.encoding import b64url_decode, dump_json_utf8, is_json_integer, parse_json_utf8
+from parley_peer.errors import EncodingError, ProtocolError
+from parley_peer.link_proof import PROOF_BYTES
+
+MAX_DATA_FRAME_BYTES = 65_536
+MAX_NAME_LENGTH = 64
+MAX_ACK_IDS = 64
+MAX_HEADS = 256
+MAX_WANT_SPAN = 512
+MAX_ENTRIES_PER_FRAME = 64
+MAX_SAFE_INTEGER = 2**53 - 1
+ID_BYTES = 32
+
+
+class DataFrameError(ProtocolError):
+    pass
+
+
+def _is_bytes(value: Any, length: int) -> bool:
+    try:
+        b64url_decode(value, length)
+    except EncodingError:
+        return False
+    return True
+
+
+def _is_id(value: Any) -> bool:
+    return _is_bytes(value, ID_BYTES)
+
+
+def _is_b64url(value: Any) -> bool:
+    try:
+        return len(b64url_decode(value)) > 0
+    except EncodingError:
+        return False
+
+
+def _is_list(value: Any, low: int, high: int, item: Callable[[Any], bool]) -> bool:
+    return isinstance(value, list) and low <= len(value) <= high and all(map(item, value))
+
+
+def _is_head(head: Any) -> bool:
+    return (
+        isinstance(head, dict)
+        and set(head) == {"author", "length", "head"}
+        and _is_id(head["author"])
+        and _is_id(head["head"])
+        and is_json_integer(head["length"], 1, MAX_SAFE_INTEGER)
+    )
+
+
+def _is_want(frame: dict) -> bool:
+    start, end = frame["from"], frame["to"]
+    return (
+        is_json_integer(start, 0, MAX_SAFE_INTEGER)
+        and is_json_integer(end, 1, MAX_SAFE_INTEGER)
+        and start < end <= start + MAX_WANT_SPAN
+    )
+
+
+# type -> (fields besides `t`, check of the whole frame once the fields are present)
+_SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
+    "hello": (
+        {"v", "name", "proof"},
+        # Display names count code points, like every text length of §7.
+        lambda f: (
+            f["v"] == 1
+            and not isinstance(f["v"], bool)
+            and isinstance(f["name"], str)
+            and len(f["name"]) <= MAX_NAME_LENGTH
+            and _is_bytes(f["proof"], PROOF_BYTES)
+        ),
+    ),
+    # An empty ack says nothing; the browser never sends one and rejects it.
+    "ack": ({"ids"}, lambda f: _is_list(f["ids"], 1, MAX_ACK_IDS, _is_id)),
+    # Empty heads are allowed: a peer that holds nothing still answers a new link.
+    "heads": ({"heads"}, lambda f: _is_list(f["heads"], 0, MAX_HEADS, _is_head)),
+    "want": ({"author", "from", "to"}, lambda f: _is_id(f["author"]) and _is_want(f)),
+    "entries": (
+        {"entries"},
+        lambda f: _is_list(f["entries"], 1, MAX_ENTRIES_PER_FRAME, _is_b64url),
+    ),
+    "typing": ({"active"}, lambda f: isinstance(f["active"], bool)),
+}
+DATA_FRAME_TYPES = tuple(_SCHEMAS)
+
+
+def parse_data_frame(text: str | bytes) -> dict:
+    if not isinstance(text, str):
+        raise DataFrameError("malformed", "binary message on the control channel")
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_DATA_FRAME_BYTES:
+        raise DataFrameError("too_large")
+    try:
+        frame = parse_json_utf8(data)
+    except EncodingError as error:
+        raise DataFrameError("malformed", "not JSON") from error
+    if not isinstance(frame, dict):
+        raise DataFrameError("malformed", "not an object")
+    if not isinstance(frame.get("t"), str) or frame["t"] not in _SCHEMAS:
+        raise DataFrameError("unknown_type")
+    fields, valid = _SCHEMAS[frame["t"]]
+    if set(frame) != fields | {"t"} or not valid(frame):
+        raise DataFrameError("malformed", f"bad {frame['t']} frame")
+    return frame
+
+
+def encode_data_frame(frame: dict) -> str:
+    text = dump_json_utf8(frame).decode()
+    parse_data_frame(text)
+    return text

@@ -1,0 +1,232 @@
+"""A Python member of a Parley room that talks to real browsers over WebRTC.
+
+Async API (one event loop)::
+
+    peer = RoomPeer("http://127.0.0.1:8000", invite_link_or_room_secret, "Mallory")
+    await peer.start()                          # rendezvous, hello, join the room's topic
+    [bob] = await peer.wait_ready(count=1)      # certificate checked, link proof verified
+    who, frame = await peer.next_frame("hello") # frames that passed §6/§8 schema checks
+    entry = peer.make_entry(peer.message_body("hi", clock=1), seq=0)   # a SignedEntry
+    await peer.send_entries([entry.data])       # {"t": "entries", ...} to every ready link
+    await peer.send_frame({"t": "entry", "entry": "..."})  # anything, unchecked
+    await peer.close()
+
+Sync facade for code that already runs an event loop of its own, such as Playwright's
+sync API (the peer gets a daemon thread with its own loop; every call blocks, with a
+timeout)::
+
+    from parley_peer.room_peer_thread import RoomPeerThread
+
+    with RoomPeerThread(server_url, invite_link, "Mallory") as peer:   # starts it
+        peer.wait_ready(timeout=20)
+        peer.send_entries([peer.make_entry(body, seq=0).data])
+        who, frame = peer.next_frame("ack", timeout=10)
+
+Both have ``identity`` (the nacl SigningKey), ``identity_id``, ``room_keys`` (RoomKeys),
+``peers``, ``rejections`` (envelopes and frames we dropped, with their reason codes),
+``closed_peers`` (links that closed, each with its ``reason``),
+``make_entry(body, seq, prev)``, ``open_entry(data)`` and ``message_body(text, clock)``.
+``make_entry`` signs whatever body the schema of ``parley_peer.entry`` accepts, for any
+seq and prev, so a test can build forks and broken chains; tampering with the bytes is
+the caller's business. The peer answers nothing but `hello`: it keeps no log, sends no
+`heads` and no `ack`, so what a browser receives is exactly what the test sends.
+With ``send_hello=False`` it does not even greet (a browser then closes the link as
+unauthenticated after 20 s); ``hello_frame(peer)`` builds the honest hello with its
+link proof, to send as is or altered.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from nacl.signing import SigningKey
+
+from parley_peer.data_frames import MAX_DATA_FRAME_BYTES, MAX_ENTRIES_PER_FRAME
+from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
+from parley_peer.entry import OpenedEntry, SignedEntry, create_entry, open_entry
+from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, identity_id
+from parley_peer.replay import ReplayGuard
+from parley_peer.signaling import SignalingClient
+from parley_peer.swarm import Peer, Rejection, RoomSwarm
+
+
+def parse_room(room: str | bytes) -> tuple[bytes, str | None]:
+    """(room secret, room name) from an invite link (§2), a base64url secret or raw bytes."""
+    if isinstance(room, bytes):
+        return room, None
+    if "#" not in room:
+        return b64url_decode(room, ROOM_SECRET_BYTES), None
+    fragment = parse_qs(urlsplit(room).fragment)
+    if "join" not in fragment:
+        raise ValueError("not an invite link: no join= in the fragment")
+    return b64url_decode(fragment["join"][0], ROOM_SECRET_BYTES), fragment.get("name", [None])[0]
+
+
+def entry_frames(entries: Iterable[bytes]) -> list[dict]:
+    """§8 `entries` frames: at most 64 entries each, each frame under 65,536 bytes."""
+    frames: list[list[str]] = [[]]
+    size = len('{"t":"entries","entries":[]}')
+    for data in entries:
+        encoded = b64url_encode(data)
+        if (
+            len(frames[-1]) == MAX_ENTRIES_PER_FRAME
+            or size + len(encoded) + 3 > MAX_DATA_FRAME_BYTES
+        ):
+            frames.append([])
+            size = len('{"t":"entries","entries":[]}')
+        frames[-1].append(encoded)
+        size += len(encoded) + 3  # quotes and comma
+    return [{"t": "entries", "entries": batch} for batch in frames if batch]
+
+
+class RoomPeer:
+    def __init__(
+        self,
+        server_url: str,
+        room: str | bytes,
+        name: str = "Python peer",
+        *,
+        identity: SigningKey | None = None,
+        send_hello: bool = True,
+        resolve_mdns: bool = False,
+    ) -> None:
+        self.room_secret, self.room_name = parse_room(room)
+        self.room_keys = derive_room_keys(self.room_secret)
+        self.identity = identity or SigningKey.generate()
+        self.name = name
+        self.signaling = SignalingClient(server_url)
+        self.frames: asyncio.Queue[tuple[Peer, dict]] = asyncio.Queue()
+        self.rejections: list[Rejection] = []
+        self.closed_peers: list[Peer] = []  # links that closed, with their `reason`
+        self._changed = asyncio.Event()
+        self._started = False
+        self._swarm = RoomSwarm(
+            keys=self.room_keys,
+            identity=self.identity,
+            signaling=self.signaling,
+            replay_guard=ReplayGuard(),
+            on_peer=self._on_peer,
+            on_frame=self._on_frame,
+            on_rejected=self._on_rejected,
+            local_name=lambda: self.name,
+            send_hello=send_hello,
+            resolve_mdns=resolve_mdns,
+        )
+
+    @property
+    def identity_id(self) -> str:
+        return identity_id(self.identity.verify_key.encode())
+
+    @property
+    def peers(self) -> list[Peer]:
+        return list(self._swarm.peers.values())
+
+    async def start(self) -> None:
+        await self.signaling.connect()
+        self._started = True
+        await self._swarm.start()
+
+    async def close(self) -> None:
+        """Close every link and the rendezvous socket; safe after a failed start."""
+        try:
+            if self._started:
+                await self._swarm.stop()
+        finally:
+            await self.signaling.close()
+
+    async def __aenter__(self) -> "RoomPeer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # Every wait has a deadline of its own (hence the timeout parameters, against ruff's
+    # ASYNC109): this is a test tool, and a link that never comes up must fail a test
+    # rather than hang it.
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 20.0) -> Any:  # noqa: ASYNC109
+        """Wait until ``predicate()`` is truthy (re-checked on every peer or frame event)."""
+        async with asyncio.timeout(timeout):
+            while not (result := predicate()):
+                self._changed.clear()
+                await self._changed.wait()
+        return result
+
+    async def wait_ready(self, count: int = 1, timeout: float = 20.0) -> list[Peer]:  # noqa: ASYNC109
+        def enough() -> list[Peer] | None:
+            ready = self._swarm.ready_peers()
+            return ready if len(ready) >= count else None
+
+        return await self.wait_for(enough, timeout)
+
+    async def next_frame(self, t: str | None = None, timeout: float = 10.0) -> tuple[Peer, dict]:  # noqa: ASYNC109
+        """The next received frame (of type ``t``, dropping frames of other types)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                peer, frame = await self.frames.get()
+                if t is None or frame["t"] == t:
+                    return peer, frame
+
+    async def send_raw(self, text: str, peer: Peer | None = None) -> int:
+        """Send text as is to ``peer`` (even one not ready yet) or every ready link;
+        returns the number of links reached."""
+        targets = [peer] if peer else self._swarm.ready_peers()
+        return sum(bool(p.link.send_text(text)) for p in targets)
+
+    async def send_frame(self, frame: Any, peer: Peer | None = None) -> int:
+        """JSON-encode and send without checking the schema: this peer may misbehave."""
+        return await self.send_raw(dump_json_utf8(frame).decode(), peer)
+
+    async def send_entries(
+        self, entries: Iterable[bytes | SignedEntry], peer: Peer | None = None
+    ) -> int:
+        raw = [e.data if isinstance(e, SignedEntry) else e for e in entries]
+        reached = 0
+        for frame in entry_frames(raw):
+            reached = await self.send_frame(frame, peer)
+        return reached
+
+    def make_entry(self, body: dict, seq: int = 0, prev: bytes | None = None) -> SignedEntry:
+        return create_entry(
+            identity=self.identity,
+            seq=seq,
+            prev=prev,
+            body=body,
+            message_key=self.room_keys.message_key,
+            discovery_key=self.room_keys.discovery_key,
+        )
+
+    def open_entry(self, data: bytes) -> OpenedEntry:
+        return open_entry(
+            data, message_key=self.room_keys.message_key, discovery_key=self.room_keys.discovery_key
+        )
+
+    @staticmethod
+    def message_body(text: str, clock: int, ts: int | None = None) -> dict:
+        """A §7 `message` body; ``ts`` defaults to now."""
+        return {
+            "type": "message",
+            "ts": time.time_ns() // 1_000_000 if ts is None else ts,
+            "clock": clock,
+            "text": text,
+        }
+
+    def hello_frame(self, peer: Peer) -> dict:
+        """Our honest `hello` for this link (needs the link open: both fingerprints known)."""
+        return self._swarm.hello_frame(peer)
+
+    def _on_peer(self, peer: Peer) -> None:
+        if peer.state == "closed":
+            self.closed_peers.append(peer)
+        self._changed.set()
+
+    def _on_frame(self, peer: Peer, frame: dict) -> None:
+        self.frames.put_nowait((peer, frame))
+        self._changed.set()
+
+    def _on_rejected(self, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+        self._changed.set()

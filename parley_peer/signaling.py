@@ -1,0 +1,209 @@
+"""Rendezvous client (docs/protocol.md §3) over the ``websockets`` library.
+
+    client = SignalingClient("http://127.0.0.1:8000")
+    client.add_listener(lambda frame: ...)   # every S->C frame after `welcome`, as a dict
+    await client.connect()                   # fresh connection key, hello, wait for welcome
+    await client.join(topic); await client.signal(topic, to, blob); await client.close()
+
+Like the browser's SignalingClient it knows nothing about rooms or envelopes, and it
+paces its frames under 90% of the server's token bucket (§3) so that a burst of
+handshakes is delayed rather than dropped. Unlike it, it does not reconnect: a closed
+socket sets ``closed`` and the owner decides what to do.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from nacl.public import PrivateKey
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
+
+from parley_peer.encoding import b64url_encode
+
+PROTOCOL_VERSION = 1
+PING_INTERVAL_S = 25  # §5: clients ping every 25 s, well inside the 90 s idle timeout
+PACE_SHARE = 0.9
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[dict], None]
+
+
+class SignalingError(Exception):
+    """The server refused us (an `error` frame before `welcome`) or went away."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+def signal_endpoint(server_url: str) -> tuple[str, str]:
+    """(WebSocket URL, Origin) for a server base URL such as http://127.0.0.1:8000.
+
+    The server only upgrades requests whose Origin is one of its allowed hosts, so we
+    present the origin a page served by that server would have.
+    """
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"not an http(s) server URL: {server_url!r}")
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}/ws/signal", f"{parts.scheme}://{parts.netloc}"
+
+
+class Pacer:
+    """A token bucket a little smaller than the server's, so we never hit its limit."""
+
+    def __init__(self, rate_per_second: float, burst: float) -> None:
+        self.rate = max(rate_per_second * PACE_SHARE, 0.1)
+        self.capacity = max(burst * PACE_SHARE, 1.0)
+        self.tokens = self.capacity
+        self.last = time.monotonic()
+        self.lock = asyncio.Lock()  # FIFO: frames leave in the order they were sent
+
+    async def take(self) -> None:
+        async with self.lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+                self.last = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class SignalingClient:
+    def __init__(self, server_url: str, *, open_timeout: float = 10.0) -> None:
+        self.url, self.origin = signal_endpoint(server_url)
+        self.open_timeout = open_timeout
+        self.connection_key: PrivateKey | None = None  # fresh for every connection (§1)
+        self.connection_id: str | None = None
+        self.limits: dict = {}
+        self.errors: list[dict] = []  # server `error` frames, for tests and logs
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self._listeners: list[Listener] = []
+        self._socket: ClientConnection | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._pacer: Pacer | None = None  # from `welcome` on; `hello` goes unpaced
+
+    @property
+    def public_key(self) -> bytes:
+        if self.connection_key is None:
+            raise RuntimeError("not connected")
+        return self.connection_key.public_key.encode()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    async def connect(self) -> None:
+        self.connection_key = PrivateKey.generate()
+        # proxy=None: the rendezvous server is local; an environment proxy must not see it.
+        # ping_interval=None: the server's idle timer only counts protocol frames (§3 ping).
+        self._socket = await connect(
+            self.url,
+            origin=Origin(self.origin),
+            proxy=None,
+            open_timeout=self.open_timeout,
+            ping_interval=None,
+            max_size=2**20,
+        )
+        try:
+            frame = await self._hello()
+        except BaseException:
+            await self._socket.close()
+            raise
+        self.connection_id = frame["id"]
+        self.limits = frame.get("limits", {})
+        self._pacer = Pacer(
+            float(self.limits.get("rate_per_second") or 20), float(self.limits.get("burst") or 100)
+        )
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._ping())]
+
+    async def _hello(self) -> dict:
+        key = b64url_encode(self.public_key)
+        await self._send({"type": "hello", "v": PROTOCOL_VERSION, "key": key})
+        async with asyncio.timeout(self.open_timeout):
+            while True:
+                frame = json.loads(await self._socket.recv())
+                if frame.get("type") == "welcome":
+                    return frame
+                if frame.get("type") == "error":
+                    raise SignalingError(frame.get("code", "error"), frame.get("message", ""))
+
+    async def join(self, topic: bytes) -> None:
+        await self._send({"type": "join", "topic": b64url_encode(topic)})
+
+    async def leave(self, topic: bytes) -> None:
+        await self._send({"type": "leave", "topic": b64url_encode(topic)})
+
+    async def signal(self, topic: bytes, to: str, blob: str) -> bool:
+        """Relay a sealed envelope; False when the socket is already gone."""
+        return await self._send(
+            {"type": "signal", "topic": b64url_encode(topic), "to": to, "blob": blob}
+        )
+
+    async def ping(self) -> None:
+        await self._send({"type": "ping"})
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._socket is not None:
+            await self._socket.close()
+            self.close_code = self._socket.close_code
+        self.closed.set()
+
+    async def _send(self, frame: dict) -> bool:
+        if self._socket is None:
+            raise RuntimeError("not connected")
+        if self._pacer is not None:
+            await self._pacer.take()
+        try:
+            await self._socket.send(json.dumps(frame, separators=(",", ":")))
+        except ConnectionClosed:
+            return False
+        return True
+
+    async def _read(self) -> None:
+        assert self._socket is not None
+        try:
+            async for text in self._socket:
+                try:
+                    frame = json.loads(text)
+                except ValueError:
+                    continue  # the server only sends JSON; anything else is ignored
+                if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                    continue
+                if frame["type"] == "error":
+                    logger.info("server error frame: %s", frame)
+                    self.errors.append(frame)
+                for listener in list(self._listeners):
+                    try:
+                        listener(frame)
+                    except Exception:  # one bad listener must not stop the socket
+                        logger.exception("signaling listener failed on a %s frame", frame["type"])
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self._socket.close_code
+            self.closed.set()
+
+    async def _ping(self) -> None:
+        while True:
+            await asyncio.sleep(PING_INTERVAL_S)
+            if not await self._send({"type": "ping"}):
+                return

@@ -1,0 +1,275 @@
+"""RoomSwarm: the peer links of one room, as static/app/peers/room-swarm.js has them.
+
+It turns the rendezvous server's topic events into PeerLinks, seals every outgoing
+signal to the peer's connection key and opens every incoming one with all the checks of
+docs/protocol.md §4 (1-12 in ``parley_peer.envelope``, 13 and the topic here). The joiner
+(a peer that arrives in a `peers` frame) gets ``initiator=True``: it makes the `parley`
+channel and the first offer. Polite means our connection key is the smaller one.
+
+A peer is *ready* once its `hello` carried a valid link proof (§6, link authentication);
+only then do its frames reach ``on_frame``. With ``send_hello=False`` the swarm does not
+greet: the owner sends its own (``hello_frame(peer)`` builds an honest one).
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nacl.signing import SigningKey
+
+from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
+from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
+from parley_peer.errors import EncodingError
+from parley_peer.keys import RoomKeys, identity_id
+from parley_peer.link_proof import sign_link_proof, verify_link_proof
+from parley_peer.replay import ReplayGuard
+from parley_peer.signaling import SignalingClient
+from parley_peer.webrtc import PeerLink
+
+MAX_LINKS = 48  # a bounded, partial mesh however big the room is (§6)
+MAX_FROM_PEERS_FRAME = 32
+MAX_ANNOUNCED = 256
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Peer:
+    """One remote connection in the room."""
+
+    connection_id: str
+    connection_key: bytes
+    local_connection_key: bytes
+    link: PeerLink | None = None
+    identity: bytes | None = None  # Ed25519 key from its first verified envelope
+    name: str | None = None  # from its `hello` frame
+    state: str = "connecting"  # connecting | ready | closed
+    reason: str | None = None  # why it closed
+
+    @property
+    def identity_id(self) -> str | None:
+        return identity_id(self.identity) if self.identity else None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An envelope or data frame we dropped, with its reason code."""
+
+    connection_id: str
+    code: str
+    identity: bytes | None = None
+
+
+class RoomSwarm:
+    def __init__(
+        self,
+        *,
+        keys: RoomKeys,
+        identity: SigningKey,
+        signaling: SignalingClient,
+        replay_guard: ReplayGuard,
+        on_peer: Callable[[Peer], None] = lambda peer: None,
+        on_frame: Callable[[Peer, dict], None] = lambda peer, frame: None,
+        on_rejected: Callable[[Rejection], None] = lambda rejection: None,
+        local_name: Callable[[], str] = lambda: "",
+        send_hello: bool = True,
+        resolve_mdns: bool = False,
+    ) -> None:
+        self.keys, self.identity, self.signaling = keys, identity, signaling
+        self.replay_guard = replay_guard
+        self.topic = b64url_encode(keys.discovery_key)
+        self.peers: dict[str, Peer] = {}  # connection id -> peer
+        self.announced: dict[str, bytes] = {}  # connection id -> key, from peers/joined
+        self._on_peer, self._on_frame, self._on_rejected = on_peer, on_frame, on_rejected
+        self.local_name, self.send_hello = local_name, send_hello
+        self.resolve_mdns = resolve_mdns
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self.signaling.add_listener(self._on_event)
+        await self.signaling.join(self.keys.discovery_key)
+
+    async def stop(self) -> None:
+        self.signaling.remove_listener(self._on_event)
+        if not self.signaling.closed.is_set():
+            await self.signaling.leave(self.keys.discovery_key)
+        for peer in list(self.peers.values()):
+            try:
+                await peer.link.close("left")
+            except Exception:  # one link failing to close must not keep the others open
+                logger.exception("closing the link to %s failed", peer.connection_id)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def ready_peers(self) -> list[Peer]:
+        return [peer for peer in self.peers.values() if peer.state == "ready"]
+
+    # Server events.
+
+    def _on_event(self, frame: dict) -> None:
+        if frame.get("topic") != self.topic:
+            return
+        kind = frame["type"]
+        if kind == "peers":
+            for announced in frame.get("peers", [])[:MAX_FROM_PEERS_FRAME]:
+                if self._announce(announced):
+                    self._link(announced["id"], initiator=True)
+        elif kind == "joined":
+            self._announce(frame.get("peer"))
+        elif kind == "left":
+            self.announced.pop(frame.get("id"), None)
+            peer = self.peers.get(frame.get("id"))
+            # A link that is up does not need the server any more; one still negotiating does.
+            if peer is not None and peer.state != "ready":
+                self._spawn(peer.link.close("left"))
+        elif kind == "signal":
+            self._on_signal(frame.get("from"), frame.get("blob"))
+
+    def _announce(self, announced: object) -> bool:
+        try:
+            connection_id, key = announced["id"], announced["key"]  # type: ignore[index]
+            if len(self.announced) >= MAX_ANNOUNCED and connection_id not in self.announced:
+                return False  # bounded, however many peers a server makes up
+            self.announced[connection_id] = b64url_decode(key, 32)
+        except (TypeError, KeyError, EncodingError):
+            return False  # a server that announces a malformed peer gets no link for it
+        return True
+
+    def _link(self, connection_id: str, *, initiator: bool) -> Peer | None:
+        key = self.announced.get(connection_id)
+        if key is None or connection_id in self.peers:
+            return self.peers.get(connection_id)
+        if len(self.peers) >= MAX_LINKS:
+            return None
+        own_key = self.signaling.public_key
+        peer = Peer(connection_id=connection_id, connection_key=key, local_connection_key=own_key)
+        peer.link = PeerLink(
+            polite=own_key < key,
+            initiator=initiator,
+            on_signal=lambda payload: self._send_signal(peer, payload),
+            on_open=lambda: self._on_open(peer),
+            on_frame=lambda frame: self._on_link_frame(peer, frame),
+            on_bad_frame=lambda code: self._reject(connection_id, code, peer),
+            on_closed=lambda reason: self._closed(peer, reason),
+            resolve_mdns=self.resolve_mdns,
+        )
+        self.peers[connection_id] = peer
+        peer.link.start()
+        self._on_peer(peer)
+        return peer
+
+    async def _send_signal(self, peer: Peer, payload: dict) -> None:
+        try:
+            blob = seal_envelope(
+                identity=self.identity,
+                sender_connection_key=peer.local_connection_key,
+                recipient_connection_key=peer.connection_key,
+                topic=self.keys.discovery_key,
+                membership_key=self.keys.membership_key,
+                payload=payload,
+            )
+        except EnvelopeError:
+            await peer.link.close("signal_too_large")
+            return
+        await self.signaling.signal(self.keys.discovery_key, peer.connection_id, blob)
+
+    def _on_signal(self, sender: object, blob: object) -> None:
+        expected_key = self.announced.get(sender) if isinstance(sender, str) else None
+        if expected_key is None:
+            return self._reject(str(sender), "wrong_sender")
+        try:
+            envelope = open_envelope(
+                blob,  # type: ignore[arg-type]  (check 1 rejects a non-string)
+                connection_key=self.signaling.connection_key,
+                topic=self.keys.discovery_key,
+                expected_sender_connection_key=expected_key,
+                membership_key=self.keys.membership_key,
+                replay_guard=self.replay_guard,
+            )
+        except EnvelopeError as error:
+            return self._reject(sender, error.code)
+        if envelope.sender_identity == self.identity.verify_key.encode():
+            return  # our own identity on another connection: ignored (§6)
+        peer = self.peers.get(sender) or self._link(sender, initiator=False)
+        if peer is None:
+            return  # at the link limit
+        if peer.identity is not None and peer.identity != envelope.sender_identity:
+            self._spawn(peer.link.close("identity_changed"))
+            return self._reject(sender, "identity_changed", peer)
+        if peer.identity is None:
+            peer.identity = envelope.sender_identity
+            self._on_peer(peer)
+        peer.link.signal(envelope.payload)
+
+    # Link authentication (§6).
+
+    def hello_frame(self, peer: Peer) -> dict:
+        proof = sign_link_proof(
+            self.identity,
+            self.keys.discovery_key,
+            peer.link.local_fingerprint,
+            peer.link.remote_fingerprint,
+        )
+        return {"t": "hello", "v": 1, "name": self.local_name(), "proof": b64url_encode(proof)}
+
+    def _on_open(self, peer: Peer) -> None:
+        if self.send_hello:
+            peer.link.send_text(dump_json_utf8(self.hello_frame(peer)).decode())
+        self._on_peer(peer)
+
+    def _on_link_frame(self, peer: Peer, frame: dict) -> None:
+        if peer.state == "ready":
+            if frame["t"] == "hello":
+                return self._reject(peer.connection_id, "malformed", peer)
+            return self._on_frame(peer, frame)
+        # Until the peer's hello proves its identity, nothing else it sends counts.
+        if frame["t"] != "hello" or peer.identity is None:
+            return self._spawn(peer.link.close("unauthenticated"))
+        valid = verify_link_proof(
+            b64url_decode(frame["proof"], 64),
+            peer.identity,
+            self.keys.discovery_key,
+            peer.link.local_fingerprint,
+            peer.link.remote_fingerprint,
+        )
+        if not valid:
+            return self._spawn(peer.link.close("bad_link_proof"))
+        peer.name = frame["name"].strip() or None
+        peer.link.authenticated()
+        if not self._superseded_by_twin(peer):
+            self._set_state(peer, "ready")
+            self._on_frame(peer, frame)
+
+    def _superseded_by_twin(self, peer: Peer) -> bool:
+        """Two ready links to one identity: both ends keep the one whose sorted pair of
+        connection keys sorts first, so they agree without talking."""
+        for other in self.ready_peers():
+            if other is peer or other.identity != peer.identity:
+                continue
+            loser = other if _link_order(peer) < _link_order(other) else peer
+            self._spawn(loser.link.close("duplicate"))
+            return loser is peer
+        return False
+
+    def _reject(self, connection_id: str, code: str, peer: Peer | None = None) -> None:
+        peer = peer or self.peers.get(connection_id)
+        logger.info("rejected from %s: %s", connection_id, code)
+        self._on_rejected(Rejection(connection_id, code, peer.identity if peer else None))
+
+    def _closed(self, peer: Peer, reason: str) -> None:
+        if self.peers.get(peer.connection_id) is peer:
+            del self.peers[peer.connection_id]
+        self._set_state(peer, "closed", reason)
+
+    def _set_state(self, peer: Peer, state: str, reason: str | None = None) -> None:
+        peer.state, peer.reason = state, reason
+        self._on_peer(peer)
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _link_order(peer: Peer) -> bytes:
+    return b"".join(sorted([peer.local_connection_key, peer.connection_key]))
