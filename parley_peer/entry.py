@@ -1,11 +1,12 @@
 """Room entries (docs/protocol.md §7).
 
-``open_entry`` runs receiver checks 1, 2, 5 and 6; checks 3 (broken_chain) and 4 (fork)
-need the author's log and belong to the caller, which can run ``verify_entry_signature``
-first to keep the documented order. A blind mirror only ever calls
+``open_entry`` runs receiver checks 1, 2, 5 and 6; the checks that need the author's log
+(fork, broken_chain, bad_clock) belong to the caller, which can run
+``verify_entry_signature`` first to keep the documented order. A blind mirror only ever calls
 ``verify_entry_signature``: it needs the discovery key, not the message key.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,13 @@ import nacl.hashlib
 import nacl.utils
 from nacl.signing import SigningKey, VerifyKey
 
-from parley_peer.encoding import dump_json_utf8, is_json_integer, parse_json_utf8
+from parley_peer.encoding import b64url_decode, dump_json_utf8, is_json_integer, parse_json_utf8
 from parley_peer.errors import EncodingError, ProtocolError
 
 ENTRY_VERSION = 1
-ENTRY_REJECT_CODES = ("malformed", "bad_signature", "broken_chain", "fork", "undecryptable")
+ENTRY_REJECT_CODES = (
+    "malformed", "bad_signature", "fork", "broken_chain", "undecryptable", "bad_clock"
+)  # fmt: skip
 KEY_BYTES = 32
 NONCE_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -29,6 +32,9 @@ AUTHOR, SEQ, PREV, NONCE, CIPHER_LENGTH, CIPHERTEXT = 1, 33, 41, 73, 97, 101
 HEADER_BYTES = CIPHER_LENGTH
 MAX_BODY_BYTES = 16384
 MAX_TEXT_CODE_POINTS = 4000
+MAX_NAME_CODE_POINTS = 64
+MAX_EMOJI_CODE_POINTS = 8
+MAX_EMOJI_BYTES = 32
 MAX_SEQ = 2**53 - 1
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
 MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
@@ -71,15 +77,60 @@ def entry_id(data: bytes) -> bytes:
     return nacl.hashlib.blake2b(data, digest_size=32).digest()
 
 
-def is_entry_body(body: Any) -> bool:
+Check = Callable[[Any], bool]
+
+
+def _is_id(value: Any) -> bool:
+    try:
+        b64url_decode(value, 32)  # canonical spelling only, as in §1
+    except EncodingError:
+        return False
+    return True
+
+
+def _is_text(limit: int) -> Check:
+    # len() of a str counts code points, as the browser does with [...text].length.
+    return lambda value: isinstance(value, str) and 1 <= len(value) <= limit
+
+
+def _is_emoji(value: Any) -> bool:
+    # A lone surrogate counts 3 bytes, as the browser's TextEncoder writes U+FFFD for it.
     return (
-        isinstance(body, dict)
-        and set(body) == {"type", "ts", "text"}
-        and body["type"] == "message"
-        and is_json_integer(body["ts"], 0, MAX_SEQ)
-        and isinstance(body["text"], str)
-        and 1 <= len(body["text"]) <= MAX_TEXT_CODE_POINTS
+        _is_text(MAX_EMOJI_CODE_POINTS)(value)
+        and len(value.encode("utf-8", "surrogatepass")) <= MAX_EMOJI_BYTES
     )
+
+
+_COMMON: dict[str, Check] = {
+    "ts": lambda value: is_json_integer(value, 0, MAX_SEQ),
+    "clock": lambda value: is_json_integer(value, 1, MAX_SEQ),
+}
+_TEXT = _is_text(MAX_TEXT_CODE_POINTS)
+_NAME = _is_text(MAX_NAME_CODE_POINTS)
+# type -> (required fields, optional fields), beside "type", "ts" and "clock".
+_BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
+    "message": ({"text": _TEXT}, {"reply": _is_id}),
+    "edit": ({"target": _is_id, "text": _TEXT}, {}),
+    "delete": ({"target": _is_id}, {}),
+    "reaction": ({"target": _is_id, "emoji": _is_emoji, "on": lambda v: isinstance(v, bool)}, {}),
+    "name": ({"name": _NAME}, {}),
+    "join": ({"name": _NAME}, {}),
+}
+ENTRY_TYPES = tuple(_BODY_SCHEMAS)
+
+
+def is_entry_body(body: Any) -> bool:
+    """The body schema of docs/protocol.md §7: exact key sets per type."""
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return False
+    if body["type"] not in _BODY_SCHEMAS:
+        return False
+    required, optional = _BODY_SCHEMAS[body["type"]]
+    checks = {**_COMMON, **required}
+    if not all(key in body and check(body[key]) for key, check in checks.items()):
+        return False
+    extra = set(body) - set(checks) - {"type"}
+    return all(key in optional and optional[key](body[key]) for key in extra)
 
 
 def create_entry(

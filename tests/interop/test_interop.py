@@ -113,13 +113,30 @@ def test_both_sides_refuse_a_replay_in_one_session(scene) -> None:
 
 
 MESSAGES = [
-    {"type": "message", "ts": NOW, "text": "hello"},
-    {"type": "message", "ts": 0, "text": "🎉" * 4000},
-    {"type": "message", "ts": NOW, "text": 'quote " backslash \\ nul \u0000 é'},
+    {"type": "message", "ts": NOW, "clock": 1, "text": "hello"},
+    {"type": "message", "ts": 0, "clock": 2**53 - 1, "text": "🎉" * 4000},
+    {"type": "message", "ts": NOW, "clock": 7, "text": 'quote " backslash \\ nul \u0000 é'},
+    {"type": "message", "ts": NOW, "clock": 3, "text": "re", "reply": b64(bytes(range(32)))},
+    {"type": "edit", "ts": NOW, "clock": 4, "target": b64(bytes(32)), "text": "fixed"},
+    {"type": "delete", "ts": NOW, "clock": 5, "target": b64(bytes(32))},
+    {
+        "type": "reaction",
+        "ts": NOW,
+        "clock": 6,
+        "target": b64(bytes(32)),
+        "emoji": "👍🏽",
+        "on": True,
+    },
+    {"type": "name", "ts": NOW, "clock": 8, "name": "Ada 🎉"},
+    {"type": "join", "ts": NOW, "clock": 9, "name": "Ada"},
 ]
 
 
-@pytest.mark.parametrize("body", MESSAGES, ids=["short", "4000-emoji", "escapes"])
+@pytest.mark.parametrize(
+    "body",
+    MESSAGES,
+    ids=["short", "4000-emoji", "escapes", "reply", "edit", "delete", "reaction", "name", "join"],
+)
 def test_entries_made_on_one_side_open_on_the_other(scene, body) -> None:
     python_first = create_entry(
         identity=scene.alice.identity,

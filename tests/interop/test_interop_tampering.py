@@ -148,7 +148,7 @@ def entry_cases(scene: Scene) -> dict[str, tuple[bytes, dict, str]]:
     entry = create_entry(
         identity=scene.alice.identity,
         seq=0,
-        body={"type": "message", "ts": NOW, "text": "hi"},
+        body={"type": "message", "ts": NOW, "clock": 1, "text": "hi"},
         message_key=scene.room.message_key,
         discovery_key=scene.room.discovery_key,
     ).data
@@ -158,7 +158,7 @@ def entry_cases(scene: Scene) -> dict[str, tuple[bytes, dict, str]]:
         return hand_built_entry(scene, raw, seq=seq)
 
     def message(ts: str = "1", text: str = '"x"', extra: str = "") -> bytes:
-        return body(f'{{"type":"message","ts":{ts},"text":{text}{extra}}}')
+        return body(f'{{"type":"message","ts":{ts},"clock":1,"text":{text}{extra}}}')
 
     return {
         "untouched": (entry, {}, OK),
@@ -176,7 +176,11 @@ def entry_cases(scene: Scene) -> dict[str, tuple[bytes, dict, str]]:
         "ciphertext altered": (flip(entry, 110), {}, "bad_signature"),
         "signature altered": (flip(entry, len(entry) - 1), {}, "bad_signature"),
         "other room": (entry, {"room": scene.other_room}, "bad_signature"),
-        "sequence 2^53 - 1": (body('{"type":"message","ts":1,"text":"x"}', seq=2**53 - 1), {}, OK),
+        "sequence 2^53 - 1": (
+            body('{"type":"message","ts":1,"clock":1,"text":"x"}', seq=2**53 - 1),
+            {},
+            OK,
+        ),
         "ts 1.0": (message(ts="1.0"), {}, OK),
         "ts 1e3": (message(ts="1e3"), {}, OK),
         "ts -0": (message(ts="-0"), {}, OK),
@@ -194,11 +198,67 @@ def entry_cases(scene: Scene) -> dict[str, tuple[bytes, dict, str]]:
             "malformed",
         ),
         "extra key": (message(extra=',"edited":true'), {}, "malformed"),
-        "other type": (body('{"type":"Message","ts":1,"text":"x"}'), {}, "malformed"),
-        "BOM": (body('\ufeff{"type":"message","ts":1,"text":"x"}'), {}, "malformed"),
+        "other type": (body('{"type":"Message","ts":1,"clock":1,"text":"x"}'), {}, "malformed"),
+        "BOM": (body('\ufeff{"type":"message","ts":1,"clock":1,"text":"x"}'), {}, "malformed"),
         "body over 16384 bytes": (message(extra=" " * 16400), {}, "malformed"),
         "deeply nested": (body("[" * 8000 + "]" * 8000), {}, "malformed"),
-        "invalid UTF-8": (body(b'{"type":"message","ts":1,"text":"\xc0\x80"}'), {}, "malformed"),
+        "invalid UTF-8": (
+            body(b'{"type":"message","ts":1,"clock":1,"text":"\xc0\x80"}'),
+            {},
+            "malformed",
+        ),
+    } | {
+        f"{name} body": (body(text), {}, expected)
+        for name, (text, expected) in body_schema_cases().items()
+    }
+
+
+def body_schema_cases() -> dict[str, tuple[str, str]]:
+    """name -> (body JSON, expected code) for the entry types of §7."""
+    target = b64(bytes(range(32)))
+    # 43 characters whose spare bits are not zero: a second spelling of an id (§1).
+    non_canonical = target[:-1] + sibling_of(target[-1])
+
+    def typed(kind: str, fields: str, clock: str = "2") -> str:
+        return f'{{"type":"{kind}","ts":1,"clock":{clock}{fields}}}'
+
+    def reaction(emoji: str, on: str = "true") -> str:
+        return typed("reaction", f',"target":"{target}","emoji":{emoji},"on":{on}')
+
+    return {
+        "no clock": ('{"type":"message","ts":1,"text":"x"}', "malformed"),
+        "clock 0": (typed("message", ',"text":"x"', clock="0"), "malformed"),
+        "clock 2^53": (typed("message", ',"text":"x"', clock=str(2**53)), "malformed"),
+        "clock 1.0": (typed("message", ',"text":"x"', clock="1.0"), OK),
+        "reply": (typed("message", f',"text":"x","reply":"{target}"'), OK),
+        "reply null": (typed("message", ',"text":"x","reply":null'), "malformed"),
+        "reply non-canonical": (
+            typed("message", f',"text":"x","reply":"{non_canonical}"'),
+            "malformed",
+        ),
+        "reply 42 chars": (typed("message", f',"text":"x","reply":"{target[:-1]}"'), "malformed"),
+        "edit": (typed("edit", f',"target":"{target}","text":"y"'), OK),
+        "edit without text": (typed("edit", f',"target":"{target}"'), "malformed"),
+        "edit with reply": (
+            typed("edit", f',"target":"{target}","text":"y","reply":"{target}"'),
+            "malformed",
+        ),
+        "delete": (typed("delete", f',"target":"{target}"'), OK),
+        "delete with text": (typed("delete", f',"target":"{target}","text":"y"'), "malformed"),
+        "reaction": (reaction('"👍"'), OK),
+        "reaction off": (reaction('"👍"', on="false"), OK),
+        "reaction on 1": (reaction('"👍"', on="1"), "malformed"),
+        "reaction 8 code points": (reaction('"' + "a" * 8 + '"'), OK),
+        "reaction 9 code points": (reaction('"' + "a" * 9 + '"'), "malformed"),
+        "reaction 8 four-byte code points": (reaction('"' + "👍" * 8 + '"'), OK),
+        "reaction empty": (reaction('""'), "malformed"),
+        "reaction lone surrogate": (reaction('"\\ud83d"'), OK),
+        "name": (typed("name", ',"name":"' + "🎉" * 64 + '"'), OK),
+        "name 65": (typed("name", ',"name":"' + "a" * 65 + '"'), "malformed"),
+        "join": (typed("join", ',"name":"Ada"'), OK),
+        "join empty": (typed("join", ',"name":""'), "malformed"),
+        "join with text": (typed("join", ',"name":"Ada","text":"x"'), "malformed"),
+        "type list": ('{"type":["message"],"ts":1,"clock":1,"text":"x"}', "malformed"),
     }
 
 

@@ -13,7 +13,7 @@ import { assertRejected } from './room-fixture.js';
 const room = deriveRoomKeys(newRoomSecret());
 const otherRoom = deriveRoomKeys(newRoomSecret());
 const alice = createIdentity();
-const message = (text, ts = 1_700_000_000_000) => ({ type: 'message', ts, text });
+const message = (text, ts = 1_700_000_000_000) => ({ type: 'message', ts, clock: 1, text });
 const write = (overrides = {}) => createEntry({
   identity: alice, seq: 0, body: message('hello'), messageKey: room.messageKey,
   discoveryKey: room.discoveryKey, ...overrides,
@@ -110,12 +110,15 @@ test('malformed lengths, versions and sequence numbers are malformed', () => {
 });
 
 const badBodies = [
-  'not json', '\ufeff{}', '[]', '{}', '{"type":"message","ts":1}', '{"type":"message","text":"x"}',
-  '{"type":"message","ts":1,"text":""}', '{"type":"note","ts":1,"text":"x"}',
-  '{"type":"message","ts":1,"text":"x","extra":true}', '{"type":"message","ts":1.5,"text":"x"}',
-  '{"type":"message","ts":-1,"text":"x"}', '{"type":"message","ts":"1","text":"x"}',
-  '{"type":"message","ts":9007199254740992,"text":"x"}', '{"type":"message","ts":1,"text":7}',
-  '{"type":"message","ts":NaN,"text":"x"}', `{"type":"message","ts":1,"text":"${'a'.repeat(4001)}"}`,
+  'not json', '\ufeff{}', '[]', '{}', '{"type":"message","ts":1,"clock":1}',
+  '{"type":"message","clock":1,"text":"x"}', '{"type":"message","ts":1,"text":"x"}',
+  '{"type":"message","ts":1,"clock":1,"text":""}', '{"type":"note","ts":1,"clock":1,"text":"x"}',
+  '{"type":"message","ts":1,"clock":1,"text":"x","extra":true}',
+  '{"type":"message","ts":1.5,"clock":1,"text":"x"}', '{"type":"message","ts":-1,"clock":1,"text":"x"}',
+  '{"type":"message","ts":"1","clock":1,"text":"x"}', '{"type":"message","ts":1,"clock":0,"text":"x"}',
+  '{"type":"message","ts":9007199254740992,"clock":1,"text":"x"}',
+  '{"type":"message","ts":1,"clock":1,"text":7}', '{"type":"message","ts":NaN,"clock":1,"text":"x"}',
+  `{"type":"message","ts":1,"clock":1,"text":"${'a'.repeat(4001)}"}`,
 ];
 
 test('bodies off the schema are malformed, after the signature and decryption pass', () => {
@@ -141,5 +144,7 @@ test('the writer refuses what a reader would reject', () => {
   assertRejected(() => write({ body: message('"'.repeat(4000).replace(/"/g, '\u0001')) }), 'too_large');
   assertRejected(() => write({ seq: 0, prev: new Uint8Array(32).fill(1) }), 'broken_chain');
   assertRejected(() => write({ seq: 1 }), 'broken_chain');
-  assert.deepEqual([...ENTRY_REJECT_CODES], ['malformed', 'bad_signature', 'broken_chain', 'fork', 'undecryptable']);
+  assert.deepEqual([...ENTRY_REJECT_CODES], [
+    'malformed', 'bad_signature', 'fork', 'broken_chain', 'undecryptable', 'bad_clock',
+  ]);
 });

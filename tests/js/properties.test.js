@@ -30,8 +30,8 @@ test('any text of 1..4000 code points round-trips through an entry', () => {
   const { alice, room } = aliceAndBobInARoom();
   const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1000 })
     .filter((value) => [...value].length <= 4000);
-  fc.assert(fc.property(text, fc.nat(), (value, ts) => {
-    const body = { type: 'message', ts, text: value };
+  fc.assert(fc.property(text, fc.nat(), fc.integer({ min: 1 }), (value, ts, clock) => {
+    const body = { type: 'message', ts, clock, text: value };
     const { bytes } = createEntry({ identity: alice.identity, seq: 0, body, ...room });
     assert.deepEqual(openEntry(bytes, room).body, body);
   }), { numRuns: 200 });

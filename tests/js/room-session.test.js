@@ -75,7 +75,7 @@ test('a second entry at the same sequence number is a fork and is not stored', a
   const keys = ada.room.keys;
   const rival = createEntry({
     identity: ada.session.identity, seq: 0, prev: null,
-    body: { type: 'message', ts: Date.now(), text: 'rival at zero' },
+    body: { type: 'message', ts: Date.now(), clock: 1, text: 'rival at zero' },
     messageKey: keys.messageKey, discoveryKey: keys.discoveryKey,
   });
   bob.swarm.receive({ t: 'entry', entry: toBase64Url(rival.bytes) });

@@ -1,8 +1,25 @@
-// The decrypted body of a room entry (docs/protocol.md §7):
-// {"type": "message", "ts": <ms since epoch>, "text": <1..4000 code points>}, no other keys.
+// The decrypted body of a room entry (docs/protocol.md §7): UTF-8 JSON, one of the
+// entry types below. Every body has `type`, `ts` (ms since the epoch) and `clock` (the
+// Lamport clock of §8); each type lists its other keys, and no other key is allowed.
+//
+//   isEntryBody({ type: 'message', ts: 1, clock: 1, text: 'hi' })   -> true
+//   ENTRY_TYPES                                                      -> ['message', …]
+//   isIdText(id)        a 32-byte id (entry or author) as canonical base64url text
+//
+// Text lengths count Unicode code points (a surrogate pair is one), not UTF-16 units,
+// so the browser and Python (len of a str) agree.
 
 export const MAX_TEXT_CODE_POINTS = 4000;
+export const MAX_NAME_CODE_POINTS = 64;
+export const MAX_EMOJI_CODE_POINTS = 8;
+export const MAX_EMOJI_BYTES = 32;
 export const MAX_BODY_BYTES = 16384;
+const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
+
+// 43 base64url characters are 258 bits for 32 bytes: the last character must leave the
+// 2 spare bits zero, or the same id would have several spellings (§1 "non-canonical").
+const ID_TEXT = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const encoder = new TextEncoder();
 
 function codePointCount(text) {
   let count = 0;
@@ -10,15 +27,53 @@ function codePointCount(text) {
   return count;
 }
 
+// Also the check for author ids and entry ids in data-channel frames.
+export function isIdText(value) {
+  return typeof value === 'string' && ID_TEXT.test(value);
+}
+
+const textOf = (max) => (value) => {
+  if (typeof value !== 'string') return false;
+  const length = codePointCount(value);
+  return length >= 1 && length <= max;
+};
+const isText = textOf(MAX_TEXT_CODE_POINTS);
+const isName = textOf(MAX_NAME_CODE_POINTS);
+// 8 code points are at most 32 bytes, so the byte limit only restates the protocol; a
+// lone surrogate counts as 3 bytes (TextEncoder writes U+FFFD), as in Python with
+// "surrogatepass".
+const isEmoji = (value) =>
+  textOf(MAX_EMOJI_CODE_POINTS)(value) && encoder.encode(value).length <= MAX_EMOJI_BYTES;
+const isBoolean = (value) => typeof value === 'boolean';
+
+const COMMON = {
+  ts: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_INTEGER,
+  clock: (value) => Number.isSafeInteger(value) && value >= 1 && value <= MAX_INTEGER,
+};
+
+// type -> { required: {key: check}, optional: {key: check} }
+const SCHEMAS = {
+  message: { required: { text: isText }, optional: { reply: isIdText } },
+  edit: { required: { target: isIdText, text: isText }, optional: {} },
+  delete: { required: { target: isIdText }, optional: {} },
+  reaction: { required: { target: isIdText, emoji: isEmoji, on: isBoolean }, optional: {} },
+  name: { required: { name: isName }, optional: {} },
+  join: { required: { name: isName }, optional: {} },
+};
+
+export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));
+
 export function isEntryBody(body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  const keys = Object.keys(body);
-  if (keys.length !== 3 || !['type', 'ts', 'text'].every((key) => keys.includes(key))) {
-    return false;
+  if (typeof body.type !== 'string' || !Object.hasOwn(SCHEMAS, body.type)) return false;
+  const { required, optional } = SCHEMAS[body.type];
+  const checks = { ...COMMON, ...required };
+  for (const [key, check] of Object.entries(checks)) {
+    if (!Object.hasOwn(body, key) || !check(body[key])) return false;
   }
-  if (body.type !== 'message') return false;
-  if (!Number.isSafeInteger(body.ts) || body.ts < 0) return false;
-  if (typeof body.text !== 'string') return false;
-  const length = codePointCount(body.text);
-  return length >= 1 && length <= MAX_TEXT_CODE_POINTS;
+  for (const key of Object.keys(body)) {
+    if (key === 'type' || Object.hasOwn(checks, key)) continue;
+    if (!Object.hasOwn(optional, key) || !optional[key](body[key])) return false;
+  }
+  return true;
 }

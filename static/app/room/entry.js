@@ -1,8 +1,8 @@
-// Room entries (docs/protocol.md §7): one chat message of an author's log, encrypted
-// with the room's message key and signed over the room's discovery key, so a blind
-// mirror can check an entry without reading it. openEntry runs receiver checks 1, 2, 5
-// and 6; checks 3 (broken_chain) and 4 (fork) need the author's log and belong to the
-// caller, which can run verifyEntrySignature first to keep the documented order.
+// Room entries (docs/protocol.md §7): one entry of an author's log, encrypted with the
+// room's message key and signed over the room's discovery key, so a blind mirror can
+// check an entry without reading it. openEntry runs receiver checks 1, 2, 5 and 6; the
+// checks that need the author's log (fork, broken_chain, bad_clock) belong to RoomLog,
+// which runs verifyEntrySignature first to keep the documented order.
 import { sodiumReady } from '../crypto/sodium.js';
 import {
   concatBytes, readUint32, readUint64, randomBytes, utf8Decode, utf8Encode, writeUint32,
@@ -14,7 +14,7 @@ const sodium = await sodiumReady;
 
 export const ENTRY_VERSION = 1;
 export const ENTRY_REJECT_CODES = Object.freeze([
-  'malformed', 'bad_signature', 'broken_chain', 'fork', 'undecryptable',
+  'malformed', 'bad_signature', 'fork', 'broken_chain', 'undecryptable', 'bad_clock',
 ]);
 
 const KEY_BYTES = 32;
@@ -121,6 +121,14 @@ export function verifyEntrySignature(bytes, discoveryKey) {
 export function openEntry(bytes, { messageKey, discoveryKey }) {
   requireBytes(messageKey, KEY_BYTES, 'messageKey');
   const verified = verifyEntrySignature(bytes, discoveryKey);
+  return { ...verified, body: decryptEntryBody(bytes, messageKey) };
+}
+
+// Checks 5 and 6 alone. It does NOT check the signature: for callers that have just run
+// verifyEntrySignature on these bytes (RoomLog), so a catch-up verifies each entry once.
+export function decryptEntryBody(bytes, messageKey) {
+  requireBytes(messageKey, KEY_BYTES, 'messageKey');
+  checkLayout(bytes);
   let plaintext;
   try {
     plaintext = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -141,5 +149,5 @@ export function openEntry(bytes, { messageKey, discoveryKey }) {
   if (plaintext.length > MAX_BODY_BYTES || !isEntryBody(body)) {
     throw new EntryError('malformed', 'body schema');
   }
-  return { ...verified, body };
+  return body;
 }

@@ -1,0 +1,80 @@
+// The entry bodies of docs/protocol.md §7: one schema per type, exact key sets.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toBase64Url } from '../../static/app/crypto/bytes.js';
+import { ENTRY_TYPES, isEntryBody, isIdText } from '../../static/app/room/entry-body.js';
+
+const ID = toBase64Url(Uint8Array.from({ length: 32 }, (_, i) => i));
+const base = { ts: 1_700_000_000_000, clock: 1 };
+const valid = {
+  message: { type: 'message', ...base, text: 'hi' },
+  reply: { type: 'message', ...base, text: 'hi', reply: ID },
+  edit: { type: 'edit', ...base, target: ID, text: 'fixed' },
+  delete: { type: 'delete', ...base, target: ID },
+  reaction: { type: 'reaction', ...base, target: ID, emoji: '👍🏽', on: true },
+  unreaction: { type: 'reaction', ...base, target: ID, emoji: '👍', on: false },
+  name: { type: 'name', ...base, name: 'Ada' },
+  join: { type: 'join', ...base, name: 'Ada' },
+};
+
+test('every documented type has a valid body', () => {
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join']);
+  for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
+});
+
+test('type, ts and clock are required everywhere', () => {
+  for (const body of Object.values(valid)) {
+    for (const key of ['type', 'ts', 'clock']) {
+      const { [key]: _, ...without } = body;
+      assert.equal(isEntryBody(without), false, `${body.type} without ${key}`);
+    }
+    assert.equal(isEntryBody({ ...body, clock: 0 }), false);
+    assert.equal(isEntryBody({ ...body, clock: 1.5 }), false);
+    assert.equal(isEntryBody({ ...body, clock: 2 ** 53 }), false);
+    assert.equal(isEntryBody({ ...body, clock: 2 ** 53 - 1 }), true);
+    assert.equal(isEntryBody({ ...body, ts: -1 }), false);
+    assert.equal(isEntryBody({ ...body, ts: 0 }), true);
+  }
+});
+
+test('no key beyond the listed ones, and every listed one is required', () => {
+  for (const body of Object.values(valid)) {
+    assert.equal(isEntryBody({ ...body, extra: 1 }), false, `${body.type} with an extra key`);
+  }
+  assert.equal(isEntryBody({ ...valid.edit, reply: ID }), false, 'reply is only for messages');
+  assert.equal(isEntryBody({ ...valid.message, target: ID }), false);
+  assert.equal(isEntryBody({ type: 'edit', ...base, target: ID }), false);
+  assert.equal(isEntryBody({ type: 'reaction', ...base, target: ID, emoji: 'x' }), false);
+  assert.equal(isEntryBody({ ...valid.message, reply: null }), false);
+  assert.equal(isEntryBody({ ...valid.message, type: ['message'] }), false);
+  assert.equal(isEntryBody({ ...valid.message, type: 'constructor' }), false);
+  for (const value of [null, [], 'message', 7]) assert.equal(isEntryBody(value), false);
+});
+
+test('texts, names and emoji count code points', () => {
+  const withText = (text) => isEntryBody({ ...valid.message, text });
+  assert.ok(withText('🎉'.repeat(4000)));
+  assert.equal(withText('🎉'.repeat(4001)), false);
+  assert.equal(withText(''), false);
+  const withName = (name) => isEntryBody({ ...valid.name, name });
+  assert.ok(withName('🎉'.repeat(64)));
+  assert.equal(withName('a'.repeat(65)), false);
+  assert.equal(withName(''), false);
+  const withEmoji = (emoji) => isEntryBody({ ...valid.reaction, emoji });
+  assert.ok(withEmoji('👍'.repeat(8)), '8 code points of 4 bytes are 32 bytes');
+  assert.equal(withEmoji('a'.repeat(9)), false);
+  assert.equal(withEmoji(''), false);
+  assert.equal(isEntryBody({ ...valid.reaction, on: 1 }), false);
+});
+
+test('ids are 43 characters of canonical base64url', () => {
+  assert.ok(isIdText(ID));
+  assert.equal(isIdText(ID.slice(0, 42)), false);
+  assert.equal(isIdText(`${ID}A`), false);
+  assert.equal(isIdText(`${ID.slice(0, 42)}=`), false);
+  // 32 bytes leave 2 spare bits in the last character; set, they spell the id again.
+  assert.ok(isIdText(`${'A'.repeat(42)}E`));
+  assert.equal(isIdText(`${'A'.repeat(42)}B`), false);
+  assert.equal(isEntryBody({ ...valid.delete, target: `${'A'.repeat(42)}B` }), false);
+  assert.equal(isIdText(7), false);
+});
