@@ -1,32 +1,82 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataFrameError, encodeDataFrame, MAX_DATA_FRAME_BYTES, parseDataFrame } from '../../static/app/peers/data-frames.js';
+import {
+  DATA_FRAME_TYPES, DataFrameError, encodeDataFrame, MAX_DATA_FRAME_BYTES, parseDataFrame,
+} from '../../static/app/peers/data-frames.js';
 
-const ID = 'x'.repeat(43);
-const rejects = (text, code) => assert.throws(() => parseDataFrame(text), (e) => e instanceof DataFrameError && e.code === code);
+const ID = 'x'.repeat(42) + 'w'; // 43 characters of canonical base64url (32 bytes)
+const PROOF = 'A'.repeat(85) + 'g'; // 86 characters (64 bytes)
+const head = (overrides = {}) => ({ author: ID, length: 1, head: ID, ...overrides });
+const rejects = (frame, code = 'malformed') => assert.throws(
+  () => parseDataFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+  (e) => e instanceof DataFrameError && e.code === code,
+);
 
 test('each frame type round-trips', () => {
-  for (const frame of [{ t: 'hello', v: 1, name: 'Ada' }, { t: 'entry', entry: 'AQID' }, { t: 'ack', ids: [ID] }]) {
-    assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
-  }
+  const frames = [
+    { t: 'hello', v: 1, name: 'Ada', proof: PROOF },
+    { t: 'ack', ids: [ID] },
+    { t: 'heads', heads: [head(), head({ length: 2 ** 53 - 1 })] },
+    { t: 'heads', heads: [] },
+    { t: 'want', author: ID, from: 0, to: 512 },
+    { t: 'entries', entries: ['AQID', 'AQ'] },
+    { t: 'typing', active: false },
+  ];
+  for (const frame of frames) assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
+  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing']);
 });
 
 test('bad frames are rejected with a code', () => {
-  rejects('not json', 'malformed');
-  rejects('[1]', 'malformed');
-  rejects('null', 'malformed');
-  rejects(JSON.stringify({ t: 'nope' }), 'unknown_type');
-  rejects(JSON.stringify({ t: 'hello', v: 2, name: 'x' }), 'malformed');
-  rejects(JSON.stringify({ t: 'hello', v: 1, name: 'x'.repeat(65) }), 'malformed');
-  rejects(JSON.stringify({ t: 'hello', v: 1, name: 'x', extra: 1 }), 'malformed');
-  rejects(JSON.stringify({ t: 'entry', entry: 'has spaces' }), 'malformed');
-  rejects(JSON.stringify({ t: 'ack', ids: [] }), 'malformed');
-  rejects(JSON.stringify({ t: 'ack', ids: Array(65).fill(ID) }), 'malformed');
-  rejects(JSON.stringify({ t: 'ack', ids: ['short'] }), 'malformed');
-  rejects(JSON.stringify({ t: 'entry', entry: 'A'.repeat(MAX_DATA_FRAME_BYTES) }), 'too_large');
+  rejects('not json');
+  rejects('[1]');
+  rejects('null');
+  rejects({ t: 'nope' }, 'unknown_type');
+  rejects({ t: 'entry', entry: 'AQID' }, 'unknown_type');
+  rejects({ t: 'toString' }, 'unknown_type');
+  rejects({ t: 'hello', v: 2, name: 'x', proof: PROOF });
+  rejects({ t: 'hello', v: 1, name: 'x'.repeat(65), proof: PROOF });
+  rejects({ t: 'hello', v: 1, name: 'x', proof: PROOF, extra: 1 });
+  rejects({ t: 'hello', v: 1, name: 'x' });
+  rejects({ t: 'hello', v: 1, name: 'x', proof: `${PROOF.slice(0, 85)}B` });
+  rejects({ t: 'ack', ids: [] });
+  rejects({ t: 'ack', ids: Array(65).fill(ID) });
+  rejects({ t: 'ack', ids: ['short'] });
+  rejects({ t: 'ack', ids: ['x'.repeat(43)] }, 'malformed'); // spare bits set
+  rejects({ t: 'entries', entries: ['A'.repeat(MAX_DATA_FRAME_BYTES)] }, 'too_large');
   assert.throws(() => parseDataFrame(new Uint8Array(3)), (e) => e.code === 'malformed');
 });
 
+test('display names count code points', () => {
+  assert.ok(parseDataFrame(JSON.stringify({ t: 'hello', v: 1, name: '🎉'.repeat(64), proof: PROOF })));
+});
+
+test('replication frames keep the limits of §8', () => {
+  rejects({ t: 'heads', heads: Array(257).fill(head()) });
+  rejects({ t: 'heads', heads: [head({ length: 0 })] });
+  rejects({ t: 'heads', heads: [head({ length: 1.5 })] });
+  rejects({ t: 'heads', heads: [head({ length: 2 ** 53 })] });
+  rejects({ t: 'heads', heads: [head({ head: 'short' })] });
+  rejects({ t: 'heads', heads: [{ ...head(), extra: 1 }] });
+  rejects({ t: 'heads', heads: [{ author: ID, length: 1 }] });
+  rejects({ t: 'heads', heads: [null] });
+  rejects({ t: 'want', author: ID, from: 5, to: 5 });
+  rejects({ t: 'want', author: ID, from: 6, to: 5 });
+  rejects({ t: 'want', author: ID, from: 0, to: 513 });
+  rejects({ t: 'want', author: ID, from: -1, to: 1 });
+  rejects({ t: 'want', author: ID, from: '0', to: 1 });
+  rejects({ t: 'want', author: 'short', from: 0, to: 1 });
+  rejects({ t: 'want', author: ID, to: 1 });
+  rejects({ t: 'entries', entries: [] });
+  rejects({ t: 'entries', entries: Array(65).fill('AQID') });
+  rejects({ t: 'entries', entries: ['has spaces'] });
+  rejects({ t: 'entries', entries: ['AQI='] });
+  rejects({ t: 'entries', entries: ['AQIDB'] }); // 4k+1 characters never decode
+  rejects({ t: 'entries', entries: [''] });
+  rejects({ t: 'typing', active: 'yes' });
+  rejects({ t: 'typing' });
+});
+
 test('encodeDataFrame refuses to send what a peer would reject', () => {
-  assert.throws(() => encodeDataFrame({ t: 'hello', v: 1, name: 7 }), DataFrameError);
+  assert.throws(() => encodeDataFrame({ t: 'hello', v: 1, name: 7, proof: PROOF }), DataFrameError);
+  assert.throws(() => encodeDataFrame({ t: 'want', author: ID, from: 0, to: 600 }), DataFrameError);
 });

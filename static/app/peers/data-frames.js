@@ -1,11 +1,17 @@
-// Schema of the frames on a peer link's `parley` data channel (docs/protocol.md §6).
-// Pure: parseDataFrame(text) returns a frame or throws DataFrameError(code).
+// Schema of the frames on a peer link's `parley` data channel (docs/protocol.md §6, §8).
+// Pure: parseDataFrame(text) returns a frame or throws DataFrameError(code);
+// encodeDataFrame(frame) returns the JSON text, refusing what a peer would reject.
+import { isIdText } from '../room/entry-body.js';
 
 export const MAX_DATA_FRAME_BYTES = 65_536;
 export const MAX_ACK_IDS = 64;
 export const MAX_NAME_LENGTH = 64;
+export const MAX_HEADS = 256;
+export const MAX_WANT_SPAN = 512;
+export const MAX_ENTRIES_PER_FRAME = 64;
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const ID_LENGTH = 43; // 32 bytes in base64url without padding
+// 64 bytes are 86 characters with 4 spare bits, which must be zero (canonical, §1).
+const SIGNATURE_TEXT = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
 export class DataFrameError extends Error {
   constructor(code, message) {
@@ -14,14 +20,35 @@ export class DataFrameError extends Error {
   }
 }
 
+const isUint = (value) => Number.isSafeInteger(value) && value >= 0;
+const codePoints = (text) => [...text].length;
+const listOf = (value, min, max, item) =>
+  Array.isArray(value) && value.length >= min && value.length <= max && value.every(item);
+const isHead = (head) =>
+  typeof head === 'object' && head !== null && !Array.isArray(head) &&
+  Object.keys(head).length === 3 && isIdText(head.author) && isIdText(head.head) &&
+  isUint(head.length) && head.length >= 1;
+// Any base64url text that can decode (length 4k+1 cannot); the entry checks do the rest.
+const isEntryText = (text) => typeof text === 'string' && B64URL.test(text) && text.length % 4 !== 1;
+
+// t -> { field: check(value, frame) }; every field is required, no other is allowed.
 const SCHEMAS = {
-  hello: { v: (v) => v === 1, name: (n) => typeof n === 'string' && n.length <= MAX_NAME_LENGTH },
-  entry: { entry: (e) => typeof e === 'string' && e.length > 0 && B64URL.test(e) },
-  ack: {
-    ids: (ids) =>
-      Array.isArray(ids) && ids.length > 0 && ids.length <= MAX_ACK_IDS &&
-      ids.every((id) => typeof id === 'string' && id.length === ID_LENGTH && B64URL.test(id)),
+  hello: {
+    v: (v) => v === 1,
+    // Display names count code points, like every text length of §7.
+    name: (name) => typeof name === 'string' && codePoints(name) <= MAX_NAME_LENGTH,
+    proof: (proof) => typeof proof === 'string' && SIGNATURE_TEXT.test(proof),
   },
+  ack: { ids: (ids) => listOf(ids, 1, MAX_ACK_IDS, isIdText) },
+  // Empty heads are allowed: a peer that holds nothing may still say so.
+  heads: { heads: (heads) => listOf(heads, 0, MAX_HEADS, isHead) },
+  want: {
+    author: isIdText,
+    from: isUint,
+    to: (to, { from }) => isUint(to) && isUint(from) && from < to && to - from <= MAX_WANT_SPAN,
+  },
+  entries: { entries: (entries) => listOf(entries, 1, MAX_ENTRIES_PER_FRAME, isEntryText) },
+  typing: { active: (active) => typeof active === 'boolean' },
 };
 
 export const DATA_FRAME_TYPES = Object.freeze(Object.keys(SCHEMAS));
@@ -38,13 +65,15 @@ export function parseDataFrame(text) {
     throw new DataFrameError('malformed', 'not JSON');
   }
   if (!frame || typeof frame !== 'object' || Array.isArray(frame)) throw new DataFrameError('malformed');
+  if (typeof frame.t !== 'string' || !Object.hasOwn(SCHEMAS, frame.t)) throw new DataFrameError('unknown_type');
   const schema = SCHEMAS[frame.t];
-  if (!schema) throw new DataFrameError('unknown_type');
   for (const key of Object.keys(frame)) {
-    if (key !== 't' && !(key in schema)) throw new DataFrameError('malformed', `unexpected field ${key}`);
+    if (key !== 't' && !Object.hasOwn(schema, key)) throw new DataFrameError('malformed', `unexpected field ${key}`);
   }
   for (const [key, valid] of Object.entries(schema)) {
-    if (!valid(frame[key])) throw new DataFrameError('malformed', `bad field ${key}`);
+    if (!Object.hasOwn(frame, key) || !valid(frame[key], frame)) {
+      throw new DataFrameError('malformed', `bad field ${key}`);
+    }
   }
   return frame;
 }
