@@ -1,0 +1,212 @@
+// RoomLog: the entries of one room that this device holds (docs/protocol.md §8). Per
+// author a contiguous prefix of that author's log, each entry chained to the one before
+// and with a larger clock; authors caught signing two entries at one sequence number
+// are marked forked and frozen. Pure: no DOM, no storage; the owner saves what it adds.
+//
+//   const log = new RoomLog({ discoveryKey, messageKey })
+//   log.load(records); log.loadForks(forks)           // trusted, from the device store
+//   log.append(identity, { type: 'message', ts, text })  -> record (clock added here)
+//   log.ingest([bytes, …]) -> { added, duplicates, rejected, forks, gaps }
+//   log.heads(), log.length(author), log.headId(author), log.range(author, from, to)
+//   log.records(), log.get(id), log.maxClock(), log.isForked(author), log.forks()
+//
+// A record is { id, author, seq, prev, bytes, clock, ts, body }: ids and authors are
+// base64url text, `prev` is null at seq 0, `bytes` is the whole entry. Records are frozen.
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+import { createEntry, decryptEntryBody, EntryError, verifyEntrySignature } from './entry.js';
+
+const isZero = (bytes) => bytes.every((byte) => byte === 0);
+
+function freezeRecord({ id, author, seq, prev, bytes, clock, ts, body }) {
+  return Object.freeze({ id, author, seq, prev: prev ?? null, bytes, clock, ts, body });
+}
+
+export class RoomLog {
+  #keys;
+  #logs = new Map(); // author -> records, index = seq
+  #byId = new Map();
+  #forked = new Set();
+  #forks = [];
+  #maxClock = 0;
+
+  constructor({ discoveryKey, messageKey }) {
+    if (!(discoveryKey instanceof Uint8Array) || discoveryKey.length !== 32) {
+      throw new TypeError('discoveryKey must be 32 bytes');
+    }
+    if (!(messageKey instanceof Uint8Array) || messageKey.length !== 32) {
+      throw new TypeError('messageKey must be 32 bytes');
+    }
+    this.#keys = { discoveryKey, messageKey };
+  }
+
+  // Records from the store were checked when they arrived. Only what extends an author's
+  // contiguous chain is taken; the rest is returned, so the owner can tell.
+  load(records) {
+    const skipped = [];
+    const sorted = [...records].sort((a, b) => a.seq - b.seq);
+    for (const record of sorted) {
+      if (this.#byId.has(record.id)) continue;
+      const log = this.#logs.get(record.author) ?? [];
+      const fits = record.seq === log.length && (record.prev ?? null) === (log.at(-1)?.id ?? null);
+      if (fits) this.#store(freezeRecord(record));
+      else skipped.push(record);
+    }
+    return skipped;
+  }
+
+  loadForks(forks) {
+    for (const { author, seq, existing, conflicting } of forks) {
+      this.#forked.add(author);
+      this.#forks.push(Object.freeze({ author, seq, existing, conflicting }));
+    }
+  }
+
+  // The log owns seq, prev and clock, so the caller's body comes without `clock`.
+  append(identity, body) {
+    const author = toBase64Url(identity.publicKey);
+    if (this.#forked.has(author)) throw new EntryError('fork', 'own log is marked forked');
+    const log = this.#logs.get(author) ?? [];
+    const seq = log.length;
+    const prev = log.at(-1)?.id ?? null;
+    // The stored body is the JSON a reader decodes, not the caller's object.
+    const fullBody = JSON.parse(JSON.stringify({ ...body, clock: this.#maxClock + 1 }));
+    const { bytes, id } = createEntry({
+      identity, seq, prev: prev && fromBase64Url(prev, 32), body: fullBody, ...this.#keys,
+    });
+    const record = freezeRecord({
+      id: toBase64Url(id), author, seq, prev, bytes, clock: fullBody.clock, ts: fullBody.ts,
+      body: fullBody,
+    });
+    this.#store(record);
+    return record;
+  }
+
+  // §8 "On entries": checks 1–2 for every entry, then per author in seq order: duplicate,
+  // fork or gap by position, then chain, decryption and body, and clock. Nothing of a
+  // rejected entry is kept; the rest of its author's batch is dropped unreported (it no
+  // longer attaches, and asking the same peer again would bring the same entry back).
+  ingest(bytesList) {
+    const result = { added: [], duplicates: [], rejected: [], forks: [], gaps: [] };
+    const byAuthor = new Map();
+    for (const input of bytesList) {
+      const bytes = input instanceof Uint8Array ? input.slice() : input;
+      let verified;
+      try {
+        verified = verifyEntrySignature(bytes, this.#keys.discoveryKey);
+      } catch (error) {
+        if (!(error instanceof EntryError)) throw error;
+        // The author field of an entry that fails here is not proven: name nobody.
+        result.rejected.push({ code: error.code, author: null, seq: null });
+        continue;
+      }
+      const author = toBase64Url(verified.author);
+      if (!byAuthor.has(author)) byAuthor.set(author, []);
+      byAuthor.get(author).push({ ...verified, id: toBase64Url(verified.id), bytes });
+    }
+    for (const [author, items] of byAuthor) {
+      items.sort((a, b) => a.seq - b.seq); // stable: of two rivals the first sent wins
+      this.#ingestAuthor(author, items, result);
+    }
+    return result;
+  }
+
+  #ingestAuthor(author, items, result) {
+    let dropping = false;
+    let gap = null;
+    for (const item of items) {
+      const log = this.#logs.get(author) ?? [];
+      if (item.seq < log.length) {
+        if (log[item.seq].id === item.id) {
+          result.duplicates.push(item.id);
+        } else if (this.#forked.has(author)) {
+          result.rejected.push({ code: 'fork', author, seq: item.seq });
+        } else {
+          const fork = Object.freeze({
+            author, seq: item.seq, existing: log[item.seq].id, conflicting: item.bytes,
+          });
+          this.#forked.add(author);
+          this.#forks.push(fork);
+          result.forks.push(fork);
+        }
+      } else if (this.#forked.has(author)) {
+        result.rejected.push({ code: 'fork', author, seq: item.seq });
+      } else if (dropping) {
+        continue;
+      } else if (item.seq > log.length) {
+        gap = { author, from: log.length, to: item.seq + 1 };
+      } else {
+        try {
+          const record = this.#check(author, item, log);
+          this.#store(record);
+          result.added.push(record);
+        } catch (error) {
+          if (!(error instanceof EntryError)) throw error;
+          result.rejected.push({ code: error.code, author, seq: item.seq });
+          dropping = true;
+        }
+      }
+    }
+    if (gap && !this.#forked.has(author)) result.gaps.push(gap);
+  }
+
+  // An entry at seq = length: chain, then decryption and body, then clock (§7 order).
+  #check(author, item, log) {
+    const previous = log.at(-1) ?? null;
+    const chained = previous ? toBase64Url(item.prev) === previous.id : isZero(item.prev);
+    if (!chained) throw new EntryError('broken_chain');
+    const body = decryptEntryBody(item.bytes, this.#keys.messageKey);
+    if (previous && !(body.clock > previous.clock)) throw new EntryError('bad_clock');
+    return freezeRecord({
+      id: item.id, author, seq: item.seq, prev: previous?.id, bytes: item.bytes,
+      clock: body.clock, ts: body.ts, body,
+    });
+  }
+
+  #store(record) {
+    if (!this.#logs.has(record.author)) this.#logs.set(record.author, []);
+    this.#logs.get(record.author).push(record);
+    this.#byId.set(record.id, record);
+    if (record.clock > this.#maxClock) this.#maxClock = record.clock;
+  }
+
+  // Forked authors are listed too: what a device holds. The Replicator does not announce
+  // them, because it will not serve them.
+  heads() {
+    return [...this.#logs].map(([author, log]) => ({
+      author, length: log.length, head: log.at(-1).id,
+    }));
+  }
+
+  length(author) {
+    return this.#logs.get(author)?.length ?? 0;
+  }
+
+  headId(author) {
+    return this.#logs.get(author)?.at(-1)?.id ?? null;
+  }
+
+  range(author, from, to) {
+    if (this.#forked.has(author)) return [];
+    return (this.#logs.get(author) ?? []).slice(from, to).map((record) => record.bytes);
+  }
+
+  records() {
+    return [...this.#byId.values()];
+  }
+
+  get(id) {
+    return this.#byId.get(id);
+  }
+
+  maxClock() {
+    return this.#maxClock;
+  }
+
+  isForked(author) {
+    return this.#forked.has(author);
+  }
+
+  forks() {
+    return [...this.#forks];
+  }
+}
