@@ -1,0 +1,80 @@
+// What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
+// same records give the same state on every device, whatever order they arrived in.
+//
+//   buildRoomState(records, { selfId }) -> { messages, names, members }
+//     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
+//               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
+//               mine, authors }] }
+//     names:    Map author -> latest `name` or `join` name
+//     members:  Set of authors with any entry, in order of their first entry
+//
+// Rules: edits and deletes count only from the author of the target, and only on
+// `message` entries; the latest edit in room order wins and a delete beats every edit
+// (its text becomes null, and its reactions are hidden with it). For reactions, the last
+// entry per (author, target, emoji) in room order decides. A reply whose target is not a
+// message this device holds shows { id, author: null, text: null, deleted: false }.
+//
+// One sort and two passes over maps, so 10,000 entries stay cheap.
+import { orderEntries } from './order.js';
+
+function reactionList(byEmoji, selfId) {
+  const list = [];
+  for (const [emoji, byAuthor] of byEmoji) {
+    const authors = [...byAuthor].filter(([, on]) => on).map(([author]) => author);
+    if (authors.length > 0) {
+      list.push({ emoji, count: authors.length, mine: authors.includes(selfId), authors });
+    }
+  }
+  return list;
+}
+
+export function buildRoomState(records, { selfId = null } = {}) {
+  const ordered = orderEntries(records);
+  const messages = new Map(); // id -> message under construction
+  const names = new Map();
+  const members = new Set();
+
+  for (const { id, author, ts, clock, body } of ordered) {
+    members.add(author);
+    if (body.type === 'message') {
+      messages.set(id, {
+        id, author, ts, clock, text: body.text, edited: false, deleted: false,
+        reply: body.reply ?? null, reactions: new Map(),
+      });
+    } else if (body.type === 'name' || body.type === 'join') {
+      names.set(author, body.name);
+    }
+  }
+
+  // A second pass, so a change applies whatever its clock says about its target.
+  for (const { author, body } of ordered) {
+    const target = messages.get(body.target);
+    if (!target) continue;
+    if (body.type === 'edit' && target.author === author) {
+      target.text = body.text;
+      target.edited = true;
+    } else if (body.type === 'delete' && target.author === author) {
+      target.deleted = true;
+    } else if (body.type === 'reaction') {
+      if (!target.reactions.has(body.emoji)) target.reactions.set(body.emoji, new Map());
+      target.reactions.get(body.emoji).set(author, body.on);
+    }
+  }
+
+  const views = [];
+  for (const message of messages.values()) {
+    const replied = message.reply === null ? undefined : messages.get(message.reply);
+    views.push({
+      ...message,
+      text: message.deleted ? null : message.text,
+      reply: message.reply === null ? null : {
+        id: message.reply,
+        author: replied?.author ?? null,
+        text: replied && !replied.deleted ? replied.text : null,
+        deleted: replied?.deleted ?? false,
+      },
+      reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
+    });
+  }
+  return { messages: views, names, members };
+}
