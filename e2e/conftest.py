@@ -59,3 +59,34 @@ def new_user(browser, server_url):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def persistent_user(browser_type, browser_type_launch_args, server_url, tmp_path):
+    """Users whose browser profile lives on disk, so they can quit and come back.
+
+    make(name, profile) launches a browser on profile `profile` (a name); calling it
+    again with the same profile after user.close() reopens the same storage.
+    """
+    contexts = []
+
+    def make(profile: str, name: str | None = None):
+        from e2e.user import User
+
+        context = browser_type.launch_persistent_context(
+            tmp_path / profile, base_url=server_url, **browser_type_launch_args
+        )
+        contexts.append(context)
+        page = context.pages[0] if context.pages else context.new_page()
+        user = User(page, server_url)
+        user.context = context
+        if name:
+            user.onboard(name)
+        return user
+
+    yield make
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # noqa: BLE001 - already closed by the test
+            pass

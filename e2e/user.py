@@ -24,6 +24,10 @@ class User:
         if message.type == "error":
             self.console_errors.append(message.text)
 
+    def close(self):
+        """Quit: the browser (a persistent profile) or the context goes away."""
+        self.page.context.close()
+
     def open(self, path: str = "/"):
         self.page.goto(self.server_url + path)
 
@@ -57,6 +61,18 @@ class User:
     def send(self, text: str):
         self.page.get_by_test_id("composer").fill(text)
         self.page.get_by_test_id("composer").press("Enter")
+
+    def timeline(self) -> list[str]:
+        """What the conversation shows, in order, comparable between users."""
+        return self.page.get_by_test_id("message").evaluate_all(
+            """els => els.map(el => [
+                el.dataset.id,
+                el.querySelector('[data-testid=message-text]')?.textContent ?? '(deleted)',
+                el.querySelector('[data-testid=edited-label]') ? 'edited' : '',
+                [...el.querySelectorAll('[data-testid=reaction-chip]')]
+                    .map(c => c.dataset.emoji + c.dataset.count).join(' '),
+            ].join(' | '))"""
+        )
 
     def message(self, text: str):
         return self.page.get_by_test_id("message").filter(

@@ -27,6 +27,9 @@ KEY_BYTES = 32
 NONCE_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES
 SIGNATURE_BYTES = 64
+# The largest time a JavaScript Date can hold (ECMA-262 time values).
+MAX_TIMESTAMP_MS = 8_640_000_000_000_000
+
 # Field offsets.
 AUTHOR, SEQ, PREV, NONCE, CIPHER_LENGTH, CIPHERTEXT = 1, 33, 41, 73, 97, 101
 HEADER_BYTES = CIPHER_LENGTH
@@ -102,7 +105,7 @@ def _is_emoji(value: Any) -> bool:
 
 
 _COMMON: dict[str, Check] = {
-    "ts": lambda value: is_json_integer(value, 0, MAX_SEQ),
+    "ts": lambda value: is_json_integer(value, 0, MAX_TIMESTAMP_MS),
     "clock": lambda value: is_json_integer(value, 1, MAX_SEQ),
 }
 _TEXT = _is_text(MAX_TEXT_CODE_POINTS)

@@ -1,17 +1,39 @@
-// Boot: load libsodium, open the device store, start the app, draw the shell.
+// Boot: take the device lock, load libsodium, open the device store, start the app,
+// draw the shell. Another tab that holds the lock leaves this one a "use here" screen.
 import { sodiumReady } from './crypto/sodium.js';
 import { ParleyApp } from './parley-app.js';
 import { ParleyStore } from './storage/db.js';
+import { acquireDeviceLock } from './storage/device-lock.js';
+import { otherTabView } from './ui/other-tab-view.js';
 import { ShellView } from './ui/shell-view.js';
 
 const root = document.getElementById('app');
+const TAKE_OVER_FLAG = 'parley-take-over';
+
+function takeOver() {
+  sessionStorage.setItem(TAKE_OVER_FLAG, '1');
+  location.reload();
+}
 
 async function boot() {
+  const steal = sessionStorage.getItem(TAKE_OVER_FLAG) === '1';
+  sessionStorage.removeItem(TAKE_OVER_FLAG);
+  const lock = await acquireDeviceLock({ steal });
+  if (!lock) {
+    root.replaceChildren(otherTabView({ lost: false, onUseHere: takeOver }));
+    root.dataset.state = 'other-tab';
+    return;
+  }
   await sodiumReady;
   const store = await ParleyStore.open();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
   new ShellView({ app, root }).start();
+  lock.lost.then(() => {
+    app.shutdown();
+    root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));
+    root.dataset.state = 'other-tab';
+  });
 }
 
 boot().catch((error) => {

@@ -9,7 +9,6 @@ import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint 
 import { RoomSwarm } from './peers/room-swarm.js';
 import { createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
-import { ReplayGuard } from './signaling/envelope.js';
 import { SignalingClient } from './signaling/client.js';
 
 export const MAX_DISPLAY_NAME = 64;
@@ -36,13 +35,17 @@ export class ParleyApp extends EventTarget {
     this.rtcConfig = rtcConfig;
     this.rooms = new Map();
     this.sessions = new Map();
-    this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair });
     this.signalingState = 'connecting';
     this.signaling.addEventListener('state', ({ detail }) => {
       this.signalingState = detail.state;
       this.#changed();
     });
+  }
+
+  shutdown() {
+    this.signaling.stop();
+    for (const session of this.sessions.values()) session.stop();
   }
 
   session(topic) {
@@ -56,8 +59,12 @@ export class ParleyApp extends EventTarget {
   async setName(name) {
     const clean = String(name ?? '').replace(/\s+/g, ' ').trim().slice(0, MAX_DISPLAY_NAME);
     if (!clean) throw new Error('empty_name');
+    const renamed = this.identity.name && this.identity.name !== clean;
     this.identity.name = clean;
     await this.store.saveIdentity(this.identity);
+    // The new name becomes part of every room's history, so members who are offline
+    // now learn it when they catch up.
+    if (renamed) await Promise.all([...this.sessions.values()].map((session) => session.rename(clean)));
     this.#changed();
   }
 
@@ -80,7 +87,7 @@ export class ParleyApp extends EventTarget {
     const room = withKeys(record);
     const swarm = new RoomSwarm({
       room, identity: this.identity, signaling: this.signaling,
-      replayGuard: this.replayGuard, rtcConfig: this.rtcConfig,
+      localName: () => this.identity.name ?? '', rtcConfig: this.rtcConfig,
     });
     const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
     await session.load();

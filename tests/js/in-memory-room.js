@@ -1,47 +1,65 @@
 // Two RoomSessions wired together in memory, the way Holepunch tests replicate(a, b):
-// real entries, real crypto, no browser and no network. Test support, not a test file.
+// real entries, real crypto, frames as JSON text through the data-frame schema; no
+// browser, no IndexedDB, no network. Test support, not a test file.
 import { createIdentity, identityId } from '../../static/app/identity/identity.js';
+import { encodeDataFrame, parseDataFrame } from '../../static/app/peers/data-frames.js';
 import { createRoom, withKeys } from '../../static/app/room/rooms.js';
 import { RoomSession } from '../../static/app/room/room-session.js';
 
+// The device store's API (storage/db.js), in memory.
 export class MemoryStore {
   constructor() {
     this.entries = new Map();
+    this.forks = [];
     this.rooms = new Map();
   }
   async listEntries(topic) { return [...this.entries.values()].filter((e) => e.topic === topic); }
   async getEntry(id) { return this.entries.get(id); }
-  async saveEntry(record) { this.entries.set(record.id, structuredClone(record)); }
-  async saveRoom(room) { this.rooms.set(room.topic, room); }
+  async saveEntries(records) { for (const r of records) this.entries.set(r.id, structuredClone(r)); }
+  async listForks(topic) { return this.forks.filter((f) => f.topic === topic); }
+  async saveFork(fork) { this.forks.push(structuredClone(fork)); }
+  async saveRoom(room) { this.rooms.set(room.topic, structuredClone({ ...room, keys: undefined })); }
 }
 
-// One side of an in-memory link: the swarm API RoomSession uses.
+// One side of an in-memory link, with the swarm API RoomSession uses.
 class LinkedSwarm extends EventTarget {
-  constructor(identity) {
+  constructor() {
     super();
     this.peers = new Map();
     this.remote = null;
-    this.peer = { connectionId: 'link', identity: null, name: null, state: 'connecting' };
-    this.identity = identity;
-    this.sent = [];
+    this.peer = this.#newPeer();
+    this.delivered = [];
   }
   start() {}
   stop() {}
-  broadcast(frame) { return this.sendTo(this.peer, frame) ? 1 : 0; }
+  readyPeers() { return [...this.peers.values()].filter((p) => p.state === 'ready'); }
+  broadcast(frame) { return this.readyPeers().filter((p) => this.sendTo(p, frame)).length; }
   sendTo(peer, frame) {
     if (peer.state !== 'ready') return false;
-    this.sent.push(frame);
-    // Frames travel as JSON text, as on the data channel, and arrive asynchronously.
-    const text = JSON.stringify(frame);
-    queueMicrotask(() => this.remote.receive(JSON.parse(text)));
+    const text = encodeDataFrame(frame); // the same schema as a real data channel
+    queueMicrotask(() => this.remote.receive(text));
     return true;
   }
-  receive(frame) {
+  receive(text) {
+    if (this.peer.state !== 'ready') return;
+    const frame = parseDataFrame(text);
+    this.delivered.push(frame);
     this.dispatchEvent(new CustomEvent('frame', { detail: { peer: this.peer, frame } }));
   }
-  connect() {
-    this.peer.state = 'ready';
+  // Every connection is a new peer object, as a new link is in the real swarm.
+  #newPeer() {
+    return { connectionId: 'link', identity: null, name: null, state: 'connecting', link: { close: (reason) => this.drop(reason) } };
+  }
+
+  connect(remoteIdentity, remoteName) {
+    if (this.peer.state === 'closed') this.peer = this.#newPeer();
+    Object.assign(this.peer, { identity: remoteIdentity, name: remoteName, state: 'ready' });
     this.peers.set('link', this.peer);
+    this.dispatchEvent(new CustomEvent('peer', { detail: { peer: this.peer } }));
+  }
+  drop(reason) {
+    Object.assign(this.peer, { state: 'closed', reason });
+    this.peers.delete('link');
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer: this.peer } }));
   }
 }
@@ -52,24 +70,29 @@ export function person(name) {
 
 export async function sessionFor(identity, roomRecord, store = new MemoryStore()) {
   const room = withKeys(structuredClone(roomRecord));
-  const swarm = new LinkedSwarm(identity);
+  const swarm = new LinkedSwarm();
   const session = new RoomSession({ room, identity, store, swarm });
   await session.load();
   session.start();
-  return { session, swarm, store, room };
+  await session.writing;
+  return { session, swarm, store, room, id: identityId(identity.publicKey) };
 }
 
 export function link(a, b) {
   a.swarm.remote = b.swarm;
   b.swarm.remote = a.swarm;
-  a.swarm.peer.identity = b.session.identity.publicKey;
-  b.swarm.peer.identity = a.session.identity.publicKey;
-  a.swarm.connect();
-  b.swarm.connect();
+  a.swarm.connect(b.session.identity.publicKey, b.session.identity.name);
+  b.swarm.connect(a.session.identity.publicKey, a.session.identity.name);
 }
 
-export function settle() {
-  return new Promise((resolve) => setTimeout(resolve, 20));
+export function unlink(a, b) {
+  a.swarm.drop('closed');
+  b.swarm.drop('closed');
+}
+
+// Lets every queued frame, store write and change event run.
+export async function settle(rounds = 5) {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 export { createRoom, identityId };

@@ -13,21 +13,28 @@ export async function certificateFingerprint(derBytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-// Resolves to 'ok', 'mismatch' or 'unavailable'. The certificate can lag a moment behind
-// the peer connection's 'connected' state, so wait for the DTLS transport to settle.
+// Resolves to { verdict: 'ok' | 'mismatch' | 'unavailable', fingerprint }. The
+// certificate can lag a moment behind the peer connection's 'connected' state, so wait
+// for the DTLS transport to settle.
 export async function checkRemoteCertificate(pc, signedSdp, { timeoutMs = 5000 } = {}) {
   const expected = sdpFingerprint(signedSdp);
   const transport = pc.sctp?.transport;
-  if (!expected || typeof transport?.getRemoteCertificates !== 'function') return 'unavailable';
+  if (!expected || typeof transport?.getRemoteCertificates !== 'function') return { verdict: 'unavailable' };
   const deadline = Date.now() + timeoutMs;
   let certificates = transport.getRemoteCertificates();
-  while (!certificates?.length && transport.state !== 'failed' && transport.state !== 'closed' && Date.now() < deadline) {
+  while (!certificates?.length && !['failed', 'closed'].includes(transport.state) && Date.now() < deadline) {
     await new Promise((resolve) => {
-      transport.addEventListener('statechange', resolve, { once: true });
-      setTimeout(resolve, 50);
+      const done = () => {
+        transport.removeEventListener('statechange', done);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, 50);
+      transport.addEventListener('statechange', done);
     });
     certificates = transport.getRemoteCertificates();
   }
-  if (!certificates?.length) return 'unavailable';
-  return (await certificateFingerprint(certificates[0])) === expected ? 'ok' : 'mismatch';
+  if (!certificates?.length) return { verdict: 'unavailable' };
+  const fingerprint = await certificateFingerprint(certificates[0]);
+  return { verdict: fingerprint === expected ? 'ok' : 'mismatch', fingerprint };
 }

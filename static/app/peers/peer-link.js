@@ -4,19 +4,21 @@
 //   const link = new PeerLink({ polite, initiator, rtcConfig })
 //   link.addEventListener('signal', e => send e.detail.payload through a sealed envelope)
 //   await link.signal(payload)            // a payload from a verified envelope
-//   link.addEventListener('ready', ...)   // certificate checked, channel open
+//   link.addEventListener('open', ...)    // certificate checked, channel open
 //   link.addEventListener('message', e => e.detail.frame)
 //   link.addEventListener('closed', e => e.detail.reason)
 //   link.send(frame); link.close(reason)
 //
 // Like simple-peer, it never knows the transport of its signals, so the room swarm
 // decides how they travel (sealed envelopes through the server, for now).
-import { checkRemoteCertificate } from './dtls-fingerprint.js';
+import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
 const MAX_BAD_FRAMES = 16;
+// Chromium closes a data channel whose send buffer passes 16 MiB; stop well before.
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export class PeerLink extends EventTarget {
   constructor({ polite, initiator, rtcConfig = {}, RTCPeerConnectionImpl = globalThis.RTCPeerConnection }) {
@@ -57,10 +59,22 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  // False when the frame could not be handed to the channel (closing, or too far behind).
   send(frame) {
-    if (this.state !== 'ready') return false;
-    this.channel.send(encodeDataFrame(frame));
-    return true;
+    if (this.state !== 'open' || this.channel?.readyState !== 'open') return false;
+    if (this.channel.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    try {
+      this.channel.send(encodeDataFrame(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // The owner calls this once the peer has proven its identity on the link; until then
+  // the connect timeout keeps running.
+  authenticated() {
+    clearTimeout(this.timeout);
   }
 
   close(reason = 'closed', error = null) {
@@ -120,9 +134,12 @@ export class PeerLink extends EventTarget {
     const state = this.pc.connectionState;
     if (state === 'connected' && !this.certificateOk && !this.checkingCertificate) {
       this.checkingCertificate = true;
-      const verdict = await checkRemoteCertificate(this.pc, this.verifiedRemoteSdp);
+      const { verdict, fingerprint } = await checkRemoteCertificate(this.pc, this.verifiedRemoteSdp);
       if (verdict === 'mismatch') return this.close('certificate_mismatch');
       if (verdict !== 'ok') return this.close('certificate_unavailable');
+      this.remoteFingerprint = fingerprint;
+      this.localFingerprint = sdpFingerprint(this.pc.localDescription?.sdp);
+      if (!this.localFingerprint) return this.close('certificate_unavailable');
       this.certificateOk = true;
       this.#maybeReady();
     } else if (state === 'failed') {
@@ -141,19 +158,19 @@ export class PeerLink extends EventTarget {
 
   #maybeReady() {
     if (this.state !== 'connecting' || !this.certificateOk || this.channel?.readyState !== 'open') return;
-    clearTimeout(this.timeout);
-    this.state = 'ready';
-    this.#emit('ready', {});
+    this.state = 'open';
+    this.#emit('open', {});
     for (const data of this.earlyFrames.splice(0)) this.#onChannelMessage(data);
   }
 
   #onChannelMessage(data) {
     if (this.state === 'connecting') {
       // The remote side finished its certificate check before we did: hold its frames.
-      if (this.earlyFrames.length < MAX_EARLY_FRAMES) this.earlyFrames.push(data);
+      const small = typeof data === 'string' && data.length <= MAX_DATA_FRAME_BYTES;
+      if (small && this.earlyFrames.length < MAX_EARLY_FRAMES) this.earlyFrames.push(data);
       return;
     }
-    if (this.state !== 'ready') return;
+    if (this.state !== 'open') return;
     try {
       if (typeof data === 'string' && data.length > MAX_DATA_FRAME_BYTES) throw new DataFrameError('too_large');
       this.#emit('message', { frame: parseDataFrame(data) });

@@ -1,27 +1,34 @@
 // RoomSwarm: the peer links of one room. It turns the rendezvous server's topic events
-// into PeerLinks, seals every outgoing signal to the peer's connection key and opens
-// every incoming one with all the checks of docs/protocol.md §4.
+// into PeerLinks, seals every outgoing signal to the peer's connection key, opens every
+// incoming one with all the checks of docs/protocol.md §4, and makes a link `ready` only
+// after the peer proved its identity at its end of the DTLS connection (§6).
 //
-//   const swarm = new RoomSwarm({ room, identity, signaling })
-//   swarm.addEventListener('peer', e => e.detail.peer)          // any peer state change
-//   swarm.addEventListener('frame', e => ({ peer, frame } = e.detail))
-//   swarm.addEventListener('rejected', e => ({ code } = e.detail))  // an envelope failed a check
+//   const swarm = new RoomSwarm({ room, identity, signaling, localName: () => name })
+//   swarm.addEventListener('peer', e => e.detail.peer)               // any peer state change
+//   swarm.addEventListener('frame', e => ({ peer, frame } = e.detail))  // from ready peers
+//   swarm.addEventListener('rejected', e => ({ code, peer } = e.detail))
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
 //
-// A peer here is one remote connection: { connectionId, connectionKey, identity, name,
+// A peer is one remote connection: { connectionId, connectionKey, identity, name,
 // state: 'connecting' | 'ready' | 'closed', reason }.
 import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/bytes.js';
-import { EnvelopeError, openEnvelope, sealEnvelope } from '../signaling/envelope.js';
+import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
+import { signLinkProof, verifyLinkProof } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
 
+const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
+const MAX_ANNOUNCED = 256;
+const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected']);
+
 export class RoomSwarm extends EventTarget {
-  constructor({ room, identity, signaling, replayGuard, rtcConfig = {} }) {
+  constructor({ room, identity, signaling, localName = () => '', rtcConfig = {} }) {
     super();
     this.room = room; // { topic (base64url), keys: { discoveryKey, membershipKey } }
     this.identity = identity;
     this.signaling = signaling;
-    this.replayGuard = replayGuard;
+    this.localName = localName;
     this.rtcConfig = rtcConfig;
+    this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
     this.listeners = [];
@@ -29,7 +36,7 @@ export class RoomSwarm extends EventTarget {
 
   start() {
     this.#listen('peers', ({ peers }) => {
-      for (const { id, key } of peers) {
+      for (const { id, key } of peers.slice(0, 32)) {
         this.#announce(id, key);
         this.#link(id, { initiator: true });
       }
@@ -42,6 +49,12 @@ export class RoomSwarm extends EventTarget {
       if (peer && peer.state !== 'ready') peer.link.close('left');
     });
     this.#listen('signal', (frame) => this.#onSignal(frame));
+    // A new rendezvous connection has a new key and id: links still negotiating through
+    // the old one cannot finish, and the old announcements are void.
+    this.#listen('welcome', () => {
+      this.announced.clear();
+      for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
+    }, { anyTopic: true });
     this.signaling.join(this.room.topic);
   }
 
@@ -66,15 +79,16 @@ export class RoomSwarm extends EventTarget {
     return peer.state === 'ready' && peer.link.send(frame);
   }
 
-  #listen(type, handler) {
+  #listen(type, handler, { anyTopic = false } = {}) {
     const fn = (event) => {
-      if (event.detail.topic === this.room.topic) handler(event.detail);
+      if (anyTopic || event.detail.topic === this.room.topic) handler(event.detail);
     };
     this.signaling.addEventListener(type, fn);
     this.listeners.push([type, fn]);
   }
 
   #announce(connectionId, key) {
+    if (this.announced.size >= MAX_ANNOUNCED && !this.announced.has(connectionId)) return;
     try {
       this.announced.set(connectionId, fromBase64Url(key, 32));
     } catch {
@@ -84,27 +98,26 @@ export class RoomSwarm extends EventTarget {
 
   #link(connectionId, { initiator }) {
     const connectionKey = this.announced.get(connectionId);
-    if (!connectionKey || this.peers.has(connectionId)) return this.peers.get(connectionId);
-    const ownKey = this.signaling.connectionKeypair.publicKey;
+    if (!connectionKey || this.peers.has(connectionId)) return this.peers.get(connectionId) ?? null;
+    if (this.peers.size >= MAX_LINKS) return null;
+    const localConnectionKey = this.signaling.connectionKeypair.publicKey;
     const link = new PeerLink({
-      polite: compareBytes(ownKey, connectionKey) < 0,
+      polite: compareBytes(localConnectionKey, connectionKey) < 0,
       initiator,
       rtcConfig: this.rtcConfig,
     });
     const peer = {
-      connectionId, connectionKey, link, identity: null, name: null,
+      connectionId, connectionKey, localConnectionKey, link, identity: null, name: null,
       state: 'connecting', reason: null, since: Date.now(),
     };
     this.peers.set(connectionId, peer);
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
-    link.addEventListener('ready', () => this.#setState(peer, 'ready'));
+    link.addEventListener('open', () => this.#sendHello(peer));
     link.addEventListener('closed', ({ detail }) => {
       this.peers.delete(connectionId);
       this.#setState(peer, 'closed', detail.reason);
     });
-    link.addEventListener('message', ({ detail }) => {
-      this.dispatchEvent(new CustomEvent('frame', { detail: { peer, frame: detail.frame } }));
-    });
+    link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
     link.addEventListener('bad-frame', ({ detail }) => this.#reject(peer.connectionId, detail.code, peer));
     this.#setState(peer, 'connecting');
     return peer;
@@ -114,7 +127,7 @@ export class RoomSwarm extends EventTarget {
     try {
       const blob = sealEnvelope({
         identity: this.identity,
-        senderConnectionKey: this.signaling.connectionKeypair.publicKey,
+        senderConnectionKey: peer.localConnectionKey,
         recipientConnectionKey: peer.connectionKey,
         topic: this.room.keys.discoveryKey,
         membershipKey: this.room.keys.membershipKey,
@@ -143,8 +156,9 @@ export class RoomSwarm extends EventTarget {
       if (!(error instanceof EnvelopeError)) throw error;
       return this.#reject(from, error.code);
     }
-    if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other tab
+    if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other device
     const peer = this.peers.get(from) ?? this.#link(from, { initiator: false });
+    if (!peer) return; // at the link limit
     if (peer.identity && !equalBytes(peer.identity, envelope.senderIdentity)) {
       peer.link.close('identity_changed');
       return this.#reject(from, 'identity_changed', peer);
@@ -156,6 +170,54 @@ export class RoomSwarm extends EventTarget {
     peer.link.signal(envelope.payload);
   }
 
+  #sendHello(peer) {
+    const { link } = peer;
+    const proof = signLinkProof({
+      identity: this.identity,
+      discoveryKey: this.room.keys.discoveryKey,
+      localFingerprint: link.localFingerprint,
+      remoteFingerprint: link.remoteFingerprint,
+    });
+    link.send({ t: 'hello', v: 1, name: this.localName(), proof: toBase64Url(proof) });
+  }
+
+  #onLinkFrame(peer, frame) {
+    if (peer.state === 'ready') {
+      if (frame.t === 'hello') return this.#reject(peer.connectionId, 'malformed', peer);
+      this.dispatchEvent(new CustomEvent('frame', { detail: { peer, frame } }));
+      return undefined;
+    }
+    // Until the peer's hello proves its identity, nothing else it sends counts.
+    if (frame.t !== 'hello' || !peer.identity) return peer.link.close('unauthenticated');
+    const valid = verifyLinkProof({
+      proof: fromBase64Url(frame.proof, 64),
+      peerIdentity: peer.identity,
+      discoveryKey: this.room.keys.discoveryKey,
+      localFingerprint: peer.link.localFingerprint,
+      remoteFingerprint: peer.link.remoteFingerprint,
+    });
+    if (!valid) {
+      peer.link.close('bad_link_proof');
+      return undefined;
+    }
+    peer.name = frame.name.trim() || null;
+    peer.link.authenticated();
+    this.#retireTwins(peer);
+    this.#setState(peer, 'ready');
+    return undefined;
+  }
+
+  // After a reconnect (of either side) the same person can be reached through two links.
+  // The older one is usually dead without knowing it yet (its peer quit or lost the
+  // network), so the newest link wins, on both ends alike.
+  #retireTwins(peer) {
+    for (const other of this.peers.values()) {
+      if (other !== peer && other.state === 'ready' && equalBytes(other.identity, peer.identity)) {
+        other.link.close('duplicate');
+      }
+    }
+  }
+
   #reject(connectionId, code, peer = this.peers.get(connectionId)) {
     this.dispatchEvent(new CustomEvent('rejected', { detail: { connectionId, code, peer } }));
   }
@@ -163,10 +225,7 @@ export class RoomSwarm extends EventTarget {
   #setState(peer, state, reason = null) {
     peer.state = state;
     peer.reason = reason;
+    peer.quiet = QUIET_REASONS.has(reason);
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer } }));
   }
-}
-
-export function identityKeyOf(peer) {
-  return peer.identity ? toBase64Url(peer.identity) : null;
 }

@@ -13,6 +13,7 @@ export const MAX_TEXT_CODE_POINTS = 4000;
 export const MAX_NAME_CODE_POINTS = 64;
 export const MAX_EMOJI_CODE_POINTS = 8;
 export const MAX_EMOJI_BYTES = 32;
+export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
 export const MAX_BODY_BYTES = 16384;
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
@@ -47,7 +48,8 @@ const isEmoji = (value) =>
 const isBoolean = (value) => typeof value === 'boolean';
 
 const COMMON = {
-  ts: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_INTEGER,
+  // The largest time a JavaScript Date can hold: a larger ts could not be shown.
+  ts: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIMESTAMP_MS,
   clock: (value) => Number.isSafeInteger(value) && value >= 1 && value <= MAX_INTEGER,
 };
 

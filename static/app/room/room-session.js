@@ -1,21 +1,25 @@
-// RoomSession: one open room. It writes the user's messages as signed, encrypted
-// entries (room/entry.js), keeps them in the store, sends them to every ready peer, and
-// takes entries and delivery receipts from peers after every check of
-// docs/protocol.md §7.
+// RoomSession: one open room. It owns the room's logs (RoomLog), runs one Replicator
+// per ready peer link, keeps the device store in step, and derives what the UI shows
+// (buildRoomState). docs/protocol.md §6–§8.
 //
 //   const session = new RoomSession({ room, identity, store, swarm })
 //   await session.load(); session.start()
-//   await session.send(text)
-//   session.addEventListener('change', ...)   // timeline, peers or warnings changed
-//   session.timeline.messages(), session.peerList(), session.warnings
-import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+//   await session.send(text, { reply }); session.edit(id, text); session.remove(id)
+//   session.react(id, emoji, on); session.setTyping(active); session.markRead()
+//   session.view            -> { messages, names, members }
+//   session.peerList(), session.typingNames(), session.unreadCount(), session.warnings
+//   session.addEventListener('change', ...)
 import { identityId } from '../identity/identity.js';
-import { createEntry, EntryError, openEntry } from './entry.js';
-import { Timeline } from './timeline.js';
+import { Replicator } from './replicator.js';
+import { RoomLog } from './room-log.js';
+import { buildRoomState } from './room-state.js';
 
 const MAX_WARNINGS = 20;
-const RESEND_LIMIT = 500; // own entries offered to a peer when its link comes up
-const QUIET_CLOSE_REASONS = new Set(['left', 'closed', 'channel_closed']);
+const MAX_STRIKES = 16;
+const TYPING_SHOWN_MS = 6000;
+const TYPING_RESEND_MS = 3000;
+const ACK_BATCH = 64;
+const QUIET_CLOSE_REASONS = new Set(['closed', 'channel_closed']);
 
 export class RoomSession extends EventTarget {
   constructor({ room, identity, store, swarm }) {
@@ -25,13 +29,21 @@ export class RoomSession extends EventTarget {
     this.selfId = identityId(identity.publicKey);
     this.store = store;
     this.swarm = swarm;
-    this.timeline = new Timeline();
+    this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
+    this.view = { messages: [], names: new Map(), members: new Set() };
     this.warnings = [];
-    this.sending = Promise.resolve();
+    this.acks = new Map(); // own entry id -> Set of identity ids that acknowledged it
+    this.typing = new Map(); // identity id -> expiry time
+    this.lastTypingSent = 0;
+    this.writing = Promise.resolve();
+    this.changeQueued = false;
+    this.seqOf = new Map();
   }
 
   async load() {
-    for (const record of await this.store.listEntries(this.room.topic)) this.timeline.add(record);
+    this.log.load(await this.store.listEntries(this.room.topic));
+    this.log.loadForks(await this.store.listForks(this.room.topic));
+    this.#rebuild();
   }
 
   start() {
@@ -39,130 +51,188 @@ export class RoomSession extends EventTarget {
     this.swarm.addEventListener('frame', ({ detail }) => this.#onFrame(detail.peer, detail.frame));
     this.swarm.addEventListener('rejected', ({ detail }) => this.#warn(detail.code, detail.peer));
     this.swarm.start();
+    if (this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
+      this.#append({ type: 'join', name: this.identity.name || 'Someone' });
+    }
   }
 
   stop() {
     this.swarm.stop();
   }
 
+  // Writing: every append is serialised so sequence numbers and clocks never collide.
+
+  send(text, { reply = null } = {}) {
+    return this.#append({ type: 'message', text, ...(reply ? { reply } : {}) });
+  }
+
+  edit(target, text) {
+    return this.#append({ type: 'edit', target, text });
+  }
+
+  remove(target) {
+    return this.#append({ type: 'delete', target });
+  }
+
+  react(target, emoji, on = true) {
+    return this.#append({ type: 'reaction', target, emoji, on });
+  }
+
+  rename(name) {
+    return this.#append({ type: 'name', name });
+  }
+
+  #append(fields) {
+    const result = this.writing.then(async () => {
+      const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
+      await this.store.saveEntries([record]);
+      for (const peer of this.swarm.readyPeers()) peer.replicator?.pushOwn([record]);
+      this.#rebuild();
+      return record;
+    });
+    this.writing = result.catch(() => {});
+    return result;
+  }
+
+  // What the UI reads.
+
   peerList() {
-    return [...this.swarm.peers.values()].map((peer) => ({
-      connectionId: peer.connectionId,
-      id: peer.identity ? identityId(peer.identity) : null,
-      name: peer.name ?? (peer.identity ? this.memberName(identityId(peer.identity)) : null),
-      state: peer.state,
-    }));
+    return [...this.swarm.peers.values()].map((peer) => {
+      const id = peer.identity ? identityId(peer.identity) : null;
+      return { connectionId: peer.connectionId, id, name: peer.name ?? (id ? this.memberName(id) : null), state: peer.state };
+    });
   }
 
   memberName(id) {
     if (id === this.selfId) return this.identity.name;
-    return this.room.members?.[id] ?? null;
+    return this.view.names.get(id) ?? this.room.members?.[id] ?? null;
   }
 
-  // Sends are serialised so two quick messages never take the same sequence number.
-  send(text) {
-    const result = this.sending.then(() => this.#append(text));
-    this.sending = result.catch(() => {});
-    return result;
+  deliveredCount(message) {
+    if (message.author !== this.selfId) return 0;
+    const seq = this.seqOf.get(message.id);
+    const holders = new Set(this.acks.get(message.id));
+    for (const peer of this.swarm.readyPeers()) {
+      const head = peer.replicator?.remoteHeads.get(this.selfId);
+      if (peer.identity && head && seq !== undefined && head.length > seq) holders.add(identityId(peer.identity));
+    }
+    holders.delete(this.selfId);
+    return holders.size;
   }
 
-  async #append(text) {
-    const seq = this.timeline.nextSeq(this.selfId);
-    const head = this.timeline.headId(this.selfId);
-    const body = { type: 'message', ts: Date.now(), text };
-    const { bytes, id } = createEntry({
-      identity: this.identity,
-      seq,
-      prev: head ? fromBase64Url(head, 32) : null,
-      body,
-      messageKey: this.room.keys.messageKey,
-      discoveryKey: this.room.keys.discoveryKey,
-    });
-    const record = this.#record({ id: toBase64Url(id), author: this.selfId, seq, prev: head, bytes, body });
-    await this.store.saveEntry(record);
-    this.timeline.add(record);
-    this.swarm.broadcast({ t: 'entry', entry: toBase64Url(bytes) });
+  typingNames(now = Date.now()) {
+    return [...this.typing].filter(([, until]) => until > now).map(([id]) => this.memberName(id) ?? 'Someone');
+  }
+
+  unreadCount() {
+    const read = this.room.lastReadClock ?? 0;
+    return this.view.messages.filter((m) => m.author !== this.selfId && m.clock > read && !m.deleted).length;
+  }
+
+  async markRead() {
+    const newest = this.view.messages.at(-1)?.clock ?? 0;
+    if (newest <= (this.room.lastReadClock ?? 0)) return;
+    this.room.lastReadClock = newest;
+    await this.store.saveRoom(this.room);
     this.#changed();
-    return record;
   }
 
-  #record({ id, author, seq, prev, bytes, body }) {
-    return {
-      id, topic: this.room.topic, author, seq, prev: prev ?? null, bytes,
-      ts: body.ts, text: body.text, deliveredTo: [],
-    };
+  setTyping(active) {
+    const now = Date.now();
+    if (active && now - this.lastTypingSent < TYPING_RESEND_MS) return;
+    this.lastTypingSent = active ? now : 0;
+    this.swarm.broadcast({ t: 'typing', active });
   }
+
+  dismissWarnings() {
+    this.warnings = [];
+    this.#changed();
+  }
+
+  // Peers and frames.
 
   #onPeer(peer) {
     // A link that dies before it was ever usable is something the user should hear about.
-    if (peer.state === 'closed' && !peer.greeted && !QUIET_CLOSE_REASONS.has(peer.reason)) {
+    if (peer.state === 'closed' && !peer.replicator && !peer.quiet && !QUIET_CLOSE_REASONS.has(peer.reason)) {
       this.#warn(peer.reason, peer);
     }
-    if (peer.state === 'ready' && !peer.greeted) {
-      peer.greeted = true;
-      this.swarm.sendTo(peer, { t: 'hello', v: 1, name: this.identity.name ?? '' });
-      for (const record of this.timeline.entriesBy(this.selfId).slice(-RESEND_LIMIT)) {
-        this.swarm.sendTo(peer, { t: 'entry', entry: toBase64Url(record.bytes) });
-      }
+    if (peer.state === 'ready' && !peer.replicator) {
+      peer.replicator = new Replicator({
+        log: this.log,
+        send: (frame) => this.swarm.sendTo(peer, frame),
+        onAdded: (records, info) => this.#onAdded(peer, records, info),
+        onRejected: ({ code, strike }) => (strike ? this.#strike(peer, code) : this.#warn(code, peer)),
+        onFork: (fork) => this.#onFork(peer, fork),
+      });
+      peer.replicator.start();
     }
+    if (peer.state === 'closed' && peer.identity) this.typing.delete(identityId(peer.identity));
     this.#changed();
   }
 
-  async #onFrame(peer, frame) {
-    if (frame.t === 'hello') return this.#onHello(peer, frame);
-    if (frame.t === 'entry') return this.#onEntry(peer, frame.entry);
-    if (frame.t === 'ack') return this.#onAck(peer, frame.ids);
+  #onFrame(peer, frame) {
+    switch (frame.t) {
+      case 'heads':
+      case 'want':
+      case 'entries':
+        return peer.replicator?.receive(frame);
+      case 'ack':
+        return this.#onAck(peer, frame.ids);
+      case 'typing':
+        return this.#onTyping(peer, frame.active);
+      default:
+        return undefined;
+    }
   }
 
-  async #onHello(peer, { name }) {
-    peer.name = name.trim() || null;
-    const id = identityId(peer.identity);
-    if (peer.name && this.room.members?.[id] !== peer.name) {
-      this.room.members = { ...this.room.members, [id]: peer.name };
-      await this.store.saveRoom(this.room);
+  async #onAdded(fromPeer, records, { duplicates = [] } = {}) {
+    const stored = records.map((record) => ({ ...record, topic: this.room.topic }));
+    await this.store.saveEntries(stored);
+    const received = [...stored.map((r) => r.id), ...duplicates];
+    for (let i = 0; i < received.length; i += ACK_BATCH) {
+      this.swarm.sendTo(fromPeer, { t: 'ack', ids: received.slice(i, i + ACK_BATCH) });
     }
-    this.#changed();
+    if (!stored.length) return;
+    for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.delete(record.author);
+    for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) peer.replicator?.announce();
+    this.#rebuild();
   }
 
-  async #onEntry(peer, encoded) {
-    let opened;
-    try {
-      opened = openEntry(fromBase64Url(encoded), {
-        messageKey: this.room.keys.messageKey,
-        discoveryKey: this.room.keys.discoveryKey,
-      });
-    } catch (error) {
-      if (!(error instanceof EntryError)) throw error;
-      return this.#warn(error.code, peer);
-    }
-    const id = toBase64Url(opened.id);
-    const author = identityId(opened.author);
-    const verdict = this.timeline.check({
-      author, seq: opened.seq, prev: toBase64Url(opened.prev), id,
-    });
-    if (verdict === 'fork' || verdict === 'broken_chain') return this.#warn(verdict, peer);
-    if (verdict === 'new') {
-      const record = this.#record({
-        id, author, seq: opened.seq, prev: opened.seq === 0 ? null : toBase64Url(opened.prev),
-        bytes: fromBase64Url(encoded), body: opened.body,
-      });
-      await this.store.saveEntry(record);
-      this.timeline.add(record);
-      this.#changed();
-    }
-    this.swarm.sendTo(peer, { t: 'ack', ids: [id] });
+  async #onFork(peer, fork) {
+    await this.store.saveFork({ ...fork, topic: this.room.topic, detectedAt: Date.now() });
+    this.#warn('fork', peer);
+    this.#rebuild();
   }
 
-  async #onAck(peer, ids) {
+  #onAck(peer, ids) {
     if (!peer.identity) return;
     const peerId = identityId(peer.identity);
+    let changed = false;
     for (const id of ids) {
-      if (this.timeline.get(id)?.author !== this.selfId) continue;
-      if (!this.timeline.markDelivered(id, peerId)) continue;
-      const record = this.timeline.get(id);
-      await this.store.saveEntry({ ...record, deliveredTo: [...record.deliveredTo] });
+      const own = this.view.messages.find((m) => m.id === id && m.author === this.selfId);
+      if (!own || peerId === this.selfId) continue;
+      if (!this.acks.has(id)) this.acks.set(id, new Set());
+      if (!this.acks.get(id).has(peerId)) {
+        this.acks.get(id).add(peerId);
+        changed = true;
+      }
     }
+    if (changed) this.#changed();
+  }
+
+  #onTyping(peer, active) {
+    if (!peer.identity) return;
+    const id = identityId(peer.identity);
+    if (active) this.typing.set(id, Date.now() + TYPING_SHOWN_MS);
+    else this.typing.delete(id);
     this.#changed();
+    if (active) setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
+  }
+
+  #strike(peer, code) {
+    this.#warn(code, peer);
+    peer.strikes = (peer.strikes ?? 0) + 1;
+    if (peer.strikes > MAX_STRIKES) peer.link.close('misbehaving');
   }
 
   #warn(code, peer) {
@@ -172,12 +242,21 @@ export class RoomSession extends EventTarget {
     this.#changed();
   }
 
-  dismissWarnings() {
-    this.warnings = [];
+  #rebuild() {
+    const records = this.log.records();
+    this.seqOf = new Map(records.map((record) => [record.id, record.seq]));
+    this.view = buildRoomState(records, { selfId: this.selfId });
     this.#changed();
   }
 
+  // Many events can arrive in one burst (a catch-up of hundreds of entries): the UI
+  // hears about them once per task.
   #changed() {
-    this.dispatchEvent(new CustomEvent('change'));
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    setTimeout(() => {
+      this.changeQueued = false;
+      this.dispatchEvent(new CustomEvent('change'));
+    }, 0);
   }
 }

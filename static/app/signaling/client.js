@@ -37,6 +37,7 @@ export class SignalingClient extends EventTarget {
     this.reconnectTimer = null;
     this.stopped = false;
     this.pacer = null;
+    this.topicLimit = Infinity;
   }
 
   start() {
@@ -52,14 +53,27 @@ export class SignalingClient extends EventTarget {
     this.#setState('offline');
   }
 
+  // Topics beyond the server's per-connection limit wait ("parked") until one is left.
   join(topic) {
     this.topics.add(topic);
-    if (this.state === 'online') this.#send({ type: 'join', topic });
+    if (this.state === 'online' && this.#joinable(topic)) this.#send({ type: 'join', topic });
   }
 
   leave(topic) {
+    const wasJoined = this.#joinable(topic);
     this.topics.delete(topic);
-    if (this.state === 'online') this.#send({ type: 'leave', topic });
+    if (this.state !== 'online' || !wasJoined) return;
+    this.#send({ type: 'leave', topic });
+    const unparked = [...this.topics][this.topicLimit - 1];
+    if (unparked) this.#send({ type: 'join', topic: unparked });
+  }
+
+  isParked(topic) {
+    return this.topics.has(topic) && !this.#joinable(topic);
+  }
+
+  #joinable(topic) {
+    return [...this.topics].indexOf(topic) < this.topicLimit;
   }
 
   sendSignal(topic, to, blob) {
@@ -96,9 +110,11 @@ export class SignalingClient extends EventTarget {
           send: (queued) => this.#sendNow(queued),
         });
         this.attempt = 0;
+        this.topicLimit = Number(frame.limits?.topics) || 16;
         this.#setState('online');
         this.#startPing();
-        for (const topic of this.topics) this.#send({ type: 'join', topic });
+        for (const topic of [...this.topics].slice(0, this.topicLimit)) this.#send({ type: 'join', topic });
+        this.dispatchEvent(new CustomEvent('welcome', { detail: frame }));
         break;
       case 'peers':
       case 'joined':

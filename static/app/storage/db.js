@@ -3,23 +3,38 @@
 //   const store = await ParleyStore.open()
 //   await store.loadIdentity() / saveIdentity(identity)
 //   await store.listRooms() / saveRoom(room)
-//   await store.listEntries(topic) / saveEntry(record) / getEntry(id)
+//   await store.listEntries(topic) / saveEntries(records) / getEntry(id)
+//   await store.listForks(topic) / saveFork(fork)
 //
 // Records hold raw bytes (Uint8Array); IndexedDB's structured clone keeps them as is.
 import { openDB } from '../../vendor/idb.js';
 import { storableRoom } from '../room/rooms.js';
 
 const DB_NAME = 'parley';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 export class ParleyStore {
   static async open(name = DB_NAME) {
     const db = await openDB(name, DB_VERSION, {
-      upgrade(db) {
-        db.createObjectStore('settings');
-        db.createObjectStore('rooms', { keyPath: 'topic' });
-        const entries = db.createObjectStore('entries', { keyPath: 'id' });
-        entries.createIndex('by-room', 'topic');
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          db.createObjectStore('settings');
+          db.createObjectStore('rooms', { keyPath: 'topic' });
+        }
+        if (oldVersion < 2) {
+          // Version 1 entries predate Lamport clocks in entry bodies and cannot be
+          // re-signed, so the (pre-release) version 1 history is dropped.
+          if (db.objectStoreNames.contains('entries')) db.deleteObjectStore('entries');
+          const entries = db.createObjectStore('entries', { keyPath: 'id' });
+          entries.createIndex('by-room', 'topic');
+          entries.createIndex('by-log', ['topic', 'author', 'seq'], { unique: true });
+          db.createObjectStore('forks', { keyPath: ['topic', 'author'] });
+        }
+      },
+      blocking() {
+        // Another tab upgrades the schema: let it, this tab reloads into the new version.
+        db.close();
+        location.reload();
       },
     });
     return new ParleyStore(db);
@@ -53,7 +68,18 @@ export class ParleyStore {
     return this.db.get('entries', id);
   }
 
-  saveEntry(record) {
-    return this.db.put('entries', record);
+  // One transaction: a batch of replicated entries is stored whole or not at all.
+  async saveEntries(records) {
+    if (!records.length) return;
+    const tx = this.db.transaction('entries', 'readwrite');
+    await Promise.all([...records.map((record) => tx.store.put(record)), tx.done]);
+  }
+
+  listForks(topic) {
+    return this.db.getAll('forks').then((forks) => forks.filter((fork) => fork.topic === topic));
+  }
+
+  saveFork(fork) {
+    return this.db.put('forks', fork);
   }
 }

@@ -1,10 +1,14 @@
 // The open room: header with people and their connection state, the invite panel,
-// security warnings, the messages, and the composer.
-import { h, replaceChildren } from './dom.js';
-import { dayLabel, deliveryLabel, plural, timeOfDay } from './format.js';
-import { reasonText, SECURITY_CODES } from './reasons.js';
-import { avatar, copyButton } from './sidebar-view.js';
+// security warnings, the conversation, who is typing, and the composer.
 import { inviteLink } from '../room/rooms.js';
+import { ComposerView } from './composer-view.js';
+import { askToConfirm } from './dialogs.js';
+import { h, replaceChildren } from './dom.js';
+import { openEmojiPicker } from './emoji-picker.js';
+import { dayLabel, plural } from './format.js';
+import { messageKey, messageView } from './message-view.js';
+import { reasonText, SECURITY_CODES } from './reasons.js';
+import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
 
@@ -12,43 +16,46 @@ export class ChatView {
   constructor({ app, onBack }) {
     this.app = app;
     this.topic = null;
+    this.rendered = new Map(); // message id -> { key, el }
     this.title = h('h1', { class: 'chat-title', 'data-testid': 'room-name' });
     this.subtitle = h('p', { class: 'chat-subtitle', 'data-testid': 'peer-summary' });
     this.inviteToggle = h('button', {
       class: 'button', type: 'button', 'data-testid': 'invite-button',
-      'aria-expanded': 'false', onclick: () => this.#toggleInvite(),
+      'aria-expanded': 'false', onclick: () => this.#setInviteOpen(this.invite.hidden),
     }, 'Invite');
     this.invite = h('section', { class: 'invite-panel', hidden: true, 'aria-label': 'Invite link' });
     this.peerStrip = h('ul', { class: 'peer-strip', 'data-testid': 'peer-list', 'aria-label': 'People connected' });
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
-    this.input = h('textarea', {
-      class: 'composer-input', rows: 1, maxLength: 4000, placeholder: 'Write a message…',
-      'aria-label': 'Message', 'data-testid': 'composer',
+    this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
+    this.composer = new ComposerView({
+      onSubmit: (text, mode) => this.#submit(text, mode),
+      onTyping: (active) => this.#session()?.setTyping(active),
+      onEditLast: () => this.#editLast(),
     });
-    this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        this.form.requestSubmit();
-      }
-    });
-    this.input.addEventListener('input', () => this.#autosize());
-    this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
-      this.input,
-      h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
+    this.actions = {
+      react: (id, emoji, on) => this.#session().react(id, emoji, on),
+      pickReaction: (id, anchor) => openEmojiPicker({ anchor, onPick: (emoji) => this.#toggleReaction(id, emoji) }),
+      reply: (message) => this.composer.startReply(message, this.#name(message.author)),
+      edit: (message) => this.composer.startEdit(message),
+      remove: (message) => this.#remove(message),
+      jumpTo: (id) => this.#jumpTo(id),
+    };
     this.el = h('main', { class: 'chat', 'aria-label': 'Conversation' },
       h('header', { class: 'chat-header' },
         h('button', { class: 'back-button', type: 'button', 'aria-label': 'Back to rooms', onclick: onBack }, '‹'),
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
         this.inviteToggle),
-      this.invite, this.peerStrip, this.warnings, this.messages, this.form);
+      this.invite, this.peerStrip, this.warnings, this.messages, this.typing, this.composer.el);
   }
 
   show(topic, { openInvite = false } = {}) {
     const changed = topic !== this.topic;
     this.topic = topic;
     if (changed) {
-      this.input.value = '';
+      this.rendered.clear();
+      replaceChildren(this.messages);
+      this.composer.reset();
       this.#setInviteOpen(openInvite);
     }
     this.render();
@@ -57,7 +64,7 @@ export class ChatView {
 
   render() {
     const room = this.app.rooms.get(this.topic);
-    const session = this.app.session(this.topic);
+    const session = this.#session();
     if (!room || !session) return;
     this.title.textContent = room.name;
     const peers = session.peerList();
@@ -68,11 +75,24 @@ export class ChatView {
     this.#renderInvite(room);
     this.#renderPeers(peers);
     this.#renderWarnings(session);
-    this.#renderMessages(session, room, ready.length === 0);
+    this.#renderMessages(session, ready.length === 0);
+    const typing = session.typingNames();
+    this.typing.textContent = typing.length
+      ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
+      : '';
+    if (document.visibilityState === 'visible') session.markRead();
   }
 
   focusComposer() {
-    this.input.focus();
+    this.composer.focus();
+  }
+
+  #session() {
+    return this.app.session(this.topic);
+  }
+
+  #name(id) {
+    return this.#session()?.memberName(id) || 'Someone';
   }
 
   #renderInvite(room) {
@@ -82,7 +102,7 @@ export class ChatView {
       'aria-label': 'Invite link', onfocus: (event) => event.target.select(),
     });
     replaceChildren(this.invite,
-      h('p', {}, 'Anyone with this link can join the room and read new messages. The secret part after # never reaches the server.'),
+      h('p', {}, 'Anyone with this link can join the room and read its history. The secret part after # never reaches the server.'),
       h('div', { class: 'invite-row' }, field, copyButton(link, 'Copy link')));
   }
 
@@ -96,20 +116,26 @@ export class ChatView {
 
   #renderWarnings(session) {
     const latest = new Map(session.warnings.map((w) => [w.code, w]));
-    if (!latest.size) return replaceChildren(this.warnings);
-    replaceChildren(this.warnings,
+    const parked = this.app.signaling.isParked(this.topic)
+      ? h('div', { class: 'warning', role: 'status', 'data-testid': 'room-parked' },
+        'This room is not connected right now: the server lets one browser take part in a limited number of rooms at once. Leave another room to connect this one.')
+      : null;
+    if (!latest.size) return replaceChildren(this.warnings, parked);
+    replaceChildren(this.warnings, parked,
       h('div', { class: 'warning', role: 'alert', 'data-testid': 'peer-warning' },
         h('strong', {}, [...latest.keys()].some((code) => SECURITY_CODES.has(code))
           ? 'A peer could not be reached securely'
           : 'A peer could not be reached'),
-        h('ul', {}, [...latest.values()].map((w) => h('li', { dataset: { code: w.code } }, reasonText(w.code)))),
+        h('ul', {}, [...latest.values()].map((w) => h('li', { dataset: { code: w.code } },
+          w.name ? `${w.name}: ${reasonText(w.code)}` : reasonText(w.code)))),
         h('button', { class: 'link-button', type: 'button', onclick: () => session.dismissWarnings() }, 'Dismiss')));
   }
 
-  #renderMessages(session, room, alone) {
-    const records = session.timeline.messages();
-    const atBottom = this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 40;
-    if (!records.length) {
+  #renderMessages(session, alone) {
+    const messages = session.view.messages;
+    const atBottom = this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 60;
+    if (!messages.length) {
+      this.rendered.clear();
       replaceChildren(this.messages, h('li', { class: 'empty-state', 'data-testid': 'empty-room' },
         h('h2', {}, alone ? 'Invite someone to start' : 'Say hello'),
         h('p', {}, alone
@@ -118,53 +144,79 @@ export class ChatView {
         alone ? h('button', { class: 'button primary', type: 'button', onclick: () => this.#setInviteOpen(true) }, 'Show invite link') : null));
       return;
     }
-    let lastDay = null;
     const items = [];
-    for (const record of records) {
-      const day = dayLabel(record.ts);
+    const seen = new Set();
+    let lastDay = null;
+    for (const message of messages) {
+      const day = dayLabel(message.ts);
       if (day !== lastDay) items.push(h('li', { class: 'day-separator' }, h('span', {}, day)));
       lastDay = day;
-      items.push(this.#messageItem(session, record));
+      items.push(this.#messageElement(session, message));
+      seen.add(message.id);
     }
+    for (const id of this.rendered.keys()) if (!seen.has(id)) this.rendered.delete(id);
     replaceChildren(this.messages, items);
     if (atBottom) this.messages.scrollTop = this.messages.scrollHeight;
   }
 
-  #messageItem(session, record) {
-    const mine = record.author === this.app.selfId;
-    const name = session.memberName(record.author) || 'Someone';
-    const status = deliveryLabel(record, this.app.selfId);
-    return h('li', { class: `message${mine ? ' mine' : ''}`, 'data-testid': 'message', dataset: { id: record.id } },
-      mine ? null : avatar(name, record.author),
-      h('div', { class: 'bubble' },
-        h('div', { class: 'message-meta' },
-          h('span', { class: 'message-author', 'data-testid': 'message-author' }, mine ? 'You' : name),
-          h('time', { dateTime: new Date(record.ts).toISOString() }, timeOfDay(record.ts))),
-        h('p', { class: 'message-text', 'data-testid': 'message-text' }, record.text),
-        status ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, status) : null));
+  // Elements are reused while their message looks the same: a catch-up of hundreds of
+  // entries then only builds what is new.
+  #messageElement(session, message) {
+    const mine = message.author === this.app.selfId;
+    const delivered = mine ? session.deliveredCount(message) : 0;
+    const authorName = this.#name(message.author);
+    const replyAuthorName = message.reply ? this.#name(message.reply.author) : null;
+    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine]);
+    const cached = this.rendered.get(message.id);
+    if (cached?.key === key) return cached.el;
+    const el = messageView({ message, mine, authorName, replyAuthorName, delivered, actions: this.actions });
+    this.rendered.set(message.id, { key, el });
+    return el;
   }
 
-  async #submit(event) {
-    event.preventDefault();
-    const text = this.input.value.trim();
-    if (!text) return;
-    this.input.value = '';
-    this.#autosize();
-    await this.app.session(this.topic).send(text);
-    this.messages.scrollTop = this.messages.scrollHeight;
+  async #submit(text, mode) {
+    const session = this.#session();
+    if (mode?.kind === 'edit') {
+      if (text !== mode.message.text) await session.edit(mode.message.id, text);
+    } else {
+      await session.send(text, { reply: mode?.kind === 'reply' ? mode.message.id : null });
+      this.messages.scrollTop = this.messages.scrollHeight;
+    }
   }
 
-  #toggleInvite() {
-    this.#setInviteOpen(this.invite.hidden);
+  #editLast() {
+    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted);
+    if (!last) return false;
+    this.composer.startEdit(last);
+    return true;
+  }
+
+  #toggleReaction(id, emoji) {
+    const message = this.#session().view.messages.find((m) => m.id === id);
+    const mine = message?.reactions.some((r) => r.emoji === emoji && r.mine);
+    this.#session().react(id, emoji, !mine);
+  }
+
+  async #remove(message) {
+    const confirmed = await askToConfirm({
+      title: 'Delete this message?',
+      text: 'It will be shown as deleted for everyone in the room.',
+      confirmLabel: 'Delete', testid: 'delete-dialog',
+    });
+    if (confirmed) await this.#session().remove(message.id);
+  }
+
+  #jumpTo(id) {
+    const el = this.rendered.get(id)?.el;
+    if (!el) return;
+    el.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    el.classList.add('highlight');
+    el.focus({ preventScroll: true });
+    setTimeout(() => el.classList.remove('highlight'), 1500);
   }
 
   #setInviteOpen(open) {
     this.invite.hidden = !open;
     this.inviteToggle.setAttribute('aria-expanded', String(open));
-  }
-
-  #autosize() {
-    this.input.style.height = 'auto';
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
   }
 }

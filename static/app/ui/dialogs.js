@@ -24,3 +24,22 @@ export function askForText({ title, label, placeholder = '', value = '', submitL
     input.focus();
   });
 }
+
+// Resolves true when confirmed.
+export function askToConfirm({ title, text, confirmLabel, testid }) {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'dialog', 'data-testid': testid },
+      h('form', { method: 'dialog', class: 'dialog-form' },
+        h('h2', {}, title),
+        h('p', { class: 'dialog-explanation' }, text),
+        h('div', { class: 'dialog-actions' },
+          h('button', { class: 'button', type: 'submit', value: 'cancel', autofocus: true }, 'Cancel'),
+          h('button', { class: 'button danger', type: 'submit', value: 'ok', 'data-testid': `${testid}-confirm` }, confirmLabel))));
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(dialog.returnValue === 'ok');
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

@@ -18,6 +18,11 @@ const REASONS = {
     'The encryption certificate a peer presented does not match the one it signed. The connection was stopped (possible man-in-the-middle).',
   certificate_unavailable:
     'The encryption certificate of a peer could not be checked, so the connection was stopped.',
+  bad_link_proof:
+    'A peer could not prove it is the person who signed the handshake. Someone in the room may be relaying between people; the connection was stopped.',
+  unauthenticated: 'A peer sent data before proving who it is. The connection was stopped.',
+  signal_too_large: 'A handshake message was too large to send.',
+  bad_clock: 'A peer sent a message whose order does not follow its own history. It was not accepted.',
   timeout: 'A peer did not answer in time.',
   fork: 'A peer sent two different messages with the same number. They were not accepted.',
   broken_chain: 'A peer sent a message that does not follow its own history. It was not accepted.',
@@ -35,4 +40,5 @@ export function reasonText(code) {
 export const SECURITY_CODES = new Set([
   'undecryptable', 'wrong_sender', 'wrong_recipient', 'wrong_topic', 'not_member',
   'bad_signature', 'replay', 'identity_changed', 'certificate_mismatch', 'fork', 'broken_chain',
+  'bad_link_proof', 'unauthenticated',
 ]);

@@ -65,7 +65,8 @@ export class SidebarView {
     replaceChildren(this.roomList, rooms.map((room) => {
       const session = this.app.session(room.topic);
       const ready = session.peerList().filter((peer) => peer.state === 'ready').length;
-      const last = session.timeline.messages().at(-1);
+      const last = session.view.messages.at(-1);
+      const unread = room.topic === selectedTopic ? 0 : session.unreadCount();
       return h('li', {},
         h('button', {
           class: `room-item${room.topic === selectedTopic ? ' selected' : ''}`,
@@ -77,10 +78,18 @@ export class SidebarView {
         avatar(room.name, room.topic, 'room'),
         h('span', { class: 'room-item-text' },
           h('span', { class: 'room-item-name' }, room.name),
-          h('span', { class: 'room-item-preview' }, last ? last.text : 'No messages yet')),
-        ready ? h('span', { class: 'online-count', title: `${ready} connected` }, String(ready)) : null));
+          h('span', { class: 'room-item-preview' }, preview(last, session))),
+        h('span', { class: 'room-item-badges' },
+          unread ? h('span', { class: 'unread-count', 'data-testid': 'unread-count', title: `${unread} unread` }, String(unread)) : null,
+          ready ? h('span', { class: 'online-dot', title: `${ready} connected`, 'aria-label': `${ready} connected` }) : null)));
     }));
   }
+}
+
+function preview(message, session) {
+  if (!message) return 'No messages yet';
+  const who = message.author === session.selfId ? 'You' : session.memberName(message.author) ?? 'Someone';
+  return `${who}: ${message.deleted ? 'deleted a message' : message.text}`;
 }
 
 export function avatar(name, id, variant = 'person') {

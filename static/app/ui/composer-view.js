@@ -1,0 +1,97 @@
+// The composer: writes new messages, replies and edits, and tells the room when the user
+// is typing. Enter sends, Shift+Enter is a new line, Escape cancels a reply or an edit,
+// ArrowUp in an empty composer edits the user's last message.
+import { h, replaceChildren } from './dom.js';
+
+export class ComposerView {
+  constructor({ onSubmit, onTyping, onEditLast }) {
+    this.onSubmit = onSubmit;
+    this.onTyping = onTyping;
+    this.onEditLast = onEditLast;
+    this.mode = null; // null | { kind: 'reply' | 'edit', message, label }
+    this.context = h('div', { class: 'composer-context', hidden: true, 'data-testid': 'composer-context' });
+    this.input = h('textarea', {
+      class: 'composer-input', rows: 1, maxLength: 4000, placeholder: 'Write a message…',
+      'aria-label': 'Message', 'data-testid': 'composer',
+    });
+    this.input.addEventListener('keydown', (event) => this.#onKey(event));
+    this.input.addEventListener('input', () => {
+      this.#autosize();
+      this.onTyping(this.input.value.length > 0);
+    });
+    this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
+      this.input,
+      h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
+    this.el = h('div', { class: 'composer-area' }, this.context, this.form);
+  }
+
+  reset() {
+    this.input.value = '';
+    this.cancelMode();
+    this.#autosize();
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  startReply(message, authorName) {
+    this.#setMode({ kind: 'reply', message, label: `Replying to ${authorName}` });
+  }
+
+  startEdit(message) {
+    this.#setMode({ kind: 'edit', message, label: 'Editing your message' });
+    this.input.value = message.text;
+    this.#autosize();
+  }
+
+  cancelMode() {
+    const wasEdit = this.mode?.kind === 'edit';
+    this.mode = null;
+    this.context.hidden = true;
+    replaceChildren(this.context);
+    if (wasEdit) this.input.value = '';
+  }
+
+  #setMode(mode) {
+    this.mode = mode;
+    const snippet = mode.message.text.length > 80 ? `${mode.message.text.slice(0, 80)}…` : mode.message.text;
+    replaceChildren(this.context,
+      h('div', { class: 'composer-context-text' }, h('strong', {}, mode.label), h('span', {}, snippet)),
+      h('button', {
+        type: 'button', class: 'action-button', 'aria-label': 'Cancel', 'data-testid': 'composer-cancel',
+        onclick: () => { this.cancelMode(); this.focus(); },
+      }, '✕'));
+    this.context.hidden = false;
+    this.focus();
+  }
+
+  #onKey(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.form.requestSubmit();
+    } else if (event.key === 'Escape' && this.mode) {
+      event.preventDefault();
+      this.cancelMode();
+    } else if (event.key === 'ArrowUp' && !this.input.value && !this.mode) {
+      if (this.onEditLast()) event.preventDefault();
+    }
+  }
+
+  async #submit(event) {
+    event.preventDefault();
+    const text = this.input.value.trim();
+    if (!text) return;
+    const mode = this.mode;
+    this.input.value = '';
+    this.cancelMode();
+    this.#autosize();
+    this.onTyping(false);
+    await this.onSubmit(text, mode);
+  }
+
+  #autosize() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+  }
+}

@@ -1,0 +1,70 @@
+// One message in the conversation: author, time, reply quote, text (or tombstone),
+// reaction chips, delivery state, and its actions (react, reply, edit, delete).
+import { h } from './dom.js';
+import { timeOfDay } from './format.js';
+import { avatar } from './sidebar-view.js';
+
+const SNIPPET = 90;
+
+// A string that changes whenever anything visible in the message changes, so the list
+// can keep the elements of unchanged messages between renders.
+export function messageKey(message, extra) {
+  return JSON.stringify([
+    message.text, message.edited, message.deleted, message.reply, message.reactions, extra,
+  ]);
+}
+
+export function messageView({ message, mine, authorName, replyAuthorName, delivered, actions }) {
+  const replyQuote = message.reply
+    ? h('button', {
+      class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
+      onclick: () => actions.jumpTo(message.reply.id),
+    },
+    h('strong', {}, replyAuthorName ?? 'Someone'),
+    h('span', {}, quoteText(message.reply)))
+    : null;
+  const body = message.deleted
+    ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' }, 'This message was deleted')
+    : h('p', { class: 'message-text', 'data-testid': 'message-text' }, message.text);
+  const reactions = message.reactions.length && !message.deleted
+    ? h('ul', { class: 'reactions', 'aria-label': 'Reactions' }, message.reactions.map((reaction) =>
+      h('li', {}, h('button', {
+        type: 'button', class: `reaction-chip${reaction.mine ? ' mine' : ''}`,
+        'aria-pressed': String(reaction.mine), 'data-testid': 'reaction-chip',
+        dataset: { emoji: reaction.emoji, count: String(reaction.count) },
+        title: reaction.mine ? 'Take back your reaction' : 'React with this too',
+        onclick: () => actions.react(message.id, reaction.emoji, !reaction.mine),
+      }, h('span', { class: 'reaction-emoji' }, reaction.emoji), h('span', { class: 'reaction-count' }, String(reaction.count))))))
+    : null;
+  const status = mine && !message.deleted
+    ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivered ? `Delivered to ${delivered}` : 'Sent')
+    : null;
+  const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
+    actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
+    actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
+    mine ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
+    mine ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
+
+  return h('li', {
+    class: `message${mine ? ' mine' : ''}`, 'data-testid': 'message', dataset: { id: message.id },
+    tabIndex: -1,
+  },
+  mine ? null : avatar(authorName, message.author),
+  h('div', { class: 'bubble' },
+    h('div', { class: 'message-meta' },
+      h('span', { class: 'message-author', 'data-testid': 'message-author' }, mine ? 'You' : authorName),
+      h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts)),
+      message.edited && !message.deleted ? h('span', { class: 'edited', 'data-testid': 'edited-label' }, 'edited') : null),
+    replyQuote, body, reactions, status),
+  toolbar);
+}
+
+function actionButton(label, icon, testid, onclick) {
+  return h('button', { type: 'button', class: 'action-button', title: label, 'aria-label': label, 'data-testid': testid, onclick }, icon);
+}
+
+function quoteText(reply) {
+  if (reply.deleted) return 'Deleted message';
+  if (reply.text === null || reply.text === undefined) return 'A message not received yet';
+  return reply.text.length > SNIPPET ? `${reply.text.slice(0, SNIPPET)}…` : reply.text;
+}
