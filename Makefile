@@ -30,6 +30,7 @@ format:
 
 bench: install install-chromium
 	$(BIN)/python -m bench.connect
+	$(BIN)/python -m bench.catchup
 
 install: install-python install-node
 

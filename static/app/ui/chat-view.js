@@ -5,7 +5,8 @@ import { ComposerView } from './composer-view.js';
 import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
-import { dayLabel, plural } from './format.js';
+import { plural } from './format.js';
+import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
 import { copyButton } from './sidebar-view.js';
@@ -26,7 +27,7 @@ export class ChatView {
     this.invite = h('section', { class: 'invite-panel', hidden: true, 'aria-label': 'Invite link' });
     this.peerStrip = h('ul', { class: 'peer-strip', 'data-testid': 'peer-list', 'aria-label': 'People connected' });
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
-    this.messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
+    this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
@@ -46,7 +47,7 @@ export class ChatView {
         h('button', { class: 'back-button', type: 'button', 'aria-label': 'Back to rooms', onclick: onBack }, '‹'),
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
         this.inviteToggle),
-      this.invite, this.peerStrip, this.warnings, this.messages, this.typing, this.composer.el);
+      this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.composer.el);
   }
 
   show(topic, { openInvite = false } = {}) {
@@ -54,12 +55,13 @@ export class ChatView {
     this.topic = topic;
     if (changed) {
       this.rendered.clear();
-      replaceChildren(this.messages);
+      this.list.reset();
+      this.inviteFor = null;
       this.composer.reset();
       this.#setInviteOpen(openInvite);
     }
     this.render();
-    if (changed) this.messages.scrollTop = this.messages.scrollHeight;
+    if (changed) this.list.el.scrollTop = this.list.el.scrollHeight;
   }
 
   render() {
@@ -96,6 +98,8 @@ export class ChatView {
   }
 
   #renderInvite(room) {
+    if (this.inviteFor === room.topic) return; // keep a selection the user is making
+    this.inviteFor = room.topic;
     const link = inviteLink(room, location.origin);
     const field = h('input', {
       class: 'invite-link', readOnly: true, value: link, 'data-testid': 'invite-link',
@@ -133,10 +137,11 @@ export class ChatView {
 
   #renderMessages(session, alone) {
     const messages = session.view.messages;
-    const atBottom = this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 60;
+    const list = this.list.el;
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     if (!messages.length) {
       this.rendered.clear();
-      replaceChildren(this.messages, h('li', { class: 'empty-state', 'data-testid': 'empty-room' },
+      this.list.showEmpty(h('li', { class: 'empty-state', 'data-testid': 'empty-room' },
         h('h2', {}, alone ? 'Invite someone to start' : 'Say hello'),
         h('p', {}, alone
           ? 'Share the invite link. Messages go straight to the people in this room, encrypted on this device; the server only introduces you.'
@@ -144,19 +149,12 @@ export class ChatView {
         alone ? h('button', { class: 'button primary', type: 'button', onclick: () => this.#setInviteOpen(true) }, 'Show invite link') : null));
       return;
     }
-    const items = [];
-    const seen = new Set();
-    let lastDay = null;
-    for (const message of messages) {
-      const day = dayLabel(message.ts);
-      if (day !== lastDay) items.push(h('li', { class: 'day-separator' }, h('span', {}, day)));
-      lastDay = day;
-      items.push(this.#messageElement(session, message));
-      seen.add(message.id);
+    this.list.update(messages);
+    if (this.rendered.size > messages.length + 50) {
+      const ids = new Set(messages.map((m) => m.id));
+      for (const id of this.rendered.keys()) if (!ids.has(id)) this.rendered.delete(id);
     }
-    for (const id of this.rendered.keys()) if (!seen.has(id)) this.rendered.delete(id);
-    replaceChildren(this.messages, items);
-    if (atBottom) this.messages.scrollTop = this.messages.scrollHeight;
+    if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
   // Elements are reused while their message looks the same: a catch-up of hundreds of
@@ -180,7 +178,7 @@ export class ChatView {
       if (text !== mode.message.text) await session.edit(mode.message.id, text);
     } else {
       await session.send(text, { reply: mode?.kind === 'reply' ? mode.message.id : null });
-      this.messages.scrollTop = this.messages.scrollHeight;
+      this.list.el.scrollTop = this.list.el.scrollHeight;
     }
   }
 
@@ -207,7 +205,7 @@ export class ChatView {
   }
 
   #jumpTo(id) {
-    const el = this.rendered.get(id)?.el;
+    const el = this.list.reveal(id);
     if (!el) return;
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });
     el.classList.add('highlight');

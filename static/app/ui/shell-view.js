@@ -78,10 +78,20 @@ export class ShellView {
     this.sidebar.render(this.selected);
   }
 
+  // Changes come in bursts (a catch-up delivers hundreds of entries): draw at most once
+  // per 30 ms.
   render(topic = null) {
     if (this.root.dataset.state !== 'ready') return;
-    this.sidebar.render(this.selected);
-    if (this.selected && (topic === null || topic === this.selected)) this.chat.render();
+    this.dirtyTopics ??= new Set();
+    this.dirtyTopics.add(topic);
+    if (this.renderTimer) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      const topics = this.dirtyTopics;
+      this.dirtyTopics = new Set();
+      this.sidebar.render(this.selected);
+      if (this.selected && (topics.has(null) || topics.has(this.selected))) this.chat.render();
+    }, 30);
   }
 
   async newRoom() {

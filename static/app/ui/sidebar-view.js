@@ -52,7 +52,8 @@ export class SidebarView {
           h('code', { 'data-testid': 'my-id', title: selfId }, shortId(selfId)),
           copyButton(selfId, 'Copy ID')),
         h('dt', {}, 'Safety number'),
-        h('dd', {}, h('code', { class: 'fingerprint', 'data-testid': 'my-fingerprint' }, fingerprint))));
+        h('dd', {}, h('code', { class: 'fingerprint', 'data-testid': 'my-fingerprint', 'aria-label': fingerprint },
+          fingerprint.split(' ').flatMap((group, i) => [i ? ' ' : null, h('span', {}, group)])))));
   }
 
   #renderRooms(selectedTopic) {
