@@ -121,3 +121,12 @@ test('a member who reconnects gets only what it lacks', async () => {
   const sent = bob.swarm.delivered.filter((f) => f.t === 'entries').flatMap((f) => f.entries);
   assert.equal(sent.length, 1);
 });
+
+test('a new display name travels in the history, to members who were away too', async () => {
+  const { ada, bob } = await twoPeople();
+  await ada.session.rename('Ada L.');
+  assert.equal(bob.session.memberName(ada.id), null);
+  link(ada, bob);
+  await settle();
+  assert.equal(bob.session.memberName(ada.id), 'Ada L.');
+});
