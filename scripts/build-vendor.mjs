@@ -13,6 +13,8 @@ const outDir = join(root, 'static', 'vendor');
 const bundles = {
   'libsodium.js': "import sodium from 'libsodium-wrappers-sumo'; export default sodium;",
   'idb.js': "export { openDB, deleteDB } from 'idb';",
+  // Only the encoder: the app draws the modules itself on a canvas.
+  'qrcode.js': "import QRCode from 'qrcode'; export const createQr = (text, options) => QRCode.create(text, options);",
 };
 
 await mkdir(outDir, { recursive: true });
@@ -21,8 +23,8 @@ for (const [file, source] of Object.entries(bundles)) {
     stdin: { contents: source, resolveDir: root, loader: 'js' },
     bundle: true,
     format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
+    platform: 'browser',
+    mainFields: ['browser', 'module', 'main'],
     minify: true,
     legalComments: 'inline',
     outfile: join(outDir, file),

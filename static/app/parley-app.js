@@ -7,6 +7,7 @@
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { RoomSwarm } from './peers/room-swarm.js';
+import { nameConflicts } from './room/name-conflicts.js';
 import { createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
 import { SignalingClient } from './signaling/client.js';
@@ -21,6 +22,7 @@ export class ParleyApp extends EventTarget {
       await store.saveIdentity(identity);
     }
     const app = new ParleyApp({ store, identity, signalingUrl, rtcConfig });
+    for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) await app.#openRoom(room);
     app.signaling.start();
     return app;
@@ -35,6 +37,7 @@ export class ParleyApp extends EventTarget {
     this.rtcConfig = rtcConfig;
     this.rooms = new Map();
     this.sessions = new Map();
+    this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
     this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair });
     this.signalingState = 'connecting';
     this.signaling.addEventListener('state', ({ detail }) => {
@@ -91,12 +94,58 @@ export class ParleyApp extends EventTarget {
     });
     const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
     await session.load();
-    session.addEventListener('change', () => this.#changed(room.topic));
+    session.addEventListener('change', () => {
+      this.#observeMembers(session);
+      this.#changed(room.topic);
+    });
     this.rooms.set(room.topic, room);
     this.sessions.set(room.topic, session);
     session.start();
     this.#changed();
     return room;
+  }
+
+  // Everyone seen in a room becomes a contact: remembered with the time this device
+  // first saw the key, so a later key under the same name can be told apart.
+  #observeMembers(session) {
+    for (const [id, name] of session.view.names) {
+      if (id === this.selfId) continue;
+      const known = this.contacts.get(id);
+      if (known && known.name === name) continue;
+      const contact = known ? { ...known, name } : { id, name, firstSeen: Date.now(), verifiedAt: null };
+      this.contacts.set(id, contact);
+      this.store.saveContact(contact);
+    }
+  }
+
+  isVerified(id) {
+    return Boolean(this.contacts.get(id)?.verifiedAt);
+  }
+
+  async setVerified(id, verified) {
+    const contact = this.contacts.get(id) ?? { id, name: '', firstSeen: Date.now(), verifiedAt: null };
+    const updated = { ...contact, verifiedAt: verified ? Date.now() : null };
+    this.contacts.set(id, updated);
+    await this.store.saveContact(updated);
+    this.#changed();
+  }
+
+  // Unacknowledged cases of a new key under a name already known in this room.
+  nameConflicts(topic) {
+    const session = this.sessions.get(topic);
+    const room = this.rooms.get(topic);
+    if (!session || !room) return [];
+    const firstSeen = new Map([...this.contacts.values()].map((c) => [c.id, c.firstSeen]));
+    const acknowledged = new Set(room.acknowledgedKeys ?? []);
+    return nameConflicts(session.view.names, { selfId: this.selfId, selfName: this.identity.name, firstSeen })
+      .filter((conflict) => !acknowledged.has(conflict.newId));
+  }
+
+  async acknowledgeKey(topic, id) {
+    const room = this.rooms.get(topic);
+    room.acknowledgedKeys = [...new Set([...(room.acknowledgedKeys ?? []), id])];
+    await this.store.saveRoom(room);
+    this.#changed(topic);
   }
 
   #changed(topic = null) {

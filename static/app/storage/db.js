@@ -5,13 +5,14 @@
 //   await store.listRooms() / saveRoom(room)
 //   await store.listEntries(topic) / saveEntries(records) / getEntry(id)
 //   await store.listForks(topic) / saveFork(fork)
+//   await store.listContacts() / saveContact(contact)
 //
 // Records hold raw bytes (Uint8Array); IndexedDB's structured clone keeps them as is.
 import { openDB } from '../../vendor/idb.js';
 import { storableRoom } from '../room/rooms.js';
 
 const DB_NAME = 'parley';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 
 export class ParleyStore {
   static async open(name = DB_NAME) {
@@ -30,6 +31,7 @@ export class ParleyStore {
           entries.createIndex('by-log', ['topic', 'author', 'seq'], { unique: true });
           db.createObjectStore('forks', { keyPath: ['topic', 'author'] });
         }
+        if (oldVersion < 3) db.createObjectStore('contacts', { keyPath: 'id' });
       },
       blocking() {
         // Another tab upgrades the schema: let it, this tab reloads into the new version.
@@ -81,5 +83,13 @@ export class ParleyStore {
 
   saveFork(fork) {
     return this.db.put('forks', fork);
+  }
+
+  listContacts() {
+    return this.db.getAll('contacts');
+  }
+
+  saveContact(contact) {
+    return this.db.put('contacts', contact);
   }
 }

@@ -2,6 +2,7 @@
 // security warnings, the conversation, who is typing, and the composer.
 import { inviteLink } from '../room/rooms.js';
 import { ComposerView } from './composer-view.js';
+import { openContactDialog } from './contact-dialog.js';
 import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
@@ -78,6 +79,7 @@ export class ChatView {
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
+    this.#renderKeyWarning();
     const typing = session.typingNames();
     this.typing.textContent = typing.length
       ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
@@ -111,11 +113,61 @@ export class ChatView {
   }
 
   #renderPeers(peers) {
-    replaceChildren(this.peerStrip, peers.map((peer) =>
-      h('li', { class: `peer-chip state-${peer.state}`, 'data-testid': 'peer', dataset: { state: peer.state } },
-        h('span', { class: 'dot', 'aria-hidden': 'true' }),
-        h('span', {}, peer.name || (peer.id ? 'Someone' : 'Unknown peer')),
-        h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state))));
+    replaceChildren(this.peerStrip, peers.map((peer) => {
+      const verified = peer.id && this.app.isVerified(peer.id);
+      return h('li', {
+        class: `peer-chip state-${peer.state}`, 'data-testid': 'peer',
+        dataset: { state: peer.state, verified: String(Boolean(verified)) },
+      },
+      h('button', {
+        type: 'button', class: 'peer-chip-button', disabled: !peer.id,
+        title: peer.id ? 'Safety number' : null,
+        onclick: () => openContactDialog({ app: this.app, id: peer.id, name: peer.name }),
+      },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      h('span', {}, peer.name || (peer.id ? 'Someone' : 'Unknown peer')),
+      verified ? h('span', { class: 'verified-badge', title: 'Verified', 'aria-label': 'verified' }, '✓') : null,
+      h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state)));
+    }));
+  }
+
+  // A new key under a name this room already knows blocks the room until the user has
+  // read what it means.
+  #renderKeyWarning() {
+    const [conflict] = this.app.nameConflicts(this.topic);
+    const open = this.keyWarning?.open ? this.keyWarning : null;
+    if (!conflict) {
+      open?.close();
+      this.composer.setBlocked(false);
+      return;
+    }
+    this.composer.setBlocked(true);
+    if (open?.dataset.newId === conflict.newId) return;
+    open?.close();
+    const knownVerified = this.app.isVerified(conflict.knownId);
+    const selfTaken = conflict.knownId === this.app.selfId;
+    this.keyWarning = h('dialog', { class: 'dialog key-warning', 'data-testid': 'key-change-warning', dataset: { newId: conflict.newId } },
+      h('form', { method: 'dialog', class: 'dialog-form' },
+        h('h2', {}, selfTaken ? 'Someone is using your name' : `${conflict.name}’s safety number changed`),
+        h('p', {}, selfTaken
+          ? `Someone in this room calls themselves “${conflict.name}”, like you, with a different key.`
+          : `Someone in this room calls themselves “${conflict.name}”, but with a different key than the ${conflict.name} you ${knownVerified ? 'verified' : 'knew'}.`),
+        knownVerified ? h('p', { class: 'key-warning-strong', 'data-testid': 'key-warning-verified' },
+          `You had verified ${conflict.name}. Do not trust the new key until you have compared safety numbers again.`) : null,
+        h('p', { class: 'dialog-explanation' },
+          'It may be the same person on a new device or after losing their key — or someone pretending to be them. Ask them, on a call or in person, before you share anything sensitive.'),
+        h('div', { class: 'dialog-actions' },
+          h('button', {
+            class: 'button', type: 'button',
+            onclick: () => openContactDialog({ app: this.app, id: conflict.newId, name: conflict.name }),
+          }, 'Show the new safety number'),
+          h('button', { class: 'button primary', type: 'submit', 'data-testid': 'key-warning-ack' }, 'I understand'))));
+    this.keyWarning.addEventListener('close', () => {
+      this.keyWarning.remove();
+      this.app.acknowledgeKey(this.topic, conflict.newId);
+    });
+    document.body.append(this.keyWarning);
+    this.keyWarning.showModal();
   }
 
   #renderWarnings(session) {
@@ -164,10 +216,11 @@ export class ChatView {
     const delivered = mine ? session.deliveredCount(message) : 0;
     const authorName = this.#name(message.author);
     const replyAuthorName = message.reply ? this.#name(message.reply.author) : null;
-    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine]);
+    const verified = !mine && this.app.isVerified(message.author);
+    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine, verified]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
-    const el = messageView({ message, mine, authorName, replyAuthorName, delivered, actions: this.actions });
+    const el = messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions: this.actions });
     this.rendered.set(message.id, { key, el });
     return el;
   }

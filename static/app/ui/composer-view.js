@@ -25,6 +25,13 @@ export class ComposerView {
     this.el = h('div', { class: 'composer-area' }, this.context, this.form);
   }
 
+  // While a safety warning is open the room takes no new messages.
+  setBlocked(blocked) {
+    this.input.disabled = blocked;
+    this.form.querySelector('button[type=submit]').disabled = blocked;
+    this.input.placeholder = blocked ? 'Read the safety warning first' : 'Write a message…';
+  }
+
   reset() {
     this.input.value = '';
     this.cancelMode();

@@ -14,7 +14,7 @@ export function messageKey(message, extra) {
   ]);
 }
 
-export function messageView({ message, mine, authorName, replyAuthorName, delivered, actions }) {
+export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions }) {
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -53,6 +53,7 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
   h('div', { class: 'bubble' },
     h('div', { class: 'message-meta' },
       h('span', { class: 'message-author', 'data-testid': 'message-author' }, mine ? 'You' : authorName),
+      verified ? h('span', { class: 'verified-badge', title: 'Verified', 'data-testid': 'author-verified' }, '✓') : null,
       h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts)),
       message.edited && !message.deleted ? h('span', { class: 'edited', 'data-testid': 'edited-label' }, 'edited') : null),
     replyQuote, body, reactions, status),

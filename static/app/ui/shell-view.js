@@ -18,6 +18,7 @@ export class ShellView {
       onSelectRoom: (topic) => this.select(topic),
       onNewRoom: () => this.newRoom(),
       onEditName: () => this.editName(),
+      onBackup: () => this.backup(),
     });
     this.chat = new ChatView({ app, onBack: () => this.select(null) });
     this.empty = h('main', { class: 'chat chat-empty', 'data-testid': 'no-room' },
@@ -112,6 +113,11 @@ export class ShellView {
       explanation: 'People in your rooms see this name. The server never does.',
     });
     if (name) await this.app.setName(name);
+  }
+
+  async backup() {
+    const { openBackupDialog } = await import('./backup-dialog.js');
+    openBackupDialog({ app: this.app });
   }
 
   #showNotice(text) {

@@ -1,6 +1,7 @@
 // The sidebar: who I am (name, ID, safety fingerprint), the server connection, and the
 // room list with a "New room" action.
 import { h, replaceChildren } from './dom.js';
+import { openContactDialog } from './contact-dialog.js';
 import { hueFor, initials, shortId } from './format.js';
 
 const SERVER_STATE_LABELS = {
@@ -10,7 +11,8 @@ const SERVER_STATE_LABELS = {
 };
 
 export class SidebarView {
-  constructor({ app, onSelectRoom, onNewRoom, onEditName }) {
+  constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup }) {
+    this.onBackup = onBackup;
     this.app = app;
     this.onSelectRoom = onSelectRoom;
     this.serverState = h('span', { class: 'server-state', 'data-testid': 'server-state', role: 'status' });
@@ -45,7 +47,13 @@ export class SidebarView {
         avatar(identity.name, selfId),
         h('div', { class: 'profile-names' },
           h('strong', { 'data-testid': 'my-name' }, identity.name || 'No name yet'),
-          h('button', { class: 'link-button', type: 'button', onclick: this.onEditName }, 'Edit name'))),
+          h('span', { class: 'profile-links' },
+            h('button', { class: 'link-button', type: 'button', onclick: this.onEditName }, 'Edit name'),
+            h('button', {
+              class: 'link-button', type: 'button', 'data-testid': 'show-my-qr',
+              onclick: () => openContactDialog({ app: this.app, id: selfId, name: identity.name }),
+            }, 'Show QR'),
+            h('button', { class: 'link-button', type: 'button', 'data-testid': 'backup-button', onclick: this.onBackup }, 'Back up')))),
       h('dl', { class: 'identity-facts' },
         h('dt', {}, 'Your ID'),
         h('dd', {},
