@@ -7,6 +7,7 @@
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { RoomSwarm } from './peers/room-swarm.js';
+import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
 import { nameConflicts } from './room/name-conflicts.js';
 import { createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
@@ -44,6 +45,50 @@ export class ParleyApp extends EventTarget {
       this.signalingState = detail.state;
       this.#changed();
     });
+  }
+
+  // What an identity backup holds (identity/backup.js; docs/protocol.md §9).
+  backupContents() {
+    return {
+      v: 1,
+      createdAt: Date.now(),
+      identity: {
+        publicKey: toBase64Url(this.identity.publicKey),
+        secretKey: toBase64Url(this.identity.secretKey),
+        name: this.identity.name || 'Me',
+      },
+      rooms: this.roomList().map((room) => {
+        const log = this.sessions.get(room.topic).log;
+        return {
+          secret: toBase64Url(room.secret), name: room.name, createdAt: room.createdAt,
+          ownLength: log.length(this.selfId), ownHead: log.headId(this.selfId) ?? null,
+        };
+      }),
+      contacts: [...this.contacts.values()].map(({ id, name, verifiedAt }) => ({
+        id, name: name ?? '', verifiedAt: verifiedAt ?? null,
+      })),
+    };
+  }
+
+  // Replaces this device's (fresh) identity with a backed-up one. The caller reloads.
+  // Restored rooms write nothing until the device holds its own log up to where the
+  // backup was made: appending earlier would fork it.
+  static async restore(store, contents) {
+    await store.saveIdentity({
+      publicKey: fromBase64Url(contents.identity.publicKey, 32),
+      secretKey: fromBase64Url(contents.identity.secretKey, 64),
+      name: contents.identity.name,
+      createdAt: Date.now(),
+      restoredAt: Date.now(),
+    });
+    for (const room of contents.rooms) {
+      const record = roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt);
+      record.restored = { ownLength: room.ownLength, ownHead: room.ownHead };
+      await store.saveRoom(record);
+    }
+    for (const contact of contents.contacts) {
+      await store.saveContact({ ...contact, firstSeen: 0 });
+    }
   }
 
   shutdown() {

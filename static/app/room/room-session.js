@@ -51,7 +51,7 @@ export class RoomSession extends EventTarget {
     this.swarm.addEventListener('frame', ({ detail }) => this.#onFrame(detail.peer, detail.frame));
     this.swarm.addEventListener('rejected', ({ detail }) => this.#warn(detail.code, detail.peer));
     this.swarm.start();
-    if (this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
+    if (!this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
       this.#append({ type: 'join', name: this.identity.name || 'Someone' });
     }
   }
@@ -82,8 +82,14 @@ export class RoomSession extends EventTarget {
     return this.#append({ type: 'name', name });
   }
 
+  // False while a restored device is still getting its own earlier entries back.
+  canWrite() {
+    return !this.room.restored || this.log.length(this.selfId) >= this.room.restored.ownLength;
+  }
+
   #append(fields) {
     const result = this.writing.then(async () => {
+      if (!this.canWrite()) throw new Error('catching_up');
       const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
       await this.store.saveEntries([record]);
       for (const peer of this.swarm.readyPeers()) peer.replicator?.pushOwn([record]);
@@ -195,6 +201,10 @@ export class RoomSession extends EventTarget {
     if (!stored.length) return;
     for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.delete(record.author);
     for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) peer.replicator?.announce();
+    if (this.room.restored && this.canWrite()) {
+      delete this.room.restored;
+      await this.store.saveRoom(this.room);
+    }
     this.#rebuild();
   }
 

@@ -138,10 +138,10 @@ export class ChatView {
     const open = this.keyWarning?.open ? this.keyWarning : null;
     if (!conflict) {
       open?.close();
-      this.composer.setBlocked(false);
+      this.composer.setBlocked(this.#session().canWrite() ? null : 'Getting your earlier messages back from the others…');
       return;
     }
-    this.composer.setBlocked(true);
+    this.composer.setBlocked('Read the safety warning first');
     if (open?.dataset.newId === conflict.newId) return;
     open?.close();
     const knownVerified = this.app.isVerified(conflict.knownId);

@@ -25,11 +25,13 @@ export class ComposerView {
     this.el = h('div', { class: 'composer-area' }, this.context, this.form);
   }
 
-  // While a safety warning is open the room takes no new messages.
-  setBlocked(blocked) {
+  // While a safety warning is open, or a restored device is still catching up with its
+  // own history, the room takes no new messages; the placeholder says why.
+  setBlocked(reason) {
+    const blocked = Boolean(reason);
     this.input.disabled = blocked;
     this.form.querySelector('button[type=submit]').disabled = blocked;
-    this.input.placeholder = blocked ? 'Read the safety warning first' : 'Write a message…';
+    this.input.placeholder = reason ?? 'Write a message…';
   }
 
   reset() {

@@ -2,7 +2,7 @@
 import { h } from './dom.js';
 import { shortId } from './format.js';
 
-export function onboardingView({ app, onDone }) {
+export function onboardingView({ app, onDone, onRestore }) {
   const input = h('input', {
     type: 'text', maxLength: 64, required: true, autocomplete: 'nickname',
     placeholder: 'e.g. Ada', 'aria-label': 'Display name', 'data-testid': 'name-input',
@@ -26,7 +26,9 @@ export function onboardingView({ app, onDone }) {
   h('p', { class: 'muted' }, 'Your ID: ', h('code', {}, shortId(app.selfId))),
   h('label', { class: 'field' }, h('span', {}, 'Your name'), input),
   error,
-  h('button', { class: 'button primary wide', type: 'submit', 'data-testid': 'name-submit' }, 'Continue'));
+  h('button', { class: 'button primary wide', type: 'submit', 'data-testid': 'name-submit' }, 'Continue'),
+  h('p', { class: 'muted center' }, 'Used Parley before? ',
+    h('button', { class: 'link-button', type: 'button', 'data-testid': 'restore-button', onclick: onRestore }, 'Restore from a backup')));
   queueMicrotask(() => input.focus());
   return h('div', { class: 'onboarding', 'data-testid': 'onboarding' }, form);
 }

@@ -1,5 +1,6 @@
 // ShellView: the page layout and navigation — onboarding, the sidebar, the open room,
 // invite links in the address bar, and the phone layout (one pane at a time).
+import { ParleyApp } from '../parley-app.js';
 import { InviteError, parseInvite } from '../room/rooms.js';
 import { ChatView } from './chat-view.js';
 import { askForText } from './dialogs.js';
@@ -34,7 +35,9 @@ export class ShellView {
     this.app.addEventListener('change', ({ detail }) => this.render(detail.topic));
     window.addEventListener('hashchange', () => this.#takeInvite());
     if (!this.app.identity.name) {
-      replaceChildren(this.root, onboardingView({ app: this.app, onDone: () => this.#enter() }));
+      replaceChildren(this.root, onboardingView({
+        app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(),
+      }));
       this.root.dataset.state = 'onboarding';
     } else {
       this.#enter();
@@ -113,6 +116,17 @@ export class ShellView {
       explanation: 'People in your rooms see this name. The server never does.',
     });
     if (name) await this.app.setName(name);
+  }
+
+  async #restore() {
+    const { openRestoreDialog } = await import('./backup-dialog.js');
+    openRestoreDialog({
+      onRestore: async (contents) => {
+        this.app.shutdown();
+        await ParleyApp.restore(this.app.store, contents);
+        location.reload();
+      },
+    });
   }
 
   async backup() {

@@ -1,0 +1,75 @@
+"""Back up an identity, restore it in a fresh browser, and carry on in the same rooms
+as the same person: the others see the same identity, still verified."""
+
+from playwright.sync_api import expect
+
+
+def make_backup(user, passphrase, tmp_path):
+    user.page.get_by_test_id("backup-button").click()
+    user.page.get_by_test_id("backup-passphrase").fill(passphrase)
+    user.page.get_by_test_id("backup-passphrase-again").fill(passphrase)
+    with user.page.expect_download() as download_info:
+        user.page.get_by_test_id("backup-submit").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".parleybackup")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
+def try_restore(user, path, passphrase):
+    dialog = user.page.get_by_test_id("restore-dialog")
+    if not dialog.is_visible():
+        user.page.get_by_test_id("restore-button").click()
+    dialog.get_by_test_id("restore-file").set_input_files(str(path))
+    dialog.get_by_test_id("restore-passphrase").fill(passphrase)
+    dialog.get_by_test_id("restore-submit").click()
+    return dialog.get_by_test_id("restore-status")
+
+
+def test_restore_a_backup_in_a_fresh_browser_and_post_as_the_same_person(new_user, tmp_path):
+    ada = new_user("Ada")
+    link = ada.create_room("Carry on")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    bob.send("before the backup")
+    ada.expect_message("before the backup", author="Bob")
+    ada.page.get_by_test_id("peer").filter(has_text="Bob").get_by_role("button").click()
+    ada.page.get_by_test_id("toggle-verified").click()
+    bob_id = bob.identity_id
+
+    backup = make_backup(bob, "correct horse battery", tmp_path)
+    bob.close()  # Bob's old browser is gone
+
+    restored = new_user()
+    restored.open()
+    status = try_restore(restored, backup, "wrong passphrase")
+    expect(status).to_have_text("That passphrase does not open this backup.")
+    damaged = tmp_path / "damaged.parleybackup"
+    data = bytearray(backup.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    status = try_restore(restored, damaged, "correct horse battery")
+    expect(status).to_contain_text("does not open this backup")  # tampered ciphertext
+    not_a_backup = tmp_path / "notes.txt"
+    not_a_backup.write_text("just some notes")
+    status = try_restore(restored, not_a_backup, "correct horse battery")
+    expect(status).to_have_text("This is not a Parley backup file.")
+
+    try_restore(restored, backup, "correct horse battery")
+    expect(restored.page.get_by_test_id("room-name")).to_have_text("Carry on", timeout=20_000)
+    assert restored.identity_id == bob_id
+    expect(restored.page.get_by_test_id("my-name")).to_have_text("Bob")
+    restored.wait_for_peers(1)
+    restored.expect_message("before the backup")
+    expect(restored.page.get_by_test_id("composer")).to_be_enabled()
+    restored.send("after the restore")
+
+    message = ada.expect_message("after the restore", author="Bob")
+    expect(message.get_by_test_id("author-verified")).to_be_visible()
+    expect(ada.page.get_by_test_id("key-change-warning")).to_have_count(0)
+    expect(ada.page.get_by_test_id("peer-warning").locator('[data-code="fork"]')).to_have_count(0)
+    expect(ada.page.get_by_test_id("peer").filter(has_text="Bob")).to_have_attribute(
+        "data-verified", "true"
+    )
