@@ -10,6 +10,7 @@ import { deriveRoomKeys } from '../../static/app/crypto/room-keys.js';
 import { identityId, safetyFingerprint } from '../../static/app/identity/identity.js';
 import { openEnvelope, ReplayGuard, sealEnvelope } from '../../static/app/signaling/envelope.js';
 import { createEntry, openEntry, verifyEntrySignature } from '../../static/app/room/entry.js';
+import { openBackup, sealBackup } from '../../static/app/identity/backup.js';
 
 const sodium = await sodiumReady;
 const replayGuard = new ReplayGuard();
@@ -70,6 +71,13 @@ const operations = {
 
   verify_entry: (request) => encodeFields(
     verifyEntrySignature(bin(request.bytes), bin(request.discoveryKey))),
+
+  // Backup files travel as base64url; `params` is { opslimit, memlimit } or absent.
+  seal_backup: ({ contents, passphrase, params }) => ({
+    file: b64(sealBackup(contents, passphrase, params ?? undefined)),
+  }),
+
+  open_backup: ({ file, passphrase }) => ({ contents: openBackup(bin(file), passphrase) }),
 };
 
 function run({ op, ...request }) {
