@@ -45,7 +45,9 @@ def test_restore_a_backup_in_a_fresh_browser_and_post_as_the_same_person(new_use
     restored = new_user()
     restored.open()
     status = try_restore(restored, backup, "wrong passphrase")
-    expect(status).to_have_text("That passphrase does not open this backup.")
+    expect(status).to_have_text(
+        "That passphrase does not open this backup, or the file is damaged."
+    )
     damaged = tmp_path / "damaged.parleybackup"
     data = bytearray(backup.read_bytes())
     data[len(data) // 2] ^= 0xFF

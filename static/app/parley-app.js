@@ -14,6 +14,7 @@ import { RoomSession } from './room/room-session.js';
 import { SignalingClient } from './signaling/client.js';
 
 export const MAX_DISPLAY_NAME = 64;
+const MAX_BACKUP_CONTACTS = 10_000;
 
 export class ParleyApp extends EventTarget {
   static async start({ store, signalingUrl, rtcConfig = {} }) {
@@ -64,9 +65,11 @@ export class ParleyApp extends EventTarget {
           ownLength: log.length(this.selfId), ownHead: log.headId(this.selfId) ?? null,
         };
       }),
-      contacts: [...this.contacts.values()].map(({ id, name, verifiedAt }) => ({
-        id, name: name ?? '', verifiedAt: verifiedAt ?? null,
-      })),
+      // Verified people first: past the format's limit, the rest are only names.
+      contacts: [...this.contacts.values()]
+        .sort((a, b) => Number(Boolean(b.verifiedAt)) - Number(Boolean(a.verifiedAt)))
+        .slice(0, MAX_BACKUP_CONTACTS)
+        .map(({ id, name, verifiedAt }) => ({ id, name: [...(name ?? '')].slice(0, 64).join(''), verifiedAt: verifiedAt ?? null })),
     };
   }
 

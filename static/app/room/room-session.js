@@ -82,9 +82,18 @@ export class RoomSession extends EventTarget {
     return this.#append({ type: 'name', name });
   }
 
-  // False while a restored device is still getting its own earlier entries back.
+  // False while this device does not hold its own log as far as it is known to go:
+  // after a restore (docs/protocol.md §9), or when a peer announces more of our own log
+  // than we hold. Appending then would fork our own log.
   canWrite() {
-    return !this.room.restored || this.log.length(this.selfId) >= this.room.restored.ownLength;
+    const length = this.log.length(this.selfId);
+    const restored = this.room.restored;
+    if (restored && length < restored.ownLength) return false;
+    if (restored?.ownHead && this.log.get(restored.ownHead)?.seq !== restored.ownLength - 1) return false;
+    for (const peer of this.swarm.readyPeers()) {
+      if ((peer.replicator?.remoteHeads.get(this.selfId)?.length ?? 0) > length) return false;
+    }
+    return !this.log.isForked(this.selfId);
   }
 
   #append(fields) {

@@ -4,7 +4,7 @@ import { BackupError, backupFileName, openBackup, sealBackup } from '../identity
 import { h } from './dom.js';
 
 const BACKUP_ERRORS = {
-  wrong_passphrase: 'That passphrase does not open this backup.',
+  wrong_passphrase: 'That passphrase does not open this backup, or the file is damaged.',
   corrupt: 'This backup file is damaged and cannot be restored.',
   malformed_contents: 'This backup file is damaged and cannot be restored.',
   not_a_backup: 'This is not a Parley backup file.',
@@ -13,8 +13,12 @@ const BACKUP_ERRORS = {
   weak_passphrase: 'Choose a passphrase of at least 8 characters.',
 };
 
-export function backupErrorText(error) {
-  return error instanceof BackupError ? BACKUP_ERRORS[error.code] ?? error.message : `Something went wrong: ${error.message}`;
+export function backupErrorText(error, { sealing = false } = {}) {
+  if (!(error instanceof BackupError)) return `Something went wrong: ${error.message}`;
+  if (sealing && error.code === 'malformed_contents') {
+    return 'Parley could not write a backup of this device’s data. Please report this.';
+  }
+  return BACKUP_ERRORS[error.code] ?? error.message;
 }
 
 function passwordField(label, testid, autocomplete) {
@@ -53,7 +57,7 @@ export function openBackupDialog({ app }) {
         download(bytes, backupFileName(app.identity.name, new Date()));
         dialog.close();
       } catch (error) {
-        status.textContent = backupErrorText(error);
+        status.textContent = backupErrorText(error, { sealing: true });
         submit.disabled = false;
       }
     },
