@@ -28,11 +28,11 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = _env_bool("PARLEY_DEBUG", False)
-# The embedded default key only protects nothing of value (the server keeps no sessions
-# or users); deployments set PARLEY_SECRET_KEY anyway so `check --deploy` is clean.
-SECRET_KEY = os.environ.get(
-    "PARLEY_SECRET_KEY", "parley-embedded-default-key-set-PARLEY_SECRET_KEY-in-production"
-)
+# The embedded default key is public and protects nothing of value (the server keeps no
+# sessions or users); deployments set PARLEY_SECRET_KEY anyway, and with PARLEY_HTTPS=1
+# the system check signal_server.E001 refuses to start without it.
+PARLEY_EMBEDDED_SECRET_KEY = "parley-embedded-default-key-set-PARLEY_SECRET_KEY-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("PARLEY_SECRET_KEY", PARLEY_EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = _env_list("PARLEY_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -46,6 +46,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "signal_server.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Nothing accepts a form yet; the middleware costs nothing on GET and keeps any
+    # future POST view protected by default.
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -91,6 +94,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# How many reverse proxies in front of the server append to X-Forwarded-For; 0 means the
+# header is ignored (any client can send one). See docs/deployment.md.
+PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", 0))
+
+# PARLEY_HTTPS=1: the site is only ever served over TLS (docs/deployment.md).
+PARLEY_HTTPS = _env_bool("PARLEY_HTTPS", False)
+if PARLEY_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # No sessions or CSRF cookies are used today; if one ever is, it stays off plain HTTP.
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if PARLEY_TRUSTED_PROXY_COUNT > 0:
+        # TLS ends at the proxy, which says so in this header (and overwrites any the
+        # client sent); without a trusted proxy the header is not believed.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Rendezvous limits (docs/protocol.md, "Limits"). Each is read from the environment so
 # an operator can tune them; tests override them with Django's override_settings.
