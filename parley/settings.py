@@ -125,6 +125,8 @@ PARLEY_SIGNAL = {
     "FLOOD_STRIKES": int(os.environ.get("PARLEY_FLOOD_STRIKES", 50)),
     "MAX_ERRORS": int(os.environ.get("PARLEY_MAX_ERRORS", 32)),
     "IDLE_SECONDS": float(os.environ.get("PARLEY_IDLE_SECONDS", 90)),
+    "MAX_CONNECTIONS_PER_IP": int(os.environ.get("PARLEY_MAX_CONNECTIONS_PER_IP", 32)),
+    "MAX_TOPICS_PER_IP": int(os.environ.get("PARLEY_MAX_TOPICS_PER_IP", 128)),
 }
 
 LOGGING = {

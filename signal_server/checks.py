@@ -2,11 +2,24 @@
 
 Every check raises ProtocolError (and changes nothing) or returns; the consumer calls
 them after parsing a frame and before doing anything with it (docs/protocol.md §3).
+`check_address_can_connect` runs before any frame and raises ConnectionRefused.
+
+The per-address checks read a count and the consumer then adds to it. In one process
+nothing runs between the two (the in-memory registries never suspend); a shared
+registry must count and compare in one atomic step instead.
 """
 
 from signal_server import frames
 from signal_server.protocol import Frame, Hello, ProtocolError
 from signal_server.topics import TopicRegistry
+
+
+class ConnectionRefused(Exception):
+    """The connection is closed with `close_code` as soon as it is accepted."""
+
+    def __init__(self, close_code: int, message: str):
+        super().__init__(f"{close_code}: {message}")
+        self.close_code = close_code
 
 
 def check_hello_order(frame: Frame, said_hello: bool) -> None:
@@ -23,6 +36,26 @@ def check_can_join(joined: set[bytes], topic: bytes, max_topics: int) -> None:
     if topic not in joined and len(joined) >= max_topics:
         raise ProtocolError(
             frames.TOO_MANY_TOPICS, f"at most {max_topics} topics per connection", "join"
+        )
+
+
+def check_address_can_join(joined: set[bytes], topic: bytes, memberships: int, cap: int) -> None:
+    """All connections from one address are in at most `cap` topics together.
+
+    `memberships` is the address's count (AddressRegistry.topics); joining a topic this
+    connection is already in adds no membership and is allowed.
+    """
+    if topic not in joined and memberships >= cap:
+        raise ProtocolError(
+            frames.TOO_MANY_TOPICS_PER_ADDRESS, f"at most {cap} topics per address", "join"
+        )
+
+
+def check_address_can_connect(connections: int, cap: int) -> None:
+    """At most `cap` connections are open from one address at a time."""
+    if connections >= cap:
+        raise ConnectionRefused(
+            frames.CLOSE_TOO_MANY_CONNECTIONS, f"at most {cap} connections per address"
         )
 
 

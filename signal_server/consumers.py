@@ -4,7 +4,8 @@ Every frame goes the same way: take a token, parse (`protocol.parse_frame`), che
 (`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
 changes nothing. Frames to another connection travel through the channel layer to that
 connection's own consumer, addressed by channel name; no groups are used, so the
-channel layer never holds a list of a topic's members.
+channel layer never holds a list of a topic's members. From accept to close a connection
+counts against its address's caps (addresses.py); one over the cap is closed at once.
 
 Nothing here logs per frame or logs blob content.
 """
@@ -17,9 +18,18 @@ import time
 
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
-from signal_server import frames, topics
-from signal_server.checks import check_can_join, check_hello_order, check_joined, check_reachable
+from signal_server import addresses, frames, topics
+from signal_server.checks import (
+    ConnectionRefused,
+    check_address_can_connect,
+    check_address_can_join,
+    check_can_join,
+    check_hello_order,
+    check_joined,
+    check_reachable,
+)
 from signal_server.limits import Limits, TokenBucket
 from signal_server.protocol import (
     Frame,
@@ -46,13 +56,32 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.strikes = 0
         self.closed = False
         self.idle_watch: asyncio.Task | None = None
+        # The address this connection is counted against; None until it is counted.
+        self.address: str | None = None
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
         self.registry = topics.registry
+        self.addresses = addresses.registry
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.burst)
         self.last_frame = time.monotonic()
+        address = addresses.client_address(self.scope, settings.PARLEY_TRUSTED_PROXY_COUNT)
+        # Accepted before the cap is checked, so that a refused client gets a close code
+        # to back off on rather than an HTTP 403 it cannot tell from a bad origin.
         await self.accept()
+        try:
+            connections = await self.addresses.connections(address)
+            check_address_can_connect(connections, self.limits.connections_per_address)
+        except ConnectionRefused as refusal:
+            logger.info("refusing a connection: too many from one address")
+            self.closed = True
+            await self.close(refusal.close_code)
+            return
+        await self.do_connect(address)
+
+    async def do_connect(self, address: str) -> None:
+        await self.addresses.add_connection(address)
+        self.address = address
         self.idle_watch = asyncio.create_task(self.watch_idle())
 
     async def disconnect(self, code: int) -> None:
@@ -81,6 +110,10 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_hello(frame.key)
             case Join():
                 check_can_join(self.topics, frame.topic, self.limits.topics)
+                memberships = await self.addresses.topics(self.address)
+                check_address_can_join(
+                    self.topics, frame.topic, memberships, self.limits.topics_per_address
+                )
                 await self.do_join(frame.topic)
             case Leave():
                 check_joined(self.topics, frame.topic, frame.type)
@@ -108,6 +141,8 @@ class SignalConsumer(AsyncWebsocketConsumer):
         first_time = topic not in self.topics
         sample = await self.registry.join(self.member, topic, self.limits.sample)
         self.topics.add(topic)
+        if first_time:
+            await self.addresses.add_topic(self.address)
         peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in sample]
         await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
         if first_time:
@@ -119,6 +154,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)
+        await self.addresses.remove_topic(self.address)
         await self.announce_left(topic, await self.registry.leave(self.member.id, topic))
 
     async def do_signal(self, frame: Signal) -> None:
@@ -205,12 +241,14 @@ class SignalConsumer(AsyncWebsocketConsumer):
         await self.close(code)
 
     async def shut_down(self) -> None:
-        """Leave every topic and stop the idle watch; the first call does it all."""
+        """Leave every topic, uncount the connection and stop the idle watch; once."""
         if self.closed:
             return
         self.closed = True
         if self.idle_watch is not None and self.idle_watch is not asyncio.current_task():
             self.idle_watch.cancel()
+        if self.address is not None:
+            await self.addresses.remove_connection(self.address, topics=len(self.topics))
         if self.member is not None:
             for topic, others in (await self.registry.leave_all(self.member.id)).items():
                 await self.announce_left(topic, others)

@@ -29,6 +29,7 @@ BAD_TOPIC = "bad_topic"
 BAD_ID = "bad_id"
 BAD_BLOB = "bad_blob"
 TOO_MANY_TOPICS = "too_many_topics"
+TOO_MANY_TOPICS_PER_ADDRESS = "too_many_topics_per_address"
 NOT_JOINED = "not_joined"
 UNREACHABLE = "unreachable"
 RATE_LIMITED = "rate_limited"
@@ -46,6 +47,7 @@ ERROR_CODES = (
     BAD_ID,
     BAD_BLOB,
     TOO_MANY_TOPICS,
+    TOO_MANY_TOPICS_PER_ADDRESS,
     NOT_JOINED,
     UNREACHABLE,
     RATE_LIMITED,
@@ -53,13 +55,24 @@ ERROR_CODES = (
 )
 
 # Errors that do not count toward MAX_ERRORS: a rate-limited frame counts as a flood
-# strike instead, and `unreachable` can happen to an honest client whenever a peer
-# leaves while its signals are in flight.
-UNCOUNTED_ERRORS = frozenset({RATE_LIMITED, UNREACHABLE})
+# strike instead, `unreachable` can happen to an honest client whenever a peer leaves
+# while its signals are in flight, and `too_many_topics_per_address` depends on the
+# other connections from the same address (a shared NAT), not on this one.
+UNCOUNTED_ERRORS = frozenset({RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS})
 
 # Close codes (§3 "Close codes").
 CLOSE_FRAME_TOO_LARGE = 1009
 CLOSE_BAD_VERSION = 4000
 CLOSE_TOO_MANY_ERRORS = 4001
 CLOSE_IDLE = 4008
+CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
+
+CLOSE_CODES = (
+    CLOSE_FRAME_TOO_LARGE,
+    CLOSE_BAD_VERSION,
+    CLOSE_TOO_MANY_ERRORS,
+    CLOSE_IDLE,
+    CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_FLOOD,
+)

@@ -1,4 +1,4 @@
-"""Per-connection limits of the rendezvous server (docs/protocol.md §5).
+"""Limits of the rendezvous server (docs/protocol.md §5), per connection and per address.
 
 `Limits.from_settings()` reads `settings.PARLEY_SIGNAL` when a connection opens, so a
 test's `override_settings` applies to the connections it opens. `TokenBucket` is the
@@ -22,6 +22,8 @@ class Limits:
     flood_strikes: int
     max_errors: int
     idle_seconds: float
+    connections_per_address: int
+    topics_per_address: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -35,10 +37,16 @@ class Limits:
             flood_strikes=int(conf["FLOOD_STRIKES"]),
             max_errors=int(conf["MAX_ERRORS"]),
             idle_seconds=float(conf["IDLE_SECONDS"]),
+            connections_per_address=int(conf["MAX_CONNECTIONS_PER_IP"]),
+            topics_per_address=int(conf["MAX_TOPICS_PER_IP"]),
         )
 
     def for_client(self) -> dict:
-        """The `limits` object of the `welcome` frame: what a client must stay within."""
+        """The `limits` object of the `welcome` frame: what a client must stay within.
+
+        The per-address caps are left out: a client cannot tell how much of them the
+        other connections from its address already use.
+        """
         return {
             "frame_bytes": self.frame_bytes,
             "topics": self.topics,

@@ -3,15 +3,16 @@ from channels.layers import channel_layers
 from django.conf import settings
 from django.test import override_settings
 
-from signal_server import topics
+from signal_server import addresses, topics
 
 from .wire import Client
 
 
 @pytest.fixture(autouse=True)
 def fresh_state(monkeypatch):
-    """Each test gets its own topic registry and in-memory channel layer."""
+    """Each test gets its own registries and in-memory channel layer."""
     monkeypatch.setattr(topics, "registry", topics.TopicRegistry())
+    monkeypatch.setattr(addresses, "registry", addresses.AddressRegistry())
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

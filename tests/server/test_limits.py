@@ -50,10 +50,12 @@ def test_limits_are_read_from_settings_when_asked():
         "FLOOD_STRIKES": 6,
         "MAX_ERRORS": 7,
         "IDLE_SECONDS": 8,
+        "MAX_CONNECTIONS_PER_IP": 9,
+        "MAX_TOPICS_PER_IP": 10,
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
-    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0)
+    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10)
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,

@@ -45,8 +45,11 @@ def sealed_blob(size: int = 1072) -> str:
 
 
 class Client:
-    def __init__(self, headers=GOOD_ORIGIN):
+    def __init__(self, headers=GOOD_ORIGIN, address: str | None = "127.0.0.1"):
         self.comm = WebsocketCommunicator(application, "/ws/signal", headers=headers)
+        if address is not None:
+            # What daphne puts in the scope: the socket peer's address and port.
+            self.comm.scope["client"] = (address, 40000 + int.from_bytes(os.urandom(2)) % 20000)
         self.key = new_key()
         self.id: str | None = None
         self.welcome: dict | None = None
@@ -66,6 +69,13 @@ class Client:
 
     async def send_text(self, text: str) -> None:
         await self.comm.send_to(text_data=text)
+
+    async def send_raw(self, text: str | None = None, data: bytes | None = None) -> None:
+        """One text or binary frame, empty ones too (send_to refuses those)."""
+        if data is None:
+            await self.comm.send_input({"type": "websocket.receive", "text": text})
+        else:
+            await self.comm.send_input({"type": "websocket.receive", "bytes": data})
 
     async def receive(self) -> dict:
         return await self.comm.receive_json_from(timeout=1)
