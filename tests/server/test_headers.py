@@ -198,3 +198,10 @@ def test_there_are_templates_to_check():
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
 def test_templates_have_no_inline_script_handlers_or_styles(template):
     assert inline_code(template.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page"])
+async def test_rendered_pages_have_no_inline_script_handlers_or_styles(path):
+    # Template tags can write markup the template source does not show.
+    _, _, body = await get(path)
+    assert inline_code(body.decode("utf-8")) == []
