@@ -54,9 +54,11 @@ class User:
         expect(self.page.get_by_test_id("room-name")).to_be_visible()
 
     def wait_for_peers(self, count: int = 1):
-        expect(self.page.locator('[data-testid="peer"][data-state="ready"]')).to_have_count(
-            count, timeout=TIMEOUT_MS
-        )
+        ready = self.page.locator('[data-testid="peer"][data-state="ready"]')
+        try:
+            expect(ready).to_have_count(count, timeout=TIMEOUT_MS)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nthis page: {self.diagnosis()}") from None
 
     def send(self, text: str):
         self.page.get_by_test_id("composer").fill(text)
@@ -79,9 +81,20 @@ class User:
             has=self.page.get_by_test_id("message-text").get_by_text(text, exact=True)
         )
 
+    def diagnosis(self) -> str:
+        """What this user's page shows about its connections, for failure messages."""
+        return self.page.evaluate(
+            """() => ['.server-state', '.peer-strip', '.warnings']
+                .map(s => document.querySelector(s)?.innerText.replace(/\\s+/g, ' ') ?? '-')
+                .join(' | ')"""
+        )
+
     def expect_message(self, text: str, author: str | None = None):
         message = self.message(text)
-        expect(message).to_have_count(1, timeout=TIMEOUT_MS)
+        try:
+            expect(message).to_have_count(1, timeout=TIMEOUT_MS)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nthis page: {self.diagnosis()}") from None
         if author:
             expect(message.get_by_test_id("message-author")).to_have_text(author)
         return message
