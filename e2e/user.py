@@ -6,7 +6,10 @@ TIMEOUT_MS = 20_000
 
 
 class User:
+    live: list["User"] = []  # for failure messages that show every page of a test
+
     def __init__(self, page: Page, server_url: str):
+        User.live = [user for user in User.live if not user.page.is_closed()] + [self]
         self.page = page
         self.server_url = server_url
         self.frames: list[tuple[str, str]] = []  # (direction, text) seen on /ws/signal
@@ -58,7 +61,7 @@ class User:
         try:
             expect(ready).to_have_count(count, timeout=TIMEOUT_MS)
         except AssertionError as error:
-            raise AssertionError(f"{error}\nthis page: {self.diagnosis()}") from None
+            raise AssertionError(f"{error}\n{self.everyone()}") from None
 
     def send(self, text: str):
         self.page.get_by_test_id("composer").fill(text)
@@ -81,20 +84,30 @@ class User:
             has=self.page.get_by_test_id("message-text").get_by_text(text, exact=True)
         )
 
+    def everyone(self) -> str:
+        """The diagnosis of this page first, then of every other live user's page."""
+        lines = [f"this page: {self.diagnosis()}"]
+        for other in User.live:
+            if other is not self and not other.page.is_closed():
+                lines.append(f"other page: {other.diagnosis()}")
+        return "\n".join(lines)
+
     def diagnosis(self) -> str:
         """What this user's page shows about its connections, for failure messages."""
-        return self.page.evaluate(
+        shown = self.page.evaluate(
             """() => ['.server-state', '.peer-strip', '.warnings']
                 .map(s => document.querySelector(s)?.innerText.replace(/\\s+/g, ' ') ?? '-')
                 .join(' | ')"""
         )
+        recent = [f"{direction[0]}:{text[:70]}" for direction, text in self.frames[-8:]]
+        return f"{shown}\nlast signaling frames: {recent}"
 
     def expect_message(self, text: str, author: str | None = None):
         message = self.message(text)
         try:
             expect(message).to_have_count(1, timeout=TIMEOUT_MS)
         except AssertionError as error:
-            raise AssertionError(f"{error}\nthis page: {self.diagnosis()}") from None
+            raise AssertionError(f"{error}\n{self.everyone()}") from None
         if author:
             expect(message.get_by_test_id("message-author")).to_have_text(author)
         return message
