@@ -15,6 +15,7 @@ class User:
         self.frames: list[tuple[str, str]] = []  # (direction, text) seen on /ws/signal
         page.on("websocket", self._watch_socket)
         page.on("console", self._keep_errors)
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
         self.console_errors: list[str] = []
 
     def _watch_socket(self, ws):
@@ -24,7 +25,7 @@ class User:
         ws.on("framereceived", lambda payload: self.frames.append(("received", _text(payload))))
 
     def _keep_errors(self, message):
-        if message.type == "error":
+        if message.type in ("error", "warning"):
             self.console_errors.append(message.text)
 
     def close(self):
@@ -100,7 +101,7 @@ class User:
                 .join(' | ')"""
         )
         recent = [f"{direction[0]}:{text[:70]}" for direction, text in self.frames[-8:]]
-        return f"{shown}\nlast signaling frames: {recent}"
+        return f"{shown}\nlast signaling frames: {recent}\nconsole errors: {self.console_errors[-5:]}"
 
     def expect_message(self, text: str, author: str | None = None):
         message = self.message(text)

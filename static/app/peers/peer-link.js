@@ -154,6 +154,8 @@ export class PeerLink extends EventTarget {
     channel.addEventListener('open', () => this.#maybeReady());
     channel.addEventListener('close', () => this.close('channel_closed'));
     channel.addEventListener('message', ({ data }) => this.#onChannelMessage(data));
+    // An answerer can be handed a channel that is already open: no 'open' event follows.
+    if (channel.readyState === 'open') queueMicrotask(() => this.#maybeReady());
   }
 
   #maybeReady() {
