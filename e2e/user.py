@@ -101,7 +101,8 @@ class User:
                 .join(' | ')"""
         )
         recent = [f"{direction[0]}:{text[:70]}" for direction, text in self.frames[-8:]]
-        return f"{shown}\nlast signaling frames: {recent}\nconsole errors: {self.console_errors[-5:]}"
+        errors = self.console_errors[-5:]
+        return f"{shown}\nlast signaling frames: {recent}\nconsole errors: {errors}"
 
     def expect_message(self, text: str, author: str | None = None):
         message = self.message(text)
