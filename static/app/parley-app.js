@@ -44,6 +44,7 @@ export class ParleyApp extends EventTarget {
     this.signalingState = 'connecting';
     this.signaling.addEventListener('state', ({ detail }) => {
       this.signalingState = detail.state;
+      this.signalingCloseCode = detail.code ?? null;
       this.#changed();
     });
   }

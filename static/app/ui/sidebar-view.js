@@ -10,6 +10,12 @@ const SERVER_STATE_LABELS = {
   offline: 'Offline — retrying',
 };
 
+// Why the server closed the connection, where the reason is worth telling (§3).
+const CLOSE_CODE_LABELS = {
+  4013: 'Too many connections from your network — retrying',
+  4029: 'Slowed down by the server — retrying',
+};
+
 export class SidebarView {
   constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup }) {
     this.onBackup = onBackup;
@@ -35,7 +41,8 @@ export class SidebarView {
   render(selectedTopic) {
     const state = this.app.signalingState;
     this.serverState.dataset.state = state;
-    this.serverState.textContent = SERVER_STATE_LABELS[state] ?? state;
+    this.serverState.textContent = (state === 'offline' && CLOSE_CODE_LABELS[this.app.signalingCloseCode])
+      || (SERVER_STATE_LABELS[state] ?? state);
     this.#renderProfile();
     this.#renderRooms(selectedTopic);
   }
