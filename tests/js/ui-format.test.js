@@ -4,9 +4,9 @@ import { deliveryLabel, hueFor, initials, plural, shortId } from '../../static/a
 import { backoffDelay } from '../../static/app/signaling/client.js';
 
 test('delivery labels follow the receipts', () => {
-  assert.equal(deliveryLabel({ author: 'me', deliveredTo: new Set() }, 'me'), 'Sent');
-  assert.equal(deliveryLabel({ author: 'me', deliveredTo: new Set(['a', 'b']) }, 'me'), 'Delivered to 2');
-  assert.equal(deliveryLabel({ author: 'you', deliveredTo: new Set(['a']) }, 'me'), '');
+  assert.equal(deliveryLabel(0, { mine: true }), 'Sent');
+  assert.equal(deliveryLabel(2, { mine: true }), 'Delivered to 2');
+  assert.equal(deliveryLabel(1, { mine: false }), '');
 });
 
 test('names and ids for display', () => {

@@ -174,7 +174,6 @@ export class PeerLink extends EventTarget {
     }
     if (this.state !== 'open') return;
     try {
-      if (typeof data === 'string' && data.length > MAX_DATA_FRAME_BYTES) throw new DataFrameError('too_large');
       this.#emit('message', { frame: parseDataFrame(data) });
     } catch (error) {
       if (!(error instanceof DataFrameError)) throw error;

@@ -18,7 +18,9 @@ import { PeerLink } from './peer-link.js';
 
 const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
 const MAX_ANNOUNCED = 256;
-const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected']);
+// Closes that are routine, not news: the peer left, a newer link replaced this one,
+// or the channel simply closed.
+const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected', 'closed', 'channel_closed']);
 
 export class RoomSwarm extends EventTarget {
   constructor({ room, identity, signaling, localName = () => '', rtcConfig = {} }) {

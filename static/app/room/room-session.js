@@ -19,7 +19,6 @@ const MAX_STRIKES = 16;
 const TYPING_SHOWN_MS = 6000;
 const TYPING_RESEND_MS = 3000;
 const ACK_BATCH = 64;
-const QUIET_CLOSE_REASONS = new Set(['closed', 'channel_closed']);
 
 export class RoomSession extends EventTarget {
   constructor({ room, identity, store, swarm }) {
@@ -168,7 +167,7 @@ export class RoomSession extends EventTarget {
 
   #onPeer(peer) {
     // A link that dies before it was ever usable is something the user should hear about.
-    if (peer.state === 'closed' && !peer.replicator && !peer.quiet && !QUIET_CLOSE_REASONS.has(peer.reason)) {
+    if (peer.state === 'closed' && !peer.replicator && !peer.quiet) {
       this.#warn(peer.reason, peer);
     }
     if (peer.state === 'ready' && !peer.replicator) {

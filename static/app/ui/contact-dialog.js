@@ -1,6 +1,6 @@
 // A person's safety details: their safety number (digits and a QR code of their key),
 // and marking them verified after comparing it with them in person or on a call.
-import { identityId, parseIdentityId, safetyFingerprint } from '../identity/identity.js';
+import { parseIdentityId, safetyFingerprint } from '../identity/identity.js';
 import { h } from './dom.js';
 import { qrCanvas } from './qr-canvas.js';
 
@@ -40,5 +40,3 @@ export function openContactDialog({ app, id, name }) {
   dialog.showModal();
   return dialog;
 }
-
-export { identityId };

@@ -28,10 +28,10 @@ export function dayLabel(ts, now = Date.now()) {
   return new Date(ts).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 }
 
-export function deliveryLabel(record, selfId) {
-  if (record.author !== selfId) return '';
-  const count = record.deliveredTo?.size ?? record.deliveredTo?.length ?? 0;
-  return count === 0 ? 'Sent' : `Delivered to ${count}`;
+// Only the author's own messages carry a delivery state.
+export function deliveryLabel(delivered, { mine }) {
+  if (!mine) return '';
+  return delivered === 0 ? 'Sent' : `Delivered to ${delivered}`;
 }
 
 export function plural(count, one, many = `${one}s`) {

@@ -1,7 +1,7 @@
 // One message in the conversation: author, time, reply quote, text (or tombstone),
 // reaction chips, delivery state, and its actions (react, reply, edit, delete).
 import { h } from './dom.js';
-import { timeOfDay } from './format.js';
+import { deliveryLabel, timeOfDay } from './format.js';
 import { avatar } from './sidebar-view.js';
 
 const SNIPPET = 90;
@@ -36,9 +36,8 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
         onclick: () => actions.react(message.id, reaction.emoji, !reaction.mine),
       }, h('span', { class: 'reaction-emoji' }, reaction.emoji), h('span', { class: 'reaction-count' }, String(reaction.count))))))
     : null;
-  const status = mine && !message.deleted
-    ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivered ? `Delivered to ${delivered}` : 'Sent')
-    : null;
+  const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine });
+  const status = delivery ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivery) : null;
   const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
     actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
     actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
