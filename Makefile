@@ -11,6 +11,7 @@ PORT ?= 8000
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: install install-chromium

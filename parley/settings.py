@@ -127,7 +127,50 @@ PARLEY_SIGNAL = {
     "IDLE_SECONDS": float(os.environ.get("PARLEY_IDLE_SECONDS", 90)),
     "MAX_CONNECTIONS_PER_IP": int(os.environ.get("PARLEY_MAX_CONNECTIONS_PER_IP", 32)),
     "MAX_TOPICS_PER_IP": int(os.environ.get("PARLEY_MAX_TOPICS_PER_IP", 128)),
+    # Wakes (§10) cost a push to a third party, so they have budgets of their own on top
+    # of the frame budget: per connection, and per mailbox across the whole process.
+    "WAKE_RATE_PER_SECOND": float(os.environ.get("PARLEY_WAKE_RATE_PER_SECOND", 1)),
+    "WAKE_BURST": int(os.environ.get("PARLEY_WAKE_BURST", 10)),
+    "MAILBOX_WAKE_RATE_PER_SECOND": float(
+        os.environ.get("PARLEY_MAILBOX_WAKE_RATE_PER_SECOND", 0.1)
+    ),
+    "MAILBOX_WAKE_BURST": int(os.environ.get("PARLEY_MAILBOX_WAKE_BURST", 6)),
+    # Wakes of one connection waiting for the push services at a time; more are refused.
+    "WAKES_IN_FLIGHT": int(os.environ.get("PARLEY_WAKES_IN_FLIGHT", 4)),
 }
+
+# Where the server keeps the files it makes itself (the VAPID key); never in the repo.
+PARLEY_DATA_DIR = Path(os.environ.get("PARLEY_DATA_DIR", BASE_DIR / "data"))
+
+# Web Push (docs/protocol.md §10, docs/deployment.md "Push"). The VAPID private key is
+# made by `python manage.py vapid_keys` in PARLEY_DATA_DIR; PARLEY_VAPID_PRIVATE_KEY (the
+# base64url 32-byte scalar, or a PEM) overrides the file, for deployments without one.
+PARLEY_VAPID_PRIVATE_KEY = os.environ.get("PARLEY_VAPID_PRIVATE_KEY", "")
+# Push services contact this address about misbehaving senders; a mailto: or https: URL.
+PARLEY_VAPID_SUBJECT = os.environ.get("PARLEY_VAPID_SUBJECT", "mailto:admin@localhost")
+# The server POSTs to whatever endpoint a client registers, so only the push services'
+# hosts (these names and their subdomains, over https on port 443) are accepted: anything
+# else would let a client aim the server at internal addresses (SSRF).
+PARLEY_PUSH_SERVICE_HOSTS = _env_list(
+    "PARLEY_PUSH_SERVICE_HOSTS",
+    [
+        "fcm.googleapis.com",  # Chrome, Edge (Chromium), Opera, Samsung Internet
+        "push.services.mozilla.com",  # Firefox (updates.push.services.mozilla.com)
+        "notify.windows.com",  # legacy Edge (WNS)
+        "push.apple.com",  # Safari (web.push.apple.com)
+    ],
+)
+# For tests only: `host` or `host:port` entries that may also be reached over plain http
+# and on any port (a fake push service on 127.0.0.1). Empty in every deployment.
+PARLEY_PUSH_INSECURE_HOSTS = _env_list("PARLEY_PUSH_INSECURE_HOSTS", [])
+PARLEY_PUSH_REGISTRATIONS_PER_MINUTE = int(
+    os.environ.get("PARLEY_PUSH_REGISTRATIONS_PER_MINUTE", 30)
+)
+# Threads that talk to push services; a slow push service holds one for up to the timeout.
+# Every HTTP request body, cut off before Django reads it (signal_server/request_limits.py).
+PARLEY_MAX_REQUEST_BODY_BYTES = int(os.environ.get("PARLEY_MAX_REQUEST_BODY_BYTES", 16384))
+PARLEY_PUSH_THREADS = int(os.environ.get("PARLEY_PUSH_THREADS", 8))
+PARLEY_PUSH_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_PUSH_TIMEOUT_SECONDS", 10))
 
 LOGGING = {
     "version": 1,

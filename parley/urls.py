@@ -1,7 +1,12 @@
 from django.urls import path
 
-from signal_server import views
+from signal_server import pwa_views, views
+from signal_server.push import views as push_views
 
 urlpatterns = [
     path("", views.app_shell, name="app"),
+    path("manifest.webmanifest", pwa_views.manifest, name="manifest"),
+    path("sw.js", pwa_views.service_worker, name="service-worker"),
+    path("push/vapid", push_views.vapid_public_key, name="push-vapid"),
+    path("push/subscription", push_views.subscription, name="push-subscription"),
 ]

@@ -3,6 +3,7 @@
 Every check raises ProtocolError (and changes nothing) or returns; the consumer calls
 them after parsing a frame and before doing anything with it (docs/protocol.md §3).
 `check_address_can_connect` runs before any frame and raises ConnectionRefused.
+`check_wake_budget` is the one check that spends: a token of each wake budget it passes.
 
 The per-address checks read a count and the consumer then adds to it. In one process
 nothing runs between the two (the in-memory registries never suspend); a shared
@@ -10,6 +11,7 @@ registry must count and compare in one atomic step instead.
 """
 
 from signal_server import frames
+from signal_server.limits import BucketRegistry, TokenBucket
 from signal_server.protocol import Frame, Hello, ProtocolError
 from signal_server.topics import TopicRegistry
 
@@ -74,3 +76,26 @@ async def check_reachable(
     """
     if not await registry.shares_topic(sender_id, to, topic):
         raise ProtocolError(frames.UNREACHABLE, "no such connection in the topic", "signal")
+
+
+def check_wake_budget(
+    in_flight: int,
+    max_in_flight: int,
+    connection_wakes: TokenBucket,
+    mailbox_wakes: BucketRegistry,
+    mailbox: bytes,
+) -> None:
+    """A wake fits the connection's and the mailbox's wake limits (docs/protocol.md §5).
+
+    The budgets are tried in order and a refused one stops the rest: a connection over
+    its own limit spends nothing of the mailbox's, which other connections share.
+    """
+    if in_flight >= max_in_flight:
+        message = f"at most {max_in_flight} wakes of a connection wait for push services"
+    elif not connection_wakes.take():
+        message = "too many wakes from this connection"
+    elif not mailbox_wakes.take(mailbox):
+        message = "too many wakes to this mailbox"
+    else:
+        return
+    raise ProtocolError(frames.WAKE_RATE_LIMITED, message, "wake")

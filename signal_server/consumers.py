@@ -6,6 +6,8 @@ changes nothing. Frames to another connection travel through the channel layer t
 connection's own consumer, addressed by channel name; no groups are used, so the
 channel layer never holds a list of a topic's members. From accept to close a connection
 counts against its address's caps (addresses.py); one over the cap is closed at once.
+A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
+push services have answered, so a slow push service never holds up relaying.
 
 Nothing here logs per frame or logs blob content.
 """
@@ -30,8 +32,9 @@ from signal_server.checks import (
     check_hello_order,
     check_joined,
     check_reachable,
+    check_wake_budget,
 )
-from signal_server.limits import Limits, TokenBucket
+from signal_server.limits import Limits, TokenBucket, mailbox_wake_buckets
 from signal_server.protocol import (
     Frame,
     Hello,
@@ -40,9 +43,11 @@ from signal_server.protocol import (
     Ping,
     ProtocolError,
     Signal,
+    Wake,
     encode_b64url,
     parse_frame,
 )
+from signal_server.push.sender import push_wake
 from signal_server.topics import Member
 
 logger = logging.getLogger(__name__)
@@ -59,12 +64,16 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.idle_watch: asyncio.Task | None = None
         # The address this connection is counted against; None until it is counted.
         self.address: str | None = None
+        # Wakes waiting for the push services; a reference keeps each task alive.
+        self.wakes: set[asyncio.Task] = set()
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
         self.registry = topics.registry
         self.addresses = addresses.registry
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.burst)
+        self.wake_bucket = TokenBucket(self.limits.wake_rate_per_second, self.limits.wake_burst)
+        self.mailbox_wakes = mailbox_wake_buckets(self.limits)
         self.last_frame = time.monotonic()
         address = addresses.client_address(self.scope, settings.PARLEY_TRUSTED_PROXY_COUNT)
         # Accepted before the cap is checked, so that a refused client gets a close code
@@ -136,6 +145,15 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_signal(frame)
             case Ping():
                 await self.send_frame({"type": "pong"})
+            case Wake():
+                check_wake_budget(
+                    len(self.wakes),
+                    self.limits.wakes_in_flight,
+                    self.wake_bucket,
+                    self.mailbox_wakes,
+                    frame.mailbox,
+                )
+                self.start_wake(frame)
 
     async def do_hello(self, key: bytes) -> None:
         connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
@@ -179,6 +197,24 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 "blob": frame.blob,
             }
             await self.deliver(target, event)
+
+    def start_wake(self, frame: Wake) -> None:
+        task = asyncio.create_task(self.do_wake(frame.mailbox, frame.blob))
+        self.wakes.add(task)
+        task.add_done_callback(self.wakes.discard)
+
+    async def do_wake(self, mailbox: bytes, blob: str) -> None:
+        # A wake accepted before the connection closes is still pushed: its sender may
+        # close the tab right after the message that caused it.
+        try:
+            delivered = await push_wake(mailbox, blob)
+        except Exception:
+            logger.exception("a wake could not be pushed")
+            delivered = 0
+        if not self.closed:
+            await self.send_frame(
+                {"type": "woken", "mailbox": encode_b64url(mailbox), "delivered": delivered}
+            )
 
     async def announce_left(self, topic: bytes, others: list[Member]) -> None:
         event = {"type": "topic.left", "topic": topic, "id": self.member.id}

@@ -6,8 +6,17 @@ against the table in docs/protocol.md and static/app/signaling/frames.js.
 
 PROTOCOL_VERSION = 1
 
-CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping")
-SERVER_FRAME_TYPES = ("welcome", "peers", "joined", "left", "signal", "pong", "error")
+CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping", "wake")
+SERVER_FRAME_TYPES = (
+    "welcome",
+    "peers",
+    "joined",
+    "left",
+    "signal",
+    "pong",
+    "woken",
+    "error",
+)
 
 # Sizes of the binary values carried as base64url.
 KEY_BYTES = 32
@@ -16,6 +25,9 @@ CONNECTION_ID_BYTES = 16
 # A sealed envelope is a 1024/4096/16384-byte padded plaintext plus the 48-byte sealed
 # box overhead (§4); any other size cannot come from an honest client.
 SEALED_BLOB_BYTES = frozenset({1072, 4144, 16432})
+# A wake (§10) is a 1024-byte padded plaintext sealed the same way.
+WAKE_BLOB_BYTES = 1072
+MAILBOX_ID_BYTES = 32
 
 # Error codes (§3 "Errors").
 BAD_JSON = "bad_json"
@@ -28,11 +40,13 @@ BAD_KEY = "bad_key"
 BAD_TOPIC = "bad_topic"
 BAD_ID = "bad_id"
 BAD_BLOB = "bad_blob"
+BAD_MAILBOX = "bad_mailbox"
 TOO_MANY_TOPICS = "too_many_topics"
 TOO_MANY_TOPICS_PER_ADDRESS = "too_many_topics_per_address"
 NOT_JOINED = "not_joined"
 UNREACHABLE = "unreachable"
 RATE_LIMITED = "rate_limited"
+WAKE_RATE_LIMITED = "wake_rate_limited"
 FRAME_TOO_LARGE = "frame_too_large"
 
 ERROR_CODES = (
@@ -46,19 +60,24 @@ ERROR_CODES = (
     BAD_TOPIC,
     BAD_ID,
     BAD_BLOB,
+    BAD_MAILBOX,
     TOO_MANY_TOPICS,
     TOO_MANY_TOPICS_PER_ADDRESS,
     NOT_JOINED,
     UNREACHABLE,
     RATE_LIMITED,
+    WAKE_RATE_LIMITED,
     FRAME_TOO_LARGE,
 )
 
 # Errors that do not count toward MAX_ERRORS: a rate-limited frame counts as a flood
 # strike instead, `unreachable` can happen to an honest client whenever a peer leaves
-# while its signals are in flight, and `too_many_topics_per_address` depends on the
-# other connections from the same address (a shared NAT), not on this one.
-UNCOUNTED_ERRORS = frozenset({RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS})
+# while its signals are in flight, `too_many_topics_per_address` depends on the other
+# connections from the same address (a shared NAT), not on this one, and
+# `wake_rate_limited` on the other connections that wake the same mailbox.
+UNCOUNTED_ERRORS = frozenset(
+    {RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS, WAKE_RATE_LIMITED}
+)
 
 # Close codes (§3 "Close codes").
 CLOSE_FRAME_TOO_LARGE = 1009

@@ -3,10 +3,13 @@
 `Limits.from_settings()` reads `settings.PARLEY_SIGNAL` when a connection opens, so a
 test's `override_settings` applies to the connections it opens. `TokenBucket` is the
 per-connection rate limit: every frame costs one token, whatever it contains.
+`BucketRegistry` holds one bucket per key (a mailbox, a client address) for limits that
+many connections or requests share.
 """
 
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +27,11 @@ class Limits:
     idle_seconds: float
     connections_per_address: int
     topics_per_address: int
+    wake_rate_per_second: float
+    wake_burst: int
+    mailbox_wake_rate_per_second: float
+    mailbox_wake_burst: int
+    wakes_in_flight: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -39,6 +47,11 @@ class Limits:
             idle_seconds=float(conf["IDLE_SECONDS"]),
             connections_per_address=int(conf["MAX_CONNECTIONS_PER_IP"]),
             topics_per_address=int(conf["MAX_TOPICS_PER_IP"]),
+            wake_rate_per_second=float(conf["WAKE_RATE_PER_SECOND"]),
+            wake_burst=int(conf["WAKE_BURST"]),
+            mailbox_wake_rate_per_second=float(conf["MAILBOX_WAKE_RATE_PER_SECOND"]),
+            mailbox_wake_burst=int(conf["MAILBOX_WAKE_BURST"]),
+            wakes_in_flight=int(conf["WAKES_IN_FLIGHT"]),
         )
 
     def for_client(self) -> dict:
@@ -69,10 +82,85 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Spend one token; False (and nothing spent) if the bucket is empty."""
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
-        self._stamp = now
+        self._refill()
         if self._tokens < 1.0:
             return False
         self._tokens -= 1.0
         return True
+
+    def full(self) -> bool:
+        """Whether the bucket has refilled completely: forgetting it then changes nothing."""
+        self._refill()
+        return self._tokens >= self._burst
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+
+
+class BucketRegistry:
+    """One token bucket per key, for a limit that many connections or requests share.
+
+    Process-local: with several server processes each has its own registry, so a key
+    gets up to one budget per process (docs/deployment.md). Memory is bounded: buckets
+    are kept in least-recently-used order, the ones at the old end that have refilled
+    completely are forgotten as new keys come (a fresh bucket is full, so nothing is
+    lost), and beyond `max_keys` the least recently used bucket is forgotten even if it
+    is not full. That last case resets one key's budget; it takes more keys in use at
+    once than an honest deployment has, and refusing new keys instead would let anyone
+    who fills the registry stop every limited action for everyone.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._rate = rate
+        self._burst = burst
+        self._max_keys = max_keys
+        self._clock = clock
+        self._buckets: OrderedDict[Hashable, TokenBucket] = OrderedDict()
+
+    def take(self, key: Hashable) -> bool:
+        """Spend one of `key`'s tokens; False (and nothing spent) if its bucket is empty."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            self._forget_idle()
+            bucket = TokenBucket(self._rate, self._burst, self._clock)
+            self._buckets[key] = bucket
+        else:
+            self._buckets.move_to_end(key)
+        return bucket.take()
+
+    def _forget_idle(self) -> None:
+        # Looks only at the old end, so each call costs O(1) amortised: every bucket is
+        # forgotten at most once.
+        while self._buckets:
+            oldest = next(iter(self._buckets.values()))
+            if not (oldest.full() or len(self._buckets) >= self._max_keys):
+                break
+            self._buckets.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+_mailbox_wakes: dict[tuple[float, int], BucketRegistry] = {}
+
+
+def mailbox_wake_buckets(limits: Limits) -> BucketRegistry:
+    """The per-mailbox wake buckets that every connection of this process shares.
+
+    One registry per pair of settings, so that a test's override_settings gets its own;
+    a deployment has exactly one. Several server processes each have their own, so a
+    mailbox can be woken up to once per process within the limit (docs/deployment.md).
+    """
+    key = (limits.mailbox_wake_rate_per_second, limits.mailbox_wake_burst)
+    registry = _mailbox_wakes.get(key)
+    if registry is None:
+        registry = _mailbox_wakes[key] = BucketRegistry(*key)
+    return registry

@@ -1,7 +1,7 @@
 """Parsing and schema validation of client frames (docs/protocol.md §3).
 
 `parse_frame(text, max_bytes)` turns one WebSocket text frame into a `Hello`, `Join`,
-`Leave`, `Signal` or `Ping`, or raises `ProtocolError` with the error code of the
+`Leave`, `Signal`, `Ping` or `Wake`, or raises `ProtocolError` with the error code of the
 protocol. It knows nothing about connection state: "hello first" or "is this
 connection in the topic" are checks of the consumer.
 
@@ -61,7 +61,15 @@ class Ping:
     type: ClassVar[str] = "ping"
 
 
-Frame = Hello | Join | Leave | Signal | Ping
+@dataclass(frozen=True, slots=True)
+class Wake:
+    type: ClassVar[str] = "wake"
+    mailbox: bytes  # the mailbox id (a hash of the mailbox key), not the key itself
+    # Kept as the validated base64url text: it is pushed as it is (docs/protocol.md §10).
+    blob: str
+
+
+Frame = Hello | Join | Leave | Signal | Ping | Wake
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -180,12 +188,22 @@ def _parse_ping(obj: dict) -> Ping:
     return Ping()
 
 
+def _parse_wake(obj: dict) -> Wake:
+    _check_fields(obj, "wake", {"mailbox": str, "blob": str})
+    mailbox = _binary(
+        obj["mailbox"], (frames.MAILBOX_ID_BYTES,), frames.BAD_MAILBOX, "mailbox", "wake"
+    )
+    _binary(obj["blob"], (frames.WAKE_BLOB_BYTES,), frames.BAD_BLOB, "blob", "wake")
+    return Wake(mailbox=mailbox, blob=obj["blob"])
+
+
 _PARSERS = {
     "hello": _parse_hello,
     "join": _parse_join,
     "leave": _parse_leave,
     "signal": _parse_signal,
     "ping": _parse_ping,
+    "wake": _parse_wake,
 }
 assert tuple(_PARSERS) == frames.CLIENT_FRAME_TYPES
 

@@ -52,10 +52,15 @@ def test_limits_are_read_from_settings_when_asked():
         "IDLE_SECONDS": 8,
         "MAX_CONNECTIONS_PER_IP": 9,
         "MAX_TOPICS_PER_IP": 10,
+        "WAKE_RATE_PER_SECOND": 0.5,
+        "WAKE_BURST": 11,
+        "MAILBOX_WAKE_RATE_PER_SECOND": 0.25,
+        "MAILBOX_WAKE_BURST": 12,
+        "WAKES_IN_FLIGHT": 13,
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
-    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10)
+    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13)
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,
