@@ -32,9 +32,15 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 
 
 @contextmanager
-def running_server(extra_env: dict[str, str] | None = None):
-    """Yield the base URL of a fresh server with its own empty database."""
-    port = free_port()
+def running_server(
+    extra_env: dict[str, str] | None = None, *, root: Path = ROOT, port: int | None = None
+):
+    """Yield the base URL of a fresh server with its own empty database.
+
+    root: the project to serve (a copy whose files a test changes); port: a fixed port,
+    to serve a second version at the same origin.
+    """
+    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="parley-e2e-") as tmp:
         env = {
             **os.environ,
@@ -43,7 +49,7 @@ def running_server(extra_env: dict[str, str] | None = None):
             **(extra_env or {}),
         }
         log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed below
-        manage = [sys.executable, str(ROOT / "manage.py")]
+        manage = [sys.executable, str(root / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
         process = subprocess.Popen(
             [*manage, "serve", "--port", str(port), "--verbosity-daphne", "0"],

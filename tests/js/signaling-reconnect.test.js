@@ -1,0 +1,75 @@
+// SignalingClient reconnects at once when the network comes back, instead of waiting out
+// a backoff that grew while there was no network.
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignalingClient } from '../../static/app/signaling/client.js';
+
+class FakeSocket extends EventTarget {
+  static opened = [];
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = 0;
+    this.sent = [];
+    FakeSocket.opened.push(this);
+  }
+  send(text) { this.sent.push(text); }
+  close(code = 1000) { this.fail(code); }
+  fail(code = 1006) {
+    this.readyState = 3;
+    this.dispatchEvent(Object.assign(new Event('close'), { code }));
+  }
+}
+
+const windowEvents = new EventTarget();
+
+beforeEach(() => {
+  FakeSocket.opened = [];
+  // The client listens on the global scope, which is the window in a browser.
+  globalThis.addEventListener = windowEvents.addEventListener.bind(windowEvents);
+  globalThis.removeEventListener = windowEvents.removeEventListener.bind(windowEvents);
+});
+
+afterEach(() => {
+  delete globalThis.addEventListener;
+  delete globalThis.removeEventListener;
+});
+
+function newClient() {
+  return new SignalingClient({
+    url: 'ws://parley.test/ws/signal',
+    createConnectionKeypair: () => ({ publicKey: new Uint8Array(32) }),
+    WebSocketImpl: FakeSocket,
+  });
+}
+
+test('the network coming back reconnects at once and starts the backoff over', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  const client = newClient();
+  t.after(() => client.stop());
+  client.start();
+  for (let i = 0; i < 6; i++) {
+    FakeSocket.opened.at(-1).fail();
+    t.mock.timers.tick(60_000); // longer than any backoff: the retry opens a socket
+  }
+  FakeSocket.opened.at(-1).fail();
+  assert.equal(FakeSocket.opened.length, 7);
+  assert.equal(client.state, 'offline');
+  assert.equal(client.attempt, 7, 'the backoff grew while offline');
+  windowEvents.dispatchEvent(new Event('online'));
+  assert.equal(FakeSocket.opened.length, 8, 'no waiting for the retry timer');
+  assert.equal(client.state, 'connecting');
+  assert.equal(client.attempt, 0);
+  t.mock.timers.tick(60_000);
+  assert.equal(FakeSocket.opened.length, 8, 'the pending retry was cancelled');
+});
+
+test('the network event opens no second socket while one is connecting, nor after stop', () => {
+  const client = newClient();
+  client.start();
+  windowEvents.dispatchEvent(new Event('online'));
+  assert.equal(FakeSocket.opened.length, 1);
+  client.stop();
+  windowEvents.dispatchEvent(new Event('online'));
+  assert.equal(FakeSocket.opened.length, 1);
+});
