@@ -118,6 +118,8 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "reaction": ({"target": _is_id, "emoji": _is_emoji, "on": lambda v: isinstance(v, bool)}, {}),
     "name": ({"name": _NAME}, {}),
     "join": ({"name": _NAME}, {}),
+    # A mailbox public key (§10) is 32 bytes spelled canonically, like an id.
+    "mailbox": ({"mailbox": _is_id, "notify": lambda v: v in ("all", "mentions", "none")}, {}),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 

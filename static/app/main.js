@@ -2,13 +2,30 @@
 // draw the shell. Another tab that holds the lock leaves this one a "use here" screen.
 import { sodiumReady } from './crypto/sodium.js';
 import { ParleyApp } from './parley-app.js';
+import { Connectivity } from './pwa/connectivity.js';
+import { InstallPrompt } from './pwa/install-prompt.js';
+import { AppUpdates } from './pwa/service-worker-client.js';
 import { ParleyStore } from './storage/db.js';
 import { acquireDeviceLock } from './storage/device-lock.js';
+import { connectionBanner } from './ui/connection-banner.js';
+import { installCard } from './ui/install-card.js';
 import { otherTabView } from './ui/other-tab-view.js';
 import { ShellView } from './ui/shell-view.js';
+import { updateBanner } from './ui/update-banner.js';
 
 const root = document.getElementById('app');
+const banners = document.getElementById('app-banners');
 const TAKE_OVER_FLAG = 'parley-take-over';
+
+// Before the boot, which may fail: a new version is also the way out of a broken one.
+// Nothing at boot waits for the network: the shell comes from the service worker's
+// cache and everything else from IndexedDB.
+const install = new InstallPrompt();
+const updates = AppUpdates.start();
+if (updates) {
+  banners.append(updateBanner(updates));
+  updates.ready.catch((error) => console.warn(`Parley runs without its offline cache here: ${error.message}`));
+}
 
 function takeOver() {
   sessionStorage.setItem(TAKE_OVER_FLAG, '1');
@@ -28,7 +45,8 @@ async function boot() {
   const store = await ParleyStore.open();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
-  new ShellView({ app, root }).start();
+  banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling })));
+  new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
   lock.lost.then(() => {
     app.shutdown();
     root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));

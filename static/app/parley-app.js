@@ -4,10 +4,14 @@
 //   const app = await ParleyApp.start({ store, signalingUrl })
 //   app.identity, app.rooms (Map topic -> room), app.session(topic), app.signalingState
 //   await app.setName(name); await app.createRoom(name); await app.joinInvite(invite)
+//   app.notifications (push/device-notifications.js); await app.setNotifyLevel(topic, level)
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
+import { DeviceNotifications } from './push/device-notifications.js';
+import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
+import { RoomWaker } from './push/room-waker.js';
 import { nameConflicts } from './room/name-conflicts.js';
 import { createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
@@ -23,14 +27,17 @@ export class ParleyApp extends EventTarget {
       identity = { ...createIdentity(), name: '', createdAt: Date.now() };
       await store.saveIdentity(identity);
     }
-    const app = new ParleyApp({ store, identity, signalingUrl, rtcConfig });
+    const notifications = new DeviceNotifications({ store });
+    await notifications.load();
+    const app = new ParleyApp({ store, identity, signalingUrl, rtcConfig, notifications });
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) await app.#openRoom(room);
     app.signaling.start();
+    notifications.start();
     return app;
   }
 
-  constructor({ store, identity, signalingUrl, rtcConfig }) {
+  constructor({ store, identity, signalingUrl, rtcConfig, notifications = null }) {
     super();
     this.store = store;
     this.identity = identity;
@@ -46,6 +53,14 @@ export class ParleyApp extends EventTarget {
       this.signalingState = detail.state;
       this.signalingCloseCode = detail.code ?? null;
       this.#changed();
+    });
+    this.waker = new RoomWaker({ identity, signaling: this.signaling });
+    this.notifications = notifications;
+    notifications?.addEventListener('change', () => this.#changed());
+    // Turned on or off: every room hears about it right away (restored rooms once they
+    // may write again, see RoomSession.setMailbox).
+    notifications?.addEventListener('mailbox', () => {
+      for (const [topic, session] of this.sessions) session.setMailbox(notifications.announcement(this.rooms.get(topic)));
     });
   }
 
@@ -147,9 +162,14 @@ export class ParleyApp extends EventTarget {
       this.#observeMembers(session);
       this.#changed(room.topic);
     });
+    // Members who are away hear that something arrived (docs/protocol.md §10).
+    session.addEventListener('appended', ({ detail }) => {
+      this.waker.afterOwnEntry(session, detail.record).catch((error) => console.warn('wake failed', error));
+    });
     this.rooms.set(room.topic, room);
     this.sessions.set(room.topic, session);
     session.start();
+    session.setMailbox(this.notifications?.announcement(room) ?? null);
     this.#changed();
     return room;
   }
@@ -165,6 +185,21 @@ export class ParleyApp extends EventTarget {
       this.contacts.set(id, contact);
       this.store.saveContact(contact);
     }
+  }
+
+  // A room's notification level (push/notify-levels.js) is kept in its record, where the
+  // service worker reads it, and told to the room when notifications are on.
+  notifyLevel(topic) {
+    return notifyLevelOf(this.rooms.get(topic));
+  }
+
+  async setNotifyLevel(topic, level) {
+    const room = this.rooms.get(topic);
+    if (!room || !isNotifyLevel(level)) return;
+    room.notify = level;
+    await this.store.saveRoom(room);
+    this.sessions.get(topic)?.setMailbox(this.notifications?.announcement(room) ?? null);
+    this.#changed(topic);
   }
 
   isVerified(id) {

@@ -11,9 +11,18 @@ import { identityId, safetyFingerprint } from '../../static/app/identity/identit
 import { openEnvelope, ReplayGuard, sealEnvelope } from '../../static/app/signaling/envelope.js';
 import { createEntry, openEntry, verifyEntrySignature } from '../../static/app/room/entry.js';
 import { openBackup, sealBackup } from '../../static/app/identity/backup.js';
+import { mailboxId, wakeKey } from '../../static/app/push/mailbox-keys.js';
+import { registrationBody, unregistrationBody } from '../../static/app/push/push-registration.js';
+import { buildWake, openWake } from '../../static/app/push/wake.js';
 
 const sodium = await sodiumReady;
 const replayGuard = new ReplayGuard();
+
+// Mailbox keys are Ed25519 too, given by their seed as PyNaCl's SigningKey is.
+function mailboxFromSeed(seed) {
+  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(bin(seed, 32));
+  return { publicKey, secretKey: privateKey };
+}
 
 function identityFromSeed(seed) {
   const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(bin(seed, 32));
@@ -78,6 +87,25 @@ const operations = {
   }),
 
   open_backup: ({ file, passphrase }) => ({ contents: openBackup(bin(file), passphrase) }),
+
+  describe_mailbox: ({ mailboxSeed }) => {
+    const { publicKey } = mailboxFromSeed(mailboxSeed);
+    return { publicKey: b64(publicKey), mailboxId: b64(mailboxId(publicKey)), wakeKey: b64(wakeKey(publicKey)) };
+  },
+
+  build_wake: (request) => ({
+    blob: buildWake({
+      identity: identityFromSeed(request.identitySeed),
+      mailboxPublicKey: bin(request.mailboxPublicKey, 32),
+      room: request.room, kind: request.kind, text: request.text, now: request.now,
+    }),
+  }),
+
+  open_wake: ({ blob, mailboxSeed }) => openWake(blob, { mailbox: mailboxFromSeed(mailboxSeed) }),
+
+  registration_body: ({ mailboxSeed, subscription, ts }) => registrationBody(mailboxFromSeed(mailboxSeed), subscription, ts),
+
+  unregistration_body: ({ mailboxSeed, endpoint, ts }) => unregistrationBody(mailboxFromSeed(mailboxSeed), endpoint, ts),
 };
 
 function run({ op, ...request }) {

@@ -259,6 +259,22 @@ def body_schema_cases() -> dict[str, tuple[str, str]]:
         "join empty": (typed("join", ',"name":""'), "malformed"),
         "join with text": (typed("join", ',"name":"Ada","text":"x"'), "malformed"),
         "type list": ('{"type":["message"],"ts":1,"clock":1,"text":"x"}', "malformed"),
+        "mailbox": (typed("mailbox", f',"mailbox":"{target}","notify":"all"'), OK),
+        "mailbox mentions": (typed("mailbox", f',"mailbox":"{target}","notify":"mentions"'), OK),
+        "mailbox none": (typed("mailbox", f',"mailbox":"{target}","notify":"none"'), OK),
+        "mailbox level All": (
+            typed("mailbox", f',"mailbox":"{target}","notify":"All"'),
+            "malformed",
+        ),
+        "mailbox without notify": (typed("mailbox", f',"mailbox":"{target}"'), "malformed"),
+        "mailbox non-canonical": (
+            typed("mailbox", f',"mailbox":"{non_canonical}","notify":"all"'),
+            "malformed",
+        ),
+        "mailbox with text": (
+            typed("mailbox", f',"mailbox":"{target}","notify":"all","text":"x"'),
+            "malformed",
+        ),
     }
 
 

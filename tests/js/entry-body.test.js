@@ -15,10 +15,11 @@ const valid = {
   unreaction: { type: 'reaction', ...base, target: ID, emoji: '👍', on: false },
   name: { type: 'name', ...base, name: 'Ada' },
   join: { type: 'join', ...base, name: 'Ada' },
+  mailbox: { type: 'mailbox', ...base, mailbox: ID, notify: 'all' },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 
@@ -77,4 +78,18 @@ test('ids are 43 characters of canonical base64url', () => {
   assert.equal(isIdText(`${'A'.repeat(42)}B`), false);
   assert.equal(isEntryBody({ ...valid.delete, target: `${'A'.repeat(42)}B` }), false);
   assert.equal(isIdText(7), false);
+});
+
+test('a mailbox entry names a 32-byte key and one of three levels', () => {
+  for (const notify of ['all', 'mentions', 'none']) {
+    assert.ok(isEntryBody({ ...valid.mailbox, notify }), notify);
+  }
+  for (const notify of ['All', '', null, true, ['all']]) {
+    assert.equal(isEntryBody({ ...valid.mailbox, notify }), false, String(notify));
+  }
+  assert.equal(isEntryBody({ ...valid.mailbox, mailbox: ID.slice(0, 42) }), false);
+  assert.equal(isEntryBody({ ...valid.mailbox, mailbox: `${'A'.repeat(42)}B` }), false);
+  const { notify: _, ...withoutLevel } = valid.mailbox;
+  assert.equal(isEntryBody(withoutLevel), false);
+  assert.equal(isEntryBody({ ...valid.mailbox, text: 'x' }), false);
 });

@@ -123,6 +123,23 @@ test('names: the latest name or join per author; replies to unknown entries say 
   }
 });
 
+test('mailboxes: the latest mailbox entry per member counts, and none is a message', () => {
+  const h = history();
+  h.name(ADA, 'Ada', 'join');
+  h.at(ADA, { type: 'mailbox', mailbox: key(100), notify: 'all' }, 5);
+  h.at(BOB, { type: 'mailbox', mailbox: key(101), notify: 'mentions' }, 6);
+  // Records come in any order; room order (clock first) decides which is latest.
+  h.at(ADA, { type: 'mailbox', mailbox: key(100), notify: 'none' }, 9);
+  h.at(BOB, { type: 'mailbox', mailbox: key(102), notify: 'all' }, 7);
+  const { mailboxes, messages, members } = buildRoomState(h.records);
+  assert.deepEqual(Object.fromEntries(mailboxes), {
+    [ADA]: { mailbox: key(100), notify: 'none' },
+    [BOB]: { mailbox: key(102), notify: 'all' },
+  });
+  assert.equal(messages.length, 0, 'mailbox entries are not chat messages');
+  assert.deepEqual([...members], [ADA, BOB]);
+});
+
 test('10,000 entries of every kind build in one pass', () => {
   const h = history();
   // 21 authors and 5 kinds are coprime: every author writes every kind.

@@ -46,6 +46,9 @@ const isName = textOf(MAX_NAME_CODE_POINTS);
 const isEmoji = (value) =>
   textOf(MAX_EMOJI_CODE_POINTS)(value) && encoder.encode(value).length <= MAX_EMOJI_BYTES;
 const isBoolean = (value) => typeof value === 'boolean';
+// The per-room notification levels of a `mailbox` entry (push/notify-levels.js).
+export const MAILBOX_NOTIFY_LEVELS = Object.freeze(['all', 'mentions', 'none']);
+const isNotifyLevel = (value) => MAILBOX_NOTIFY_LEVELS.includes(value);
 
 const COMMON = {
   // The largest time a JavaScript Date can hold: a larger ts could not be shown.
@@ -61,6 +64,8 @@ const SCHEMAS = {
   reaction: { required: { target: isIdText, emoji: isEmoji, on: isBoolean }, optional: {} },
   name: { required: { name: isName }, optional: {} },
   join: { required: { name: isName }, optional: {} },
+  // A mailbox public key is 32 bytes, spelled canonically like an id (§10).
+  mailbox: { required: { mailbox: isIdText, notify: isNotifyLevel }, optional: {} },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

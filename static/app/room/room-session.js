@@ -6,9 +6,11 @@
 //   await session.load(); session.start()
 //   await session.send(text, { reply }); session.edit(id, text); session.remove(id)
 //   session.react(id, emoji, on); session.setTyping(active); session.markRead()
-//   session.view            -> { messages, names, members }
+//   session.setMailbox({ mailbox, notify } | null)   what this room should know (§10)
+//   session.view            -> { messages, names, members, mailboxes }
 //   session.peerList(), session.typingNames(), session.unreadCount(), session.warnings
 //   session.addEventListener('change', ...)
+//   session.addEventListener('appended', e => e.detail.record)   each own entry written
 import { identityId } from '../identity/identity.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
@@ -37,6 +39,7 @@ export class RoomSession extends EventTarget {
     this.writing = Promise.resolve();
     this.changeQueued = false;
     this.seqOf = new Map();
+    this.wantedMailbox = null; // { mailbox, notify }: what our latest `mailbox` entry should say
   }
 
   async load() {
@@ -53,6 +56,7 @@ export class RoomSession extends EventTarget {
     if (!this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
       this.#append({ type: 'join', name: this.identity.name || 'Someone' });
     }
+    this.#syncMailbox();
   }
 
   stop() {
@@ -81,6 +85,25 @@ export class RoomSession extends EventTarget {
     return this.#append({ type: 'name', name });
   }
 
+  // Where and when to wake this device (docs/protocol.md §10). A `mailbox` entry is
+  // written only when it would change what the room knows, and only once this device
+  // may write (a restored room waits until it holds its own log again, see canWrite).
+  setMailbox(announcement) {
+    this.wantedMailbox = announcement;
+    this.#syncMailbox();
+  }
+
+  #syncMailbox() {
+    const run = this.writing.then(async () => {
+      const wanted = this.wantedMailbox;
+      if (!wanted || !this.canWrite()) return;
+      const known = this.view.mailboxes.get(this.selfId);
+      if (known?.mailbox === wanted.mailbox && known?.notify === wanted.notify) return;
+      await this.#appendNow({ type: 'mailbox', mailbox: wanted.mailbox, notify: wanted.notify });
+    });
+    this.writing = run.catch(() => {});
+  }
+
   // False while this device does not hold its own log as far as it is known to go:
   // after a restore (docs/protocol.md §9), or when a peer announces more of our own log
   // than we hold. Appending then would fork our own log.
@@ -96,16 +119,20 @@ export class RoomSession extends EventTarget {
   }
 
   #append(fields) {
-    const result = this.writing.then(async () => {
-      if (!this.canWrite()) throw new Error('catching_up');
-      const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
-      await this.store.saveEntries([record]);
-      for (const peer of this.swarm.readyPeers()) peer.replicator?.pushOwn([record]);
-      this.#rebuild();
-      return record;
-    });
+    const result = this.writing.then(() => this.#appendNow(fields));
     this.writing = result.catch(() => {});
     return result;
+  }
+
+  // Only from inside the `writing` chain.
+  async #appendNow(fields) {
+    if (!this.canWrite()) throw new Error('catching_up');
+    const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
+    await this.store.saveEntries([record]);
+    for (const peer of this.swarm.readyPeers()) peer.replicator?.pushOwn([record]);
+    this.#rebuild();
+    this.dispatchEvent(new CustomEvent('appended', { detail: { record } }));
+    return record;
   }
 
   // What the UI reads.
@@ -113,7 +140,10 @@ export class RoomSession extends EventTarget {
   peerList() {
     return [...this.swarm.peers.values()].map((peer) => {
       const id = peer.identity ? identityId(peer.identity) : null;
-      return { connectionId: peer.connectionId, id, name: peer.name ?? (id ? this.memberName(id) : null), state: peer.state };
+      return {
+        connectionId: peer.connectionId, id, name: peer.name ?? (id ? this.memberName(id) : null), state: peer.state,
+        notify: (id && this.view.mailboxes.get(id)?.notify) ?? null,
+      };
     });
   }
 
@@ -214,6 +244,7 @@ export class RoomSession extends EventTarget {
       await this.store.saveRoom(this.room);
     }
     this.#rebuild();
+    this.#syncMailbox(); // a mailbox held back while catching up can go out now
   }
 
   async #onFork(peer, fork) {

@@ -1,12 +1,14 @@
 // What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
 // same records give the same state on every device, whatever order they arrived in.
 //
-//   buildRoomState(records, { selfId }) -> { messages, names, members }
+//   buildRoomState(records, { selfId }) -> { messages, names, members, mailboxes }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
 //     names:    Map author -> latest `name` or `join` name
 //     members:  Set of authors with any entry, in order of their first entry
+//     mailboxes: Map author -> { mailbox, notify } of their latest `mailbox` entry in
+//               room order (§10: where and when to wake them); not a chat message
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -33,6 +35,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const messages = new Map(); // id -> message under construction
   const names = new Map();
   const members = new Set();
+  const mailboxes = new Map();
 
   for (const { id, author, ts, clock, body } of ordered) {
     members.add(author);
@@ -43,6 +46,9 @@ export function buildRoomState(records, { selfId = null } = {}) {
       });
     } else if (body.type === 'name' || body.type === 'join') {
       names.set(author, body.name);
+    } else if (body.type === 'mailbox') {
+      // An author's clocks only grow, so in room order the last one is the latest.
+      mailboxes.set(author, { mailbox: body.mailbox, notify: body.notify });
     }
   }
 
@@ -76,5 +82,5 @@ export function buildRoomState(records, { selfId = null } = {}) {
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
     });
   }
-  return { messages: views, names, members };
+  return { messages: views, names, members, mailboxes };
 }

@@ -4,9 +4,11 @@
 //   const room = createRoom('Weekend plans')
 //   inviteLink(room, location.origin)       -> 'https://host/#join=...&name=...'
 //   parseInvite(location.hash)              -> { secret, name } | null (throws InviteError)
+//   roomToOpen(location.hash)               -> topic of `#open=<topic>` | null
 //   withKeys(room)                          -> room plus { keys, topic }
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { deriveRoomKeys, newRoomSecret } from '../crypto/room-keys.js';
+import { isIdText } from './entry-body.js';
 
 export const MAX_ROOM_NAME = 64;
 
@@ -35,12 +37,6 @@ export function withKeys(room) {
   return { ...room, keys: deriveRoomKeys(room.secret) };
 }
 
-export function storableRoom(room) {
-  const { keys, ...stored } = room;
-  void keys;
-  return stored;
-}
-
 export function inviteLink(room, origin) {
   const params = new URLSearchParams({ join: toBase64Url(room.secret), name: room.name });
   return `${origin}/#${params.toString()}`;
@@ -59,4 +55,14 @@ export function parseInvite(hash) {
     throw new InviteError('bad_invite');
   }
   return { secret, name: cleanRoomName(params.get('name')) };
+}
+
+// `#open=<discovery key>`: a notification's way to open a room (docs/protocol.md §10).
+// Only a well-formed topic comes back; whether this device holds that room is the
+// caller's question.
+export function roomToOpen(hash) {
+  const fragment = String(hash ?? '').replace(/^#/, '');
+  if (!fragment) return null;
+  const topic = new URLSearchParams(fragment).get('open');
+  return isIdText(topic) ? topic : null;
 }

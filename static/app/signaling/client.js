@@ -4,6 +4,7 @@
 //   client.addEventListener('peers' | 'joined' | 'left' | 'signal' | 'server-error', e => e.detail)
 //   client.addEventListener('state', e => e.detail.state)  // connecting | online | offline
 //   client.join(topic); client.leave(topic); client.sendSignal(topic, to, blob)
+//   await client.wake(mailboxId, blob)  -> { mailbox, delivered }  (rejects with .code)
 //
 // It knows nothing about rooms or envelopes: topics and blobs are opaque bytes/strings.
 // Every (re)connection gets a fresh connection keypair, so the server cannot link a
@@ -15,6 +16,17 @@ import { FramePacer } from './pacer.js';
 const PING_INTERVAL_MS = 25_000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+// The server answers `woken` once the push services have answered (§3), which can take
+// a while; past this, the wake counts as lost.
+const WAKE_TIMEOUT_MS = 20_000;
+
+export class WakeFailed extends Error {
+  constructor(code) {
+    super(code);
+    this.name = 'WakeFailed';
+    this.code = code;
+  }
+}
 
 export function backoffDelay(attempt, random = Math.random) {
   const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** attempt);
@@ -38,15 +50,19 @@ export class SignalingClient extends EventTarget {
     this.stopped = false;
     this.pacer = null;
     this.topicLimit = Infinity;
+    this.wakeInFlight = null; // { mailbox, resolve, reject, timer }
+    this.wakeQueue = Promise.resolve();
   }
 
   start() {
     this.stopped = false;
+    globalThis.addEventListener?.('online', this.#onNetworkBack);
     this.#open();
   }
 
   stop() {
     this.stopped = true;
+    globalThis.removeEventListener?.('online', this.#onNetworkBack);
     clearTimeout(this.reconnectTimer);
     this.#teardown();
     this.socket?.close(1000);
@@ -80,6 +96,47 @@ export class SignalingClient extends EventTarget {
     if (this.state !== 'online') return false;
     return this.#send({ type: 'signal', topic, to, blob });
   }
+
+  // Asks the server to push a sealed wake to a mailbox (§3 `wake`, §10). Resolves with
+  // the `woken` answer; rejects with a WakeFailed whose code is the server's error code
+  // (`wake_rate_limited`, `bad_blob`…), `offline` or `timeout`. Wakes go one at a time:
+  // an error frame names only the frame type it answers, so with one wake in flight it
+  // is unambiguous (wakes are rare: one per away member per minute).
+  wake(mailbox, blob) {
+    const result = this.wakeQueue.then(() => this.#wakeNow(mailbox, blob));
+    this.wakeQueue = result.catch(() => {});
+    return result;
+  }
+
+  #wakeNow(mailbox, blob) {
+    if (this.state !== 'online') return Promise.reject(new WakeFailed('offline'));
+    return new Promise((resolve, reject) => {
+      const pending = { mailbox, resolve, reject, timer: null };
+      pending.timer = setTimeout(() => this.#settleWake(new WakeFailed('timeout')), WAKE_TIMEOUT_MS);
+      this.wakeInFlight = pending;
+      if (!this.#send({ type: 'wake', mailbox, blob })) this.#settleWake(new WakeFailed('offline'));
+    });
+  }
+
+  #settleWake(outcome) {
+    const pending = this.wakeInFlight;
+    if (!pending) return;
+    this.wakeInFlight = null;
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  // The network is back (the window's `online` event): connect now instead of waiting
+  // out a backoff that grew while there was no network at all.
+  reconnectNow() {
+    if (this.stopped || this.socket) return;
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    this.#open();
+  }
+
+  #onNetworkBack = () => this.reconnectNow();
 
   #open() {
     this.#setState('connecting');
@@ -122,7 +179,16 @@ export class SignalingClient extends EventTarget {
       case 'signal':
         this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
         break;
+      case 'woken':
+        if (this.wakeInFlight?.mailbox === frame.mailbox) {
+          this.#settleWake({ mailbox: frame.mailbox, delivered: Number(frame.delivered) || 0 });
+        }
+        break;
       case 'error':
+        if (frame.ref === 'wake' && this.wakeInFlight) {
+          this.#settleWake(new WakeFailed(String(frame.code)));
+          break;
+        }
         this.dispatchEvent(new CustomEvent('server-error', { detail: frame }));
         break;
       default:
@@ -146,6 +212,7 @@ export class SignalingClient extends EventTarget {
   }
 
   #teardown() {
+    this.#settleWake(new WakeFailed('offline'));
     clearInterval(this.pingTimer);
     this.pingTimer = null;
     this.pacer?.reset();

@@ -5,11 +5,14 @@
 //   await store.listRooms() / saveRoom(room)
 //   await store.listEntries(topic) / saveEntries(records) / getEntry(id)
 //   await store.listForks(topic) / saveFork(fork)
-//   await store.listContacts() / saveContact(contact)
+//   await store.listContacts() / saveContact(contact) / getContact(id)
+//   await store.getRoom(topic) / hasEntriesBy(topic, author)
+//   await store.loadSetting(key) / saveSetting(key, value) / deleteSetting(key)
 //
 // Records hold raw bytes (Uint8Array); IndexedDB's structured clone keeps them as is.
+// The service worker opens the same database with this module (docs/protocol.md §10),
+// so it imports nothing with top-level await and nothing that needs a window.
 import { openDB } from '../../vendor/idb.js';
-import { storableRoom } from '../room/rooms.js';
 
 const DB_NAME = 'parley';
 const DB_VERSION = 3;
@@ -35,8 +38,9 @@ export class ParleyStore {
       },
       blocking() {
         // Another tab upgrades the schema: let it, this tab reloads into the new version.
+        // A service worker has no reload: it just lets go and opens afresh next time.
         db.close();
-        location.reload();
+        if (typeof globalThis.location?.reload === 'function') globalThis.location.reload();
       },
     });
     return new ParleyStore(db);
@@ -58,6 +62,10 @@ export class ParleyStore {
     return this.db.getAll('rooms');
   }
 
+  getRoom(topic) {
+    return this.db.get('rooms', topic);
+  }
+
   saveRoom(room) {
     return this.db.put('rooms', storableRoom(room));
   }
@@ -68,6 +76,12 @@ export class ParleyStore {
 
   getEntry(id) {
     return this.db.get('entries', id);
+  }
+
+  // Whether this device holds any entry of `author` in the room: is it a member here?
+  async hasEntriesBy(topic, author) {
+    const range = IDBKeyRange.bound([topic, author, 0], [topic, author, Infinity]);
+    return (await this.db.countFromIndex('entries', 'by-log', range)) > 0;
   }
 
   // One transaction: a batch of replicated entries is stored whole or not at all.
@@ -92,4 +106,28 @@ export class ParleyStore {
   saveContact(contact) {
     return this.db.put('contacts', contact);
   }
+
+  getContact(id) {
+    return this.db.get('contacts', id);
+  }
+
+  loadSetting(key) {
+    return this.db.get('settings', key);
+  }
+
+  saveSetting(key, value) {
+    return this.db.put('settings', value, key);
+  }
+
+  deleteSetting(key) {
+    return this.db.delete('settings', key);
+  }
+}
+
+// A room record without its derived keys: they are derived again from the secret on
+// every load and never stored (room/rooms.js).
+export function storableRoom(room) {
+  const { keys, ...stored } = room;
+  void keys;
+  return stored;
 }

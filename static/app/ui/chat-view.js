@@ -13,6 +13,8 @@ import { reasonText, SECURITY_CODES } from './reasons.js';
 import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
+// The per-room notification levels (push/notify-levels.js), short enough for a phone.
+const NOTIFY_LEVEL_LABELS = { all: 'All', mentions: 'Mentions', none: 'None' };
 
 export class ChatView {
   constructor({ app, onBack }) {
@@ -26,6 +28,12 @@ export class ChatView {
       'aria-expanded': 'false', onclick: () => this.#setInviteOpen(this.invite.hidden),
     }, 'Invite');
     this.invite = h('section', { class: 'invite-panel', hidden: true, 'aria-label': 'Invite link' });
+    // A native select: keyboard and screen readers work without extra code.
+    this.notifyLevel = h('select', {
+      class: 'notify-level-select', 'data-testid': 'room-notify',
+      'aria-label': 'Notifications for this room', title: 'Notifications for this room',
+      onchange: () => this.app.setNotifyLevel(this.topic, this.notifyLevel.value),
+    }, Object.entries(NOTIFY_LEVEL_LABELS).map(([value, label]) => h('option', { value }, label)));
     this.peerStrip = h('ul', { class: 'peer-strip', 'data-testid': 'peer-list', 'aria-label': 'People connected' });
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
@@ -47,6 +55,8 @@ export class ChatView {
       h('header', { class: 'chat-header' },
         h('button', { class: 'back-button', type: 'button', 'aria-label': 'Back to rooms', onclick: onBack }, '‹'),
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
+        h('label', { class: 'notify-level', title: 'Notifications for this room' },
+          h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.inviteToggle),
       this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.composer.el);
   }
@@ -70,6 +80,7 @@ export class ChatView {
     const session = this.#session();
     if (!room || !session) return;
     this.title.textContent = room.name;
+    this.notifyLevel.value = this.app.notifyLevel(this.topic);
     const peers = session.peerList();
     const ready = peers.filter((peer) => peer.state === 'ready');
     this.subtitle.textContent = ready.length
@@ -117,7 +128,7 @@ export class ChatView {
       const verified = peer.id && this.app.isVerified(peer.id);
       return h('li', {
         class: `peer-chip state-${peer.state}`, 'data-testid': 'peer',
-        dataset: { state: peer.state, verified: String(Boolean(verified)) },
+        dataset: { state: peer.state, verified: String(Boolean(verified)), notify: peer.notify ?? 'unknown' },
       },
       h('button', {
         type: 'button', class: 'peer-chip-button', disabled: !peer.id,
@@ -127,6 +138,9 @@ export class ChatView {
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('span', {}, peer.name || (peer.id ? 'Someone' : 'Unknown peer')),
       verified ? h('span', { class: 'verified-badge', title: 'Verified', 'aria-label': 'verified' }, '✓') : null,
+      peer.notify && peer.notify !== 'none'
+        ? h('span', { class: 'bell-icon notify-badge', title: 'Gets a notification when away', role: 'img', 'aria-label': 'can be notified' })
+        : null,
       h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state)));
     }));
   }

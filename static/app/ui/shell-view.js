@@ -1,7 +1,7 @@
 // ShellView: the page layout and navigation — onboarding, the sidebar, the open room,
 // invite links in the address bar, and the phone layout (one pane at a time).
 import { ParleyApp } from '../parley-app.js';
-import { InviteError, parseInvite } from '../room/rooms.js';
+import { InviteError, parseInvite, roomToOpen } from '../room/rooms.js';
 import { ChatView } from './chat-view.js';
 import { askForText } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
@@ -9,7 +9,7 @@ import { onboardingView } from './onboarding-view.js';
 import { SidebarView } from './sidebar-view.js';
 
 export class ShellView {
-  constructor({ app, root }) {
+  constructor({ app, root, sidebarFooter = null }) {
     this.app = app;
     this.root = root;
     this.selected = null;
@@ -20,6 +20,7 @@ export class ShellView {
       onNewRoom: () => this.newRoom(),
       onEditName: () => this.editName(),
       onBackup: () => this.backup(),
+      footer: sidebarFooter,
     });
     this.chat = new ChatView({ app, onBack: () => this.select(null) });
     this.empty = h('main', { class: 'chat chat-empty', 'data-testid': 'no-room' },
@@ -34,6 +35,10 @@ export class ShellView {
   start() {
     this.app.addEventListener('change', ({ detail }) => this.render(detail.topic));
     window.addEventListener('hashchange', () => this.#takeInvite());
+    // A click on a notification while this window is open (sw/push-handler.js).
+    navigator.serviceWorker?.addEventListener('message', (event) => {
+      if (event.data?.type === 'open-room') this.#openRoom(event.data.room);
+    });
     if (!this.app.identity.name) {
       replaceChildren(this.root, onboardingView({
         app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(),
@@ -53,8 +58,14 @@ export class ShellView {
   }
 
   // Reads an invite from the fragment, joins, and removes the secret from the address bar.
+  // `#open=<room>` (a notification opened this window) selects that room instead.
   async #takeInvite() {
     if (this.root.dataset.state !== 'ready') return false;
+    const toOpen = roomToOpen(location.hash);
+    if (toOpen) {
+      history.replaceState(null, '', location.pathname + location.search);
+      return this.#openRoom(toOpen);
+    }
     let invite;
     try {
       invite = parseInvite(location.hash);
@@ -66,6 +77,12 @@ export class ShellView {
     if (!invite) return false;
     const room = await this.app.joinInvite(invite);
     this.select(room.topic);
+    return true;
+  }
+
+  #openRoom(topic) {
+    if (this.root.dataset.state !== 'ready' || !this.app.rooms.has(topic)) return false;
+    this.select(topic);
     return true;
   }
 

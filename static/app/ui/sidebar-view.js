@@ -3,6 +3,7 @@
 import { h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { hueFor, initials, shortId } from './format.js';
+import { NotificationSettingsView } from './notification-settings-view.js';
 
 const SERVER_STATE_LABELS = {
   online: 'Online',
@@ -17,24 +18,28 @@ const CLOSE_CODE_LABELS = {
 };
 
 export class SidebarView {
-  constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup }) {
+  // footer: an optional element under the room list (the "Install Parley" card).
+  constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup, footer = null }) {
     this.onBackup = onBackup;
     this.app = app;
     this.onSelectRoom = onSelectRoom;
     this.serverState = h('span', { class: 'server-state', 'data-testid': 'server-state', role: 'status' });
     this.profile = h('section', { class: 'profile', 'aria-label': 'Your identity' });
     this.roomList = h('ul', { class: 'room-list', 'data-testid': 'room-list' });
+    this.notificationSettings = new NotificationSettingsView({ app });
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
         h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
         h('span', { class: 'brand-name' }, 'Parley'),
         this.serverState),
       this.profile,
+      this.notificationSettings.el,
       h('div', { class: 'section-title' },
         h('h2', {}, 'Rooms'),
         h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
           '+ New room')),
-      this.roomList);
+      this.roomList,
+      footer);
     this.onEditName = onEditName;
   }
 
@@ -44,6 +49,7 @@ export class SidebarView {
     this.serverState.textContent = (state === 'offline' && CLOSE_CODE_LABELS[this.app.signalingCloseCode])
       || (SERVER_STATE_LABELS[state] ?? state);
     this.#renderProfile();
+    this.notificationSettings.render();
     this.#renderRooms(selectedTopic);
   }
 

@@ -1,0 +1,71 @@
+// The sender's half of waking (docs/protocol.md §10 "Waking"): after this device writes
+// a `message` in a room, every other member whose latest `mailbox` entry wants it, and
+// who has no ready link with us right now, gets a sealed wake through the server.
+//
+//   const waker = new RoomWaker({ identity, signaling })
+//   await waker.afterOwnEntry(session, record)   -> number of wakes sent
+//
+// The server learns only a mailbox id and 1,072 opaque bytes; the limiter keeps a burst
+// of messages to someone away down to one push a minute.
+import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+import { identityId } from '../identity/identity.js';
+import { mailboxId } from './mailbox-keys.js';
+import { wakeKindFor } from './notify-levels.js';
+import { buildWake } from './wake.js';
+import { WakeLimiter } from './wake-limiter.js';
+
+// Failures the user cannot act on, and that say nothing is wrong with this device.
+const QUIET_FAILURES = new Set(['wake_rate_limited', 'offline', 'timeout']);
+
+export class RoomWaker {
+  constructor({ identity, signaling, limiter = new WakeLimiter(), now = () => Date.now(), log = console }) {
+    this.identity = identity;
+    this.selfId = identityId(identity.publicKey);
+    this.signaling = signaling;
+    this.limiter = limiter;
+    this.now = now;
+    this.log = log;
+  }
+
+  // Whom to wake for this record: [{ member, mailbox (bytes), kind }].
+  recipients(session, record) {
+    if (record.author !== this.selfId || record.body?.type !== 'message') return [];
+    const linked = new Set(session.swarm.readyPeers()
+      .filter((peer) => peer.identity)
+      .map((peer) => identityId(peer.identity)));
+    const chosen = [];
+    for (const [member, { mailbox, notify }] of session.view.mailboxes) {
+      if (member === this.selfId || linked.has(member)) continue;
+      const kind = wakeKindFor(notify, record.body.text, session.memberName(member));
+      if (!kind) continue;
+      chosen.push({ member, mailbox: fromBase64Url(mailbox, 32), kind });
+    }
+    return chosen;
+  }
+
+  async afterOwnEntry(session, record) {
+    const topic = session.room.topic;
+    let sent = 0;
+    for (const { member, mailbox, kind } of this.recipients(session, record)) {
+      if (!this.limiter.take(`${topic}|${member}`)) continue;
+      let blob;
+      try {
+        blob = buildWake({
+          identity: this.identity, mailboxPublicKey: mailbox, room: topic, kind,
+          text: record.body.text, now: this.now(),
+        });
+      } catch {
+        continue; // a "mailbox" that is not a curve point: nobody can be woken there
+      }
+      try {
+        await this.signaling.wake(toBase64Url(mailboxId(mailbox)), blob);
+        sent++;
+      } catch (error) {
+        // Not even sent (no server connection): the next message may try again.
+        if (error.code === 'offline') this.limiter.giveBack(`${topic}|${member}`);
+        if (!QUIET_FAILURES.has(error.code)) this.log.warn(`wake not sent: ${error.code ?? error}`);
+      }
+    }
+    return sent;
+  }
+}
