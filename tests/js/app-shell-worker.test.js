@@ -61,7 +61,7 @@ beforeEach(() => {
   fetched = [];
   failing = new Set();
   globalThis.fetch = async (request) => {
-    fetched.push({ url: request.url, cache: request.cache });
+    fetched.push({ url: request.url, cache: request.cache, integrity: request.integrity });
     const path = new URL(request.url).pathname;
     return new Response(`network ${path}`, { status: failing.has(path) ? 404 : 200 });
   };
@@ -82,6 +82,18 @@ test('install puts the shell and every asset in this version\'s cache, past the 
   assert.deepEqual([...cache.entries.keys()].sort(), [`${ORIGIN}/`, ...ASSETS.map((a) => ORIGIN + a)].sort());
   assert.ok(fetched.every((request) => request.cache === 'reload'));
   assert.equal(worker.skippedWaiting, 0, 'a new version waits until the page asks');
+});
+
+test('each asset is fetched with the integrity hash /sw.js gave for it', async () => {
+  const worker = fakeWorker();
+  const integrity = { '/static/app/main.js': 'sha384-AAAA', '/static/vendor/libsodium.js': 'sha384-BBBB' };
+  serveAppShell(worker, { version: 'v1', shell: '/', assets: ASSETS, integrity });
+  await lifecycle(worker, 'install');
+  const byPath = Object.fromEntries(fetched.map((request) => [new URL(request.url).pathname, request.integrity]));
+  assert.equal(byPath['/static/app/main.js'], 'sha384-AAAA');
+  assert.equal(byPath['/static/vendor/libsodium.js'], 'sha384-BBBB');
+  assert.equal(byPath['/static/app/style.css'], '', 'no hash given, none asked for');
+  assert.equal(byPath['/'], '', 'the page is rendered by the server and has no fixed hash');
 });
 
 test('one missing file fails the install instead of activating a partial shell', async () => {

@@ -73,3 +73,27 @@ test('the network event opens no second socket while one is connecting, nor afte
   windowEvents.dispatchEvent(new Event('online'));
   assert.equal(FakeSocket.opened.length, 1);
 });
+
+test('the network going away drops the socket at once; its late close changes nothing', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  const client = newClient();
+  t.after(() => client.stop());
+  const states = [];
+  client.addEventListener('state', ({ detail }) => states.push(detail.state));
+  client.start();
+  const socket = FakeSocket.opened[0];
+  socket.readyState = 1;
+  socket.dispatchEvent(new Event('open'));
+  socket.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify({ type: 'welcome', id: 'x', limits: {} }) }));
+  assert.equal(client.state, 'online');
+  windowEvents.dispatchEvent(new Event('offline'));
+  assert.equal(client.state, 'offline', 'no waiting for a close handshake that cannot get through');
+  assert.equal(socket.readyState, 3, 'the old socket was closed');
+  assert.equal(client.socket, null);
+  socket.fail(1006); // the browser reports the close late
+  assert.deepEqual(states, ['connecting', 'online', 'offline'], 'the late close made no second state change');
+  windowEvents.dispatchEvent(new Event('online'));
+  assert.equal(FakeSocket.opened.length, 2);
+  t.mock.timers.tick(60_000);
+  assert.equal(FakeSocket.opened.length, 2, 'one socket at a time: the backoff retry was cancelled');
+});

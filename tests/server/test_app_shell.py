@@ -1,6 +1,8 @@
 """The installable app: the shell the service worker caches, its version, /sw.js and the
 web app manifest."""
 
+import base64
+import hashlib
 import json
 import re
 import struct
@@ -10,7 +12,12 @@ import pytest
 from django.test import Client, override_settings
 
 from signal_server import app_shell
-from signal_server.app_shell import service_worker_script, shell_files, shell_version
+from signal_server.app_shell import (
+    service_worker_script,
+    shell_files,
+    shell_integrity,
+    shell_version,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
@@ -21,8 +28,10 @@ IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}/[^'"]+)['"]"
 @pytest.fixture(autouse=True)
 def fresh_version():
     app_shell._cached_version.cache_clear()
+    app_shell._cached_integrity.cache_clear()
     yield
     app_shell._cached_version.cache_clear()
+    app_shell._cached_integrity.cache_clear()
 
 
 @pytest.fixture
@@ -147,8 +156,17 @@ def test_the_worker_script_imports_its_modules_and_lists_the_shell():
     assert config["version"] == shell_version()
     assert config["shell"] == "/"
     assert config["assets"] == [file.url for file in shell_files()]
+    assert set(config["integrity"]) == set(config["assets"])
     for module in ("app-shell.js", "push-handler.js"):
         assert (APP / "sw" / module).exists()
+
+
+def test_each_shell_file_has_the_sha384_of_its_bytes(shell_tree):
+    main = shell_tree / "static" / "app" / "main.js"
+    digest = base64.b64encode(hashlib.sha384(main.read_bytes()).digest()).decode()
+    assert shell_integrity()["/static/app/main.js"] == f"sha384-{digest}"
+    main.write_text("// changed\n")
+    assert shell_integrity()["/static/app/main.js"] != f"sha384-{digest}"
 
 
 def test_sw_js_is_served_from_the_root_never_from_a_cache_and_under_the_page_policy():

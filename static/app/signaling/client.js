@@ -57,12 +57,14 @@ export class SignalingClient extends EventTarget {
   start() {
     this.stopped = false;
     globalThis.addEventListener?.('online', this.#onNetworkBack);
+    globalThis.addEventListener?.('offline', this.#onNetworkLost);
     this.#open();
   }
 
   stop() {
     this.stopped = true;
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
+    globalThis.removeEventListener?.('offline', this.#onNetworkLost);
     clearTimeout(this.reconnectTimer);
     this.#teardown();
     this.socket?.close(1000);
@@ -138,6 +140,17 @@ export class SignalingClient extends EventTarget {
 
   #onNetworkBack = () => this.reconnectNow();
 
+  // The network is gone (the window's `offline` event). A socket can look open for a
+  // long while after that (no close handshake can get through), and the UI would say
+  // "online": drop it now. Retries go on with the backoff, in case the browser is wrong.
+  #onNetworkLost = () => {
+    const socket = this.socket;
+    if (this.stopped || !socket) return;
+    this.socket = null; // its close event, whenever it comes, is ignored
+    socket.close(1000);
+    this.#onClose({ code: null });
+  };
+
   #open() {
     this.#setState('connecting');
     this.connectionKeypair = this.createConnectionKeypair();
@@ -147,7 +160,9 @@ export class SignalingClient extends EventTarget {
       this.#send({ type: 'hello', v: PROTOCOL_VERSION, key: toBase64Url(this.connectionKeypair.publicKey) });
     });
     socket.addEventListener('message', (event) => this.#onFrame(event.data));
-    socket.addEventListener('close', (event) => this.#onClose(event));
+    socket.addEventListener('close', (event) => {
+      if (this.socket === socket) this.#onClose(event);
+    });
   }
 
   #onFrame(text) {

@@ -2,7 +2,8 @@
 // cache and serves pages from it, so Parley opens without a network and a page never
 // mixes files of two versions.
 //
-//   serveAppShell(self, { version, shell: '/', assets: ['/static/app/main.js', ...] })
+//   serveAppShell(self, { version, shell: '/', assets: ['/static/app/main.js', ...],
+//                         integrity: { '/static/app/main.js': 'sha384-…', ... } })
 //
 // /sw.js (signal_server/app_shell.py) passes the version, a hash over every listed
 // file. A changed version is a new worker: it precaches the new files into its own cache
@@ -16,14 +17,15 @@ export const CACHE_PREFIX = 'parley-shell-';
 const NETWORK_ONLY_PATHS = ['/ws/', '/push/'];
 const NETWORK_ONLY_FILES = ['/sw.js', '/manifest.webmanifest'];
 
-export function serveAppShell(worker, { version, shell, assets }) {
+export function serveAppShell(worker, { version, shell, assets, integrity = {} }) {
   const cacheName = `${CACHE_PREFIX}${version}`;
   const origin = worker.location.origin;
   const shellUrl = new URL(shell, worker.location.href);
   const precached = new Set(assets.map((asset) => new URL(asset, worker.location.href).href));
+  const hashes = new Map(Object.entries(integrity).map(([asset, hash]) => [new URL(asset, worker.location.href).href, hash]));
 
   worker.addEventListener('install', (event) => {
-    event.waitUntil(precache(worker.caches, cacheName, [shellUrl.href, ...precached]));
+    event.waitUntil(precache(worker.caches, cacheName, [shellUrl.href, ...precached], hashes));
   });
 
   worker.addEventListener('activate', (event) => {
@@ -63,12 +65,15 @@ function isNetworkOnly(pathname) {
 }
 
 // Straight from the server (cache: 'reload' skips the HTTP cache, which may still hold
-// files of the previous version). One failed file fails the install, and the browser
-// tries again on its next update check rather than activating an incomplete shell.
-async function precache(caches, cacheName, urls) {
+// files of the previous version), each checked against the hash /sw.js gave for it, so
+// a file of another version (a deploy that lands mid-install) cannot slip in. One
+// failed file fails the install, and the browser tries again on its next update check
+// rather than activating an incomplete shell.
+async function precache(caches, cacheName, urls, hashes) {
   const cache = await caches.open(cacheName);
   await Promise.all(urls.map(async (url) => {
-    const response = await fetch(new Request(url, { cache: 'reload' }));
+    const integrity = hashes.get(url);
+    const response = await fetch(new Request(url, { cache: 'reload', ...(integrity ? { integrity } : {}) }));
     if (!response.ok) throw new Error(`precache: ${url} answered ${response.status}`);
     await cache.put(url, response);
   }));

@@ -27,3 +27,11 @@ export function replaceChildren(el, ...children) {
   el.replaceChildren();
   append(el, children);
 }
+
+// The app icon (static/icons, drawn by scripts/make_icons.py) as the brand mark; it is
+// in the app shell, so it shows offline too.
+export function brandMark({ large = false } = {}) {
+  return h('img', {
+    class: large ? 'brand-mark large' : 'brand-mark', src: '/static/icons/icon-192.png', alt: '', 'aria-hidden': 'true',
+  });
+}

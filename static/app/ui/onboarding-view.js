@@ -1,5 +1,5 @@
 // First run: explain what an identity is here and ask for the name others will see.
-import { h } from './dom.js';
+import { brandMark, h } from './dom.js';
 import { shortId } from './format.js';
 
 export function onboardingView({ app, onDone, onRestore }) {
@@ -20,7 +20,7 @@ export function onboardingView({ app, onDone, onRestore }) {
       }
     },
   },
-  h('span', { class: 'brand-mark large', 'aria-hidden': 'true' }, 'P'),
+  brandMark({ large: true }),
   h('h1', {}, 'Welcome to Parley'),
   h('p', {}, 'Your identity is a key pair made on this device just now — no phone number, no e-mail, no account. Only the people you talk to see your name.'),
   h('p', { class: 'muted' }, 'Your ID: ', h('code', {}, shortId(app.selfId))),

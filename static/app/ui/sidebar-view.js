@@ -1,6 +1,6 @@
 // The sidebar: who I am (name, ID, safety fingerprint), the server connection, and the
 // room list with a "New room" action.
-import { h, replaceChildren } from './dom.js';
+import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { hueFor, initials, shortId } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
@@ -29,7 +29,7 @@ export class SidebarView {
     this.notificationSettings = new NotificationSettingsView({ app });
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
-        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'P'),
+        brandMark(),
         h('span', { class: 'brand-name' }, 'Parley'),
         this.serverState),
       this.profile,
