@@ -14,6 +14,11 @@ import { openBackup, sealBackup } from '../../static/app/identity/backup.js';
 import { mailboxId, wakeKey } from '../../static/app/push/mailbox-keys.js';
 import { registrationBody, unregistrationBody } from '../../static/app/push/push-registration.js';
 import { buildWake, openWake } from '../../static/app/push/wake.js';
+import {
+  chunkCount, chunkRange, decryptChunk, encryptChunk, leafHash,
+} from '../../static/app/files/chunk-crypto.js';
+import { MerkleTree, verifyChunk } from '../../static/app/files/merkle.js';
+import { encodeFileFrame, parseFileFrame } from '../../static/app/files/file-frames.js';
 
 const sodium = await sodiumReady;
 const replayGuard = new ReplayGuard();
@@ -106,6 +111,47 @@ const operations = {
   registration_body: ({ mailboxSeed, subscription, ts }) => registrationBody(mailboxFromSeed(mailboxSeed), subscription, ts),
 
   unregistration_body: ({ mailboxSeed, endpoint, ts }) => unregistrationBody(mailboxFromSeed(mailboxSeed), endpoint, ts),
+
+  // Files (§11): every chunk of `data` with its leaf and proof, and the root.
+  encrypt_file: ({ key, data }) => {
+    const plain = data === '' ? new Uint8Array(0) : bin(data);
+    const size = plain.length;
+    const ciphertexts = Array.from({ length: chunkCount(size) }, (_, i) => {
+      const { start, end } = chunkRange(size, i);
+      return encryptChunk(bin(key, 32), i, size, plain.subarray(start, end));
+    });
+    const tree = MerkleTree.fromLeaves(ciphertexts.map((c, i) => leafHash(i, c)));
+    return {
+      ciphertexts: ciphertexts.map(b64),
+      leaves: ciphertexts.map((_, i) => b64(tree.leaf(i))),
+      proofs: ciphertexts.map((_, i) => tree.proof(i).map(b64)),
+      root: b64(tree.root),
+    };
+  },
+
+  merkle_tree: ({ leaves }) => {
+    const tree = MerkleTree.fromLeaves(leaves.map((leaf) => bin(leaf, 32)));
+    return { root: b64(tree.root), proofs: leaves.map((_, i) => tree.proof(i).map(b64)) };
+  },
+
+  decrypt_chunk: ({ key, index, size, ciphertext }) => ({
+    plaintext: b64(decryptChunk(bin(key, 32), index, size, bin(ciphertext))),
+  }),
+
+  verify_chunk: ({ root, index, ciphertext, proof, count }) => ({
+    valid: verifyChunk({ root: bin(root), index, ciphertext: bin(ciphertext), proof: proof.map((node) => bin(node)), count }),
+  }),
+
+  // Frames as JSON: the parsed fields, binary ones base64url, proof a list.
+  encode_file_frame: ({ frame }) => ({
+    bytes: b64(encodeFileFrame(Object.fromEntries(Object.entries(frame).map(([name, value]) => [name,
+      name === 'proof' ? value.map((node) => bin(node)) : typeof value === 'string' && name !== 'type' ? bin(value) : value])))),
+  }),
+
+  parse_file_frame: ({ bytes }) => {
+    const { proof, ...frame } = parseFileFrame(bin(bytes));
+    return { ...encodeFields(frame), ...(proof && { proof: proof.map(b64) }) };
+  },
 };
 
 function run({ op, ...request }) {
