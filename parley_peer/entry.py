@@ -6,6 +6,7 @@
 ``verify_entry_signature``: it needs the discovery key, not the message key.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,9 @@ MAX_NAME_CODE_POINTS = 64
 MAX_EMOJI_CODE_POINTS = 8
 MAX_EMOJI_BYTES = 32
 MAX_SEQ = 2**53 - 1
+MAX_FILE_NAME_CODE_POINTS = 255
+MAX_MIME_LENGTH = 127
+FILE_CHUNK_BYTES = 131072  # the only chunk size of version 1 (§11)
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
 MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
 ZERO_ID = bytes(32)
@@ -104,6 +108,14 @@ def _is_emoji(value: Any) -> bool:
     )
 
 
+# A media type as `type/subtype` (RFC 6838 restricted names, no parameters), or empty.
+_MIME = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?")
+
+
+def _is_mime(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_MIME_LENGTH and bool(_MIME.fullmatch(value))
+
+
 _COMMON: dict[str, Check] = {
     "ts": lambda value: is_json_integer(value, 0, MAX_TIMESTAMP_MS),
     "clock": lambda value: is_json_integer(value, 1, MAX_SEQ),
@@ -120,6 +132,18 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "join": ({"name": _NAME}, {}),
     # A mailbox public key (§10) is 32 bytes spelled canonically, like an id.
     "mailbox": ({"mailbox": _is_id, "notify": lambda v: v in ("all", "mentions", "none")}, {}),
+    # A file offer (§11): the Merkle root and the file key are 32 bytes, spelled like ids.
+    "file": (
+        {
+            "name": _is_text(MAX_FILE_NAME_CODE_POINTS),
+            "size": lambda v: is_json_integer(v, 0, MAX_SEQ),
+            "mime": _is_mime,
+            "chunk": lambda v: is_json_integer(v, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES),
+            "root": _is_id,
+            "key": _is_id,
+        },
+        {},
+    ),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 

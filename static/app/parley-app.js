@@ -5,8 +5,11 @@
 //   app.identity, app.rooms (Map topic -> room), app.session(topic), app.signalingState
 //   await app.setName(name); await app.createRoom(name); await app.joinInvite(invite)
 //   app.notifications (push/device-notifications.js); await app.setNotifyLevel(topic, level)
+//   app.transfers(topic) -> the room's files (files/transfer-manager.js)
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
+import { FileStore } from './files/file-store.js';
+import { TransferManager } from './files/transfer-manager.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
 import { DeviceNotifications } from './push/device-notifications.js';
@@ -46,6 +49,9 @@ export class ParleyApp extends EventTarget {
     this.rtcConfig = rtcConfig;
     this.rooms = new Map();
     this.sessions = new Map();
+    this.transferManagers = new Map();
+    // One file worker for every room; null where this browser cannot store files.
+    this.fileStore = FileStore.open();
     this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
     this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair });
     this.signalingState = 'connecting';
@@ -113,10 +119,15 @@ export class ParleyApp extends EventTarget {
   shutdown() {
     this.signaling.stop();
     for (const session of this.sessions.values()) session.stop();
+    for (const transfers of this.transferManagers.values()) transfers.stop();
   }
 
   session(topic) {
     return this.sessions.get(topic) ?? null;
+  }
+
+  transfers(topic) {
+    return this.transferManagers.get(topic) ?? null;
   }
 
   roomList() {
@@ -166,9 +177,13 @@ export class ParleyApp extends EventTarget {
     session.addEventListener('appended', ({ detail }) => {
       this.waker.afterOwnEntry(session, detail.record).catch((error) => console.warn('wake failed', error));
     });
+    const transfers = new TransferManager({ room, session, swarm, store: this.store, files: this.fileStore });
+    await transfers.load();
     this.rooms.set(room.topic, room);
     this.sessions.set(room.topic, session);
+    this.transferManagers.set(room.topic, transfers);
     session.start();
+    transfers.start();
     session.setMailbox(this.notifications?.announcement(room) ?? null);
     this.#changed();
     return room;

@@ -129,13 +129,25 @@ MESSAGES = [
     },
     {"type": "name", "ts": NOW, "clock": 8, "name": "Ada 🎉"},
     {"type": "join", "ts": NOW, "clock": 9, "name": "Ada"},
+    {
+        "type": "file",
+        "ts": NOW,
+        "clock": 10,
+        "name": "Photo 🎉.png",
+        "size": 2**40,
+        "mime": "image/png",
+        "chunk": 131072,
+        "root": b64(bytes(range(32))),
+        "key": b64(bytes(32)),
+    },
 ]
 
 
 @pytest.mark.parametrize(
     "body",
     MESSAGES,
-    ids=["short", "4000-emoji", "escapes", "reply", "edit", "delete", "reaction", "name", "join"],
+    ids=["short", "4000-emoji", "escapes", "reply", "edit", "delete", "reaction", "name", "join"]
+    + ["file"],
 )
 def test_entries_made_on_one_side_open_on_the_other(scene, body) -> None:
     python_first = create_entry(

@@ -16,10 +16,11 @@ const valid = {
   name: { type: 'name', ...base, name: 'Ada' },
   join: { type: 'join', ...base, name: 'Ada' },
   mailbox: { type: 'mailbox', ...base, mailbox: ID, notify: 'all' },
+  file: { type: 'file', ...base, name: 'photo.png', size: 1024, mime: 'image/png', chunk: 131072, root: ID, key: ID },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 
@@ -92,4 +93,26 @@ test('a mailbox entry names a 32-byte key and one of three levels', () => {
   const { notify: _, ...withoutLevel } = valid.mailbox;
   assert.equal(isEntryBody(withoutLevel), false);
   assert.equal(isEntryBody({ ...valid.mailbox, text: 'x' }), false);
+});
+
+test('a file entry names the file, its size and type, the v1 chunk size, its root and key', () => {
+  const withFields = (fields) => isEntryBody({ ...valid.file, ...fields });
+  assert.ok(withFields({ mime: '' }), 'an unknown type is empty');
+  assert.ok(withFields({ size: 0 }), 'an empty file');
+  assert.ok(withFields({ size: 2 ** 53 - 1 }));
+  assert.ok(withFields({ name: '🎉'.repeat(255) }));
+  assert.ok(withFields({ mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }));
+  assert.ok(withFields({ mime: `a/${'b'.repeat(125)}` }), '127 characters');
+  for (const fields of [
+    { name: '' }, { name: 'a'.repeat(256) }, { size: -1 }, { size: 1.5 }, { size: 2 ** 53 }, { size: '1' },
+    { mime: 'text/plain; charset=utf-8' }, { mime: 'image' }, { mime: '/png' }, { mime: `a/${'b'.repeat(126)}` },
+    { mime: null }, { chunk: 65536 }, { chunk: '131072' }, { root: ID.slice(0, 42) }, { key: `${'A'.repeat(42)}B` },
+    { text: 'x' },
+  ]) {
+    assert.equal(withFields(fields), false, JSON.stringify(fields).slice(0, 60));
+  }
+  for (const key of ['name', 'size', 'mime', 'chunk', 'root', 'key']) {
+    const { [key]: _, ...without } = valid.file;
+    assert.equal(isEntryBody(without), false, `without ${key}`);
+  }
 });

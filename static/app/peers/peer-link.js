@@ -8,6 +8,8 @@
 //   link.addEventListener('message', e => e.detail.frame)
 //   link.addEventListener('closed', e => e.detail.reason)
 //   link.send(frame); link.close(reason)
+//   link.takeChannel('parley-file') -> { channel, early } | null   a side channel the
+//     peer opened (docs/protocol.md §11), with the messages that came before its owner
 //
 // Like simple-peer, it never knows the transport of its signals, so the room swarm
 // decides how they travel (sealed envelopes through the server, for now).
@@ -17,6 +19,9 @@ import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES }
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
 const MAX_BAD_FRAMES = 16;
+// Channels besides `parley` that a peer may open, one each (§11).
+const SIDE_CHANNELS = new Set(['parley-file']);
+const MAX_EARLY_SIDE_MESSAGES = 64;
 // Chromium closes a data channel whose send buffer passes 16 MiB; stop well before.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -36,6 +41,8 @@ export class PeerLink extends EventTarget {
     this.checkingCertificate = false;
     this.earlyFrames = [];
     this.badFrames = 0;
+    this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
+    this.takenLabels = new Set();
     this.timeout = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
 
     this.pc.addEventListener('negotiationneeded', () => this.#offer());
@@ -44,7 +51,11 @@ export class PeerLink extends EventTarget {
     });
     this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
     this.pc.addEventListener('datachannel', ({ channel }) => {
-      if (channel.label === 'parley' && !this.channel) this.#adoptChannel(channel);
+      if (channel.label === 'parley') {
+        if (!this.channel) this.#adoptChannel(channel);
+      } else {
+        this.#holdSideChannel(channel);
+      }
     });
     if (initiator) this.#adoptChannel(this.pc.createDataChannel('parley', { ordered: true }));
   }
@@ -69,6 +80,33 @@ export class PeerLink extends EventTarget {
     } catch {
       return false;
     }
+  }
+
+  // A side channel the peer opened, taken once by its owner (who only takes it once the
+  // link is ready) with the messages that arrived before (at most 64).
+  takeChannel(label) {
+    const held = this.sideChannels.get(label);
+    if (!held) return null;
+    this.sideChannels.delete(label);
+    held.channel.removeEventListener('message', held.hold);
+    return { channel: held.channel, early: held.early };
+  }
+
+  #holdSideChannel(channel) {
+    const known = this.sideChannels.has(channel.label) || this.takenLabels.has(channel.label);
+    if (!SIDE_CHANNELS.has(channel.label) || known || this.state === 'closed') {
+      channel.close();
+      return;
+    }
+    this.takenLabels.add(channel.label);
+    channel.binaryType = 'arraybuffer';
+    const held = { channel, early: [] };
+    held.hold = ({ data }) => {
+      if (held.early.length < MAX_EARLY_SIDE_MESSAGES) held.early.push(data);
+    };
+    channel.addEventListener('message', held.hold);
+    this.sideChannels.set(channel.label, held);
+    this.#emit('side-channel', { label: channel.label });
   }
 
   // The owner calls this once the peer has proven its identity on the link; until then

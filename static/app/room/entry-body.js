@@ -15,6 +15,9 @@ export const MAX_EMOJI_CODE_POINTS = 8;
 export const MAX_EMOJI_BYTES = 32;
 export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
 export const MAX_BODY_BYTES = 16384;
+export const MAX_FILE_NAME_CODE_POINTS = 255;
+export const MAX_MIME_LENGTH = 127;
+export const FILE_CHUNK_BYTES = 131072; // the only chunk size of version 1 (§11)
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
 // 43 base64url characters are 258 bits for 32 bytes: the last character must leave the
@@ -49,6 +52,10 @@ const isBoolean = (value) => typeof value === 'boolean';
 // The per-room notification levels of a `mailbox` entry (push/notify-levels.js).
 export const MAILBOX_NOTIFY_LEVELS = Object.freeze(['all', 'mentions', 'none']);
 const isNotifyLevel = (value) => MAILBOX_NOTIFY_LEVELS.includes(value);
+// A media type as `type/subtype` (RFC 6838 restricted names, no parameters), or empty.
+export const MIME_TEXT = /^(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?$/;
+const isMime = (value) => typeof value === 'string' && value.length <= MAX_MIME_LENGTH && MIME_TEXT.test(value);
+const isFileSize = (value) => Number.isSafeInteger(value) && value >= 0;
 
 const COMMON = {
   // The largest time a JavaScript Date can hold: a larger ts could not be shown.
@@ -66,6 +73,14 @@ const SCHEMAS = {
   join: { required: { name: isName }, optional: {} },
   // A mailbox public key is 32 bytes, spelled canonically like an id (§10).
   mailbox: { required: { mailbox: isIdText, notify: isNotifyLevel }, optional: {} },
+  // A file offer (§11): the Merkle root and the file key are 32 bytes, spelled like ids.
+  file: {
+    required: {
+      name: textOf(MAX_FILE_NAME_CODE_POINTS), size: isFileSize, mime: isMime,
+      chunk: (value) => value === FILE_CHUNK_BYTES, root: isIdText, key: isIdText,
+    },
+    optional: {},
+  },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

@@ -6,6 +6,7 @@
 //   await session.load(); session.start()
 //   await session.send(text, { reply }); session.edit(id, text); session.remove(id)
 //   session.react(id, emoji, on); session.setTyping(active); session.markRead()
+//   session.sendFile({ name, size, mime, chunk, root, key })   a file offer (§11)
 //   session.setMailbox({ mailbox, notify } | null)   what this room should know (§10)
 //   session.view            -> { messages, names, members, mailboxes }
 //   session.peerList(), session.typingNames(), session.unreadCount(), session.warnings
@@ -31,7 +32,7 @@ export class RoomSession extends EventTarget {
     this.store = store;
     this.swarm = swarm;
     this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
-    this.view = { messages: [], names: new Map(), members: new Set() };
+    this.view = { messages: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map() };
     this.warnings = [];
     this.acks = new Map(); // own entry id -> Set of identity ids that acknowledged it
     this.typing = new Map(); // identity id -> expiry time
@@ -79,6 +80,11 @@ export class RoomSession extends EventTarget {
 
   react(target, emoji, on = true) {
     return this.#append({ type: 'reaction', target, emoji, on });
+  }
+
+  // A file offer (docs/protocol.md §11); files/transfer-manager.js prepares it.
+  sendFile(offer) {
+    return this.#append({ type: 'file', ...offer });
   }
 
   rename(name) {
@@ -186,6 +192,12 @@ export class RoomSession extends EventTarget {
     if (active && now - this.lastTypingSent < TYPING_RESEND_MS) return;
     this.lastTypingSent = active ? now : 0;
     this.swarm.broadcast({ t: 'typing', active });
+  }
+
+  // Something a peer did that the user should hear about, from outside the session
+  // (files/transfer-manager.js: a peer that keeps sending bad chunks).
+  warn(code, peer) {
+    this.#warn(code, peer);
   }
 
   dismissWarnings() {

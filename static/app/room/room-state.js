@@ -1,7 +1,7 @@
 // What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
 // same records give the same state on every device, whatever order they arrived in.
 //
-//   buildRoomState(records, { selfId }) -> { messages, names, members, mailboxes }
+//   buildRoomState(records, { selfId }) -> { messages, names, members, mailboxes, files }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
@@ -9,6 +9,11 @@
 //     members:  Set of authors with any entry, in order of their first entry
 //     mailboxes: Map author -> { mailbox, notify } of their latest `mailbox` entry in
 //               room order (§10: where and when to wake them); not a chat message
+//     files:    Map root -> { id, author, ts, name, size, mime, chunk, root, key } of the
+//               room's `file` entries (§11), the first offer of a root in room order.
+//               A file entry is also a message with text null and `file` set; edits,
+//               deletes and reactions have no effect on it (they apply to `message`s);
+//               a reply to it carries `fileName`.
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -36,6 +41,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const names = new Map();
   const members = new Set();
   const mailboxes = new Map();
+  const files = new Map();
 
   for (const { id, author, ts, clock, body } of ordered) {
     members.add(author);
@@ -44,6 +50,14 @@ export function buildRoomState(records, { selfId = null } = {}) {
         id, author, ts, clock, text: body.text, edited: false, deleted: false,
         reply: body.reply ?? null, reactions: new Map(),
       });
+    } else if (body.type === 'file') {
+      const file = {
+        name: body.name, size: body.size, mime: body.mime, chunk: body.chunk, root: body.root, key: body.key,
+      };
+      messages.set(id, {
+        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), file,
+      });
+      if (!files.has(body.root)) files.set(body.root, { id, author, ts, ...file });
     } else if (body.type === 'name' || body.type === 'join') {
       names.set(author, body.name);
     } else if (body.type === 'mailbox') {
@@ -55,7 +69,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   // A second pass, so a change applies whatever its clock says about its target.
   for (const { author, body } of ordered) {
     const target = messages.get(body.target);
-    if (!target) continue;
+    if (!target || target.file) continue;
     if (body.type === 'edit' && target.author === author) {
       target.text = body.text;
       target.edited = true;
@@ -78,9 +92,10 @@ export function buildRoomState(records, { selfId = null } = {}) {
         author: replied?.author ?? null,
         text: replied && !replied.deleted ? replied.text : null,
         deleted: replied?.deleted ?? false,
+        ...(replied?.file ? { fileName: replied.file.name } : {}),
       },
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
     });
   }
-  return { messages: views, names, members, mailboxes };
+  return { messages: views, names, members, mailboxes, files };
 }

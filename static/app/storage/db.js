@@ -8,6 +8,9 @@
 //   await store.listContacts() / saveContact(contact) / getContact(id)
 //   await store.getRoom(topic) / hasEntriesBy(topic, author)
 //   await store.loadSetting(key) / saveSetting(key, value) / deleteSetting(key)
+//   await store.listTransfers(topic) / saveTransfer(record) / deleteTransfer(topic, root)
+//     a file this device sends or fetches (files/transfer-manager.js): which chunks it
+//     holds, their Merkle tree, the name of its copy in the Origin Private File System
 //
 // Records hold raw bytes (Uint8Array); IndexedDB's structured clone keeps them as is.
 // The service worker opens the same database with this module (docs/protocol.md §10),
@@ -15,7 +18,7 @@
 import { openDB } from '../../vendor/idb.js';
 
 const DB_NAME = 'parley';
-const DB_VERSION = 3;
+const DB_VERSION = 4;
 
 export class ParleyStore {
   static async open(name = DB_NAME) {
@@ -35,6 +38,7 @@ export class ParleyStore {
           db.createObjectStore('forks', { keyPath: ['topic', 'author'] });
         }
         if (oldVersion < 3) db.createObjectStore('contacts', { keyPath: 'id' });
+        if (oldVersion < 4) db.createObjectStore('transfers', { keyPath: ['topic', 'root'] });
       },
       blocking() {
         // Another tab upgrades the schema: let it, this tab reloads into the new version.
@@ -109,6 +113,18 @@ export class ParleyStore {
 
   getContact(id) {
     return this.db.get('contacts', id);
+  }
+
+  listTransfers(topic) {
+    return this.db.getAll('transfers', IDBKeyRange.bound([topic, ''], [topic, '\uffff']));
+  }
+
+  saveTransfer(record) {
+    return this.db.put('transfers', record);
+  }
+
+  deleteTransfer(topic, root) {
+    return this.db.delete('transfers', [topic, root]);
   }
 
   loadSetting(key) {

@@ -6,10 +6,11 @@ import { openContactDialog } from './contact-dialog.js';
 import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
-import { plural } from './format.js';
+import { FileCard } from './file-card.js';
+import { byteSize, plural } from './format.js';
 import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
-import { reasonText, SECURITY_CODES } from './reasons.js';
+import { fileReasonText, reasonText, SECURITY_CODES } from './reasons.js';
 import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
@@ -21,6 +22,8 @@ export class ChatView {
     this.app = app;
     this.topic = null;
     this.rendered = new Map(); // message id -> { key, el }
+    this.cards = new Map(); // file root -> FileCard of the open room
+    this.onTransfers = ({ detail }) => this.#onTransfers(detail.root);
     this.title = h('h1', { class: 'chat-title', 'data-testid': 'room-name' });
     this.subtitle = h('p', { class: 'chat-subtitle', 'data-testid': 'peer-summary' });
     this.inviteToggle = h('button', {
@@ -38,8 +41,10 @@ export class ChatView {
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
+    this.preparing = h('ul', { class: 'preparing-files', 'data-testid': 'preparing-files', 'aria-live': 'polite' });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
+      onFiles: (files) => this.#sendFiles(files),
       onTyping: (active) => this.#session()?.setTyping(active),
       onEditLast: () => this.#editLast(),
     });
@@ -58,13 +63,35 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.inviteToggle),
-      this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.composer.el);
+      this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing, this.composer.el);
+    // Files dropped anywhere on the conversation are sent to the room.
+    this.el.addEventListener('dragover', (event) => {
+      if (!event.dataTransfer?.types.includes('Files') || this.composer.blocked) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+      this.el.classList.add('drop-target');
+    });
+    this.el.addEventListener('dragleave', (event) => {
+      if (!this.el.contains(event.relatedTarget)) this.el.classList.remove('drop-target');
+    });
+    this.el.addEventListener('drop', (event) => {
+      this.el.classList.remove('drop-target');
+      const files = [...(event.dataTransfer?.files ?? [])];
+      if (!files.length || this.composer.blocked) return;
+      event.preventDefault();
+      this.#sendFiles(files);
+    });
   }
 
   show(topic, { openInvite = false } = {}) {
     const changed = topic !== this.topic;
     this.topic = topic;
     if (changed) {
+      this.transfers?.removeEventListener('change', this.onTransfers);
+      this.transfers = this.app.transfers(topic);
+      this.transfers?.addEventListener('change', this.onTransfers);
+      for (const card of this.cards.values()) card.destroy();
+      this.cards.clear();
       this.rendered.clear();
       this.list.reset();
       this.inviteFor = null;
@@ -90,6 +117,7 @@ export class ChatView {
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
+    this.#renderPreparing();
     this.#renderKeyWarning();
     const typing = session.typingNames();
     this.typing.textContent = typing.length
@@ -234,9 +262,47 @@ export class ChatView {
     const key = messageKey(message, [delivered, authorName, replyAuthorName, mine, verified]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
-    const el = messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions: this.actions });
+    const el = messageView({
+      message, mine, authorName, replyAuthorName, delivered, verified, actions: this.actions,
+      fileCard: message.file ? this.#card(message.file, mine).el : null,
+    });
     this.rendered.set(message.id, { key, el });
     return el;
+  }
+
+  #card(offer, mine) {
+    let card = this.cards.get(offer.root);
+    if (!card) {
+      card = new FileCard({ manager: this.transfers, offer, mine });
+      this.cards.set(offer.root, card);
+    }
+    return card;
+  }
+
+  #onTransfers(root) {
+    if (root === null) return this.#renderPreparing();
+    return this.cards.get(root)?.update();
+  }
+
+  #sendFiles(files) {
+    this.transfers?.send(files);
+    this.list.el.scrollTop = this.list.el.scrollHeight;
+  }
+
+  // Files being encrypted and hashed before their offer goes into the room.
+  #renderPreparing() {
+    const items = [...(this.transfers?.preparing.values() ?? [])];
+    this.preparing.hidden = items.length === 0;
+    replaceChildren(this.preparing, items.map((item) => h('li', {
+      class: `preparing-file state-${item.state}`, 'data-testid': 'preparing-file', dataset: { state: item.state },
+    },
+    h('span', { class: 'preparing-name' }, item.name),
+    item.state === 'failed'
+      ? h('span', { class: 'preparing-status' }, `Could not send: ${fileReasonText(item.reason)}`)
+      : h('span', { class: 'preparing-status' }, `Encrypting · ${item.size ? Math.floor((item.done / item.size) * 100) : 100}% of ${byteSize(item.size)}`),
+    item.state === 'failed'
+      ? h('button', { type: 'button', class: 'link-button', onclick: () => this.transfers.dismissPreparing(item.id) }, 'Dismiss')
+      : h('progress', { max: item.size || 1, value: item.done }))));
   }
 
   async #submit(text, mode) {
@@ -250,7 +316,7 @@ export class ChatView {
   }
 
   #editLast() {
-    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted);
+    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted && !m.file);
     if (!last) return false;
     this.composer.startEdit(last);
     return true;

@@ -1,11 +1,13 @@
 // The composer: writes new messages, replies and edits, and tells the room when the user
 // is typing. Enter sends, Shift+Enter is a new line, Escape cancels a reply or an edit,
-// ArrowUp in an empty composer edits the user's last message.
+// ArrowUp in an empty composer edits the user's last message. Files come through the
+// attach button (a picker, several at once) or a paste; ChatView takes dropped ones.
 import { h, replaceChildren } from './dom.js';
 
 export class ComposerView {
-  constructor({ onSubmit, onTyping, onEditLast }) {
+  constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {} }) {
     this.onSubmit = onSubmit;
+    this.onFiles = onFiles;
     this.onTyping = onTyping;
     this.onEditLast = onEditLast;
     this.mode = null; // null | { kind: 'reply' | 'edit', message, label }
@@ -19,8 +21,27 @@ export class ComposerView {
       this.#autosize();
       this.onTyping(this.input.value.length > 0);
     });
+    this.input.addEventListener('paste', (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (!files.length) return;
+      event.preventDefault();
+      this.onFiles(files);
+    });
+    this.picker = h('input', {
+      type: 'file', multiple: true, class: 'visually-hidden', tabIndex: -1, 'aria-hidden': 'true',
+      'data-testid': 'file-input',
+      onchange: () => {
+        const files = [...this.picker.files];
+        this.picker.value = '';
+        if (files.length) this.onFiles(files);
+      },
+    });
+    this.attach = h('button', {
+      class: 'button attach-button', type: 'button', title: 'Send files', 'aria-label': 'Send files',
+      'data-testid': 'attach', onclick: () => this.picker.click(),
+    }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }));
     this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
-      this.input,
+      this.attach, this.picker, this.input,
       h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
     this.el = h('div', { class: 'composer-area' }, this.context, this.form);
   }
@@ -31,6 +52,8 @@ export class ComposerView {
     const blocked = Boolean(reason);
     this.input.disabled = blocked;
     this.form.querySelector('button[type=submit]').disabled = blocked;
+    this.attach.disabled = blocked;
+    this.blocked = blocked;
     this.input.placeholder = reason ?? 'Write a message…';
   }
 
@@ -64,7 +87,8 @@ export class ComposerView {
 
   #setMode(mode) {
     this.mode = mode;
-    const snippet = mode.message.text.length > 80 ? `${mode.message.text.slice(0, 80)}…` : mode.message.text;
+    const text = mode.message.file ? `File: ${mode.message.file.name}` : mode.message.text;
+    const snippet = text.length > 80 ? `${text.slice(0, 80)}…` : text;
     replaceChildren(this.context,
       h('div', { class: 'composer-context-text' }, h('strong', {}, mode.label), h('span', {}, snippet)),
       h('button', {

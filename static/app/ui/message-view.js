@@ -14,7 +14,9 @@ export function messageKey(message, extra) {
   ]);
 }
 
-export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions }) {
+// A file offer (message.file) shows its FileCard element instead of text; edits,
+// deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
+export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null }) {
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -23,7 +25,7 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
     h('strong', {}, replyAuthorName ?? 'Someone'),
     h('span', {}, quoteText(message.reply)))
     : null;
-  const body = message.deleted
+  const body = message.file ? fileCard : message.deleted
     ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' }, 'This message was deleted')
     : h('p', { class: 'message-text', 'data-testid': 'message-text' }, message.text);
   const reactions = message.reactions.length && !message.deleted
@@ -39,13 +41,13 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
   const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine });
   const status = delivery ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivery) : null;
   const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
-    actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
+    message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
     actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
-    mine ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
-    mine ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
+    mine && !message.file ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
+    mine && !message.file ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
 
   return h('li', {
-    class: `message${mine ? ' mine' : ''}`, 'data-testid': 'message', dataset: { id: message.id },
+    class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message', dataset: { id: message.id },
     tabIndex: -1,
   },
   mine ? null : avatar(authorName, message.author),
@@ -65,6 +67,7 @@ function actionButton(label, icon, testid, onclick) {
 
 function quoteText(reply) {
   if (reply.deleted) return 'Deleted message';
+  if (reply.fileName) return `File: ${reply.fileName}`;
   if (reply.text === null || reply.text === undefined) return 'A message not received yet';
   return reply.text.length > SNIPPET ? `${reply.text.slice(0, SNIPPET)}…` : reply.text;
 }

@@ -31,7 +31,23 @@ const REASONS = {
   misbehaving: 'A peer kept sending invalid data and was disconnected.',
   negotiation_failed: 'The connection to a peer could not be set up.',
   connection_failed: 'The connection to a peer was lost.',
+  bad_chunk: 'A peer sent parts of a file that do not match what its sender offered. They were thrown away.',
 };
+
+// Why a file could not be sent or fetched (files/transfer-manager.js).
+const FILE_REASONS = {
+  storage_full: 'this device has no room left for it',
+  no_storage: 'this browser cannot store files here (a private window?)',
+  storage_failed: 'writing it to this device failed',
+  not_stored: 'its copy on this device is gone',
+  too_large: 'it is larger than Parley can send',
+  prepare_failed: 'the file could not be read',
+  catching_up: 'your earlier messages are still coming back',
+};
+
+export function fileReasonText(code) {
+  return FILE_REASONS[code] ?? `something went wrong (${code})`;
+}
 
 export function reasonText(code) {
   return REASONS[code] ?? `Something went wrong (${code}).`;

@@ -111,6 +111,7 @@ export class SidebarView {
 function preview(message, session) {
   if (!message) return 'No messages yet';
   const who = message.author === session.selfId ? 'You' : session.memberName(message.author) ?? 'Someone';
+  if (message.file) return `${who}: file ${message.file.name}`;
   return `${who}: ${message.deleted ? 'deleted a message' : message.text}`;
 }
 

@@ -1,0 +1,202 @@
+// The file engine end to end in memory (docs/protocol.md §11): offers, verified chunks
+// from several peers at once, a holder who got the file earlier serving it when the
+// sender is gone, bad chunks rejected and fetched elsewhere, pause, and resume from the
+// saved state without fetching a verified chunk twice.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sodiumReady } from '../../static/app/crypto/sodium.js';
+import { CHUNK_SIZE } from '../../static/app/files/chunk-crypto.js';
+import { fileNameOf, mimeOf } from '../../static/app/files/transfer-manager.js';
+import { filesRoom, randomBytes } from './files-fixture.js';
+
+await sodiumReady;
+
+const CHUNKS = 20;
+const SIZE = CHUNK_SIZE * (CHUNKS - 1) + 1234;
+
+async function stored(member, root) {
+  const { fileName } = member.manager.transfers.get(root).record;
+  return new Uint8Array(await (await member.files.file(fileName)).arrayBuffer());
+}
+
+async function offer(member, bytes, name = 'data.bin') {
+  await member.manager.send([new File([bytes], name, { type: 'application/octet-stream' })]);
+  return [...member.manager.transfers.keys()].at(-1);
+}
+
+const done = (member, root) => () => member.manager.status(root)?.state === 'done';
+
+test('an offered file reaches another member byte for byte, verified and counted', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  const bytes = randomBytes(SIZE);
+  const root = await offer(ada, bytes);
+  assert.equal(room.files.get(root).size, SIZE);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  const status = bob.manager.status(root);
+  assert.equal(status.held, CHUNKS);
+  assert.equal(status.received, CHUNKS);
+  assert.equal(status.duplicates, 0);
+  assert.equal(ada.manager.status(root).served, CHUNKS);
+  const saved = [...bob.store.records.values()][0];
+  assert.equal(saved.state, 'done');
+});
+
+test('an empty file is one empty chunk and arrives too', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  const root = await offer(ada, new Uint8Array(0), 'empty.txt');
+  await room.until(done(bob, root));
+  assert.equal((await stored(bob, root)).length, 0);
+});
+
+test('a download draws from every holder at once, and from a holder when the sender is gone', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const cyd = await room.member('cyd');
+  room.connect(ada, cyd);
+  const bytes = randomBytes(SIZE, 5);
+  const root = await offer(ada, bytes);
+  await room.until(done(cyd, root));
+
+  const bob = await room.member('bob');
+  room.connect(bob, ada);
+  room.connect(bob, cyd);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  const fromAda = ada.manager.status(root).served - CHUNKS; // Ada served Cyd first
+  const fromCyd = cyd.manager.status(root).served;
+  assert.equal(fromAda + fromCyd, CHUNKS);
+  assert.ok(fromAda > 0 && fromCyd > 0, `both served: ${fromAda} + ${fromCyd}`);
+
+  room.leave(ada);
+  const dan = await room.member('dan');
+  room.connect(dan, cyd);
+  await room.until(done(dan, root));
+  assert.deepEqual(await stored(dan, root), bytes);
+});
+
+test('bad chunks are rejected, fetched from another holder, and the peer is not asked again', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const cyd = await room.member('cyd');
+  room.connect(ada, cyd);
+  const bytes = randomBytes(SIZE, 9);
+  const root = await offer(ada, bytes);
+  await room.until(done(cyd, root));
+
+  const bob = await room.member('bob');
+  room.connect(bob, ada);
+  const { linkB: cydsLink } = room.connect(bob, cyd);
+  // Cyd's side of the link flips a byte in the ciphertext of every chunk it sends Bob.
+  for (const channel of cydsLink.channels) {
+    channel.tamper = (data) => {
+      if (data[0] === 4) data[data.length - 1] ^= 1;
+      return data;
+    };
+  }
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  const status = bob.manager.status(root);
+  // At most the chunks that were in flight at Cyd when the 4th bad one banned it.
+  assert.ok(status.rejected >= 1 && status.rejected <= 16, `rejected ${status.rejected}`);
+  assert.equal(status.duplicates, 0);
+});
+
+test('a transfer cut off continues from the saved chunks after a reload, none fetched twice', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  let bob = await room.member('bob');
+  room.connect(ada, bob);
+  const bytes = randomBytes(CHUNK_SIZE * 200, 3);
+  const root = await offer(ada, bytes);
+  await room.until(() => (bob.manager.status(root)?.held ?? 0) >= 40);
+  // Bob's tab closes: what was saved stays (its stores), everything else is gone.
+  const { files, store } = bob;
+  const identity = bob.identity;
+  room.leave(bob);
+  await new Promise((resolve) => setTimeout(resolve, 400)); // the last save lands
+  const saved = [...store.records.values()][0];
+  const heldBefore = [...saved.tree.subarray(1, 26)].reduce((n, b) => n + popcount(b), 0);
+  assert.ok(heldBefore >= 40 && heldBefore < 200, `held ${heldBefore}`);
+
+  const servedBefore = ada.manager.status(root).served;
+  bob = await room.member('bob', { identity, files, store });
+  room.connect(ada, bob);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  const servedAfter = ada.manager.status(root).served - servedBefore;
+  assert.ok(servedAfter <= 200 - heldBefore, `served ${servedAfter} again for ${200 - heldBefore} missing`);
+  assert.equal(bob.manager.status(root).duplicates, 0);
+});
+
+test('pause stops asking, resume continues, cancel forgets the stored chunks', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  const bytes = randomBytes(CHUNK_SIZE * 120, 4);
+  const root = await offer(ada, bytes);
+  await room.until(() => (bob.manager.status(root)?.held ?? 0) >= 10);
+  bob.manager.pause(root);
+  assert.equal(bob.manager.status(root).state, 'paused');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const held = bob.manager.status(root).held;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(bob.manager.status(root).held, held, 'nothing more arrives while paused');
+  assert.ok(held < 120);
+  bob.manager.resume(root);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  assert.equal(bob.manager.status(root).duplicates, 0);
+
+  const second = await offer(ada, randomBytes(CHUNK_SIZE * 120, 6), 'second.bin');
+  await room.until(() => (bob.manager.status(second)?.held ?? 0) >= 5);
+  const { fileName } = bob.manager.transfers.get(second).record;
+  await bob.manager.cancel(second);
+  assert.equal(bob.manager.status(second).state, 'cancelled');
+  assert.equal(bob.manager.status(second).held, 0);
+  assert.equal(bob.files.data.has(fileName), false);
+  bob.manager.download(second);
+  await room.until(done(bob, second));
+});
+
+test('names keep their extension when cut, types are plain type/subtype or empty', () => {
+  assert.equal(fileNameOf('a.txt'), 'a.txt');
+  const long = fileNameOf(`${'x'.repeat(300)}.jpeg`);
+  assert.equal([...long].length, 255);
+  assert.ok(long.endsWith('.jpeg'));
+  assert.equal(fileNameOf('  '), 'file');
+  assert.equal(fileNameOf('bad\u0000name'), 'badname');
+  assert.equal(mimeOf('image/PNG'), 'image/png');
+  assert.equal(mimeOf('text/plain; charset=utf-8'), 'text/plain');
+  assert.equal(mimeOf(''), '');
+  assert.equal(mimeOf('nonsense'), '');
+});
+
+function popcount(byte) {
+  let n = 0;
+  for (let b = byte; b; b >>= 1) n += b & 1;
+  return n;
+}
+
+test('chunks asked of a peer that never answers are taken back and asked again', async () => {
+  const room = filesRoom({ stallMs: 200 });
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  const { linkA: adasLink } = room.connect(ada, bob);
+  // Ada's first answers to Bob's wants get lost on the way.
+  let lost = 0;
+  for (const channel of adasLink.channels) {
+    channel.tamper = (data) => (data[0] === 4 && lost++ < 5 ? new Uint8Array([0xff]) : data);
+  }
+  const bytes = randomBytes(CHUNK_SIZE * 30, 8);
+  const root = await offer(ada, bytes);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+});
