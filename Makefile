@@ -32,6 +32,7 @@ format:
 bench: install install-chromium
 	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.catchup
+	$(BIN)/python -m bench.files
 
 install: install-python install-node
 
