@@ -43,6 +43,7 @@ MAX_SEQ = 2**53 - 1
 MAX_FILE_NAME_CODE_POINTS = 255
 MAX_MIME_LENGTH = 127
 FILE_CHUNK_BYTES = 131072  # the only chunk size of version 1 (§11)
+MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
 MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
 ZERO_ID = bytes(32)
@@ -136,7 +137,7 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "file": (
         {
             "name": _is_text(MAX_FILE_NAME_CODE_POINTS),
-            "size": lambda v: is_json_integer(v, 0, MAX_SEQ),
+            "size": lambda v: is_json_integer(v, 0, MAX_FILE_BYTES),
             "mime": _is_mime,
             "chunk": lambda v: is_json_integer(v, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES),
             "root": _is_id,

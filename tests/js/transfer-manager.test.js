@@ -200,3 +200,20 @@ test('chunks asked of a peer that never answers are taken back and asked again',
   await room.until(done(bob, root));
   assert.deepEqual(await stored(bob, root), bytes);
 });
+
+test('an offer whose key does not open its file fails as a bad offer, and no peer is blamed', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bytes = randomBytes(SIZE, 3);
+  const root = await offer(ada, bytes);
+  // The offer Bob finds names Ada's real root with another key: the chunks Ada serves
+  // are exactly the ones the root names, but this key does not open them.
+  room.files.set(root, { ...room.files.get(root), key: 'A'.repeat(43) });
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  await room.until(() => bob.manager.status(root)?.state === 'failed');
+  const status = bob.manager.status(root);
+  assert.equal(status.reason, 'bad_offer');
+  assert.equal(status.rejected, 0, 'the chunks were faithful: no strike against Ada');
+  assert.equal(bob.manager.transfers.get(root).plan, null);
+});

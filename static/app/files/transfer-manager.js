@@ -451,6 +451,11 @@ export class TransferManager extends EventTarget {
         plaintext = decryptChunk(t.key, index, t.offer.size, ciphertext);
       } catch (error) {
         if (!(error instanceof FileChunkError)) throw error;
+        // The proof shows these are the very bytes the root names: the peer served the
+        // file faithfully, and it is the offer's key that does not open it (a member
+        // can post an offer with another's root and a wrong key). Nobody is blamed.
+        this.#fail(t, codeError('bad_offer'));
+        return;
       }
     }
     if (!plaintext) {

@@ -55,7 +55,9 @@ const isNotifyLevel = (value) => MAILBOX_NOTIFY_LEVELS.includes(value);
 // A media type as `type/subtype` (RFC 6838 restricted names, no parameters), or empty.
 export const MIME_TEXT = /^(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?$/;
 const isMime = (value) => typeof value === 'string' && value.length <= MAX_MIME_LENGTH && MIME_TEXT.test(value);
-const isFileSize = (value) => Number.isSafeInteger(value) && value >= 0;
+// At most 2^24 chunks of 131,072 bytes (§11): 2 TiB. A larger offer could not be fetched.
+export const MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2 ** 24;
+const isFileSize = (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_FILE_BYTES;
 
 const COMMON = {
   // The largest time a JavaScript Date can hold: a larger ts could not be shown.

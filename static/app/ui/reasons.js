@@ -42,6 +42,7 @@ const FILE_REASONS = {
   not_stored: 'its copy on this device is gone',
   too_large: 'it is larger than Parley can send',
   prepare_failed: 'the file could not be read',
+  bad_offer: 'its offer carries a key that does not open it (the file itself is intact: the offer is wrong)',
   catching_up: 'your earlier messages are still coming back',
 };
 
