@@ -30,6 +30,13 @@ Both have ``identity`` (the nacl SigningKey), ``identity_id``, ``room_keys`` (Ro
 seq and prev, so a test can build forks and broken chains; tampering with the bytes is
 the caller's business. The peer answers nothing but `hello`: it keeps no log, sends no
 `heads` and no `ack`, so what a browser receives is exactly what the test sends.
+``await fetch_log()`` copies a browser's history (to learn a `file` offer's root and
+key, or to relay it with ``send_entries``).
+
+Files (§11): ``hold_file(data, key, corrupt={index: "ciphertext" | "proof"})`` makes it
+serve that file's chunks on a ``parley-file`` channel of every ready link (damaging the
+chosen ones), see ``parley_peer.file_server``; the returned HeldFile counts what was
+asked and sent. Until the first ``hold_file`` it opens no file channel.
 With ``send_hello=False`` it does not even greet (a browser then closes the link as
 unauthenticated after 20 s); ``hello_frame(peer)`` builds the honest hello with its
 link proof, to send as is or altered.
@@ -46,7 +53,10 @@ from nacl.signing import SigningKey
 from parley_peer.data_frames import MAX_DATA_FRAME_BYTES, MAX_ENTRIES_PER_FRAME
 from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
 from parley_peer.entry import OpenedEntry, SignedEntry, create_entry, open_entry
+from parley_peer.file_server import FileServer, HeldFile
+from parley_peer.files import encrypt_file
 from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, identity_id
+from parley_peer.log_fetch import LoggedEntry, fetch_log
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.swarm import Peer, Rejection, RoomSwarm
@@ -102,6 +112,7 @@ class RoomPeer:
         self.closed_peers: list[Peer] = []  # links that closed, with their `reason`
         self._changed = asyncio.Event()
         self._started = False
+        self.file_server: FileServer | None = None  # from the first hold_file on
         self._swarm = RoomSwarm(
             keys=self.room_keys,
             identity=self.identity,
@@ -110,6 +121,7 @@ class RoomPeer:
             on_peer=self._on_peer,
             on_frame=self._on_frame,
             on_rejected=self._on_rejected,
+            on_side_channel=self._on_side_channel,
             local_name=lambda: self.name,
             send_hello=send_hello,
             resolve_mdns=resolve_mdns,
@@ -131,6 +143,8 @@ class RoomPeer:
     async def close(self) -> None:
         """Close every link and the rendezvous socket; safe after a failed start."""
         try:
+            if self.file_server is not None:
+                self.file_server.close()
             if self._started:
                 await self._swarm.stop()
         finally:
@@ -189,6 +203,27 @@ class RoomPeer:
             reached = await self.send_frame(frame, peer)
         return reached
 
+    async def fetch_log(self, timeout: float = 10.0) -> list[LoggedEntry]:  # noqa: ASYNC109
+        """The history the next `heads` frame announces (see parley_peer.log_fetch)."""
+        return await fetch_log(self, timeout)
+
+    def hold_file(
+        self,
+        data: bytes,
+        key: bytes,
+        *,
+        corrupt: dict[int, str] | None = None,
+        corrupt_times: int | None = None,
+    ) -> HeldFile:
+        """Serve ``data`` (encrypted with the offer's ``key``, so its root is the offer's)
+        to every ready link; ``corrupt`` chunks are served damaged, ``corrupt_times``
+        times each (None: always). Call it on the peer's loop."""
+        if self.file_server is None:
+            self.file_server = FileServer(on_change=self._changed.set)
+            for peer in self._swarm.ready_peers():
+                self.file_server.on_peer(peer)
+        return self.file_server.hold(encrypt_file(data, key), corrupt, corrupt_times)
+
     def make_entry(self, body: dict, seq: int = 0, prev: bytes | None = None) -> SignedEntry:
         return create_entry(
             identity=self.identity,
@@ -221,7 +256,14 @@ class RoomPeer:
     def _on_peer(self, peer: Peer) -> None:
         if peer.state == "closed":
             self.closed_peers.append(peer)
+        if self.file_server is not None:
+            self.file_server.on_peer(peer)
         self._changed.set()
+
+    def _on_side_channel(self, peer: Peer, label: str) -> None:
+        if self.file_server is not None:
+            self.file_server.on_side_channel(peer, label)
+        self._changed.set()  # a test without a file server may take the channel itself
 
     def _on_frame(self, peer: Peer, frame: dict) -> None:
         self.frames.put_nowait((peer, frame))

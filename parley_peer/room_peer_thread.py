@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from parley_peer.entry import SignedEntry
+from parley_peer.file_server import HeldFile
+from parley_peer.log_fetch import LoggedEntry
 from parley_peer.room_peer import RoomPeer
 from parley_peer.swarm import Peer, Rejection
 
@@ -86,6 +88,18 @@ class RoomPeerThread:
 
     def send_entries(self, entries: Iterable[bytes | SignedEntry], peer: Peer | None = None) -> int:
         return self._call(self.peer.send_entries(list(entries), peer), 10)
+
+    def fetch_log(self, timeout: float = 10.0) -> list[LoggedEntry]:
+        return self._call(self.peer.fetch_log(timeout), timeout + GRACE_S)
+
+    def hold_file(self, data: bytes, key: bytes, **options: Any) -> HeldFile:
+        """The returned HeldFile's counters can be read from this thread (lists that
+        only grow); wait on them with ``wait_for``."""
+
+        async def hold() -> HeldFile:  # links and channels belong to the peer's loop
+            return self.peer.hold_file(data, key, **options)
+
+        return self._call(hold(), 30)
 
     def close(self, timeout: float = 15.0) -> None:
         if self._loop.is_closed():

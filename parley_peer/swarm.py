@@ -9,6 +9,10 @@ channel and the first offer. Polite means our connection key is the smaller one.
 A peer is *ready* once its `hello` carried a valid link proof (§6, link authentication);
 only then do its frames reach ``on_frame``. With ``send_hello=False`` the swarm does not
 greet: the owner sends its own (``hello_frame(peer)`` builds an honest one).
+
+A side channel the peer opens (`parley-file`, §11) is held by its link and announced to
+``on_side_channel(peer, label)``; the owner takes it (``peer.link.take_channel``) once
+the peer is ready.
 """
 
 import asyncio
@@ -71,6 +75,7 @@ class RoomSwarm:
         on_peer: Callable[[Peer], None] = lambda peer: None,
         on_frame: Callable[[Peer, dict], None] = lambda peer, frame: None,
         on_rejected: Callable[[Rejection], None] = lambda rejection: None,
+        on_side_channel: Callable[[Peer, str], None] = lambda peer, label: None,
         local_name: Callable[[], str] = lambda: "",
         send_hello: bool = True,
         resolve_mdns: bool = False,
@@ -81,6 +86,7 @@ class RoomSwarm:
         self.peers: dict[str, Peer] = {}  # connection id -> peer
         self.announced: dict[str, bytes] = {}  # connection id -> key, from peers/joined
         self._on_peer, self._on_frame, self._on_rejected = on_peer, on_frame, on_rejected
+        self._on_side_channel = on_side_channel
         self.local_name, self.send_hello = local_name, send_hello
         self.resolve_mdns = resolve_mdns
         self._tasks: set[asyncio.Task] = set()
@@ -151,6 +157,7 @@ class RoomSwarm:
             on_frame=lambda frame: self._on_link_frame(peer, frame),
             on_bad_frame=lambda code: self._reject(connection_id, code, peer),
             on_closed=lambda reason: self._closed(peer, reason),
+            on_side_channel=lambda label: self._on_side_channel(peer, label),
             resolve_mdns=self.resolve_mdns,
         )
         self.peers[connection_id] = peer

@@ -7,6 +7,9 @@
     link.signal(payload)      # a payload from a verified envelope (§4), processed in order
     link.send_text(text)      # once open; link.state: connecting | open | closed
     link.authenticated()      # the peer's hello proved its identity: stop the timeout
+    link.take_channel(label)  # a side channel the peer opened (on_side_channel(label)
+                              # tells), with the messages that came before: (channel, early)
+    link.open_channel(label)  # our own side channel (`parley-file`, §11)
     await link.close(reason)
 
 It never sees envelopes or link proofs: the swarm handles those, as in the browser.
@@ -44,6 +47,10 @@ MAX_EARLY_FRAMES = 32
 MAX_BAD_FRAMES = 16
 MAX_PENDING_CANDIDATES = 64
 CHANNEL_LABEL = "parley"
+# Channels besides `parley` that a peer may open, one each (§11); held unread, with at
+# most this many early messages, until the owner takes them (once the link is ready).
+SIDE_CHANNELS = frozenset({"parley-file"})
+MAX_EARLY_SIDE_MESSAGES = 64
 logger = logging.getLogger(__name__)
 
 
@@ -58,6 +65,7 @@ class PeerLink:
         on_frame: Callable[[dict], None] = lambda frame: None,
         on_bad_frame: Callable[[str], None] = lambda code: None,
         on_closed: Callable[[str], None] = lambda reason: None,
+        on_side_channel: Callable[[str], None] = lambda label: None,
         resolve_mdns: bool = False,
         connect_timeout: float = CONNECT_TIMEOUT_S,
     ) -> None:
@@ -67,6 +75,9 @@ class PeerLink:
         self.resolve_mdns = resolve_mdns
         self._on_signal, self._on_open, self._on_frame = on_signal, on_open, on_frame
         self._on_bad_frame, self._on_closed = on_bad_frame, on_closed
+        self._on_side_channel = on_side_channel
+        self._side_channels: dict[str, tuple[RTCDataChannel, list[str | bytes]]] = {}
+        self._side_labels: set[str] = set()  # every side channel the peer ever opened
         # No ICE servers: aiortc would otherwise ask stun.l.google.com by default.
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.channel: RTCDataChannel | None = None
@@ -105,6 +116,16 @@ class PeerLink:
         self.channel.send(text)
         return True
 
+    def take_channel(self, label: str) -> tuple[RTCDataChannel, list[str | bytes]] | None:
+        """The peer's side channel ``label`` and the messages it sent before; once."""
+        held = self._side_channels.pop(label, None)
+        if held is not None:
+            held[0].remove_all_listeners("message")  # the owner listens from now on
+        return held
+
+    def open_channel(self, label: str) -> RTCDataChannel:
+        return self.pc.createDataChannel(label, ordered=True)
+
     def authenticated(self) -> None:
         # Until the peer proves its identity on the link, the connect timeout keeps running.
         if self._timeout is not None:
@@ -123,6 +144,9 @@ class PeerLink:
         try:
             if self.channel is not None:
                 self.channel.close()
+            for channel, _ in self._side_channels.values():
+                channel.close()
+            self._side_channels.clear()
             await self.pc.close()
         finally:
             self._on_closed(reason)  # the owner must hear of it even if aiortc complains
@@ -225,8 +249,29 @@ class PeerLink:
         self._maybe_open()
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
-        if channel.label == CHANNEL_LABEL and self.channel is None:
-            self._adopt(channel)
+        if channel.label == CHANNEL_LABEL:
+            if self.channel is None:
+                self._adopt(channel)
+        else:
+            self._hold_side_channel(channel)
+
+    def _hold_side_channel(self, channel: RTCDataChannel) -> None:
+        # The peer may open its file channel as soon as it sees the link ready, before its
+        # hello reached us: hold it unread (a few messages kept) until the owner takes it.
+        label = channel.label
+        if label not in SIDE_CHANNELS or label in self._side_labels or self.state == "closed":
+            channel.close()  # unknown, or a second one
+            return
+        self._side_labels.add(label)
+        early: list[str | bytes] = []
+
+        def hold(data: str | bytes) -> None:
+            if len(early) < MAX_EARLY_SIDE_MESSAGES:
+                early.append(data)
+
+        channel.on("message", hold)
+        self._side_channels[label] = (channel, early)
+        self._on_side_channel(label)
 
     def _adopt(self, channel: RTCDataChannel) -> None:
         self.channel = channel

@@ -1,0 +1,256 @@
+"""FileServer: the Python peer's side of the ``parley-file`` channel (docs/protocol.md §11).
+
+It serves the chunks of files a test gives it (``hold``): on every ready link it opens
+its own ``parley-file`` channel, reads the peer's, answers `have?` with `have` and
+`want` with `chunk` frames (with their proofs) in the order asked, or `lack` for a file
+it does not hold. A held file can be told to serve chosen chunks damaged, so a test can
+watch a browser reject them; every chunk sent is counted, intact or not.
+
+    server = FileServer(on_change=...)              # RoomPeer makes one on first use
+    held = server.hold(encrypt_file(data, key), corrupt={2: "ciphertext", 9: "proof"})
+    server.on_peer(peer); server.on_side_channel(peer, label)   # from the swarm
+    held.asked, held.served, held.corrupted         # chunk indices, in order
+
+It only serves: it never asks for chunks.
+"""
+
+import asyncio
+import collections
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from parley_peer.files import (
+    FILE_CHANNEL,
+    EncryptedFile,
+    FileFrame,
+    FileFrameError,
+    check_frame_chunks,
+    encode_file_frame,
+    parse_file_frame,
+)
+
+HIGH_WATER = 4 * 1024 * 1024  # hold back chunks while this much waits in the channel
+LOW_WATER = 1024 * 1024  # ... until it drains to this (`bufferedamountlow`)
+MAX_WAITING_CONTROL = 1024  # control messages queued until our channel opens
+DAMAGE = ("ciphertext", "proof")
+logger = logging.getLogger(__name__)
+
+
+def damaged_chunk_frame(encrypted: EncryptedFile, index: int, where: str) -> bytes:
+    """Chunk ``index`` with one bit flipped in its ciphertext or in its first proof node:
+    the proof no longer leads to the root either way, so a receiver must reject it."""
+    if where == "ciphertext":
+        ciphertext = bytearray(encrypted.ciphertexts[index])
+        ciphertext[len(ciphertext) // 2] ^= 0x01
+        return encrypted.chunk_frame(index, ciphertext=bytes(ciphertext))
+    proof = encrypted.tree.proof(index)
+    proof[0] = bytes([proof[0][0] ^ 0x01]) + proof[0][1:]
+    frame = FileFrame(
+        "chunk",
+        encrypted.root,
+        index=index,
+        proof=proof,
+        ciphertext=encrypted.ciphertexts[index],
+    )
+    return encode_file_frame(frame)
+
+
+@dataclass(eq=False)
+class HeldFile:
+    """A file this peer serves, what it damages and what it did (read from any thread:
+    lists only grow)."""
+
+    encrypted: EncryptedFile
+    corrupt: dict[int, str] = field(default_factory=dict)  # index -> "ciphertext" | "proof"
+    corrupt_times: int | None = None  # damaged copies of each such chunk; None: every time
+    have_asked: int = 0  # `have?` received
+    asked: list[int] = field(default_factory=list)  # chunks asked for (`want`), in order
+    served: list[int] = field(default_factory=list)  # intact chunks sent
+    corrupted: list[int] = field(default_factory=list)  # damaged chunks sent
+
+    def __post_init__(self) -> None:
+        for index, where in self.corrupt.items():
+            if where not in DAMAGE:
+                raise ValueError(f"damage must be one of {DAMAGE}")
+            if not 0 <= index < self.count:
+                raise IndexError(f"chunk {index} is not 0..{self.count - 1}")
+            if where == "proof" and self.count == 1:
+                raise ValueError("a one-chunk file has no proof to damage")
+
+    @property
+    def root(self) -> bytes:
+        return self.encrypted.root
+
+    @property
+    def count(self) -> int:
+        return self.encrypted.tree.count
+
+    def next_frame(self, index: int) -> bytes:
+        """The `chunk` frame to send now for ``index`` (damaged if so chosen), counted."""
+        where = self.corrupt.get(index)
+        times = self.corrupt_times
+        if where and (times is None or self.corrupted.count(index) < times):
+            self.corrupted.append(index)
+            return damaged_chunk_frame(self.encrypted, index, where)
+        self.served.append(index)
+        return self.encrypted.chunk_frame(index)
+
+
+class FileLink:
+    """The ``parley-file`` traffic of one ready link: our channel ``out`` (we send on it)
+    and the peer's (adopted when it comes); messages are read from both, since a data
+    channel carries both ways. Chunks wait in a queue served in order, with backpressure."""
+
+    def __init__(
+        self,
+        files: dict[bytes, HeldFile],
+        out: Any,  # an RTCDataChannel, or anything with its send/on/readyState/bufferedAmount
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.files, self.out, self._on_change = files, out, on_change
+        self.peer_channel: Any = None
+        self.closed = False
+        self.malformed = 0  # messages that failed §11's checks
+        self.queue: collections.deque[tuple[HeldFile, int]] = collections.deque()
+        self._waiting: list[bytes] = []
+        self._wake = asyncio.Event()
+        out.bufferedAmountLowThreshold = LOW_WATER
+        out.on("open", self._on_open)
+        out.on("bufferedamountlow", self._wake.set)
+        out.on("close", self._wake.set)
+        out.on("message", self.receive)
+        self._pump_task = asyncio.ensure_future(self._pump())
+
+    def adopt(self, channel: Any, early: list[str | bytes]) -> None:
+        """The peer's own channel, with what it sent before we took it."""
+        self.peer_channel = channel
+        channel.on("message", self.receive)
+        for data in early:
+            self.receive(data)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.queue.clear()
+        self._pump_task.cancel()
+        for channel in (self.out, self.peer_channel):
+            if channel is not None:
+                channel.close()
+
+    # Receiving.
+
+    def receive(self, data: str | bytes) -> None:
+        if self.closed:
+            return
+        try:
+            if not isinstance(data, bytes):
+                raise FileFrameError("text on a binary channel")
+            frame = parse_file_frame(data)
+            held = self.files.get(frame.root)
+            if held is not None:
+                check_frame_chunks(frame, held.count)
+        except FileFrameError as error:
+            self.malformed += 1
+            logger.info("malformed parley-file message: %s", error)
+            return
+        if frame.type == "have?" and held is not None:
+            held.have_asked += 1
+            for message in held.encrypted.have_frames():
+                self._send_control(message)
+        elif frame.type == "want":
+            self._on_want(held, frame)
+        elif frame.type == "cancel":
+            self.queue = collections.deque(item for item in self.queue if item[0] is not held)
+        # `have?` of a file not held, `have`, `chunk` and `lack`: a server asks for nothing
+        # (and a root that is not a file it knows is ignored, §11).
+        self._on_change()
+
+    def _on_want(self, held: HeldFile | None, frame: FileFrame) -> None:
+        indices = range(frame.first, frame.first + frame.count)
+        if held is None:  # not a file we hold: none of its chunks
+            for index in indices:
+                self._send_control(encode_file_frame(FileFrame("lack", frame.root, index=index)))
+            return
+        held.asked.extend(indices)
+        self.queue.extend((held, index) for index in indices)
+        self._wake.set()
+
+    # Sending.
+
+    def _send_control(self, message: bytes) -> None:
+        if self.out.readyState == "connecting":
+            if len(self._waiting) < MAX_WAITING_CONTROL:
+                self._waiting.append(message)
+        elif self.out.readyState == "open":
+            self.out.send(message)
+
+    def _on_open(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for message in waiting:
+            self.out.send(message)
+        self._wake.set()
+
+    async def _pump(self) -> None:
+        """Sends queued chunks in the order asked while the channel's buffer is under
+        HIGH_WATER; then waits for `bufferedamountlow` (or more to send, or open)."""
+        while not self.closed:
+            self._wake.clear()
+            if not self.queue or self.out.readyState != "open":
+                if self.out.readyState in ("closing", "closed"):
+                    return
+                await self._wake.wait()
+                continue
+            if self.out.bufferedAmount > HIGH_WATER:
+                await self._wake.wait()
+                continue
+            held, index = self.queue.popleft()
+            self.out.send(held.next_frame(index))
+            self._on_change()
+            await asyncio.sleep(0)  # let the transport and other links run between chunks
+
+
+class FileServer:
+    """The files this peer holds and the file channel of each of its ready links."""
+
+    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
+        self.files: dict[bytes, HeldFile] = {}
+        self.links: dict[str, FileLink] = {}  # connection id -> its file traffic
+        self._on_change = on_change
+
+    def hold(
+        self,
+        encrypted: EncryptedFile,
+        corrupt: dict[int, str] | None = None,
+        corrupt_times: int | None = None,
+    ) -> HeldFile:
+        held = HeldFile(encrypted, dict(corrupt or {}), corrupt_times)
+        self.files[held.root] = held
+        return held
+
+    def on_peer(self, peer: Any) -> None:
+        """A swarm peer changed state: a ready link gets its file channel, a closed one
+        loses it."""
+        connection_id = peer.connection_id
+        if peer.state == "ready" and connection_id not in self.links:
+            out = peer.link.open_channel(FILE_CHANNEL)
+            link = FileLink(self.files, out, self._on_change)
+            self.links[connection_id] = link
+            self.on_side_channel(peer, FILE_CHANNEL)  # one that came before the link was ready
+        elif peer.state == "closed" and connection_id in self.links:
+            self.links.pop(connection_id).close()
+
+    def on_side_channel(self, peer: Any, label: str) -> None:
+        link = self.links.get(peer.connection_id)
+        if label != FILE_CHANNEL or link is None:
+            return  # the link holds it until it is ready
+        taken = peer.link.take_channel(label)
+        if taken is not None:
+            link.adopt(*taken)
+
+    def close(self) -> None:
+        for link in self.links.values():
+            link.close()
+        self.links.clear()
