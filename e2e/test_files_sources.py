@@ -82,6 +82,11 @@ def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
         )
         assert set(held.corrupted) == {2, 9}
         assert len(held.corrupted) >= MAX_BAD_CHUNKS_PER_FILE
+        # Bob sees who was marked, by name.
+        expect(card(bob, "mixed.bin")).to_have_attribute("data-banned", "1")
+        expect(card(bob, "mixed.bin").get_by_test_id("file-details")).to_contain_text(
+            "not asking Mallory again"
+        )
         held_by_bob = int(card(bob, "mixed.bin").get_attribute("data-held"))
         assert held_by_bob <= count - 2
         assert card(bob, "mixed.bin").get_attribute("data-state") != "done"

@@ -106,6 +106,7 @@ test('bad chunks are rejected, fetched from another holder, and the peer is not 
   // At most the chunks that were in flight at Cyd when the 4th bad one banned it.
   assert.ok(status.rejected >= 1 && status.rejected <= 16, `rejected ${status.rejected}`);
   assert.equal(status.duplicates, 0);
+  assert.equal(status.banned.length, 1, 'Cyd is marked');
 });
 
 test('a transfer cut off continues from the saved chunks after a reload, none fetched twice', async () => {

@@ -185,6 +185,7 @@ export class TransferManager extends EventTarget {
       },
       plan: null, writing: new Map(), unflushed: [], flushing: false, saveTimer: null, saving: Promise.resolve(),
       samples: [], rejected: 0, ignored: 0, served: 0, finishing: false,
+      bannedPeers: new Map(), // identity id -> name: no longer asked for this file (bad chunks)
     };
     if (tooLarge) {
       transfer.record.state = 'failed';
@@ -220,6 +221,8 @@ export class TransferManager extends EventTarget {
       received: t.record.received, duplicates: t.record.duplicates, rejected: t.rejected,
       ignored: t.ignored, served: t.served,
       peers: this.#sources(t),
+      // Who was marked for sending damaged chunks, by the name this room knows.
+      banned: [...t.bannedPeers.values()],
     };
   }
 
@@ -460,7 +463,11 @@ export class TransferManager extends EventTarget {
     }
     if (!plaintext) {
       t.rejected += 1;
-      t.plan.rejected(link.peerKey, index);
+      if (t.plan.rejected(link.peerKey, index)) {
+        // The room's own record of the name first; the name the peer gave its link else.
+        const name = this.session.view.names?.get(link.peerKey) ?? link.peer?.name ?? 'a member';
+        t.bannedPeers.set(link.peerKey, name);
+      }
       this.#strike(link, 'bad_chunk');
       this.#pump(t);
       this.#changed(t.root);

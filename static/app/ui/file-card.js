@@ -69,6 +69,7 @@ export class FileCard {
     dataset.duplicates = String(s.duplicates ?? 0);
     dataset.rejected = String(s.rejected ?? 0);
     dataset.ignored = String(s.ignored ?? 0);
+    dataset.banned = String(s.banned?.length ?? 0);
     const fraction = s.count ? s.held / s.count : 0;
     const percent = Math.floor(fraction * 100);
     this.progress.value = fraction;
@@ -88,6 +89,8 @@ export class FileCard {
       parts.push(`${plural(s.received, 'chunk')} received, ${s.duplicates} twice`);
       if (s.rejected) parts.push(`${s.rejected} rejected`);
       if (s.ignored) parts.push(`${s.ignored} unasked`);
+      // The peer is named: the user should know whose copy is damaged (or forged).
+      if (s.banned?.length) parts.push(`not asking ${s.banned.join(', ')} again: damaged parts`);
     }
     if (s.served) parts.push(`${plural(s.served, 'chunk')} sent to others`);
     return parts.join(' · ');
