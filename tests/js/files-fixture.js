@@ -153,14 +153,16 @@ class FakeLink extends EventTarget {
   }
 }
 
-export function filesRoom({ stallMs } = {}) {
+// perPeer: chunks in flight per peer. Small here, so that a 20-chunk file is still
+// fetched from several holders at once.
+export function filesRoom({ stallMs, perPeer = 8 } = {}) {
   const topic = toBase64Url(new Uint8Array(32).fill(7));
   const members = [];
   let nextConnection = 1;
   const files = new Map(); // root -> offer: the room log's `file` entries, shared
 
   class Member {
-    constructor(name, identity = createIdentity(), stores = {}) {
+    constructor(name, identity = createIdentity(), stores = {}, { offersLate = false } = {}) {
       this.name = name;
       this.identity = identity;
       this.selfId = identityId(identity.publicKey);
@@ -173,7 +175,9 @@ export function filesRoom({ stallMs } = {}) {
       this.warnings = [];
       this.session = Object.assign(new EventTarget(), {
         selfId: this.selfId,
-        view: { files },
+        // offersLate: this member has not received the room's file entries yet (see
+        // room.deliverOffers).
+        view: { files: offersLate ? new Map() : files },
         sendFile: async (offer) => {
           files.set(offer.root, { ...offer, id: offer.root, author: this.selfId, ts: Date.now() });
           for (const member of members) member.session.dispatchEvent(new Event('change'));
@@ -182,6 +186,7 @@ export function filesRoom({ stallMs } = {}) {
       });
       this.manager = new TransferManager({
         room: { topic }, session: this.session, swarm: this.swarm, store: this.store, files: this.files, stallMs,
+        perPeer,
       });
     }
   }
@@ -189,12 +194,17 @@ export function filesRoom({ stallMs } = {}) {
   const room = {
     files,
     members,
-    async member(name, { identity, files: memberFiles, store } = {}) {
-      const member = new Member(name, identity, { files: memberFiles, store });
+    async member(name, { identity, files: memberFiles, store, offersLate } = {}) {
+      const member = new Member(name, identity, { files: memberFiles, store }, { offersLate });
       members.push(member);
       await member.manager.load();
       member.manager.start();
       return member;
+    },
+    // The room's file entries reach a member created with `offersLate`.
+    deliverOffers(member) {
+      member.session.view = { files };
+      member.session.dispatchEvent(new Event('change'));
     },
     // A member quits: its manager stops and its links close; its stores stay.
     leave(member) {

@@ -218,3 +218,49 @@ test('an offer whose key does not open its file fails as a bad offer, and no pee
   assert.equal(status.rejected, 0, 'the chunks were faithful: no strike against Ada');
   assert.equal(bob.manager.transfers.get(root).plan, null);
 });
+
+test('written chunks are flushed in batches, the last ones once nothing else is on its way; the server reads spans', async () => {
+  const room = filesRoom({ perPeer: 64 });
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  const count = 40;
+  const bytes = randomBytes(CHUNK_SIZE * (count - 1) + 77, 11);
+  const root = await offer(ada, bytes);
+  let flushes = 0;
+  const flush = bob.files.flush.bind(bob.files);
+  bob.files.flush = (...args) => {
+    flushes += 1;
+    return flush(...args);
+  };
+  const reads = [];
+  const read = ada.files.read.bind(ada.files);
+  ada.files.read = (name, offset, length) => {
+    reads.push(length);
+    return read(name, offset, length);
+  };
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+  // 40 chunks: two full batches of 16 and the last 8 (more flushes if a batch ran short).
+  assert.ok(flushes >= 3 && flushes <= 6, `flushes ${flushes}`);
+  // Ada read 8 chunks at a time, not one.
+  assert.ok(reads.length <= 6, `reads ${reads.length}`);
+  assert.equal(reads.reduce((sum, length) => sum + length, 0), bytes.length);
+});
+
+test('a peer that asked about a file before we knew of it hears of our chunks once we fetch them', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bytes = randomBytes(SIZE, 5);
+  const root = await offer(ada, bytes);
+  // Bob has not received the offer yet; Cyd has, and only Bob is linked to her.
+  const bob = await room.member('bob', { offersLate: true });
+  const cyd = await room.member('cyd');
+  room.connect(bob, cyd); // Cyd asks Bob `have?`: Bob does not know the file yet
+  room.connect(ada, bob);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(cyd.manager.status(root).held, 0);
+  room.deliverOffers(bob);
+  await room.until(done(cyd, root));
+  assert.deepEqual(await stored(cyd, root), bytes);
+});

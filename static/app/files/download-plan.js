@@ -73,6 +73,11 @@ export class DownloadPlan {
     return this.#peers.get(peerId)?.inFlight.size ?? 0;
   }
 
+  // Chunks in flight at any peer (asked, or here but not yet received()).
+  get inFlightTotal() {
+    return this.#owner.size;
+  }
+
   inFlightChunks(peerId) {
     return [...(this.#peers.get(peerId)?.inFlight ?? [])].sort((a, b) => a - b);
   }

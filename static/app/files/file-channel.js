@@ -17,7 +17,7 @@ import { encodeFileFrame, FILE_CHANNEL, FileFrameError, MAX_FILE_FRAME_BYTES, pa
 export const HIGH_WATER = 4 * 1024 * 1024;
 export const LOW_WATER = 1024 * 1024;
 const MAX_WAITING_CONTROL = 1024;
-const READ_AHEAD = 4; // chunks read from storage while earlier ones are sent
+const READ_AHEAD = 8; // chunks read (in spans: files/chunk-server.js) and sealed while earlier ones are sent
 
 export class FileChannel {
   constructor({ link, onFrame, onMalformed = () => {} }) {

@@ -2,7 +2,8 @@
 // to the worker; byte buffers are transferred, not copied.
 //
 //   const files = FileStore.open()          // null when this browser has no OPFS workers
-//   await files.write(name, offset, bytes)  // bytes: Uint8Array (its buffer is handed over)
+//   await files.write(name, offset, bytes)  // bytes: Uint8Array (its buffer is handed over,
+//                                           // and back: the answer, for the caller to drop)
 //   await files.read(name, offset, length)  -> Uint8Array
 //   await files.flush(name); await files.truncate(name, size); await files.delete(name)
 //   await files.file(name)                  -> File backed by the stored bytes

@@ -17,37 +17,50 @@
 //   manager.addEventListener('change', e => e.detail.root)   (null: the preparing list)
 //
 // A download: for each ready peer, `have?`; a DownloadPlan picks what to `want` of whom
-// (at most 16 chunks in flight per peer, each chunk at one peer at a time). A chunk is
+// (at most 64 chunks in flight per peer, each chunk at one peer at a time). A chunk is
 // verified against the root (Merkle proof, then its AEAD tag), written at i·S, and once
 // the write is flushed it counts as held: added to the PartialTree that proves it to
 // others, released in the plan, saved, and announced (`have`) to peers that asked.
+//
+// This file keeps the offers, the links and what to ask of whom; the jobs are elsewhere:
+// files/chunk-receiver.js takes chunks in (verify, decrypt, write, flush, save),
+// files/chunk-server.js serves them (`have`, `want` -> sealed chunks, read in spans),
+// files/transfer-status.js says what a card shows, files/offer-fields.js names offers.
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
 import { Bitfield } from './bitfield.js';
-import { CHUNK_SIZE, chunkCount, chunkRange, decryptChunk, encryptChunk, FileChunkError, MAX_CHUNKS } from './chunk-crypto.js';
+import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
+import { ChunkReceiver } from './chunk-receiver.js';
+import { ChunkServer } from './chunk-server.js';
 import { DownloadPlan } from './download-plan.js';
 import { FileChannel } from './file-channel.js';
-import { checkFrameChunks, encodeFileFrame, FileFrameError } from './file-frames.js';
-import { PartialTree, verifiedLeaf } from './merkle.js';
+import { checkFrameChunks, FileFrameError } from './file-frames.js';
+import { PartialTree } from './merkle.js';
+import { fileNameOf, mimeOf } from './offer-fields.js';
 import { prepareFile } from './prepare-file.js';
+import { transferStatus } from './transfer-status.js';
+
+export { fileNameOf, mimeOf };
 
 export const AUTO_DOWNLOAD_BYTES = 512 * 1024 * 1024; // bigger offers wait for a click
-const PER_PEER = 16;
+// Chunks in flight per peer: asked, on their way, or here and written but not yet
+// flushed (8 MiB). A chunk's slot is freed at its flush, FLUSH_CHUNKS at a time
+// (files/chunk-receiver.js), so this is well above that: 16 was too few to keep the
+// pipeline (read, seal, send, verify, write, flush) busy.
+// `have?` questions about files this device has not heard of yet, kept per link.
+const MAX_EARLY_QUESTIONS = 256;
+const PER_PEER = 64;
 const MAX_LINK_STRIKES = 16;
-// How often a download's state is saved: the verified chunks written since the last save
-// would be fetched again after a crash. A big file's tree costs more to save, so less often.
-const saveEveryMs = (count) => Math.min(2000, Math.max(100, count / 5));
-const SPEED_WINDOW_MS = 3000;
 // A peer that sent nothing of a file for this long while chunks were asked of it (a lost
 // message, a peer stuck) gets those chunks taken back; others (or it again) are asked.
 const STALL_MS = 30_000;
-const MAX_FILE_NAME = 255;
 
 export class TransferManager extends EventTarget {
-  constructor({ room, session, swarm, store, files, stallMs = STALL_MS }) {
+  constructor({ room, session, swarm, store, files, stallMs = STALL_MS, perPeer = PER_PEER }) {
     super();
     this.stallMs = stallMs;
+    this.perPeer = perPeer;
     this.stallTimer = null;
     this.room = room;
     this.topic = room.topic;
@@ -62,6 +75,12 @@ export class TransferManager extends EventTarget {
     this.bannedPeers = new Set(); // peer keys not asked for chunks again this session
     this.preparing = new Map(); // id -> { id, name, size, done, state, reason }
     this.urls = new Map(); // root -> { file, url }
+    this.server = new ChunkServer({ files, onServed: (t) => this.#changed(t.root) });
+    this.receiver = new ChunkReceiver({
+      files, store, session, links: this.links,
+      pump: (t) => this.#pump(t), fail: (t, error) => this.#fail(t, error),
+      changed: (root) => this.#changed(root), strike: (link, code) => this.#strike(link, code),
+    });
   }
 
   async load() {
@@ -75,7 +94,7 @@ export class TransferManager extends EventTarget {
     this.#syncOffers();
     // A closing tab saves what is on disk now rather than at the next save.
     this.onPageHide = () => {
-      for (const t of this.#transfersList) if (t.saveTimer) this.#saveNow(t);
+      for (const t of this.#transfersList) if (t.saveTimer) this.receiver.saveNow(t);
     };
     globalThis.addEventListener?.('pagehide', this.onPageHide);
   }
@@ -204,26 +223,7 @@ export class TransferManager extends EventTarget {
 
   status(root) {
     const t = this.transfers.get(root);
-    if (!t) return null;
-    const held = t.tree.held.count();
-    const heldBytes = Math.min(t.offer.size, held * CHUNK_SIZE);
-    const speed = this.#speed(t);
-    let state = t.record.state;
-    if (state === 'active') {
-      if (t.finishing || held === t.count) state = 'verifying';
-      else if (this.#sources(t) === 0) state = 'waiting';
-      else state = 'transferring';
-    }
-    const remaining = t.offer.size - heldBytes;
-    return {
-      state, reason: t.record.reason, role: t.record.role, held, count: t.count, size: t.offer.size,
-      bytes: heldBytes, speed, eta: speed > 0 && state === 'transferring' ? remaining / speed : null,
-      received: t.record.received, duplicates: t.record.duplicates, rejected: t.rejected,
-      ignored: t.ignored, served: t.served,
-      peers: this.#sources(t),
-      // Who was marked for sending damaged chunks, by the name this room knows.
-      banned: [...t.bannedPeers.values()],
-    };
+    return t ? transferStatus(t, this.#sources(t)) : null;
   }
 
   // Ready peers that announced a chunk we still lack.
@@ -234,14 +234,6 @@ export class TransferManager extends EventTarget {
       if (this.current.get(link.peerKey) === link.connectionId && link.has.get(t.root)) sources += 1;
     }
     return sources;
-  }
-
-  #speed(t) {
-    const now = performance.now();
-    t.samples = t.samples.filter(([at]) => now - at <= SPEED_WINDOW_MS);
-    if (t.samples.length < 2) return 0;
-    const span = Math.max(500, now - t.samples[0][0]);
-    return t.samples.reduce((sum, [, bytes]) => sum + bytes, 0) / (span / 1000);
   }
 
   download(root) {
@@ -264,7 +256,7 @@ export class TransferManager extends EventTarget {
     } else {
       this.#begin(t);
     }
-    this.#saveNow(t);
+    this.receiver.saveNow(t);
   }
 
   // A download that cannot fit fails now, not at the write that runs out of room.
@@ -297,7 +289,7 @@ export class TransferManager extends EventTarget {
     t.unflushed = [];
     const { fileName } = t.record;
     t.record.fileName = null;
-    this.#saveNow(t);
+    this.receiver.saveNow(t);
     if (fileName) await this.files?.delete(fileName).catch(() => {});
   }
 
@@ -308,7 +300,8 @@ export class TransferManager extends EventTarget {
     if (state !== 'paused') t.plan = null;
     t.samples = [];
     for (const link of this.links.values()) link.channel.send({ type: 'cancel', root: t.rootBytes });
-    this.#saveNow(t);
+    this.receiver.flush(t);
+    this.receiver.saveNow(t);
     this.#changed(t.root);
   }
 
@@ -319,12 +312,12 @@ export class TransferManager extends EventTarget {
   }
 
   #begin(t) {
-    t.plan = new DownloadPlan({ count: t.count, held: new Bitfield(t.count, t.tree.held.bytes), perPeer: PER_PEER });
+    t.plan = new DownloadPlan({ count: t.count, held: new Bitfield(t.count, t.tree.held.bytes), perPeer: this.perPeer });
     for (const link of this.links.values()) {
       link.has.delete(t.root);
       if (this.current.get(link.peerKey) === link.connectionId) link.channel.send({ type: 'have?', root: t.rootBytes });
     }
-    if (t.tree.complete) this.#finish(t);
+    if (t.tree.complete) this.receiver.finish(t);
     this.#changed(t.root);
   }
 
@@ -373,7 +366,13 @@ export class TransferManager extends EventTarget {
     if (this.current.get(link.peerKey) !== link.connectionId) return;
     const root = toBase64Url(frame.root);
     const offer = this.session.view.files?.get(root);
-    if (!offer) return; // not a file of this room: ignored
+    if (!offer) {
+      // Not a file of this room — or not yet: the offer may still be on its way to us.
+      // A question is remembered (a bounded number per link), so that the chunks we
+      // fetch once the offer arrives are announced to the peer that asked.
+      if (frame.type === 'have?' && link.asked.size < MAX_EARLY_QUESTIONS) link.asked.add(root);
+      return;
+    }
     const t = this.transfers.get(root);
     const count = t?.count ?? chunkCount(Math.min(offer.size, CHUNK_SIZE * MAX_CHUNKS));
     try {
@@ -384,7 +383,7 @@ export class TransferManager extends EventTarget {
     }
     switch (frame.type) {
       case 'have?':
-        return this.#answerHave(link, t, frame.root, count);
+        return this.server.answerHave(link, t, frame.root, count);
       case 'have':
         if (!t?.plan) return undefined;
         if (frame.bits.some((byte) => byte !== 0)) link.has.set(root, true);
@@ -392,154 +391,25 @@ export class TransferManager extends EventTarget {
         this.#pump(t);
         return this.#changed(root);
       case 'want':
-        return this.#onWant(link, t, frame);
+        return this.server.want(link, t, frame);
       case 'chunk':
-        return t ? this.#onChunk(link, t, frame) : undefined;
+        return t ? this.receiver.chunk(link, t, frame) : undefined;
       case 'lack':
         if (!t?.plan) return undefined;
         t.plan.lacked(link.peerKey, frame.index);
         return this.#pump(t);
       case 'cancel':
+        this.server.cancel(link);
         return link.channel.cancel(root);
       default:
         return undefined;
     }
   }
 
-  #answerHave(link, t, rootBytes, count) {
-    link.asked.add(toBase64Url(rootBytes));
-    const held = t?.tree.held ?? new Bitfield(count);
-    for (const { first, bits } of held.ranges()) link.channel.send({ type: 'have', root: rootBytes, first, bits });
-  }
-
-  #onWant(link, t, { root, first, count }) {
-    for (let index = first; index < first + count; index++) {
-      if (t?.tree.has(index) && t.record.fileName) {
-        link.channel.serve({ root: t.root, rootBytes: root, index, load: () => this.#chunkFrame(t, index) });
-      } else {
-        link.channel.send({ type: 'lack', root, index });
-      }
-    }
-  }
-
-  async #chunkFrame(t, index) {
-    if (!t.tree.has(index) || !t.record.fileName) return null;
-    const { start, end } = chunkRange(t.offer.size, index);
-    const plaintext = await this.files.read(t.record.fileName, start, end - start);
-    const ciphertext = encryptChunk(t.key, index, t.offer.size, plaintext);
-    t.served += 1;
-    this.#changed(t.root);
-    return encodeFileFrame({ type: 'chunk', root: t.rootBytes, index, proof: t.tree.proof(index), ciphertext });
-  }
-
-  // ---- Receiving -----------------------------------------------------------------------
-
-  #onChunk(link, t, { index, proof, ciphertext }) {
-    link.heardAt.set(t.root, performance.now());
-    if (t.tree.has(index) || t.writing.has(index)) {
-      t.record.received += 1;
-      t.record.duplicates += 1;
-      this.#saveSoon(t);
-      return;
-    }
-    if (!t.plan || !t.plan.isWanted(link.peerKey, index)) {
-      t.ignored += 1; // not asked for (any more: paused, cancelled): ignored
-      return;
-    }
-    t.record.received += 1;
-    const leaf = verifiedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count });
-    let plaintext = null;
-    if (leaf) {
-      try {
-        plaintext = decryptChunk(t.key, index, t.offer.size, ciphertext);
-      } catch (error) {
-        if (!(error instanceof FileChunkError)) throw error;
-        // The proof shows these are the very bytes the root names: the peer served the
-        // file faithfully, and it is the offer's key that does not open it (a member
-        // can post an offer with another's root and a wrong key). Nobody is blamed.
-        this.#fail(t, codeError('bad_offer'));
-        return;
-      }
-    }
-    if (!plaintext) {
-      t.rejected += 1;
-      if (t.plan.rejected(link.peerKey, index)) {
-        // The room's own record of the name first; the name the peer gave its link else.
-        const name = this.session.view.names?.get(link.peerKey) ?? link.peer?.name ?? 'a member';
-        t.bannedPeers.set(link.peerKey, name);
-      }
-      this.#strike(link, 'bad_chunk');
-      this.#pump(t);
-      this.#changed(t.root);
-      return;
-    }
-    t.writing.set(index, { peerKey: link.peerKey, leaf, proof: proof.map((node) => node.slice()) });
-    t.samples.push([performance.now(), plaintext.length]);
-    const { fileName } = t.record;
-    this.files.write(fileName, index * CHUNK_SIZE, plaintext).then(() => {
-      if (t.record.fileName !== fileName || !t.writing.has(index)) return;
-      t.unflushed.push(index);
-      this.#flush(t);
-    }, (error) => this.#fail(t, error));
-  }
-
-  // Flushes coalesce: the chunks written while one flush runs wait for the next one.
-  async #flush(t) {
-    if (t.flushing) return;
-    t.flushing = true;
-    const { fileName } = t.record;
-    try {
-      while (t.unflushed.length && t.record.fileName === fileName) {
-        const batch = t.unflushed.splice(0);
-        await this.files.flush(fileName);
-        if (t.record.fileName !== fileName) break;
-        const fresh = [];
-        for (const index of batch) {
-          const written = t.writing.get(index);
-          if (!written) continue;
-          t.writing.delete(index);
-          t.tree.add(index, written.leaf, written.proof);
-          t.plan?.received(written.peerKey, index);
-          fresh.push(index);
-        }
-        this.#announce(t, fresh);
-        this.#saveSoon(t);
-        this.#pump(t);
-      }
-    } catch (error) {
-      this.#fail(t, error);
-    } finally {
-      t.flushing = false;
-    }
-    if (t.tree.complete && t.record.state === 'active') this.#finish(t);
-    this.#changed(t.root);
-  }
-
-  // Every chunk is held, verified and flushed: the file is done.
-  #finish(t) {
-    if (t.finishing) return;
-    t.finishing = true;
-    this.#changed(t.root);
-    t.record.state = 'done';
-    t.plan = null;
-    this.#saveNow(t).finally(() => {
-      t.finishing = false;
-      this.#changed(t.root);
-    });
-  }
-
-  // Tells peers that asked about this file which chunks it holds now.
-  #announce(t, indices) {
-    if (!indices.length) return;
-    const low = Math.min(...indices) >> 3;
-    const high = Math.max(...indices) >> 3;
-    const bits = t.tree.held.bytes.slice(low, Math.min(high + 1, low + 16384));
-    for (const link of this.links.values()) {
-      if (link.asked.has(t.root)) link.channel.send({ type: 'have', root: t.rootBytes, first: low * 8, bits });
-    }
-  }
+  // ---- Asking for chunks (taken in by files/chunk-receiver.js) -------------------------
 
   #pump(t) {
+    this.receiver.flush(t); // a peer gone, a chunk lacked or given back: maybe none else comes
     if (!t.plan || t.record.state !== 'active') return;
     for (const link of this.links.values()) {
       if (this.current.get(link.peerKey) !== link.connectionId || this.bannedPeers.has(link.peerKey)) continue;
@@ -581,27 +451,6 @@ export class TransferManager extends EventTarget {
     this.stallTimer.unref?.(); // node: tests need not wait for it
   }
 
-  // ---- Saving ------------------------------------------------------------------------
-
-  #saveSoon(t) {
-    if (t.saveTimer) return;
-    t.saveTimer = setTimeout(() => {
-      t.saveTimer = null;
-      this.#saveNow(t);
-    }, saveEveryMs(t.count));
-  }
-
-  // The tree holds only flushed chunks, so what is saved is always on disk.
-  #saveNow(t) {
-    clearTimeout(t.saveTimer);
-    t.saveTimer = null;
-    t.saving = t.saving.then(() => {
-      t.record.tree = t.tree.toBytes();
-      return this.store.saveTransfer(t.record);
-    }).catch((error) => console.warn('parley: transfer state not saved', error));
-    return t.saving;
-  }
-
   // ---- The stored file ---------------------------------------------------------------
 
   async fileOf(root) {
@@ -622,20 +471,4 @@ export class TransferManager extends EventTarget {
 
 function codeError(code) {
   return Object.assign(new Error(code), { code });
-}
-
-// A name of 1..255 code points that keeps its extension when cut.
-export function fileNameOf(name) {
-  const clean = String(name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'file';
-  const points = [...clean];
-  if (points.length <= MAX_FILE_NAME) return clean;
-  const dot = clean.lastIndexOf('.');
-  const extension = dot > 0 ? [...clean.slice(dot)].slice(0, 16) : [];
-  return [...points.slice(0, MAX_FILE_NAME - extension.length), ...extension].join('');
-}
-
-// The browser's guess at the type, when it is a plain `type/subtype`; else unknown.
-export function mimeOf(type) {
-  const clean = String(type ?? '').split(';')[0].trim().toLowerCase();
-  return clean.length <= 127 && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(clean) ? clean : '';
 }

@@ -1,0 +1,165 @@
+// ChunkReceiver: the receiving side of the file engine (docs/protocol.md §11). A chunk
+// that was asked for is verified against the file's root (Merkle proof), decrypted (its
+// AEAD tag), and handed to the file worker to write at i·S; written chunks are flushed
+// FLUSH_CHUNKS at a time, and only once flushed does a chunk count as held: added to the
+// PartialTree that proves it to others, released in the plan, saved, and announced
+// (`have`) to the peers that asked.
+//
+//   const receiver = new ChunkReceiver(host)
+//     host: { files, store, session, links, pump(t), fail(t, error), changed(root),
+//             strike(link, code) }   (the TransferManager)
+//   receiver.chunk(link, t, frame)   a `chunk` frame for transfer t
+//   receiver.flush(t)                flushes the written chunks if due (see flushDue)
+//   receiver.finish(t); receiver.saveSoon(t); await receiver.saveNow(t)
+import { CHUNK_SIZE, decryptChunk, FileChunkError } from './chunk-crypto.js';
+import { verifiedLeaf } from './merkle.js';
+
+// Written chunks are flushed (and then count as held) FLUSH_CHUNKS at a time, or as soon
+// as nothing else asked for is on its way (the last chunks, a pause, a peer gone). Each
+// flush is a request to the file worker (a sync of the file on disk), and the chunks
+// written before it are written there in one go (files/opfs-worker.js).
+export const FLUSH_CHUNKS = 16;
+// How often a download's state is saved: the verified chunks written since the last save
+// would be fetched again after a crash. A big file's tree costs more to save, so less often.
+const saveEveryMs = (count) => Math.min(2000, Math.max(100, count / 5));
+
+export class ChunkReceiver {
+  constructor(host) {
+    this.host = host;
+  }
+
+  chunk(link, t, { index, proof, ciphertext }) {
+    const { host } = this;
+    link.heardAt.set(t.root, performance.now());
+    if (t.tree.has(index) || t.writing.has(index)) {
+      t.record.received += 1;
+      t.record.duplicates += 1;
+      this.saveSoon(t);
+      return;
+    }
+    if (!t.plan || !t.plan.isWanted(link.peerKey, index)) {
+      t.ignored += 1; // not asked for (any more: paused, cancelled): ignored
+      return;
+    }
+    t.record.received += 1;
+    const leaf = verifiedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count });
+    let plaintext = null;
+    if (leaf) {
+      try {
+        plaintext = decryptChunk(t.key, index, t.offer.size, ciphertext);
+      } catch (error) {
+        if (!(error instanceof FileChunkError)) throw error;
+        // The proof shows these are the very bytes the root names: the peer served the
+        // file faithfully, and it is the offer's key that does not open it (a member
+        // can post an offer with another's root and a wrong key). Nobody is blamed.
+        host.fail(t, Object.assign(new Error('bad_offer'), { code: 'bad_offer' }));
+        return;
+      }
+    }
+    if (!plaintext) {
+      t.rejected += 1;
+      if (t.plan.rejected(link.peerKey, index)) {
+        // The room's own record of the name first; the name the peer gave its link else.
+        const name = host.session.view.names?.get(link.peerKey) ?? link.peer?.name ?? 'a member';
+        t.bannedPeers.set(link.peerKey, name);
+      }
+      host.strike(link, 'bad_chunk');
+      host.pump(t);
+      host.changed(t.root);
+      return;
+    }
+    t.writing.set(index, { peerKey: link.peerKey, leaf, proof: proof.map((node) => node.slice()) });
+    t.samples.push([performance.now(), plaintext.length]);
+    const { fileName } = t.record;
+    // The plaintext is a buffer of its own: it moves to the worker, it is not copied.
+    host.files.write(fileName, index * CHUNK_SIZE, plaintext).then(() => {
+      if (t.record.fileName !== fileName || !t.writing.has(index)) return;
+      t.unflushed.push(index);
+      this.flush(t);
+    }, (error) => host.fail(t, error));
+  }
+
+  // Whether the written chunks should be flushed now: enough of them, or nothing else
+  // asked for is on its way (so none would join the batch).
+  flushDue(t) {
+    if (!t.unflushed.length) return false;
+    if (t.unflushed.length >= FLUSH_CHUNKS || !t.plan || t.record.state !== 'active') return true;
+    return t.plan.inFlightTotal <= t.writing.size;
+  }
+
+  // Flushes coalesce: the chunks written while one flush runs wait for the next one.
+  async flush(t) {
+    const { host } = this;
+    if (t.flushing || !this.flushDue(t)) return;
+    t.flushing = true;
+    const { fileName } = t.record;
+    try {
+      while (this.flushDue(t) && t.record.fileName === fileName) {
+        const batch = t.unflushed.splice(0);
+        await host.files.flush(fileName);
+        if (t.record.fileName !== fileName) break;
+        const fresh = [];
+        for (const index of batch) {
+          const written = t.writing.get(index);
+          if (!written) continue;
+          t.writing.delete(index);
+          t.tree.add(index, written.leaf, written.proof);
+          t.plan?.received(written.peerKey, index);
+          fresh.push(index);
+        }
+        this.#announce(t, fresh);
+        this.saveSoon(t);
+        host.pump(t);
+      }
+    } catch (error) {
+      host.fail(t, error);
+    } finally {
+      t.flushing = false;
+    }
+    if (t.tree.complete && t.record.state === 'active') this.finish(t);
+    host.changed(t.root);
+  }
+
+  // Every chunk is held, verified and flushed: the file is done.
+  finish(t) {
+    if (t.finishing) return;
+    t.finishing = true;
+    this.host.changed(t.root);
+    t.record.state = 'done';
+    t.plan = null;
+    this.saveNow(t).finally(() => {
+      t.finishing = false;
+      this.host.changed(t.root);
+    });
+  }
+
+  // Tells peers that asked about this file which chunks it holds now.
+  #announce(t, indices) {
+    if (!indices.length) return;
+    const low = Math.min(...indices) >> 3;
+    const high = Math.max(...indices) >> 3;
+    const bits = t.tree.held.bytes.slice(low, Math.min(high + 1, low + 16384));
+    for (const link of this.host.links.values()) {
+      if (link.asked.has(t.root)) link.channel.send({ type: 'have', root: t.rootBytes, first: low * 8, bits });
+    }
+  }
+
+  saveSoon(t) {
+    if (t.saveTimer) return;
+    t.saveTimer = setTimeout(() => {
+      t.saveTimer = null;
+      this.saveNow(t);
+    }, saveEveryMs(t.count));
+  }
+
+  // The tree holds only flushed chunks, so what is saved is always on disk.
+  saveNow(t) {
+    clearTimeout(t.saveTimer);
+    t.saveTimer = null;
+    t.saving = t.saving.then(() => {
+      t.record.tree = t.tree.toBytes();
+      return this.host.store.saveTransfer(t.record);
+    }).catch((error) => console.warn('parley: transfer state not saved', error));
+    return t.saving;
+  }
+}
