@@ -12,13 +12,13 @@ on the wire.
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
 from signal_server import frames
+from signal_server.strict_json import loads_strict
 
 
 class ProtocolError(Exception):
@@ -93,17 +93,6 @@ def decode_b64url(text: str) -> bytes | None:
     return raw
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _load_object(text: str, max_bytes: int) -> dict:
     # Measured before parsing so an oversized frame costs no JSON work; a str has at
     # least one UTF-8 byte per character, so the first test spares most encodings.
@@ -116,9 +105,7 @@ def _load_object(text: str, max_bytes: int) -> dict:
     if size > max_bytes:
         raise ProtocolError(frames.FRAME_TOO_LARGE, f"frames are at most {max_bytes} bytes")
     try:
-        obj = json.loads(
-            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
-        )
+        obj = loads_strict(text)
     except (ValueError, RecursionError):
         raise ProtocolError(frames.BAD_JSON, "not a JSON text") from None
     if not isinstance(obj, dict):

@@ -12,7 +12,6 @@ can add subscriptions to it or remove them. A captured request can be replayed f
 `FRESHNESS_MS`; that re-registers the same subscription or removes it again, no more.
 """
 
-import json
 from dataclasses import dataclass
 
 import nacl.bindings
@@ -23,6 +22,7 @@ from nacl.signing import VerifyKey
 
 from signal_server.protocol import decode_b64url
 from signal_server.push.endpoints import MAX_ENDPOINT_CHARS, endpoint_problem
+from signal_server.strict_json import loads_strict
 
 MAX_BODY_BYTES = 4096
 FRESHNESS_MS = 10 * 60 * 1000
@@ -113,26 +113,11 @@ def parse_unregistration(body: bytes, now_ms: int) -> Unregistration:
     return Unregistration(mailbox_id(mailbox_key), endpoint)
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise ValueError("duplicate key")
-    return obj
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _load_object(body: bytes) -> dict:
     if len(body) > MAX_BODY_BYTES:
         raise RegistrationError("too_large", f"bodies are at most {MAX_BODY_BYTES} bytes", 413)
     try:
-        obj = json.loads(
-            body.decode("utf-8"),
-            object_pairs_hook=_reject_duplicate_keys,
-            parse_constant=_reject_constant,
-        )
+        obj = loads_strict(body.decode("utf-8"))
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise RegistrationError("bad_json", "the body is not UTF-8 JSON") from None
     if not isinstance(obj, dict):
