@@ -1,5 +1,6 @@
 // Boot: take the device lock, load libsodium, open the device store, start the app,
 // draw the shell. Another tab that holds the lock leaves this one a "use here" screen.
+import { CallView } from './ui/call-view.js';
 import { sodiumReady } from './crypto/sodium.js';
 import { ParleyApp } from './parley-app.js';
 import { Connectivity } from './pwa/connectivity.js';
@@ -47,6 +48,7 @@ async function boot() {
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
   banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling })));
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
+  document.body.append(new CallView({ app }).el);
   lock.lost.then(() => {
     app.shutdown();
     root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));

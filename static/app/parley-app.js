@@ -11,6 +11,7 @@ import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint 
 import { FileStore } from './files/file-store.js';
 import { TransferManager } from './files/transfer-manager.js';
 import { RoomSwarm } from './peers/room-swarm.js';
+import { CallManager } from './calls/call-manager.js';
 import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
 import { DeviceNotifications } from './push/device-notifications.js';
 import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
@@ -50,6 +51,7 @@ export class ParleyApp extends EventTarget {
     this.rooms = new Map();
     this.sessions = new Map();
     this.transferManagers = new Map();
+    this.calls = new CallManager(); // the one call of this device (docs/protocol.md §6)
     // One file worker for every room; null where this browser cannot store files.
     this.fileStore = FileStore.open();
     this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
@@ -168,6 +170,7 @@ export class ParleyApp extends EventTarget {
       localName: () => this.identity.name ?? '', rtcConfig: this.rtcConfig,
     });
     const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
+    this.calls.attach(room.topic, swarm);
     await session.load();
     session.addEventListener('change', () => {
       this.#observeMembers(session);

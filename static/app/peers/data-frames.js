@@ -9,7 +9,13 @@ export const MAX_NAME_LENGTH = 64;
 export const MAX_HEADS = 256;
 export const MAX_WANT_SPAN = 512;
 export const MAX_ENTRIES_PER_FRAME = 64;
+export const MAX_SDP_LENGTH = 60_000;
+export const MAX_CANDIDATE_LENGTH = 1024;
+export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'decline', 'busy', 'hangup']);
 const B64URL = /^[A-Za-z0-9_-]+$/;
+// A call id: 16 random bytes, base64url (22 characters).
+const CALL_ID = /^[A-Za-z0-9_-]{22}$/;
+const isShortTextOrNull = (max) => (value) => value === null || (typeof value === 'string' && value.length <= max);
 // 64 bytes are 86 characters with 4 spare bits, which must be zero (canonical, §1).
 const SIGNATURE_TEXT = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
@@ -49,6 +55,22 @@ const SCHEMAS = {
   },
   entries: { entries: (entries) => listOf(entries, 1, MAX_ENTRIES_PER_FRAME, isEntryText) },
   typing: { active: (active) => typeof active === 'boolean' },
+  // Calls (docs/protocol.md §6): control, and the renegotiation of the link's own
+  // RTCPeerConnection, which after the link is ready never goes through the server.
+  call: {
+    id: (id) => typeof id === 'string' && CALL_ID.test(id),
+    action: (action) => CALL_ACTIONS.includes(action),
+    video: (video) => typeof video === 'boolean',
+  },
+  sdp: {
+    type: (type) => type === 'offer' || type === 'answer',
+    sdp: (sdp) => typeof sdp === 'string' && sdp.length > 0 && sdp.length <= MAX_SDP_LENGTH,
+  },
+  ice: {
+    candidate: (candidate) => typeof candidate === 'string' && candidate.length <= MAX_CANDIDATE_LENGTH,
+    mid: isShortTextOrNull(32),
+    index: (index) => index === null || (isUint(index) && index < 64),
+  },
 };
 
 export const DATA_FRAME_TYPES = Object.freeze(Object.keys(SCHEMAS));

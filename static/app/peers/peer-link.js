@@ -11,8 +11,10 @@
 //   link.takeChannel('parley-file') -> { channel, early } | null   a side channel the
 //     peer opened (docs/protocol.md §11), with the messages that came before its owner
 //
-// Like simple-peer, it never knows the transport of its signals, so the room swarm
-// decides how they travel (sealed envelopes through the server, for now).
+// Until the link is authenticated, its signals go out as 'signal' events and the room
+// swarm decides how they travel (sealed envelopes through the server). Once the owner
+// calls authenticated(), every later negotiation (a call adding tracks, §6) travels as
+// `sdp` and `ice` frames on the `parley` channel itself, never through the server.
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
 
@@ -39,6 +41,7 @@ export class PeerLink extends EventTarget {
     this.verifiedRemoteSdp = null;
     this.certificateOk = false;
     this.checkingCertificate = false;
+    this.overChannel = false; // negotiation travels on the channel (after authenticated())
     this.earlyFrames = [];
     this.badFrames = 0;
     this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
@@ -47,7 +50,7 @@ export class PeerLink extends EventTarget {
 
     this.pc.addEventListener('negotiationneeded', () => this.#offer());
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
-      if (candidate) this.#emit('signal', { payload: { candidate: candidate.toJSON() } });
+      if (candidate) this.#sendSignal({ candidate: candidate.toJSON() });
     });
     this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
     this.pc.addEventListener('datachannel', ({ channel }) => {
@@ -113,6 +116,7 @@ export class PeerLink extends EventTarget {
   // the connect timeout keeps running.
   authenticated() {
     clearTimeout(this.timeout);
+    this.overChannel = true;
   }
 
   close(reason = 'closed', error = null) {
@@ -133,7 +137,7 @@ export class PeerLink extends EventTarget {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.#emit('signal', { payload: { description: toPlainDescription(this.pc.localDescription) } });
+      this.#sendSignal({ description: toPlainDescription(this.pc.localDescription) });
     } catch (error) {
       this.close('negotiation_failed', error);
     } finally {
@@ -146,11 +150,16 @@ export class PeerLink extends EventTarget {
       description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
+    // On the channel, the peer is the one that proved itself for this very certificate:
+    // a description naming another one is refused.
+    if (this.overChannel && sdpFingerprint(description.sdp) !== this.remoteFingerprint) {
+      throw new Error('renegotiation with another certificate');
+    }
     this.verifiedRemoteSdp = description.sdp; // before the await: DTLS may finish first
     await this.pc.setRemoteDescription(description);
     if (description.type === 'offer') {
       await this.pc.setLocalDescription();
-      this.#emit('signal', { payload: { description: toPlainDescription(this.pc.localDescription) } });
+      this.#sendSignal({ description: toPlainDescription(this.pc.localDescription) });
     }
     const waiting = this.pendingCandidates.splice(0);
     for (const candidate of waiting) await this.#acceptCandidate(candidate);
@@ -212,12 +221,29 @@ export class PeerLink extends EventTarget {
     }
     if (this.state !== 'open') return;
     try {
-      this.#emit('message', { frame: parseDataFrame(data) });
+      const frame = parseDataFrame(data);
+      if (this.overChannel && frame.t === 'sdp') {
+        this.signal({ description: { type: frame.type, sdp: frame.sdp } });
+      } else if (this.overChannel && frame.t === 'ice') {
+        this.signal({ candidate: { candidate: frame.candidate, sdpMid: frame.mid, sdpMLineIndex: frame.index } });
+      } else {
+        this.#emit('message', { frame });
+      }
     } catch (error) {
       if (!(error instanceof DataFrameError)) throw error;
       this.#emit('bad-frame', { code: error.code });
       if (++this.badFrames > MAX_BAD_FRAMES) this.close('misbehaving');
     }
+  }
+
+  #sendSignal(payload) {
+    if (!this.overChannel) return this.#emit('signal', { payload });
+    const { description, candidate } = payload;
+    const frame = description
+      ? { t: 'sdp', type: description.type, sdp: description.sdp }
+      : { t: 'ice', candidate: candidate.candidate ?? '', mid: candidate.sdpMid ?? null, index: candidate.sdpMLineIndex ?? null };
+    if (!this.send(frame)) this.close('negotiation_failed');
+    return undefined;
   }
 
   #emit(type, detail) {

@@ -30,6 +30,15 @@ export class ChatView {
       class: 'button', type: 'button', 'data-testid': 'invite-button',
       'aria-expanded': 'false', onclick: () => this.#setInviteOpen(this.invite.hidden),
     }, 'Invite');
+    // Calls are 1:1 for now: possible when exactly one other person is connected.
+    this.voiceCall = h('button', {
+      class: 'button call-start', type: 'button', 'data-testid': 'call-voice', 'aria-label': 'Voice call',
+      title: 'Voice call', onclick: () => this.#startCall(false),
+    }, 'Call');
+    this.videoCall = h('button', {
+      class: 'button call-start', type: 'button', 'data-testid': 'call-video', 'aria-label': 'Video call',
+      title: 'Video call', onclick: () => this.#startCall(true),
+    }, 'Video');
     this.invite = h('section', { class: 'invite-panel', hidden: true, 'aria-label': 'Invite link' });
     // A native select: keyboard and screen readers work without extra code.
     this.notifyLevel = h('select', {
@@ -62,8 +71,11 @@ export class ChatView {
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
-        this.inviteToggle),
+        this.voiceCall, this.videoCall, this.inviteToggle),
       this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing, this.composer.el);
+    this.app.calls.addEventListener('change', () => {
+      if (this.topic) this.render();
+    });
     // Files dropped anywhere on the conversation are sent to the room.
     this.el.addEventListener('dragover', (event) => {
       if (!event.dataTransfer?.types.includes('Files') || this.composer.blocked) return;
@@ -114,6 +126,7 @@ export class ChatView {
       ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
       : 'Nobody else is connected · end-to-end encrypted';
     this.#renderInvite(room);
+    this.#renderCallButtons(ready);
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
@@ -136,6 +149,23 @@ export class ChatView {
 
   #name(id) {
     return this.#session()?.memberName(id) || 'Someone';
+  }
+
+  #renderCallButtons(ready) {
+    const people = new Set(ready.map((peer) => peer.id).filter(Boolean));
+    const idle = this.app.calls.state.phase === 'idle';
+    const why = people.size === 0 ? 'Nobody to call: nobody else is connected'
+      : people.size > 1 ? 'Calls with more than one person are not there yet' : null;
+    for (const button of [this.voiceCall, this.videoCall]) {
+      button.disabled = Boolean(why) || !idle;
+      button.title = why ?? button.getAttribute('aria-label');
+    }
+  }
+
+  #startCall(video) {
+    const session = this.#session();
+    const [peer] = session?.swarm.readyPeers() ?? [];
+    if (peer) this.app.calls.start(this.topic, session.swarm, peer, { video });
   }
 
   #renderInvite(room) {

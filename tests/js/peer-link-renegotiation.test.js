@@ -1,0 +1,117 @@
+// PeerLink: once authenticated, renegotiation travels on the `parley` channel as `sdp`
+// and `ice` frames, never as 'signal' events for the rendezvous server (§6, calls).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PeerLink } from '../../static/app/peers/peer-link.js';
+
+const FP = 'ab'.repeat(32);
+const sdpWith = (fingerprint, tag = '') =>
+  `v=0\r\na=fingerprint:sha-256 ${fingerprint.match(/../g).join(':').toUpperCase()}\r\n${tag}`;
+
+class FakeChannel extends EventTarget {
+  constructor() {
+    super();
+    this.label = 'parley';
+    this.readyState = 'open';
+    this.bufferedAmount = 0;
+    this.sent = [];
+  }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.readyState = 'closed'; }
+  receive(frame) { this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(frame) })); }
+}
+
+class FakePeerConnection extends EventTarget {
+  constructor() {
+    super();
+    this.signalingState = 'stable';
+    this.localDescription = null;
+    this.remoteDescription = null;
+    this.candidates = [];
+    this.channel = new FakeChannel();
+  }
+  createDataChannel() { return this.channel; }
+  async setLocalDescription() {
+    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
+    this.localDescription = { type, sdp: sdpWith('cd'.repeat(32), type) };
+    this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
+  }
+  async setRemoteDescription(description) {
+    this.remoteDescription = description;
+    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
+  }
+  async addIceCandidate(candidate) { this.candidates.push(candidate); }
+  close() { this.signalingState = 'closed'; }
+}
+
+function openLink() {
+  const link = new PeerLink({ polite: true, initiator: true, RTCPeerConnectionImpl: FakePeerConnection });
+  const signals = [];
+  link.addEventListener('signal', ({ detail }) => signals.push(detail.payload));
+  const closed = [];
+  link.addEventListener('closed', ({ detail }) => closed.push(detail.reason));
+  // As after the certificate check: the link is open and knows the peer's certificate.
+  link.state = 'open';
+  link.remoteFingerprint = FP;
+  return { link, pc: link.pc, channel: link.pc.channel, signals, closed };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test('before authentication, negotiation goes out as signal events', async () => {
+  const { link, pc, channel, signals } = openLink();
+  pc.dispatchEvent(new Event('negotiationneeded'));
+  await settle();
+  assert.equal(signals.length, 1);
+  assert.equal(signals[0].description.type, 'offer');
+  assert.deepEqual(channel.sent, []);
+  link.close();
+});
+
+test('after authentication, offers, answers and candidates travel on the channel', async () => {
+  const { link, pc, channel, signals, closed } = openLink();
+  link.authenticated();
+  pc.dispatchEvent(new Event('negotiationneeded'));
+  await settle();
+  assert.deepEqual(channel.sent.map((f) => [f.t, f.type]), [['sdp', 'offer']]);
+  pc.dispatchEvent(Object.assign(new Event('icecandidate'), {
+    candidate: { toJSON: () => ({ candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', sdpMid: '1', sdpMLineIndex: 1 }) },
+  }));
+  assert.deepEqual(channel.sent[1], { t: 'ice', candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host', mid: '1', index: 1 });
+
+  // The peer answers, then offers again itself: handled on the link, not emitted.
+  const messages = [];
+  link.addEventListener('message', ({ detail }) => messages.push(detail.frame));
+  channel.receive({ t: 'sdp', type: 'answer', sdp: sdpWith(FP, 'answer') });
+  await settle();
+  assert.equal(pc.remoteDescription.type, 'answer');
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith(FP, 'offer') });
+  await settle();
+  assert.deepEqual(channel.sent.at(-1).type, 'answer');
+  channel.receive({ t: 'ice', candidate: 'candidate:2', mid: null, index: 0 });
+  await settle();
+  assert.deepEqual(pc.candidates, [{ candidate: 'candidate:2', sdpMid: null, sdpMLineIndex: 0 }]);
+  assert.deepEqual(messages, []);
+  assert.deepEqual(signals, [], 'nothing for the rendezvous server');
+  assert.deepEqual(closed, []);
+  link.close();
+});
+
+test('a description on the channel for another certificate closes the link', async () => {
+  const { link, channel, closed } = openLink();
+  link.authenticated();
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith('ef'.repeat(32)) });
+  await settle();
+  assert.deepEqual(closed, ['negotiation_failed']);
+});
+
+test('sdp frames before authentication are left to the owner (who closes the link)', async () => {
+  const { link, pc, channel } = openLink();
+  const messages = [];
+  link.addEventListener('message', ({ detail }) => messages.push(detail.frame.t));
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith(FP) });
+  await settle();
+  assert.deepEqual(messages, ['sdp']);
+  assert.equal(pc.remoteDescription, null);
+  link.close();
+});
