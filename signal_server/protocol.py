@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from signal_server import frames
-from signal_server.strict_json import loads_strict
+from signal_server.strict_json import field_problem, loads_strict
 
 
 class ProtocolError(Exception):
@@ -114,17 +114,9 @@ def _load_object(text: str, max_bytes: int) -> dict:
 
 
 def _check_fields(obj: dict, kind: str, fields: dict[str, type]) -> None:
-    allowed = {"type", *fields}
-    unknown = sorted(set(obj) - allowed)
-    if unknown:
-        raise ProtocolError(frames.BAD_FRAME, f"field not allowed: {unknown[0]}", kind)
-    for name, expected in fields.items():
-        if name not in obj:
-            raise ProtocolError(frames.BAD_FRAME, f"missing field: {name}", kind)
-        # bool is a subclass of int in Python but not a number in the protocol.
-        value = obj[name]
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise ProtocolError(frames.BAD_FRAME, f"wrong type: {name}", kind)
+    problem = field_problem(obj, fields, also_allowed=("type",))
+    if problem:
+        raise ProtocolError(frames.BAD_FRAME, problem, kind)
 
 
 def _binary(value: str, sizes: Collection[int], code: str, name: str, kind: str) -> bytes:
