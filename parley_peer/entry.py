@@ -42,6 +42,9 @@ MAX_EMOJI_BYTES = 32
 MAX_SEQ = 2**53 - 1
 MAX_FILE_NAME_CODE_POINTS = 255
 MAX_MIME_LENGTH = 127
+CALL_ID_BYTES = 16
+CALL_EVENTS = ("started", "joined", "ended")
+MAX_CALL_DURATION_MS = 86_400_000  # a day
 FILE_CHUNK_BYTES = 131072  # the only chunk size of version 1 (§11)
 MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
@@ -113,6 +116,15 @@ def _is_emoji(value: Any) -> bool:
 _MIME = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?")
 
 
+def _is_call_id(value: Any) -> bool:
+    # 16 random bytes: 22 characters, the 4 spare bits of the last one zero (canonical).
+    try:
+        b64url_decode(value, CALL_ID_BYTES)
+    except EncodingError:
+        return False
+    return True
+
+
 def _is_mime(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= MAX_MIME_LENGTH and bool(_MIME.fullmatch(value))
 
@@ -145,8 +157,22 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         },
         {},
     ),
+    # A call event (§6 Calls) in the history; see _BODY_RULES for `duration`.
+    "call": (
+        {
+            "call": _is_call_id,
+            "event": lambda v: v in CALL_EVENTS,
+            "video": lambda v: isinstance(v, bool),
+        },
+        {"duration": lambda v: is_json_integer(v, 0, MAX_CALL_DURATION_MS)},
+    ),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
+# type -> a rule across keys, run once every key has passed its own check.
+_BODY_RULES: dict[str, Check] = {
+    # `duration` is there exactly when the call ended.
+    "call": lambda body: ("duration" in body) == (body["event"] == "ended"),
+}
 
 
 def is_entry_body(body: Any) -> bool:
@@ -160,7 +186,10 @@ def is_entry_body(body: Any) -> bool:
     if not all(key in body and check(body[key]) for key, check in checks.items()):
         return False
     extra = set(body) - set(checks) - {"type"}
-    return all(key in optional and optional[key](body[key]) for key in extra)
+    if not all(key in optional and optional[key](body[key]) for key in extra):
+        return False
+    rule = _BODY_RULES.get(body["type"])
+    return rule is None or rule(body)
 
 
 def create_entry(

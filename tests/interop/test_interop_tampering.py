@@ -225,6 +225,11 @@ def body_schema_cases() -> dict[str, tuple[str, str]]:
     def reaction(emoji: str, on: str = "true") -> str:
         return typed("reaction", f',"target":"{target}","emoji":{emoji},"on":{on}')
 
+    call_id = b64(bytes(range(200, 216)))  # 16 bytes: 22 characters, 4 spare bits
+
+    def call(event: str = '"started"', extra: str = "", id_text: str = call_id) -> str:
+        return typed("call", f',"call":"{id_text}","event":{event},"video":true{extra}')
+
     return {
         "no clock": ('{"type":"message","ts":1,"text":"x"}', "malformed"),
         "clock 0": (typed("message", ',"text":"x"', clock="0"), "malformed"),
@@ -275,6 +280,33 @@ def body_schema_cases() -> dict[str, tuple[str, str]]:
             typed("mailbox", f',"mailbox":"{target}","notify":"all","text":"x"'),
             "malformed",
         ),
+        "call started": (call(), OK),
+        "call joined": (call('"joined"'), OK),
+        "call ended": (call('"ended"', ',"duration":185000'), OK),
+        "call ended at 0": (call('"ended"', ',"duration":0'), OK),
+        "call ended after a day": (call('"ended"', ',"duration":86400000'), OK),
+        "call duration 1.0": (call('"ended"', ',"duration":1.0'), OK),
+        "call id last w": (call(id_text="A" * 21 + "w"), OK),
+        "call id 21 chars": (call(id_text=call_id[:-1]), "malformed"),
+        "call id 23 chars": (call(id_text=call_id + "A"), "malformed"),
+        "call id of 32 bytes": (call(id_text=target), "malformed"),
+        "call id non-canonical": (call(id_text="A" * 21 + "B"), "malformed"),
+        "call id spare bit 3": (call(id_text="A" * 21 + "I"), "malformed"),
+        "call event ringing": (call('"ringing"'), "malformed"),
+        "call event Started": (call('"Started"'), "malformed"),
+        "call video 1": (
+            typed("call", f',"call":"{call_id}","event":"started","video":1'),
+            "malformed",
+        ),
+        "call started with duration": (call(extra=',"duration":1000'), "malformed"),
+        "call joined with duration": (call('"joined"', ',"duration":0'), "malformed"),
+        "call ended without duration": (call('"ended"'), "malformed"),
+        "call duration negative": (call('"ended"', ',"duration":-1'), "malformed"),
+        "call duration 1.5": (call('"ended"', ',"duration":1.5'), "malformed"),
+        "call duration over a day": (call('"ended"', ',"duration":86400001'), "malformed"),
+        "call duration text": (call('"ended"', ',"duration":"1000"'), "malformed"),
+        "call duration null": (call('"ended"', ',"duration":null'), "malformed"),
+        "call with text": (call(extra=',"text":"x"'), "malformed"),
     }
 
 

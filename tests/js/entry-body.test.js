@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
-import { ENTRY_TYPES, isEntryBody, isIdText } from '../../static/app/room/entry-body.js';
+import { CALL_EVENTS, ENTRY_TYPES, isEntryBody, isIdText } from '../../static/app/room/entry-body.js';
 
 const ID = toBase64Url(Uint8Array.from({ length: 32 }, (_, i) => i));
+const CALL = toBase64Url(Uint8Array.from({ length: 16 }, (_, i) => 200 + i));
 const base = { ts: 1_700_000_000_000, clock: 1 };
 const valid = {
   message: { type: 'message', ...base, text: 'hi' },
@@ -17,10 +18,12 @@ const valid = {
   join: { type: 'join', ...base, name: 'Ada' },
   mailbox: { type: 'mailbox', ...base, mailbox: ID, notify: 'all' },
   file: { type: 'file', ...base, name: 'photo.png', size: 1024, mime: 'image/png', chunk: 131072, root: ID, key: ID },
+  call: { type: 'call', ...base, call: CALL, event: 'started', video: true },
+  callEnded: { type: 'call', ...base, call: CALL, event: 'ended', video: false, duration: 185_000 },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 
@@ -113,6 +116,34 @@ test('a file entry names the file, its size and type, the v1 chunk size, its roo
   }
   for (const key of ['name', 'size', 'mime', 'chunk', 'root', 'key']) {
     const { [key]: _, ...without } = valid.file;
+    assert.equal(isEntryBody(without), false, `without ${key}`);
+  }
+});
+
+test('a call entry names a 16-byte call id, an event, voice or video, and a duration once ended', () => {
+  assert.deepEqual([...CALL_EVENTS], ['started', 'joined', 'ended']);
+  assert.equal(CALL.length, 22);
+  const withFields = (fields, from = valid.call) => isEntryBody({ ...from, ...fields });
+  assert.ok(withFields({ event: 'joined', video: false }));
+  for (const duration of [0, 1, 86_400_000]) assert.ok(withFields({ duration }, valid.callEnded), String(duration));
+  // 16 bytes leave 4 spare bits in the last character: only A, Q, g and w keep them zero.
+  for (const last of 'AQgw') assert.ok(withFields({ call: `${'A'.repeat(21)}${last}` }), last);
+  for (const fields of [
+    { call: CALL.slice(0, 21) }, { call: `${CALL}A` }, { call: ID }, { call: `${'A'.repeat(21)}B` },
+    { call: `${'A'.repeat(21)}E` }, { call: `${'A'.repeat(20)}+A` }, { call: `${CALL.slice(0, 21)}=` }, { call: null },
+    { event: 'ringing' }, { event: 'Started' }, { event: '' }, { event: ['started'] }, { video: 'true' }, { video: 1 },
+    { duration: 1000 }, { text: 'x' }, { extra: 1 },
+  ]) {
+    assert.equal(withFields(fields), false, JSON.stringify(fields));
+  }
+  for (const duration of [-1, 1.5, 86_400_001, 2 ** 53, '1000', null]) {
+    assert.equal(withFields({ duration }, valid.callEnded), false, `duration ${duration}`);
+  }
+  const { duration: _, ...endedWithoutDuration } = valid.callEnded;
+  assert.equal(isEntryBody(endedWithoutDuration), false, 'an ended call says how long it was');
+  assert.equal(withFields({ event: 'joined', duration: 5 }), false, 'duration only on ended');
+  for (const key of ['call', 'event', 'video']) {
+    const { [key]: __, ...without } = valid.call;
     assert.equal(isEntryBody(without), false, `without ${key}`);
   }
 });

@@ -106,6 +106,27 @@ test('unread counts follow what arrived after the last read', async () => {
   assert.equal(bob.session.unreadCount(), 1);
 });
 
+test('call events travel in the history and are not counted as unread', async () => {
+  const { ada, bob } = await twoPeople();
+  link(ada, bob);
+  await settle();
+  const call = toBase64Url(new Uint8Array(16).fill(9));
+  await ada.session.recordCall({ call, event: 'started', video: true });
+  await bob.session.recordCall({ call, event: 'joined', video: true });
+  await ada.session.recordCall({ call, event: 'ended', video: true, duration: 65_000 });
+  await ada.session.send('after the call');
+  await settle();
+  const events = (side) => side.session.view.messages.filter((m) => m.call).map((m) => [m.author, m.call]);
+  assert.deepEqual(events(bob), [
+    [ada.id, { call, event: 'started', video: true }],
+    [bob.id, { call, event: 'joined', video: true }],
+    [ada.id, { call, event: 'ended', video: true, duration: 65_000 }],
+  ]);
+  assert.deepEqual(events(ada), events(bob));
+  assert.equal(bob.session.unreadCount(), 1, 'only the message counts');
+  await assert.rejects(ada.session.recordCall({ call, event: 'ended', video: true }), 'an ended call needs its duration');
+});
+
 test('a member who reconnects gets only what it lacks', async () => {
   const { ada, bob } = await twoPeople();
   link(ada, bob);

@@ -161,3 +161,28 @@ test('10,000 entries of every kind build in one pass', () => {
   assert.ok(messages.length >= 2000);
   for (let i = 1; i < messages.length; i++) assert.ok(messages[i - 1].clock < messages[i].clock);
 });
+
+test('call events are history items: text null, `call` set, nothing changes them', () => {
+  const h = history();
+  const CALL = toBase64Url(new Uint8Array(16).fill(7));
+  const started = h.at(ADA, { type: 'call', call: CALL, event: 'started', video: true });
+  const joined = h.at(BOB, { type: 'call', call: CALL, event: 'joined', video: true });
+  const ended = h.at(ADA, { type: 'call', call: CALL, event: 'ended', video: true, duration: 185_000 });
+  h.edit(ADA, started, 'not a message');
+  h.remove(ADA, started);
+  h.remove(BOB, joined);
+  h.react(BOB, ended, '👍');
+  const reply = h.say(BOB, 'that was quick', ended);
+  const { messages, members } = buildRoomState(h.records, { selfId: ADA });
+  assert.deepEqual(messages.map((m) => m.call?.event ?? m.text), ['started', 'joined', 'ended', 'that was quick']);
+  assert.deepEqual(messages[0], {
+    id: started, author: ADA, ts: 1001, clock: 1, text: null, edited: false, deleted: false, reply: null, reactions: [],
+    call: { call: CALL, event: 'started', video: true },
+  });
+  assert.deepEqual(messages[1].call, { call: CALL, event: 'joined', video: true });
+  assert.equal(messages[1].deleted, false);
+  assert.deepEqual(messages[2].call, { call: CALL, event: 'ended', video: true, duration: 185_000 });
+  assert.deepEqual(messages[2].reactions, []);
+  assert.deepEqual(messages.find((m) => m.id === reply).reply, { id: ended, author: null, text: null, deleted: false });
+  assert.deepEqual([...members], [ADA, BOB]);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
+import { callDuration, callEventText, deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
 import { backoffDelay } from '../../static/app/signaling/client.js';
 
 test('delivery labels follow the receipts', () => {
@@ -25,4 +25,23 @@ test('reconnect backoff doubles, is capped and jittered (docs/protocol.md §3)',
   assert.equal(backoffDelay(20, () => 0.5), 30000);
   assert.equal(backoffDelay(0, () => 0), 250);
   assert.equal(backoffDelay(0, () => 0.999999), 750);
+});
+
+test('call durations read m:ss, or h:mm:ss from an hour on', () => {
+  assert.equal(callDuration(0), '0:00');
+  assert.equal(callDuration(999), '0:00', 'whole seconds, rounded down');
+  assert.equal(callDuration(42_000), '0:42');
+  assert.equal(callDuration(185_000), '3:05');
+  assert.equal(callDuration(3_599_999), '59:59');
+  assert.equal(callDuration(3_600_000), '1:00:00');
+  assert.equal(callDuration(3_729_000), '1:02:09');
+  assert.equal(callDuration(86_400_000), '24:00:00');
+  for (const bad of [-1, NaN, undefined, Infinity]) assert.equal(callDuration(bad), '');
+});
+
+test('call events read as one history line', () => {
+  assert.equal(callEventText({ event: 'started', video: true }, 'Ada'), 'Ada started a video call');
+  assert.equal(callEventText({ event: 'started', video: false }, 'You'), 'You started a voice call');
+  assert.equal(callEventText({ event: 'joined', video: true }, 'Bob'), 'Bob joined the call');
+  assert.equal(callEventText({ event: 'ended', video: true, duration: 185_000 }, 'Ada'), 'Call ended · 3:05');
 });

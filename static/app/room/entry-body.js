@@ -5,6 +5,7 @@
 //   isEntryBody({ type: 'message', ts: 1, clock: 1, text: 'hi' })   -> true
 //   ENTRY_TYPES                                                      -> ['message', …]
 //   isIdText(id)        a 32-byte id (entry or author) as canonical base64url text
+//   CALL_EVENTS         the `event`s of a `call` entry
 //
 // Text lengths count Unicode code points (a surrogate pair is one), not UTF-16 units,
 // so the browser and Python (len of a str) agree.
@@ -58,6 +59,14 @@ const isMime = (value) => typeof value === 'string' && value.length <= MAX_MIME_
 // At most 2^24 chunks of 131,072 bytes (§11): 2 TiB. A larger offer could not be fetched.
 export const MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2 ** 24;
 const isFileSize = (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_FILE_BYTES;
+// A call id is 16 random bytes: 22 base64url characters, the last one leaving the 4
+// spare bits zero (canonical, as ids are).
+const CALL_ID_TEXT = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+const isCallId = (value) => typeof value === 'string' && CALL_ID_TEXT.test(value);
+export const CALL_EVENTS = Object.freeze(['started', 'joined', 'ended']);
+export const MAX_CALL_DURATION_MS = 86_400_000; // a day
+const isCallEvent = (value) => CALL_EVENTS.includes(value);
+const isCallDuration = (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_CALL_DURATION_MS;
 
 const COMMON = {
   // The largest time a JavaScript Date can hold: a larger ts could not be shown.
@@ -65,7 +74,8 @@ const COMMON = {
   clock: (value) => Number.isSafeInteger(value) && value >= 1 && value <= MAX_INTEGER,
 };
 
-// type -> { required: {key: check}, optional: {key: check} }
+// type -> { required: {key: check}, optional: {key: check}, refine?: (body) -> bool }
+// `refine` is a rule across keys, run once every key has passed its own check.
 const SCHEMAS = {
   message: { required: { text: isText }, optional: { reply: isIdText } },
   edit: { required: { target: isIdText, text: isText }, optional: {} },
@@ -83,6 +93,12 @@ const SCHEMAS = {
     },
     optional: {},
   },
+  // A call event (§6 Calls) in the history: `duration` is there exactly when it ended.
+  call: {
+    required: { call: isCallId, event: isCallEvent, video: isBoolean },
+    optional: { duration: isCallDuration },
+    refine: (body) => Object.hasOwn(body, 'duration') === (body.event === 'ended'),
+  },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));
@@ -90,7 +106,7 @@ export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));
 export function isEntryBody(body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   if (typeof body.type !== 'string' || !Object.hasOwn(SCHEMAS, body.type)) return false;
-  const { required, optional } = SCHEMAS[body.type];
+  const { required, optional, refine } = SCHEMAS[body.type];
   const checks = { ...COMMON, ...required };
   for (const [key, check] of Object.entries(checks)) {
     if (!Object.hasOwn(body, key) || !check(body[key])) return false;
@@ -99,5 +115,5 @@ export function isEntryBody(body) {
     if (key === 'type' || Object.hasOwn(checks, key)) continue;
     if (!Object.hasOwn(optional, key) || !optional[key](body[key])) return false;
   }
-  return true;
+  return refine ? refine(body) : true;
 }

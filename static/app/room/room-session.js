@@ -7,6 +7,7 @@
 //   await session.send(text, { reply }); session.edit(id, text); session.remove(id)
 //   session.react(id, emoji, on); session.setTyping(active); session.markRead()
 //   session.sendFile({ name, size, mime, chunk, root, key })   a file offer (§11)
+//   session.recordCall({ call, event, video, duration })   a call event in the history
 //   session.setMailbox({ mailbox, notify } | null)   what this room should know (§10)
 //   session.view            -> { messages, names, members, mailboxes }
 //   session.peerList(), session.typingNames(), session.unreadCount(), session.warnings
@@ -85,6 +86,12 @@ export class RoomSession extends EventTarget {
   // A file offer (docs/protocol.md §11); files/transfer-manager.js prepares it.
   sendFile(offer) {
     return this.#append({ type: 'file', ...offer });
+  }
+
+  // A call event in the room's history (docs/protocol.md §7 `call`): event 'started',
+  // 'joined' or 'ended'; `duration` (ms) only, and always, with 'ended'.
+  recordCall({ call, event, video, duration }) {
+    return this.#append({ type: 'call', call, event, video, ...(event === 'ended' ? { duration } : {}) });
   }
 
   rename(name) {
@@ -174,9 +181,10 @@ export class RoomSession extends EventTarget {
     return [...this.typing].filter(([, until]) => until > now).map(([id]) => this.memberName(id) ?? 'Someone');
   }
 
+  // Call events are history, not something to read: they are not counted.
   unreadCount() {
     const read = this.room.lastReadClock ?? 0;
-    return this.view.messages.filter((m) => m.author !== this.selfId && m.clock > read && !m.deleted).length;
+    return this.view.messages.filter((m) => m.author !== this.selfId && m.clock > read && !m.deleted && !m.call).length;
   }
 
   async markRead() {

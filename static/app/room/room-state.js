@@ -14,6 +14,11 @@
 //               A file entry is also a message with text null and `file` set; edits,
 //               deletes and reactions have no effect on it (they apply to `message`s);
 //               a reply to it carries `fileName`.
+//     A `call` entry (a call started, joined or ended, §6 Calls) is also an item of
+//     `messages`, with text null and `call` set to { call, event, video, duration? }
+//     (duration only on 'ended'). It is history, not a chat message: edits, deletes,
+//     reactions and replies have no effect on it (a reply to it shows as a reply to an
+//     entry that is not a message).
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -58,6 +63,13 @@ export function buildRoomState(records, { selfId = null } = {}) {
         id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), file,
       });
       if (!files.has(body.root)) files.set(body.root, { id, author, ts, ...file });
+    } else if (body.type === 'call') {
+      const call = {
+        call: body.call, event: body.event, video: body.video, ...(body.event === 'ended' ? { duration: body.duration } : {}),
+      };
+      messages.set(id, {
+        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), call,
+      });
     } else if (body.type === 'name' || body.type === 'join') {
       names.set(author, body.name);
     } else if (body.type === 'mailbox') {
@@ -69,7 +81,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   // A second pass, so a change applies whatever its clock says about its target.
   for (const { author, body } of ordered) {
     const target = messages.get(body.target);
-    if (!target || target.file) continue;
+    if (!target || target.file || target.call) continue;
     if (body.type === 'edit' && target.author === author) {
       target.text = body.text;
       target.edited = true;
@@ -83,7 +95,8 @@ export function buildRoomState(records, { selfId = null } = {}) {
 
   const views = [];
   for (const message of messages.values()) {
-    const replied = message.reply === null ? undefined : messages.get(message.reply);
+    const found = message.reply === null ? undefined : messages.get(message.reply);
+    const replied = found?.call ? undefined : found;
     views.push({
       ...message,
       text: message.deleted ? null : message.text,

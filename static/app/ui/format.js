@@ -59,3 +59,21 @@ export function timeLeft(seconds) {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min left`;
   return `${Math.round(seconds / 360) / 10} h left`;
 }
+
+// Call length in ms -> "0:42", "3:05", "1:02:09" (whole seconds, rounded down).
+export function callDuration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const seconds = Math.floor(ms / 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+// The history line of a call event ({ event, video, duration } of a `call` entry, docs/
+// protocol.md §7) by `who` ("You" for one's own): "Ada started a video call".
+export function callEventText({ event, video, duration }, who) {
+  if (event === 'started') return `${who} started a ${video ? 'video' : 'voice'} call`;
+  if (event === 'joined') return `${who} joined the call`;
+  const length = callDuration(duration);
+  return length ? `Call ended · ${length}` : 'Call ended';
+}

@@ -1,7 +1,8 @@
 // One message in the conversation: author, time, reply quote, text (or tombstone),
-// reaction chips, delivery state, and its actions (react, reply, edit, delete).
+// reaction chips, delivery state, and its actions (react, reply, edit, delete). A call
+// event (message.call) is a compact centred history line instead (callEventView).
 import { h } from './dom.js';
-import { deliveryLabel, timeOfDay } from './format.js';
+import { callEventText, deliveryLabel, timeOfDay } from './format.js';
 import { avatar } from './sidebar-view.js';
 
 const SNIPPET = 90;
@@ -10,13 +11,14 @@ const SNIPPET = 90;
 // can keep the elements of unchanged messages between renders.
 export function messageKey(message, extra) {
   return JSON.stringify([
-    message.text, message.edited, message.deleted, message.reply, message.reactions, extra,
+    message.text, message.edited, message.deleted, message.reply, message.reactions, message.call, extra,
   ]);
 }
 
 // A file offer (message.file) shows its FileCard element instead of text; edits,
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
 export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null }) {
+  if (message.call) return callEventView({ message, mine, authorName });
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -59,6 +61,21 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
       message.edited && !message.deleted ? h('span', { class: 'edited', 'data-testid': 'edited-label' }, 'edited') : null),
     replyQuote, body, reactions, status),
   toolbar);
+}
+
+// "📞 Ada started a video call · 14:02": no bubble, no avatar, no actions (edits,
+// deletes, reactions and replies have no effect on a call event, docs/protocol.md §7).
+export function callEventView({ message, mine, authorName }) {
+  const { call } = message;
+  const icon = call.event === 'ended' ? '📞' : call.video ? '🎥' : '📞';
+  return h('li', {
+    class: 'call-event', 'data-testid': 'call-event', dataset: { id: message.id, event: call.event }, tabIndex: -1,
+  },
+  h('span', { class: 'call-event-line' },
+    h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, icon),
+    h('span', { class: 'call-event-text', 'data-testid': 'call-event-text' },
+      callEventText(call, mine ? 'You' : authorName ?? 'Someone')),
+    h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 
 function actionButton(label, icon, testid, onclick) {

@@ -2,7 +2,7 @@
 // room list with a "New room" action.
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
-import { hueFor, initials, shortId } from './format.js';
+import { callEventText, hueFor, initials, shortId } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
 
 const SERVER_STATE_LABELS = {
@@ -112,6 +112,7 @@ function preview(message, session) {
   if (!message) return 'No messages yet';
   const who = message.author === session.selfId ? 'You' : session.memberName(message.author) ?? 'Someone';
   if (message.file) return `${who}: file ${message.file.name}`;
+  if (message.call) return callEventText(message.call, who);
   return `${who}: ${message.deleted ? 'deleted a message' : message.text}`;
 }
 
