@@ -37,12 +37,35 @@ INBOUND = """async () => {
   return bytes;
 }"""
 
+# Bytes received per inbound stream (each remote audio or video track), by stream id.
+INBOUND_STREAMS = """async () => {
+  const streams = {};
+  for (const [i, pc] of window.__pcs.entries()) {
+    if (pc.connectionState !== 'connected') continue;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp') streams[`${i}/${r.kind}/${r.ssrc}`] = r.bytesReceived || 0;
+    });
+  }
+  return streams;
+}"""
+
+# The ICE username fragment the peer uses now: an ICE restart changes it.
+REMOTE_UFRAG = """() => {
+  const pc = window.__pcs.find((p) => p.connectionState === 'connected');
+  return /a=ice-ufrag:(\\S+)/.exec(pc.currentRemoteDescription.sdp)[1];
+}"""
+
 LOCAL_TRACKS = """() => window.__tracks.map((t) => ({
   kind: t.kind, state: t.readyState, enabled: t.enabled }))"""
 
 
 def signal_count(user) -> int:
     return sum(1 for _, text in user.frames if json.loads(text).get("type") == "signal")
+
+
+def relayed(user) -> int:
+    """Every frame between this page and the server but keep-alives."""
+    return sum(1 for _, text in user.frames if json.loads(text).get("type") not in ("ping", "pong"))
 
 
 def inbound(user):
@@ -71,22 +94,75 @@ def expect_not_flowing(user, kind):
     raise AssertionError(f"inbound {kind} keeps flowing\n{user.everyone()}")
 
 
+def streams_flowing(user) -> dict[str, int]:
+    """How many remote streams of each kind keep receiving bytes over two seconds."""
+    first = user.page.evaluate(INBOUND_STREAMS)
+    time.sleep(2)
+    later = user.page.evaluate(INBOUND_STREAMS)
+    counts = {"audio": 0, "video": 0}
+    for key, value in later.items():
+        if value > first.get(key, value):
+            counts[key.split("/")[1]] += 1
+    return counts
+
+
+def expect_streams(user, audio: int, video: int):
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    counts = {}
+    while time.monotonic() < deadline:
+        counts = streams_flowing(user)
+        if counts == {"audio": audio, "video": video}:
+            return
+    raise AssertionError(
+        f"expected {audio} audio and {video} video streams, got {counts}\n{user.everyone()}"
+    )
+
+
 def local_tracks(user):
     return user.page.evaluate(LOCAL_TRACKS)
 
 
+def joined(new_user, name, link=None):
+    user = new_user()
+    user.page.add_init_script(WATCH_MEDIA)
+    user.onboard(name)
+    if link:
+        user.open_invite(link)
+    return user
+
+
 def two_in_a_room(new_user):
-    ada = new_user()
-    ada.page.add_init_script(WATCH_MEDIA)
-    ada.onboard("Ada")
+    ada = joined(new_user, "Ada")
     link = ada.create_room("Calls")
-    bob = new_user()
-    bob.page.add_init_script(WATCH_MEDIA)
-    bob.onboard("Bob")
-    bob.open_invite(link)
+    bob = joined(new_user, "Bob", link)
     ada.wait_for_peers(1)
     bob.wait_for_peers(1)
     return ada, bob
+
+
+def call_view(user):
+    return user.page.get_by_test_id("call-view")
+
+
+def tile_of(user, name):
+    """The camera tile of someone else in the call."""
+    return user.page.locator(
+        '[data-testid="call-tile"][data-kind="camera"][data-self="false"]'
+    ).filter(has_text=name)
+
+
+def call_events(user) -> list[str]:
+    return user.page.get_by_test_id("call-event-text").all_inner_texts()
+
+
+def ring_and_accept(caller, callees, button="call-video"):
+    caller.page.get_by_test_id(button).click()
+    expect(call_view(caller)).to_have_attribute("data-phase", "outgoing")
+    for callee in callees:
+        expect(call_view(callee)).to_have_attribute("data-phase", "incoming", timeout=TIMEOUT_MS)
+        callee.page.get_by_test_id("call-accept").click()
+    for user in (caller, *callees):
+        expect(call_view(user)).to_have_attribute("data-phase", "active", timeout=TIMEOUT_MS)
 
 
 def test_video_call_mute_camera_and_hang_up_without_the_server(new_user):
@@ -94,47 +170,76 @@ def test_video_call_mute_camera_and_hang_up_without_the_server(new_user):
     signals = (signal_count(ada), signal_count(bob))
 
     ada.page.get_by_test_id("call-video").click()
-    expect(ada.page.get_by_test_id("call-view")).to_have_attribute("data-phase", "outgoing")
-    bob_call = bob.page.get_by_test_id("call-view")
-    expect(bob_call).to_have_attribute("data-phase", "incoming", timeout=TIMEOUT_MS)
+    expect(call_view(ada)).to_have_attribute("data-phase", "outgoing")
+    expect(call_view(bob)).to_have_attribute("data-phase", "incoming", timeout=TIMEOUT_MS)
     expect(bob.page.get_by_test_id("call-status")).to_contain_text("Ada is calling you (video)")
+    expect(bob.page.get_by_test_id("call-accept")).to_be_focused()
     bob.page.get_by_test_id("call-accept").click()
     for user in (ada, bob):
-        expect(user.page.get_by_test_id("call-view")).to_have_attribute("data-phase", "active")
+        expect(call_view(user)).to_have_attribute("data-phase", "active")
 
     expect_flowing(ada)
     expect_flowing(bob)
-    for user in (ada, bob):  # the other person's video is shown, not their initial
-        expect(user.page.locator(".call-tile-remote")).to_have_class(re.compile("has-video"))
+    # The other person's video is shown, not their initial.
+    expect(tile_of(ada, "Bob")).to_have_attribute("data-video", "true")
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "true")
     assert (signal_count(ada), signal_count(bob)) == signals, "renegotiated through the server"
 
-    # Mute: Ada's microphone track is disabled (it sends silence).
+    # The fake microphone beeps: Bob sees Ada speak, from the audio levels of getStats.
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-speaking", "true", timeout=TIMEOUT_MS)
+    # The quality view: numbers from getStats.
+    tile_of(bob, "Ada").get_by_test_id("quality-badge").click()
+    details = tile_of(bob, "Ada").get_by_test_id("quality-details")
+    expect(details).to_contain_text("kbps", timeout=TIMEOUT_MS)
+    expect(details).to_contain_text("ms")
+    expect(tile_of(bob, "Ada").get_by_test_id("quality-badge")).to_have_attribute(
+        "data-grade", re.compile("good|fair|poor")
+    )
+
+    # Mute: Ada's microphone track is disabled (it sends silence), Bob sees her muted and silent.
     ada.page.get_by_test_id("call-mute").click()
     expect(ada.page.get_by_test_id("call-mute")).to_have_attribute("aria-pressed", "true")
     audio = [t for t in local_tracks(ada) if t["kind"] == "audio"]
     assert audio and not any(t["enabled"] for t in audio if t["state"] == "live")
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-mic", "false")
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-speaking", "false", timeout=TIMEOUT_MS)
+    for _ in range(6):  # and stays silent: the beeps are gone
+        time.sleep(0.5)
+        assert tile_of(bob, "Ada").get_attribute("data-speaking") == "false"
 
     # Camera off: Ada's camera is released and Bob stops receiving her video.
     ada.page.get_by_test_id("call-camera").click()
     expect(ada.page.get_by_test_id("call-camera")).to_have_text("Camera on")
     assert all(t["state"] == "ended" for t in local_tracks(ada) if t["kind"] == "video")
     expect_not_flowing(bob, "video")
-    expect(bob.page.locator(".call-tile-remote")).not_to_have_class(re.compile("has-video"))
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "false")
 
     # Camera back on: a new track, renegotiated on the link, never through the server.
     ada.page.get_by_test_id("call-camera").click()
     expect(ada.page.get_by_test_id("call-camera")).to_have_text("Camera off")
     expect_flowing(bob)
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "true")
     assert (signal_count(ada), signal_count(bob)) == signals, "renegotiated through the server"
 
     ada.page.get_by_test_id("call-hangup").click()
     expect(ada.page.get_by_test_id("call-status")).to_have_text("Call ended")
     for user in (ada, bob):
         # Shown as ended for a moment, then gone; every device track stopped.
-        expect(user.page.get_by_test_id("call-view")).to_be_hidden(timeout=TIMEOUT_MS)
+        expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
         tracks = local_tracks(user)
         assert tracks and all(t["state"] == "ended" for t in tracks), tracks
     assert (signal_count(ada), signal_count(bob)) == signals
+
+    # The call is in both histories: started, joined, and ended with its length.
+    for user in (ada, bob):
+        expect(user.page.get_by_test_id("call-event")).to_have_count(3, timeout=TIMEOUT_MS)
+    assert call_events(ada)[:2] == ["You started a video call", "Bob joined the call"], call_events(
+        ada
+    )
+    assert call_events(bob)[:2] == ["Ada started a video call", "You joined the call"], call_events(
+        bob
+    )
+    assert re.fullmatch(r"Call ended · \d+:\d\d", call_events(bob)[2]), call_events(bob)
 
     # The link still carries the chat.
     bob.send("after the call")
@@ -151,20 +256,136 @@ def test_declined_call_rings_no_more_and_releases_devices(new_user):
     assert all(t["state"] == "ended" for t in local_tracks(ada))
     assert local_tracks(bob) == []
     for user in (ada, bob):
-        expect(user.page.get_by_test_id("call-view")).to_be_hidden(timeout=TIMEOUT_MS)
+        expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
 
 
 def test_a_second_call_on_the_same_link(new_user):
     ada, bob = two_in_a_room(new_user)
     signals = (signal_count(ada), signal_count(bob))
     for caller, callee in ((ada, bob), (bob, ada)):
-        caller.page.get_by_test_id("call-voice").click()
-        expect(callee.page.get_by_test_id("call-accept")).to_be_visible(timeout=TIMEOUT_MS)
-        callee.page.get_by_test_id("call-accept").click()
+        ring_and_accept(caller, [callee], button="call-voice")
         expect_flowing(caller, kinds=("audio",))
         expect_flowing(callee, kinds=("audio",))
         callee.page.get_by_test_id("call-hangup").click()
         for user in (ada, bob):
-            expect(user.page.get_by_test_id("call-view")).to_be_hidden(timeout=TIMEOUT_MS)
+            expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
     assert all(t["state"] == "ended" for user in (ada, bob) for t in local_tracks(user))
     assert (signal_count(ada), signal_count(bob)) == signals
+
+
+def test_group_call_of_three_and_joining_a_running_call(new_user):
+    ada = joined(new_user, "Ada")
+    link = ada.create_room("Group")
+    bob = joined(new_user, "Bob", link)
+    cy = joined(new_user, "Cy", link)
+    for user in (ada, bob, cy):
+        user.wait_for_peers(2)
+    signals = [signal_count(user) for user in (ada, bob, cy)]
+
+    ring_and_accept(ada, [bob, cy])
+    # A mesh: everyone receives the two others' audio and video, each on its own link.
+    for user in (ada, bob, cy):
+        expect_streams(user, audio=2, video=2)
+        expect(user.page.get_by_test_id("call-tile")).to_have_count(3)
+        expect(user.page.get_by_test_id("call-stage")).to_have_attribute("data-layout", "grid")
+        expect(
+            user.page.locator('[data-testid="call-tile"][data-self="false"][data-video="true"]')
+        ).to_have_count(2)
+    expect(bob.page.get_by_test_id("call-status")).to_have_text("In a call with 2 people")
+
+    # Cy leaves; the call goes on for two, and Cy's room offers to join it again.
+    cy.page.get_by_test_id("call-hangup").click()
+    expect(call_view(cy)).to_be_hidden(timeout=TIMEOUT_MS)
+    for user in (ada, bob):
+        expect(user.page.get_by_test_id("call-tile")).to_have_count(2, timeout=TIMEOUT_MS)
+        expect_streams(user, audio=1, video=1)
+    banner = cy.page.get_by_test_id("call-banner")
+    expect(banner).to_contain_text("Video call in progress · 2 people")
+    cy.page.get_by_test_id("call-join").click()
+    expect(call_view(cy)).to_have_attribute("data-phase", "active")
+    for user in (ada, bob, cy):
+        expect_streams(user, audio=2, video=2)
+    assert [signal_count(user) for user in (ada, bob, cy)] == signals, (
+        "call set up through the server"
+    )
+
+    # Ada and Bob hang up; alone, Cy's call ends by itself.
+    for user in (ada, bob):
+        user.page.get_by_test_id("call-hangup").click()
+        expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
+    expect(call_view(cy)).to_be_hidden(timeout=TIMEOUT_MS)
+    for user in (ada, bob, cy):
+        assert all(t["state"] == "ended" for t in local_tracks(user))
+        expect(user.page.get_by_test_id("call-event").last).to_contain_text(
+            "Call ended", timeout=TIMEOUT_MS
+        )
+    events = call_events(ada)
+    assert events[0] == "You started a video call", events
+    assert events.count("Cy joined the call") == 2 and "Bob joined the call" in events, events
+
+
+def test_screen_share_and_device_switch_renegotiate_on_the_link_only(new_user):
+    ada, bob = two_in_a_room(new_user)
+    ring_and_accept(ada, [bob])
+    expect_streams(bob, audio=1, video=1)
+    before = (relayed(ada), relayed(bob))
+
+    # Headless Chromium captures a fake screen: sharing adds a track, so a renegotiation.
+    ada.page.get_by_test_id("call-screen").click()
+    expect(ada.page.get_by_test_id("call-screen")).to_have_text("Stop sharing")
+    screen = bob.page.locator('[data-testid="call-tile"][data-kind="screen"]')
+    expect(screen).to_contain_text("Ada’s screen", timeout=TIMEOUT_MS)
+    expect(screen).to_have_attribute("data-video", "true", timeout=TIMEOUT_MS)
+    expect_streams(bob, audio=1, video=2)
+    expect(bob.page.get_by_test_id("call-stage")).to_have_attribute("data-layout", "screen")
+
+    ada.page.get_by_test_id("call-screen").click()
+    expect(screen).to_have_count(0, timeout=TIMEOUT_MS)
+    expect_streams(bob, audio=1, video=1)
+
+    # Another camera: the new track replaces the old one on the sender, the old one stops.
+    ada.page.get_by_test_id("call-devices").locator("summary").click()
+    camera = ada.page.get_by_test_id("device-camera")
+    expect(camera.locator("option")).to_have_count(3)
+    expect(camera).to_be_enabled()
+    other = camera.locator("option", has_text="fake_device_2").get_attribute("value")
+    camera.select_option(other)
+    ada.page.wait_for_function(
+        """(id) => window.__tracks.some((t) => t.kind === 'video' && t.readyState === 'live'
+             && t.getSettings().deviceId === id)""",
+        arg=other,
+        timeout=TIMEOUT_MS,
+    )
+    live_video = [t for t in local_tracks(ada) if t["kind"] == "video" and t["state"] == "live"]
+    assert len(live_video) == 1, local_tracks(ada)
+    expect_streams(bob, audio=1, video=1)
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "true")
+
+    # A new microphone, too.
+    microphone = ada.page.get_by_test_id("device-microphone")
+    mic = microphone.locator("option").nth(1).get_attribute("value")
+    microphone.select_option(mic)
+    ada.page.wait_for_function(
+        """(id) => window.__tracks.some((t) => t.kind === 'audio' && t.readyState === 'live'
+             && t.getSettings().deviceId === id)""",
+        arg=mic,
+        timeout=TIMEOUT_MS,
+    )
+    expect_streams(bob, audio=1, video=1)
+
+    # An ICE restart: new ICE credentials, negotiated on the link's channel as well.
+    ufrag = ada.page.evaluate(REMOTE_UFRAG)
+    ada.page.evaluate(
+        "() => window.__pcs.find((pc) => pc.connectionState === 'connected').restartIce()"
+    )
+    changed = f"() => ({REMOTE_UFRAG})() !== {json.dumps(ufrag)}"
+    ada.page.wait_for_function(changed, timeout=TIMEOUT_MS)
+    expect_streams(bob, audio=1, video=1)
+    expect_streams(ada, audio=1, video=1)
+
+    # Not one frame through the rendezvous server for any of it.
+    assert (relayed(ada), relayed(bob)) == before
+    ada.page.get_by_test_id("call-hangup").click()
+    for user in (ada, bob):
+        expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
+        assert all(t["state"] == "ended" for t in local_tracks(user)), local_tracks(user)

@@ -5,6 +5,7 @@ code ``too_large``, ``malformed`` or ``unknown_type``. ``encode_data_frame`` is 
 honest writer: it refuses to send what a peer would have to reject.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,10 @@ MAX_HEADS = 256
 MAX_WANT_SPAN = 512
 MAX_ENTRIES_PER_FRAME = 64
 MAX_SAFE_INTEGER = 2**53 - 1
+CALL_ACTIONS = ("invite", "accept", "present", "decline", "busy", "hangup")
+_CALL_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+# A media stream id as in the SDP's msid (RFC 8830: 1..64 token characters).
+_STREAM_ID = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,64}")
 ID_BYTES = 32
 
 
@@ -43,6 +48,10 @@ def _is_b64url(value: Any) -> bool:
         return len(b64url_decode(value)) > 0
     except EncodingError:
         return False
+
+
+def _is_call_id(value: Any) -> bool:
+    return isinstance(value, str) and _CALL_ID.fullmatch(value) is not None
 
 
 def _is_list(value: Any, low: int, high: int, item: Callable[[Any], bool]) -> bool:
@@ -91,6 +100,26 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
         lambda f: _is_list(f["entries"], 1, MAX_ENTRIES_PER_FRAME, _is_b64url),
     ),
     "typing": ({"active"}, lambda f: isinstance(f["active"], bool)),
+    # Calls (§6): a Python peer never joins one, but it knows the frames of those who do,
+    # so a call in its room is not taken for misbehaviour.
+    "call": (
+        {"id", "action", "video"},
+        lambda f: (
+            _is_call_id(f["id"]) and f["action"] in CALL_ACTIONS and isinstance(f["video"], bool)
+        ),
+    ),
+    "call-media": (
+        {"id", "mic", "camera", "screen"},
+        lambda f: (
+            _is_call_id(f["id"])
+            and isinstance(f["mic"], bool)
+            and isinstance(f["camera"], bool)
+            and (
+                f["screen"] is None
+                or (isinstance(f["screen"], str) and _STREAM_ID.fullmatch(f["screen"]))
+            )
+        ),
+    ),
 }
 DATA_FRAME_TYPES = tuple(_SCHEMAS)
 

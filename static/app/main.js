@@ -1,5 +1,6 @@
 // Boot: take the device lock, load libsodium, open the device store, start the app,
 // draw the shell. Another tab that holds the lock leaves this one a "use here" screen.
+import { CallMonitor } from './calls/call-monitor.js';
 import { CallView } from './ui/call-view.js';
 import { sodiumReady } from './crypto/sodium.js';
 import { ParleyApp } from './parley-app.js';
@@ -48,7 +49,7 @@ async function boot() {
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
   banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling })));
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
-  document.body.append(new CallView({ app }).el);
+  document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
   lock.lost.then(() => {
     app.shutdown();
     root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));

@@ -12,6 +12,7 @@ import { FileStore } from './files/file-store.js';
 import { TransferManager } from './files/transfer-manager.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { CallManager } from './calls/call-manager.js';
+import { MAX_CALL_DURATION_MS } from './room/entry-body.js';
 import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
 import { DeviceNotifications } from './push/device-notifications.js';
 import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
@@ -52,6 +53,7 @@ export class ParleyApp extends EventTarget {
     this.sessions = new Map();
     this.transferManagers = new Map();
     this.calls = new CallManager(); // the one call of this device (docs/protocol.md §6)
+    this.calls.addEventListener('history', ({ detail }) => this.#recordCall(detail));
     // One file worker for every room; null where this browser cannot store files.
     this.fileStore = FileStore.open();
     this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
@@ -248,6 +250,20 @@ export class ParleyApp extends EventTarget {
     room.acknowledgedKeys = [...new Set([...(room.acknowledgedKeys ?? []), id])];
     await this.store.saveRoom(room);
     this.#changed(topic);
+  }
+
+  // Call events go into the room's history (docs/protocol.md §7): how long a call lasted
+  // counts from its `started` entry when this device holds it, else from joining.
+  #recordCall({ topic, call, event, video, since }) {
+    const session = this.sessions.get(topic);
+    if (!session) return;
+    const fields = { call, event, video };
+    if (event === 'ended') {
+      const started = session.view.messages.find((m) => m.call?.call === call && m.call.event === 'started');
+      const from = Math.min(since || Date.now(), started?.ts ?? Infinity);
+      fields.duration = Math.max(0, Math.min(Date.now() - from, MAX_CALL_DURATION_MS));
+    }
+    session.recordCall(fields).catch((error) => console.warn('call event not recorded', error));
   }
 
   #changed(topic = null) {

@@ -4,6 +4,7 @@
 // A failure is {"error": code}. One ReplayGuard lives for the whole batch, so a batch
 // that opens the same blob twice sees a replay.
 import { readFileSync } from 'node:fs';
+import { parseDataFrame } from '../../static/app/peers/data-frames.js';
 import { sodiumReady } from '../../static/app/crypto/sodium.js';
 import { fromBase64Url as bin, toBase64Url as b64 } from '../../static/app/crypto/bytes.js';
 import { deriveRoomKeys } from '../../static/app/crypto/room-keys.js';
@@ -147,6 +148,8 @@ const operations = {
     bytes: b64(encodeFileFrame(Object.fromEntries(Object.entries(frame).map(([name, value]) => [name,
       name === 'proof' ? value.map((node) => bin(node)) : typeof value === 'string' && name !== 'type' ? bin(value) : value])))),
   }),
+
+  parse_data_frame: ({ text }) => parseDataFrame(text),
 
   parse_file_frame: ({ bytes }) => {
     const { proof, ...frame } = parseFileFrame(bin(bytes));

@@ -23,7 +23,7 @@ test('each frame type round-trips', () => {
     { t: 'typing', active: false },
   ];
   for (const frame of frames) assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
-  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'sdp', 'ice']);
+  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice']);
 });
 
 test('bad frames are rejected with a code', () => {

@@ -42,10 +42,19 @@ class FakePeerConnection extends EventTarget {
   }
   async addIceCandidate(candidate) { this.candidates.push(candidate); }
   close() { this.signalingState = 'closed'; }
+  // As the browser does: an ICE restart needs a negotiation.
+  restartIce() {
+    this.restarts = (this.restarts ?? 0) + 1;
+    this.dispatchEvent(new Event('negotiationneeded'));
+  }
+  setIce(state) {
+    this.iceConnectionState = state;
+    this.dispatchEvent(new Event('iceconnectionstatechange'));
+  }
 }
 
-function openLink() {
-  const link = new PeerLink({ polite: true, initiator: true, RTCPeerConnectionImpl: FakePeerConnection });
+function openLink({ polite = true, iceRestartAfterMs = 3000 } = {}) {
+  const link = new PeerLink({ polite, initiator: true, RTCPeerConnectionImpl: FakePeerConnection, iceRestartAfterMs });
   const signals = [];
   link.addEventListener('signal', ({ detail }) => signals.push(detail.payload));
   const closed = [];
@@ -114,4 +123,31 @@ test('sdp frames before authentication are left to the owner (who closes the lin
   assert.deepEqual(messages, ['sdp']);
   assert.equal(pc.remoteDescription, null);
   link.close();
+});
+
+test('ICE that stays disconnected is restarted by the impolite end, on the channel', async () => {
+  const { link, pc, channel, signals, closed } = openLink({ polite: false, iceRestartAfterMs: 5 });
+  link.authenticated();
+  pc.setIce('disconnected');
+  pc.setIce('connected'); // back by itself: nothing to do
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(pc.restarts, undefined);
+  pc.setIce('disconnected');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(pc.restarts, 1);
+  assert.deepEqual(channel.sent.map((f) => [f.t, f.type]), [['sdp', 'offer']], 'the restart offer is on the channel');
+  assert.deepEqual(signals, [], 'nothing for the rendezvous server');
+  assert.deepEqual(closed, []);
+  link.close();
+});
+
+test('the polite end, or a link not yet authenticated, does not restart ICE', async () => {
+  for (const [polite, authenticated] of [[true, true], [false, false]]) {
+    const { link, pc } = openLink({ polite, iceRestartAfterMs: 5 });
+    if (authenticated) link.authenticated();
+    pc.setIce('disconnected');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(pc.restarts, undefined, `polite ${polite}, authenticated ${authenticated}`);
+    link.close();
+  }
 });

@@ -1,179 +1,296 @@
-// CallManager: the one call of this device (1:1 for now), on the peer link of a room.
-// Control travels as `call` frames on the link's `parley` channel; the media are added to
-// the link's own RTCPeerConnection, whose renegotiation then also stays on that channel
-// (peer-link.js, docs/protocol.md §6). Nothing about a call goes through the server.
+// CallManager: this device's one call, in one room, with everyone in it — a mesh: the
+// media go on each member's own peer link (link-media.js), DTLS-SRTP, no media server.
+// Control travels as `call` and `call-media` frames on the links' `parley` channels, and
+// so does every renegotiation; nothing about a call reaches the server (docs/protocol.md §6).
 //
-//   const calls = new CallManager({ getUserMedia })
+//   const calls = new CallManager({ getUserMedia, getDisplayMedia })
 //   calls.attach(topic, swarm)                  each open room
-//   await calls.start(topic, peer, { video })   ring a ready peer
-//   await calls.accept(); calls.decline(); calls.hangup()
-//   calls.setMuted(on); await calls.setCamera(on)
-//   calls.state  -> { phase, id, video, direction, reason } (call-state.js)
-//   calls.localStream, calls.remoteStream, calls.peerName, calls.muted, calls.cameraOn
-//   calls.addEventListener('change', ...)
+//   await calls.start(topic, { video })         ring every member who is connected
+//   await calls.accept(); calls.decline(); await calls.join(topic); calls.hangup()
+//   calls.setMuted(on); await calls.setCamera(on); await calls.useDevice(kind, id)
+//   await calls.startScreenShare(); calls.stopScreenShare()
+//   calls.state (call-state.js); calls.participants(); calls.running(topic)
+//   'change' events; 'history' events { topic, call, event, video, since } for the log
 import { toBase64Url } from '../crypto/bytes.js';
-import { IDLE, nextCallState, RING_TIMEOUT_MS } from './call-state.js';
+import { IDLE, isInCall, isLive, nextCallState, RING_TIMEOUT_MS } from './call-state.js';
+import { CallRoster } from './call-roster.js';
+import { LinkMedia } from './link-media.js';
+import { LocalMedia } from './local-media.js';
 
 const ENDED_SHOWN_MS = 2500;
-const VIDEO = { width: { ideal: 640 }, height: { ideal: 480 } };
+// A mesh sends every stream to everyone: beyond this many, calls would fall apart.
+export const MAX_CALL_MEMBERS = 6;
+
+const mediaDevices = () => globalThis.navigator?.mediaDevices;
 
 export class CallManager extends EventTarget {
-  constructor({ getUserMedia = (c) => navigator.mediaDevices.getUserMedia(c) } = {}) {
+  constructor({
+    getUserMedia = (c) => mediaDevices().getUserMedia(c),
+    getDisplayMedia = (c) => mediaDevices().getDisplayMedia(c),
+  } = {}) {
     super();
-    this.getUserMedia = getUserMedia;
     this.state = IDLE;
-    this.topic = null;
-    this.peer = null;
-    this.swarm = null;
-    this.localStream = null;
-    this.remoteStream = null;
-    this.muted = false;
-    this.cameraOn = false;
-    this.senders = new Map(); // kind -> RTCRtpSender
-    this.awaitingOffer = false;
+    this.roster = new CallRoster();
+    this.swarms = new Map(); // topic -> swarm
+    this.links = new Map(); // peer -> LinkMedia, for the members of this device's call
+    this.invited = new Set(); // peers rung and not yet answered
+    this.refusals = new Set(); // 'decline' | 'busy' answers so far
+    this.inviter = null;
+    this.joinedAt = 0;
     this.timer = null;
-    this.onTrack = ({ track, streams }) => this.#onTrack(track, streams);
+    this.local = new LocalMedia({ getUserMedia, getDisplayMedia, onScreenEnded: () => this.stopScreenShare() });
   }
 
+  get muted() {
+    return this.local.muted;
+  }
+
+  get cameraOn() {
+    return this.local.cameraOn;
+  }
+
+  get sharingScreen() {
+    return this.local.screenStream !== null;
+  }
+
+  get localStream() {
+    return this.local.stream;
+  }
+
+  // Whoever rang this device, or the first other member: the name a 1:1 call shows.
   get peerName() {
-    return this.peer?.name || 'Someone';
+    return (this.inviter ?? this.#members()[0])?.name || 'Someone';
   }
 
   attach(topic, swarm) {
-    swarm.addEventListener('frame', ({ detail }) => {
-      if (detail.frame.t === 'call') this.#onFrame(topic, swarm, detail.peer, detail.frame);
+    this.swarms.set(topic, swarm);
+    swarm.addEventListener('frame', ({ detail: { peer, frame } }) => {
+      if (frame.t === 'call') this.#onCallFrame(topic, peer, frame);
+      else if (frame.t === 'call-media') this.#onMediaFrame(peer, frame);
     });
-    swarm.addEventListener('peer', ({ detail }) => {
-      if (detail.peer === this.peer && detail.peer.state === 'closed') this.#move({ type: 'gone' });
+    swarm.addEventListener('peer', ({ detail: { peer } }) => {
+      if (peer.state === 'ready') this.#greet(topic, peer);
+      else if (peer.state === 'closed') this.#forget(peer);
     });
   }
 
-  async start(topic, swarm, peer, { video }) {
-    if (this.#live() || peer.state !== 'ready') return;
+  async start(topic, { video }) {
+    const swarm = this.swarms.get(topic);
+    if (isLive(this.state) || !swarm || swarm.readyPeers().length === 0) return;
     const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-    this.#bind(topic, swarm, peer);
-    if (!this.#move({ type: 'start', id, video })) return;
-    try {
-      await this.#acquire(video);
-    } catch (error) {
-      this.#move({ type: 'hangup' }, 'no_devices', error);
-      return;
+    this.#reset();
+    if (!this.#move({ type: 'start', id, topic, video })) return;
+    if (!(await this.#open(video, id))) return;
+    this.joinedAt = Date.now();
+    this.#history('started');
+    for (const peer of swarm.readyPeers()) {
+      this.invited.add(peer);
+      this.#send(peer, 'invite');
     }
-    if (this.state.id !== id || this.state.phase !== 'outgoing') return this.#stopLocal();
-    this.#send('invite');
     this.#ring();
-    return undefined;
   }
 
   async accept() {
     if (this.state.phase !== 'incoming') return;
-    const { id, video } = this.state;
+    const { id } = this.state;
     clearTimeout(this.timer);
-    try {
-      await this.#acquire(video);
-    } catch (error) {
-      this.decline(error);
+    if (!(await this.#open(this.state.video, id))) {
+      if (this.inviter) this.#send(this.inviter, 'decline');
       return;
     }
-    if (this.state.id !== id || !this.#move({ type: 'accept' })) return this.#stopLocal();
-    this.#send('accept');
-    // The caller adds its tracks on `accept` and offers; the callee adds its own once
-    // that offer arrived (its first remote track), so the two offers never collide.
-    // Chromium can leave remote tracks muted after a collision's rollback.
-    this.awaitingOffer = true;
-    this.timer = setTimeout(() => this.#addOwnTracks(), 4000);
-    return undefined;
+    if (!this.#move({ type: 'accept' })) return;
+    this.#entered();
   }
 
-  decline(error = null) {
+  // Joins the call running in a room (call-roster.js), without having been rung.
+  async join(topic, { video } = {}) {
+    const running = this.roster.running(topic);
+    if (isLive(this.state) || !running) return;
+    this.#reset();
+    const wantsVideo = video ?? running.video;
+    if (!this.#move({ type: 'join', id: running.id, topic, video: wantsVideo })) return;
+    if (!(await this.#open(wantsVideo, running.id))) return;
+    this.#entered();
+  }
+
+  decline() {
     if (this.state.phase !== 'incoming') return;
-    this.#send('decline');
-    this.#move({ type: 'decline' }, null, error);
+    if (this.inviter) this.#send(this.inviter, 'decline');
+    this.#move({ type: 'decline' });
   }
 
   hangup() {
-    if (!this.#live()) return;
-    this.#send('hangup');
+    if (!isLive(this.state)) return;
+    if (isInCall(this.state)) this.#broadcast('hangup');
     this.#move({ type: 'hangup' });
   }
 
   setMuted(muted) {
-    this.muted = muted;
-    for (const track of this.localStream?.getAudioTracks() ?? []) track.enabled = !muted;
-    this.#changed();
+    this.local.setMuted(muted);
+    this.#mediaChanged();
   }
 
-  // Camera off stops the camera (its light goes out) and stops sending video; camera on
-  // opens it again. Both renegotiate, on the link's channel.
   async setCamera(on) {
-    if (!this.#live() || on === this.cameraOn || !this.localStream) return;
-    const pc = this.peer.link.pc;
-    const sender = this.senders.get('video');
-    if (!on) {
-      for (const track of this.localStream.getVideoTracks()) {
-        track.stop();
-        this.localStream.removeTrack(track);
-      }
-      this.cameraOn = false;
-      if (sender) {
-        await sender.replaceTrack(null);
-        const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
-        if (transceiver) transceiver.direction = 'recvonly';
-      }
-      this.#changed();
-      return;
+    if (!isLive(this.state) || !(await this.local.setCamera(on))) return;
+    this.#mediaChanged();
+  }
+
+  async useDevice(kind, deviceId) {
+    if (await this.local.useDevice(kind, deviceId)) this.#mediaChanged();
+    else this.#changed();
+  }
+
+  async startScreenShare() {
+    if (!isInCall(this.state) || !(await this.local.startScreen())) return;
+    this.#mediaChanged();
+  }
+
+  stopScreenShare() {
+    if (this.local.stopScreen()) this.#mediaChanged();
+  }
+
+  // The call going on in a room that this device is not in, for a "Join" button.
+  running(topic) {
+    const call = this.roster.running(topic);
+    if (!call || (isLive(this.state) && call.id === this.state.id)) return null;
+    return call;
+  }
+
+  // Everyone in this device's call, this device first: what each sends and how to show it.
+  participants() {
+    if (!isLive(this.state)) return [];
+    const { audio, camera, screenStream } = this.local.tracks();
+    const self = {
+      key: 'self', self: true, name: 'You', cameraStream: this.local.stream, screenStream,
+      mic: Boolean(audio) && !this.local.muted, camera: Boolean(camera), link: null,
+    };
+    const others = [...this.links.values()].map((media) => ({
+      key: media.peer.connectionId, self: false, name: media.peer.name || 'Someone', link: media,
+      cameraStream: media.cameraStream, screenStream: media.screenStream,
+      mic: media.remote.mic, camera: media.remote.camera,
+    }));
+    return [self, ...others];
+  }
+
+  async #open(video, id) {
+    try {
+      await this.local.open({ video });
+    } catch (error) {
+      console.warn('call: no devices', error);
+      if (this.state.id === id) this.#move({ type: 'no_devices' });
+      return false;
     }
-    const stream = await this.getUserMedia({ video: VIDEO });
-    const [track] = stream.getVideoTracks();
-    if (!this.#live() || !this.localStream) return track.stop();
-    this.localStream.addTrack(track);
-    this.cameraOn = true;
-    if (this.state.phase === 'active') {
-      if (sender) {
-        await sender.replaceTrack(track);
-        const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
-        if (transceiver) transceiver.direction = 'sendrecv';
-      } else {
-        this.senders.set('video', pc.addTrack(track, this.localStream));
+    if (this.state.id === id && isLive(this.state)) return true;
+    this.local.release(); // hung up while the devices were opening
+    return false;
+  }
+
+  // This device is now in the call: everyone hears so, and media start with the members.
+  #entered() {
+    this.joinedAt = Date.now();
+    this.#history('joined');
+    this.#broadcast('accept');
+    this.#syncMembers();
+  }
+
+  #onCallFrame(topic, peer, { id, action, video }) {
+    const mine = isLive(this.state) && this.state.topic === topic && this.state.id === id;
+    switch (action) {
+      case 'invite':
+        this.roster.note(topic, id, peer, { video });
+        if (mine) break;
+        if (isLive(this.state)) {
+          this.swarms.get(topic)?.sendTo(peer, { t: 'call', id, action: 'busy', video: false });
+          return;
+        }
+        this.#reset();
+        this.inviter = peer;
+        if (this.#move({ type: 'invited', id, topic, video })) this.#ring();
+        return;
+      case 'accept':
+      case 'present':
+        this.roster.note(topic, id, peer, { video });
+        if (mine) this.invited.delete(peer);
+        break;
+      case 'decline':
+      case 'busy':
+        if (!mine || !this.invited.delete(peer)) return;
+        this.refusals.add(action);
+        if (this.invited.size === 0 && this.#members().length === 0) {
+          this.#move({ type: 'refused', reason: this.refusals.has('decline') ? 'decline' : 'busy' });
+        }
+        return;
+      case 'hangup':
+        if (!this.roster.leave(peer, id)) return;
+        break;
+      default:
+        return;
+    }
+    if (mine) this.#syncMembers('hung_up');
+    else this.#changed();
+  }
+
+  #onMediaFrame(peer, { id, mic, camera, screen }) {
+    const media = this.links.get(peer);
+    if (media && id === this.state.id) media.setRemote({ mic, camera, screen });
+  }
+
+  // A link came up: a call this device is in is news to that member.
+  #greet(topic, peer) {
+    if (!isInCall(this.state) || this.state.topic !== topic) return;
+    if (this.state.phase === 'outgoing') this.invited.add(peer);
+    this.#send(peer, this.state.phase === 'outgoing' ? 'invite' : 'present');
+  }
+
+  #forget(peer) {
+    this.invited.delete(peer);
+    const calls = this.roster.drop(peer);
+    if (calls.some(({ id }) => id === this.state.id) || this.links.has(peer)) this.#syncMembers('connection_lost');
+    else if (calls.length > 0) this.#changed();
+    if (this.state.phase === 'outgoing' && this.invited.size === 0 && this.#members().length === 0) {
+      this.#move({ type: 'refused', reason: this.refusals.has('decline') ? 'decline' : 'busy' });
+    }
+  }
+
+  #members() {
+    if (!isLive(this.state)) return [];
+    return this.roster.members(this.state.topic, this.state.id).slice(0, MAX_CALL_MEMBERS - 1);
+  }
+
+  // Media with exactly the call's members, then the phase follows how many there are.
+  #syncMembers(reason = 'hung_up') {
+    const members = this.#members();
+    if (isInCall(this.state)) {
+      for (const peer of members) {
+        if (this.links.has(peer) || peer.state !== 'ready') continue;
+        const media = new LinkMedia({ peer, local: () => this.local.tracks(), onChange: () => this.#changed() });
+        this.links.set(peer, media);
+        media.begin();
+        this.#sendMedia(peer);
       }
+    }
+    for (const [peer, media] of this.links) {
+      if (members.includes(peer)) continue;
+      media.stop();
+      this.links.delete(peer);
+    }
+    if (!this.#move({ type: 'others', count: members.length, reason })) this.#changed();
+  }
+
+  #mediaChanged() {
+    for (const [peer, media] of this.links) {
+      media.sync();
+      this.#sendMedia(peer);
     }
     this.#changed();
-    return undefined;
   }
 
-  #live() {
-    return ['outgoing', 'incoming', 'active'].includes(this.state.phase);
-  }
-
-  #bind(topic, swarm, peer) {
-    this.topic = topic;
-    this.swarm = swarm;
-    this.peer = peer;
-    this.remoteStream = new MediaStream();
-    this.muted = false;
-    peer.link.pc.addEventListener('track', this.onTrack);
-  }
-
-  #onFrame(topic, swarm, peer, frame) {
-    if (this.#live() && peer !== this.peer) {
-      if (frame.action === 'invite') swarm.sendTo(peer, { t: 'call', id: frame.id, action: 'busy', video: false });
-      return;
-    }
-    if (frame.action === 'invite') {
-      if (this.#live()) {
-        swarm.sendTo(peer, { t: 'call', id: frame.id, action: 'busy', video: false });
-        return;
-      }
-      this.#bind(topic, swarm, peer);
-      if (this.#move({ type: 'frame', ...frame })) this.#ring();
-      return;
-    }
-    const before = this.state.phase;
-    if (!this.#move({ type: 'frame', ...frame })) return;
-    if (before === 'outgoing' && this.state.phase === 'active') {
-      clearTimeout(this.timer);
-      this.#addTracks();
-    }
+  #sendMedia(peer) {
+    const { audio, camera, screen, screenStream } = this.local.tracks();
+    this.swarms.get(this.state.topic)?.sendTo(peer, {
+      t: 'call-media', id: this.state.id, mic: Boolean(audio) && !this.local.muted, camera: Boolean(camera),
+      screen: screen ? screenStream.id : null,
+    });
   }
 
   #ring() {
@@ -181,94 +298,61 @@ export class CallManager extends EventTarget {
     const { id } = this.state;
     this.timer = setTimeout(() => {
       if (this.state.id !== id) return;
-      if (this.state.phase === 'outgoing') this.#send('hangup');
+      if (this.state.phase === 'outgoing') this.#broadcast('hangup');
       this.#move({ type: 'timeout' });
     }, RING_TIMEOUT_MS);
   }
 
-  async #acquire(video) {
-    this.localStream = await this.getUserMedia({ audio: true, video: video ? VIDEO : false });
-    this.cameraOn = video;
-    for (const track of this.localStream.getAudioTracks()) track.enabled = !this.muted;
-    this.#changed();
+  #send(peer, action) {
+    this.swarms.get(this.state.topic)?.sendTo(peer, {
+      t: 'call', id: this.state.id, action, video: Boolean(this.state.video),
+    });
   }
 
-  #stopLocal() {
-    for (const track of this.localStream?.getTracks() ?? []) track.stop();
-    this.localStream = null;
+  #broadcast(action) {
+    this.swarms.get(this.state.topic)?.broadcast({
+      t: 'call', id: this.state.id, action, video: Boolean(this.state.video),
+    });
   }
 
-  #addTracks() {
-    const pc = this.peer?.link.pc;
-    if (!pc || !this.localStream || pc.signalingState === 'closed') return;
-    for (const track of this.localStream.getTracks()) {
-      if (!this.senders.has(track.kind)) this.senders.set(track.kind, pc.addTrack(track, this.localStream));
-    }
-  }
-
-  #addOwnTracks() {
-    if (!this.awaitingOffer) return;
-    this.awaitingOffer = false;
+  #reset() {
     clearTimeout(this.timer);
-    if (this.state.phase === 'active') this.#addTracks();
+    this.invited.clear();
+    this.refusals.clear();
+    this.inviter = null;
   }
 
-  #onTrack(track, streams) {
-    if (!this.#live() || !this.remoteStream) return;
-    if (this.awaitingOffer) queueMicrotask(() => this.#addOwnTracks());
-    const stream = streams[0];
-    if (stream && this.remoteStream !== stream) this.remoteStream = stream;
-    else if (!stream) this.remoteStream.addTrack(track);
-    track.addEventListener('mute', () => this.#changed());
-    track.addEventListener('unmute', () => this.#changed());
-    this.#changed();
+  #history(event, extra = {}) {
+    const { topic, id, video } = this.state;
+    this.dispatchEvent(new CustomEvent('history', { detail: { topic, call: id, event, video, ...extra } }));
   }
 
-  #send(action) {
-    if (!this.peer || !this.state.id) return;
-    this.swarm.sendTo(this.peer, { t: 'call', id: this.state.id, action, video: Boolean(this.state.video) });
-  }
-
-  // One step of the state machine; leaving a live call releases everything it held.
-  #move(event, reason = null, error = null) {
-    const next = nextCallState(this.state, event);
+  // One step of the state machine; leaving a call releases everything it held.
+  #move(event) {
+    const before = this.state;
+    const next = nextCallState(before, event);
     if (!next) return false;
-    this.state = reason ? { ...next, reason } : next;
-    if (error) console.warn('call', this.state.reason, error);
-    if (next.phase === 'ended') {
-      clearTimeout(this.timer);
-      this.#release();
-      const { id } = next;
-      this.timer = setTimeout(() => {
-        if (this.state.id === id) this.#move({ type: 'reset' });
-      }, ENDED_SHOWN_MS);
-    }
+    this.state = next;
+    if (next.phase === 'active' && before.phase === 'outgoing') clearTimeout(this.timer);
+    if (next.phase === 'ended') this.#ended(before);
     this.#changed();
     return true;
   }
 
-  // Every local track stopped (the devices are free), the senders taken off the link.
-  #release() {
-    for (const track of this.localStream?.getTracks() ?? []) track.stop();
-    const pc = this.peer?.link.pc;
-    if (pc) {
-      pc.removeEventListener('track', this.onTrack);
-      if (pc.signalingState !== 'closed') {
-        for (const sender of this.senders.values()) {
-          try {
-            pc.removeTrack(sender);
-          } catch {
-            // the link is closing
-          }
-        }
-      }
-    }
-    this.senders.clear();
-    this.awaitingOffer = false;
-    this.localStream = null;
-    this.remoteStream = null;
-    this.cameraOn = false;
-    this.muted = false;
+  #ended(before) {
+    clearTimeout(this.timer);
+    const wasIn = isInCall(before);
+    const last = this.roster.members(before.topic, before.id).length === 0;
+    for (const media of this.links.values()) media.stop();
+    this.links.clear();
+    this.local.release();
+    this.invited.clear();
+    // The last one out writes how long the call lasted (docs/protocol.md §7).
+    if (wasIn && last) this.#history('ended', { since: this.joinedAt });
+    const { id } = this.state;
+    this.timer = setTimeout(() => {
+      if (this.state.id === id) this.#move({ type: 'reset' });
+    }, ENDED_SHOWN_MS);
   }
 
   #changed() {

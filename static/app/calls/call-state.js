@@ -1,63 +1,67 @@
-// The state of one 1:1 call, as a pure function: nextCallState(state, event) returns
-// the next state, or null when the event does not apply (it is then ignored).
-// docs/protocol.md §6 (call frames).
+// The phase of this device's one call, as a pure function: nextCallState(state, event)
+// returns the next state, or null when the event does not apply (it is then ignored).
+// Who else is in the call is the roster's business (call-roster.js); this machine only
+// hears how many others there are. docs/protocol.md §6 (calls).
 //
-//   idle ─invite→ outgoing ─remote accept→ active ─hangup (either side)→ ended
-//   idle ─remote invite→ incoming ─accept→ active
-//   outgoing/incoming ─decline/busy/hangup/timeout/gone→ ended
+//   idle ─start→ outgoing ─someone joined→ active ─hangup, or everyone else left→ ended
+//   idle ─invite→ incoming ─accept→ active
+//   idle ─join (a call already running)→ active
+//   outgoing ─every invitee declined or was busy / cancel / timeout→ ended
+//   incoming ─decline / timeout / nobody left in the call→ ended
 //
-// State: { phase, id, video, direction: 'out' | 'in', reason }.
+// State: { phase, id, topic, video, direction: 'out' | 'in', reason }.
 export const CALL_PHASES = Object.freeze(['idle', 'outgoing', 'incoming', 'active', 'ended']);
 export const RING_TIMEOUT_MS = 45_000;
 
-export const IDLE = Object.freeze({ phase: 'idle', id: null, video: false, direction: null, reason: null });
+export const IDLE = Object.freeze({ phase: 'idle', id: null, topic: null, video: false, direction: null, reason: null });
 
-const live = (state) => state.phase === 'outgoing' || state.phase === 'incoming' || state.phase === 'active';
+export const isLive = (state) => state.phase === 'outgoing' || state.phase === 'incoming' || state.phase === 'active';
+// In the call: sending media to the others (a ringing callee is not yet).
+export const isInCall = (state) => state.phase === 'outgoing' || state.phase === 'active';
 const ended = (state, reason) => ({ ...state, phase: 'ended', reason });
+const fresh = (phase, direction, { id, topic, video }) =>
+  ({ phase, id, topic, video: Boolean(video), direction, reason: null });
 
-// event: { type: 'start', id, video } | { type: 'frame', action, id, video }
+// event: { type: 'start' | 'invited' | 'join', id, topic, video }
 //      | { type: 'accept' } | { type: 'decline' } | { type: 'hangup' }
-//      | { type: 'timeout' } | { type: 'gone' } | { type: 'reset' }
+//      | { type: 'others', count, reason }   the call's other members changed
+//      | { type: 'refused', reason }         every invitee declined or was busy
+//      | { type: 'timeout' } | { type: 'no_devices' } | { type: 'reset' }
 export function nextCallState(state, event) {
   switch (event.type) {
     case 'start':
-      if (live(state)) return null;
-      return { phase: 'outgoing', id: event.id, video: Boolean(event.video), direction: 'out', reason: null };
+      return isLive(state) ? null : fresh('outgoing', 'out', event);
+    case 'invited':
+      return isLive(state) ? null : fresh('incoming', 'in', event);
+    case 'join':
+      return isLive(state) ? null : fresh('active', 'in', event);
     case 'accept':
       return state.phase === 'incoming' ? { ...state, phase: 'active' } : null;
     case 'decline':
       return state.phase === 'incoming' ? ended(state, 'declined') : null;
     case 'hangup':
-      return live(state) ? ended(state, state.phase === 'outgoing' ? 'cancelled' : 'hung_up') : null;
+      return isLive(state) ? ended(state, state.phase === 'outgoing' ? 'cancelled' : 'hung_up') : null;
+    case 'no_devices':
+      return isLive(state) ? ended(state, 'no_devices') : null;
     case 'timeout':
-      return state.phase === 'outgoing' || state.phase === 'incoming' ? ended(state, 'no_answer') : null;
-    case 'gone':
-      return live(state) ? ended(state, 'connection_lost') : null;
+      if (state.phase === 'outgoing') return ended(state, 'no_answer');
+      return state.phase === 'incoming' ? ended(state, 'missed') : null;
+    case 'refused':
+      return state.phase === 'outgoing' ? ended(state, event.reason === 'busy' ? 'busy' : 'declined') : null;
+    case 'others':
+      return onOthers(state, event);
     case 'reset':
       return state.phase === 'ended' ? IDLE : null;
-    case 'frame':
-      return onFrame(state, event);
     default:
       return null;
   }
 }
 
-function onFrame(state, { action, id, video }) {
-  if (action === 'invite') {
-    if (live(state)) return null; // busy: the caller is told so, this call goes on
-    return { phase: 'incoming', id, video: Boolean(video), direction: 'in', reason: null };
-  }
-  if (!live(state) || id !== state.id) return null; // about another (old) call
-  switch (action) {
-    case 'accept':
-      return state.phase === 'outgoing' ? { ...state, phase: 'active' } : null;
-    case 'decline':
-      return state.phase === 'outgoing' ? ended(state, 'declined') : null;
-    case 'busy':
-      return state.phase === 'outgoing' ? ended(state, 'busy') : null;
-    case 'hangup':
-      return ended(state, state.phase === 'incoming' ? 'missed' : 'hung_up');
-    default:
-      return null;
-  }
+// The count is of the others in the call; `reason` says why it last dropped
+// ('hung_up' or 'connection_lost').
+function onOthers(state, { count, reason = 'hung_up' }) {
+  if (state.phase === 'outgoing' && count > 0) return { ...state, phase: 'active' };
+  if (state.phase === 'active' && count === 0) return ended(state, reason);
+  if (state.phase === 'incoming' && count === 0) return ended(state, 'missed');
+  return null;
 }

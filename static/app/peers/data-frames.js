@@ -11,10 +11,12 @@ export const MAX_WANT_SPAN = 512;
 export const MAX_ENTRIES_PER_FRAME = 64;
 export const MAX_SDP_LENGTH = 60_000;
 export const MAX_CANDIDATE_LENGTH = 1024;
-export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'decline', 'busy', 'hangup']);
+export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'present', 'decline', 'busy', 'hangup']);
 const B64URL = /^[A-Za-z0-9_-]+$/;
 // A call id: 16 random bytes, base64url (22 characters).
 const CALL_ID = /^[A-Za-z0-9_-]{22}$/;
+// A media stream id as it appears in the SDP's msid (RFC 8830: 1..64 token characters).
+const STREAM_ID = /^[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,64}$/;
 const isShortTextOrNull = (max) => (value) => value === null || (typeof value === 'string' && value.length <= max);
 // 64 bytes are 86 characters with 4 spare bits, which must be zero (canonical, §1).
 const SIGNATURE_TEXT = /^[A-Za-z0-9_-]{85}[AQgw]$/;
@@ -61,6 +63,14 @@ const SCHEMAS = {
     id: (id) => typeof id === 'string' && CALL_ID.test(id),
     action: (action) => CALL_ACTIONS.includes(action),
     video: (video) => typeof video === 'boolean',
+  },
+  // What the sender is sending in the call: microphone on, camera on, and the stream id
+  // its shared screen comes in (or null), so the receiver can tell camera from screen.
+  'call-media': {
+    id: (id) => typeof id === 'string' && CALL_ID.test(id),
+    mic: (mic) => typeof mic === 'boolean',
+    camera: (camera) => typeof camera === 'boolean',
+    screen: (screen) => screen === null || (typeof screen === 'string' && STREAM_ID.test(screen)),
   },
   sdp: {
     type: (type) => type === 'offer' || type === 'answer',

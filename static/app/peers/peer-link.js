@@ -13,8 +13,9 @@
 //
 // Until the link is authenticated, its signals go out as 'signal' events and the room
 // swarm decides how they travel (sealed envelopes through the server). Once the owner
-// calls authenticated(), every later negotiation (a call adding tracks, §6) travels as
-// `sdp` and `ice` frames on the `parley` channel itself, never through the server.
+// calls authenticated(), every later negotiation (a call adding tracks, an ICE restart,
+// §6) travels as `sdp` and `ice` frames on the `parley` channel itself, never through
+// the server.
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
 
@@ -26,10 +27,18 @@ const SIDE_CHANNELS = new Set(['parley-file']);
 const MAX_EARLY_SIDE_MESSAGES = 64;
 // Chromium closes a data channel whose send buffer passes 16 MiB; stop well before.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+// ICE that stays `disconnected` this long (a network change, a NAT rebinding) is
+// restarted by the impolite end; the restart's offer goes on the channel like any other.
+export const ICE_RESTART_AFTER_MS = 3000;
 
 export class PeerLink extends EventTarget {
-  constructor({ polite, initiator, rtcConfig = {}, RTCPeerConnectionImpl = globalThis.RTCPeerConnection }) {
+  constructor({
+    polite, initiator, rtcConfig = {}, RTCPeerConnectionImpl = globalThis.RTCPeerConnection,
+    iceRestartAfterMs = ICE_RESTART_AFTER_MS,
+  }) {
     super();
+    this.iceRestartAfterMs = iceRestartAfterMs;
+    this.iceTimer = null;
     this.polite = polite;
     this.state = 'connecting';
     this.closedReason = null;
@@ -53,6 +62,7 @@ export class PeerLink extends EventTarget {
       if (candidate) this.#sendSignal({ candidate: candidate.toJSON() });
     });
     this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
+    this.pc.addEventListener('iceconnectionstatechange', () => this.#onIceState());
     this.pc.addEventListener('datachannel', ({ channel }) => {
       if (channel.label === 'parley') {
         if (!this.channel) this.#adoptChannel(channel);
@@ -124,6 +134,7 @@ export class PeerLink extends EventTarget {
     this.state = 'closed';
     this.closedReason = reason;
     clearTimeout(this.timeout);
+    clearTimeout(this.iceTimer);
     try {
       this.channel?.close();
       this.pc.close();
@@ -194,6 +205,16 @@ export class PeerLink extends EventTarget {
     } else if (state === 'closed') {
       this.close('closed');
     }
+  }
+
+  // Only once negotiation runs on the channel: before, the link is still being made and
+  // the connect timeout decides. One end restarts, so the two restarts never collide.
+  #onIceState() {
+    clearTimeout(this.iceTimer);
+    if (this.pc.iceConnectionState !== 'disconnected' || !this.overChannel || this.polite) return;
+    this.iceTimer = setTimeout(() => {
+      if (this.state === 'open' && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
+    }, this.iceRestartAfterMs);
   }
 
   #adoptChannel(channel) {

@@ -1,7 +1,10 @@
-// The call overlay (calls/call-manager.js): ringing in and out, the tiles of a call
-// (the other person large, this device small) and its controls. Shown over everything,
-// whichever room is open; hidden while there is no call.
+// The call overlay (calls/call-manager.js): ringing in and out, one tile per participant
+// and per shared screen (ui/call-tile.js), and the controls. Two people are shown as the
+// other one large and this device small; more as a grid. Shown over everything, whichever
+// room is open; hidden while there is no call.
 import { h, replaceChildren } from './dom.js';
+import { CallTile } from './call-tile.js';
+import { DeviceMenu } from './call-devices-menu.js';
 
 const ENDED_TEXT = {
   declined: 'Call declined', busy: 'Busy in another call', no_answer: 'No answer',
@@ -10,19 +13,24 @@ const ENDED_TEXT = {
 };
 
 export class CallView {
-  constructor({ app }) {
+  constructor({ app, monitor }) {
+    this.app = app;
     this.calls = app.calls;
-    this.remoteVideo = h('video', { class: 'call-remote-video', autoplay: true, playsInline: true, 'data-testid': 'remote-video' });
-    this.localVideo = h('video', { class: 'call-local-video', autoplay: true, playsInline: true, muted: true, 'data-testid': 'local-video' });
-    this.remoteLabel = h('div', { class: 'call-tile-label' });
-    this.remoteAvatar = h('div', { class: 'call-avatar', 'aria-hidden': 'true' });
+    this.monitor = monitor;
+    this.tiles = new Map(); // `${key} ${kind}` -> CallTile
+    this.stage = h('div', { class: 'call-stage', 'data-testid': 'call-stage' });
     this.status = h('p', { class: 'call-status', 'data-testid': 'call-status', 'aria-live': 'polite' });
-    this.controls = h('div', { class: 'call-controls' });
-    this.remoteTile = h('div', { class: 'call-tile call-tile-remote' }, this.remoteVideo, this.remoteAvatar, this.remoteLabel);
-    this.localTile = h('div', { class: 'call-tile call-tile-local' }, this.localVideo, h('div', { class: 'call-tile-label' }, 'You'));
+    this.ringAvatar = h('div', { class: 'call-avatar call-ring-avatar', 'aria-hidden': 'true' });
+    this.ringName = h('p', { class: 'call-ring-name' });
+    this.ringRoom = h('p', { class: 'call-ring-room' });
+    this.ringing = h('div', { class: 'call-ringing', 'data-testid': 'call-ringing' }, this.ringAvatar, this.ringName, this.ringRoom);
+    this.controls = h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': 'Call controls' });
+    this.devices = new DeviceMenu({ calls: this.calls });
     this.el = h('section', { class: 'call-view', hidden: true, 'data-testid': 'call-view', 'aria-label': 'Call' },
-      h('div', { class: 'call-stage' }, this.remoteTile, this.localTile), this.status, this.controls);
+      this.ringing, this.stage, this.status, this.controls);
+    this.el.addEventListener('keydown', (event) => this.#onKey(event));
     this.calls.addEventListener('change', () => this.render());
+    monitor?.addEventListener('update', () => this.#renderStats());
   }
 
   render() {
@@ -31,50 +39,119 @@ export class CallView {
     this.el.hidden = phase === 'idle';
     this.el.dataset.phase = phase;
     if (phase === 'idle') {
-      this.#setStream(this.remoteVideo, null);
-      this.#setStream(this.localVideo, null);
+      this.shownPhase = phase;
+      this.#renderTiles([]);
       return;
     }
     const name = calls.peerName;
-    this.remoteAvatar.textContent = [...name][0]?.toUpperCase() ?? '?';
-    this.remoteLabel.textContent = name;
-    this.#setStream(this.localVideo, calls.localStream);
-    this.#setStream(this.remoteVideo, phase === 'active' ? calls.remoteStream : null);
-    const localVideo = Boolean(calls.localStream?.getVideoTracks().some((t) => t.readyState === 'live'));
-    const remoteVideo = phase === 'active' &&
-      Boolean(calls.remoteStream?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted));
-    this.localTile.hidden = !localVideo;
-    this.remoteTile.classList.toggle('has-video', remoteVideo);
+    const room = this.app.rooms?.get(calls.state.topic)?.name ?? 'the room';
+    const others = calls.participants().filter((p) => !p.self);
     this.status.textContent = {
-      outgoing: `Calling ${name}…`,
+      outgoing: `Calling everyone in ${room}…`,
       incoming: `${name} is calling you (${video ? 'video' : 'voice'})`,
-      active: `In a call with ${name}`,
+      active: others.length === 0 ? 'Connecting…'
+        : others.length === 1 ? `In a call with ${others[0].name}` : `In a call with ${others.length} people`,
       ended: ENDED_TEXT[reason] ?? 'Call ended',
     }[phase];
+    this.ringAvatar.textContent = [...name][0]?.toUpperCase() ?? '?';
+    this.ringName.textContent = name;
+    this.ringRoom.textContent = `${video ? 'Video' : 'Voice'} call · ${room}`;
+    this.#renderTiles(phase === 'incoming' ? [] : calls.participants());
     replaceChildren(this.controls, this.#controls(phase));
+    // Keyboard users land on the call: Accept when it rings, the controls once in it.
+    if (phase !== this.shownPhase && phase !== 'ended') this.controls.querySelector('button')?.focus();
+    this.shownPhase = phase;
+  }
+
+  #renderTiles(participants) {
+    const wanted = [];
+    for (const participant of participants) {
+      wanted.push([participant, 'camera']);
+      if (participant.screenStream) wanted.push([participant, 'screen']);
+    }
+    const keys = new Set(wanted.map(([p, kind]) => `${p.key} ${kind}`));
+    for (const [key, tile] of this.tiles) {
+      if (keys.has(key)) continue;
+      tile.video.srcObject = null;
+      tile.el.remove();
+      this.tiles.delete(key);
+    }
+    // Screens first: what is shown matters more than who shows it.
+    wanted.sort(([, a], [, b]) => Number(b === 'screen') - Number(a === 'screen'));
+    for (const [participant, kind] of wanted) {
+      const key = `${participant.key} ${kind}`;
+      let tile = this.tiles.get(key);
+      if (!tile) {
+        tile = new CallTile({ key: participant.key, kind });
+        this.tiles.set(key, tile);
+      }
+      tile.update(participant);
+      this.stage.append(tile.el); // in order
+    }
+    const screens = wanted.filter(([, kind]) => kind === 'screen').length;
+    this.stage.dataset.count = String(wanted.length);
+    // A shared screen takes the stage, the people a strip beneath it.
+    this.stage.dataset.layout = screens > 0 ? 'screen' : wanted.length === 2 ? 'pip' : 'grid';
+    this.stage.style.setProperty('--people', String(Math.max(1, wanted.length - screens)));
+    this.stage.style.setProperty('--screens', String(Math.max(1, screens)));
+    this.#renderStats();
+  }
+
+  #renderStats() {
+    if (!this.monitor) return;
+    for (const tile of this.tiles.values()) {
+      if (tile.kind === 'camera') tile.setStats(this.monitor.statsFor(tile.key));
+    }
   }
 
   #controls(phase) {
     const { calls } = this;
-    const button = (testid, label, onclick, extra = {}) =>
-      h('button', { type: 'button', class: `button call-button ${extra.class ?? ''}`, 'data-testid': testid, onclick, ...extra.attrs }, label);
+    const button = (testid, label, onclick, { cls = '', pressed = null, title = null } = {}) => h('button', {
+      type: 'button', class: `button call-button ${cls}`, 'data-testid': testid, onclick, title,
+      'aria-pressed': pressed === null ? null : String(pressed),
+    }, label);
     if (phase === 'incoming') {
       return [
-        button('call-accept', 'Accept', () => calls.accept(), { class: 'call-accept' }),
-        button('call-decline', 'Decline', () => calls.decline(), { class: 'call-hangup' }),
+        button('call-accept', 'Accept', () => calls.accept(), { cls: 'call-accept' }),
+        button('call-decline', 'Decline', () => calls.decline(), { cls: 'call-hangup' }),
       ];
     }
     if (phase === 'ended') return [];
     return [
       button('call-mute', calls.muted ? 'Unmute' : 'Mute', () => calls.setMuted(!calls.muted),
-        { attrs: { 'aria-pressed': String(calls.muted) } }),
+        { pressed: calls.muted, title: 'Microphone (M)' }),
       button('call-camera', calls.cameraOn ? 'Camera off' : 'Camera on', () => calls.setCamera(!calls.cameraOn),
-        { attrs: { 'aria-pressed': String(!calls.cameraOn) } }),
-      button('call-hangup', phase === 'outgoing' ? 'Cancel' : 'Hang up', () => calls.hangup(), { class: 'call-hangup' }),
+        { pressed: !calls.cameraOn, title: 'Camera (V)' }),
+      phase === 'active' && canShareScreen()
+        ? button('call-screen', calls.sharingScreen ? 'Stop sharing' : 'Share screen',
+          () => (calls.sharingScreen ? calls.stopScreenShare() : calls.startScreenShare().catch(() => {})),
+          { pressed: calls.sharingScreen })
+        : null,
+      this.devices.render(),
+      button('call-hangup', phase === 'outgoing' ? 'Cancel' : 'Hang up', () => calls.hangup(), { cls: 'call-hangup' }),
     ];
   }
 
-  #setStream(video, stream) {
-    if (video.srcObject !== stream) video.srcObject = stream;
+  // M mutes, V turns the camera on or off, Escape declines or hangs up.
+  #onKey(event) {
+    if (event.target.closest('select, input') || event.ctrlKey || event.metaKey || event.altKey) return;
+    const { calls } = this;
+    const { phase } = calls.state;
+    const key = event.key.toLowerCase();
+    if (key === 'escape') {
+      if (phase === 'incoming') calls.decline();
+      else calls.hangup();
+    } else if (key === 'm' && phase !== 'incoming') {
+      calls.setMuted(!calls.muted);
+    } else if (key === 'v' && phase !== 'incoming') {
+      calls.setCamera(!calls.cameraOn);
+    } else {
+      return;
+    }
+    event.preventDefault();
   }
+}
+
+function canShareScreen() {
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 }

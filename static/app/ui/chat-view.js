@@ -1,5 +1,6 @@
 // The open room: header with people and their connection state, the invite panel,
 // security warnings, the conversation, who is typing, and the composer.
+import { MAX_CALL_MEMBERS } from '../calls/call-manager.js';
 import { inviteLink } from '../room/rooms.js';
 import { ComposerView } from './composer-view.js';
 import { openContactDialog } from './contact-dialog.js';
@@ -46,6 +47,7 @@ export class ChatView {
       'aria-label': 'Notifications for this room', title: 'Notifications for this room',
       onchange: () => this.app.setNotifyLevel(this.topic, this.notifyLevel.value),
     }, Object.entries(NOTIFY_LEVEL_LABELS).map(([value, label]) => h('option', { value }, label)));
+    this.callBanner = h('div', { class: 'call-banner', 'data-testid': 'call-banner', role: 'status', hidden: true });
     this.peerStrip = h('ul', { class: 'peer-strip', 'data-testid': 'peer-list', 'aria-label': 'People connected' });
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
@@ -72,7 +74,7 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing, this.composer.el);
+      this.invite, this.callBanner, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
     });
@@ -155,17 +157,27 @@ export class ChatView {
     const people = new Set(ready.map((peer) => peer.id).filter(Boolean));
     const idle = this.app.calls.state.phase === 'idle';
     const why = people.size === 0 ? 'Nobody to call: nobody else is connected'
-      : people.size > 1 ? 'Calls with more than one person are not there yet' : null;
+      : people.size >= MAX_CALL_MEMBERS ? `Calls have at most ${MAX_CALL_MEMBERS} people` : null;
     for (const button of [this.voiceCall, this.videoCall]) {
       button.disabled = Boolean(why) || !idle;
       button.title = why ?? button.getAttribute('aria-label');
     }
+    // A call going on here that this device is not in: say so, and offer to join.
+    const running = this.app.calls.running(this.topic);
+    this.callBanner.hidden = !running;
+    if (!running) return;
+    const full = running.count >= MAX_CALL_MEMBERS;
+    replaceChildren(this.callBanner,
+      h('span', { class: 'call-banner-text' },
+        `${running.video ? 'Video' : 'Voice'} call in progress · ${plural(running.count, 'person', 'people')}`),
+      h('button', {
+        type: 'button', class: 'button call-accept', 'data-testid': 'call-join', disabled: !idle || full,
+        title: full ? 'This call is full' : null, onclick: () => this.app.calls.join(this.topic),
+      }, 'Join'));
   }
 
   #startCall(video) {
-    const session = this.#session();
-    const [peer] = session?.swarm.readyPeers() ?? [];
-    if (peer) this.app.calls.start(this.topic, session.swarm, peer, { video });
+    this.app.calls.start(this.topic, { video });
   }
 
   #renderInvite(room) {
@@ -346,7 +358,7 @@ export class ChatView {
   }
 
   #editLast() {
-    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted && !m.file);
+    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted && !m.file && !m.call);
     if (!last) return false;
     this.composer.startEdit(last);
     return true;

@@ -1,0 +1,48 @@
+"""Call frames (docs/protocol.md §6) mean the same to the browser and to a Python peer:
+a Python peer never joins a call, but a call in its room must not look like misbehaviour,
+and a malformed call frame must be refused by both."""
+
+import json
+
+from parley_peer.data_frames import DataFrameError, parse_data_frame
+from tests.interop.conftest import run_js
+
+CALL_ID = "A" * 21 + "w"
+GOOD = {"t": "call", "id": CALL_ID, "action": "invite", "video": True}
+MEDIA = {"t": "call-media", "id": CALL_ID, "mic": True, "camera": False, "screen": None}
+
+CASES = {
+    **{
+        f"call {a}": ({**GOOD, "action": a}, True)
+        for a in ("invite", "accept", "present", "decline", "busy", "hangup")
+    },
+    "media": (MEDIA, True),
+    "media sharing": ({**MEDIA, "screen": "{0b7c5bd9-8f3e-4d55-9d6e-3c1e3b1f6f0a}"}, True),
+    "unknown action": ({**GOOD, "action": "ring"}, False),
+    "short id": ({**GOOD, "id": "abc"}, False),
+    "id with padding": ({**GOOD, "id": "A" * 21 + "="}, False),
+    "video as text": ({**GOOD, "video": "yes"}, False),
+    "no video": ({k: v for k, v in GOOD.items() if k != "video"}, False),
+    "extra field": ({**GOOD, "room": "x"}, False),
+    "empty screen id": ({**MEDIA, "screen": ""}, False),
+    "long screen id": ({**MEDIA, "screen": "x" * 65}, False),
+    "screen id with space": ({**MEDIA, "screen": "a b"}, False),
+    "mic as number": ({**MEDIA, "mic": 1}, False),
+    "no screen": ({k: v for k, v in MEDIA.items() if k != "screen"}, False),
+}
+
+
+def python_accepts(text: str) -> bool:
+    try:
+        parse_data_frame(text)
+    except DataFrameError:
+        return False
+    return True
+
+
+def test_browser_and_python_agree_on_call_frames():
+    texts = {name: json.dumps(frame) for name, (frame, _) in CASES.items()}
+    js = run_js(*({"op": "parse_data_frame", "text": text} for text in texts.values()))
+    for (name, (_, expected)), text, result in zip(CASES.items(), texts.values(), js, strict=True):
+        assert ("error" not in result) is expected, f"browser: {name}: {result}"
+        assert python_accepts(text) is expected, f"python: {name}"
