@@ -291,7 +291,9 @@ def test_group_call_of_three_and_joining_a_running_call(new_user):
         expect(
             user.page.locator('[data-testid="call-tile"][data-self="false"][data-video="true"]')
         ).to_have_count(2)
-    expect(bob.page.get_by_test_id("call-status")).to_have_text("In a call with 2 people")
+    expect(bob.page.get_by_test_id("call-status")).to_have_text(
+        re.compile(r"In a call with 2 people · \d+:\d\d")
+    )
 
     # Cy leaves; the call goes on for two, and Cy's room offers to join it again.
     cy.page.get_by_test_id("call-hangup").click()
@@ -389,3 +391,49 @@ def test_screen_share_and_device_switch_renegotiate_on_the_link_only(new_user):
     for user in (ada, bob):
         expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
         assert all(t["state"] == "ended" for t in local_tracks(user)), local_tracks(user)
+
+
+GRID_COLUMNS = """() => getComputedStyle(document.querySelector('[data-testid="call-stage"]'))
+  .gridTemplateColumns.split(' ').length"""
+
+
+def test_four_people_and_a_latecomer_who_hears_of_the_call_from_its_members(new_user):
+    ada = joined(new_user, "Ada")
+    link = ada.create_room("Four")
+    bob = joined(new_user, "Bob", link)
+    cy = joined(new_user, "Cy", link)
+    for user in (ada, bob, cy):
+        user.wait_for_peers(2)
+    ring_and_accept(ada, [bob, cy], button="call-video")
+
+    # Dee comes into the room on a phone after the call started: nobody rings her, but
+    # each member's `present` on the new link tells her a call is running.
+    dee = new_user()
+    dee.page.add_init_script(WATCH_MEDIA)
+    dee.page.set_viewport_size({"width": 390, "height": 844})
+    dee.onboard("Dee")
+    dee.open_invite(link)
+    dee.wait_for_peers(3)
+    expect(dee.page.get_by_test_id("call-banner")).to_contain_text(
+        "Video call in progress · 3 people", timeout=TIMEOUT_MS
+    )
+    expect(call_view(dee)).to_be_hidden()
+    dee.page.get_by_test_id("call-join").click()
+    for user in (ada, bob, cy, dee):
+        expect_streams(user, audio=3, video=3)
+        expect(user.page.get_by_test_id("call-tile")).to_have_count(4)
+    # Four tiles: two columns on a desktop and on a phone alike.
+    assert ada.page.evaluate(GRID_COLUMNS) == 2
+    assert dee.page.evaluate(GRID_COLUMNS) == 2
+    expect(dee.page.get_by_test_id("call-status")).to_contain_text("In a call with 3 people")
+
+    # The keyboard: M mutes, Escape leaves the call; the three others go on.
+    dee.page.get_by_test_id("call-hangup").focus()
+    dee.page.keyboard.press("m")
+    expect(dee.page.get_by_test_id("call-mute")).to_have_attribute("aria-pressed", "true")
+    expect(tile_of(ada, "Dee")).to_have_attribute("data-mic", "false")
+    expect(dee.page.get_by_test_id("call-mute")).to_be_attached()
+    dee.page.keyboard.press("Escape")
+    expect(call_view(dee)).to_be_hidden(timeout=TIMEOUT_MS)
+    for user in (ada, bob, cy):
+        expect(user.page.get_by_test_id("call-tile")).to_have_count(3, timeout=TIMEOUT_MS)

@@ -5,6 +5,7 @@
 import { h, replaceChildren } from './dom.js';
 import { CallTile } from './call-tile.js';
 import { DeviceMenu } from './call-devices-menu.js';
+import { callDuration } from './format.js';
 
 const ENDED_TEXT = {
   declined: 'Call declined', busy: 'Busy in another call', no_answer: 'No answer',
@@ -26,6 +27,7 @@ export class CallView {
     this.ringing = h('div', { class: 'call-ringing', 'data-testid': 'call-ringing' }, this.ringAvatar, this.ringName, this.ringRoom);
     this.controls = h('div', { class: 'call-controls', role: 'toolbar', 'aria-label': 'Call controls' });
     this.devices = new DeviceMenu({ calls: this.calls });
+    this.buttons = this.#buttons();
     this.el = h('section', { class: 'call-view', hidden: true, 'data-testid': 'call-view', 'aria-label': 'Call' },
       this.ringing, this.stage, this.status, this.controls);
     this.el.addEventListener('keydown', (event) => this.#onKey(event));
@@ -35,32 +37,40 @@ export class CallView {
 
   render() {
     const { calls } = this;
-    const { phase, video, reason } = calls.state;
+    const { phase, video } = calls.state;
     this.el.hidden = phase === 'idle';
     this.el.dataset.phase = phase;
     if (phase === 'idle') {
       this.shownPhase = phase;
+      this.#tick(false);
       this.#renderTiles([]);
       return;
     }
     const name = calls.peerName;
-    const room = this.app.rooms?.get(calls.state.topic)?.name ?? 'the room';
-    const others = calls.participants().filter((p) => !p.self);
-    this.status.textContent = {
-      outgoing: `Calling everyone in ${room}…`,
-      incoming: `${name} is calling you (${video ? 'video' : 'voice'})`,
-      active: others.length === 0 ? 'Connecting…'
-        : others.length === 1 ? `In a call with ${others[0].name}` : `In a call with ${others.length} people`,
-      ended: ENDED_TEXT[reason] ?? 'Call ended',
-    }[phase];
+    const room = this.#roomName();
+    this.status.textContent = this.#statusText();
     this.ringAvatar.textContent = [...name][0]?.toUpperCase() ?? '?';
     this.ringName.textContent = name;
     this.ringRoom.textContent = `${video ? 'Video' : 'Voice'} call · ${room}`;
     this.#renderTiles(phase === 'incoming' ? [] : calls.participants());
-    replaceChildren(this.controls, this.#controls(phase));
+    this.#renderControls(phase);
+    this.#tick(phase === 'active');
     // Keyboard users land on the call: Accept when it rings, the controls once in it.
     if (phase !== this.shownPhase && phase !== 'ended') this.controls.querySelector('button')?.focus();
     this.shownPhase = phase;
+  }
+
+  // The call's length in the status line, once a second while in a call.
+  #tick(running) {
+    if (running && !this.ticker) {
+      this.ticker = setInterval(() => {
+        this.status.textContent = this.#statusText();
+      }, 1000);
+    }
+    if (!running && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
   }
 
   #renderTiles(participants) {
@@ -104,32 +114,60 @@ export class CallView {
     }
   }
 
-  #controls(phase) {
+  #roomName() {
+    return this.app.rooms?.get(this.calls.state.topic)?.name ?? 'the room';
+  }
+
+  #statusText() {
     const { calls } = this;
-    const button = (testid, label, onclick, { cls = '', pressed = null, title = null } = {}) => h('button', {
-      type: 'button', class: `button call-button ${cls}`, 'data-testid': testid, onclick, title,
-      'aria-pressed': pressed === null ? null : String(pressed),
-    }, label);
-    if (phase === 'incoming') {
-      return [
-        button('call-accept', 'Accept', () => calls.accept(), { cls: 'call-accept' }),
-        button('call-decline', 'Decline', () => calls.decline(), { cls: 'call-hangup' }),
-      ];
+    const { phase, video, reason } = calls.state;
+    if (phase === 'outgoing') return `Calling everyone in ${this.#roomName()}…`;
+    if (phase === 'incoming') return `${calls.peerName} is calling you (${video ? 'video' : 'voice'})`;
+    if (phase === 'ended') return ENDED_TEXT[reason] ?? 'Call ended';
+    const others = calls.participants().filter((p) => !p.self);
+    if (others.length === 0) return 'Connecting…';
+    const who = others.length === 1 ? `In a call with ${others[0].name}` : `In a call with ${others.length} people`;
+    return `${who} · ${callDuration(Date.now() - calls.joinedAt)}`;
+  }
+
+  // Made once and updated in place, so the focus stays on a button that was pressed.
+  #buttons() {
+    const { calls } = this;
+    const button = (testid, onclick, cls = '') =>
+      h('button', { type: 'button', class: `button call-button ${cls}`, 'data-testid': testid, onclick });
+    return {
+      accept: button('call-accept', () => calls.accept(), 'call-accept'),
+      decline: button('call-decline', () => calls.decline(), 'call-hangup'),
+      mute: button('call-mute', () => calls.setMuted(!calls.muted)),
+      camera: button('call-camera', () => calls.setCamera(!calls.cameraOn)),
+      screen: button('call-screen', () => (calls.sharingScreen
+        ? calls.stopScreenShare()
+        : calls.startScreenShare().catch((error) => console.warn('screen share', error)))),
+      hangup: button('call-hangup', () => calls.hangup(), 'call-hangup'),
+    };
+  }
+
+  #renderControls(phase) {
+    const { calls, buttons } = this;
+    buttons.accept.textContent = 'Accept';
+    buttons.decline.textContent = 'Decline';
+    buttons.mute.textContent = calls.muted ? 'Unmute' : 'Mute';
+    buttons.mute.setAttribute('aria-pressed', String(calls.muted));
+    buttons.mute.title = 'Microphone (M)';
+    buttons.camera.textContent = calls.cameraOn ? 'Camera off' : 'Camera on';
+    buttons.camera.setAttribute('aria-pressed', String(!calls.cameraOn));
+    buttons.camera.title = 'Camera (V)';
+    buttons.screen.textContent = calls.sharingScreen ? 'Stop sharing' : 'Share screen';
+    buttons.screen.setAttribute('aria-pressed', String(calls.sharingScreen));
+    buttons.hangup.textContent = phase === 'outgoing' ? 'Cancel' : 'Hang up';
+    const shown = phase === 'incoming' ? [buttons.accept, buttons.decline]
+      : phase === 'ended' ? []
+        : [buttons.mute, buttons.camera, phase === 'active' && canShareScreen() ? buttons.screen : null,
+          this.devices.render(), buttons.hangup].filter(Boolean);
+    const current = [...this.controls.children];
+    if (current.length !== shown.length || current.some((el, i) => el !== shown[i])) {
+      replaceChildren(this.controls, shown);
     }
-    if (phase === 'ended') return [];
-    return [
-      button('call-mute', calls.muted ? 'Unmute' : 'Mute', () => calls.setMuted(!calls.muted),
-        { pressed: calls.muted, title: 'Microphone (M)' }),
-      button('call-camera', calls.cameraOn ? 'Camera off' : 'Camera on', () => calls.setCamera(!calls.cameraOn),
-        { pressed: !calls.cameraOn, title: 'Camera (V)' }),
-      phase === 'active' && canShareScreen()
-        ? button('call-screen', calls.sharingScreen ? 'Stop sharing' : 'Share screen',
-          () => (calls.sharingScreen ? calls.stopScreenShare() : calls.startScreenShare().catch(() => {})),
-          { pressed: calls.sharingScreen })
-        : null,
-      this.devices.render(),
-      button('call-hangup', phase === 'outgoing' ? 'Cancel' : 'Hang up', () => calls.hangup(), { cls: 'call-hangup' }),
-    ];
   }
 
   // M mutes, V turns the camera on or off, Escape declines or hangs up.
