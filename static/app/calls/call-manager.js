@@ -36,6 +36,9 @@ export class CallManager extends EventTarget {
     this.invited = new Set(); // peers rung and not yet answered
     this.refusals = new Set(); // 'decline' | 'busy' answers so far
     this.inviter = null;
+    // True once this device is in the call with its devices open: before, it invites
+    // nobody, greets nobody, sends no media and writes no history.
+    this.entered = false;
     this.joinedAt = 0;
     this.timer = null;
     this.local = new LocalMedia({ getUserMedia, getDisplayMedia, onScreenEnded: () => this.stopScreenShare() });
@@ -81,6 +84,7 @@ export class CallManager extends EventTarget {
     this.#reset();
     if (!this.#move({ type: 'start', id, topic, video })) return;
     if (!(await this.#open(video, id))) return;
+    this.entered = true;
     this.joinedAt = Date.now();
     this.#history('started');
     for (const peer of swarm.readyPeers()) {
@@ -95,7 +99,8 @@ export class CallManager extends EventTarget {
     const { id } = this.state;
     clearTimeout(this.timer);
     if (!(await this.#open(this.state.video, id))) {
-      if (this.inviter) this.#send(this.inviter, 'decline');
+      // No devices: the caller hears no. (A call that ended meanwhile needs no answer.)
+      if (this.state.id === id && this.state.reason === 'no_devices' && this.inviter) this.#send(this.inviter, 'decline');
       return;
     }
     if (!this.#move({ type: 'accept' })) return;
@@ -121,7 +126,7 @@ export class CallManager extends EventTarget {
 
   hangup() {
     if (!isLive(this.state)) return;
-    if (isInCall(this.state)) this.#broadcast('hangup');
+    if (this.entered) this.#broadcast('hangup');
     this.#move({ type: 'hangup' });
   }
 
@@ -187,6 +192,7 @@ export class CallManager extends EventTarget {
 
   // This device is now in the call: everyone hears so, and media start with the members.
   #entered() {
+    this.entered = true;
     this.joinedAt = Date.now();
     this.#history('joined');
     this.#broadcast('accept');
@@ -197,7 +203,11 @@ export class CallManager extends EventTarget {
     const mine = isLive(this.state) && this.state.topic === topic && this.state.id === id;
     switch (action) {
       case 'invite':
-        this.roster.note(topic, id, peer, { video });
+        // An invite the roster cannot hold (a room with too many calls) is not rung.
+        if (!this.roster.note(topic, id, peer, { video }) && !this.roster.has(topic, id, peer)) {
+          this.swarms.get(topic)?.sendTo(peer, { t: 'call', id, action: 'busy', video: false });
+          return;
+        }
         if (mine) break;
         if (isLive(this.state)) {
           this.swarms.get(topic)?.sendTo(peer, { t: 'call', id, action: 'busy', video: false });
@@ -216,9 +226,7 @@ export class CallManager extends EventTarget {
       case 'busy':
         if (!mine || !this.invited.delete(peer)) return;
         this.refusals.add(action);
-        if (this.invited.size === 0 && this.#members().length === 0) {
-          this.#move({ type: 'refused', reason: this.refusals.has('decline') ? 'decline' : 'busy' });
-        }
+        this.#refusedByAll();
         return;
       case 'hangup':
         if (!this.roster.leave(peer, id)) return;
@@ -237,7 +245,7 @@ export class CallManager extends EventTarget {
 
   // A link came up: a call this device is in is news to that member.
   #greet(topic, peer) {
-    if (!isInCall(this.state) || this.state.topic !== topic) return;
+    if (!this.entered || !isInCall(this.state) || this.state.topic !== topic) return;
     if (this.state.phase === 'outgoing') this.invited.add(peer);
     this.#send(peer, this.state.phase === 'outgoing' ? 'invite' : 'present');
   }
@@ -247,9 +255,14 @@ export class CallManager extends EventTarget {
     const calls = this.roster.drop(peer);
     if (calls.some(({ id }) => id === this.state.id) || this.links.has(peer)) this.#syncMembers('connection_lost');
     else if (calls.length > 0) this.#changed();
-    if (this.state.phase === 'outgoing' && this.invited.size === 0 && this.#members().length === 0) {
-      this.#move({ type: 'refused', reason: this.refusals.has('decline') ? 'decline' : 'busy' });
-    }
+    this.#refusedByAll();
+  }
+
+  // Ringing, and nobody is left to answer: every invitee declined, was busy, or went.
+  #refusedByAll() {
+    if (this.state.phase !== 'outgoing' || this.invited.size > 0 || this.#members().length > 0) return;
+    const reason = this.refusals.has('decline') ? 'decline' : this.refusals.has('busy') ? 'busy' : 'gone';
+    this.#move({ type: 'refused', reason });
   }
 
   #members() {
@@ -260,7 +273,7 @@ export class CallManager extends EventTarget {
   // Media with exactly the call's members, then the phase follows how many there are.
   #syncMembers(reason = 'hung_up') {
     const members = this.#members();
-    if (isInCall(this.state)) {
+    if (this.entered && isInCall(this.state)) {
       for (const peer of members) {
         if (this.links.has(peer) || peer.state !== 'ready') continue;
         const media = new LinkMedia({ peer, local: () => this.local.tracks(), onChange: () => this.#changed() });
@@ -320,6 +333,8 @@ export class CallManager extends EventTarget {
     this.invited.clear();
     this.refusals.clear();
     this.inviter = null;
+    this.entered = false;
+    this.joinedAt = 0;
   }
 
   #history(event, extra = {}) {
@@ -341,7 +356,8 @@ export class CallManager extends EventTarget {
 
   #ended(before) {
     clearTimeout(this.timer);
-    const wasIn = isInCall(before);
+    const wasIn = this.entered;
+    this.entered = false;
     const last = this.roster.members(before.topic, before.id).length === 0;
     for (const media of this.links.values()) media.stop();
     this.links.clear();

@@ -18,6 +18,8 @@ export const IDLE = Object.freeze({ phase: 'idle', id: null, topic: null, video:
 export const isLive = (state) => state.phase === 'outgoing' || state.phase === 'incoming' || state.phase === 'active';
 // In the call: sending media to the others (a ringing callee is not yet).
 export const isInCall = (state) => state.phase === 'outgoing' || state.phase === 'active';
+// Why a ringing call ended that nobody answered: 'gone' is every invitee's link closing.
+const REFUSALS = { decline: 'declined', busy: 'busy', gone: 'connection_lost' };
 const ended = (state, reason) => ({ ...state, phase: 'ended', reason });
 const fresh = (phase, direction, { id, topic, video }) =>
   ({ phase, id, topic, video: Boolean(video), direction, reason: null });
@@ -25,7 +27,7 @@ const fresh = (phase, direction, { id, topic, video }) =>
 // event: { type: 'start' | 'invited' | 'join', id, topic, video }
 //      | { type: 'accept' } | { type: 'decline' } | { type: 'hangup' }
 //      | { type: 'others', count, reason }   the call's other members changed
-//      | { type: 'refused', reason }         every invitee declined or was busy
+//      | { type: 'refused', reason }         nobody left to answer: 'decline' | 'busy' | 'gone'
 //      | { type: 'timeout' } | { type: 'no_devices' } | { type: 'reset' }
 export function nextCallState(state, event) {
   switch (event.type) {
@@ -47,7 +49,7 @@ export function nextCallState(state, event) {
       if (state.phase === 'outgoing') return ended(state, 'no_answer');
       return state.phase === 'incoming' ? ended(state, 'missed') : null;
     case 'refused':
-      return state.phase === 'outgoing' ? ended(state, event.reason === 'busy' ? 'busy' : 'declined') : null;
+      return state.phase === 'outgoing' ? ended(state, REFUSALS[event.reason] ?? 'declined') : null;
     case 'others':
       return onOthers(state, event);
     case 'reset':
