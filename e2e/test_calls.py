@@ -321,6 +321,8 @@ def test_group_call_of_three_and_joining_a_running_call(new_user):
         expect(user.page.get_by_test_id("call-event").last).to_contain_text(
             "Call ended", timeout=TIMEOUT_MS
         )
+        # Nobody is left in it: no room offers to join it any more.
+        expect(user.page.get_by_test_id("call-banner")).to_be_hidden()
     events = call_events(ada)
     assert events[0] == "You started a video call", events
     assert events.count("Cy joined the call") == 2 and "Bob joined the call" in events, events

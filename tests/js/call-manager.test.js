@@ -449,7 +449,8 @@ test('group: a member leaving stops only its media; the last other leaving ends 
   assert.equal(calls.state.reason, 'hung_up');
   assert.equal(c.link.pc.removed.length, 2);
   assert.deepEqual(history.at(-1), { topic: TOPIC, call: calls.state.id, event: 'ended', video: true, since: 1_000_000 });
-  assert.equal(swarm.broadcasts.length, 0, 'nothing to broadcast: everyone else left');
+  // Left alone, it leaves too, and says so: the rest of the room must not see it in a call.
+  assert.deepEqual(swarm.broadcasts, [{ t: 'call', id: calls.state.id, action: 'hangup', video: true }]);
 });
 
 test('a device hanging up while others remain broadcasts hangup and writes no "ended"', async (t) => {

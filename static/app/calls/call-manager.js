@@ -126,7 +126,6 @@ export class CallManager extends EventTarget {
 
   hangup() {
     if (!isLive(this.state)) return;
-    if (this.entered) this.#broadcast('hangup');
     this.#move({ type: 'hangup' });
   }
 
@@ -311,7 +310,6 @@ export class CallManager extends EventTarget {
     const { id } = this.state;
     this.timer = setTimeout(() => {
       if (this.state.id !== id) return;
-      if (this.state.phase === 'outgoing') this.#broadcast('hangup');
       this.#move({ type: 'timeout' });
     }, RING_TIMEOUT_MS);
   }
@@ -357,6 +355,9 @@ export class CallManager extends EventTarget {
   #ended(before) {
     clearTimeout(this.timer);
     const wasIn = this.entered;
+    // Everyone hears this device left, whatever the reason: a member left alone in a
+    // call leaves it too, and the room must not show it in the call any longer.
+    if (wasIn) this.#broadcast('hangup');
     this.entered = false;
     const last = this.roster.members(before.topic, before.id).length === 0;
     for (const media of this.links.values()) media.stop();
