@@ -1,20 +1,20 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11+ and Node:
 #   make run    install what is missing, migrate, serve on http://127.0.0.1:8000
-#   make test   install what is missing (Chromium included), run every test
+#   make test   install what is missing (Chromium, redis-server included), run every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-python install-node install-chromium clean
+.PHONY: run test lint format bench install install-python install-node install-chromium install-redis clean
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-test: install install-chromium
+test: install install-chromium install-redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	node --test tests/js/
@@ -30,7 +30,8 @@ format:
 	$(BIN)/ruff check --fix .
 
 bench: install install-chromium
-	$(BIN)/python -m bench.connect
+	$(BIN)/python -m bench.connect --runs 20
+	$(BIN)/python -m bench.signaling
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
 
@@ -41,7 +42,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,redis,peer]'
+	$(BIN)/pip install --quiet -e '.[dev,redis,peer,bench]'
 	touch $@
 
 install-node: static/vendor/.built
@@ -57,6 +58,13 @@ install-chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+# Debian's redis-server, for the tests of several processes on Redis (tests/scaleout/);
+# the tests start their own on a free port, so it is not started as a service here.
+install-redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server; \
+		else sudo apt-get update -q && sudo apt-get install -y -q redis-server; fi; }
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -81,6 +81,17 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# With REDIS_URL, the topics and the per-mailbox wake budget are shared in Redis too
+# (signal_server/redis_link.py, docs/deployment.md "Several processes on Redis").
+PARLEY_REDIS = {
+    "PREFIX": os.environ.get("PARLEY_REDIS_PREFIX", "parley:"),
+    # Every Redis call of a frame fails after this long rather than hanging it.
+    "TIMEOUT_SECONDS": float(os.environ.get("PARLEY_REDIS_TIMEOUT_SECONDS", 1)),
+    # A process refreshes its heartbeat this often; its connections count as gone from
+    # every topic once the heartbeat is PROCESS_TTL_SECONDS old (the process died).
+    "HEARTBEAT_SECONDS": float(os.environ.get("PARLEY_REDIS_HEARTBEAT_SECONDS", 2)),
+    "PROCESS_TTL_SECONDS": int(os.environ.get("PARLEY_REDIS_PROCESS_TTL_SECONDS", 10)),
+}
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -103,6 +114,8 @@ PARLEY_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", 0)
 PARLEY_HTTPS = _env_bool("PARLEY_HTTPS", False)
 if PARLEY_HTTPS:
     SECURE_SSL_REDIRECT = True
+    # A load balancer's health check asks each process directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

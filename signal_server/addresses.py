@@ -5,10 +5,12 @@ connections; these caps do. `client_address(scope, trusted_proxies)` names the a
 connection comes from; `registry` counts, per address, the open connections and the
 topic memberships (one per connection and topic it is in).
 
-Like `topics.registry` it is the one registry of this process, process-local, with
-coroutine methods so that a Redis-backed registry (a later issue) can replace it; tests
-replace it with a fresh AddressRegistry. An address is forgotten as soon as it holds
-nothing, so the registry is as large as the set of connected hosts.
+Like `topics.registry` it is the one registry of this process: an AddressRegistry in
+process memory by default, a redis_addresses.RedisAddressRegistry (the same coroutine
+methods) shared by every server process with settings.REDIS_URL. Tests replace it with
+a fresh AddressRegistry. An address is forgotten as soon as it holds nothing, so the
+registry is as large as the set of connected hosts. `add_*` compare with the cap and
+count in one step, which a shared registry must do atomically.
 """
 
 import ipaddress
@@ -84,8 +86,14 @@ class AddressRegistry:
         usage = self._usage.get(address)
         return usage.topics if usage else 0
 
-    async def add_connection(self, address: str) -> None:
-        self._usage.setdefault(address, _Usage()).connections += 1
+    async def add_connection(self, address: str, cap: int | None = None) -> int:
+        """Count a connection unless the address has `cap` already; the count before."""
+        usage = self._usage.setdefault(address, _Usage())
+        before = usage.connections
+        if cap is None or before < cap:
+            usage.connections += 1
+        self._forget_if_unused(address, usage)
+        return before
 
     async def remove_connection(self, address: str, topics: int) -> None:
         """A connection closed, and with it its `topics` memberships."""
@@ -95,8 +103,14 @@ class AddressRegistry:
             usage.topics -= topics
             self._forget_if_unused(address, usage)
 
-    async def add_topic(self, address: str) -> None:
-        self._usage.setdefault(address, _Usage()).topics += 1
+    async def add_topic(self, address: str, cap: int | None = None) -> int:
+        """Count a topic membership unless the address has `cap` already; the count before."""
+        usage = self._usage.setdefault(address, _Usage())
+        before = usage.topics
+        if cap is None or before < cap:
+            usage.topics += 1
+        self._forget_if_unused(address, usage)
+        return before
 
     async def remove_topic(self, address: str) -> None:
         usage = self._usage.get(address)
@@ -112,4 +126,14 @@ class AddressRegistry:
         return len(self._usage)
 
 
-registry = AddressRegistry()
+def _registry_for_settings():
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        from signal_server import redis_addresses, redis_link  # redis is optional
+
+        return redis_addresses.RedisAddressRegistry(redis_link.link())
+    return AddressRegistry()
+
+
+registry = _registry_for_settings()

@@ -5,15 +5,28 @@ them after parsing a frame and before doing anything with it (docs/protocol.md ย
 `check_address_can_connect` runs before any frame and raises ConnectionRefused.
 `check_wake_budget` is the one check that spends: a token of each wake budget it passes.
 
-The per-address checks read a count and the consumer then adds to it. In one process
-nothing runs between the two (the in-memory registries never suspend); a shared
-registry must count and compare in one atomic step instead.
+The per-address checks are given the count before the consumer's `add_*` call, which
+compared it with the cap and counted only under the cap, in one atomic step (in Redis
+too, shared by every process); the check then turns "at the cap" into the refusal.
 """
 
+from typing import TYPE_CHECKING
+
 from signal_server import frames
-from signal_server.limits import BucketRegistry, TokenBucket
+from signal_server.limits import ProcessBuckets, TokenBucket
 from signal_server.protocol import Frame, Hello, ProtocolError
-from signal_server.topics import TopicRegistry
+
+if TYPE_CHECKING:  # not imported at run time: the registries' modules import this one
+    from signal_server.redis_buckets import RedisBucketRegistry
+    from signal_server.topics import TopicRegistry
+
+
+class Unavailable(Exception):
+    """Shared state the step needs (Redis, docs/deployment.md) cannot be reached now.
+
+    The consumer answers the frame with `unavailable` and closes the connection with
+    4503, so that the client reconnects with backoff.
+    """
 
 
 class ConnectionRefused(Exception):
@@ -44,8 +57,8 @@ def check_can_join(joined: set[bytes], topic: bytes, max_topics: int) -> None:
 def check_address_can_join(joined: set[bytes], topic: bytes, memberships: int, cap: int) -> None:
     """All connections from one address are in at most `cap` topics together.
 
-    `memberships` is the address's count (AddressRegistry.topics); joining a topic this
-    connection is already in adds no membership and is allowed.
+    `memberships` is the address's count before this join (AddressRegistry.add_topic);
+    joining a topic this connection is already in adds no membership and is allowed.
     """
     if topic not in joined and memberships >= cap:
         raise ProtocolError(
@@ -67,7 +80,7 @@ def check_joined(joined: set[bytes], topic: bytes, ref: str) -> None:
 
 
 async def check_reachable(
-    registry: TopicRegistry, sender_id: bytes, to: bytes, topic: bytes
+    registry: "TopicRegistry", sender_id: bytes, to: bytes, topic: bytes
 ) -> None:
     """Relay only between two connections of the same topic.
 
@@ -78,23 +91,24 @@ async def check_reachable(
         raise ProtocolError(frames.UNREACHABLE, "no such connection in the topic", "signal")
 
 
-def check_wake_budget(
+async def check_wake_budget(
     in_flight: int,
     max_in_flight: int,
     connection_wakes: TokenBucket,
-    mailbox_wakes: BucketRegistry,
+    mailbox_wakes: "ProcessBuckets | RedisBucketRegistry",
     mailbox: bytes,
 ) -> None:
     """A wake fits the connection's and the mailbox's wake limits (docs/protocol.md ยง5).
 
     The budgets are tried in order and a refused one stops the rest: a connection over
-    its own limit spends nothing of the mailbox's, which other connections share.
+    its own limit spends nothing of the mailbox's, which other connections (of every
+    process, with Redis) share.
     """
     if in_flight >= max_in_flight:
         message = f"at most {max_in_flight} wakes of a connection wait for push services"
     elif not connection_wakes.take():
         message = "too many wakes from this connection"
-    elif not mailbox_wakes.take(mailbox):
+    elif not await mailbox_wakes.take(mailbox):
         message = "too many wakes to this mailbox"
     else:
         return

@@ -9,6 +9,13 @@ counts against its address's caps (addresses.py); one over the cap is closed at 
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 
+With Redis (settings.REDIS_URL) the topics, the per-mailbox wake budget and the channel
+layer are shared by every server process. A frame that needs Redis while it is
+unreachable is answered `unavailable` and the connection is closed with 4503; so is
+every connection of the process when the heartbeat finds Redis gone
+(redis_link.py), and a new connection is refused with 4503 until Redis is back. The
+clients reconnect with backoff and join again.
+
 Nothing here logs per frame or logs blob content.
 """
 
@@ -26,6 +33,7 @@ from django.conf import settings
 from signal_server import addresses, frames, topics
 from signal_server.checks import (
     ConnectionRefused,
+    Unavailable,
     check_address_can_connect,
     check_address_can_join,
     check_can_join,
@@ -66,6 +74,35 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.address: str | None = None
         # Wakes waiting for the push services; a reference keeps each task alive.
         self.wakes: set[asyncio.Task] = set()
+        # The Redis link whose outages close this connection (None without Redis).
+        self.redis = None
+        self.closing: asyncio.Task | None = None
+
+    # The channel layer's receive, which Channels' __call__ sets before its dispatch loop.
+    # A channels_redis receive raises when Redis is gone, and left alone that would end
+    # the consumer with an exception (close 1011, no leave); guarded, it becomes one
+    # `shared.lost` event instead, which closes the connection with 4503.
+
+    @property
+    def channel_receive(self):
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, receive) -> None:
+        failed = False
+
+        async def guarded_receive() -> dict:
+            nonlocal failed
+            if failed:
+                await asyncio.Future()  # once is enough: the connection is closing
+            try:
+                return await receive()
+            except Exception as error:
+                failed = True
+                logger.warning("the channel layer failed: %r", error)
+                return {"type": "shared.lost"}
+
+        self._channel_receive = guarded_receive
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
@@ -79,20 +116,26 @@ class SignalConsumer(AsyncWebsocketConsumer):
         # Accepted before the cap is checked, so that a refused client gets a close code
         # to back off on rather than an HTTP 403 it cannot tell from a bad origin.
         await self.accept()
+        self.redis = getattr(self.registry, "link", None)
+        cap = self.limits.connections_per_address
         try:
-            connections = await self.addresses.connections(address)
-            check_address_can_connect(connections, self.limits.connections_per_address)
-        except ConnectionRefused as refusal:
-            logger.info("refusing a connection: too many from one address")
+            if self.redis is not None and not self.redis.healthy:
+                raise Unavailable("Redis was unreachable at the last heartbeat")
+            # Counted here unless the address is at the cap already (then nothing is).
+            connections = await self.addresses.add_connection(address, cap)
+            check_address_can_connect(connections, cap)
+        except (ConnectionRefused, Unavailable) as refusal:
+            logger.info("refusing a connection: %s", refusal)
             self.closed = True
-            await self.close(refusal.close_code)
+            await self.close(getattr(refusal, "close_code", frames.CLOSE_TRY_AGAIN_LATER))
             return
         await self.do_connect(address)
 
     async def do_connect(self, address: str) -> None:
-        await self.addresses.add_connection(address)
         self.address = address
         self.idle_watch = asyncio.create_task(self.watch_idle())
+        if self.redis is not None:
+            self.redis.watch(self.redis_lost)
 
     async def disconnect(self, code: int) -> None:
         await self.shut_down()
@@ -124,6 +167,8 @@ class SignalConsumer(AsyncWebsocketConsumer):
             await self.handle(frame)
         except ProtocolError as error:
             await self.reject(error)
+        except Unavailable as outage:
+            await self.unavailable(outage, ref=frame.type)
 
     async def handle(self, frame: Frame) -> None:
         match frame:
@@ -131,10 +176,11 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_hello(frame.key)
             case Join():
                 check_can_join(self.topics, frame.topic, self.limits.topics)
-                memberships = await self.addresses.topics(self.address)
-                check_address_can_join(
-                    self.topics, frame.topic, memberships, self.limits.topics_per_address
-                )
+                if frame.topic not in self.topics:
+                    # Counted here unless the address is at its cap (then nothing is).
+                    cap = self.limits.topics_per_address
+                    memberships = await self.addresses.add_topic(self.address, cap)
+                    check_address_can_join(self.topics, frame.topic, memberships, cap)
                 await self.do_join(frame.topic)
             case Leave():
                 check_joined(self.topics, frame.topic, frame.type)
@@ -146,7 +192,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
             case Ping():
                 await self.send_frame({"type": "pong"})
             case Wake():
-                check_wake_budget(
+                await check_wake_budget(
                     len(self.wakes),
                     self.limits.wakes_in_flight,
                     self.wake_bucket,
@@ -171,8 +217,6 @@ class SignalConsumer(AsyncWebsocketConsumer):
         first_time = topic not in self.topics
         sample = await self.registry.join(self.member, topic, self.limits.sample)
         self.topics.add(topic)
-        if first_time:
-            await self.addresses.add_topic(self.address)
         peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in sample]
         await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
         if first_time:
@@ -227,6 +271,11 @@ class SignalConsumer(AsyncWebsocketConsumer):
         except ChannelFull:
             # The receiver is not reading; it loses this frame as it would on a bad network.
             logger.debug("channel full, dropped a %s event", event["type"])
+        except Exception as error:
+            if self.redis is None:
+                raise
+            # channels_redis raises redis' own errors when Redis is gone.
+            raise Unavailable("the channel layer (Redis) is unreachable") from error
 
     # Channel-layer events from other connections' consumers. Each is re-checked against
     # this connection's own topics, which may have changed while the event travelled.
@@ -267,6 +316,26 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 logger.info("closing a connection that sent too many bad frames")
                 await self.close_with(frames.CLOSE_TOO_MANY_ERRORS)
 
+    async def unavailable(self, outage: Unavailable, ref: str) -> None:
+        """Redis is unreachable: say so, then close with 4503 so the client retries."""
+        logger.info("closing a connection: %s", outage)
+        if not self.closed:
+            message = "the server cannot reach its shared state; retry later"
+            await self.send_error(ProtocolError(frames.UNAVAILABLE, message, ref))
+            await self.close_with(frames.CLOSE_TRY_AGAIN_LATER)
+
+    async def shared_lost(self, event: dict) -> None:
+        await self.close_if_open(frames.CLOSE_TRY_AGAIN_LATER)
+
+    def redis_lost(self) -> None:
+        """The heartbeat found Redis gone or emptied: this connection's topics are lost."""
+        if not self.closed and self.closing is None:
+            self.closing = asyncio.create_task(self.close_if_open(frames.CLOSE_TRY_AGAIN_LATER))
+
+    async def close_if_open(self, code: int) -> None:
+        if not self.closed:
+            await self.close_with(code)
+
     async def reject_dropped_frame(self) -> None:
         self.strikes += 1
         await self.send_error(ProtocolError(frames.RATE_LIMITED, "too many frames; dropped"))
@@ -295,11 +364,19 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if self.idle_watch is not None and self.idle_watch is not asyncio.current_task():
             self.idle_watch.cancel()
-        if self.address is not None:
-            await self.addresses.remove_connection(self.address, topics=len(self.topics))
-        if self.member is not None:
-            for topic, others in (await self.registry.leave_all(self.member.id)).items():
-                await self.announce_left(topic, others)
+        if self.redis is not None:
+            self.redis.unwatch(self.redis_lost)
+        try:
+            if self.address is not None:
+                await self.addresses.remove_connection(self.address, topics=len(self.topics))
+            if self.member is not None:
+                for topic, others in (await self.registry.leave_all(self.member.id)).items():
+                    await self.announce_left(topic, others)
+        except Unavailable:
+            # Redis is gone: the others are told when their own connections close, and
+            # what Redis kept of this connection expires with the process's old id
+            # (redis_link.py: an outage gives the process a new one).
+            logger.info("could not leave the topics of a closing connection: Redis is gone")
         self.topics.clear()
 
     async def send_error(self, error: ProtocolError) -> None:

@@ -48,6 +48,7 @@ UNREACHABLE = "unreachable"
 RATE_LIMITED = "rate_limited"
 WAKE_RATE_LIMITED = "wake_rate_limited"
 FRAME_TOO_LARGE = "frame_too_large"
+UNAVAILABLE = "unavailable"
 
 ERROR_CODES = (
     BAD_JSON,
@@ -68,15 +69,17 @@ ERROR_CODES = (
     RATE_LIMITED,
     WAKE_RATE_LIMITED,
     FRAME_TOO_LARGE,
+    UNAVAILABLE,
 )
 
 # Errors that do not count toward MAX_ERRORS: a rate-limited frame counts as a flood
 # strike instead, `unreachable` can happen to an honest client whenever a peer leaves
 # while its signals are in flight, `too_many_topics_per_address` depends on the other
 # connections from the same address (a shared NAT), not on this one, and
-# `wake_rate_limited` on the other connections that wake the same mailbox.
+# `wake_rate_limited` on the other connections that wake the same mailbox, and
+# `unavailable` on the server's Redis (the connection is closed with 4503 anyway).
 UNCOUNTED_ERRORS = frozenset(
-    {RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS, WAKE_RATE_LIMITED}
+    {RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS, WAKE_RATE_LIMITED, UNAVAILABLE}
 )
 
 # Close codes (§3 "Close codes").
@@ -86,6 +89,9 @@ CLOSE_TOO_MANY_ERRORS = 4001
 CLOSE_IDLE = 4008
 CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
+# "Try again later" (HTTP 503; WebSocket's own 1013, which daphne's WebSocket layer does
+# not let a server send): the server cannot reach its shared state (Redis).
+CLOSE_TRY_AGAIN_LATER = 4503
 
 CLOSE_CODES = (
     CLOSE_FRAME_TOO_LARGE,
@@ -94,4 +100,5 @@ CLOSE_CODES = (
     CLOSE_IDLE,
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_FLOOD,
+    CLOSE_TRY_AGAIN_LATER,
 )

@@ -103,7 +103,8 @@ class BucketRegistry:
     """One token bucket per key, for a limit that many connections or requests share.
 
     Process-local: with several server processes each has its own registry, so a key
-    gets up to one budget per process (docs/deployment.md). Memory is bounded: buckets
+    gets up to one budget per process; the per-mailbox wake budget is therefore in
+    Redis when there is one (redis_buckets.py, docs/deployment.md). Memory is bounded: buckets
     are kept in least-recently-used order, the ones at the old end that have refilled
     completely are forgotten as new keys come (a fresh bucket is full, so nothing is
     lost), and beyond `max_keys` the least recently used bucket is forgotten even if it
@@ -149,18 +150,35 @@ class BucketRegistry:
         return len(self._buckets)
 
 
-_mailbox_wakes: dict[tuple[float, int], BucketRegistry] = {}
+class ProcessBuckets:
+    """A BucketRegistry behind the coroutine `take` of redis_buckets.RedisBucketRegistry."""
+
+    def __init__(self, buckets: BucketRegistry):
+        self.buckets = buckets
+
+    async def take(self, key: Hashable) -> bool:
+        return self.buckets.take(key)
 
 
-def mailbox_wake_buckets(limits: Limits) -> BucketRegistry:
-    """The per-mailbox wake buckets that every connection of this process shares.
+_mailbox_wakes: dict[tuple[float, int], ProcessBuckets] = {}
 
-    One registry per pair of settings, so that a test's override_settings gets its own;
-    a deployment has exactly one. Several server processes each have their own, so a
-    mailbox can be woken up to once per process within the limit (docs/deployment.md).
+
+def mailbox_wake_buckets(limits: Limits):
+    """The per-mailbox wake buckets that every connection shares; `await .take(mailbox)`.
+
+    With settings.REDIS_URL they are in Redis, shared by every server process
+    (redis_buckets.py); else in this process's memory. One registry per pair of
+    settings, so that a test's override_settings gets its own; a deployment has
+    exactly one.
     """
     key = (limits.mailbox_wake_rate_per_second, limits.mailbox_wake_burst)
     registry = _mailbox_wakes.get(key)
     if registry is None:
-        registry = _mailbox_wakes[key] = BucketRegistry(*key)
+        if settings.REDIS_URL:
+            from signal_server import redis_buckets, redis_link  # redis is optional
+
+            registry = redis_buckets.RedisBucketRegistry(redis_link.link(), "wake", *key)
+        else:
+            registry = ProcessBuckets(BucketRegistry(*key))
+        _mailbox_wakes[key] = registry
     return registry

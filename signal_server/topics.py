@@ -1,10 +1,11 @@
 """Which connections are in which topic, for the rendezvous server.
 
 `registry` below is the one registry of this process: every SignalConsumer of the
-process reads and writes it, which is what lets two connections find each other. It is
-process-local, so a deployment with several server processes needs the Redis-backed
-registry of a later issue; that is why the methods are coroutines and the interface
-stays small. Tests replace `registry` with a fresh TopicRegistry.
+process reads and writes it, which is what lets two connections find each other.
+`TopicRegistry` keeps it in process memory, the default. With settings.REDIS_URL set it
+is a redis_topics.RedisTopicRegistry instead, with the same coroutine methods, so that
+connections of several server processes find each other. Tests replace `registry`
+with a fresh TopicRegistry.
 
 A member is known by its connection id. The registry stores the channel name (to relay
 through the channel layer) and the connection public key (to announce to others); it
@@ -74,4 +75,15 @@ class TopicRegistry:
         return a in members and b in members
 
 
-registry = TopicRegistry()
+def _registry_for_settings():
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        # Imported here: redis is an optional dependency, and redis_topics needs Member.
+        from signal_server import redis_link, redis_topics
+
+        return redis_topics.RedisTopicRegistry(redis_link.link())
+    return TopicRegistry()
+
+
+registry = _registry_for_settings()
