@@ -31,6 +31,16 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
     raise RuntimeError(f"server did not listen on {port} within {timeout} s")
 
 
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop, and make it if it will not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_server(
     extra_env: dict[str, str] | None = None, *, root: Path = ROOT, port: int | None = None
@@ -61,9 +71,5 @@ def running_server(
             wait_for_port(port, process)
             yield f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
             log.close()

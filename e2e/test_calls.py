@@ -140,6 +140,16 @@ def two_in_a_room(new_user):
     return ada, bob
 
 
+def three_in_a_room(new_user, room):
+    ada = joined(new_user, "Ada")
+    link = ada.create_room(room)
+    bob = joined(new_user, "Bob", link)
+    cy = joined(new_user, "Cy", link)
+    for user in (ada, bob, cy):
+        user.wait_for_peers(2)
+    return ada, bob, cy, link
+
+
 def call_view(user):
     return user.page.get_by_test_id("call-view")
 
@@ -274,12 +284,7 @@ def test_a_second_call_on_the_same_link(new_user):
 
 
 def test_group_call_of_three_and_joining_a_running_call(new_user):
-    ada = joined(new_user, "Ada")
-    link = ada.create_room("Group")
-    bob = joined(new_user, "Bob", link)
-    cy = joined(new_user, "Cy", link)
-    for user in (ada, bob, cy):
-        user.wait_for_peers(2)
+    ada, bob, cy, link = three_in_a_room(new_user, "Group")
     signals = [signal_count(user) for user in (ada, bob, cy)]
 
     ring_and_accept(ada, [bob, cy])
@@ -400,12 +405,7 @@ GRID_COLUMNS = """() => getComputedStyle(document.querySelector('[data-testid="c
 
 
 def test_four_people_and_a_latecomer_who_hears_of_the_call_from_its_members(new_user):
-    ada = joined(new_user, "Ada")
-    link = ada.create_room("Four")
-    bob = joined(new_user, "Bob", link)
-    cy = joined(new_user, "Cy", link)
-    for user in (ada, bob, cy):
-        user.wait_for_peers(2)
+    ada, bob, cy, link = three_in_a_room(new_user, "Four")
     ring_and_accept(ada, [bob, cy], button="call-video")
 
     # Dee comes into the room on a phone after the call started: nobody rings her, but

@@ -7,15 +7,15 @@ database, and PeerJS's `PeerServer` in Node (bench/peerjs_server.mjs), on a free
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from e2e.server import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERS = ("daphne", "uvicorn", "peerjs")
@@ -26,12 +26,6 @@ ADDRESS_CAPS = {
     "PARLEY_MAX_TOPICS_PER_IP": "1000000",
 }
 RAISED_RATE = {"PARLEY_RATE_PER_SECOND": "1000000", "PARLEY_RATE_BURST": "1000000"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -91,19 +85,6 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
-
-
 def has_module(name: str) -> bool:
     import importlib.util
 
@@ -155,12 +136,7 @@ def running(name: str, *, raised_rate: bool = False) -> Iterator[Server]:
                 limits = "" if name == "peerjs" else ("raised" if raised_rate else "shipped")
                 yield Server(name, port, process.pid, limits)
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
         text = log_path.read_text(errors="replace").strip()
         if text:
             print(f"  [{name} log] " + text[-2000:].replace("\n", "\n  "), file=sys.stderr)
