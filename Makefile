@@ -30,7 +30,7 @@ format:
 	$(BIN)/ruff check --fix .
 
 bench: install install-chromium
-	$(BIN)/python -m bench.connect --runs 20
+	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.signaling
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files

@@ -55,7 +55,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     with running_server() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -77,6 +77,37 @@ def main() -> None:
     print(f"  median {result['median_s'] * 1000:.0f} ms")
     print(f"  p95    {result['p95_s'] * 1000:.0f} ms")
     print(f"  range  {result['min_s'] * 1000:.0f}-{result['max_s'] * 1000:.0f} ms")
+    chart(result, RESULTS / "connect.png")
+    print(f"  chart  {RESULTS / 'connect.png'}")
+
+
+def chart(result: dict, path: Path) -> None:
+    """Every run in order, with the median and p95 as lines: a slow tail shows at a glance."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    times_ms = [t * 1000 for t in result["all_s"]]
+    figure, axis = plt.subplots(figsize=(8, 4))
+    axis.bar(range(1, len(times_ms) + 1), times_ms, color="#3b6ea5")
+    for value, name, style in ((result["median_s"], "median", "-"), (result["p95_s"], "p95", "--")):
+        axis.axhline(value * 1000, color="#c92a2a", linestyle=style, linewidth=1)
+        axis.text(
+            len(times_ms) + 0.6,
+            value * 1000,
+            f"{name} {value * 1000:.0f} ms",
+            va="center",
+            fontsize=8,
+        )
+    axis.set_xticks(range(1, len(times_ms) + 1))
+    axis.tick_params(axis="x", labelsize=7)
+    axis.set_xlabel("run")
+    axis.set_ylabel("ms")
+    axis.set_title("time to connect: invite link opened -> first message deliverable", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 if __name__ == "__main__":
