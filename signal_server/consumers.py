@@ -2,11 +2,10 @@
 
 Every frame goes the same way: take a token, parse (`protocol.parse_frame`), check
 (`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
-changes nothing. Frames to another connection go to that connection's own consumer,
-addressed by channel name: directly when it is in this process, else through the
-channel layer (local_delivery.py); no groups are used, so the channel layer never holds
-a list of a topic's members. From accept to close a connection counts against its
-address's caps (addresses.py); one over the cap is closed at once.
+changes nothing. Frames to another connection travel through the channel layer to that
+connection's own consumer, addressed by channel name; no groups are used, so the
+channel layer never holds a list of a topic's members. From accept to close a connection
+counts against its address's caps (addresses.py); one over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 
@@ -31,7 +30,7 @@ from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from signal_server import addresses, frames, local_delivery, topics
+from signal_server import addresses, frames, topics
 from signal_server.checks import (
     ConnectionRefused,
     Unavailable,
@@ -79,25 +78,31 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.redis = None
         self.closing: asyncio.Task | None = None
 
-    # The channel layer's receive, which Channels' __call__ sets before its dispatch loop:
-    # replaced by this consumer's inbox (local_delivery.py), which holds the events of
-    # connections of this process and, with Redis, those the channel layer brings.
+    # The channel layer's receive, which Channels' __call__ sets before its dispatch loop.
+    # A channels_redis receive raises when Redis is gone, and left alone that would end
+    # the consumer with an exception (close 1011, no leave); guarded, it becomes one
+    # `shared.lost` event instead, which closes the connection with 4503.
 
     @property
     def channel_receive(self):
-        return self.inbox.get
+        return self._channel_receive
 
     @channel_receive.setter
     def channel_receive(self, receive) -> None:
-        self.inbox = local_delivery.Inbox(self.channel_name, self.channel_layer, receive)
+        failed = False
 
-    async def __call__(self, scope, receive, send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            inbox = getattr(self, "inbox", None)
-            if inbox is not None:
-                inbox.close()
+        async def guarded_receive() -> dict:
+            nonlocal failed
+            if failed:
+                await asyncio.Future()  # once is enough: the connection is closing
+            try:
+                return await receive()
+            except Exception as error:
+                failed = True
+                logger.warning("the channel layer failed: %r", error)
+                return {"type": "shared.lost"}
+
+        self._channel_receive = guarded_receive
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
@@ -262,7 +267,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, member: Member, event: dict) -> None:
         try:
-            await local_delivery.deliver(self.channel_layer, member.channel_name, event)
+            await self.channel_layer.send(member.channel_name, event)
         except ChannelFull:
             # The receiver is not reading; it loses this frame as it would on a bad network.
             logger.debug("channel full, dropped a %s event", event["type"])
@@ -272,9 +277,8 @@ class SignalConsumer(AsyncWebsocketConsumer):
             # channels_redis raises redis' own errors when Redis is gone.
             raise Unavailable("the channel layer (Redis) is unreachable") from error
 
-    # Events from other connections' consumers, read only (one event may go to several
-    # receivers of this process). Each is re-checked against this connection's own
-    # topics, which may have changed while the event travelled.
+    # Channel-layer events from other connections' consumers. Each is re-checked against
+    # this connection's own topics, which may have changed while the event travelled.
 
     async def relay_signal(self, event: dict) -> None:
         if not self.closed and event["topic"] in self.topics:
