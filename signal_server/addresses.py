@@ -88,12 +88,7 @@ class AddressRegistry:
 
     async def add_connection(self, address: str, cap: int | None = None) -> int:
         """Count a connection unless the address has `cap` already; the count before."""
-        usage = self._usage.setdefault(address, _Usage())
-        before = usage.connections
-        if cap is None or before < cap:
-            usage.connections += 1
-        self._forget_if_unused(address, usage)
-        return before
+        return self._add(address, "connections", cap)
 
     async def remove_connection(self, address: str, topics: int) -> None:
         """A connection closed, and with it its `topics` memberships."""
@@ -105,18 +100,21 @@ class AddressRegistry:
 
     async def add_topic(self, address: str, cap: int | None = None) -> int:
         """Count a topic membership unless the address has `cap` already; the count before."""
-        usage = self._usage.setdefault(address, _Usage())
-        before = usage.topics
-        if cap is None or before < cap:
-            usage.topics += 1
-        self._forget_if_unused(address, usage)
-        return before
+        return self._add(address, "topics", cap)
 
     async def remove_topic(self, address: str) -> None:
         usage = self._usage.get(address)
         if usage is not None:
             usage.topics -= 1
             self._forget_if_unused(address, usage)
+
+    def _add(self, address: str, counter: str, cap: int | None) -> int:
+        usage = self._usage.setdefault(address, _Usage())
+        before = getattr(usage, counter)
+        if cap is None or before < cap:
+            setattr(usage, counter, before + 1)
+        self._forget_if_unused(address, usage)
+        return before
 
     def _forget_if_unused(self, address: str, usage: _Usage) -> None:
         if usage.connections <= 0 and usage.topics <= 0:
