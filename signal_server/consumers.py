@@ -2,10 +2,11 @@
 
 Every frame goes the same way: take a token, parse (`protocol.parse_frame`), check
 (`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
-changes nothing. Frames to another connection travel through the channel layer to that
-connection's own consumer, addressed by channel name; no groups are used, so the
-channel layer never holds a list of a topic's members. From accept to close a connection
-counts against its address's caps (addresses.py); one over the cap is closed at once.
+changes nothing. Frames to another connection go to that connection's own consumer,
+addressed by channel name: directly when it is in this process, else through the
+channel layer (local_delivery.py); no groups are used, so the channel layer never holds
+a list of a topic's members. From accept to close a connection counts against its
+address's caps (addresses.py); one over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 
@@ -24,13 +25,15 @@ import json
 import logging
 import secrets
 import time
+from functools import partial
 
 from channels.consumer import get_handler_name
-from channels.exceptions import ChannelFull
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
-from signal_server import addresses, frames, topics
+from signal_server import addresses, frames, local_delivery, topics
 from signal_server.checks import (
     ConnectionRefused,
     Unavailable,
@@ -78,31 +81,42 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.redis = None
         self.closing: asyncio.Task | None = None
 
-    # The channel layer's receive, which Channels' __call__ sets before its dispatch loop.
-    # A channels_redis receive raises when Redis is gone, and left alone that would end
-    # the consumer with an exception (close 1011, no leave); guarded, it becomes one
-    # `shared.lost` event instead, which closes the connection with 4503.
+    async def __call__(self, scope, receive, send) -> None:
+        # Channels' own loop (await_many_dispatch) waits on the WebSocket and the channel
+        # layer with a new task and an asyncio.wait for every message, which was a sixth
+        # of the server's time in a relay. Here the WebSocket is read in this task and
+        # every message, ours and other connections' events, goes through this
+        # consumer's inbox, which runs one handler at a time (local_delivery.py).
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+        else:
+            self.channel_name = f"specific.local!{secrets.token_hex(12)}"
+        self.inbox = local_delivery.Inbox(
+            self.channel_name,
+            self.dispatch,
+            capacity=local_delivery.capacity_of(self.channel_layer, self.channel_name),
+            on_error=self.event_failed,
+        )
+        if local_delivery.is_shared(self.channel_layer):
+            self.inbox.pump_from(partial(self.channel_layer.receive, self.channel_name))
+        try:
+            while True:
+                await self.inbox.handle_own(await receive())
+                # A receive that finds a message waiting does not suspend: without this,
+                # a client with a backlog of frames would hold the loop until it is empty.
+                await asyncio.sleep(0)
+        except StopConsumer:
+            pass
+        finally:
+            self.inbox.close()
 
-    @property
-    def channel_receive(self):
-        return self._channel_receive
-
-    @channel_receive.setter
-    def channel_receive(self, receive) -> None:
-        failed = False
-
-        async def guarded_receive() -> dict:
-            nonlocal failed
-            if failed:
-                await asyncio.Future()  # once is enough: the connection is closing
-            try:
-                return await receive()
-            except Exception as error:
-                failed = True
-                logger.warning("the channel layer failed: %r", error)
-                return {"type": "shared.lost"}
-
-        self._channel_receive = guarded_receive
+    def event_failed(self, error: BaseException) -> None:
+        """An event handler failed in another connection's task: close this connection."""
+        if not self.closed and self.closing is None:
+            self.closing = asyncio.create_task(self.close_if_open(frames.CLOSE_INTERNAL_ERROR))
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
@@ -267,7 +281,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, member: Member, event: dict) -> None:
         try:
-            await self.channel_layer.send(member.channel_name, event)
+            await local_delivery.deliver(self.channel_layer, member.channel_name, event)
         except ChannelFull:
             # The receiver is not reading; it loses this frame as it would on a bad network.
             logger.debug("channel full, dropped a %s event", event["type"])
@@ -277,8 +291,9 @@ class SignalConsumer(AsyncWebsocketConsumer):
             # channels_redis raises redis' own errors when Redis is gone.
             raise Unavailable("the channel layer (Redis) is unreachable") from error
 
-    # Channel-layer events from other connections' consumers. Each is re-checked against
-    # this connection's own topics, which may have changed while the event travelled.
+    # Events from other connections' consumers, read only (one event may go to several
+    # receivers of this process). Each is re-checked against this connection's own
+    # topics, which may have changed while the event travelled.
 
     async def relay_signal(self, event: dict) -> None:
         if not self.closed and event["topic"] in self.topics:

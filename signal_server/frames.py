@@ -84,6 +84,8 @@ UNCOUNTED_ERRORS = frozenset(
 
 # Close codes (§3 "Close codes").
 CLOSE_FRAME_TOO_LARGE = 1009
+# The server failed (a bug); the client reconnects with its usual backoff.
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_BAD_VERSION = 4000
 CLOSE_TOO_MANY_ERRORS = 4001
 CLOSE_IDLE = 4008
@@ -95,6 +97,7 @@ CLOSE_TRY_AGAIN_LATER = 4503
 
 CLOSE_CODES = (
     CLOSE_FRAME_TOO_LARGE,
+    CLOSE_INTERNAL_ERROR,
     CLOSE_BAD_VERSION,
     CLOSE_TOO_MANY_ERRORS,
     CLOSE_IDLE,

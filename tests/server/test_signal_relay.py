@@ -59,6 +59,7 @@ async def test_a_left_sender_cannot_signal_into_the_topic(client):
     topic = new_topic()
     await a.join(topic)
     await b.join(topic)
+    await a.expect("joined")
     await a.leave(topic)
     await b.expect("left")
     await a.signal(topic, b.id, sealed_blob())
