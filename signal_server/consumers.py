@@ -57,6 +57,7 @@ from signal_server.protocol import (
     Wake,
     encode_b64url,
     parse_frame,
+    signal_text,
 )
 from signal_server.push.sender import push_wake
 from signal_server.topics import Member
@@ -218,11 +219,12 @@ class SignalConsumer(AsyncWebsocketConsumer):
     async def do_hello(self, key: bytes) -> None:
         connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
         self.member = Member(id=connection_id, key=key, channel_name=self.channel_name)
+        self.id_text = encode_b64url(connection_id)
         await self.send_frame(
             {
                 "type": "welcome",
                 "v": frames.PROTOCOL_VERSION,
-                "id": encode_b64url(connection_id),
+                "id": self.id_text,
                 "limits": self.limits.for_client(),
             }
         )
@@ -248,13 +250,10 @@ class SignalConsumer(AsyncWebsocketConsumer):
     async def do_signal(self, frame: Signal) -> None:
         target = await self.registry.member_in(frame.topic, frame.to)
         if target is not None:
-            event = {
-                "type": "relay.signal",
-                "topic": frame.topic,
-                "from": self.member.id,
-                "blob": frame.blob,
-            }
-            await self.deliver(target, event)
+            # The frame the receiver sends is made once, here; the receiver still checks
+            # that it is in the topic (relay_signal).
+            text = signal_text(encode_b64url(frame.topic), self.id_text, frame.blob)
+            await self.deliver(target, {"type": "relay.signal", "topic": frame.topic, "text": text})
 
     def start_wake(self, frame: Wake) -> None:
         task = asyncio.create_task(self.do_wake(frame.mailbox, frame.blob))
@@ -297,14 +296,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def relay_signal(self, event: dict) -> None:
         if not self.closed and event["topic"] in self.topics:
-            await self.send_frame(
-                {
-                    "type": "signal",
-                    "topic": encode_b64url(event["topic"]),
-                    "from": encode_b64url(event["from"]),
-                    "blob": event["blob"],
-                }
-            )
+            await self.send_text(event["text"])
 
     async def topic_joined(self, event: dict) -> None:
         if not self.closed and event["topic"] in self.topics:
@@ -401,4 +393,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict) -> None:
-        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+        await self.send_text(json.dumps(frame, separators=(",", ":")))
+
+    async def send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})

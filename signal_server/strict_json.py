@@ -9,9 +9,9 @@ import json
 
 def loads_strict(text: str) -> object:
     """`json.loads`, raising ValueError (or RecursionError) for what JSON does not allow."""
-    return json.loads(
-        text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
-    )
+    if not isinstance(text, str):
+        raise ValueError("not a str")
+    return _DECODER.decode(text)
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -41,3 +41,9 @@ def field_problem(
         if not isinstance(value, expected) or isinstance(value, bool):
             return f"wrong type: {prefix}{name}"
     return None
+
+
+# One decoder for every call: json.loads with options builds a new one each time.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+)

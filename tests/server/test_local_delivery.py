@@ -12,8 +12,9 @@ from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer
 
 from signal_server import local_delivery, topics
+from signal_server.protocol import signal_text
 
-from .wire import new_topic, sealed_blob, unb64
+from .wire import b64, new_topic, sealed_blob, unb64
 
 
 class SharedLayer(BaseChannelLayer):
@@ -80,7 +81,8 @@ async def test_the_receiver_still_checks_its_topics(client, layer_calls):
     await a.expect("joined")
     member = await topics.registry.member_in(unb64(topic), unb64(b.id))
     for other_topic in (unb64(new_topic()), unb64(topic)):
-        event = {"type": "relay.signal", "topic": other_topic, "from": b"x" * 16, "blob": "AA"}
+        text = signal_text(b64(other_topic), b64(b"x" * 16), "AA")
+        event = {"type": "relay.signal", "topic": other_topic, "text": text}
         await local_delivery.deliver(None, member.channel_name, event)
     # Only the second arrives, which proves the first was handled (in order) and dropped.
     assert (await b.expect("signal"))["topic"] == topic

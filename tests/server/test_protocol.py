@@ -4,6 +4,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from signal_server.protocol import (
     Hello,
@@ -12,8 +14,10 @@ from signal_server.protocol import (
     Ping,
     ProtocolError,
     Signal,
+    b64url_length,
     decode_b64url,
     parse_frame,
+    signal_text,
 )
 
 from .wire import b64, new_id, new_key, new_topic, sealed_blob, unb64
@@ -172,3 +176,29 @@ def test_decode_b64url_round_trips_every_length():
     for n in range(0, 40):
         raw = os.urandom(n)
         assert decode_b64url(b64(raw)) == raw
+
+
+B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@given(st.text(alphabet=B64URL_ALPHABET + "=+/ .é", max_size=24))
+def test_b64url_length_agrees_with_decoding(text):
+    # The relayed blob is checked by length and spelling alone, never decoded: the same
+    # verdict as decoding it, for every text (non-canonical tails and foreign characters).
+    raw = decode_b64url(text)
+    assert b64url_length(text) == (None if raw is None else len(raw))
+
+
+def test_b64url_length_refuses_what_decoding_refuses():
+    assert b64url_length(b64(b"\xff")) == 1
+    assert b64url_length("_x") is None  # decodes to 0xff too, with a non-zero unused bit
+    assert b64url_length("AAA") == 2 and b64url_length("AAB") is None
+    assert b64url_length("A") is None and b64url_length("AA==") is None
+    assert b64url_length(b64(os.urandom(16432))) == 16432
+
+
+def test_the_relayed_signal_frame_is_the_json_it_looks_like():
+    topic, sender, blob = new_topic(), new_id(), sealed_blob()
+    text = signal_text(topic, sender, blob)
+    frame = {"type": "signal", "topic": topic, "from": sender, "blob": blob}
+    assert text == json.dumps(frame, separators=(",", ":"))
