@@ -43,12 +43,17 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def running_server(
-    extra_env: dict[str, str] | None = None, *, root: Path = ROOT, port: int | None = None
+    extra_env: dict[str, str] | None = None,
+    *,
+    root: Path = ROOT,
+    port: int | None = None,
+    server: str = "daphne",
 ):
     """Yield the base URL of a fresh server with its own empty database.
 
     root: the project to serve (a copy whose files a test changes); port: a fixed port,
-    to serve a second version at the same origin.
+    to serve a second version at the same origin; server: daphne or uvicorn
+    (`manage.py serve --server`).
     """
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="parley-e2e-") as tmp:
@@ -62,7 +67,7 @@ def running_server(
         manage = [sys.executable, str(root / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
         process = subprocess.Popen(
-            [*manage, "serve", "--port", str(port), "--verbosity-daphne", "0"],
+            [*manage, "serve", "--port", str(port), "--server", server, "--verbosity-daphne", "0"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

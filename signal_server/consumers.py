@@ -231,16 +231,15 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def do_join(self, topic: bytes) -> None:
         first_time = topic not in self.topics
-        sample = await self.registry.join(self.member, topic, self.limits.sample)
+        joined = await self.registry.join(self.member, topic, self.limits.sample)
         self.topics.add(topic)
-        peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in sample]
+        peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in joined.sample]
         await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
         if first_time:
             me = self.member
             event = {"type": "topic.joined", "topic": topic, "id": me.id, "key": me.key}
-            for other in await self.registry.members_of(topic):
-                if other.id != me.id:
-                    await self.deliver(other, event)
+            for other in joined.others:
+                await self.deliver(other, event)
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)

@@ -22,7 +22,7 @@ import logging
 import random
 
 from signal_server.redis_link import PROCESS_ID_CHARS, RedisLink
-from signal_server.topics import Member
+from signal_server.topics import Joined, Member, sample_of
 
 _random = random.SystemRandom()
 logger = logging.getLogger(__name__)
@@ -128,8 +128,9 @@ class RedisTopicRegistry:
             raise ValueError("a connection key is 32 bytes")
         return self.link.process_id.encode() + member.key + member.channel_name.encode()
 
-    async def join(self, member: Member, topic: bytes, sample_size: int) -> list[Member]:
-        """Add `member` to `topic`; return a uniform sample of the other live members."""
+    async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
+        """Add `member` to `topic`; the other live members, and a uniform sample of them
+        (topics.TopicRegistry.join)."""
         link = self.link
         keys = [self._topic_key(topic), link.process_key]
         args = [link.process_prefix, member.id, self._value(member), link.process_ttl_seconds]
@@ -137,7 +138,7 @@ class RedisTopicRegistry:
         if self._sweeping is None or self._sweeping.done():
             self._sweeping = link.run_in_background(self._sweep_forever())
         self._joined.setdefault(member.id, set()).add(topic)
-        return _random.sample(others, min(sample_size, len(others)))
+        return Joined(sample_of(others, sample_size), others)
 
     async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
         """Remove the member from `topic`; return the members left there, to notify."""

@@ -25,22 +25,36 @@ class Member:
     channel_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """What a join found: the `peers` answer, and everyone to announce the newcomer to."""
+
+    sample: list[Member]  # a uniform sample of the others, at most the sample size
+    others: list[Member]  # every other member at the moment of joining
+
+
+def sample_of(members: list[Member], size: int) -> list[Member]:
+    return _random.sample(members, min(size, len(members)))
+
+
 class TopicRegistry:
     def __init__(self) -> None:
         self._topics: dict[bytes, dict[bytes, Member]] = {}
         self._joined: dict[bytes, set[bytes]] = {}
 
-    async def join(self, member: Member, topic: bytes, sample_size: int) -> list[Member]:
-        """Add `member` to `topic`; return a uniform sample of the other members.
+    async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
+        """Add `member` to `topic`; the others there, and a uniform sample of them.
 
         The sample never holds more than `sample_size` members, so no client can list
-        a large topic in one answer.
+        a large topic in one answer. The others are those who learn of the newcomer:
+        exactly the members there before it, so that whoever joins later learns of it
+        from its own sample, never twice.
         """
         members = self._topics.setdefault(topic, {})
         others = [other for other_id, other in members.items() if other_id != member.id]
         members[member.id] = member
         self._joined.setdefault(member.id, set()).add(topic)
-        return _random.sample(others, min(sample_size, len(others)))
+        return Joined(sample_of(others, sample_size), others)
 
     async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
         """Remove the member from `topic`; return the members left there, to notify."""

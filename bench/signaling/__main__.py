@@ -10,7 +10,7 @@ from bench.signaling.clients import raise_file_limit
 from bench.signaling.connections_shape import connections
 from bench.signaling.relay_shape import CPU_BOUND, relay
 from bench.signaling.report import previous_results, print_tables, with_ratios, write_results
-from bench.signaling.servers import SERVERS, running
+from bench.signaling.servers import PARLEY_SERVERS, SERVERS, running
 
 
 def shipped_burst_seconds() -> float:
@@ -27,12 +27,13 @@ def run_relays(
     runs: dict[str, list[dict]] = {}
     for round_number in range(1, rounds + 1):
         for name in servers:
-            variants = [False] if name == "peerjs" else [False, True]
+            variants = [False, True] if name in PARLEY_SERVERS else [False]
             for raised in variants:
                 # With the rate limit as shipped the clients first spend their bucket's
                 # burst, faster than the rate; the warm-up outlasts it so that the measured
                 # window is steady.
-                lead_in = warmup + (0 if raised or name == "peerjs" else shipped_burst_seconds())
+                shipped = name in PARLEY_SERVERS and not raised
+                lead_in = warmup + (shipped_burst_seconds() if shipped else 0)
                 with running(name, raised_rate=raised) as server:
                     row = relay_auto(server, pairs, lead_in, seconds, processes, log)
                 log(

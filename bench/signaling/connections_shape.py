@@ -66,7 +66,7 @@ async def hold_connections(
     server: Server, count: int, settle: float, open_limit: float = 180.0
 ) -> dict:
     await asyncio.sleep(1)  # let the fresh server finish starting up
-    rss_before = rss_kib(server.pid)
+    rss_before = rss_kib(server.pids)
     clients: list[Client] = []
     keeper = asyncio.create_task(keep_alive(clients))
     try:
@@ -79,7 +79,7 @@ async def hold_connections(
         open_s = time.perf_counter() - started
         await asyncio.sleep(settle)
         held = sum(client.open for client in clients)
-        rss_after = rss_kib(server.pid)
+        rss_after = rss_kib(server.pids)
     finally:
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

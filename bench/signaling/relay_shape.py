@@ -136,9 +136,9 @@ def relay(server: Server, pairs: int, warmup: float, seconds: float, processes: 
             worker.start()
     barrier.wait(timeout=120)
     time.sleep(warmup)
-    cpu_before = cpu_seconds(server.pid)
+    cpu_before = cpu_seconds(server.pids)
     time.sleep(seconds)
-    server_cpu = cpu_seconds(server.pid) - cpu_before
+    server_cpu = cpu_seconds(server.pids) - cpu_before
     if processes > 1:
         tallies = [queue.get(timeout=RECV_TIMEOUT_S + 60) for _ in workers]
     for worker in workers:

@@ -80,8 +80,8 @@ def print_tables(relay_rows: list[dict], connection_rows: list[dict]) -> None:
 
 
 def short_label(row: dict) -> str:
-    if row["server"] == "peerjs":
-        return "PeerJS"
+    if row["server"] in ("peerjs", "floor"):
+        return {"peerjs": "PeerJS", "floor": "floor\n(no checks)"}[row["server"]]
     return f"{row['server']}\n{row['rate_limit']} limit"
 
 
@@ -94,8 +94,8 @@ def chart(relay_rows: list[dict], connection_rows: list[dict], path: Path) -> No
     figure, axes = plt.subplots(1, 3, figsize=(15, 5.5))
     labels = [short_label(row) for row in relay_rows]
     colours = [
-        "#888888" if row["server"] == "peerjs" else "#9bb7d4" if row["rate_limit"] == "shipped"
-        else "#3b6ea5"
+        "#888888" if row["server"] == "peerjs" else "#cccccc" if row["server"] == "floor"
+        else "#9bb7d4" if row["rate_limit"] == "shipped" else "#3b6ea5"
         for row in relay_rows
     ]  # fmt: skip
     bars = axes[0].bar(labels, [row["relays_per_s"] for row in relay_rows], color=colours)

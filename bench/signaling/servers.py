@@ -1,8 +1,10 @@
 """The servers under test: start one fresh, stop it after; its memory and CPU from /proc.
 
-Parley on daphne (`manage.py serve`) or on uvicorn, each on a fresh migrated sqlite
-database, and PeerJS's `PeerServer` in Node (bench/peerjs_server.mjs), on a free port of
-127.0.0.1.
+Parley through `manage.py serve`, each on a fresh migrated sqlite database: on daphne, on
+uvicorn, and on uvicorn with 2 worker processes sharing a fresh redis-server (whose CPU
+and memory count as the server's); the floor (bench/signaling/floor_app.py, a relay with
+no checks at all on uvicorn: the most this stack can do); PeerJS's `PeerServer` in Node
+(bench/peerjs_server.mjs). Each on a free port of 127.0.0.1.
 """
 
 import contextlib
@@ -11,14 +13,23 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from e2e.redis_server import RedisServer
 from e2e.server import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVERS = ("daphne", "uvicorn", "peerjs")
+SERVERS = ("daphne", "uvicorn", "uvicorn-2", "floor", "peerjs")
+PARLEY_SERVERS = ("daphne", "uvicorn", "uvicorn-2")
+LABELS = {
+    "daphne": "Parley daphne",
+    "uvicorn": "Parley uvicorn",
+    "uvicorn-2": "Parley uvicorn, 2 processes + Redis",
+    "floor": "floor: bare ASGI relay, uvicorn",
+    "peerjs": "PeerJS (node)",
+}
 
 # All the load comes from one address, so Parley's per-address caps are raised everywhere.
 ADDRESS_CAPS = {
@@ -30,20 +41,24 @@ RAISED_RATE = {"PARLEY_RATE_PER_SECOND": "1000000", "PARLEY_RATE_BURST": "100000
 
 @dataclass
 class Server:
-    name: str  # daphne, uvicorn or peerjs
+    name: str  # one of SERVERS
     port: int
     pid: int
     limits: str = ""  # for Parley: "shipped" or "raised" (rate limit)
+    helpers: list[int] = field(default_factory=list)  # measured with it (redis-server)
 
     @property
     def kind(self) -> str:
+        """The protocol its clients speak: PeerJS's, or Parley's (the floor speaks it too)."""
         return "peerjs" if self.name == "peerjs" else "parley"
 
     @property
+    def pids(self) -> list[int]:
+        return [self.pid, *self.helpers]
+
+    @property
     def label(self) -> str:
-        if self.kind == "peerjs":
-            return "PeerJS (node)"
-        return f"Parley {self.name}" + (f", rate limit {self.limits}" if self.limits else "")
+        return LABELS[self.name] + (f", rate limit {self.limits}" if self.limits else "")
 
 
 def process_tree(pid: int) -> list[int]:
@@ -66,9 +81,9 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def rss_kib(pid: int) -> int:
+def rss_kib(pids: list[int]) -> int:
     total = 0
-    for member in process_tree(pid):
+    for member in (tree_member for pid in pids for tree_member in process_tree(pid)):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{member}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -76,39 +91,31 @@ def rss_kib(pid: int) -> int:
     return total
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     total = 0
-    for member in process_tree(pid):
+    for member in (tree_member for pid in pids for tree_member in process_tree(pid)):
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
 def server_command(name: str, port: int) -> list[str]:
+    serve = [sys.executable, "manage.py", "serve", "--port", str(port)]
     if name == "daphne":
-        serve = ["serve", "--port", str(port), "--verbosity-daphne", "0"]
-        return [sys.executable, "manage.py", *serve]
+        return [*serve, "--verbosity-daphne", "0"]
     if name == "uvicorn":
-        # The same WebSocket message limit as `manage.py serve` gives daphne.
-        frame_limit = int(os.environ.get("PARLEY_MAX_FRAME_BYTES", 32768)) * 2
-        command = [
-            sys.executable, "-m", "uvicorn", "parley.asgi:application",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "warning", "--no-access-log",
-            "--ws-max-size", str(frame_limit), "--backlog", "4096",
+        return [*serve, "--server", "uvicorn"]
+    if name == "uvicorn-2":
+        return [*serve, "--server", "uvicorn", "--workers", "2"]
+    if name == "floor":
+        # uvicorn as `manage.py serve --server uvicorn` runs it, on the bare relay.
+        return [
+            sys.executable, "-m", "uvicorn", "bench.signaling.floor_app:app",
+            "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+            "--log-level", "warning", "--no-access-log", "--lifespan", "off",
         ]  # fmt: skip
-        if has_module("uvloop"):
-            command += ["--loop", "uvloop"]
-        if has_module("httptools"):
-            command += ["--http", "httptools"]
-        return command
     if name == "peerjs":
         return ["node", "bench/peerjs_server.mjs", str(port)]
     raise ValueError(f"unknown server {name!r}")
@@ -118,12 +125,20 @@ def server_command(name: str, port: int) -> list[str]:
 def running(name: str, *, raised_rate: bool = False) -> Iterator[Server]:
     """A fresh server (and, for Parley, a fresh migrated sqlite database), stopped after."""
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-bench-"))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        if name != "peerjs":
+        helpers = []
+        if name in PARLEY_SERVERS:
             env |= {"DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3", **ADDRESS_CAPS}
             if raised_rate:
                 env |= RAISED_RATE
+            if name == "uvicorn-2":
+                redis = RedisServer()
+                redis.start()
+                stack.callback(redis.stop)
+                env["REDIS_URL"] = redis.url
+                helpers.append(redis.process.pid)
             migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
             subprocess.run(migrate, cwd=ROOT, env=env, check=True)
         log_path = Path(tmp) / "server.log"
@@ -133,8 +148,8 @@ def running(name: str, *, raised_rate: bool = False) -> Iterator[Server]:
             )
             try:
                 wait_for_port(port, process)
-                limits = "" if name == "peerjs" else ("raised" if raised_rate else "shipped")
-                yield Server(name, port, process.pid, limits)
+                limits = ("raised" if raised_rate else "shipped") if name in PARLEY_SERVERS else ""
+                yield Server(name, port, process.pid, limits, helpers)
             finally:
                 stop(process)
         text = log_path.read_text(errors="replace").strip()

@@ -1,16 +1,19 @@
 """Smoke test of bench/signaling/: its clients speak both servers' protocols correctly.
 
 Tiny numbers and no timing thresholds (timing targets live in bench/README.md): Parley on
-daphne, with its rate limit as shipped (the load clients must pace under it and never be
-refused), and PeerJS's server from node_modules (`npm ci` installs it).
+each server `manage.py serve` offers (uvicorn also with 2 worker processes on a real
+Redis, where pairs are relayed across processes), with its rate limit as shipped (the
+load clients must pace under it and never be refused); the floor (the bare relay the
+figures are compared with); and PeerJS's server from node_modules (`npm ci` installs it).
 """
 
 import pytest
 
 from bench.signaling import connections, raise_file_limit, relay, running
+from bench.signaling.servers import SERVERS
 
 
-@pytest.mark.parametrize("name", ["daphne", "peerjs"])
+@pytest.mark.parametrize("name", SERVERS)
 def test_relays_intact_and_holds_connections(name):
     raise_file_limit()
     with running(name) as server:

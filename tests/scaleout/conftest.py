@@ -2,15 +2,22 @@ import os
 
 import pytest
 
+from e2e.redis_server import RedisServer
 from signal_server.redis_link import RedisLink
-
-from .redis_server import redis_server  # noqa: F401
 
 PROCESS_TTL = 1  # seconds: a dead "process" below expires within a test
 
 
 @pytest.fixture
-async def new_link(redis_server):  # noqa: F811
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def new_link(redis_server):
     """`new_link()` starts one "process": its own link, id and heartbeat, on one Redis."""
     prefix = f"t{os.urandom(4).hex()}:"
     links = []

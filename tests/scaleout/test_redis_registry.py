@@ -13,7 +13,7 @@ import pytest
 from signal_server.checks import Unavailable
 from signal_server.redis_buckets import RedisBucketRegistry
 from signal_server.redis_topics import RedisTopicRegistry
-from signal_server.topics import Member
+from signal_server.topics import Joined, Member
 
 from .conftest import PROCESS_TTL
 
@@ -35,13 +35,13 @@ async def wait_until(condition, seconds: float = WAIT_SECONDS) -> None:
 async def test_join_returns_the_others_and_members_come_back_whole(new_link):
     registry = RedisTopicRegistry(new_link())
     topic, a, b = os.urandom(32), member(), member()
-    assert await registry.join(a, topic, 32) == []
-    assert await registry.join(b, topic, 32) == [a]
+    assert await registry.join(a, topic, 32) == Joined([], [])
+    assert await registry.join(b, topic, 32) == Joined([a], [a])
     assert sorted(await registry.members_of(topic), key=lambda m: m.id) == sorted(
         [a, b], key=lambda m: m.id
     )
     # Joining again is a fresh sample, without oneself.
-    assert await registry.join(a, topic, 32) == [b]
+    assert await registry.join(a, topic, 32) == Joined([b], [b])
 
 
 async def test_the_sample_is_capped_and_uniform(new_link):
@@ -52,8 +52,10 @@ async def test_the_sample_is_capped_and_uniform(new_link):
         await registry.join(other, topic, 32)
     me, seen = member(), set()
     for _ in range(60):
-        sample = await registry.join(me, topic, 2)
+        joined = await registry.join(me, topic, 2)
+        sample = joined.sample
         assert len(sample) == 2 and me not in sample
+        assert sorted(joined.others, key=lambda m: m.id) == sorted(others, key=lambda m: m.id)
         seen.update(m.id for m in sample)
     # 60 samples of 2 out of 6 miss one member with probability about 6 * (2/3)^60.
     assert seen == {m.id for m in others}
@@ -100,7 +102,7 @@ async def test_two_processes_see_each_others_members(new_link):
     one, two = RedisTopicRegistry(new_link()), RedisTopicRegistry(new_link())
     topic, a, b = os.urandom(32), member(), member()
     await one.join(a, topic, 32)
-    assert await two.join(b, topic, 32) == [a]
+    assert await two.join(b, topic, 32) == Joined([a], [a])
     assert await one.member_in(topic, b.id) == b
     assert await two.shares_topic(b.id, a.id, topic)
     assert await two.leave(b.id, topic) == [a]
@@ -125,7 +127,7 @@ async def test_members_of_a_dead_process_are_dropped_once_its_heartbeat_expires(
     # ... and the dead member was deleted from Redis, not just hidden.
     topic_key = one._topic_key(topic)
     assert await alive.client.hkeys(topic_key) == [a.id]
-    assert await one.join(member(), topic, 32) == [a]
+    assert await one.join(member(), topic, 32) == Joined([a], [a])
     assert await one.member_in(topic, b.id) is None
 
 
@@ -175,7 +177,7 @@ async def test_redis_going_away_is_unavailable_and_tells_the_watchers(new_link, 
         return link.healthy and await link.ping()
 
     await wait_until(healthy)
-    assert await registry.join(member(), topic, 32) == []  # Redis came back empty
+    assert await registry.join(member(), topic, 32) == Joined([], [])  # Redis came back empty
 
 
 async def test_a_redis_restart_between_heartbeats_tells_the_watchers(new_link, redis_server):

@@ -17,9 +17,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from e2e.redis_server import RedisServer
 from e2e.server import running_server
-
-from .redis_server import RedisServer
 
 # How long anything is waited for: a bound on waiting, not a performance check.
 WAIT_SECONDS = 10
@@ -95,20 +94,27 @@ class Peer:
         await self.ws.close()
 
 
-def two_servers(stack: ExitStack, redis_url: str) -> tuple[str, str]:
+# Every test runs on each server `manage.py serve` offers.
+SERVERS = ("daphne", "uvicorn")
+
+
+def two_servers(stack: ExitStack, redis_url: str, server: str) -> tuple[str, str]:
     data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-scaleout-"))
     env = {**SERVER_ENV, "REDIS_URL": redis_url, "PARLEY_DATA_DIR": data_dir}
-    return stack.enter_context(running_server(env)), stack.enter_context(running_server(env))
+    return (
+        stack.enter_context(running_server(env, server=server)),
+        stack.enter_context(running_server(env, server=server)),
+    )
 
 
-@pytest.fixture(scope="module")
-def servers():
+@pytest.fixture(scope="module", params=SERVERS)
+def servers(request):
     """A Redis and two server processes on it, shared by the tests that do not stop Redis."""
     redis = RedisServer()
     redis.start()
     try:
         with ExitStack() as stack:
-            yield two_servers(stack, redis.url)
+            yield two_servers(stack, redis.url, request.param)
     finally:
         redis.stop()
 
@@ -251,12 +257,13 @@ def test_healthz_says_redis_is_ok(servers):
         assert health(url) == (200, {"ok": True, "redis": "ok"})
 
 
-async def test_redis_going_away_closes_with_4503_and_recovers(peer):
+@pytest.mark.parametrize("server", SERVERS)
+async def test_redis_going_away_closes_with_4503_and_recovers(peer, server):
     redis = RedisServer()
     redis.start()
     try:
         with ExitStack() as stack:
-            one, two = two_servers(stack, redis.url)
+            one, two = two_servers(stack, redis.url, server)
             topic = b64(os.urandom(32))
             a = await peer(one)
             await a.join(topic)

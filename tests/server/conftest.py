@@ -1,20 +1,71 @@
+import os
+
 import pytest
 from channels.layers import channel_layers
 from django.conf import settings
 from django.test import override_settings
 
+from e2e.redis_server import RedisServer
 from signal_server import addresses, topics
 
 from .wire import Client
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "also_on_redis: run the test twice, with the state in memory and in a real Redis",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    # Overrides the `shared_state` fixture below for the tests so marked.
+    if metafunc.definition.get_closest_marker("also_on_redis"):
+        metafunc.parametrize("shared_state", ["memory", "redis"])
+
+
+@pytest.fixture
+def shared_state() -> str:
+    """Where the topics, address caps, wake budgets and channel layer live."""
+    return "memory"
+
+
+@pytest.fixture(scope="session")
+def redis_for_tests():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def fresh_state(monkeypatch):
-    """Each test gets its own registries and in-memory channel layer."""
-    monkeypatch.setattr(topics, "registry", topics.TopicRegistry())
-    monkeypatch.setattr(addresses, "registry", addresses.AddressRegistry())
+async def fresh_state(monkeypatch, request, shared_state):
+    """Each test gets its own registries and channel layer: in memory, or in a Redis
+    (a real redis-server, under a key prefix of the test's own) as with REDIS_URL."""
     channel_layers.backends.clear()
-    yield
+    if shared_state == "memory":
+        monkeypatch.setattr(topics, "registry", topics.TopicRegistry())
+        monkeypatch.setattr(addresses, "registry", addresses.AddressRegistry())
+        yield
+    else:
+        from signal_server import limits, redis_addresses, redis_link, redis_topics
+
+        redis = request.getfixturevalue("redis_for_tests")
+        prefix = f"t{os.urandom(4).hex()}:"
+        link = redis_link.RedisLink(redis.url, prefix=prefix, heartbeat_seconds=0.5)
+        monkeypatch.setattr(redis_link, "_link", link)
+        monkeypatch.setattr(limits, "_mailbox_wakes", {})
+        monkeypatch.setattr(topics, "registry", redis_topics.RedisTopicRegistry(link))
+        monkeypatch.setattr(addresses, "registry", redis_addresses.RedisAddressRegistry(link))
+        layer = {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis.url], "prefix": f"{prefix}asgi"},
+        }
+        with override_settings(REDIS_URL=redis.url, CHANNEL_LAYERS={"default": layer}):
+            yield
+            for backend in channel_layers.backends.values():
+                await backend.flush()
+        await link.stop()
     channel_layers.backends.clear()
 
 

@@ -1,10 +1,15 @@
 """Per-address caps over real consumers: connections (close 4013) and topic memberships."""
 
+import asyncio
+
+import pytest
 from django.test import override_settings
 
 from signal_server import addresses
 
 from .wire import GOOD_ORIGIN, Client, new_topic
+
+pytestmark = pytest.mark.also_on_redis
 
 
 async def open_from(address: str, *forwarded: str) -> Client:
@@ -13,6 +18,12 @@ async def open_from(address: str, *forwarded: str) -> Client:
     connected, _ = await c.open()
     assert connected  # accepted first, so that a refusal can carry a close code
     return c
+
+
+async def counted(address: str, connections: int) -> None:
+    async with asyncio.timeout(1):
+        while await addresses.registry.connections(address) != connections:
+            await asyncio.sleep(0.001)
 
 
 async def expect_refused(c: Client) -> None:
@@ -24,12 +35,16 @@ async def expect_refused(c: Client) -> None:
 
 async def test_connections_over_the_cap_are_closed_with_4013(limits):
     limits(MAX_CONNECTIONS_PER_IP=2)
-    first, second = await open_from("198.51.100.7"), await open_from("198.51.100.7")
+    # Each is counted before its hello is answered; with Redis, connections opened at
+    # once are counted in the order their Redis calls land, so they are opened in turn.
+    first = await open_from("198.51.100.7")
+    await first.hello()
+    second = await open_from("198.51.100.7")
+    await second.hello()
     await expect_refused(await open_from("198.51.100.7"))
     # Another address is not affected, and the two admitted connections work.
     other = await open_from("203.0.113.9")
-    for c in (first, second, other):
-        await c.hello()
+    await other.hello()
     # A refused connection was never counted, and a closed one stops counting.
     await expect_refused(await open_from("198.51.100.7"))
     await first.disconnect()
@@ -37,12 +52,14 @@ async def test_connections_over_the_cap_are_closed_with_4013(limits):
     await third.hello()
     for c in (second, other, third):
         await c.disconnect()
-    assert len(addresses.registry) == 0
+    for address in ("198.51.100.7", "203.0.113.9"):
+        assert await addresses.registry.connections(address) == 0
 
 
 async def test_connections_count_before_hello_and_after_idle_close(limits):
     limits(MAX_CONNECTIONS_PER_IP=1, IDLE_SECONDS=0.1)
     silent = await open_from("198.51.100.7")
+    await counted("198.51.100.7", 1)  # with Redis the count lands a little after accept
     await expect_refused(await open_from("198.51.100.7"))
     await silent.expect_close(4008)  # closed by the server: no longer counted
     await (await open_from("198.51.100.7")).disconnect()
@@ -52,6 +69,7 @@ async def test_connections_count_before_hello_and_after_idle_close(limits):
 async def test_without_a_trusted_proxy_spoofed_forwarded_for_does_not_escape_the_cap(limits):
     limits(MAX_CONNECTIONS_PER_IP=2)
     opened = [await open_from("198.51.100.7", f"203.0.113.{n}") for n in (1, 2)]
+    await counted("198.51.100.7", 2)
     await expect_refused(await open_from("198.51.100.7", "203.0.113.3"))
     for c in opened:
         await c.disconnect()
@@ -64,6 +82,7 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts(limits):
     # Clients behind one proxy are told apart by the entry the proxy appended...
     opened = [await open_from(proxy, "203.0.113.1") for _ in range(2)]
     opened.append(await open_from(proxy, "203.0.113.2"))
+    await counted("203.0.113.1", 2)
     # ...and what a client writes to the left of it does not make it someone else.
     await expect_refused(await open_from(proxy, "6.6.6.6, 203.0.113.1"))
     await expect_refused(await open_from(proxy, "203.0.113.1", "7.7.7.7, 203.0.113.1"))

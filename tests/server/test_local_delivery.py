@@ -10,6 +10,7 @@ import asyncio
 import pytest
 from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
 
 from signal_server import local_delivery, topics
 from signal_server.protocol import signal_text
@@ -40,7 +41,9 @@ class SharedLayer(BaseChannelLayer):
 
 @pytest.fixture
 def layer_calls(monkeypatch):
-    """Every call the consumers make to the in-memory channel layer."""
+    """Every send the consumers make to a channel layer, in memory or Redis, and every
+    receive from the in-memory one (with Redis each consumer waits in a receive for
+    what other processes send it)."""
     calls = []
 
     def record(name):
@@ -50,11 +53,13 @@ def layer_calls(monkeypatch):
 
         return called
 
-    for name in ("send", "receive"):
-        monkeypatch.setattr(InMemoryChannelLayer, name, record(name))
+    monkeypatch.setattr(InMemoryChannelLayer, "send", record("send"))
+    monkeypatch.setattr(InMemoryChannelLayer, "receive", record("receive"))
+    monkeypatch.setattr(RedisChannelLayer, "send", record("send"))
     return calls
 
 
+@pytest.mark.also_on_redis
 async def test_a_relay_in_one_process_does_not_use_the_channel_layer(client, layer_calls):
     a, b = await client(), await client()
     topic = new_topic()
@@ -71,6 +76,7 @@ async def test_a_relay_in_one_process_does_not_use_the_channel_layer(client, lay
     assert layer_calls == []
 
 
+@pytest.mark.also_on_redis
 async def test_the_receiver_still_checks_its_topics(client, layer_calls):
     # The event is handed over directly but handled as before: one for a topic the
     # receiver is not in (here forged, past the sender's checks) is dropped there.

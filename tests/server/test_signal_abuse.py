@@ -3,7 +3,11 @@
 import asyncio
 import time
 
+import pytest
+
 from .wire import Client, b64, new_topic, sealed_blob
+
+pytestmark = pytest.mark.also_on_redis
 
 
 async def test_rate_limit_then_flood_close_while_an_honest_pair_keeps_relaying(client, limits):

@@ -11,6 +11,8 @@ import pytest
 
 from .wire import b64, new_id, new_topic, sealed_blob
 
+pytestmark = pytest.mark.also_on_redis
+
 
 @pytest.fixture
 async def pair(client):

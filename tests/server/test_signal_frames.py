@@ -1,8 +1,11 @@
 """Each rendezvous frame over a real consumer (docs/protocol.md §3, "One line per message")."""
 
+import pytest
 from django.conf import settings
 
 from .wire import new_topic, sealed_blob, unb64
+
+pytestmark = pytest.mark.also_on_redis
 
 
 async def test_hello_is_answered_with_welcome_and_the_limits(client, limits):

@@ -1,6 +1,10 @@
 """Relay happens only between two connections of the named topic; samples are bounded."""
 
+import pytest
+
 from .wire import new_topic, sealed_blob
+
+pytestmark = pytest.mark.also_on_redis
 
 
 async def test_no_relay_between_different_topics(client):

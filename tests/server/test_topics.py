@@ -2,7 +2,7 @@
 
 import os
 
-from signal_server.topics import Member, TopicRegistry
+from signal_server.topics import Joined, Member, TopicRegistry
 
 
 def member(n: int) -> Member:
@@ -15,14 +15,24 @@ TOPIC, OTHER_TOPIC = os.urandom(32), os.urandom(32)
 async def test_join_returns_the_others_never_self():
     registry = TopicRegistry()
     a, b, c = member(1), member(2), member(3)
-    assert await registry.join(a, TOPIC, 32) == []
-    assert await registry.join(b, TOPIC, 32) == [a]
-    assert sorted(await registry.join(c, TOPIC, 32), key=lambda m: m.id) == sorted(
-        [a, b], key=lambda m: m.id
-    )
+    assert await registry.join(a, TOPIC, 32) == Joined([], [])
+    assert await registry.join(b, TOPIC, 32) == Joined([a], [a])
+    joined = await registry.join(c, TOPIC, 32)
+    for found in (joined.sample, joined.others):
+        assert sorted(found, key=lambda m: m.id) == sorted([a, b], key=lambda m: m.id)
     # Joining again answers a fresh sample and does not add the member twice.
-    assert len(await registry.join(a, TOPIC, 32)) == 2
+    assert len((await registry.join(a, TOPIC, 32)).sample) == 2
     assert len(await registry.members_of(TOPIC)) == 3
+
+
+async def test_the_others_are_everyone_however_small_the_sample():
+    registry = TopicRegistry()
+    members = sorted((member(n) for n in range(10)), key=lambda m: m.id)
+    for m in members:
+        await registry.join(m, TOPIC, 32)
+    joined = await registry.join(member(99), TOPIC, 3)
+    assert len(joined.sample) == 3 and set(joined.sample) <= set(members)
+    assert sorted(joined.others, key=lambda m: m.id) == members
 
 
 async def test_sample_is_bounded_and_varies():
@@ -33,7 +43,7 @@ async def test_sample_is_bounded_and_varies():
     newcomer = member(99)
     seen = set()
     for _ in range(20):
-        sample = await registry.join(newcomer, TOPIC, 5)
+        sample = (await registry.join(newcomer, TOPIC, 5)).sample
         assert len(sample) == 5
         assert len({m.id for m in sample}) == 5
         assert newcomer not in sample

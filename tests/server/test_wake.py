@@ -29,6 +29,8 @@ from .push_fixtures import (  # noqa: F401
 )
 from .wire import b64
 
+pytestmark = pytest.mark.also_on_redis
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("fresh_push_limits", "release_db_connections"),

@@ -1,35 +1,86 @@
-"""`python manage.py serve`: daphne with Parley's WebSocket limits.
+"""`python manage.py serve`: Parley on daphne or uvicorn, with its WebSocket limits.
 
-The one place that knows daphne's command line, so `make run`, the e2e tests and the
-benchmarks all serve the same way.
+The one place that knows the servers' command lines, so `make run`, the tests and the
+benchmarks all serve the same way. daphne is the default (`make run`); uvicorn (uvloop,
+httptools) relays about twice as fast per core and is the production server
+(docs/deployment.md, bench/README.md). Both serve the same `parley.asgi:application`.
 """
 
-from daphne.cli import CommandLineInterface
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-# daphne (autobahn) cuts a WebSocket message above this before it is buffered for
-# Django; the consumer then applies the smaller protocol limit (docs/protocol.md §5).
+# The server cuts a WebSocket message above this before it is buffered for Django; the
+# consumer then applies the smaller protocol limit (docs/protocol.md §5).
 TRANSPORT_LIMIT_FACTOR = 2
+SERVERS = ("daphne", "uvicorn")
 
 
 class Command(BaseCommand):
-    help = "Serve Parley with daphne (HTTP and the /ws/signal rendezvous endpoint)."
+    help = "Serve Parley (HTTP and the /ws/signal rendezvous endpoint) with daphne or uvicorn."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--verbosity-daphne", type=int, default=1)
+        parser.add_argument("--server", choices=SERVERS, default="daphne")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="uvicorn only: processes sharing the port; more than 1 needs REDIS_URL",
+        )
+        parser.add_argument("--verbosity-daphne", type=int, default=1, help="daphne's -v")
 
     def handle(self, *args, **options):
         limit = settings.PARLEY_SIGNAL["MAX_FRAME_BYTES"] * TRANSPORT_LIMIT_FACTOR
-        argv = [
-            "-b", options["host"],
-            "-p", str(options["port"]),
-            "-v", str(options["verbosity_daphne"]),
-            "--websocket_timeout", "-1",
-            "--websocket-max-message-size", str(limit),
-            "--websocket-max-frame-size", str(limit),
-            "parley.asgi:application",
-        ]  # fmt: skip
-        CommandLineInterface().run(argv)
+        workers = options["workers"]
+        if workers < 1:
+            raise CommandError("--workers is at least 1")
+        if workers > 1 and options["server"] != "uvicorn":
+            raise CommandError("--workers is for --server uvicorn; run several daphnes instead")
+        if workers > 1 and not settings.REDIS_URL:
+            # Without Redis each process would keep topics of its own (docs/deployment.md).
+            raise CommandError("more than one worker needs REDIS_URL (a shared Redis)")
+        if options["server"] == "uvicorn":
+            serve_uvicorn(options["host"], options["port"], limit, workers)
+        else:
+            serve_daphne(options["host"], options["port"], limit, options["verbosity_daphne"])
+
+
+def serve_daphne(host: str, port: int, limit: int, verbosity: int) -> None:
+    from daphne.cli import CommandLineInterface
+
+    argv = [
+        "-b", host,
+        "-p", str(port),
+        "-v", str(verbosity),
+        "--websocket_timeout", "-1",
+        "--websocket-max-message-size", str(limit),
+        "--websocket-max-frame-size", str(limit),
+        "parley.asgi:application",
+    ]  # fmt: skip
+    CommandLineInterface().run(argv)
+
+
+def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "parley.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=limit,
+        # Sealed blobs do not compress; deflate would only cost CPU on both ends.
+        ws_per_message_deflate=False,
+        # The client's address comes from X-Forwarded-For only as far as
+        # PARLEY_TRUSTED_PROXY_COUNT says (signal_server/addresses.py), never from uvicorn.
+        proxy_headers=False,
+        server_header=False,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        backlog=4096,
+    )

@@ -1,15 +1,14 @@
-"""A real redis-server on a free port of 127.0.0.1, without persistence, for tests.
+"""A real redis-server on a free port of 127.0.0.1, without persistence, for the tests
+(tests/scaleout/) and the benchmarks (bench/signaling/).
 
-The tests need the Debian package redis-server (`make install-redis`); without it they
-fail, loudly, rather than skip.
+They need the Debian package redis-server (`make install-redis`); without it they fail,
+loudly, rather than skip.
 """
 
 import shutil
 import socket
 import subprocess
 import time
-
-import pytest
 
 from e2e.server import free_port
 
@@ -26,7 +25,7 @@ class RedisServer:
     def start(self, timeout: float = 10.0) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server is missing: run `make install-redis` (Debian redis-server)")
+            raise RuntimeError("redis-server is missing: run `make install-redis` (Debian's)")
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
             + ["--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
@@ -56,11 +55,3 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
