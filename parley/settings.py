@@ -72,15 +72,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# No Channels channel layer: the rendezvous consumers deliver to each other directly, and
+# with REDIS_URL over Redis pub/sub (signal_server/local_delivery.py, redis_relay.py).
+CHANNEL_LAYERS = {}
 # With REDIS_URL, the topics and the per-mailbox wake budget are shared in Redis too
 # (signal_server/redis_link.py, docs/deployment.md "Several processes on Redis").
 PARLEY_REDIS = {

@@ -18,7 +18,7 @@ from signal_server.protocol import Frame, Hello, ProtocolError
 
 if TYPE_CHECKING:  # not imported at run time: the registries' modules import this one
     from signal_server.redis_buckets import RedisBucketRegistry
-    from signal_server.topics import TopicRegistry
+    from signal_server.topics import Member, TopicRegistry
 
 
 class Unavailable(Exception):
@@ -81,14 +81,16 @@ def check_joined(joined: set[bytes], topic: bytes, ref: str) -> None:
 
 async def check_reachable(
     registry: "TopicRegistry", sender_id: bytes, to: bytes, topic: bytes
-) -> None:
-    """Relay only between two connections of the same topic.
+) -> "Member":
+    """Relay only between two connections of the same topic; the receiver's member.
 
     A connection that does not exist and one in another topic get the same answer, so
     the error tells a client nothing about connections outside its topics.
     """
-    if not await registry.shares_topic(sender_id, to, topic):
+    receiver = await registry.peer_in_topic(sender_id, to, topic)
+    if receiver is None:
         raise ProtocolError(frames.UNREACHABLE, "no such connection in the topic", "signal")
+    return receiver
 
 
 async def check_wake_budget(

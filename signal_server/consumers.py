@@ -3,18 +3,19 @@
 Every frame goes the same way: take a token, parse (`protocol.parse_frame`), check
 (`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
 changes nothing. Frames to another connection go to that connection's own consumer,
-addressed by channel name: directly when it is in this process, else through the
-channel layer (local_delivery.py); no groups are used, so the channel layer never holds
-a list of a topic's members. From accept to close a connection counts against its
-address's caps (addresses.py); one over the cap is closed at once.
+addressed by channel name: directly when it is in this process (local_delivery.py),
+else through Redis to its process (redis_relay.py). No Channels channel layer is used.
+From accept to close a connection counts against its address's caps (addresses.py); one
+over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 
-With Redis (settings.REDIS_URL) the topics, the per-mailbox wake budget and the channel
-layer are shared by every server process. A frame that needs Redis while it is
-unreachable is answered `unavailable` and the connection is closed with 4503; so is
-every connection of the process when the heartbeat finds Redis gone
-(redis_link.py), and a new connection is refused with 4503 until Redis is back. The
+With Redis (settings.REDIS_URL) the topics, the per-address caps and the per-mailbox
+wake budget are shared by every server process, and events reach the other processes.
+A frame that needs Redis while it is unreachable is answered `unavailable` and the
+connection is closed with 4503; so is every connection of the process when the
+heartbeat finds Redis gone (redis_link.py) or the relay loses its subscription
+(redis_relay.py), and a new connection is refused with 4503 until Redis is back. The
 clients reconnect with backoff and join again.
 
 Nothing here logs per frame or logs blob content.
@@ -25,15 +26,13 @@ import json
 import logging
 import secrets
 import time
-from functools import partial
 
 from channels.consumer import get_handler_name
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from signal_server import addresses, frames, local_delivery, topics
+from signal_server import addresses, frames, local_delivery, redis_relay, topics
 from signal_server.checks import (
     ConnectionRefused,
     Unavailable,
@@ -83,26 +82,22 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.closing: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        # Channels' own loop (await_many_dispatch) waits on the WebSocket and the channel
-        # layer with a new task and an asyncio.wait for every message, which was a sixth
-        # of the server's time in a relay. Here the WebSocket is read in this task and
-        # every message, ours and other connections' events, goes through this
+        # Replaces Channels' own: its loop (await_many_dispatch) waits on the WebSocket
+        # and the channel layer with a new task and an asyncio.wait for every message,
+        # a sixth of the server's time in a relay. Here the WebSocket is read in this
+        # task and every message, ours and other connections' events, goes through this
         # consumer's inbox, which runs one handler at a time (local_delivery.py).
         self.scope = scope
         self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        if self.channel_layer is not None:
-            self.channel_name = await self.channel_layer.new_channel()
+        if settings.REDIS_URL:
+            self.relay = redis_relay.relay()
+            self.channel_name = self.relay.new_channel_name()
         else:
-            self.channel_name = f"specific.local!{secrets.token_hex(12)}"
+            self.relay = None
+            self.channel_name = local_delivery.new_channel_name()
         self.inbox = local_delivery.Inbox(
-            self.channel_name,
-            self.dispatch,
-            capacity=local_delivery.capacity_of(self.channel_layer, self.channel_name),
-            on_error=self.event_failed,
+            self.channel_name, self.dispatch, on_error=self.event_failed
         )
-        if local_delivery.is_shared(self.channel_layer):
-            self.inbox.pump_from(partial(self.channel_layer.receive, self.channel_name))
         try:
             while True:
                 await self.inbox.handle_own(await receive())
@@ -136,6 +131,9 @@ class SignalConsumer(AsyncWebsocketConsumer):
         try:
             if self.redis is not None and not self.redis.healthy:
                 raise Unavailable("Redis was unreachable at the last heartbeat")
+            if self.relay is not None and not await self.relay.ready():
+                # Events from the other processes would not reach this connection.
+                raise Unavailable("the relay is not subscribed to Redis")
             # Counted here unless the address is at the cap already (then nothing is).
             connections = await self.addresses.add_connection(address, cap)
             check_address_can_connect(connections, cap)
@@ -202,8 +200,10 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_leave(frame.topic)
             case Signal():
                 check_joined(self.topics, frame.topic, frame.type)
-                await check_reachable(self.registry, self.member.id, frame.to, frame.topic)
-                await self.do_signal(frame)
+                receiver = await check_reachable(
+                    self.registry, self.member.id, frame.to, frame.topic
+                )
+                await self.do_signal(frame, receiver)
             case Ping():
                 await self.send_frame({"type": "pong"})
             case Wake():
@@ -246,13 +246,11 @@ class SignalConsumer(AsyncWebsocketConsumer):
         await self.addresses.remove_topic(self.address)
         await self.announce_left(topic, await self.registry.leave(self.member.id, topic))
 
-    async def do_signal(self, frame: Signal) -> None:
-        target = await self.registry.member_in(frame.topic, frame.to)
-        if target is not None:
-            # The frame the receiver sends is made once, here; the receiver still checks
-            # that it is in the topic (relay_signal).
-            text = signal_text(encode_b64url(frame.topic), self.id_text, frame.blob)
-            await self.deliver(target, {"type": "relay.signal", "topic": frame.topic, "text": text})
+    async def do_signal(self, frame: Signal, receiver: Member) -> None:
+        # The frame the receiver sends is made once, here; the receiver still checks that
+        # it is in the topic (relay_signal).
+        text = signal_text(encode_b64url(frame.topic), self.id_text, frame.blob)
+        await self.deliver(receiver, {"type": "relay.signal", "topic": frame.topic, "text": text})
 
     def start_wake(self, frame: Wake) -> None:
         task = asyncio.create_task(self.do_wake(frame.mailbox, frame.blob))
@@ -279,15 +277,12 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def deliver(self, member: Member, event: dict) -> None:
         try:
-            await local_delivery.deliver(self.channel_layer, member.channel_name, event)
+            remote = self.relay.publish if self.relay is not None else None
+            await local_delivery.deliver(member.channel_name, event, remote)
         except ChannelFull:
             # The receiver is not reading; it loses this frame as it would on a bad network.
             logger.debug("channel full, dropped a %s event", event["type"])
-        except Exception as error:
-            if self.redis is None:
-                raise
-            # channels_redis raises redis' own errors when Redis is gone.
-            raise Unavailable("the channel layer (Redis) is unreachable") from error
+        # Without Redis the relay's publish raises Unavailable (redis_link.py).
 
     # Events from other connections' consumers, read only (one event may go to several
     # receivers of this process). Each is re-checked against this connection's own
@@ -329,9 +324,6 @@ class SignalConsumer(AsyncWebsocketConsumer):
             message = "the server cannot reach its shared state; retry later"
             await self.send_error(ProtocolError(frames.UNAVAILABLE, message, ref))
             await self.close_with(frames.CLOSE_TRY_AGAIN_LATER)
-
-    async def shared_lost(self, event: dict) -> None:
-        await self.close_if_open(frames.CLOSE_TRY_AGAIN_LATER)
 
     def redis_lost(self) -> None:
         """The heartbeat found Redis gone or emptied: this connection's topics are lost."""

@@ -1,8 +1,9 @@
 """`GET /healthz`: is this server process able to serve? For load balancers and monitors.
 
-200 `{"ok": true, "redis": "ok"}` when Redis answers a PING, or `"not used"` without
-REDIS_URL; 503 `{"ok": false, "redis": "unreachable"}` when it does not (within the
-link's short timeout). No database, nothing else: the relay needs only Redis.
+200 `{"ok": true, "redis": "ok"}` when Redis answers a PING and the process is subscribed
+to the events of the others (redis_relay.py), or `"not used"` without REDIS_URL; 503
+`{"ok": false, "redis": "unreachable"}` when not (within the link's short timeout). No
+database, nothing else: the rendezvous needs only Redis.
 """
 
 from django.conf import settings
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_safe
 async def healthz(request):
     if not settings.REDIS_URL:
         return JsonResponse({"ok": True, "redis": "not used"})
-    from signal_server import redis_link  # redis is optional
+    from signal_server import redis_link, redis_relay  # redis is optional
 
-    if await redis_link.link().ping():
+    link = redis_link.link()
+    if await link.ping() and await redis_relay.relay().ready():
         return JsonResponse({"ok": True, "redis": "ok"})
     return JsonResponse({"ok": False, "redis": "unreachable"}, status=503)

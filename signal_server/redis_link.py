@@ -146,14 +146,23 @@ class RedisLink:
         self.healthy = True
 
     async def _beat_forever(self) -> None:
+        task = asyncio.current_task()
         while True:
             await self.beat()
+            # redis-py may turn a cancellation inside a call into a connection error,
+            # which beat() takes for an outage: the cancellation must not be lost.
+            if task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(self.heartbeat_seconds)
 
     def _new_process_id(self) -> None:
         self.process_id = secrets.token_hex(PROCESS_ID_CHARS // 2)
         self.process_key = f"{self.process_prefix}{self.process_id}"
         self._ever_beat = False
+
+    def lost_contact(self) -> None:
+        """Another part of the process lost Redis (the relay's subscription, redis_relay.py)."""
+        self._failed()
 
     def _failed(self) -> None:
         if self.healthy:

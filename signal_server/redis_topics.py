@@ -167,8 +167,11 @@ class RedisTopicRegistry:
         [value] = await self._look_up(topic, member_id)
         return _member(member_id, value) if value else None
 
-    async def shares_topic(self, a: bytes, b: bytes, topic: bytes) -> bool:
-        return all(await self._look_up(topic, a, b))
+    async def peer_in_topic(self, a: bytes, b: bytes, topic: bytes) -> Member | None:
+        """The member `b` if both `a` and `b` are in `topic` (and live), else None: one
+        round trip for the whole check of a relay."""
+        value_a, value_b = await self._look_up(topic, a, b)
+        return _member(b, value_b) if value_a and value_b else None
 
     async def _look_up(self, topic: bytes, *member_ids: bytes) -> list:
         keys, args = [self._topic_key(topic)], [self.link.process_prefix, *member_ids]

@@ -84,9 +84,10 @@ class TopicRegistry:
         """The member `member_id` if it is in `topic`, else None."""
         return self._topics.get(topic, {}).get(member_id)
 
-    async def shares_topic(self, a: bytes, b: bytes, topic: bytes) -> bool:
+    async def peer_in_topic(self, a: bytes, b: bytes, topic: bytes) -> Member | None:
+        """The member `b` if both `a` and `b` are in `topic`, else None."""
         members = self._topics.get(topic, {})
-        return a in members and b in members
+        return members.get(b) if a in members else None
 
 
 def _registry_for_settings():

@@ -92,10 +92,10 @@ async def test_member_in_and_shares_topic_see_only_the_topic(new_link):
     await registry.join(c, t2, 32)
     assert await registry.member_in(t1, b.id) == b
     assert await registry.member_in(t1, c.id) is None
-    assert await registry.shares_topic(a.id, b.id, t1)
-    assert not await registry.shares_topic(a.id, c.id, t1)
-    assert not await registry.shares_topic(a.id, c.id, t2)
-    assert not await registry.shares_topic(a.id, os.urandom(16), t1)
+    assert await registry.peer_in_topic(a.id, b.id, t1) == b
+    assert not await registry.peer_in_topic(a.id, c.id, t1)
+    assert not await registry.peer_in_topic(a.id, c.id, t2)
+    assert not await registry.peer_in_topic(a.id, os.urandom(16), t1)
 
 
 async def test_two_processes_see_each_others_members(new_link):
@@ -104,7 +104,7 @@ async def test_two_processes_see_each_others_members(new_link):
     await one.join(a, topic, 32)
     assert await two.join(b, topic, 32) == Joined([a], [a])
     assert await one.member_in(topic, b.id) == b
-    assert await two.shares_topic(b.id, a.id, topic)
+    assert await two.peer_in_topic(b.id, a.id, topic) == a
     assert await two.leave(b.id, topic) == [a]
 
 

@@ -1,7 +1,6 @@
 import os
 
 import pytest
-from channels.layers import channel_layers
 from django.conf import settings
 from django.test import override_settings
 
@@ -40,33 +39,28 @@ def redis_for_tests():
 
 @pytest.fixture(autouse=True)
 async def fresh_state(monkeypatch, request, shared_state):
-    """Each test gets its own registries and channel layer: in memory, or in a Redis
-    (a real redis-server, under a key prefix of the test's own) as with REDIS_URL."""
-    channel_layers.backends.clear()
+    """Each test gets its own registries: in memory, or in a Redis (a real redis-server,
+    under a key prefix of the test's own) as with REDIS_URL, events included."""
     if shared_state == "memory":
         monkeypatch.setattr(topics, "registry", topics.TopicRegistry())
         monkeypatch.setattr(addresses, "registry", addresses.AddressRegistry())
         yield
-    else:
-        from signal_server import limits, redis_addresses, redis_link, redis_topics
+        return
+    from signal_server import limits, redis_addresses, redis_link, redis_relay, redis_topics
 
-        redis = request.getfixturevalue("redis_for_tests")
-        prefix = f"t{os.urandom(4).hex()}:"
-        link = redis_link.RedisLink(redis.url, prefix=prefix, heartbeat_seconds=0.5)
-        monkeypatch.setattr(redis_link, "_link", link)
-        monkeypatch.setattr(limits, "_mailbox_wakes", {})
-        monkeypatch.setattr(topics, "registry", redis_topics.RedisTopicRegistry(link))
-        monkeypatch.setattr(addresses, "registry", redis_addresses.RedisAddressRegistry(link))
-        layer = {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis.url], "prefix": f"{prefix}asgi"},
-        }
-        with override_settings(REDIS_URL=redis.url, CHANNEL_LAYERS={"default": layer}):
-            yield
-            for backend in channel_layers.backends.values():
-                await backend.flush()
-        await link.stop()
-    channel_layers.backends.clear()
+    redis = request.getfixturevalue("redis_for_tests")
+    prefix = f"t{os.urandom(4).hex()}:"
+    link = redis_link.RedisLink(redis.url, prefix=prefix, heartbeat_seconds=0.5)
+    relay = redis_relay.RedisRelay(link)
+    monkeypatch.setattr(redis_link, "_link", link)
+    monkeypatch.setattr(redis_relay, "_relay", relay)
+    monkeypatch.setattr(limits, "_mailbox_wakes", {})
+    monkeypatch.setattr(topics, "registry", redis_topics.RedisTopicRegistry(link))
+    monkeypatch.setattr(addresses, "registry", redis_addresses.RedisAddressRegistry(link))
+    with override_settings(REDIS_URL=redis.url):
+        yield
+    await relay.stop()
+    await link.stop()
 
 
 @pytest.fixture

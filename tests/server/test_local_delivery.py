@@ -1,66 +1,37 @@
-"""Events between connections of one process skip the channel layer (local_delivery.py).
+"""Events between connections of one process go straight to the receiver's inbox
+(local_delivery.py); only a receiver of another process goes through the Redis relay.
 
-Only a receiver on another process goes through the channel layer, and only when the
-layer is shared (Redis); tests/scaleout/test_scaleout.py relays between two real
-processes through Redis.
+tests/scaleout/test_redis_relay.py relays between two relays on a real Redis, and
+tests/scaleout/test_scaleout.py between two real server processes.
 """
 
 import asyncio
 
 import pytest
 from channels.exceptions import ChannelFull
-from channels.layers import BaseChannelLayer, InMemoryChannelLayer
-from channels_redis.core import RedisChannelLayer
 
 from signal_server import local_delivery, topics
 from signal_server.protocol import signal_text
+from signal_server.redis_relay import RedisRelay
 
 from .wire import b64, new_topic, sealed_blob, unb64
 
 
-class SharedLayer(BaseChannelLayer):
-    """A stand-in for a channel layer shared with other processes (channels_redis)."""
-
-    def __init__(self):
-        super().__init__(capacity=3)
-        self.sent: list[tuple[str, dict]] = []
-        self.incoming: asyncio.Queue = asyncio.Queue()
-
-    async def send(self, channel, message):
-        self.sent.append((channel, message))
-
-    async def receive(self, channel):
-        message = await self.incoming.get()
-        if isinstance(message, Exception):
-            raise message
-        return message
-
-    async def new_channel(self, prefix="specific."):
-        return prefix + "shared!x"
-
-
 @pytest.fixture
-def layer_calls(monkeypatch):
-    """Every send the consumers make to a channel layer, in memory or Redis, and every
-    receive from the in-memory one (with Redis each consumer waits in a receive for
-    what other processes send it)."""
+def remote_calls(monkeypatch):
+    """Every event the consumers publish to other processes (with Redis)."""
     calls = []
 
-    def record(name):
-        async def called(self, *args):
-            calls.append(name)
-            raise AssertionError(f"the channel layer's {name} was called")
+    async def publish(self, channel_name, event):
+        calls.append(event["type"])
+        raise AssertionError("an event for this process went through Redis")
 
-        return called
-
-    monkeypatch.setattr(InMemoryChannelLayer, "send", record("send"))
-    monkeypatch.setattr(InMemoryChannelLayer, "receive", record("receive"))
-    monkeypatch.setattr(RedisChannelLayer, "send", record("send"))
+    monkeypatch.setattr(RedisRelay, "publish", publish)
     return calls
 
 
 @pytest.mark.also_on_redis
-async def test_a_relay_in_one_process_does_not_use_the_channel_layer(client, layer_calls):
+async def test_a_relay_in_one_process_does_not_go_through_redis(client, remote_calls):
     a, b = await client(), await client()
     topic = new_topic()
     await a.join(topic)
@@ -73,11 +44,11 @@ async def test_a_relay_in_one_process_does_not_use_the_channel_layer(client, lay
     assert (await a.expect("signal"))["from"] == b.id
     await b.leave(topic)
     assert await a.expect("left") == {"type": "left", "topic": topic, "id": b.id}
-    assert layer_calls == []
+    assert remote_calls == []
 
 
 @pytest.mark.also_on_redis
-async def test_the_receiver_still_checks_its_topics(client, layer_calls):
+async def test_the_receiver_still_checks_its_topics(client, remote_calls):
     # The event is handed over directly but handled as before: one for a topic the
     # receiver is not in (here forged, past the sender's checks) is dropped there.
     a, b = await client(), await client()
@@ -89,10 +60,10 @@ async def test_the_receiver_still_checks_its_topics(client, layer_calls):
     for other_topic in (unb64(new_topic()), unb64(topic)):
         text = signal_text(b64(other_topic), b64(b"x" * 16), "AA")
         event = {"type": "relay.signal", "topic": other_topic, "text": text}
-        await local_delivery.deliver(None, member.channel_name, event)
+        await local_delivery.deliver(member.channel_name, event)
     # Only the second arrives, which proves the first was handled (in order) and dropped.
     assert (await b.expect("signal"))["topic"] == topic
-    assert layer_calls == []
+    assert remote_calls == []
 
 
 class Recorder:
@@ -120,12 +91,12 @@ async def test_an_idle_inbox_handles_an_event_at_once_in_the_senders_task():
     inbox = local_delivery.Inbox("specific.test!1", recorder)
     try:
         assert local_delivery.is_local("specific.test!1")
-        await local_delivery.deliver(None, "specific.test!1", {"type": "a"})
+        await local_delivery.deliver("specific.test!1", {"type": "a"})
         assert recorder.handled == [("a", asyncio.current_task())]
     finally:
         inbox.close()
     assert not local_delivery.is_local("specific.test!1")
-    await local_delivery.deliver(None, "specific.test!1", {"type": "after close"})
+    await local_delivery.deliver("specific.test!1", {"type": "after close"})
     assert recorder.types == ["a"]
 
 
@@ -137,10 +108,10 @@ async def test_a_busy_inbox_queues_events_in_order_up_to_its_capacity():
         own = asyncio.create_task(inbox.handle_own({"type": "hold"}))
         await asyncio.sleep(0)
         assert recorder.types == ["hold"]
-        await local_delivery.deliver(None, "specific.test!2", {"type": "a"})
-        await local_delivery.deliver(None, "specific.test!2", {"type": "b"})
+        await local_delivery.deliver("specific.test!2", {"type": "a"})
+        await local_delivery.deliver("specific.test!2", {"type": "b"})
         with pytest.raises(ChannelFull):
-            await local_delivery.deliver(None, "specific.test!2", {"type": "c"})
+            await local_delivery.deliver("specific.test!2", {"type": "c"})
         assert recorder.types == ["hold"]  # nothing overtakes the handler that runs
         recorder.hold.set()
         await own
@@ -158,9 +129,7 @@ async def test_the_own_socket_waits_its_turn_and_is_never_dropped():
     inbox = local_delivery.Inbox("specific.test!3", recorder, capacity=1)
     try:
         # Another connection's task handles an event here and is held (a slow send).
-        sender = asyncio.create_task(
-            local_delivery.deliver(None, "specific.test!3", {"type": "hold"})
-        )
+        sender = asyncio.create_task(local_delivery.deliver("specific.test!3", {"type": "hold"}))
         await asyncio.sleep(0)
         owns = [asyncio.create_task(inbox.handle_own({"type": f"own {i}"})) for i in range(3)]
         await asyncio.sleep(0.01)
@@ -178,10 +147,10 @@ async def test_a_failing_event_handler_closes_the_receiver_not_the_sender():
     failures = []
     inbox = local_delivery.Inbox("specific.test!4", recorder, on_error=failures.append)
     try:
-        await local_delivery.deliver(None, "specific.test!4", {"type": "bad"})  # no raise
+        await local_delivery.deliver("specific.test!4", {"type": "bad"})  # no raise
         assert [type(error) for error in failures] == [RuntimeError]
         assert not inbox.busy
-        await local_delivery.deliver(None, "specific.test!4", {"type": "fine"})
+        await local_delivery.deliver("specific.test!4", {"type": "fine"})
         assert recorder.types == ["bad", "fine"]
         # The receiver's own messages fail in its own task, as Channels' would.
         with pytest.raises(RuntimeError):
@@ -190,26 +159,19 @@ async def test_a_failing_event_handler_closes_the_receiver_not_the_sender():
         inbox.close()
 
 
-async def test_without_a_shared_layer_an_unknown_receiver_is_dropped(layer_calls):
-    await local_delivery.deliver(InMemoryChannelLayer(), "specific.gone!1", {"type": "a"})
-    assert layer_calls == []
-
-
-async def test_a_receiver_on_another_process_goes_through_a_shared_layer():
-    layer = SharedLayer()
+async def test_a_receiver_not_in_this_process_goes_to_the_remote_if_there_is_one():
     recorder = Recorder()
     here = local_delivery.Inbox("specific.here!1", recorder)
-    here.pump_from(lambda: layer.receive("here"))
+    published = []
+
+    async def remote(channel_name, event):
+        published.append((channel_name, event))
+
     try:
-        await local_delivery.deliver(layer, "specific.here!1", {"type": "local"})
-        await local_delivery.deliver(layer, "specific.elsewhere!1", {"type": "remote"})
-        assert layer.sent == [("specific.elsewhere!1", {"type": "remote"})]
+        await local_delivery.deliver("specific.here!1", {"type": "local"}, remote)
+        await local_delivery.deliver("elsewhere!1", {"type": "remote"}, remote)
+        await local_delivery.deliver("elsewhere!2", {"type": "dropped"})  # no remote
         assert recorder.types == ["local"]
-        # What the layer brings from other processes is handled by the same inbox, and
-        # a failing layer becomes one `shared.lost` event.
-        layer.incoming.put_nowait({"type": "from.elsewhere"})
-        layer.incoming.put_nowait(ConnectionError("Redis is gone"))
-        await asyncio.wait_for(here.pump, 1)
-        assert recorder.types == ["local", "from.elsewhere", "shared.lost"]
+        assert published == [("elsewhere!1", {"type": "remote"})]
     finally:
         here.close()

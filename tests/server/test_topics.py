@@ -64,18 +64,18 @@ async def test_leave_returns_who_remains_and_forgets_empty_topics():
     assert registry._topics == {} and registry._joined == {}
 
 
-async def test_leave_all_and_shares_topic():
+async def test_leave_all_and_peer_in_topic():
     registry = TopicRegistry()
     a, b, c = member(1), member(2), member(3)
     await registry.join(a, TOPIC, 32)
     await registry.join(a, OTHER_TOPIC, 32)
     await registry.join(b, TOPIC, 32)
     await registry.join(c, OTHER_TOPIC, 32)
-    assert await registry.shares_topic(a.id, b.id, TOPIC)
-    assert not await registry.shares_topic(a.id, b.id, OTHER_TOPIC)
-    assert not await registry.shares_topic(b.id, c.id, TOPIC)
+    assert await registry.peer_in_topic(a.id, b.id, TOPIC) == b
+    assert not await registry.peer_in_topic(a.id, b.id, OTHER_TOPIC)
+    assert not await registry.peer_in_topic(b.id, c.id, TOPIC)
     assert await registry.member_in(TOPIC, b.id) == b
     assert await registry.member_in(OTHER_TOPIC, b.id) is None
     assert await registry.leave_all(a.id) == {TOPIC: [b], OTHER_TOPIC: [c]}
-    assert not await registry.shares_topic(a.id, b.id, TOPIC)
+    assert not await registry.peer_in_topic(a.id, b.id, TOPIC)
     assert await registry.members_of(TOPIC) == [b]
