@@ -82,25 +82,25 @@ UNCOUNTED_ERRORS = frozenset(
     {RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS, WAKE_RATE_LIMITED, UNAVAILABLE}
 )
 
-# Close codes (§3 "Close codes").
-CLOSE_FRAME_TOO_LARGE = 1009
-# The server failed (a bug); the client reconnects with its usual backoff.
-CLOSE_INTERNAL_ERROR = 1011
+# Close codes (§3 "Close codes"). A server may only send 1000 or 3000-4999 through
+# daphne's WebSocket layer (autobahn), so the standard codes Parley means are mirrored in
+# the 4000s: 4009 for 1009 (message too big), 4011 for 1011 (internal error), 4503 for
+# 1013 (try again later).
 CLOSE_BAD_VERSION = 4000
 CLOSE_TOO_MANY_ERRORS = 4001
 CLOSE_IDLE = 4008
+CLOSE_FRAME_TOO_LARGE = 4009
+CLOSE_INTERNAL_ERROR = 4011
 CLOSE_TOO_MANY_CONNECTIONS = 4013
 CLOSE_FLOOD = 4029
-# "Try again later" (HTTP 503; WebSocket's own 1013, which daphne's WebSocket layer does
-# not let a server send): the server cannot reach its shared state (Redis).
 CLOSE_TRY_AGAIN_LATER = 4503
 
 CLOSE_CODES = (
-    CLOSE_FRAME_TOO_LARGE,
-    CLOSE_INTERNAL_ERROR,
     CLOSE_BAD_VERSION,
     CLOSE_TOO_MANY_ERRORS,
     CLOSE_IDLE,
+    CLOSE_FRAME_TOO_LARGE,
+    CLOSE_INTERNAL_ERROR,
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_FLOOD,
     CLOSE_TRY_AGAIN_LATER,

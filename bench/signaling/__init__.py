@@ -1,9 +1,11 @@
 """The rendezvous server against PeerJS's server (npm `peer`), same load, same run.
 
-`python -m bench.signaling` starts each server in turn on a free port of 127.0.0.1 (Parley
-on daphne via `manage.py serve`, Parley on uvicorn, PeerJS's `PeerServer` in Node), each
-with a fresh database, and stops it before the next. All clients live in one asyncio load
-process using `websockets` (a second one when the first is CPU-bound; the output says so).
+`python -m bench.signaling` starts each server in turn on a free port of 127.0.0.1, each
+with a fresh database, and stops it before the next: Parley through `manage.py serve` on
+daphne, on uvicorn, and on uvicorn with 2 worker processes sharing a fresh redis-server;
+the floor (floor_app.py: a bare relay with no checks on uvicorn, what the stack itself
+costs); PeerJS's `PeerServer` in Node. All clients live in one asyncio load process
+using `websockets` (a second one when the first is CPU-bound; the output says so).
 
 1. Relay: `--pairs` pairs of clients in a closed loop, one envelope in flight per pair:
    A sends a 1,072-byte blob (1,430 characters of base64url, the smallest sealed size of

@@ -6,7 +6,7 @@ import os
 import time
 
 from bench.signaling.clients import Client, b64, new_client
-from bench.signaling.servers import Server, rss_kib
+from bench.signaling.servers import LABELS, Server, rss_kib
 
 GROUP = 4  # members per topic in the connections shape
 KEEPALIVE_S = 20  # under Parley's 90 s idle timeout and PeerJS's 90 s alive timeout
@@ -88,7 +88,7 @@ async def hold_connections(
             client.abort()
     return {
         "server": server.name,
-        "label": server.label.split(",")[0],  # the rate limit plays no part here
+        "label": LABELS[server.name],  # the rate limit plays no part here
         "connections": count,
         "opened": len(opened),
         "held": held,

@@ -9,7 +9,7 @@ sends a batch of hostile frames from fuzz_frames.py and checks every answer:
   `signal`, which are not answered when they succeed (a signal to itself comes back
   through the channel layer at any time, and is skipped);
 - an error frame has exactly the documented shape and a documented code, and the close
-  that follows it, if any, is the documented one (1009, 4000, or 4001 exactly when the
+  that follows it, if any, is the documented one (4009, 4000, or 4001 exactly when the
   counted errors pass MAX_ERRORS); no close comes without its error;
 - the consumer never raises (the communicator re-raises on disconnect), and closing the
   connection gives back its address count and topic memberships.
@@ -35,7 +35,7 @@ MAX_ERRORS = 16  # low enough that long batches reach the 4001 close
 EXAMPLES = 250
 BATCH = 24
 
-CLOSE_AFTER = {frames.FRAME_TOO_LARGE: 1009, frames.BAD_VERSION: 4000}
+CLOSE_AFTER = {frames.FRAME_TOO_LARGE: 4009, frames.BAD_VERSION: 4000}
 ANSWERS = {"hello": {"welcome"}, "join": {"peers"}}
 SILENT_WHEN_VALID = {"leave", "signal"}
 

@@ -71,7 +71,7 @@ async def test_more_than_max_errors_closes_with_4001(client, limits):
     assert await bystander.receive() == {"type": "left", "topic": topic, "id": a.id}
 
 
-async def test_oversized_frame_is_refused_and_closes_with_1009(client, limits):
+async def test_oversized_frame_is_refused_and_closes_with_4009(client, limits):
     limits(MAX_FRAME_BYTES=2000)
     a, bystander = await client(), await client()
     topic = new_topic()
@@ -85,7 +85,7 @@ async def test_oversized_frame_is_refused_and_closes_with_1009(client, limits):
 
     await a.signal(topic, bystander.id, sealed_blob(4144))
     await a.expect_error("frame_too_large")
-    await a.expect_close(1009)
+    await a.expect_close(4009)
     # The blob was not relayed; the bystander only learns that a left.
     assert await bystander.receive() == {"type": "left", "topic": topic, "id": a.id}
     await bystander.expect_nothing()
