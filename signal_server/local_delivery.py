@@ -30,7 +30,7 @@ import asyncio
 import logging
 import secrets
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 
 from channels.exceptions import ChannelFull
 
@@ -74,16 +74,21 @@ class Inbox:
         self.busy = False
         self.waiting: deque[dict] = deque()  # events that came while busy
         self.turn: asyncio.Future | None = None  # the owner's read loop, waiting its turn
+        self.owner_waiting = False
+        self.finishing: asyncio.Task | None = None  # a handler that had to wait (put)
         self.closed = False
         _inboxes[channel_name] = self
 
     async def handle_own(self, message: dict) -> None:
         """Handle a message of the consumer's own WebSocket; errors reach the caller."""
         while self.busy:
-            # Another connection's task is handling an event here; it wakes us when done.
+            # Another task is handling an event here; it wakes us when done, and events
+            # that come meanwhile queue behind us rather than take the turn (put).
+            self.owner_waiting = True
             if self.turn is None or self.turn.done():
                 self.turn = asyncio.get_running_loop().create_future()
             await self.turn
+        self.owner_waiting = False
         self.busy = True
         try:
             await self.handle(message)
@@ -94,17 +99,27 @@ class Inbox:
     async def put(self, event: dict) -> None:
         """Handle `event` now if the inbox is idle, else queue it.
 
+        The handler runs in the caller's task only until it would wait (its send finds
+        the receiver's socket full: a client that does not read); from there it goes on
+        in a task of its own, so that no sender ever waits on another connection's
+        socket. The inbox stays busy, and events queue, until that task is done.
+
         Raises ChannelFull when the queue is full (the receiver is not keeping up).
         Errors of the handler do not reach the caller (see the module's docstring).
         """
         if self.closed:
             return
-        if self.busy:
+        if self.busy or self.owner_waiting:
             if len(self.waiting) >= self.capacity:
                 raise ChannelFull(self.channel_name)
             self.waiting.append(event)
             return
         self.busy = True
+        rest = run_until_it_waits(self._handle_event(event))
+        if rest is not None:
+            self.finishing = rest  # a reference keeps the task alive
+
+    async def _handle_event(self, event: dict) -> None:
         try:
             await self.handle(event)
             await self._handle_waiting()
@@ -113,6 +128,9 @@ class Inbox:
             # read loop ends with the disconnect and leaves its topics then.
             logger.debug("an event for a closed connection: %r", error)
             self.waiting.clear()
+        except asyncio.CancelledError:
+            self.waiting.clear()  # the loop is shutting down; nobody would handle them
+            raise
         except Exception as error:
             self._failed(error)
         finally:
@@ -141,6 +159,44 @@ class Inbox:
         self.waiting.clear()
         if _inboxes.get(self.channel_name) is self:
             del _inboxes[self.channel_name]
+
+
+def run_until_it_waits(coroutine: Coroutine) -> asyncio.Task | None:
+    """Run `coroutine` in the calling task until it first suspends, then as a task.
+
+    None if it finished without suspending (the common case: no task, no switch); else
+    the task that finishes it. What Python 3.12's eager tasks do, for 3.11.
+    """
+    try:
+        waiting_for = coroutine.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_Resumed(coroutine, waiting_for))
+
+
+class _Resumed:
+    """An awaitable that goes on with a coroutine that already suspended once, on what
+    it suspended on (a future, or None for a bare yield)."""
+
+    def __init__(self, coroutine: Coroutine, waiting_for) -> None:
+        self.coroutine = coroutine
+        self.waiting_for = waiting_for
+
+    def __await__(self):
+        waiting_for = self.waiting_for
+        while True:
+            try:
+                sent = yield waiting_for
+            except BaseException as error:  # handed to the coroutine, as a task would
+                try:
+                    waiting_for = self.coroutine.throw(error)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    waiting_for = self.coroutine.send(sent)
+                except StopIteration as done:
+                    return done.value
 
 
 async def deliver(channel_name: str, event: dict, remote: Remote | None = None) -> None:

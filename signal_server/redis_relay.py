@@ -123,7 +123,12 @@ class RedisRelay:
                 await pubsub.subscribe(self.channel)
                 self.subscribed.set()
                 async for message in pubsub.listen():
-                    await self._hand_over(message.get("data"))
+                    try:
+                        await self._hand_over(message.get("data"))
+                    except Exception:
+                        # One bad event must not cost the subscription (and with it
+                        # every connection of the process).
+                        logger.exception("a relayed event could not be handed over")
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -168,7 +173,8 @@ def decode(data) -> tuple[str, dict] | None:
     channel_name, event = message
     if not (isinstance(channel_name, str) and isinstance(event, dict)):
         return None
-    fields = EVENT_FIELDS.get(event.get("type"))
+    kind = event.get("type")
+    fields = EVENT_FIELDS.get(kind) if isinstance(kind, str) else None
     if fields is None or set(event) != {"type", *fields}:
         return None
     if not all(isinstance(event[name], kind) for name, kind in fields.items()):

@@ -74,7 +74,9 @@ async def test_a_malformed_message_is_dropped_and_the_next_one_arrives(relays):
     name, inbox = await listening(two, received)
     try:
         client = one.link.client
-        for junk in (b"\xc1", msgpack.packb([name, {"type": "relay.signal"}]), b"x" * 70_000):
+        junk_events = [{"type": "relay.signal"}, {"type": [1]}]
+        messages = [b"\xc1", b"x" * 70_000, *(msgpack.packb([name, e]) for e in junk_events)]
+        for junk in messages:
             await client.publish(two.channel, junk)
         event = signal_event()
         await one.publish(name, event)
@@ -114,6 +116,7 @@ def test_decode_takes_only_the_events_consumers_send():
         ["a!b", {**good, "extra": 1}],  # a field too many
         ["a!b", {**good, "id": "text"}],  # str where bytes belong
         ["a!b", {"type": "websocket.close"}],  # not an event between consumers
+        ["a!b", {"type": ["relay.signal"]}],  # a type that is not even a string
         ["a!b"],
         [1, good],
         {"a!b": good},

@@ -175,3 +175,90 @@ async def test_a_receiver_not_in_this_process_goes_to_the_remote_if_there_is_one
         assert published == [("elsewhere!1", {"type": "remote"})]
     finally:
         here.close()
+
+
+async def test_a_sender_never_waits_on_a_receiver_that_does_not_read():
+    # A handler that has to wait (its send finds the receiver's socket full) goes on in
+    # a task of its own: the sender, or the Redis relay's subscriber, is not held.
+    recorder = Recorder()
+    recorder.hold = asyncio.Event()
+    inbox = local_delivery.Inbox("specific.test!5", recorder)
+    try:
+        sender = asyncio.current_task()
+        async with asyncio.timeout(1):  # a timeout in this task, not a task of its own
+            await local_delivery.deliver("specific.test!5", {"type": "hold"})
+        assert recorder.handled == [("hold", sender)]  # started at once, in the sender
+        assert inbox.busy
+        await local_delivery.deliver("specific.test!5", {"type": "a"})
+        await local_delivery.deliver("specific.test!5", {"type": "b"})
+        assert recorder.types == ["hold"]  # queued behind the handler that waits
+        recorder.hold.set()
+        await asyncio.wait_for(inbox.finishing, 1)
+        assert recorder.types == ["hold", "a", "b"]
+        assert {task for _, task in recorder.handled[1:]} == {inbox.finishing}
+        assert not inbox.busy and not inbox.waiting
+    finally:
+        inbox.close()
+
+
+async def test_an_owner_waiting_for_its_turn_is_not_overtaken_by_new_events():
+    recorder = Recorder()
+    recorder.hold = asyncio.Event()
+    inbox = local_delivery.Inbox("specific.test!6", recorder)
+    try:
+        await local_delivery.deliver("specific.test!6", {"type": "hold"})
+        own = asyncio.create_task(inbox.handle_own({"type": "own"}))
+        await asyncio.sleep(0)
+        assert inbox.owner_waiting
+        recorder.hold.set()
+        await asyncio.sleep(0)  # the held handler ends and lets go; the owner is woken
+        # Let go, the owner woken but not yet run: an event now must queue behind it.
+        assert inbox.finishing.done() and not inbox.busy and not own.done()
+        await local_delivery.deliver("specific.test!6", {"type": "late"})
+        await asyncio.wait_for(own, 1)
+        assert recorder.types == ["hold", "own", "late"]
+        assert recorder.handled[2][1] is own  # the owner handled what queued behind it
+    finally:
+        inbox.close()
+
+
+def test_run_until_it_waits_hands_over_exceptions_and_results():
+    async def finishes():
+        return 1
+
+    assert local_delivery.run_until_it_waits(finishes()) is None
+
+    async def fails_at_once():
+        raise ValueError("at once")
+
+    with pytest.raises(ValueError):
+        local_delivery.run_until_it_waits(fails_at_once())
+
+
+async def test_a_resumed_handler_sees_its_awaits_results_and_cancellation():
+    gate: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def waits():
+        value = await gate
+        await asyncio.sleep(0)  # a bare yield, too
+        return value * 2
+
+    rest = local_delivery.run_until_it_waits(waits())
+    gate.set_result(21)
+    assert await asyncio.wait_for(rest, 1) == 42
+
+    cancelled = []
+
+    async def waits_forever():
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    rest = local_delivery.run_until_it_waits(waits_forever())
+    await asyncio.sleep(0)  # the task has taken over and waits
+    rest.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await rest
+    assert cancelled == [True]
