@@ -9,12 +9,16 @@ arrival order, as Channels' dispatch loop did, without a task of its own:
   the consumer's own read loop for its WebSocket, or, for an event, the task of the
   connection that sent it (or the Redis relay's subscriber, for another process's). A
   relay to an idle receiver is thus handled in the sender's task: no queue, no task
-  switch, no copy, no serialisation.
+  switch, no copy, no serialisation. Only until the handler would wait, though: a send
+  to a client that does not read waits for its socket (uvicorn), and no sender may wait
+  on another connection's socket, so the handler then goes on in a task of its own
+  (`run_until_it_waits`) while the inbox stays busy.
 - An event that finds the inbox busy waits in a bounded queue (CAPACITY), and whoever
   holds the inbox handles the queue before letting go. A full queue drops the event with
   ChannelFull: the receiver is not keeping up, and loses it as on a bad network.
 - The consumer's own WebSocket messages are never dropped: its read loop waits for its
-  turn (and the server stops reading that socket meanwhile).
+  turn (and the server stops reading that socket meanwhile), and events that come while
+  it waits queue behind it.
 
 Every check at the receiver runs in the receiver's own handler.
 
