@@ -3,8 +3,8 @@
 The consumer's behaviour is tested at the ASGI level (tests/server/), the same whatever
 serves it; these tests cover what each server's own HTTP and WebSocket layers decide
 before or around the consumer: the Origin check, the transport's message limit, that no
-proxy header is trusted unless Parley is told to, no per-message deflate, and a relay end
-to end.
+proxy header is trusted unless Parley is told to, no per-message deflate, a relay end to
+end, and that a client that does not read holds up no other.
 """
 
 import asyncio
@@ -142,3 +142,37 @@ def test_healthz_answers_on_each_server(server):
     _, url = server
     with urllib.request.urlopen(url + "/healthz", timeout=WAIT_SECONDS) as response:
         assert json.loads(response.read()) == {"ok": True, "redis": "not used"}
+
+
+@pytest.mark.parametrize("name", SERVERS)
+async def test_a_client_that_does_not_read_holds_up_nobody(name):
+    # B stops reading; A sends it far more than the sockets between them can buffer.
+    # uvicorn's send then waits for B's socket: A must not wait with it (its ping is
+    # answered), and B loses what does not fit, as on a bad network.
+    limits = {"PARLEY_RATE_PER_SECOND": "100000", "PARLEY_RATE_BURST": "100000"}
+    with running_server(limits, server=name) as url:
+        a = await open_socket(url)
+        b = await open_socket(url, max_queue=1)  # its client stops reading when 1 waits
+        try:
+            await hello(a)
+            b_id = await hello(b)
+            topic = b64(os.urandom(32))
+            for ws in (a, b):
+                await ws.send(json.dumps({"type": "join", "topic": topic}))
+                await expect(ws, "peers")
+            await expect(a, "joined")
+            frame = json.dumps(
+                {"type": "signal", "topic": topic, "to": b_id, "blob": b64(os.urandom(16432))}
+            )
+            for _ in range(1000):  # 22 MB
+                await a.send(frame)
+            await a.send(json.dumps({"type": "ping"}))
+            while (await expect_any(a))["type"] != "pong":
+                pass
+        finally:
+            b.transport.abort()
+            await a.close()
+
+
+async def expect_any(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), WAIT_SECONDS))
