@@ -111,8 +111,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     def event_failed(self, error: BaseException) -> None:
         """An event handler failed in another connection's task: close this connection."""
-        if not self.closed and self.closing is None:
-            self.closing = asyncio.create_task(self.close_if_open(frames.CLOSE_INTERNAL_ERROR))
+        self.close_soon(frames.CLOSE_INTERNAL_ERROR)
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
@@ -327,8 +326,12 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     def redis_lost(self) -> None:
         """The heartbeat found Redis gone or emptied: this connection's topics are lost."""
+        self.close_soon(frames.CLOSE_TRY_AGAIN_LATER)
+
+    def close_soon(self, code: int) -> None:
+        """Close with `code` in a task of its own (from a callback, or another's task); once."""
         if not self.closed and self.closing is None:
-            self.closing = asyncio.create_task(self.close_if_open(frames.CLOSE_TRY_AGAIN_LATER))
+            self.closing = asyncio.create_task(self.close_if_open(code))
 
     async def close_if_open(self, code: int) -> None:
         if not self.closed:

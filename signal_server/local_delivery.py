@@ -100,7 +100,7 @@ class Inbox:
         finally:
             self._let_go()
 
-    async def put(self, event: dict) -> None:
+    def put(self, event: dict) -> None:
         """Handle `event` now if the inbox is idle, else queue it.
 
         The handler runs in the caller's task only until it would wait (its send finds
@@ -212,7 +212,7 @@ async def deliver(channel_name: str, event: dict, remote: Remote | None = None) 
     """
     inbox = _inboxes.get(channel_name)
     if inbox is not None:
-        await inbox.put(event)
+        inbox.put(event)
     elif remote is not None:
         await remote(channel_name, event)
     else:

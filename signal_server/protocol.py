@@ -154,17 +154,20 @@ def _check_fields(obj: dict, kind: str, fields: dict[str, type]) -> None:
         raise ProtocolError(frames.BAD_FRAME, problem, kind)
 
 
+def _wrong_size(code: str, name: str, sizes: Collection[int], kind: str) -> ProtocolError:
+    expected = " or ".join(str(size) for size in sorted(sizes))
+    return ProtocolError(code, f"{name} is not base64url of {expected} bytes", kind)
+
+
 def _check_blob(value: str, sizes: Collection[int], kind: str) -> None:
     if b64url_length(value) not in sizes:
-        expected = " or ".join(str(size) for size in sorted(sizes))
-        raise ProtocolError(frames.BAD_BLOB, f"blob is not base64url of {expected} bytes", kind)
+        raise _wrong_size(frames.BAD_BLOB, "blob", sizes, kind)
 
 
 def _binary(value: str, sizes: Collection[int], code: str, name: str, kind: str) -> bytes:
     raw = decode_b64url(value)
     if raw is None or len(raw) not in sizes:
-        expected = " or ".join(str(size) for size in sorted(sizes))
-        raise ProtocolError(code, f"{name} is not base64url of {expected} bytes", kind)
+        raise _wrong_size(code, name, sizes, kind)
     return raw
 
 
