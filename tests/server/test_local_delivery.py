@@ -86,6 +86,25 @@ class Recorder:
         return [kind for kind, _ in self.handled]
 
 
+@pytest.fixture
+def inboxes():
+    """`inboxes(name, held=False, **options)`: an inbox over a Recorder (one that holds
+    its "hold" events until `recorder.hold` is set, if held); all closed at the end."""
+    opened = []
+
+    def make(name: str, held: bool = False, **options):
+        recorder = Recorder()
+        if held:
+            recorder.hold = asyncio.Event()
+        inbox = local_delivery.Inbox(name, recorder, **options)
+        opened.append(inbox)
+        return recorder, inbox
+
+    yield make
+    for inbox in opened:
+        inbox.close()
+
+
 async def test_an_idle_inbox_handles_an_event_at_once_in_the_senders_task():
     recorder = Recorder()
     inbox = local_delivery.Inbox("specific.test!1", recorder)
@@ -100,126 +119,98 @@ async def test_an_idle_inbox_handles_an_event_at_once_in_the_senders_task():
     assert recorder.types == ["a"]
 
 
-async def test_a_busy_inbox_queues_events_in_order_up_to_its_capacity():
-    recorder = Recorder()
-    recorder.hold = asyncio.Event()
-    inbox = local_delivery.Inbox("specific.test!2", recorder, capacity=2)
-    try:
-        own = asyncio.create_task(inbox.handle_own({"type": "hold"}))
-        await asyncio.sleep(0)
-        assert recorder.types == ["hold"]
-        await local_delivery.deliver("specific.test!2", {"type": "a"})
-        await local_delivery.deliver("specific.test!2", {"type": "b"})
-        with pytest.raises(ChannelFull):
-            await local_delivery.deliver("specific.test!2", {"type": "c"})
-        assert recorder.types == ["hold"]  # nothing overtakes the handler that runs
-        recorder.hold.set()
-        await own
-        # The holder handled the queue before letting go, in its own task.
-        assert recorder.types == ["hold", "a", "b"]
-        assert {task for _, task in recorder.handled} == {own}
-        assert not inbox.busy and not inbox.waiting
-    finally:
-        inbox.close()
+async def test_a_busy_inbox_queues_events_in_order_up_to_its_capacity(inboxes):
+    recorder, inbox = inboxes("specific.test!2", held=True, capacity=2)
+    own = asyncio.create_task(inbox.handle_own({"type": "hold"}))
+    await asyncio.sleep(0)
+    assert recorder.types == ["hold"]
+    await local_delivery.deliver("specific.test!2", {"type": "a"})
+    await local_delivery.deliver("specific.test!2", {"type": "b"})
+    with pytest.raises(ChannelFull):
+        await local_delivery.deliver("specific.test!2", {"type": "c"})
+    assert recorder.types == ["hold"]  # nothing overtakes the handler that runs
+    recorder.hold.set()
+    await own
+    # The holder handled the queue before letting go, in its own task.
+    assert recorder.types == ["hold", "a", "b"]
+    assert {task for _, task in recorder.handled} == {own}
+    assert not inbox.busy and not inbox.waiting
 
 
-async def test_the_own_socket_waits_its_turn_and_is_never_dropped():
-    recorder = Recorder()
-    recorder.hold = asyncio.Event()
-    inbox = local_delivery.Inbox("specific.test!3", recorder, capacity=1)
-    try:
-        # Another connection's task handles an event here and is held (a slow send).
-        sender = asyncio.create_task(local_delivery.deliver("specific.test!3", {"type": "hold"}))
-        await asyncio.sleep(0)
-        owns = [asyncio.create_task(inbox.handle_own({"type": f"own {i}"})) for i in range(3)]
-        await asyncio.sleep(0.01)
-        assert recorder.types == ["hold"]
-        recorder.hold.set()
-        await asyncio.wait_for(asyncio.gather(sender, *owns), 1)
-        assert sorted(recorder.types[1:]) == ["own 0", "own 1", "own 2"]
-    finally:
-        inbox.close()
+async def test_the_own_socket_waits_its_turn_and_is_never_dropped(inboxes):
+    recorder, inbox = inboxes("specific.test!3", held=True, capacity=1)
+    # Another connection's task handles an event here and is held (a slow send).
+    sender = asyncio.create_task(local_delivery.deliver("specific.test!3", {"type": "hold"}))
+    await asyncio.sleep(0)
+    owns = [asyncio.create_task(inbox.handle_own({"type": f"own {i}"})) for i in range(3)]
+    await asyncio.sleep(0.01)
+    assert recorder.types == ["hold"]
+    recorder.hold.set()
+    await asyncio.wait_for(asyncio.gather(sender, *owns), 1)
+    assert sorted(recorder.types[1:]) == ["own 0", "own 1", "own 2"]
 
 
-async def test_a_failing_event_handler_closes_the_receiver_not_the_sender():
-    recorder = Recorder()
-    recorder.fail_on = "bad"
+async def test_a_failing_event_handler_closes_the_receiver_not_the_sender(inboxes):
     failures = []
-    inbox = local_delivery.Inbox("specific.test!4", recorder, on_error=failures.append)
-    try:
-        await local_delivery.deliver("specific.test!4", {"type": "bad"})  # no raise
-        assert [type(error) for error in failures] == [RuntimeError]
-        assert not inbox.busy
-        await local_delivery.deliver("specific.test!4", {"type": "fine"})
-        assert recorder.types == ["bad", "fine"]
-        # The receiver's own messages fail in its own task, as Channels' would.
-        with pytest.raises(RuntimeError):
-            await inbox.handle_own({"type": "bad"})
-    finally:
-        inbox.close()
+    recorder, inbox = inboxes("specific.test!4", on_error=failures.append)
+    recorder.fail_on = "bad"
+    await local_delivery.deliver("specific.test!4", {"type": "bad"})  # no raise
+    assert [type(error) for error in failures] == [RuntimeError]
+    assert not inbox.busy
+    await local_delivery.deliver("specific.test!4", {"type": "fine"})
+    assert recorder.types == ["bad", "fine"]
+    # The receiver's own messages fail in its own task, as Channels' would.
+    with pytest.raises(RuntimeError):
+        await inbox.handle_own({"type": "bad"})
 
 
-async def test_a_receiver_not_in_this_process_goes_to_the_remote_if_there_is_one():
-    recorder = Recorder()
-    here = local_delivery.Inbox("specific.here!1", recorder)
+async def test_a_receiver_not_in_this_process_goes_to_the_remote_if_there_is_one(inboxes):
+    recorder, _ = inboxes("specific.here!1")
     published = []
 
     async def remote(channel_name, event):
         published.append((channel_name, event))
 
-    try:
-        await local_delivery.deliver("specific.here!1", {"type": "local"}, remote)
-        await local_delivery.deliver("elsewhere!1", {"type": "remote"}, remote)
-        await local_delivery.deliver("elsewhere!2", {"type": "dropped"})  # no remote
-        assert recorder.types == ["local"]
-        assert published == [("elsewhere!1", {"type": "remote"})]
-    finally:
-        here.close()
+    await local_delivery.deliver("specific.here!1", {"type": "local"}, remote)
+    await local_delivery.deliver("elsewhere!1", {"type": "remote"}, remote)
+    await local_delivery.deliver("elsewhere!2", {"type": "dropped"})  # no remote
+    assert recorder.types == ["local"]
+    assert published == [("elsewhere!1", {"type": "remote"})]
 
 
-async def test_a_sender_never_waits_on_a_receiver_that_does_not_read():
+async def test_a_sender_never_waits_on_a_receiver_that_does_not_read(inboxes):
     # A handler that has to wait (its send finds the receiver's socket full) goes on in
     # a task of its own: the sender, or the Redis relay's subscriber, is not held.
-    recorder = Recorder()
-    recorder.hold = asyncio.Event()
-    inbox = local_delivery.Inbox("specific.test!5", recorder)
-    try:
-        sender = asyncio.current_task()
-        async with asyncio.timeout(1):  # a timeout in this task, not a task of its own
-            await local_delivery.deliver("specific.test!5", {"type": "hold"})
-        assert recorder.handled == [("hold", sender)]  # started at once, in the sender
-        assert inbox.busy
-        await local_delivery.deliver("specific.test!5", {"type": "a"})
-        await local_delivery.deliver("specific.test!5", {"type": "b"})
-        assert recorder.types == ["hold"]  # queued behind the handler that waits
-        recorder.hold.set()
-        await asyncio.wait_for(inbox.finishing, 1)
-        assert recorder.types == ["hold", "a", "b"]
-        assert {task for _, task in recorder.handled[1:]} == {inbox.finishing}
-        assert not inbox.busy and not inbox.waiting
-    finally:
-        inbox.close()
+    recorder, inbox = inboxes("specific.test!5", held=True)
+    sender = asyncio.current_task()
+    async with asyncio.timeout(1):  # a timeout in this task, not a task of its own
+        await local_delivery.deliver("specific.test!5", {"type": "hold"})
+    assert recorder.handled == [("hold", sender)]  # started at once, in the sender
+    assert inbox.busy
+    await local_delivery.deliver("specific.test!5", {"type": "a"})
+    await local_delivery.deliver("specific.test!5", {"type": "b"})
+    assert recorder.types == ["hold"]  # queued behind the handler that waits
+    recorder.hold.set()
+    await asyncio.wait_for(inbox.finishing, 1)
+    assert recorder.types == ["hold", "a", "b"]
+    assert {task for _, task in recorder.handled[1:]} == {inbox.finishing}
+    assert not inbox.busy and not inbox.waiting
 
 
-async def test_an_owner_waiting_for_its_turn_is_not_overtaken_by_new_events():
-    recorder = Recorder()
-    recorder.hold = asyncio.Event()
-    inbox = local_delivery.Inbox("specific.test!6", recorder)
-    try:
-        await local_delivery.deliver("specific.test!6", {"type": "hold"})
-        own = asyncio.create_task(inbox.handle_own({"type": "own"}))
-        await asyncio.sleep(0)
-        assert inbox.owner_waiting
-        recorder.hold.set()
-        await asyncio.sleep(0)  # the held handler ends and lets go; the owner is woken
-        # Let go, the owner woken but not yet run: an event now must queue behind it.
-        assert inbox.finishing.done() and not inbox.busy and not own.done()
-        await local_delivery.deliver("specific.test!6", {"type": "late"})
-        await asyncio.wait_for(own, 1)
-        assert recorder.types == ["hold", "own", "late"]
-        assert recorder.handled[2][1] is own  # the owner handled what queued behind it
-    finally:
-        inbox.close()
+async def test_an_owner_waiting_for_its_turn_is_not_overtaken_by_new_events(inboxes):
+    recorder, inbox = inboxes("specific.test!6", held=True)
+    await local_delivery.deliver("specific.test!6", {"type": "hold"})
+    own = asyncio.create_task(inbox.handle_own({"type": "own"}))
+    await asyncio.sleep(0)
+    assert inbox.owner_waiting
+    recorder.hold.set()
+    await asyncio.sleep(0)  # the held handler ends and lets go; the owner is woken
+    # Let go, the owner woken but not yet run: an event now must queue behind it.
+    assert inbox.finishing.done() and not inbox.busy and not own.done()
+    await local_delivery.deliver("specific.test!6", {"type": "late"})
+    await asyncio.wait_for(own, 1)
+    assert recorder.types == ["hold", "own", "late"]
+    assert recorder.handled[2][1] is own  # the owner handled what queued behind it
 
 
 def test_run_until_it_waits_hands_over_exceptions_and_results():
