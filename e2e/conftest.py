@@ -64,6 +64,22 @@ def new_user(browser, server_url):
 
 
 @pytest.fixture
+def python_peer(server_url):
+    """Make Python room peers (RoomPeerThread, real WebRTC through aiortc) that the
+    failure messages of the browser users describe too."""
+    from e2e.user import User
+    from parley_peer.room_peer_thread import RoomPeerThread
+
+    def make(link: str, name: str, **options):
+        peer = RoomPeerThread(server_url, link, name, **options)
+        User.python_peers.append(peer)
+        return peer
+
+    yield make
+    User.python_peers.clear()
+
+
+@pytest.fixture
 def persistent_user(browser_type, browser_type_launch_args, server_url, tmp_path):
     """Users whose browser profile lives on disk, so they can quit and come back.
 

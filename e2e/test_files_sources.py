@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from e2e.test_files import CHUNK, card, expect_done, random_file, save, send_files, sha256
 from parley_peer.encoding import b64url_decode, b64url_encode
 from parley_peer.log_fetch import file_offers
-from parley_peer.room_peer_thread import RoomPeerThread
 
 LINK_TIMEOUT_S = 25
 MAX_BAD_CHUNKS_PER_FILE = 4  # §11: then the peer is not asked for that file again
@@ -40,7 +39,7 @@ def expect_served(user, name: str, at_least: int, timeout: int = 10_000) -> int:
 
 
 def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
-    persistent_user, new_user, server_url, tmp_path
+    persistent_user, new_user, python_peer, tmp_path
 ):
     ada = persistent_user("ada", "Ada")
     link = ada.create_room("Sources")
@@ -50,7 +49,7 @@ def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
     send_files(ada, path)
     expect_done(ada, "mixed.bin", timeout=60_000)  # offered: in the room log
 
-    with RoomPeerThread(server_url, link, "Mallory") as mallory:
+    with python_peer(link, "Mallory") as mallory:
         mallory.wait_ready(1, timeout=LINK_TIMEOUT_S)
         # Mallory reads the offer from Ada's log and holds the same bytes, so all its
         # chunks are valid but two: one with a flipped ciphertext bit, one with a

@@ -7,18 +7,17 @@ sync API already owns this thread's loop.
 from playwright.sync_api import expect
 
 from parley_peer.encoding import b64url_decode
-from parley_peer.room_peer_thread import RoomPeerThread
 
 LINK_TIMEOUT_S = 25
 
 
 def test_a_python_peer_joins_by_invite_link_and_the_browser_shows_it_connected(
-    new_user, server_url
+    new_user, python_peer
 ):
     ada = new_user("Ada")
     link = ada.create_room("Snakes")
 
-    with RoomPeerThread(server_url, link, "Monty") as monty:
+    with python_peer(link, "Monty") as monty:
         assert monty.peer.room_name == "Snakes"
         ada.wait_for_peers(1)
         chip = ada.page.locator('[data-testid="peer"][data-state="ready"]')

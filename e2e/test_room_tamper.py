@@ -5,8 +5,6 @@ import os
 
 from playwright.sync_api import expect
 
-from parley_peer.room_peer_thread import RoomPeerThread
-
 LINK_TIMEOUT_S = 25
 
 
@@ -14,7 +12,7 @@ def warning(user, code):
     return user.page.locator(f'[data-testid="peer-warning"] [data-code="{code}"]')
 
 
-def test_tampered_entries_from_a_peer_are_rejected_and_change_nothing(new_user, server_url):
+def test_tampered_entries_from_a_peer_are_rejected_and_change_nothing(new_user, python_peer):
     ada = new_user("Ada")
     link = ada.create_room("Guarded")
     bob = new_user("Bob")
@@ -23,7 +21,7 @@ def test_tampered_entries_from_a_peer_are_rejected_and_change_nothing(new_user, 
     ada.send("honest words")
     bob.expect_message("honest words", author="Ada")
 
-    with RoomPeerThread(server_url, link, "Mallory") as mallory:
+    with python_peer(link, "Mallory") as mallory:
         ada.wait_for_peers(2)
         mallory.wait_ready(1, timeout=LINK_TIMEOUT_S)
         join = mallory.make_entry({"type": "join", "ts": 0, "clock": 5, "name": "Mallory"}, seq=0)

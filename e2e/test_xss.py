@@ -5,8 +5,6 @@ from urllib.parse import quote_plus
 
 from playwright.sync_api import expect
 
-from parley_peer.room_peer_thread import RoomPeerThread
-
 PAYLOADS = [
     "<script>window.__pwned = 'script'</script>",
     "<img src=x onerror=\"window.__pwned = 'img'\">",
@@ -27,7 +25,7 @@ def assert_not_pwned(*users):
         assert user.page.locator("iframe").count() == 0
 
 
-def test_html_and_script_in_user_content_is_shown_as_text(new_user, server_url):
+def test_html_and_script_in_user_content_is_shown_as_text(new_user, python_peer):
     evil_name = "<img src=x onerror=\"window.__pwned='name'\">Eve"
     ada = new_user(evil_name)
     link = ada.create_room("<script>window.__pwned='room'</script>")
@@ -47,7 +45,7 @@ def test_html_and_script_in_user_content_is_shown_as_text(new_user, server_url):
     expect(bob.message(PAYLOADS[0]).get_by_test_id("message-author")).to_have_text(evil_name)
 
     # A member that writes a reaction no picker would offer: still only text.
-    with RoomPeerThread(server_url, link, '<b onmouseover="x()">Mal</b>') as mallory:
+    with python_peer(link, '<b onmouseover="x()">Mal</b>') as mallory:
         bob.wait_for_peers(2)
         mallory.wait_ready(2, timeout=25)
         target = bob.message(PAYLOADS[1]).get_attribute("data-id")

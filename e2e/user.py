@@ -7,6 +7,7 @@ TIMEOUT_MS = 20_000
 
 class User:
     live: list["User"] = []  # for failure messages that show every page of a test
+    python_peers: list = []  # the test's RoomPeerThreads, also shown in failure messages
 
     def __init__(self, page: Page, server_url: str):
         User.live = [user for user in User.live if not user.page.is_closed()] + [self]
@@ -91,6 +92,8 @@ class User:
         for other in User.live:
             if other is not self and not other.page.is_closed():
                 lines.append(f"other page: {other.diagnosis()}")
+        for peer in User.python_peers:
+            lines.append(f"python peer: {peer.diagnosis()}")
         return "\n".join(lines)
 
     def diagnosis(self) -> str:

@@ -253,6 +253,19 @@ class RoomPeer:
         """Our honest `hello` for this link (needs the link open: both fingerprints known)."""
         return self._swarm.hello_frame(peer)
 
+    def diagnosis(self) -> str:
+        """Every link this peer has and had, with its state, for failure messages."""
+        lines = []
+        for peer in [*self.peers, *self.closed_peers]:
+            link = peer.link
+            pc = f"{link.pc.connectionState}/{link.pc.iceConnectionState}" if link else "-"
+            lines.append(
+                f"{peer.connection_id[:8]} {peer.name or '?'}: {peer.state}"
+                f" ({peer.reason or '-'}), pc {pc}"
+            )
+        rejected = [f"{r.connection_id[:8]}:{r.code}" for r in self.rejections[-5:]]
+        return f"{self.name}: {'; '.join(lines) or 'no links'}; rejected {rejected}"
+
     def _on_peer(self, peer: Peer) -> None:
         if peer.state == "closed":
             self.closed_peers.append(peer)

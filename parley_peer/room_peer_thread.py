@@ -68,6 +68,9 @@ class RoomPeerThread:
     def closed_peers(self) -> list[Peer]:
         return list(self.peer.closed_peers)
 
+    def diagnosis(self) -> str:
+        return self.peer.diagnosis()  # read from this thread: a snapshot, for failure messages
+
     def start(self, timeout: float = 15.0) -> None:
         self._call(self.peer.start(), timeout)
 
