@@ -76,6 +76,8 @@ def python_peer(server_url):
         return peer
 
     yield make
+    for peer in User.python_peers:
+        peer.close()
     User.python_peers.clear()
 
 

@@ -7,6 +7,7 @@ sync API already owns this thread's loop.
 from playwright.sync_api import expect
 
 from parley_peer.encoding import b64url_decode
+from parley_peer.redial import dials_again
 
 LINK_TIMEOUT_S = 25
 
@@ -40,3 +41,40 @@ def test_a_python_peer_joins_by_invite_link_and_the_browser_shows_it_connected(
             _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
             acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
         assert acked == {join.id, hiss.id}
+
+
+def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new_user, python_peer):
+    ada = new_user("Ada")
+    link = ada.create_room("Again")
+    # Of the two ends, the one whose connection key sorts first dials again (§6): the test
+    # breaks Monty's end, so Monty's must be that one; a new connection draws a new key.
+    for _ in range(10):
+        monty = python_peer(link, "Monty")
+        monty.start()
+        [browser] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
+        if dials_again(browser.local_connection_key, browser.connection_key):
+            break
+        monty.close()
+    else:
+        raise AssertionError("ten connections in a row drew the larger key")
+    ada.wait_for_peers(1)
+
+    # The link fails at Monty's end, as when ICE fails; both stay in the room.
+    monty.close_link(browser, "connection_failed")
+    [again] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
+    assert again is not browser and again.link is not browser.link
+    assert again.connection_id == browser.connection_id  # the same tab, a new link
+    assert [peer.reason for peer in monty.closed_peers] == ["connection_failed"]
+    ada.wait_for_peers(1)
+    expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)
+
+    # The new link is a whole one: Monty's entries reach Ada, and her acks reach Monty.
+    join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
+    hiss = monty.make_entry(monty.message_body("Hiss again", clock=2), seq=1, prev=join.id)
+    assert monty.send_entries([join, hiss]) == 1
+    ada.expect_message("Hiss again", author="Monty")
+    acked = set()
+    while len(acked) < 2:
+        _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
+        acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
+    assert acked == {join.id, hiss.id}

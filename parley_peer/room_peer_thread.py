@@ -104,6 +104,10 @@ class RoomPeerThread:
 
         return self._call(hold(), 30)
 
+    def close_link(self, peer: Peer, reason: str, timeout: float = 10.0) -> None:
+        """Close one link as its own failure would (``reason``), the peer staying on."""
+        self._call(peer.link.close(reason), timeout)
+
     def close(self, timeout: float = 15.0) -> None:
         if self._loop.is_closed():
             return

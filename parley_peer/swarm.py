@@ -10,6 +10,9 @@ A peer is *ready* once its `hello` carried a valid link proof (§6, link authent
 only then do its frames reach ``on_frame``. With ``send_hello=False`` the swarm does not
 greet: the owner sends its own (``hello_frame(peer)`` builds an honest one).
 
+A link that fails while its peer is still in the room is dialled again by one of the two
+ends, as in the browser (``parley_peer.redial``).
+
 A side channel the peer opens (`parley-file`, §11) is held by its link and announced to
 ``on_side_channel(peer, label)``; the owner takes it (``peer.link.take_channel``) once
 the peer is ready.
@@ -27,6 +30,7 @@ from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
 from parley_peer.errors import EncodingError
 from parley_peer.keys import RoomKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
+from parley_peer.redial import dials_again, is_fresh_offer, redial_delay_s, should_redial
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.webrtc import PeerLink
@@ -90,6 +94,8 @@ class RoomSwarm:
         self.local_name, self.send_hello = local_name, send_hello
         self.resolve_mdns = resolve_mdns
         self._tasks: set[asyncio.Task] = set()
+        # connection id -> failed links in a row, and the pending redial's timer
+        self._redials: dict[str, tuple[int, asyncio.TimerHandle | None]] = {}
 
     async def start(self) -> None:
         self.signaling.add_listener(self._on_event)
@@ -97,6 +103,8 @@ class RoomSwarm:
 
     async def stop(self) -> None:
         self.signaling.remove_listener(self._on_event)
+        for connection_id in list(self._redials):
+            self._forget_redial(connection_id)
         if not self.signaling.closed.is_set():
             await self.signaling.leave(self.keys.discovery_key)
         for peer in list(self.peers.values()):
@@ -124,6 +132,7 @@ class RoomSwarm:
             self._announce(frame.get("peer"))
         elif kind == "left":
             self.announced.pop(frame.get("id"), None)
+            self._forget_redial(frame.get("id"))
             peer = self.peers.get(frame.get("id"))
             # A link that is up does not need the server any more; one still negotiating does.
             if peer is not None and peer.state != "ready":
@@ -197,12 +206,17 @@ class RoomSwarm:
             return self._reject(sender, error.code)
         if envelope.sender_identity == self.identity.verify_key.encode():
             return  # our own identity on another connection: ignored (§6)
-        peer = self.peers.get(sender) or self._link(sender, initiator=False)
-        if peer is None:
-            return  # at the link limit
-        if peer.identity is not None and peer.identity != envelope.sender_identity:
+        peer = self.peers.get(sender)
+        if peer is not None and peer.identity not in (None, envelope.sender_identity):
             self._spawn(peer.link.close("identity_changed"))
             return self._reject(sender, "identity_changed", peer)
+        if peer is not None and is_fresh_offer(envelope.payload, peer.link.verified_remote_sdp):
+            # The other end dialled again: a new link answers it.
+            self._retire(peer, "redialled")
+            peer = None
+        peer = peer or self._link(sender, initiator=False)
+        if peer is None:
+            return  # at the link limit
         if peer.identity is None:
             peer.identity = envelope.sender_identity
             self._on_peer(peer)
@@ -243,6 +257,7 @@ class RoomSwarm:
             return self._spawn(peer.link.close("bad_link_proof"))
         peer.name = frame["name"].strip() or None
         peer.link.authenticated()
+        self._forget_redial(peer.connection_id)
         if not self._superseded_by_twin(peer):
             self._set_state(peer, "ready")
             self._on_frame(peer, frame)
@@ -264,9 +279,49 @@ class RoomSwarm:
         self._on_rejected(Rejection(connection_id, code, peer.identity if peer else None))
 
     def _closed(self, peer: Peer, reason: str) -> None:
+        if peer.state == "closed":
+            return  # retired already (_retire)
+        was_ready = peer.state == "ready"
         if self.peers.get(peer.connection_id) is peer:
             del self.peers[peer.connection_id]
         self._set_state(peer, "closed", reason)
+        self._maybe_redial(peer, reason, was_ready)
+
+    def _retire(self, peer: Peer, reason: str) -> None:
+        """Close a link that a new one replaces: it is gone from the swarm at once."""
+        self._closed(peer, reason)
+        self._spawn(peer.link.close(reason))
+
+    # Dialling again (§6).
+
+    def _maybe_redial(self, peer: Peer, reason: str, was_ready: bool) -> None:
+        connection_id = peer.connection_id
+        attempts, timer = self._redials.get(connection_id, (0, None))
+        redial = should_redial(
+            reason=reason,
+            was_ready=was_ready,
+            we_dial=dials_again(peer.local_connection_key, peer.connection_key),
+            announced=connection_id in self.announced,
+            attempts=attempts,
+        )
+        if not redial:
+            return
+        if timer is not None:
+            timer.cancel()
+        delay = redial_delay_s(attempts)
+        timer = asyncio.get_running_loop().call_later(delay, self._redial, connection_id)
+        self._redials[connection_id] = (attempts + 1, timer)
+
+    def _redial(self, connection_id: str) -> None:
+        attempts, _ = self._redials.get(connection_id, (0, None))
+        self._redials[connection_id] = (attempts, None)
+        if connection_id in self.announced and connection_id not in self.peers:
+            self._link(connection_id, initiator=True)
+
+    def _forget_redial(self, connection_id: object) -> None:
+        _, timer = self._redials.pop(connection_id, (0, None))  # type: ignore[arg-type]
+        if timer is not None:
+            timer.cancel()
 
     def _set_state(self, peer: Peer, state: str, reason: str | None = None) -> None:
         peer.state, peer.reason = state, reason

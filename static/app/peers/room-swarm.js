@@ -10,26 +10,34 @@
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
 //
 // A peer is one remote connection: { connectionId, connectionKey, identity, name,
-// state: 'connecting' | 'ready' | 'closed', reason }.
+// state: 'connecting' | 'ready' | 'closed', reason }. A link that fails while its peer is
+// still in the room is dialled again by one of the two ends (peers/redial.js).
 import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
 import { signLinkProof, verifyLinkProof } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
+import { dialsAgain, isFreshOffer, redialDelayMs, shouldRedial } from './redial.js';
 
 const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
 const MAX_ANNOUNCED = 256;
 // Closes that are routine, not news: the peer left, a newer link replaced this one,
 // or the channel simply closed.
-const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected', 'closed', 'channel_closed']);
+const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'channel_closed']);
 
 export class RoomSwarm extends EventTarget {
-  constructor({ room, identity, signaling, localName = () => '', rtcConfig = {} }) {
+  constructor({
+    room, identity, signaling, localName = () => '', rtcConfig = {},
+    makeLink = (options) => new PeerLink(options), random = Math.random,
+  }) {
     super();
     this.room = room; // { topic (base64url), keys: { discoveryKey, membershipKey } }
     this.identity = identity;
     this.signaling = signaling;
     this.localName = localName;
     this.rtcConfig = rtcConfig;
+    this.makeLink = makeLink;
+    this.random = random;
+    this.redials = new Map(); // connectionId -> { attempts, timer }: failed links in a row
     this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
@@ -46,6 +54,7 @@ export class RoomSwarm extends EventTarget {
     this.#listen('joined', ({ peer }) => this.#announce(peer.id, peer.key));
     this.#listen('left', ({ id }) => {
       this.announced.delete(id);
+      this.#forgetRedial(id);
       const peer = this.peers.get(id);
       // A link that is up does not need the server any more; one still negotiating does.
       if (peer && peer.state !== 'ready') peer.link.close('left');
@@ -55,6 +64,7 @@ export class RoomSwarm extends EventTarget {
     // the old one cannot finish, and the old announcements are void.
     this.#listen('welcome', () => {
       this.announced.clear();
+      for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
       for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
     }, { anyTopic: true });
     this.signaling.join(this.room.topic);
@@ -63,6 +73,7 @@ export class RoomSwarm extends EventTarget {
   stop() {
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
+    for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
     this.signaling.leave(this.room.topic);
     for (const peer of this.peers.values()) peer.link.close('left');
   }
@@ -103,7 +114,7 @@ export class RoomSwarm extends EventTarget {
     if (!connectionKey || this.peers.has(connectionId)) return this.peers.get(connectionId) ?? null;
     if (this.peers.size >= MAX_LINKS) return null;
     const localConnectionKey = this.signaling.connectionKeypair.publicKey;
-    const link = new PeerLink({
+    const link = this.makeLink({
       polite: compareBytes(localConnectionKey, connectionKey) < 0,
       initiator,
       rtcConfig: this.rtcConfig,
@@ -116,8 +127,10 @@ export class RoomSwarm extends EventTarget {
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
     link.addEventListener('open', () => this.#sendHello(peer));
     link.addEventListener('closed', ({ detail }) => {
-      this.peers.delete(connectionId);
+      const wasReady = peer.state === 'ready';
+      if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
       this.#setState(peer, 'closed', detail.reason);
+      this.#maybeRedial(peer, detail.reason, wasReady);
     });
     link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
     link.addEventListener('bad-frame', ({ detail }) => this.#reject(peer.connectionId, detail.code, peer));
@@ -159,12 +172,17 @@ export class RoomSwarm extends EventTarget {
       return this.#reject(from, error.code);
     }
     if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other device
-    const peer = this.peers.get(from) ?? this.#link(from, { initiator: false });
-    if (!peer) return; // at the link limit
-    if (peer.identity && !equalBytes(peer.identity, envelope.senderIdentity)) {
+    let peer = this.peers.get(from);
+    if (peer?.identity && !equalBytes(peer.identity, envelope.senderIdentity)) {
       peer.link.close('identity_changed');
       return this.#reject(from, 'identity_changed', peer);
     }
+    if (peer && isFreshOffer(envelope.payload, peer.link.verifiedRemoteSdp)) {
+      peer.link.close('redialled'); // the other end dialled again: a new link answers it
+      peer = null;
+    }
+    peer ??= this.#link(from, { initiator: false });
+    if (!peer) return; // at the link limit
     if (!peer.identity) {
       peer.identity = envelope.senderIdentity;
       this.#setState(peer, peer.state);
@@ -204,6 +222,7 @@ export class RoomSwarm extends EventTarget {
     }
     peer.name = frame.name.trim() || null;
     peer.link.authenticated();
+    this.#forgetRedial(peer.connectionId);
     this.#retireTwins(peer);
     this.#setState(peer, 'ready');
     return undefined;
@@ -218,6 +237,30 @@ export class RoomSwarm extends EventTarget {
         other.link.close('duplicate');
       }
     }
+  }
+
+  // The peer is still in the room (the server has not said it left) and the failure may
+  // pass: dial it again after a while, unless the other end does it first.
+  #maybeRedial(peer, reason, wasReady) {
+    const { connectionId } = peer;
+    const redial = this.redials.get(connectionId) ?? { attempts: 0, timer: null };
+    const weDial = dialsAgain(peer.localConnectionKey, peer.connectionKey);
+    const announced = this.announced.has(connectionId);
+    if (!shouldRedial({ reason, wasReady, weDial, announced, attempts: redial.attempts })) return;
+    clearTimeout(redial.timer);
+    redial.timer = setTimeout(() => {
+      redial.timer = null;
+      if (this.announced.has(connectionId) && !this.peers.has(connectionId)) {
+        this.#link(connectionId, { initiator: true });
+      }
+    }, redialDelayMs(redial.attempts, this.random));
+    redial.attempts += 1;
+    this.redials.set(connectionId, redial);
+  }
+
+  #forgetRedial(connectionId) {
+    clearTimeout(this.redials.get(connectionId)?.timer);
+    this.redials.delete(connectionId);
   }
 
   #reject(connectionId, code, peer = this.peers.get(connectionId)) {

@@ -1,0 +1,47 @@
+"""When a link fails, dial again (docs/protocol.md §6, "Dialling again"): the rules of
+static/app/peers/redial.js, alike."""
+
+import random as _random
+from collections.abc import Callable
+
+from parley_peer.dtls_fingerprint import sdp_fingerprint
+
+MAX_REDIALS = 3  # in a row; a link that becomes ready starts the count again
+
+# Reasons that may pass (the network, a slow machine, a lost signal); what the peer did
+# wrong or chose is not dialled again.
+PASSING_FAILURES = frozenset(
+    {"timeout", "connection_failed", "negotiation_failed", "certificate_unavailable"}
+)
+
+
+def dials_again(local_connection_key: bytes, remote_connection_key: bytes) -> bool:
+    """Only the end whose connection key sorts first (the polite end) dials again, so the
+    two never offer at once: aiortc cannot roll an offer back."""
+    return local_connection_key < remote_connection_key
+
+
+def should_redial(
+    *, reason: str, was_ready: bool, we_dial: bool, announced: bool, attempts: int
+) -> bool:
+    # A link that never became ready also counts its channel closing at the other end (the
+    # other end gave up on it); a ready link's channel closes when its peer retires it as a
+    # duplicate, which is not to be undone.
+    if not we_dial or not announced or attempts >= MAX_REDIALS:
+        return False
+    return reason in PASSING_FAILURES or (not was_ready and reason == "channel_closed")
+
+
+def redial_delay_s(attempts: int, random: Callable[[], float] = _random.random) -> float:
+    """1, 2, 4 s, each ±25 %."""
+    return 2**attempts * (0.75 + random() / 2)
+
+
+def is_fresh_offer(payload: dict, remote_sdp: str | None) -> bool:
+    """An offer whose DTLS certificate is not the one this link negotiated comes from a new
+    peer connection at the other end: it dialled again, and the old link is finished."""
+    description = payload.get("description")
+    if not isinstance(description, dict) or description.get("type") != "offer":
+        return False
+    known = sdp_fingerprint(remote_sdp)
+    return known is not None and sdp_fingerprint(description["sdp"]) != known
