@@ -18,6 +18,7 @@ class User:
         page.on("console", self._keep_errors)
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
         self.console_errors: list[str] = []
+        self.closed_links: list[str] = []  # "<connection id> closed (<reason>)", from the console
 
     def _watch_socket(self, ws):
         if not ws.url.endswith("/ws/signal"):
@@ -28,6 +29,8 @@ class User:
     def _keep_errors(self, message):
         if message.type in ("error", "warning"):
             self.console_errors.append(message.text)
+        elif message.text.startswith("parley: link to "):
+            self.closed_links.append(message.text.removeprefix("parley: link to "))
 
     def close(self):
         """Quit: the browser (a persistent profile) or the context goes away."""
@@ -105,7 +108,11 @@ class User:
         )
         recent = [f"{direction[0]}:{text[:70]}" for direction, text in self.frames[-8:]]
         errors = self.console_errors[-5:]
-        return f"{shown}\nlast signaling frames: {recent}\nconsole errors: {errors}"
+        closed = self.closed_links[-5:]
+        return (
+            f"{shown}\nlast signaling frames: {recent}\nconsole errors: {errors}"
+            f"\nlinks closed: {closed}"
+        )
 
     def expect_message(self, text: str, author: str | None = None):
         message = self.message(text)

@@ -127,6 +127,7 @@ const linkTo = (end, other) => end.swarm.peers.get(other.id)?.link;
 
 test('a link that fails is dialled again by one end only, and at most three times in a row', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.mock.method(console, 'info', () => {}); // each closed link is logged
   const { dialler, waiter } = pairInARoom();
   await settle();
   for (let attempt = 0; attempt < MAX_REDIALS; attempt++) {
@@ -154,6 +155,7 @@ test('a link that fails is dialled again by one end only, and at most three time
 
 test('a peer that left, or a failure that will not pass, is not dialled again', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.mock.method(console, 'info', () => {});
   const refused = pairInARoom();
   const gone = pairInARoom();
   await settle();
@@ -169,6 +171,7 @@ test('a peer that left, or a failure that will not pass, is not dialled again', 
 
 test('an offer with a new certificate replaces the link it reaches; a renegotiation does not', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.mock.method(console, 'info', () => {});
   const { ends: [first, second] } = pairInARoom();
   await settle();
   const old = linkTo(first, second);

@@ -128,6 +128,8 @@ export class RoomSwarm extends EventTarget {
     link.addEventListener('open', () => this.#sendHello(peer));
     link.addEventListener('closed', ({ detail }) => {
       const wasReady = peer.state === 'ready';
+      // For whoever looks into a connection problem (devtools, the e2e failure messages).
+      console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${wasReady ? '' : ', never ready'})`);
       if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
       this.#setState(peer, 'closed', detail.reason);
       this.#maybeRedial(peer, detail.reason, wasReady);
