@@ -22,18 +22,18 @@
 // the write is flushed it counts as held: added to the PartialTree that proves it to
 // others, released in the plan, saved, and announced (`have`) to peers that asked.
 //
-// This file keeps the offers, the links and what to ask of whom; the jobs are elsewhere:
+// This file keeps the offers and the links; the jobs are elsewhere:
+// files/download-control.js runs each download (start, pause, cancel; `want`, stalls),
 // files/chunk-receiver.js takes chunks in (verify, decrypt, write, flush, save),
 // files/chunk-server.js serves them (`have`, `want` -> sealed chunks, read in spans),
 // files/transfer-status.js says what a card shows, files/offer-fields.js names offers.
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
-import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
 import { ChunkReceiver } from './chunk-receiver.js';
 import { ChunkServer } from './chunk-server.js';
-import { DownloadPlan } from './download-plan.js';
+import { DownloadControl } from './download-control.js';
 import { FileChannel } from './file-channel.js';
 import { checkFrameChunks, FileFrameError } from './file-frames.js';
 import { PartialTree } from './merkle.js';
@@ -44,24 +44,13 @@ import { transferStatus } from './transfer-status.js';
 export { fileNameOf, mimeOf };
 
 export const AUTO_DOWNLOAD_BYTES = 512 * 1024 * 1024; // bigger offers wait for a click
-// Chunks in flight per peer: asked, on their way, or here and written but not yet
-// flushed (8 MiB). A chunk's slot is freed at its flush, FLUSH_CHUNKS at a time
-// (files/chunk-receiver.js), so this is well above that: 16 was too few to keep the
-// pipeline (read, seal, send, verify, write, flush) busy.
 // `have?` questions about files this device has not heard of yet, kept per link.
 const MAX_EARLY_QUESTIONS = 256;
-const PER_PEER = 64;
 const MAX_LINK_STRIKES = 16;
-// A peer that sent nothing of a file for this long while chunks were asked of it (a lost
-// message, a peer stuck) gets those chunks taken back; others (or it again) are asked.
-const STALL_MS = 30_000;
 
 export class TransferManager extends EventTarget {
-  constructor({ room, session, swarm, store, files, stallMs = STALL_MS, perPeer = PER_PEER }) {
+  constructor({ room, session, swarm, store, files, stallMs, perPeer }) {
     super();
-    this.stallMs = stallMs;
-    this.perPeer = perPeer;
-    this.stallTimer = null;
     this.room = room;
     this.topic = room.topic;
     this.session = session;
@@ -78,8 +67,12 @@ export class TransferManager extends EventTarget {
     this.server = new ChunkServer({ files, onServed: (t) => this.#changed(t.root) });
     this.receiver = new ChunkReceiver({
       files, store, session, links: this.links,
-      pump: (t) => this.#pump(t), fail: (t, error) => this.#fail(t, error),
+      pump: (t) => this.downloads.pump(t), fail: (t, error) => this.downloads.fail(t, error),
       changed: (root) => this.#changed(root), strike: (link, code) => this.#strike(link, code),
+    });
+    this.downloads = new DownloadControl({
+      files, transfers: this.transfers, links: this.links, current: this.current, bannedPeers: this.bannedPeers,
+      receiver: this.receiver, changed: (root) => this.#changed(root), stallMs, perPeer,
     });
   }
 
@@ -101,7 +94,7 @@ export class TransferManager extends EventTarget {
 
   stop() {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
-    clearTimeout(this.stallTimer);
+    this.downloads.stop();
     for (const link of this.links.values()) link.channel.close();
     this.links.clear();
     for (const loading of this.urls.values()) loading.then(({ url }) => URL.revokeObjectURL(url), () => {});
@@ -178,7 +171,7 @@ export class TransferManager extends EventTarget {
         continue;
       }
       this.transfers.set(root, transfer);
-      if (transfer.record.state === 'active') this.#begin(transfer);
+      if (transfer.record.state === 'active') this.downloads.begin(transfer);
       else if (!record && transfer.record.state === 'offered' && offer.size <= AUTO_DOWNLOAD_BYTES) this.download(root);
       this.#changed(root);
     }
@@ -236,38 +229,11 @@ export class TransferManager extends EventTarget {
     return sources;
   }
 
+  // ---- Download control (files/download-control.js) ----------------------------------
+
   download(root) {
     const t = this.transfers.get(root);
-    if (!t || t.record.role === 'sender' || t.record.state === 'done' || t.record.state === 'active') return;
-    if (!this.files || t.record.reason === 'too_large') return;
-    const paused = t.record.state === 'paused' && t.plan;
-    t.record.state = 'active';
-    t.record.reason = null;
-    t.record.fileName ??= toBase64Url(randomBytes(18));
-    this.#checkRoom(t);
-    if (paused) {
-      // What was asked before the pause and never came was dropped by its server.
-      for (const link of this.links.values()) {
-        for (const index of t.plan.inFlightChunks(link.peerKey)) {
-          if (!t.writing.has(index)) t.plan.giveBack(link.peerKey, index);
-        }
-      }
-      this.#pump(t);
-    } else {
-      this.#begin(t);
-    }
-    this.receiver.saveNow(t);
-  }
-
-  // A download that cannot fit fails now, not at the write that runs out of room.
-  async #checkRoom(t) {
-    try {
-      const { usage, quota } = (await this.files.estimate?.()) ?? {};
-      const needed = t.offer.size - Math.min(t.offer.size, t.tree.held.count() * CHUNK_SIZE);
-      if (quota && quota - usage < needed) this.#fail(t, codeError('storage_full'));
-    } catch {
-      // no estimate: the writes will tell
-    }
+    if (t) this.downloads.download(t);
   }
 
   resume(root) {
@@ -276,49 +242,12 @@ export class TransferManager extends EventTarget {
 
   pause(root) {
     const t = this.transfers.get(root);
-    if (!t || t.record.state !== 'active') return;
-    this.#halt(t, 'paused');
+    if (t) this.downloads.pause(t);
   }
 
   async cancel(root) {
     const t = this.transfers.get(root);
-    if (!t || t.record.role === 'sender' || t.record.state === 'done') return;
-    this.#halt(t, 'cancelled');
-    t.tree = new PartialTree(t.count, t.rootBytes);
-    t.writing.clear();
-    t.unflushed = [];
-    const { fileName } = t.record;
-    t.record.fileName = null;
-    this.receiver.saveNow(t);
-    if (fileName) await this.files?.delete(fileName).catch(() => {});
-  }
-
-  // A paused download keeps its plan: chunks already on their way are still taken.
-  #halt(t, state, reason = null) {
-    t.record.state = state;
-    t.record.reason = reason;
-    if (state !== 'paused') t.plan = null;
-    t.samples = [];
-    for (const link of this.links.values()) link.channel.send({ type: 'cancel', root: t.rootBytes });
-    this.receiver.flush(t);
-    this.receiver.saveNow(t);
-    this.#changed(t.root);
-  }
-
-  #fail(t, error) {
-    if (t.record.state !== 'active') return;
-    console.warn('parley: a file transfer failed', error);
-    this.#halt(t, 'failed', error?.code ?? 'storage_failed');
-  }
-
-  #begin(t) {
-    t.plan = new DownloadPlan({ count: t.count, held: new Bitfield(t.count, t.tree.held.bytes), perPeer: this.perPeer });
-    for (const link of this.links.values()) {
-      link.has.delete(t.root);
-      if (this.current.get(link.peerKey) === link.connectionId) link.channel.send({ type: 'have?', root: t.rootBytes });
-    }
-    if (t.tree.complete) this.receiver.finish(t);
-    this.#changed(t.root);
+    if (t) await this.downloads.cancel(t);
   }
 
   // ---- Links ---------------------------------------------------------------------------
@@ -347,7 +276,7 @@ export class TransferManager extends EventTarget {
         this.current.delete(link.peerKey);
         for (const t of this.#transfersList) {
           t.plan?.peerGone(link.peerKey);
-          this.#pump(t);
+          this.downloads.pump(t);
         }
       }
       for (const t of this.#transfersList) this.#changed(t.root);
@@ -388,7 +317,7 @@ export class TransferManager extends EventTarget {
         if (!t?.plan) return undefined;
         if (frame.bits.some((byte) => byte !== 0)) link.has.set(root, true);
         t.plan.peerHas(link.peerKey, frame.first, frame.bits);
-        this.#pump(t);
+        this.downloads.pump(t);
         return this.#changed(root);
       case 'want':
         return this.server.want(link, t, frame);
@@ -397,58 +326,13 @@ export class TransferManager extends EventTarget {
       case 'lack':
         if (!t?.plan) return undefined;
         t.plan.lacked(link.peerKey, frame.index);
-        return this.#pump(t);
+        return this.downloads.pump(t);
       case 'cancel':
         this.server.cancel(link);
         return link.channel.cancel(root);
       default:
         return undefined;
     }
-  }
-
-  // ---- Asking for chunks (taken in by files/chunk-receiver.js) -------------------------
-
-  #pump(t) {
-    this.receiver.flush(t); // a peer gone, a chunk lacked or given back: maybe none else comes
-    if (!t.plan || t.record.state !== 'active') return;
-    for (const link of this.links.values()) {
-      if (this.current.get(link.peerKey) !== link.connectionId || this.bannedPeers.has(link.peerKey)) continue;
-      const runs = t.plan.next(link.peerKey);
-      if (runs.length && !link.heardAt.has(t.root)) link.heardAt.set(t.root, performance.now());
-      for (const { first, count } of runs) {
-        link.channel.send({ type: 'want', root: t.rootBytes, first, count });
-      }
-    }
-    this.#watchStalls();
-    this.#changed(t.root);
-  }
-
-  // One check every few seconds while anything is asked for.
-  #watchStalls() {
-    if (this.stallTimer) return;
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = null;
-      const now = performance.now();
-      let waiting = false;
-      for (const t of this.#transfersList) {
-        if (!t.plan || t.record.state !== 'active') continue;
-        for (const link of this.links.values()) {
-          const asked = t.plan.inFlightChunks(link.peerKey).filter((index) => !t.writing.has(index));
-          if (!asked.length) {
-            link.heardAt.delete(t.root);
-            continue;
-          }
-          waiting = true;
-          if (now - (link.heardAt.get(t.root) ?? now) < this.stallMs) continue;
-          link.channel.send({ type: 'cancel', root: t.rootBytes });
-          for (const index of asked) t.plan.giveBack(link.peerKey, index);
-          link.heardAt.delete(t.root);
-          this.#pump(t);
-        }
-      }
-      if (waiting) this.#watchStalls();
-    }, Math.min(5000, this.stallMs / 2));
-    this.stallTimer.unref?.(); // node: tests need not wait for it
   }
 
   // ---- The stored file ---------------------------------------------------------------

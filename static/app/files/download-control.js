@@ -1,0 +1,163 @@
+// DownloadControl: the course of each download of a room (docs/protocol.md §11): started,
+// paused, resumed, cancelled or failed, and while it runs, what is asked of whom: `have?`
+// to every ready peer, `want` for the runs its DownloadPlan picks, and the chunks asked of
+// a peer that went quiet taken back and asked again.
+//
+//   const downloads = new DownloadControl(host)
+//     host: { files, transfers, links, current, bannedPeers, receiver, changed(root),
+//             stallMs, perPeer }   (the TransferManager's maps, shared, not copied)
+//   downloads.download(t); downloads.pause(t); await downloads.cancel(t)
+//   downloads.begin(t)         a new plan: asks every ready peer `have?`
+//   downloads.pump(t)          asks for what the plan picks now (a `have`, a `lack`, a peer gone)
+//   downloads.fail(t, error); downloads.stop()
+import { randomBytes } from '../crypto/bytes.js';
+import { toBase64Url } from '../crypto/encoding.js';
+import { Bitfield } from './bitfield.js';
+import { CHUNK_SIZE } from './chunk-crypto.js';
+import { DownloadPlan } from './download-plan.js';
+import { PartialTree } from './merkle.js';
+
+// Chunks in flight per peer: asked, on their way, or here and written but not yet
+// flushed (8 MiB). A chunk's slot is freed at its flush, FLUSH_CHUNKS at a time
+// (files/chunk-receiver.js), so this is well above that: 16 was too few to keep the
+// pipeline (read, seal, send, verify, write, flush) busy.
+const PER_PEER = 64;
+// A peer that sent nothing of a file for this long while chunks were asked of it (a lost
+// message, a peer stuck) gets those chunks taken back; others (or it again) are asked.
+const STALL_MS = 30_000;
+
+export class DownloadControl {
+  constructor({ files, transfers, links, current, bannedPeers, receiver, changed, stallMs = STALL_MS, perPeer = PER_PEER }) {
+    Object.assign(this, { files, transfers, links, current, bannedPeers, receiver, changed, stallMs, perPeer });
+    this.stallTimer = null;
+  }
+
+  stop() {
+    clearTimeout(this.stallTimer);
+  }
+
+  download(t) {
+    if (t.record.role === 'sender' || t.record.state === 'done' || t.record.state === 'active') return;
+    if (!this.files || t.record.reason === 'too_large') return;
+    const paused = t.record.state === 'paused' && t.plan;
+    t.record.state = 'active';
+    t.record.reason = null;
+    t.record.fileName ??= toBase64Url(randomBytes(18));
+    this.#checkRoom(t);
+    if (paused) {
+      // What was asked before the pause and never came was dropped by its server.
+      for (const link of this.links.values()) {
+        for (const index of t.plan.inFlightChunks(link.peerKey)) {
+          if (!t.writing.has(index)) t.plan.giveBack(link.peerKey, index);
+        }
+      }
+      this.pump(t);
+    } else {
+      this.begin(t);
+    }
+    this.receiver.saveNow(t);
+  }
+
+  // A download that cannot fit fails now, not at the write that runs out of room.
+  async #checkRoom(t) {
+    try {
+      const { usage, quota } = (await this.files.estimate?.()) ?? {};
+      const needed = t.offer.size - Math.min(t.offer.size, t.tree.held.count() * CHUNK_SIZE);
+      if (quota && quota - usage < needed) this.fail(t, codeError('storage_full'));
+    } catch {
+      // no estimate: the writes will tell
+    }
+  }
+
+  pause(t) {
+    if (t.record.state !== 'active') return;
+    this.#halt(t, 'paused');
+  }
+
+  async cancel(t) {
+    if (t.record.role === 'sender' || t.record.state === 'done') return;
+    this.#halt(t, 'cancelled');
+    t.tree = new PartialTree(t.count, t.rootBytes);
+    t.writing.clear();
+    t.unflushed = [];
+    const { fileName } = t.record;
+    t.record.fileName = null;
+    this.receiver.saveNow(t);
+    if (fileName) await this.files?.delete(fileName).catch(() => {});
+  }
+
+  // A paused download keeps its plan: chunks already on their way are still taken.
+  #halt(t, state, reason = null) {
+    t.record.state = state;
+    t.record.reason = reason;
+    if (state !== 'paused') t.plan = null;
+    t.samples = [];
+    for (const link of this.links.values()) link.channel.send({ type: 'cancel', root: t.rootBytes });
+    this.receiver.flush(t);
+    this.receiver.saveNow(t);
+    this.changed(t.root);
+  }
+
+  fail(t, error) {
+    if (t.record.state !== 'active') return;
+    console.warn('parley: a file transfer failed', error);
+    this.#halt(t, 'failed', error?.code ?? 'storage_failed');
+  }
+
+  begin(t) {
+    t.plan = new DownloadPlan({ count: t.count, held: new Bitfield(t.count, t.tree.held.bytes), perPeer: this.perPeer });
+    for (const link of this.links.values()) {
+      link.has.delete(t.root);
+      if (this.current.get(link.peerKey) === link.connectionId) link.channel.send({ type: 'have?', root: t.rootBytes });
+    }
+    if (t.tree.complete) this.receiver.finish(t);
+    this.changed(t.root);
+  }
+
+  pump(t) {
+    this.receiver.flush(t); // a peer gone, a chunk lacked or given back: maybe none else comes
+    if (!t.plan || t.record.state !== 'active') return;
+    for (const link of this.links.values()) {
+      if (this.current.get(link.peerKey) !== link.connectionId || this.bannedPeers.has(link.peerKey)) continue;
+      const runs = t.plan.next(link.peerKey);
+      if (runs.length && !link.heardAt.has(t.root)) link.heardAt.set(t.root, performance.now());
+      for (const { first, count } of runs) {
+        link.channel.send({ type: 'want', root: t.rootBytes, first, count });
+      }
+    }
+    this.#watchStalls();
+    this.changed(t.root);
+  }
+
+  // One check every few seconds while anything is asked for.
+  #watchStalls() {
+    if (this.stallTimer) return;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      const now = performance.now();
+      let waiting = false;
+      for (const t of [...this.transfers.values()]) {
+        if (!t.plan || t.record.state !== 'active') continue;
+        for (const link of this.links.values()) {
+          const asked = t.plan.inFlightChunks(link.peerKey).filter((index) => !t.writing.has(index));
+          if (!asked.length) {
+            link.heardAt.delete(t.root);
+            continue;
+          }
+          waiting = true;
+          if (now - (link.heardAt.get(t.root) ?? now) < this.stallMs) continue;
+          link.channel.send({ type: 'cancel', root: t.rootBytes });
+          for (const index of asked) t.plan.giveBack(link.peerKey, index);
+          link.heardAt.delete(t.root);
+          this.pump(t);
+        }
+      }
+      if (waiting) this.#watchStalls();
+    }, Math.min(5000, this.stallMs / 2));
+    this.stallTimer.unref?.(); // node: tests need not wait for it
+  }
+}
+
+function codeError(code) {
+  return Object.assign(new Error(code), { code });
+}
