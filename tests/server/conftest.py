@@ -2,11 +2,13 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import Client as HttpClient
 from django.test import override_settings
 
 from e2e.redis_server import RedisServer
 from signal_server import addresses, topics
 
+from .push_requests import Api
 from .wire import Client
 
 
@@ -99,3 +101,16 @@ async def client():
     yield open_client
     for c in opened:
         await c.disconnect()
+
+
+@pytest.fixture
+def http():
+    """A Django test client for the HTTP views."""
+    # Not `client`: that fixture (above) opens WebSocket connections.
+    return HttpClient()
+
+
+@pytest.fixture
+def api(http):
+    """The push API (/push/subscription) from a client address of its own."""
+    return Api(http)
