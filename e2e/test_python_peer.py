@@ -4,6 +4,8 @@ The peer runs on its own event loop in a background thread (RoomPeerThread): Pla
 sync API already owns this thread's loop.
 """
 
+import time
+
 from playwright.sync_api import expect
 
 from parley_peer.encoding import b64url_decode
@@ -43,31 +45,26 @@ def test_a_python_peer_joins_by_invite_link_and_the_browser_shows_it_connected(
         assert acked == {join.id, hiss.id}
 
 
-def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new_user, python_peer):
-    ada = new_user("Ada")
-    link = ada.create_room("Again")
-    # Of the two ends, the one whose connection key sorts first dials again (§6): the test
-    # breaks Monty's end, so Monty's must be that one; a new connection draws a new key.
+def dialling_monty(python_peer, link: str):
+    """Monty, linked to the room's one browser, as the end that dials again (§6: the one
+    whose connection key sorts first); a new connection draws a new key."""
     for _ in range(10):
         monty = python_peer(link, "Monty")
         monty.start()
         [browser] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
         if dials_again(browser.local_connection_key, browser.connection_key):
-            break
+            return monty, browser
         monty.close()
-    else:
-        raise AssertionError("ten connections in a row drew the larger key")
-    ada.wait_for_peers(1)
+    raise AssertionError("ten connections in a row drew the larger key")
 
-    # The link fails at Monty's end, as when ICE fails; both stay in the room.
-    monty.close_link(browser, "connection_failed")
+
+def expect_dialled_again(ada, monty, old):
     [again] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
-    assert again is not browser and again.link is not browser.link
-    assert again.connection_id == browser.connection_id  # the same tab, a new link
-    assert [peer.reason for peer in monty.closed_peers] == ["connection_failed"]
+    assert again is not old and again.link is not old.link
+    assert again.connection_id == old.connection_id  # the same tab, a new link
+    assert monty.closed_peers[0] is old and old.reason == "connection_failed"
     ada.wait_for_peers(1)
     expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)
-
     # The new link is a whole one: Monty's entries reach Ada, and her acks reach Monty.
     join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
     hiss = monty.make_entry(monty.message_body("Hiss again", clock=2), seq=1, prev=join.id)
@@ -78,3 +75,27 @@ def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new
         _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
         acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
     assert acked == {join.id, hiss.id}
+
+
+def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new_user, python_peer):
+    ada = new_user("Ada")
+    monty, browser = dialling_monty(python_peer, ada.create_room("Again"))
+    ada.wait_for_peers(1)
+    # The link fails at Monty's end, as when ICE fails; both stay in the room.
+    monty.close_link(browser, "connection_failed")
+    expect_dialled_again(ada, monty, browser)
+
+
+def test_a_fresh_offer_replaces_a_link_the_other_end_gave_up_silently(new_user, python_peer):
+    ada = new_user("Ada")
+    monty, browser = dialling_monty(python_peer, ada.create_room("Again"))
+    ada.wait_for_peers(1)
+    # Monty gives the link up without Ada hearing of it (its peer connection stays up, as
+    # a crashed process's would): Ada's link is still ready when Monty's new offer comes,
+    # with another certificate, and replaces it.
+    monty.lose_link(browser, "connection_failed")
+    expect_dialled_again(ada, monty, browser)
+    deadline = time.monotonic() + LINK_TIMEOUT_S
+    while not any(closed.endswith("closed (redialled)") for closed in ada.closed_links):
+        assert time.monotonic() < deadline, f"Ada's closed links: {ada.closed_links}"
+        ada.page.wait_for_timeout(100)

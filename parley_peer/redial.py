@@ -8,10 +8,18 @@ from parley_peer.dtls_fingerprint import sdp_fingerprint
 
 MAX_REDIALS = 3  # in a row; a link that becomes ready starts the count again
 
-# Reasons that may pass (the network, a slow machine, a lost signal); what the peer did
-# wrong or chose is not dialled again.
+# Reasons that may pass: the network, a slow machine, a lost signal, the other end giving
+# up (its channel closed) or a frame that overtook the hello (`unauthenticated`). What the
+# peer did wrong beyond doubt or chose is not dialled again.
 PASSING_FAILURES = frozenset(
-    {"timeout", "connection_failed", "negotiation_failed", "certificate_unavailable"}
+    {
+        "timeout",
+        "connection_failed",
+        "negotiation_failed",
+        "certificate_unavailable",
+        "channel_closed",
+        "unauthenticated",
+    }
 )
 
 
@@ -22,14 +30,13 @@ def dials_again(local_connection_key: bytes, remote_connection_key: bytes) -> bo
 
 
 def should_redial(
-    *, reason: str, was_ready: bool, we_dial: bool, announced: bool, attempts: int
+    *, reason: str, we_dial: bool, announced: bool, twin_ready: bool, attempts: int
 ) -> bool:
-    # A link that never became ready also counts its channel closing at the other end (the
-    # other end gave up on it); a ready link's channel closes when its peer retires it as a
-    # duplicate, which is not to be undone.
-    if not we_dial or not announced or attempts >= MAX_REDIALS:
+    # Not while another ready link reaches the same person: one link per identity is kept
+    # (§6, duplicates), and a channel its peer closed as a duplicate is not to be undone.
+    if not we_dial or not announced or twin_ready or attempts >= MAX_REDIALS:
         return False
-    return reason in PASSING_FAILURES or (not was_ready and reason == "channel_closed")
+    return reason in PASSING_FAILURES
 
 
 def redial_delay_s(attempts: int, random: Callable[[], float] = _random.random) -> float:

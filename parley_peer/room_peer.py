@@ -110,6 +110,7 @@ class RoomPeer:
         self.frames: asyncio.Queue[tuple[Peer, dict]] = asyncio.Queue()
         self.rejections: list[Rejection] = []
         self.closed_peers: list[Peer] = []  # links that closed, with their `reason`
+        self._lost_links: list = []  # given up at this end only (lose_link), still open
         self._changed = asyncio.Event()
         self._started = False
         self.file_server: FileServer | None = None  # from the first hold_file on
@@ -147,6 +148,8 @@ class RoomPeer:
                 self.file_server.close()
             if self._started:
                 await self._swarm.stop()
+            for link in self._lost_links:
+                await link.close("left")
         finally:
             await self.signaling.close()
 
@@ -252,6 +255,13 @@ class RoomPeer:
     def hello_frame(self, peer: Peer) -> dict:
         """Our honest `hello` for this link (needs the link open: both fingerprints known)."""
         return self._swarm.hello_frame(peer)
+
+    def lose_link(self, peer: Peer, reason: str) -> None:
+        """Give a link up at this end only, as a crashed process would: the swarm counts it
+        closed for ``reason`` (and may dial again), but its peer connection goes on, so
+        the other end hears nothing. It closes with the rest in ``close()``."""
+        self._lost_links.append(peer.link)
+        self._swarm.lose(peer, reason)
 
     def diagnosis(self) -> str:
         """Every link this peer has and had, with its state, for failure messages."""

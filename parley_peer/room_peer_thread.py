@@ -108,6 +108,14 @@ class RoomPeerThread:
         """Close one link as its own failure would (``reason``), the peer staying on."""
         self._call(peer.link.close(reason), timeout)
 
+    def lose_link(self, peer: Peer, reason: str) -> None:
+        """Give a link up at this end only (see RoomPeer.lose_link)."""
+
+        async def lose() -> None:  # on the peer's loop, like everything of its swarm
+            self.peer.lose_link(peer, reason)
+
+        self._call(lose(), 10)
+
     def close(self, timeout: float = 15.0) -> None:
         if self._loop.is_closed():
             return

@@ -53,6 +53,7 @@ class Peer:
     name: str | None = None  # from its `hello` frame
     state: str = "connecting"  # connecting | ready | closed
     reason: str | None = None  # why it closed
+    last_signal_at: int = 0  # the newest envelope timestamp this link accepted (ms)
 
     @property
     def identity_id(self) -> str | None:
@@ -96,12 +97,14 @@ class RoomSwarm:
         self._tasks: set[asyncio.Task] = set()
         # connection id -> failed links in a row, and the pending redial's timer
         self._redials: dict[str, tuple[int, asyncio.TimerHandle | None]] = {}
+        self._stopped = False
 
     async def start(self) -> None:
         self.signaling.add_listener(self._on_event)
         await self.signaling.join(self.keys.discovery_key)
 
     async def stop(self) -> None:
+        self._stopped = True  # links that close on their own while we wait are not redialled
         self.signaling.remove_listener(self._on_event)
         for connection_id in list(self._redials):
             self._forget_redial(connection_id)
@@ -211,8 +214,11 @@ class RoomSwarm:
             self._spawn(peer.link.close("identity_changed"))
             return self._reject(sender, "identity_changed", peer)
         if peer is not None and is_fresh_offer(envelope.payload, peer.link.verified_remote_sdp):
-            # The other end dialled again: a new link answers it.
-            self._retire(peer, "redialled")
+            # The other end dialled again, unless this offer is older than what the link has
+            # already heard (held back by the server, from an earlier dial): then it is void.
+            if envelope.timestamp <= peer.last_signal_at:
+                return None
+            self._retire(peer, "redialled")  # a new link answers it
             peer = None
         peer = peer or self._link(sender, initiator=False)
         if peer is None:
@@ -220,6 +226,7 @@ class RoomSwarm:
         if peer.identity is None:
             peer.identity = envelope.sender_identity
             self._on_peer(peer)
+        peer.last_signal_at = max(peer.last_signal_at, envelope.timestamp)
         peer.link.signal(envelope.payload)
 
     # Link authentication (§6).
@@ -235,10 +242,15 @@ class RoomSwarm:
 
     def _on_open(self, peer: Peer) -> None:
         if self.send_hello:
-            peer.link.send_text(dump_json_utf8(self.hello_frame(peer)).decode())
+            hello = dump_json_utf8(self.hello_frame(peer)).decode()
+            if not peer.link.send_text(hello):
+                # Without it the peer would refuse our next frame.
+                return self._spawn(peer.link.close("negotiation_failed"))
         self._on_peer(peer)
 
     def _on_link_frame(self, peer: Peer, frame: dict) -> None:
+        if peer.state == "closed":
+            return  # a link given up at this end (lose) that is still up at the other
         if peer.state == "ready":
             if frame["t"] == "hello":
                 return self._reject(peer.connection_id, "malformed", peer)
@@ -281,11 +293,15 @@ class RoomSwarm:
     def _closed(self, peer: Peer, reason: str) -> None:
         if peer.state == "closed":
             return  # retired already (_retire)
-        was_ready = peer.state == "ready"
         if self.peers.get(peer.connection_id) is peer:
             del self.peers[peer.connection_id]
         self._set_state(peer, "closed", reason)
-        self._maybe_redial(peer, reason, was_ready)
+        self._maybe_redial(peer, reason)
+
+    def lose(self, peer: Peer, reason: str) -> None:
+        """Count a link closed for ``reason`` at this end only, leaving its peer connection
+        up (what a crashed process leaves behind; for tests of the other end)."""
+        self._closed(peer, reason)
 
     def _retire(self, peer: Peer, reason: str) -> None:
         """Close a link that a new one replaces: it is gone from the swarm at once."""
@@ -294,14 +310,19 @@ class RoomSwarm:
 
     # Dialling again (§6).
 
-    def _maybe_redial(self, peer: Peer, reason: str, was_ready: bool) -> None:
+    def _maybe_redial(self, peer: Peer, reason: str) -> None:
         connection_id = peer.connection_id
+        if self._stopped:
+            return
         attempts, timer = self._redials.get(connection_id, (0, None))
+        twin_ready = peer.identity is not None and any(
+            other.identity == peer.identity for other in self.ready_peers() if other is not peer
+        )
         redial = should_redial(
             reason=reason,
-            was_ready=was_ready,
             we_dial=dials_again(peer.local_connection_key, peer.connection_key),
             announced=connection_id in self.announced,
+            twin_ready=twin_ready,
             attempts=attempts,
         )
         if not redial:
@@ -315,6 +336,8 @@ class RoomSwarm:
     def _redial(self, connection_id: str) -> None:
         attempts, _ = self._redials.get(connection_id, (0, None))
         self._redials[connection_id] = (attempts, None)
+        if self._stopped:
+            return
         if connection_id in self.announced and connection_id not in self.peers:
             self._link(connection_id, initiator=True)
 

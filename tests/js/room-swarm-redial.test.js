@@ -10,25 +10,25 @@ import {
   dialsAgain, isFreshOffer, MAX_REDIALS, redialDelayMs, shouldRedial,
 } from '../../static/app/peers/redial.js';
 import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
+import { sealEnvelope } from '../../static/app/signaling/envelope.js';
 import './hand-built.js'; // libsodium ready
 
 const sdp = (fingerprint) => `v=0\r\na=fingerprint:sha-256 ${fingerprint}\r\n`;
 const offer = (fingerprint) => ({ description: { type: 'offer', sdp: sdp(fingerprint) } });
 const answer = (fingerprint) => ({ description: { type: 'answer', sdp: sdp(fingerprint) } });
-const failure = { reason: 'timeout', wasReady: false, weDial: true, announced: true, attempts: 0 };
+const failure = { reason: 'timeout', weDial: true, announced: true, twinReady: false, attempts: 0 };
 
 test('only failures that may pass are dialled again, by one end, while the peer is in the room', () => {
-  for (const reason of ['timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable']) {
+  for (const reason of ['timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable',
+    'channel_closed', 'unauthenticated']) {
     assert.equal(shouldRedial({ ...failure, reason }), true, reason);
-    assert.equal(shouldRedial({ ...failure, reason, wasReady: true }), true, `${reason} after ready`);
   }
   for (const reason of ['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'bad_link_proof',
-    'unauthenticated', 'certificate_mismatch', 'misbehaving', 'identity_changed']) {
+    'certificate_mismatch', 'misbehaving', 'identity_changed', 'signal_too_large']) {
     assert.equal(shouldRedial({ ...failure, reason }), false, reason);
   }
-  // The other end gave up on a link that never came up; a ready one it retired as a duplicate.
-  assert.equal(shouldRedial({ ...failure, reason: 'channel_closed' }), true);
-  assert.equal(shouldRedial({ ...failure, reason: 'channel_closed', wasReady: true }), false);
+  // Another ready link reaches the same person: a channel its peer retired stays closed.
+  assert.equal(shouldRedial({ ...failure, reason: 'channel_closed', twinReady: true }), false);
   assert.equal(shouldRedial({ ...failure, weDial: false }), false);
   assert.equal(shouldRedial({ ...failure, announced: false }), false);
   assert.equal(shouldRedial({ ...failure, attempts: MAX_REDIALS - 1 }), true);
@@ -102,12 +102,12 @@ function pairInARoom() {
         other.signaling.dispatchEvent(new CustomEvent('signal', { detail: { topic, from: id, blob } }));
       },
     });
+    const identity = createIdentity();
     const swarm = new RoomSwarm({
-      room, identity: createIdentity(), signaling, makeLink: (options) => new FakeLink(options),
-      random: () => 0.5,
+      room, identity, signaling, makeLink: (options) => new FakeLink(options), random: () => 0.5,
     });
     swarm.start();
-    return { id, signaling, swarm };
+    return { id, identity, signaling, swarm, room };
   });
   const announce = (end, other, type) => {
     const peer = { id: other.id, key: toBase64Url(other.signaling.connectionKeypair.publicKey) };
@@ -193,4 +193,27 @@ test('an offer with a new certificate replaces the link it reaches; a renegotiat
   await settle();
   assert.equal(linkTo(first, second), replacement);
   assert.equal(replacement.signals.length, 2);
+});
+
+test('an offer older than what the link already heard does not replace it (held back by the server)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.mock.method(console, 'info', () => {});
+  const { ends: [first, second] } = pairInARoom();
+  await settle();
+  const link = linkTo(first, second);
+  // The joiner's old offer, sealed a minute ago, delivered only now by the server.
+  const blob = sealEnvelope({
+    identity: second.identity,
+    senderConnectionKey: second.signaling.connectionKeypair.publicKey,
+    recipientConnectionKey: first.signaling.connectionKeypair.publicKey,
+    topic: second.room.keys.discoveryKey,
+    membershipKey: second.room.keys.membershipKey,
+    payload: offer('eeee'),
+    now: Date.now() - 60_000,
+  });
+  first.signaling.dispatchEvent(new CustomEvent('signal', { detail: { topic: 'topic', from: second.id, blob } }));
+  await settle();
+  assert.equal(linkTo(first, second), link);
+  assert.equal(link.state, 'connecting');
+  assert.equal(link.signals.length, 1, 'only the first offer reached the link');
 });

@@ -1,7 +1,7 @@
 // When a link fails, dial again (docs/protocol.md §6, "Dialling again"). Pure rules, used
 // alike by the browser's room swarm and mirrored by parley_peer/swarm.py.
 //
-//   shouldRedial({ reason, wasReady, weDial, announced, attempts }) -> boolean
+//   shouldRedial({ reason, weDial, announced, twinReady, attempts }) -> boolean
 //   redialDelayMs(attempts, random)     1, 2, 4 s, each ±25 %
 //   dialsAgain(localKey, remoteKey)     whether this end is the one that dials again
 //   isFreshOffer(payload, remoteSdp)    an offer from a new connection at the other end
@@ -10,10 +10,15 @@ import { sdpFingerprint } from './dtls-fingerprint.js';
 
 export const MAX_REDIALS = 3; // in a row; a link that becomes ready starts the count again
 
-// Reasons that may pass: the network, a slow machine, a lost signal. Anything the peer
-// did wrong (a bad proof, a certificate mismatch, misbehaving) or chose (left, duplicate)
-// is not dialled again.
-const PASSING_FAILURES = new Set(['timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable']);
+// Reasons that may pass: the network, a slow machine, a lost signal, the other end giving
+// up (its channel closed) or a frame that overtook the hello (`unauthenticated`, seen
+// between honest browsers on a loaded machine). What the peer did wrong beyond doubt (a
+// bad proof, a certificate mismatch, misbehaving) or chose (left, duplicate) is not
+// dialled again.
+const PASSING_FAILURES = new Set([
+  'timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable', 'channel_closed',
+  'unauthenticated',
+]);
 
 // Only one end dials again, so the two never offer at once (a Python peer cannot roll an
 // offer back): the end whose connection key sorts first, the polite end.
@@ -21,12 +26,12 @@ export function dialsAgain(localConnectionKey, remoteConnectionKey) {
   return compareBytes(localConnectionKey, remoteConnectionKey) < 0;
 }
 
-// A link that never became ready also counts the channel closing at the other end as a
-// failure that may pass (the other end gave up on it); a ready link's channel closes when
-// its peer retires it as a duplicate, which is not to be undone.
-export function shouldRedial({ reason, wasReady, weDial, announced, attempts }) {
-  if (!weDial || !announced || attempts >= MAX_REDIALS) return false;
-  return PASSING_FAILURES.has(reason) || (!wasReady && reason === 'channel_closed');
+// Not while another ready link reaches the same person (`twinReady`): one link per
+// identity is kept (§6, duplicates), and a channel that closed because its peer retired
+// it as a duplicate is not to be undone.
+export function shouldRedial({ reason, weDial, announced, twinReady, attempts }) {
+  if (!weDial || !announced || twinReady || attempts >= MAX_REDIALS) return false;
+  return PASSING_FAILURES.has(reason);
 }
 
 export function redialDelayMs(attempts, random = Math.random) {

@@ -38,6 +38,7 @@ export class RoomSwarm extends EventTarget {
     this.makeLink = makeLink;
     this.random = random;
     this.redials = new Map(); // connectionId -> { attempts, timer }: failed links in a row
+    this.stopped = false;
     this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
@@ -71,6 +72,7 @@ export class RoomSwarm extends EventTarget {
   }
 
   stop() {
+    this.stopped = true;
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
     for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
@@ -121,7 +123,7 @@ export class RoomSwarm extends EventTarget {
     });
     const peer = {
       connectionId, connectionKey, localConnectionKey, link, identity: null, name: null,
-      state: 'connecting', reason: null, since: Date.now(),
+      state: 'connecting', reason: null, since: Date.now(), lastSignalAt: 0,
     };
     this.peers.set(connectionId, peer);
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
@@ -132,7 +134,7 @@ export class RoomSwarm extends EventTarget {
       console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${wasReady ? '' : ', never ready'})`);
       if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
       this.#setState(peer, 'closed', detail.reason);
-      this.#maybeRedial(peer, detail.reason, wasReady);
+      this.#maybeRedial(peer, detail.reason);
     });
     link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
     link.addEventListener('bad-frame', ({ detail }) => this.#reject(peer.connectionId, detail.code, peer));
@@ -180,7 +182,10 @@ export class RoomSwarm extends EventTarget {
       return this.#reject(from, 'identity_changed', peer);
     }
     if (peer && isFreshOffer(envelope.payload, peer.link.verifiedRemoteSdp)) {
-      peer.link.close('redialled'); // the other end dialled again: a new link answers it
+      // The other end dialled again, unless this offer is older than what the link has
+      // already heard (held back by the server, from an earlier dial): then it is void.
+      if (envelope.timestamp <= peer.lastSignalAt) return undefined;
+      peer.link.close('redialled'); // a new link answers it
       peer = null;
     }
     peer ??= this.#link(from, { initiator: false });
@@ -189,6 +194,7 @@ export class RoomSwarm extends EventTarget {
       peer.identity = envelope.senderIdentity;
       this.#setState(peer, peer.state);
     }
+    peer.lastSignalAt = Math.max(peer.lastSignalAt, envelope.timestamp);
     peer.link.signal(envelope.payload);
   }
 
@@ -200,7 +206,10 @@ export class RoomSwarm extends EventTarget {
       localFingerprint: link.localFingerprint,
       remoteFingerprint: link.remoteFingerprint,
     });
-    link.send({ t: 'hello', v: 1, name: this.localName(), proof: toBase64Url(proof) });
+    // A hello that could not go out would leave the peer to refuse our next frame.
+    if (!link.send({ t: 'hello', v: 1, name: this.localName(), proof: toBase64Url(proof) })) {
+      link.close('negotiation_failed');
+    }
   }
 
   #onLinkFrame(peer, frame) {
@@ -243,16 +252,19 @@ export class RoomSwarm extends EventTarget {
 
   // The peer is still in the room (the server has not said it left) and the failure may
   // pass: dial it again after a while, unless the other end does it first.
-  #maybeRedial(peer, reason, wasReady) {
+  #maybeRedial(peer, reason) {
     const { connectionId } = peer;
+    if (this.stopped) return;
     const redial = this.redials.get(connectionId) ?? { attempts: 0, timer: null };
     const weDial = dialsAgain(peer.localConnectionKey, peer.connectionKey);
     const announced = this.announced.has(connectionId);
-    if (!shouldRedial({ reason, wasReady, weDial, announced, attempts: redial.attempts })) return;
+    const twinReady = Boolean(peer.identity) && this.readyPeers()
+      .some((other) => other !== peer && equalBytes(other.identity, peer.identity));
+    if (!shouldRedial({ reason, weDial, announced, twinReady, attempts: redial.attempts })) return;
     clearTimeout(redial.timer);
     redial.timer = setTimeout(() => {
       redial.timer = null;
-      if (this.announced.has(connectionId) && !this.peers.has(connectionId)) {
+      if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
         this.#link(connectionId, { initiator: true });
       }
     }, redialDelayMs(redial.attempts, this.random));

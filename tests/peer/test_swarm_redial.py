@@ -1,0 +1,113 @@
+"""The Python swarm dials a failed link again, and not once it is stopping
+(docs/protocol.md §6, "Dialling again"). Real aiortc links, a stand-in server."""
+
+import asyncio
+
+import pytest
+from nacl.public import PrivateKey
+from nacl.signing import SigningKey
+
+import parley_peer.swarm as swarm_module
+from parley_peer.encoding import b64url_encode
+from parley_peer.keys import derive_room_keys
+from parley_peer.replay import ReplayGuard
+from parley_peer.swarm import RoomSwarm
+
+REMOTE_KEY = b"\xff" * 32  # sorts after any key we draw: this end is the one that dials
+WAIT_S = 10.0
+
+
+class StandInSignaling:
+    """What a RoomSwarm asks of its SignalingClient; `leave` waits until let go."""
+
+    def __init__(self) -> None:
+        self.connection_key = PrivateKey.generate()
+        self.public_key = self.connection_key.public_key.encode()
+        self.closed = asyncio.Event()
+        self.listeners = []
+        self.signals: list[str] = []  # the connection ids signalled
+        self.leaving = asyncio.Event()
+        self.may_leave = asyncio.Event()
+        self.changed = asyncio.Event()  # a signal went out, or a peer changed
+
+    def add_listener(self, listener) -> None:
+        self.listeners.append(listener)
+
+    def remove_listener(self, listener) -> None:
+        self.listeners.remove(listener)
+
+    async def join(self, topic: bytes) -> None:
+        pass
+
+    async def leave(self, topic: bytes) -> None:
+        self.leaving.set()
+        await self.may_leave.wait()
+
+    async def signal(self, topic: bytes, to: str, blob: str) -> bool:
+        self.signals.append(to)
+        self.changed.set()
+        return True
+
+
+@pytest.fixture
+def swarm(monkeypatch):
+    monkeypatch.setattr(swarm_module, "redial_delay_s", lambda attempts: 0.05)
+    keys = derive_room_keys(b"\x01" * 32)
+    signaling = StandInSignaling()
+    assert signaling.public_key < REMOTE_KEY
+    made = RoomSwarm(
+        keys=keys,
+        identity=SigningKey.generate(),
+        signaling=signaling,
+        replay_guard=ReplayGuard(),
+        on_peer=lambda peer: signaling.changed.set(),
+    )
+    made.signaling_stand_in = signaling
+    return made
+
+
+async def announce_and_dial(swarm: RoomSwarm):
+    await swarm.start()
+    peer = {"id": "remote", "key": b64url_encode(REMOTE_KEY)}
+    for listener in swarm.signaling_stand_in.listeners:
+        listener({"type": "peers", "topic": swarm.topic, "peers": [peer]})
+    link = swarm.peers["remote"].link
+    await wait_until(swarm, lambda: swarm.signaling_stand_in.signals)  # the offer went out
+    return link
+
+
+async def wait_until(swarm: RoomSwarm, predicate) -> None:
+    changed = swarm.signaling_stand_in.changed
+    async with asyncio.timeout(WAIT_S):
+        while not predicate():
+            changed.clear()
+            await changed.wait()
+
+
+async def stop(swarm: RoomSwarm) -> None:
+    swarm.signaling_stand_in.may_leave.set()
+    await swarm.stop()
+
+
+async def test_a_link_that_fails_is_dialled_again_with_a_new_offer(swarm):
+    first = await announce_and_dial(swarm)
+    offers = len(swarm.signaling_stand_in.signals)
+    await first.close("connection_failed")
+    await wait_until(swarm, lambda: "remote" in swarm.peers)
+    again = swarm.peers["remote"].link
+    assert again is not first and again.initiator
+    await wait_until(swarm, lambda: len(swarm.signaling_stand_in.signals) > offers)
+    await stop(swarm)
+
+
+async def test_a_link_that_fails_while_the_swarm_stops_is_not_dialled_again(swarm):
+    first = await announce_and_dial(swarm)
+    stopping = asyncio.create_task(swarm.stop())
+    await swarm.signaling_stand_in.leaving.wait()  # stop() waits on the server here
+    offers = len(swarm.signaling_stand_in.signals)
+    await first.close("connection_failed")
+    await asyncio.sleep(0.3)  # six times the redial delay
+    assert swarm.peers == {}
+    assert len(swarm.signaling_stand_in.signals) == offers
+    swarm.signaling_stand_in.may_leave.set()
+    await stopping
