@@ -32,17 +32,22 @@ def test_a_python_peer_joins_by_invite_link_and_the_browser_shows_it_connected(
         assert monty.rejections == []
         expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)
 
-        # What a tamper test builds on: honest entries, pushed as the author's own. The
-        # browser names authors from their `join` entry (the first a member writes).
-        join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
-        hiss = monty.make_entry(monty.message_body("Hiss", clock=2), seq=1, prev=join.id)
-        assert monty.send_entries([join, hiss]) == 1
-        ada.expect_message("Hiss", author="Monty")
-        acked = set()
-        while len(acked) < 2:
-            _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
-            acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
-        assert acked == {join.id, hiss.id}
+        # What a tamper test builds on: honest entries, pushed as the author's own.
+        expect_entries_shown_and_acked(ada, monty, "Hiss")
+
+
+def expect_entries_shown_and_acked(ada, monty, text: str):
+    """Monty's `join` and one message reach Ada's page, and her acks for both reach Monty.
+    The browser names authors from their `join` entry (the first a member writes)."""
+    join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
+    hiss = monty.make_entry(monty.message_body(text, clock=2), seq=1, prev=join.id)
+    assert monty.send_entries([join, hiss]) == 1
+    ada.expect_message(text, author="Monty")
+    acked = set()
+    while len(acked) < 2:
+        _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
+        acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
+    assert acked == {join.id, hiss.id}
 
 
 def dialling_monty(python_peer, link: str):
@@ -66,15 +71,7 @@ def expect_dialled_again(ada, monty, old):
     ada.wait_for_peers(1)
     expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)
     # The new link is a whole one: Monty's entries reach Ada, and her acks reach Monty.
-    join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
-    hiss = monty.make_entry(monty.message_body("Hiss again", clock=2), seq=1, prev=join.id)
-    assert monty.send_entries([join, hiss]) == 1
-    ada.expect_message("Hiss again", author="Monty")
-    acked = set()
-    while len(acked) < 2:
-        _, ack = monty.next_frame("ack", timeout=LINK_TIMEOUT_S)
-        acked.update(b64url_decode(entry_id) for entry_id in ack["ids"])
-    assert acked == {join.id, hiss.id}
+    expect_entries_shown_and_acked(ada, monty, "Hiss again")
 
 
 def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new_user, python_peer):

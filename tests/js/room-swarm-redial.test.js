@@ -123,11 +123,15 @@ function pairInARoom() {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+// Mock timers, and no console line for each closed link (the swarm logs them).
+function quietTimers(t) {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  t.mock.method(console, 'info', () => {});
+}
 const linkTo = (end, other) => end.swarm.peers.get(other.id)?.link;
 
 test('a link that fails is dialled again by one end only, and at most three times in a row', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  t.mock.method(console, 'info', () => {}); // each closed link is logged
+  quietTimers(t);
   const { dialler, waiter } = pairInARoom();
   await settle();
   for (let attempt = 0; attempt < MAX_REDIALS; attempt++) {
@@ -154,8 +158,7 @@ test('a link that fails is dialled again by one end only, and at most three time
 });
 
 test('a peer that left, or a failure that will not pass, is not dialled again', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  t.mock.method(console, 'info', () => {});
+  quietTimers(t);
   const refused = pairInARoom();
   const gone = pairInARoom();
   await settle();
@@ -170,8 +173,7 @@ test('a peer that left, or a failure that will not pass, is not dialled again', 
 });
 
 test('an offer with a new certificate replaces the link it reaches; a renegotiation does not', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  t.mock.method(console, 'info', () => {});
+  quietTimers(t);
   const { ends: [first, second] } = pairInARoom();
   await settle();
   const old = linkTo(first, second);
@@ -196,8 +198,7 @@ test('an offer with a new certificate replaces the link it reaches; a renegotiat
 });
 
 test('an offer older than what the link already heard does not replace it (held back by the server)', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  t.mock.method(console, 'info', () => {});
+  quietTimers(t);
   const { ends: [first, second] } = pairInARoom();
   await settle();
   const link = linkTo(first, second);
