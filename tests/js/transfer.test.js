@@ -303,3 +303,25 @@ test('file links: a peer is heard on its newest link only, and banned after too 
   assert.deepEqual(closed, ['c2', 'c3']);
   assert.deepEqual(links.current(), []);
 });
+
+test('a done file gives one object URL of its stored file, asked again after a failed load', async () => {
+  const file = madeUpFile(2);
+  const loads = [];
+  const files = {
+    file: async (name) => {
+      loads.push(name);
+      if (loads.length === 1) throw new Error('not readable yet');
+      return new File([new Uint8Array(3)], name);
+    },
+  };
+  assert.equal(Transfer.fromOffer({ offer: file.offer, topic: TOPIC }).storedFile(files), null, 'not done');
+  const t = Transfer.sent({ offer: file.offer, topic: TOPIC, fileName: 'stored', tree: file.tree.toPartial() });
+  await assert.rejects(t.storedFile(files));
+  const loading = t.storedFile(files);
+  assert.equal(t.storedFile(files), loading, 'one load, one URL');
+  const { file: stored, url } = await loading;
+  assert.equal(stored.size, 3);
+  assert.match(url, /^blob:/);
+  assert.deepEqual(loads, ['stored', 'stored']);
+  t.releaseStoredFile();
+});

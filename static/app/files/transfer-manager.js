@@ -62,7 +62,6 @@ export class TransferManager extends EventTarget {
     this.transfers = new TransferRegistry();
     this.links = new FileLinks();
     this.preparing = new Map(); // id -> { id, name, size, done, state, reason }
-    this.urls = new Map(); // root -> { file, url }
     this.server = new ChunkServer({ files, onServed: (t) => this.#changed(t.root) });
     this.receiver = new ChunkReceiver({
       files, store, session, links: this.links,
@@ -94,8 +93,7 @@ export class TransferManager extends EventTarget {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
     this.downloads.stop();
     this.links.closeAll();
-    for (const loading of this.urls.values()) loading.then(({ url }) => URL.revokeObjectURL(url), () => {});
-    this.urls.clear();
+    for (const t of this.transfers) t.releaseStoredFile();
   }
 
   // ---- Sending -------------------------------------------------------------------
@@ -280,14 +278,7 @@ export class TransferManager extends EventTarget {
   // ---- The stored file ---------------------------------------------------------------
 
   async fileOf(root) {
-    const t = this.transfers.get(root);
-    if (!t || t.state !== 'done' || !t.fileName) return null;
-    if (!this.urls.has(root)) {
-      const loading = this.files.file(t.fileName).then((file) => ({ file, url: URL.createObjectURL(file) }));
-      this.urls.set(root, loading);
-      loading.catch(() => this.urls.delete(root));
-    }
-    return this.urls.get(root);
+    return this.transfers.get(root)?.storedFile(this.files) ?? null;
   }
 
   #changed(root) {

@@ -12,6 +12,7 @@
 //   t.cancel() -> the name of the stored file to delete
 //   t.beginFinishing(); t.finish(); t.endFinishing()   all held: done once saved
 //   t.status({ sources, now }) -> what a file card shows (files/transfer-manager.js)
+//   t.storedFile(files) -> Promise of { file, url } once done; t.releaseStoredFile()
 //   t.toRecord()     what IndexedDB keeps (store `transfers`; the shape is stored: keep it)
 //
 // A chunk goes through three stages here: `writing` (verified, handed to the file
@@ -44,6 +45,7 @@ export class Transfer {
   #ignored = 0;
   #served = 0;
   #bannedSources = new Map(); // identity id -> name: not asked for this file again
+  #storedFile = null; // Promise of { file, url } once asked for, while done
 
   constructor({ offer, record, tree }) {
     this.offer = offer;
@@ -328,6 +330,27 @@ export class Transfer {
   toRecord() {
     this.#record.tree = this.#tree.toBytes();
     return this.#record;
+  }
+
+  // ---- The finished file -------------------------------------------------------------------
+
+  // The stored file and an object URL of it (the file on disk, not a copy in memory), the
+  // same each time it is asked for; null until the file is done.
+  storedFile(files) {
+    if (this.state !== 'done' || !this.fileName) return null;
+    if (!this.#storedFile) {
+      const loading = files.file(this.fileName).then((file) => ({ file, url: URL.createObjectURL(file) }));
+      this.#storedFile = loading;
+      loading.catch(() => {
+        if (this.#storedFile === loading) this.#storedFile = null;
+      });
+    }
+    return this.#storedFile;
+  }
+
+  releaseStoredFile() {
+    this.#storedFile?.then(({ url }) => URL.revokeObjectURL(url), () => {});
+    this.#storedFile = null;
   }
 
   // ---- What a file card shows ------------------------------------------------------------
