@@ -69,7 +69,8 @@ export class TransferManager extends EventTarget {
       changed: (root) => this.#changed(root), strike: (link, code) => this.#strike(link, code),
     });
     this.downloads = new DownloadControl({
-      files, transfers: this.transfers, links: this.links, receiver: this.receiver, changed: (root) => this.#changed(root), stallMs, perPeer,
+      files, transfers: this.transfers, links: this.links, receiver: this.receiver,
+      changed: (root) => this.#changed(root), stallMs, perPeer,
     });
   }
 
