@@ -15,13 +15,13 @@ const CHUNKS = 20;
 const SIZE = CHUNK_SIZE * (CHUNKS - 1) + 1234;
 
 async function stored(member, root) {
-  const { fileName } = member.manager.transfers.get(root).record;
+  const { fileName } = member.manager.transfers.get(root);
   return new Uint8Array(await (await member.files.file(fileName)).arrayBuffer());
 }
 
 async function offer(member, bytes, name = 'data.bin') {
   await member.manager.send([new File([bytes], name, { type: 'application/octet-stream' })]);
-  return [...member.manager.transfers.keys()].at(-1);
+  return member.manager.transfers.roots().at(-1);
 }
 
 const done = (member, root) => () => member.manager.status(root)?.state === 'done';
@@ -158,7 +158,7 @@ test('pause stops asking, resume continues, cancel forgets the stored chunks', a
 
   const second = await offer(ada, randomBytes(CHUNK_SIZE * 120, 6), 'second.bin');
   await room.until(() => (bob.manager.status(second)?.held ?? 0) >= 5);
-  const { fileName } = bob.manager.transfers.get(second).record;
+  const { fileName } = bob.manager.transfers.get(second);
   await bob.manager.cancel(second);
   assert.equal(bob.manager.status(second).state, 'cancelled');
   assert.equal(bob.manager.status(second).held, 0);

@@ -6,10 +6,10 @@
 // (`have`) to the peers that asked.
 //
 //   const receiver = new ChunkReceiver(host)
-//     host: { files, store, session, links, pump(t), fail(t, error), changed(root),
-//             strike(link, code) }   (the TransferManager)
-//   receiver.chunk(link, t, frame)   a `chunk` frame for transfer t
-//   receiver.flush(t)                flushes the written chunks if due (see flushDue)
+//     host: { files, store, session, links (FileLinks), pump(t), fail(t, error),
+//             changed(root), strike(link, code) }   (the TransferManager)
+//   receiver.chunk(link, t, frame)   a `chunk` frame for transfer t (files/transfer.js)
+//   receiver.flush(t)                flushes the written chunks if due (Transfer.flushDue)
 //   receiver.finish(t); receiver.saveSoon(t); await receiver.saveNow(t)
 import { CHUNK_SIZE, decryptChunk, FileChunkError } from './chunk-crypto.js';
 import { verifiedLeaf } from './merkle.js';
@@ -31,17 +31,16 @@ export class ChunkReceiver {
   chunk(link, t, { index, proof, ciphertext }) {
     const { host } = this;
     link.heardAt.set(t.root, performance.now());
-    if (t.tree.has(index) || t.writing.has(index)) {
-      t.record.received += 1;
-      t.record.duplicates += 1;
+    if (t.hasOrIsWriting(index)) {
+      t.countDuplicate();
       this.saveSoon(t);
       return;
     }
     if (!t.plan || !t.plan.isWanted(link.peerKey, index)) {
-      t.ignored += 1; // not asked for (any more: paused, cancelled): ignored
+      t.countIgnored(); // not asked for (any more: paused, cancelled): ignored
       return;
     }
-    t.record.received += 1;
+    t.countReceived();
     const leaf = verifiedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count });
     let plaintext = null;
     if (leaf) {
@@ -57,78 +56,55 @@ export class ChunkReceiver {
       }
     }
     if (!plaintext) {
-      t.rejected += 1;
+      t.countRejected();
       if (t.plan.rejected(link.peerKey, index)) {
         // The room's own record of the name first; the name the peer gave its link else.
-        const name = host.session.view.names?.get(link.peerKey) ?? link.peer?.name ?? 'a member';
-        t.bannedPeers.set(link.peerKey, name);
+        t.banSource(link.peerKey, host.session.view.names?.get(link.peerKey) ?? link.peer?.name ?? 'a member');
       }
       host.strike(link, 'bad_chunk');
       host.pump(t);
       host.changed(t.root);
       return;
     }
-    t.writing.set(index, { peerKey: link.peerKey, leaf, proof: proof.map((node) => node.slice()) });
-    t.samples.push([performance.now(), plaintext.length]);
-    const { fileName } = t.record;
+    t.startWrite(index, { peerKey: link.peerKey, leaf, proof: proof.map((node) => node.slice()) },
+      plaintext.length, performance.now());
+    const { fileName } = t;
     // The plaintext is a buffer of its own: it moves to the worker, it is not copied.
     host.files.write(fileName, index * CHUNK_SIZE, plaintext).then(() => {
-      if (t.record.fileName !== fileName || !t.writing.has(index)) return;
-      t.unflushed.push(index);
-      this.flush(t);
+      if (t.written(index, fileName)) this.flush(t);
     }, (error) => host.fail(t, error));
-  }
-
-  // Whether the written chunks should be flushed now: enough of them, or nothing else
-  // asked for is on its way (so none would join the batch).
-  flushDue(t) {
-    if (!t.unflushed.length) return false;
-    if (t.unflushed.length >= FLUSH_CHUNKS || !t.plan || t.record.state !== 'active') return true;
-    return t.plan.inFlightTotal <= t.writing.size;
   }
 
   // Flushes coalesce: the chunks written while one flush runs wait for the next one.
   async flush(t) {
     const { host } = this;
-    if (t.flushing || !this.flushDue(t)) return;
-    t.flushing = true;
-    const { fileName } = t.record;
+    if (!t.flushDue(FLUSH_CHUNKS) || !t.beginFlush()) return;
+    const { fileName } = t;
     try {
-      while (this.flushDue(t) && t.record.fileName === fileName) {
-        const batch = t.unflushed.splice(0);
+      while (t.flushDue(FLUSH_CHUNKS) && t.fileName === fileName) {
+        const batch = t.takeUnflushed();
         await host.files.flush(fileName);
-        if (t.record.fileName !== fileName) break;
-        const fresh = [];
-        for (const index of batch) {
-          const written = t.writing.get(index);
-          if (!written) continue;
-          t.writing.delete(index);
-          t.tree.add(index, written.leaf, written.proof);
-          t.plan?.received(written.peerKey, index);
-          fresh.push(index);
-        }
-        this.#announce(t, fresh);
+        if (t.fileName !== fileName) break;
+        this.#announce(t, t.flushed(batch));
         this.saveSoon(t);
         host.pump(t);
       }
     } catch (error) {
       host.fail(t, error);
     } finally {
-      t.flushing = false;
+      t.endFlush();
     }
-    if (t.tree.complete && t.record.state === 'active') this.finish(t);
+    if (t.tree.complete && t.isActive) this.finish(t);
     host.changed(t.root);
   }
 
   // Every chunk is held, verified and flushed: the file is done.
   finish(t) {
-    if (t.finishing) return;
-    t.finishing = true;
+    if (!t.beginFinishing()) return;
     this.host.changed(t.root);
-    t.record.state = 'done';
-    t.plan = null;
+    t.finish();
     this.saveNow(t).finally(() => {
-      t.finishing = false;
+      t.endFinishing();
       this.host.changed(t.root);
     });
   }
@@ -139,27 +115,17 @@ export class ChunkReceiver {
     const low = Math.min(...indices) >> 3;
     const high = Math.max(...indices) >> 3;
     const bits = t.tree.held.bytes.slice(low, Math.min(high + 1, low + 16384));
-    for (const link of this.host.links.values()) {
+    for (const link of this.host.links) {
       if (link.asked.has(t.root)) link.channel.send({ type: 'have', root: t.rootBytes, first: low * 8, bits });
     }
   }
 
   saveSoon(t) {
-    if (t.saveTimer) return;
-    t.saveTimer = setTimeout(() => {
-      t.saveTimer = null;
-      this.saveNow(t);
-    }, saveEveryMs(t.count));
+    t.saveSoon(saveEveryMs(t.count), () => this.saveNow(t));
   }
 
   // The tree holds only flushed chunks, so what is saved is always on disk.
   saveNow(t) {
-    clearTimeout(t.saveTimer);
-    t.saveTimer = null;
-    t.saving = t.saving.then(() => {
-      t.record.tree = t.tree.toBytes();
-      return this.host.store.saveTransfer(t.record);
-    }).catch((error) => console.warn('parley: transfer state not saved', error));
-    return t.saving;
+    return t.saveNow((record) => this.host.store.saveTransfer(record));
   }
 }

@@ -4,7 +4,7 @@
 // of the link sends them under its backpressure.
 //
 //   const server = new ChunkServer({ files, onServed: (t) => … })
-//   server.answerHave(link, t, rootBytes, count)   t: the transfer, or null if none here
+//   server.answerHave(link, t, rootBytes, count)   t: the Transfer, or null if none here
 //   server.want(link, t, frame)
 //   server.cancel(link)                            the peer cancelled: drop its read span
 //
@@ -35,7 +35,7 @@ export class ChunkServer {
 
   want(link, t, { root, first, count }) {
     for (let index = first; index < first + count; index++) {
-      if (t?.tree.has(index) && t.record.fileName) {
+      if (t?.holds(index) && t.fileName) {
         link.channel.serve({ root: t.root, rootBytes: root, index, load: () => this.#chunkFrame(link, t, index) });
       } else {
         link.channel.send({ type: 'lack', root, index });
@@ -48,13 +48,13 @@ export class ChunkServer {
   }
 
   async #chunkFrame(link, t, index) {
-    if (!t.tree.has(index) || !t.record.fileName) return null;
+    if (!t.holds(index) || !t.fileName) return null;
     if (!this.#readers.has(link)) this.#readers.set(link, new SpanReader(this.files));
     const plaintext = await this.#readers.get(link).read({
-      fileName: t.record.fileName, size: t.offer.size, index, held: (i) => t.tree.has(i),
+      fileName: t.fileName, size: t.offer.size, index, held: (i) => t.holds(i),
     });
     const ciphertext = encryptChunk(t.key, index, t.offer.size, plaintext);
-    t.served += 1;
+    t.countServed();
     this.onServed(t);
     return encodeFileFrame({ type: 'chunk', root: t.rootBytes, index, proof: t.tree.proof(index), ciphertext });
   }

@@ -4,18 +4,12 @@
 // a peer that went quiet taken back and asked again.
 //
 //   const downloads = new DownloadControl(host)
-//     host: { files, transfers, links, current, bannedPeers, receiver, changed(root),
-//             stallMs, perPeer }   (the TransferManager's maps, shared, not copied)
+//     host: { files, transfers (TransferRegistry), links (FileLinks), receiver,
+//             changed(root), stallMs, perPeer }   (the TransferManager's, shared)
 //   downloads.download(t); downloads.pause(t); await downloads.cancel(t)
 //   downloads.begin(t)         a new plan: asks every ready peer `have?`
 //   downloads.pump(t)          asks for what the plan picks now (a `have`, a `lack`, a peer gone)
 //   downloads.fail(t, error); downloads.stop()
-import { randomBytes } from '../crypto/bytes.js';
-import { toBase64Url } from '../crypto/encoding.js';
-import { Bitfield } from './bitfield.js';
-import { CHUNK_SIZE } from './chunk-crypto.js';
-import { DownloadPlan } from './download-plan.js';
-import { PartialTree } from './merkle.js';
 
 // Chunks in flight per peer: asked, on their way, or here and written but not yet
 // flushed (8 MiB). A chunk's slot is freed at its flush, FLUSH_CHUNKS at a time
@@ -27,8 +21,8 @@ const PER_PEER = 64;
 const STALL_MS = 30_000;
 
 export class DownloadControl {
-  constructor({ files, transfers, links, current, bannedPeers, receiver, changed, stallMs = STALL_MS, perPeer = PER_PEER }) {
-    Object.assign(this, { files, transfers, links, current, bannedPeers, receiver, changed, stallMs, perPeer });
+  constructor({ files, transfers, links, receiver, changed, stallMs = STALL_MS, perPeer = PER_PEER }) {
+    Object.assign(this, { files, transfers, links, receiver, changed, stallMs, perPeer });
     this.stallTimer = null;
   }
 
@@ -37,18 +31,15 @@ export class DownloadControl {
   }
 
   download(t) {
-    if (t.record.role === 'sender' || t.record.state === 'done' || t.record.state === 'active') return;
-    if (!this.files || t.record.reason === 'too_large') return;
-    const paused = t.record.state === 'paused' && t.plan;
-    t.record.state = 'active';
-    t.record.reason = null;
-    t.record.fileName ??= toBase64Url(randomBytes(18));
+    if (!this.files) return;
+    const how = t.start();
+    if (!how) return;
     this.#checkRoom(t);
-    if (paused) {
+    if (how === 'resume') {
       // What was asked before the pause and never came was dropped by its server.
-      for (const link of this.links.values()) {
+      for (const link of this.links) {
         for (const index of t.plan.inFlightChunks(link.peerKey)) {
-          if (!t.writing.has(index)) t.plan.giveBack(link.peerKey, index);
+          if (!t.isWriting(index)) t.plan.giveBack(link.peerKey, index);
         }
       }
       this.pump(t);
@@ -62,7 +53,7 @@ export class DownloadControl {
   async #checkRoom(t) {
     try {
       const { usage, quota } = (await this.files.estimate?.()) ?? {};
-      const needed = t.offer.size - Math.min(t.offer.size, t.tree.held.count() * CHUNK_SIZE);
+      const needed = t.offer.size - t.heldBytes;
       if (quota && quota - usage < needed) this.fail(t, codeError('storage_full'));
     } catch {
       // no estimate: the writes will tell
@@ -70,45 +61,36 @@ export class DownloadControl {
   }
 
   pause(t) {
-    if (t.record.state !== 'active') return;
-    this.#halt(t, 'paused');
+    if (t.pause()) this.#halted(t);
   }
 
   async cancel(t) {
-    if (t.record.role === 'sender' || t.record.state === 'done') return;
-    this.#halt(t, 'cancelled');
-    t.tree = new PartialTree(t.count, t.rootBytes);
-    t.writing.clear();
-    t.unflushed = [];
-    const { fileName } = t.record;
-    t.record.fileName = null;
-    this.receiver.saveNow(t);
+    const fileName = t.cancel();
+    if (fileName === undefined) return;
+    this.#halted(t);
     if (fileName) await this.files?.delete(fileName).catch(() => {});
   }
 
-  // A paused download keeps its plan: chunks already on their way are still taken.
-  #halt(t, state, reason = null) {
-    t.record.state = state;
-    t.record.reason = reason;
-    if (state !== 'paused') t.plan = null;
-    t.samples = [];
-    for (const link of this.links.values()) link.channel.send({ type: 'cancel', root: t.rootBytes });
+  fail(t, error) {
+    if (!t.isActive) return;
+    console.warn('parley: a file transfer failed', error);
+    t.fail(error?.code ?? 'storage_failed');
+    this.#halted(t);
+  }
+
+  // Peers drop what they were serving of it; what is written is flushed and saved.
+  #halted(t) {
+    for (const link of this.links) link.channel.send({ type: 'cancel', root: t.rootBytes });
     this.receiver.flush(t);
     this.receiver.saveNow(t);
     this.changed(t.root);
   }
 
-  fail(t, error) {
-    if (t.record.state !== 'active') return;
-    console.warn('parley: a file transfer failed', error);
-    this.#halt(t, 'failed', error?.code ?? 'storage_failed');
-  }
-
   begin(t) {
-    t.plan = new DownloadPlan({ count: t.count, held: new Bitfield(t.count, t.tree.held.bytes), perPeer: this.perPeer });
-    for (const link of this.links.values()) {
+    t.beginPlan(this.perPeer);
+    for (const link of this.links) {
       link.has.delete(t.root);
-      if (this.current.get(link.peerKey) === link.connectionId) link.channel.send({ type: 'have?', root: t.rootBytes });
+      if (this.links.isCurrent(link)) link.channel.send({ type: 'have?', root: t.rootBytes });
     }
     if (t.tree.complete) this.receiver.finish(t);
     this.changed(t.root);
@@ -116,9 +98,9 @@ export class DownloadControl {
 
   pump(t) {
     this.receiver.flush(t); // a peer gone, a chunk lacked or given back: maybe none else comes
-    if (!t.plan || t.record.state !== 'active') return;
-    for (const link of this.links.values()) {
-      if (this.current.get(link.peerKey) !== link.connectionId || this.bannedPeers.has(link.peerKey)) continue;
+    if (!t.plan || !t.isActive) return;
+    for (const link of this.links.current()) {
+      if (this.links.isBanned(link.peerKey)) continue;
       const runs = t.plan.next(link.peerKey);
       if (runs.length && !link.heardAt.has(t.root)) link.heardAt.set(t.root, performance.now());
       for (const { first, count } of runs) {
@@ -136,10 +118,10 @@ export class DownloadControl {
       this.stallTimer = null;
       const now = performance.now();
       let waiting = false;
-      for (const t of [...this.transfers.values()]) {
-        if (!t.plan || t.record.state !== 'active') continue;
-        for (const link of this.links.values()) {
-          const asked = t.plan.inFlightChunks(link.peerKey).filter((index) => !t.writing.has(index));
+      for (const t of this.transfers) {
+        if (!t.plan || !t.isActive) continue;
+        for (const link of this.links) {
+          const asked = t.plan.inFlightChunks(link.peerKey).filter((index) => !t.isWriting(index));
           if (!asked.length) {
             link.heardAt.delete(t.root);
             continue;

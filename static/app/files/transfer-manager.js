@@ -22,12 +22,14 @@
 // the write is flushed it counts as held: added to the PartialTree that proves it to
 // others, released in the plan, saved, and announced (`have`) to peers that asked.
 //
-// This file keeps the offers and the links; the jobs are elsewhere:
+// This file routes offers and frames; the state and the jobs are elsewhere:
+// files/transfer.js is one file's state and its transitions (a Transfer, in a
+// TransferRegistry: files/transfer-registry.js), files/file-links.js the room's links,
 // files/download-control.js runs each download (start, pause, cancel; `want`, stalls),
 // files/chunk-receiver.js takes chunks in (verify, decrypt, write, flush, save),
 // files/chunk-server.js serves them (`have`, `want` -> sealed chunks, read in spans),
-// files/transfer-status.js says what a card shows, files/offer-fields.js names offers.
-import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
+// files/offer-fields.js names offers.
+import { toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
@@ -35,18 +37,18 @@ import { ChunkReceiver } from './chunk-receiver.js';
 import { ChunkServer } from './chunk-server.js';
 import { DownloadControl } from './download-control.js';
 import { FileChannel } from './file-channel.js';
+import { FileLinks } from './file-links.js';
 import { checkFrameChunks, FileFrameError } from './file-frames.js';
-import { PartialTree } from './merkle.js';
 import { fileNameOf, mimeOf } from './offer-fields.js';
 import { prepareFile } from './prepare-file.js';
-import { transferStatus } from './transfer-status.js';
+import { Transfer } from './transfer.js';
+import { TransferRegistry } from './transfer-registry.js';
 
 export { fileNameOf, mimeOf };
 
 export const AUTO_DOWNLOAD_BYTES = 512 * 1024 * 1024; // bigger offers wait for a click
 // `have?` questions about files this device has not heard of yet, kept per link.
 const MAX_EARLY_QUESTIONS = 256;
-const MAX_LINK_STRIKES = 16;
 
 export class TransferManager extends EventTarget {
   constructor({ room, session, swarm, store, files, stallMs, perPeer }) {
@@ -57,13 +59,9 @@ export class TransferManager extends EventTarget {
     this.swarm = swarm;
     this.store = store;
     this.files = files; // FileStore, or null where this browser cannot store files
-    this.transfers = new Map(); // root text -> transfer
-    this.records = new Map(); // root text -> saved record not yet matched with its offer
-    this.links = new Map(); // connectionId -> link state
-    this.current = new Map(); // peer key (identity id) -> connectionId of its newest link
-    this.bannedPeers = new Set(); // peer keys not asked for chunks again this session
+    this.transfers = new TransferRegistry();
+    this.links = new FileLinks();
     this.preparing = new Map(); // id -> { id, name, size, done, state, reason }
-    this.urls = new Map(); // root -> { file, url }
     this.server = new ChunkServer({ files, onServed: (t) => this.#changed(t.root) });
     this.receiver = new ChunkReceiver({
       files, store, session, links: this.links,
@@ -71,13 +69,13 @@ export class TransferManager extends EventTarget {
       changed: (root) => this.#changed(root), strike: (link, code) => this.#strike(link, code),
     });
     this.downloads = new DownloadControl({
-      files, transfers: this.transfers, links: this.links, current: this.current, bannedPeers: this.bannedPeers,
-      receiver: this.receiver, changed: (root) => this.#changed(root), stallMs, perPeer,
+      files, transfers: this.transfers, links: this.links, receiver: this.receiver,
+      changed: (root) => this.#changed(root), stallMs, perPeer,
     });
   }
 
   async load() {
-    for (const record of await this.store.listTransfers(this.topic)) this.records.set(record.root, record);
+    this.transfers.restore(await this.store.listTransfers(this.topic));
   }
 
   start() {
@@ -87,7 +85,7 @@ export class TransferManager extends EventTarget {
     this.#syncOffers();
     // A closing tab saves what is on disk now rather than at the next save.
     this.onPageHide = () => {
-      for (const t of this.#transfersList) if (t.saveTimer) this.receiver.saveNow(t);
+      for (const t of this.transfers) if (t.savePending) this.receiver.saveNow(t);
     };
     globalThis.addEventListener?.('pagehide', this.onPageHide);
   }
@@ -95,10 +93,8 @@ export class TransferManager extends EventTarget {
   stop() {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
     this.downloads.stop();
-    for (const link of this.links.values()) link.channel.close();
-    this.links.clear();
-    for (const loading of this.urls.values()) loading.then(({ url }) => URL.revokeObjectURL(url), () => {});
-    this.urls.clear();
+    this.links.closeAll();
+    for (const t of this.transfers) t.releaseStoredFile();
   }
 
   // ---- Sending -------------------------------------------------------------------
@@ -133,12 +129,11 @@ export class TransferManager extends EventTarget {
         name: fileNameOf(file.name), size: file.size, mime: mimeOf(file.type), chunk: CHUNK_SIZE, root,
         key: toBase64Url(prepared.key),
       };
-      const record = {
-        topic: this.topic, root, fileName, role: 'sender', state: 'done', reason: null,
-        tree: prepared.tree.toBytes(), received: 0, duplicates: 0, createdAt: Date.now(),
-      };
-      await this.store.saveTransfer(record);
-      this.transfers.set(root, this.#makeTransfer({ ...offer, author: this.session.selfId }, record, prepared.tree));
+      const transfer = Transfer.sent({
+        offer: { ...offer, author: this.session.selfId }, topic: this.topic, fileName, tree: prepared.tree,
+      });
+      await this.store.saveTransfer(transfer.toRecord());
+      this.transfers.add(transfer);
       await this.session.sendFile(offer);
       this.preparing.delete(item.id);
       this.#changed(null);
@@ -149,7 +144,7 @@ export class TransferManager extends EventTarget {
       item.reason = error?.code ?? 'prepare_failed';
       this.#changed(null);
       if (root) {
-        this.transfers.delete(root);
+        this.transfers.remove(root);
         await this.store.deleteTransfer(this.topic, root).catch(() => {});
       }
       await this.files?.delete(fileName).catch(() => {});
@@ -161,72 +156,25 @@ export class TransferManager extends EventTarget {
   #syncOffers() {
     for (const [root, offer] of this.session.view.files ?? []) {
       if (this.transfers.has(root)) continue;
-      const record = this.records.get(root);
-      this.records.delete(root);
+      const record = this.transfers.takeSaved(root);
       let transfer;
       try {
-        transfer = this.#makeTransfer(offer, record ?? null, null);
+        transfer = Transfer.fromOffer({ offer, record, topic: this.topic, canStore: Boolean(this.files) });
       } catch (error) {
         console.warn('parley: a file offer cannot be fetched', error);
         continue;
       }
-      this.transfers.set(root, transfer);
-      if (transfer.record.state === 'active') this.downloads.begin(transfer);
-      else if (!record && transfer.record.state === 'offered' && offer.size <= AUTO_DOWNLOAD_BYTES) this.download(root);
+      this.transfers.add(transfer);
+      if (transfer.isActive) this.downloads.begin(transfer);
+      else if (!record && transfer.state === 'offered' && offer.size <= AUTO_DOWNLOAD_BYTES) this.download(root);
       this.#changed(root);
     }
   }
 
-  #makeTransfer(offer, record, tree) {
-    const rootBytes = fromBase64Url(offer.root, 32);
-    const tooLarge = offer.size > CHUNK_SIZE * MAX_CHUNKS;
-    const count = tooLarge ? 1 : chunkCount(offer.size);
-    if (!tree && record?.tree) {
-      try {
-        tree = PartialTree.fromBytes(record.tree, count, rootBytes);
-      } catch {
-        tree = null; // damaged: start again
-      }
-    }
-    const transfer = {
-      root: offer.root, rootBytes, offer, key: fromBase64Url(offer.key, 32), count,
-      tree: tree ?? new PartialTree(count, rootBytes),
-      record: record ?? {
-        topic: this.topic, root: offer.root, fileName: null, role: 'receiver', state: 'offered', reason: null,
-        tree: null, received: 0, duplicates: 0, createdAt: Date.now(),
-      },
-      plan: null, writing: new Map(), unflushed: [], flushing: false, saveTimer: null, saving: Promise.resolve(),
-      samples: [], rejected: 0, ignored: 0, served: 0, finishing: false,
-      bannedPeers: new Map(), // identity id -> name: no longer asked for this file (bad chunks)
-    };
-    if (tooLarge) {
-      transfer.record.state = 'failed';
-      transfer.record.reason = 'too_large';
-    }
-    if (!this.files && transfer.record.state !== 'done') {
-      transfer.record.state = 'failed';
-      transfer.record.reason = 'no_storage';
-    }
-    return transfer;
-  }
-
-  get #transfersList() {
-    return [...this.transfers.values()];
-  }
-
   status(root) {
     const t = this.transfers.get(root);
-    return t ? transferStatus(t, this.#sources(t)) : null;
-  }
-
-  // Ready peers that announced a chunk we still lack.
-  #sources(t) {
-    if (!t.plan) return 0;
-    let sources = 0;
-    for (const link of this.links.values()) {
-      if (this.current.get(link.peerKey) === link.connectionId && link.has.get(t.root)) sources += 1;
-    }
-    return sources;
+    // Sources: ready peers that announced a chunk we still lack.
+    return t ? t.status({ sources: t.plan ? this.links.sourcesOf(root) : 0 }) : null;
   }
 
   // ---- Download control (files/download-control.js) ----------------------------------
@@ -263,36 +211,29 @@ export class TransferManager extends EventTarget {
         onFrame: (frame) => this.#onFrame(link, frame),
         onMalformed: (code) => this.#strike(link, code),
       });
-      this.links.set(peer.connectionId, link);
-      this.current.set(link.peerKey, link.connectionId);
-      for (const t of this.#transfersList) {
+      this.links.add(link);
+      for (const t of this.transfers) {
         if (t.plan) link.channel.send({ type: 'have?', root: t.rootBytes });
       }
     } else if (peer.state === 'closed' && this.links.has(peer.connectionId)) {
-      const link = this.links.get(peer.connectionId);
-      this.links.delete(peer.connectionId);
+      const { link, wasCurrent } = this.links.remove(peer.connectionId);
       link.channel.close();
-      if (this.current.get(link.peerKey) === link.connectionId) {
-        this.current.delete(link.peerKey);
-        for (const t of this.#transfersList) {
+      if (wasCurrent) {
+        for (const t of this.transfers) {
           t.plan?.peerGone(link.peerKey);
           this.downloads.pump(t);
         }
       }
-      for (const t of this.#transfersList) this.#changed(t.root);
+      for (const t of this.transfers) this.#changed(t.root);
     }
   }
 
   #strike(link, code) {
-    link.strikes += 1;
-    if (link.strikes > MAX_LINK_STRIKES && !this.bannedPeers.has(link.peerKey)) {
-      this.bannedPeers.add(link.peerKey);
-      this.session.warn?.(code, link.peer);
-    }
+    if (this.links.strike(link)) this.session.warn?.(code, link.peer);
   }
 
   #onFrame(link, frame) {
-    if (this.current.get(link.peerKey) !== link.connectionId) return;
+    if (!this.links.isCurrent(link)) return;
     const root = toBase64Url(frame.root);
     const offer = this.session.view.files?.get(root);
     if (!offer) {
@@ -338,14 +279,7 @@ export class TransferManager extends EventTarget {
   // ---- The stored file ---------------------------------------------------------------
 
   async fileOf(root) {
-    const t = this.transfers.get(root);
-    if (!t || t.record.state !== 'done' || !t.record.fileName) return null;
-    if (!this.urls.has(root)) {
-      const loading = this.files.file(t.record.fileName).then((file) => ({ file, url: URL.createObjectURL(file) }));
-      this.urls.set(root, loading);
-      loading.catch(() => this.urls.delete(root));
-    }
-    return this.urls.get(root);
+    return this.transfers.get(root)?.storedFile(this.files) ?? null;
   }
 
   #changed(root) {

@@ -1,5 +1,7 @@
 // The open room: header with people and their connection state, the invite panel,
-// security warnings, the conversation, who is typing, and the composer.
+// security warnings, the conversation, who is typing, and the composer. The files being
+// prepared (ui/preparing-files-view.js) and the changed-key warning
+// (ui/key-change-dialog.js) have their own modules.
 import { MAX_CALL_MEMBERS } from '../calls/call-manager.js';
 import { inviteLink } from '../room/rooms.js';
 import { ComposerView } from './composer-view.js';
@@ -8,10 +10,12 @@ import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
-import { byteSize, plural } from './format.js';
+import { plural } from './format.js';
+import { KeyChangeDialog } from './key-change-dialog.js';
 import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
-import { fileReasonText, reasonText, SECURITY_CODES } from './reasons.js';
+import { PreparingFilesView } from './preparing-files-view.js';
+import { reasonText, SECURITY_CODES } from './reasons.js';
 import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
@@ -52,7 +56,8 @@ export class ChatView {
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
-    this.preparing = h('ul', { class: 'preparing-files', 'data-testid': 'preparing-files', 'aria-live': 'polite' });
+    this.preparing = new PreparingFilesView();
+    this.keyChange = new KeyChangeDialog({ app, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId) });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
       onFiles: (files) => this.#sendFiles(files),
@@ -74,7 +79,7 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.callBanner, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing, this.composer.el);
+      this.invite, this.callBanner, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
     });
@@ -132,7 +137,7 @@ export class ChatView {
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
-    this.#renderPreparing();
+    this.preparing.render(this.transfers);
     this.#renderKeyWarning();
     const typing = session.typingNames();
     this.typing.textContent = typing.length
@@ -216,42 +221,12 @@ export class ChatView {
   }
 
   // A new key under a name this room already knows blocks the room until the user has
-  // read what it means.
+  // read what it means (ui/key-change-dialog.js).
   #renderKeyWarning() {
     const [conflict] = this.app.nameConflicts(this.topic);
-    const open = this.keyWarning?.open ? this.keyWarning : null;
-    if (!conflict) {
-      open?.close();
-      this.composer.setBlocked(this.#session().canWrite() ? null : 'Getting your earlier messages back from the others…');
-      return;
-    }
-    this.composer.setBlocked('Read the safety warning first');
-    if (open?.dataset.newId === conflict.newId) return;
-    open?.close();
-    const knownVerified = this.app.isVerified(conflict.knownId);
-    const selfTaken = conflict.knownId === this.app.selfId;
-    this.keyWarning = h('dialog', { class: 'dialog key-warning', 'data-testid': 'key-change-warning', dataset: { newId: conflict.newId } },
-      h('form', { method: 'dialog', class: 'dialog-form' },
-        h('h2', {}, selfTaken ? 'Someone is using your name' : `${conflict.name}’s safety number changed`),
-        h('p', {}, selfTaken
-          ? `Someone in this room calls themselves “${conflict.name}”, like you, with a different key.`
-          : `Someone in this room calls themselves “${conflict.name}”, but with a different key than the ${conflict.name} you ${knownVerified ? 'verified' : 'knew'}.`),
-        knownVerified ? h('p', { class: 'key-warning-strong', 'data-testid': 'key-warning-verified' },
-          `You had verified ${conflict.name}. Do not trust the new key until you have compared safety numbers again.`) : null,
-        h('p', { class: 'dialog-explanation' },
-          'It may be the same person on a new device or after losing their key — or someone pretending to be them. Ask them, on a call or in person, before you share anything sensitive.'),
-        h('div', { class: 'dialog-actions' },
-          h('button', {
-            class: 'button', type: 'button',
-            onclick: () => openContactDialog({ app: this.app, id: conflict.newId, name: conflict.name }),
-          }, 'Show the new safety number'),
-          h('button', { class: 'button primary', type: 'submit', 'data-testid': 'key-warning-ack' }, 'I understand'))));
-    this.keyWarning.addEventListener('close', () => {
-      this.keyWarning.remove();
-      this.app.acknowledgeKey(this.topic, conflict.newId);
-    });
-    document.body.append(this.keyWarning);
-    this.keyWarning.showModal();
+    this.keyChange.update(conflict ?? null);
+    if (conflict) this.composer.setBlocked('Read the safety warning first');
+    else this.composer.setBlocked(this.#session().canWrite() ? null : 'Getting your earlier messages back from the others…');
   }
 
   #renderWarnings(session) {
@@ -322,29 +297,13 @@ export class ChatView {
   }
 
   #onTransfers(root) {
-    if (root === null) return this.#renderPreparing();
+    if (root === null) return this.preparing.render(this.transfers);
     return this.cards.get(root)?.update();
   }
 
   #sendFiles(files) {
     this.transfers?.send(files);
     this.list.el.scrollTop = this.list.el.scrollHeight;
-  }
-
-  // Files being encrypted and hashed before their offer goes into the room.
-  #renderPreparing() {
-    const items = [...(this.transfers?.preparing.values() ?? [])];
-    this.preparing.hidden = items.length === 0;
-    replaceChildren(this.preparing, items.map((item) => h('li', {
-      class: `preparing-file state-${item.state}`, 'data-testid': 'preparing-file', dataset: { state: item.state },
-    },
-    h('span', { class: 'preparing-name' }, item.name),
-    item.state === 'failed'
-      ? h('span', { class: 'preparing-status' }, `Could not send: ${fileReasonText(item.reason)}`)
-      : h('span', { class: 'preparing-status' }, `Encrypting · ${item.size ? Math.floor((item.done / item.size) * 100) : 100}% of ${byteSize(item.size)}`),
-    item.state === 'failed'
-      ? h('button', { type: 'button', class: 'link-button', onclick: () => this.transfers.dismissPreparing(item.id) }, 'Dismiss')
-      : h('progress', { max: item.size || 1, value: item.done }))));
   }
 
   async #submit(text, mode) {
