@@ -3,6 +3,7 @@
 // browser, no IndexedDB, no network. Test support, not a test file.
 import { createIdentity, identityId } from '../../static/app/identity/identity.js';
 import { encodeDataFrame, parseDataFrame } from '../../static/app/peers/data-frames.js';
+import { SwarmPeer } from '../../static/app/peers/swarm-peer.js';
 import { createRoom, withKeys } from '../../static/app/room/rooms.js';
 import { RoomSession } from '../../static/app/room/room-session.js';
 
@@ -21,7 +22,8 @@ export class MemoryStore {
   async saveRoom(room) { this.rooms.set(room.topic, structuredClone({ ...room, keys: undefined })); }
 }
 
-// One side of an in-memory link, with the swarm API RoomSession uses.
+// One side of an in-memory link, with the swarm API RoomSession uses. Its peer is a real
+// SwarmPeer, moved through its states the way peers/room-swarm.js moves it.
 class LinkedSwarm extends EventTarget {
   constructor() {
     super();
@@ -48,17 +50,23 @@ class LinkedSwarm extends EventTarget {
   }
   // Every connection is a new peer object, as a new link is in the real swarm.
   #newPeer() {
-    return { connectionId: 'link', identity: null, name: null, state: 'connecting', link: { close: (reason) => this.drop(reason) } };
+    const peer = new SwarmPeer({
+      connectionId: 'link',
+      link: { close: (reason) => this.drop(reason) },
+      onStrike: (code) => this.dispatchEvent(new CustomEvent('rejected', { detail: { connectionId: 'link', code, peer } })),
+    });
+    return peer;
   }
 
   connect(remoteIdentity, remoteName) {
     if (this.peer.state === 'closed') this.peer = this.#newPeer();
-    Object.assign(this.peer, { identity: remoteIdentity, name: remoteName, state: 'ready' });
+    this.peer.learnIdentity(remoteIdentity);
+    this.peer.authenticated(remoteName);
     this.peers.set('link', this.peer);
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer: this.peer } }));
   }
   drop(reason) {
-    Object.assign(this.peer, { state: 'closed', reason });
+    if (!this.peer.closed(reason)) return;
     this.peers.delete('link');
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer: this.peer } }));
   }

@@ -75,6 +75,29 @@ test('a tampered entry is rejected, stored nowhere, and the sender is marked', a
   assert.equal(bob.swarm.peer.strikes, 1);
 });
 
+test('a peer that keeps sending tampered entries is disconnected at its seventeenth strike', async () => {
+  const { ada, bob } = await twoPeople();
+  link(ada, bob);
+  await settle();
+  const record = await ada.session.send('original');
+  await settle();
+  const forged = (i) => {
+    const bytes = new Uint8Array(record.bytes);
+    bytes[bytes.length - 1 - i] ^= 0x01;
+    return toBase64Url(bytes);
+  };
+  const mallory = bob.swarm.peer;
+  bob.swarm.receive(JSON.stringify({ t: 'entries', entries: Array.from({ length: 16 }, (_, i) => forged(i)) }));
+  await settle();
+  assert.deepEqual([mallory.strikes, mallory.state], [16, 'ready']);
+  bob.swarm.receive(JSON.stringify({ t: 'entries', entries: [forged(16)] }));
+  await settle();
+  assert.deepEqual([mallory.strikes, mallory.state, mallory.reason], [17, 'closed', 'misbehaving']);
+  const warned = bob.session.warnings.filter((w) => w.code === 'bad_signature');
+  assert.equal(warned.length, 17, 'each strike is shown');
+  assert.equal(warned.at(-1).name, 'Ada', 'with who it was');
+});
+
 test('typing is shown for a while and never stored', async () => {
   const { ada, bob } = await twoPeople();
   link(ada, bob);

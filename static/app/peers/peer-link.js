@@ -7,6 +7,7 @@
 //   link.addEventListener('open', ...)    // certificate checked, channel open
 //   link.addEventListener('message', e => e.detail.frame)
 //   link.addEventListener('closed', e => e.detail.reason)
+//   link.addEventListener('bad-frame', e => e.detail.code)   a frame that failed its schema
 //   link.send(frame); link.close(reason)
 //   link.takeChannel('parley-file') -> { channel, early } | null   a side channel the
 //     peer opened (docs/protocol.md §11), with the messages that came before its owner
@@ -21,7 +22,6 @@ import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES }
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
-const MAX_BAD_FRAMES = 16;
 // Channels besides `parley` that a peer may open, one each (§11).
 const SIDE_CHANNELS = new Set(['parley-file']);
 const MAX_EARLY_SIDE_MESSAGES = 64;
@@ -52,7 +52,6 @@ export class PeerLink extends EventTarget {
     this.checkingCertificate = false;
     this.overChannel = false; // negotiation travels on the channel (after authenticated())
     this.earlyFrames = [];
-    this.badFrames = 0;
     this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
     this.takenLabels = new Set();
     this.timeout = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
@@ -252,8 +251,8 @@ export class PeerLink extends EventTarget {
       }
     } catch (error) {
       if (!(error instanceof DataFrameError)) throw error;
+      // A strike against the peer: its owner keeps the count (peers/swarm-peer.js).
       this.#emit('bad-frame', { code: error.code });
-      if (++this.badFrames > MAX_BAD_FRAMES) this.close('misbehaving');
     }
   }
 

@@ -9,20 +9,20 @@
 //   swarm.addEventListener('rejected', e => ({ code, peer } = e.detail))
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
 //
-// A peer is one remote connection: { connectionId, connectionKey, identity, name,
-// state: 'connecting' | 'ready' | 'closed', reason }. A link that fails while its peer is
-// still in the room is dialled again by one of the two ends (peers/redial.js).
+// A peer is one remote connection, a SwarmPeer (peers/swarm-peer.js): the swarm moves it
+// through its states, others only read it (connectionId, identity, name, state, reason)
+// and report its misbehaviour to it (peer.strike(code)), which is where the one strike
+// policy lives. A link that fails while its peer is still in the room is dialled again
+// by one of the two ends (peers/redial.js).
 import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
 import { signLinkProof, verifyLinkProof } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
 import { dialsAgain, isFreshOffer, redialDelayMs, shouldRedial } from './redial.js';
+import { SwarmPeer } from './swarm-peer.js';
 
 const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
 const MAX_ANNOUNCED = 256;
-// Closes that are routine, not news: the peer left, a newer link replaced this one,
-// or the channel simply closed.
-const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'channel_closed']);
 
 export class RoomSwarm extends EventTarget {
   constructor({
@@ -121,10 +121,10 @@ export class RoomSwarm extends EventTarget {
       initiator,
       rtcConfig: this.rtcConfig,
     });
-    const peer = {
-      connectionId, connectionKey, localConnectionKey, link, identity: null, name: null,
-      state: 'connecting', reason: null, since: Date.now(), lastSignalAt: 0,
-    };
+    const peer = new SwarmPeer({
+      connectionId, connectionKey, localConnectionKey, link,
+      onStrike: (code) => this.#reject(connectionId, code, peer),
+    });
     this.peers.set(connectionId, peer);
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
     link.addEventListener('open', () => this.#sendHello(peer));
@@ -133,12 +133,12 @@ export class RoomSwarm extends EventTarget {
       // For whoever looks into a connection problem (devtools, the e2e failure messages).
       console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${wasReady ? '' : ', never ready'})`);
       if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
-      this.#setState(peer, 'closed', detail.reason);
+      if (peer.closed(detail.reason)) this.#changed(peer);
       this.#maybeRedial(peer, detail.reason);
     });
     link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
-    link.addEventListener('bad-frame', ({ detail }) => this.#reject(peer.connectionId, detail.code, peer));
-    this.#setState(peer, 'connecting');
+    link.addEventListener('bad-frame', ({ detail }) => peer.strike(detail.code));
+    this.#changed(peer);
     return peer;
   }
 
@@ -177,24 +177,21 @@ export class RoomSwarm extends EventTarget {
     }
     if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other device
     let peer = this.peers.get(from);
-    if (peer?.identity && !equalBytes(peer.identity, envelope.senderIdentity)) {
+    if (peer?.isSomeoneElse(envelope.senderIdentity)) {
       peer.link.close('identity_changed');
       return this.#reject(from, 'identity_changed', peer);
     }
     if (peer && isFreshOffer(envelope.payload, peer.link.verifiedRemoteSdp)) {
       // The other end dialled again, unless this offer is older than what the link has
       // already heard (held back by the server, from an earlier dial): then it is void.
-      if (envelope.timestamp <= peer.lastSignalAt) return undefined;
+      if (peer.hasHeardSignalSince(envelope.timestamp)) return undefined;
       peer.link.close('redialled'); // a new link answers it
       peer = null;
     }
     peer ??= this.#link(from, { initiator: false });
     if (!peer) return; // at the link limit
-    if (!peer.identity) {
-      peer.identity = envelope.senderIdentity;
-      this.#setState(peer, peer.state);
-    }
-    peer.lastSignalAt = Math.max(peer.lastSignalAt, envelope.timestamp);
+    if (peer.learnIdentity(envelope.senderIdentity)) this.#changed(peer);
+    peer.heardSignal(envelope.timestamp);
     peer.link.signal(envelope.payload);
   }
 
@@ -231,11 +228,11 @@ export class RoomSwarm extends EventTarget {
       peer.link.close('bad_link_proof');
       return undefined;
     }
-    peer.name = frame.name.trim() || null;
     peer.link.authenticated();
     this.#forgetRedial(peer.connectionId);
     this.#retireTwins(peer);
-    this.#setState(peer, 'ready');
+    peer.authenticated(frame.name);
+    this.#changed(peer);
     return undefined;
   }
 
@@ -244,7 +241,7 @@ export class RoomSwarm extends EventTarget {
   // network), so the newest link wins, on both ends alike.
   #retireTwins(peer) {
     for (const other of this.peers.values()) {
-      if (other !== peer && other.state === 'ready' && equalBytes(other.identity, peer.identity)) {
+      if (other !== peer && other.state === 'ready' && other.isSamePersonAs(peer)) {
         other.link.close('duplicate');
       }
     }
@@ -258,8 +255,7 @@ export class RoomSwarm extends EventTarget {
     const redial = this.redials.get(connectionId) ?? { attempts: 0, timer: null };
     const weDial = dialsAgain(peer.localConnectionKey, peer.connectionKey);
     const announced = this.announced.has(connectionId);
-    const twinReady = Boolean(peer.identity) && this.readyPeers()
-      .some((other) => other !== peer && equalBytes(other.identity, peer.identity));
+    const twinReady = this.readyPeers().some((other) => other !== peer && other.isSamePersonAs(peer));
     if (!shouldRedial({ reason, weDial, announced, twinReady, attempts: redial.attempts })) return;
     clearTimeout(redial.timer);
     redial.timer = setTimeout(() => {
@@ -281,10 +277,7 @@ export class RoomSwarm extends EventTarget {
     this.dispatchEvent(new CustomEvent('rejected', { detail: { connectionId, code, peer } }));
   }
 
-  #setState(peer, state, reason = null) {
-    peer.state = state;
-    peer.reason = reason;
-    peer.quiet = QUIET_REASONS.has(reason);
+  #changed(peer) {
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer } }));
   }
 }

@@ -7,11 +7,11 @@
 //   replicator.announce(authors?)      // after entries arrived on another link
 //   replicator.pushOwn(records)        // after appending our own entries
 //   replicator.remoteHeads             // Map author -> { length, head }, as announced
-//   replicator.strikes                 // rejected entries from this peer
 //
 // Callbacks: onAdded(records, { duplicates }) when an entries frame brought new entries
 // or ones we already had (the owner stores the first and acks both; records may be
-// empty); onRejected({ code, author, seq, strike }) per dropped entry; onFork(fork).
+// empty); onRejected({ code, author, seq, strike }) per dropped entry, `strike` when the
+// relaying peer is to blame (the owner counts it: peers/swarm-peer.js); onFork(fork).
 //
 // Nothing loops: heads only make a peer ask for what it lacks, a want is answered once,
 // and we send entries unasked only when they are our own and the peer holds (or was
@@ -22,7 +22,6 @@ import {
   MAX_DATA_FRAME_BYTES, MAX_ENTRIES_PER_FRAME, MAX_HEADS, MAX_WANT_SPAN,
 } from '../peers/data-frames.js';
 
-export const MAX_STRIKES = 16;
 // A fork is the author's doing, not the relaying peer's: it is reported, not held
 // against the link.
 const BLAMELESS = new Set(['fork']);
@@ -30,7 +29,6 @@ const EMPTY_ENTRIES_FRAME_BYTES = JSON.stringify({ t: 'entries', entries: [] }).
 
 export class Replicator {
   remoteHeads = new Map();
-  strikes = 0;
   #log;
   #send;
   #onAdded;
@@ -125,9 +123,7 @@ export class Replicator {
     for (const author of touched) this.#request(author);
 
     for (const rejection of rejected) {
-      const strike = !BLAMELESS.has(rejection.code);
-      if (strike) this.strikes++;
-      this.#onRejected({ ...rejection, strike });
+      this.#onRejected({ ...rejection, strike: !BLAMELESS.has(rejection.code) });
     }
     for (const fork of result.forks) {
       this.#wanted.delete(fork.author);

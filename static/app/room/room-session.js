@@ -1,6 +1,7 @@
 // RoomSession: one open room. It owns the room's logs (RoomLog), runs one Replicator
 // per ready peer link, keeps the device store in step, and derives what the UI shows
-// (buildRoomState). docs/protocol.md §6–§8.
+// (buildRoomState). docs/protocol.md §6–§8. It reads the swarm's peers and reports a
+// peer's rejected entries to it (peer.strike); the peer decides when that is enough.
 //
 //   const session = new RoomSession({ room, identity, store, swarm })
 //   await session.load(); session.start()
@@ -19,7 +20,6 @@ import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
 
 const MAX_WARNINGS = 20;
-const MAX_STRIKES = 16;
 const TYPING_SHOWN_MS = 6000;
 const TYPING_RESEND_MS = 3000;
 const ACK_BATCH = 64;
@@ -35,6 +35,7 @@ export class RoomSession extends EventTarget {
     this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
     this.view = { messages: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map() };
     this.warnings = [];
+    this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
     this.acks = new Map(); // own entry id -> Set of identity ids that acknowledged it
     this.typing = new Map(); // identity id -> expiry time
     this.lastTypingSent = 0;
@@ -126,7 +127,7 @@ export class RoomSession extends EventTarget {
     if (restored && length < restored.ownLength) return false;
     if (restored?.ownHead && this.log.get(restored.ownHead)?.seq !== restored.ownLength - 1) return false;
     for (const peer of this.swarm.readyPeers()) {
-      if ((peer.replicator?.remoteHeads.get(this.selfId)?.length ?? 0) > length) return false;
+      if ((this.replicators.get(peer)?.remoteHeads.get(this.selfId)?.length ?? 0) > length) return false;
     }
     return !this.log.isForked(this.selfId);
   }
@@ -142,7 +143,7 @@ export class RoomSession extends EventTarget {
     if (!this.canWrite()) throw new Error('catching_up');
     const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
     await this.store.saveEntries([record]);
-    for (const peer of this.swarm.readyPeers()) peer.replicator?.pushOwn([record]);
+    for (const peer of this.swarm.readyPeers()) this.replicators.get(peer)?.pushOwn([record]);
     this.#rebuild();
     this.dispatchEvent(new CustomEvent('appended', { detail: { record } }));
     return record;
@@ -170,7 +171,7 @@ export class RoomSession extends EventTarget {
     const seq = this.seqOf.get(message.id);
     const holders = new Set(this.acks.get(message.id));
     for (const peer of this.swarm.readyPeers()) {
-      const head = peer.replicator?.remoteHeads.get(this.selfId);
+      const head = this.replicators.get(peer)?.remoteHeads.get(this.selfId);
       if (peer.identity && head && seq !== undefined && head.length > seq) holders.add(identityId(peer.identity));
     }
     holders.delete(this.selfId);
@@ -217,18 +218,21 @@ export class RoomSession extends EventTarget {
 
   #onPeer(peer) {
     // A link that dies before it was ever usable is something the user should hear about.
-    if (peer.state === 'closed' && !peer.replicator && !peer.quiet) {
+    if (peer.state === 'closed' && !this.replicators.has(peer) && !peer.quiet) {
       this.#warn(peer.reason, peer);
     }
-    if (peer.state === 'ready' && !peer.replicator) {
-      peer.replicator = new Replicator({
+    if (peer.state === 'closed') this.replicators.delete(peer);
+    if (peer.state === 'ready' && !this.replicators.has(peer)) {
+      const replicator = new Replicator({
         log: this.log,
         send: (frame) => this.swarm.sendTo(peer, frame),
         onAdded: (records, info) => this.#onAdded(peer, records, info),
-        onRejected: ({ code, strike }) => (strike ? this.#strike(peer, code) : this.#warn(code, peer)),
+        // A strike reaches the user as the swarm's `rejected` event, like a bad frame.
+        onRejected: ({ code, strike }) => (strike ? peer.strike(code) : this.#warn(code, peer)),
         onFork: (fork) => this.#onFork(peer, fork),
       });
-      peer.replicator.start();
+      this.replicators.set(peer, replicator);
+      replicator.start();
     }
     if (peer.state === 'closed' && peer.identity) this.typing.delete(identityId(peer.identity));
     this.#changed();
@@ -239,7 +243,7 @@ export class RoomSession extends EventTarget {
       case 'heads':
       case 'want':
       case 'entries':
-        return peer.replicator?.receive(frame);
+        return this.replicators.get(peer)?.receive(frame);
       case 'ack':
         return this.#onAck(peer, frame.ids);
       case 'typing':
@@ -258,7 +262,7 @@ export class RoomSession extends EventTarget {
     }
     if (!stored.length) return;
     for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.delete(record.author);
-    for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) peer.replicator?.announce();
+    for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) this.replicators.get(peer)?.announce();
     if (this.room.restored && this.canWrite()) {
       delete this.room.restored;
       await this.store.saveRoom(this.room);
@@ -296,12 +300,6 @@ export class RoomSession extends EventTarget {
     else this.typing.delete(id);
     this.#changed();
     if (active) setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
-  }
-
-  #strike(peer, code) {
-    this.#warn(code, peer);
-    peer.strikes = (peer.strikes ?? 0) + 1;
-    if (peer.strikes > MAX_STRIKES) peer.link.close('misbehaving');
   }
 
   #warn(code, peer) {
