@@ -1,10 +1,10 @@
 """Which connections are in which topic, in Redis: the registry of several processes.
 
-The same interface as topics.TopicRegistry. Each topic is a hash
+interfaces.TopicRegistry (memory.MemoryTopicRegistry in one process). Each topic is a hash
 `<prefix>topic:<topic hex>` from member id to the member's process id (16 hex
 characters), connection key (32 bytes) and channel name, in that order. Every operation
 is one Lua script, so one round trip, atomic: each reader checks the heartbeat key of
-every process it meets (redis_link.py; once per process per call), drops the members of
+every process it meets (link.py; once per process per call), drops the members of
 dead processes from what it returns and deletes them from the hash. A dead process's
 members are therefore announced for at most the heartbeat TTL, and are gone from a topic
 as soon as anyone touches it. A topic nobody touches again (its members' process died
@@ -21,8 +21,8 @@ import asyncio
 import logging
 import random
 
-from signal_server.redis_link import PROCESS_ID_CHARS, RedisLink
-from signal_server.topics import Joined, Member, sample_of
+from signal_server.state.interfaces import Joined, Member, sample_of
+from signal_server.state.redis.link import PROCESS_ID_CHARS, RedisLink
 
 _random = random.SystemRandom()
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ class RedisTopicRegistry:
 
     async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
         """Add `member` to `topic`; the other live members, and a uniform sample of them
-        (topics.TopicRegistry.join)."""
+        (interfaces.TopicRegistry.join)."""
         link = self.link
         keys = [self._topic_key(topic), link.process_key]
         args = [link.process_prefix, member.id, self._value(member), link.process_ttl_seconds]

@@ -1,8 +1,8 @@
 """Connections and topic memberships per client address, in Redis: the caps of
 addresses.py across every server process.
 
-The same interface as addresses.AddressRegistry. Each address is a hash
-`<prefix>addr:<address>` whose fields are a process id (redis_link.py) followed by `c`
+interfaces.AddressRegistry (memory.MemoryAddressRegistry in one process). Each address is a hash
+`<prefix>addr:<address>` whose fields are a process id (link.py) followed by `c`
 (that process's connections from the address) or `t` (their topic memberships). A count
 is the sum over the live processes; the fields of dead processes are deleted by the
 script that meets them, so a process that died stops counting once its heartbeat has
@@ -12,7 +12,7 @@ after its last admission, so that the counts of dead processes at addresses that
 come back do not stay forever.
 """
 
-from signal_server.redis_link import PROCESS_ID_CHARS, RedisLink
+from signal_server.state.redis.link import PROCESS_ID_CHARS, RedisLink
 
 FORGET_AFTER_SECONDS = 24 * 60 * 60
 
