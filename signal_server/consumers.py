@@ -185,7 +185,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 if frame.topic not in self.topics:
                     # Counted here unless the address is at its cap (then nothing is).
                     cap = self.limits.topics_per_address
-                    memberships = await self.addresses.add_topic(self.address, cap)
+                    memberships = await self.addresses.add_topic(self.counted_address, cap)
                     check_address_can_join(self.topics, frame.topic, memberships, cap)
                 await self.do_join(frame.topic)
             case Leave():
@@ -193,9 +193,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_leave(frame.topic)
             case Signal():
                 check_joined(self.topics, frame.topic, frame.type)
-                receiver = await check_reachable(
-                    self.registry, self.member.id, frame.to, frame.topic
-                )
+                receiver = await check_reachable(self.registry, self.me.id, frame.to, frame.topic)
                 await self.do_signal(frame, receiver)
             case Ping():
                 await self.send_frame({"type": "pong"})
@@ -208,6 +206,21 @@ class SignalConsumer(AsyncWebsocketConsumer):
                     frame.mailbox,
                 )
                 self.start_wake(frame)
+
+    # Frames other than hello come only after it (check_hello_order), and only on a
+    # connection that was counted (a refused one is closed before its first frame).
+
+    @property
+    def me(self) -> Member:
+        if self.member is None:
+            raise RuntimeError("a frame other than hello was handled before hello")
+        return self.member
+
+    @property
+    def counted_address(self) -> str:
+        if self.address is None:
+            raise RuntimeError("a frame was handled on a connection that was not counted")
+        return self.address
 
     async def do_hello(self, key: bytes) -> None:
         connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
@@ -224,20 +237,20 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def do_join(self, topic: bytes) -> None:
         first_time = topic not in self.topics
-        joined = await self.registry.join(self.member, topic, self.limits.sample)
+        joined = await self.registry.join(self.me, topic, self.limits.sample)
         self.topics.add(topic)
         peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in joined.sample]
         await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
         if first_time:
-            me = self.member
+            me = self.me
             event = {"type": "topic.joined", "topic": topic, "id": me.id, "key": me.key}
             for other in joined.others:
                 await self.deliver(other, event)
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)
-        await self.addresses.remove_topic(self.address)
-        await self.announce_left(topic, await self.registry.leave(self.member.id, topic))
+        await self.addresses.remove_topic(self.counted_address)
+        await self.announce_left(topic, await self.registry.leave(self.me.id, topic))
 
     async def do_signal(self, frame: Signal, receiver: Member) -> None:
         # The frame the receiver sends is made once, here; the receiver still checks that
@@ -264,7 +277,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
             )
 
     async def announce_left(self, topic: bytes, others: list[Member]) -> None:
-        event = {"type": "topic.left", "topic": topic, "id": self.member.id}
+        event = {"type": "topic.left", "topic": topic, "id": self.me.id}
         for other in others:
             await self.deliver(other, event)
 

@@ -56,6 +56,8 @@ class RedisLink:
         self.heartbeat_seconds = heartbeat_seconds
         self.process_ttl_seconds = process_ttl_seconds
         self.process_prefix = f"{prefix}proc:"
+        self.process_id = self.process_key = ""
+        self._ever_beat = False
         self._new_process_id()
         self.client = redis.Redis.from_url(
             url,
@@ -150,7 +152,7 @@ class RedisLink:
             await self.beat()
             # redis-py may turn a cancellation inside a call into a connection error,
             # which beat() takes for an outage: the cancellation must not be lost.
-            if task.cancelling():
+            if task is not None and task.cancelling():
                 raise asyncio.CancelledError
             await asyncio.sleep(self.heartbeat_seconds)
 

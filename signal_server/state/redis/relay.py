@@ -37,7 +37,7 @@ MAX_PENDING = 10_000
 # A published message is one event: a signal frame's text plus a few ids, far below this.
 MAX_MESSAGE_BYTES = 64 * 1024
 # The events consumers send each other (consumers.py), field by field.
-EVENT_FIELDS = {
+EVENT_FIELDS: dict[str, dict[str, type]] = {
     "relay.signal": {"topic": bytes, "text": str},
     "topic.joined": {"topic": bytes, "id": bytes, "key": bytes},
     "topic.left": {"topic": bytes, "id": bytes},
