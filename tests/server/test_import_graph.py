@@ -90,6 +90,25 @@ def test_signal_server_has_no_import_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
+REDIS_BACKEND = "signal_server.state.redis"
+
+
+def in_package(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_only_the_redis_backend_imports_the_redis_extra_and_only_the_factory_imports_it():
+    modules = module_files(ROOT, PACKAGE)
+    for module, path in modules.items():
+        names = imported_names(module, path)
+        if not in_package(module, REDIS_BACKEND):
+            extra = {n for n in names if in_package(n, "redis") or in_package(n, "msgpack")}
+            assert not extra, f"{module} imports {extra}: only {REDIS_BACKEND} may"
+            if module != "signal_server.state.factory":
+                backend = {n for n in names if in_package(n, REDIS_BACKEND)}
+                assert not backend, f"{module} imports {backend}: only the factory may"
+
+
 @pytest.mark.parametrize(
     "sources, cycle",
     [
