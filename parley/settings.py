@@ -73,10 +73,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # No Channels channel layer: the rendezvous consumers deliver to each other directly, and
-# with REDIS_URL over Redis pub/sub (signal_server/local_delivery.py, redis_relay.py).
+# with REDIS_URL over Redis pub/sub (signal_server/local_delivery.py, state/redis/relay.py).
 CHANNEL_LAYERS = {}
 # With REDIS_URL, the topics and the per-mailbox wake budget are shared in Redis too
-# (signal_server/redis_link.py, docs/deployment.md "Several processes on Redis").
+# (signal_server/state/, docs/deployment.md "Several processes on Redis").
 PARLEY_REDIS = {
     "PREFIX": os.environ.get("PARLEY_REDIS_PREFIX", "parley:"),
     # Every Redis call of a frame fails after this long rather than hanging it.

@@ -56,7 +56,8 @@ def _static_files() -> dict[str, Path]:
 
 
 def _shell_and_worker_files() -> tuple[list[ShellFile], list[ShellFile]]:
-    shell, worker = [], []
+    shell: list[ShellFile] = []
+    worker: list[ShellFile] = []
     for path, source in sorted(_static_files().items()):
         if not path.startswith(SHELL_FOLDERS) or path in NOT_SERVED:
             continue

@@ -10,23 +10,10 @@ compared it with the cap and counted only under the cap, in one atomic step (in 
 too, shared by every process); the check then turns "at the cap" into the refusal.
 """
 
-from typing import TYPE_CHECKING
-
 from signal_server import frames
-from signal_server.limits import ProcessBuckets, TokenBucket
+from signal_server.limits import TokenBucket
 from signal_server.protocol import Frame, Hello, ProtocolError
-
-if TYPE_CHECKING:  # not imported at run time: the registries' modules import this one
-    from signal_server.redis_buckets import RedisBucketRegistry
-    from signal_server.topics import Member, TopicRegistry
-
-
-class Unavailable(Exception):
-    """Shared state the step needs (Redis, docs/deployment.md) cannot be reached now.
-
-    The consumer answers the frame with `unavailable` and closes the connection with
-    4503, so that the client reconnects with backoff.
-    """
+from signal_server.state.interfaces import KeyedBuckets, Member, TopicRegistry
 
 
 class ConnectionRefused(Exception):
@@ -80,8 +67,8 @@ def check_joined(joined: set[bytes], topic: bytes, ref: str) -> None:
 
 
 async def check_reachable(
-    registry: "TopicRegistry", sender_id: bytes, to: bytes, topic: bytes
-) -> "Member":
+    registry: TopicRegistry, sender_id: bytes, to: bytes, topic: bytes
+) -> Member:
     """Relay only between two connections of the same topic; the receiver's member.
 
     A connection that does not exist and one in another topic get the same answer, so
@@ -97,7 +84,7 @@ async def check_wake_budget(
     in_flight: int,
     max_in_flight: int,
     connection_wakes: TokenBucket,
-    mailbox_wakes: "ProcessBuckets | RedisBucketRegistry",
+    mailbox_wakes: KeyedBuckets,
     mailbox: bytes,
 ) -> None:
     """A wake fits the connection's and the mailbox's wake limits (docs/protocol.md §5).

@@ -4,18 +4,20 @@ Every frame goes the same way: take a token, parse (`protocol.parse_frame`), che
 (`checks.check_*`), do (`do_*`, which sends). A failed step sends one error frame and
 changes nothing. Frames to another connection go to that connection's own consumer,
 addressed by channel name: directly when it is in this process (local_delivery.py),
-else through Redis to its process (redis_relay.py). No Channels channel layer is used.
+else through the shared state's relay to its process. No Channels channel layer is used.
 From accept to close a connection counts against its address's caps (addresses.py); one
 over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 
-With Redis (settings.REDIS_URL) the topics, the per-address caps and the per-mailbox
-wake budget are shared by every server process, and events reach the other processes.
-A frame that needs Redis while it is unreachable is answered `unavailable` and the
-connection is closed with 4503; so is every connection of the process when the
-heartbeat finds Redis gone (redis_link.py) or the relay loses its subscription
-(redis_relay.py), and a new connection is refused with 4503 until Redis is back. The
+The topics, the per-address caps, the per-mailbox wake budget and the relay to other
+processes are the process's shared state (state/interfaces.py, from
+state.factory.shared_state()): in memory, or with settings.REDIS_URL in Redis, shared
+by every server process. The consumer uses either alike. A frame that needs the shared
+state while it is unreachable (errors.Unavailable) is answered `unavailable` and the
+connection is closed with 4503; so is every connection of the process when the state
+reports itself lost (the relay's `watch`: Redis gone or emptied, its subscription
+lost), and a new connection is refused with 4503 until it is back (`check_ready`). The
 clients reconnect with backoff and join again.
 
 Nothing here logs per frame or logs blob content.
@@ -32,10 +34,9 @@ from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from signal_server import addresses, frames, local_delivery, redis_relay, topics
+from signal_server import addresses, frames, local_delivery
 from signal_server.checks import (
     ConnectionRefused,
-    Unavailable,
     check_address_can_connect,
     check_address_can_join,
     check_can_join,
@@ -44,7 +45,7 @@ from signal_server.checks import (
     check_reachable,
     check_wake_budget,
 )
-from signal_server.limits import Limits, TokenBucket, mailbox_wake_buckets
+from signal_server.limits import Limits, TokenBucket
 from signal_server.protocol import (
     Frame,
     Hello,
@@ -59,7 +60,9 @@ from signal_server.protocol import (
     signal_text,
 )
 from signal_server.push.sender import push_wake
-from signal_server.topics import Member
+from signal_server.state.errors import Unavailable
+from signal_server.state.factory import shared_state
+from signal_server.state.interfaces import Member
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,6 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.address: str | None = None
         # Wakes waiting for the push services; a reference keeps each task alive.
         self.wakes: set[asyncio.Task] = set()
-        # The Redis link whose outages close this connection (None without Redis).
-        self.redis = None
         self.closing: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -89,12 +90,9 @@ class SignalConsumer(AsyncWebsocketConsumer):
         # consumer's inbox, which runs one handler at a time (local_delivery.py).
         self.scope = scope
         self.base_send = send
-        if settings.REDIS_URL:
-            self.relay = redis_relay.relay()
-            self.channel_name = self.relay.new_channel_name()
-        else:
-            self.relay = None
-            self.channel_name = local_delivery.new_channel_name()
+        self.state = shared_state()
+        self.relay = self.state.relay
+        self.channel_name = self.relay.new_channel_name()
         self.inbox = local_delivery.Inbox(
             self.channel_name, self.dispatch, on_error=self.event_failed
         )
@@ -115,24 +113,21 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.limits = Limits.from_settings()
-        self.registry = topics.registry
-        self.addresses = addresses.registry
+        self.registry = self.state.topics
+        self.addresses = self.state.addresses
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.burst)
         self.wake_bucket = TokenBucket(self.limits.wake_rate_per_second, self.limits.wake_burst)
-        self.mailbox_wakes = mailbox_wake_buckets(self.limits)
+        self.mailbox_wakes = self.state.buckets(
+            "wake", self.limits.mailbox_wake_rate_per_second, self.limits.mailbox_wake_burst
+        )
         self.last_frame = time.monotonic()
         address = addresses.client_address(self.scope, settings.PARLEY_TRUSTED_PROXY_COUNT)
         # Accepted before the cap is checked, so that a refused client gets a close code
         # to back off on rather than an HTTP 403 it cannot tell from a bad origin.
         await self.accept()
-        self.redis = getattr(self.registry, "link", None)
         cap = self.limits.connections_per_address
         try:
-            if self.redis is not None and not self.redis.healthy:
-                raise Unavailable("Redis was unreachable at the last heartbeat")
-            if self.relay is not None and not await self.relay.ready():
-                # Events from the other processes would not reach this connection.
-                raise Unavailable("the relay is not subscribed to Redis")
+            await self.relay.check_ready()
             # Counted here unless the address is at the cap already (then nothing is).
             connections = await self.addresses.add_connection(address, cap)
             check_address_can_connect(connections, cap)
@@ -146,8 +141,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
     async def do_connect(self, address: str) -> None:
         self.address = address
         self.idle_watch = asyncio.create_task(self.watch_idle())
-        if self.redis is not None:
-            self.redis.watch(self.redis_lost)
+        self.relay.watch(self.shared_state_lost)
 
     async def disconnect(self, code: int) -> None:
         await self.shut_down()
@@ -191,7 +185,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 if frame.topic not in self.topics:
                     # Counted here unless the address is at its cap (then nothing is).
                     cap = self.limits.topics_per_address
-                    memberships = await self.addresses.add_topic(self.address, cap)
+                    memberships = await self.addresses.add_topic(self.counted_address, cap)
                     check_address_can_join(self.topics, frame.topic, memberships, cap)
                 await self.do_join(frame.topic)
             case Leave():
@@ -199,9 +193,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_leave(frame.topic)
             case Signal():
                 check_joined(self.topics, frame.topic, frame.type)
-                receiver = await check_reachable(
-                    self.registry, self.member.id, frame.to, frame.topic
-                )
+                receiver = await check_reachable(self.registry, self.me.id, frame.to, frame.topic)
                 await self.do_signal(frame, receiver)
             case Ping():
                 await self.send_frame({"type": "pong"})
@@ -214,6 +206,21 @@ class SignalConsumer(AsyncWebsocketConsumer):
                     frame.mailbox,
                 )
                 self.start_wake(frame)
+
+    # Frames other than hello come only after it (check_hello_order), and only on a
+    # connection that was counted (a refused one is closed before its first frame).
+
+    @property
+    def me(self) -> Member:
+        if self.member is None:
+            raise RuntimeError("a frame other than hello was handled before hello")
+        return self.member
+
+    @property
+    def counted_address(self) -> str:
+        if self.address is None:
+            raise RuntimeError("a frame was handled on a connection that was not counted")
+        return self.address
 
     async def do_hello(self, key: bytes) -> None:
         connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
@@ -230,20 +237,20 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def do_join(self, topic: bytes) -> None:
         first_time = topic not in self.topics
-        joined = await self.registry.join(self.member, topic, self.limits.sample)
+        joined = await self.registry.join(self.me, topic, self.limits.sample)
         self.topics.add(topic)
         peers = [{"id": encode_b64url(m.id), "key": encode_b64url(m.key)} for m in joined.sample]
         await self.send_frame({"type": "peers", "topic": encode_b64url(topic), "peers": peers})
         if first_time:
-            me = self.member
+            me = self.me
             event = {"type": "topic.joined", "topic": topic, "id": me.id, "key": me.key}
             for other in joined.others:
                 await self.deliver(other, event)
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)
-        await self.addresses.remove_topic(self.address)
-        await self.announce_left(topic, await self.registry.leave(self.member.id, topic))
+        await self.addresses.remove_topic(self.counted_address)
+        await self.announce_left(topic, await self.registry.leave(self.me.id, topic))
 
     async def do_signal(self, frame: Signal, receiver: Member) -> None:
         # The frame the receiver sends is made once, here; the receiver still checks that
@@ -270,18 +277,17 @@ class SignalConsumer(AsyncWebsocketConsumer):
             )
 
     async def announce_left(self, topic: bytes, others: list[Member]) -> None:
-        event = {"type": "topic.left", "topic": topic, "id": self.member.id}
+        event = {"type": "topic.left", "topic": topic, "id": self.me.id}
         for other in others:
             await self.deliver(other, event)
 
     async def deliver(self, member: Member, event: dict) -> None:
         try:
-            remote = self.relay.publish if self.relay is not None else None
-            await local_delivery.deliver(member.channel_name, event, remote)
+            await local_delivery.deliver(member.channel_name, event, self.relay.publish)
         except ChannelFull:
             # The receiver is not reading; it loses this frame as it would on a bad network.
             logger.debug("channel full, dropped a %s event", event["type"])
-        # Without Redis the relay's publish raises Unavailable (redis_link.py).
+        # The relay's publish raises Unavailable while Redis is known to be gone.
 
     # Events from other connections' consumers, read only (one event may go to several
     # receivers of this process). Each is re-checked against this connection's own
@@ -317,15 +323,16 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.close_with(frames.CLOSE_TOO_MANY_ERRORS)
 
     async def unavailable(self, outage: Unavailable, ref: str) -> None:
-        """Redis is unreachable: say so, then close with 4503 so the client retries."""
+        """The shared state is unreachable: say so, then close with 4503 so the client
+        retries."""
         logger.info("closing a connection: %s", outage)
         if not self.closed:
             message = "the server cannot reach its shared state; retry later"
             await self.send_error(ProtocolError(frames.UNAVAILABLE, message, ref))
             await self.close_with(frames.CLOSE_TRY_AGAIN_LATER)
 
-    def redis_lost(self) -> None:
-        """The heartbeat found Redis gone or emptied: this connection's topics are lost."""
+    def shared_state_lost(self) -> None:
+        """The shared state was lost (Redis gone or emptied): so are this connection's topics."""
         self.close_soon(frames.CLOSE_TRY_AGAIN_LATER)
 
     def close_soon(self, code: int) -> None:
@@ -365,8 +372,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.closed = True
         if self.idle_watch is not None and self.idle_watch is not asyncio.current_task():
             self.idle_watch.cancel()
-        if self.redis is not None:
-            self.redis.unwatch(self.redis_lost)
+        self.relay.unwatch(self.shared_state_lost)
         try:
             if self.address is not None:
                 await self.addresses.remove_connection(self.address, topics=len(self.topics))
@@ -376,7 +382,7 @@ class SignalConsumer(AsyncWebsocketConsumer):
         except Unavailable:
             # Redis is gone: the others are told when their own connections close, and
             # what Redis kept of this connection expires with the process's old id
-            # (redis_link.py: an outage gives the process a new one).
+            # (state/redis/link.py: an outage gives the process a new one).
             logger.info("could not leave the topics of a closing connection: Redis is gone")
         self.topics.clear()
 

@@ -1,25 +1,20 @@
 """`GET /healthz`: is this server process able to serve? For load balancers and monitors.
 
 200 `{"ok": true, "redis": "ok"}` when Redis answers a PING and the process is subscribed
-to the events of the others (redis_relay.py), or `"not used"` without REDIS_URL; 503
-`{"ok": false, "redis": "unreachable"}` when not (within the link's short timeout). No
-database, nothing else: the rendezvous needs only Redis.
+to the events of the others (state/redis/relay.py), or `"not used"` without REDIS_URL;
+503 `{"ok": false, "redis": "unreachable"}` when not (within the link's short timeout).
+No database, nothing else: the rendezvous needs only its shared state.
 """
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from signal_server.state.factory import shared_state
 
 
 @never_cache
 @require_safe
 async def healthz(request):
-    if not settings.REDIS_URL:
-        return JsonResponse({"ok": True, "redis": "not used"})
-    from signal_server import redis_link, redis_relay  # redis is optional
-
-    link = redis_link.link()
-    if await link.ping() and await redis_relay.relay().ready():
-        return JsonResponse({"ok": True, "redis": "ok"})
-    return JsonResponse({"ok": False, "redis": "unreachable"}, status=503)
+    ok, redis = await shared_state().relay.health()
+    return JsonResponse({"ok": ok, "redis": redis}, status=200 if ok else 503)

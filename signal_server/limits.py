@@ -4,7 +4,8 @@
 test's `override_settings` applies to the connections it opens. `TokenBucket` is the
 per-connection rate limit: every frame costs one token, whatever it contains.
 `BucketRegistry` holds one bucket per key (a mailbox, a client address) for limits that
-many connections or requests share.
+many connections or requests share, in this process (the shared state's KeyedBuckets
+are these in memory, or their Redis twin: state/).
 """
 
 import time
@@ -104,7 +105,7 @@ class BucketRegistry:
 
     Process-local: with several server processes each has its own registry, so a key
     gets up to one budget per process; the per-mailbox wake budget is therefore in
-    Redis when there is one (redis_buckets.py, docs/deployment.md). Memory is bounded: buckets
+    Redis when there is one (state/redis/buckets.py, docs/deployment.md). Memory is bounded: buckets
     are kept in least-recently-used order, the ones at the old end that have refilled
     completely are forgotten as new keys come (a fresh bucket is full, so nothing is
     lost), and beyond `max_keys` the least recently used bucket is forgotten even if it
@@ -148,37 +149,3 @@ class BucketRegistry:
 
     def __len__(self) -> int:
         return len(self._buckets)
-
-
-class ProcessBuckets:
-    """A BucketRegistry behind the coroutine `take` of redis_buckets.RedisBucketRegistry."""
-
-    def __init__(self, buckets: BucketRegistry):
-        self.buckets = buckets
-
-    async def take(self, key: Hashable) -> bool:
-        return self.buckets.take(key)
-
-
-_mailbox_wakes: dict[tuple[float, int], ProcessBuckets] = {}
-
-
-def mailbox_wake_buckets(limits: Limits):
-    """The per-mailbox wake buckets that every connection shares; `await .take(mailbox)`.
-
-    With settings.REDIS_URL they are in Redis, shared by every server process
-    (redis_buckets.py); else in this process's memory. One registry per pair of
-    settings, so that a test's override_settings gets its own; a deployment has
-    exactly one.
-    """
-    key = (limits.mailbox_wake_rate_per_second, limits.mailbox_wake_burst)
-    registry = _mailbox_wakes.get(key)
-    if registry is None:
-        if settings.REDIS_URL:
-            from signal_server import redis_buckets, redis_link  # redis is optional
-
-            registry = redis_buckets.RedisBucketRegistry(redis_link.link(), "wake", *key)
-        else:
-            registry = ProcessBuckets(BucketRegistry(*key))
-        _mailbox_wakes[key] = registry
-    return registry

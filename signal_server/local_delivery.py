@@ -23,7 +23,7 @@ arrival order, as Channels' dispatch loop did, without a task of its own:
 Every check at the receiver runs in the receiver's own handler.
 
 A channel name not registered here belongs to another process (with Redis: `deliver`'s
-`remote`, redis_relay.py) or to a connection that has closed; then the event is
+`remote`, state/redis/relay.py) or to a connection that has closed; then the event is
 dropped.
 
 An event handler that fails in another connection's task must not end that connection:

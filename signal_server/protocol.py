@@ -14,7 +14,7 @@ import base64
 import binascii
 import re
 import string
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -220,7 +220,7 @@ def _parse_wake(obj: dict) -> Wake:
     return Wake(mailbox=mailbox, blob=obj["blob"])
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[dict], Frame]] = {
     "hello": _parse_hello,
     "join": _parse_join,
     "leave": _parse_leave,

@@ -34,10 +34,10 @@ AUTH_SECRET_BYTES = 16
 SIGNATURE_BYTES = 64
 SIGNATURE_CONTEXT = "parley-push-v1"
 
-REGISTRATION_FIELDS = {"mailbox": str, "subscription": dict, "ts": int, "sig": str}
-SUBSCRIPTION_FIELDS = {"endpoint": str, "keys": dict}
-KEYS_FIELDS = {"p256dh": str, "auth": str}
-UNREGISTRATION_FIELDS = {"mailbox": str, "endpoint": str, "ts": int, "sig": str}
+REGISTRATION_FIELDS: dict[str, type] = {"mailbox": str, "subscription": dict, "ts": int, "sig": str}
+SUBSCRIPTION_FIELDS: dict[str, type] = {"endpoint": str, "keys": dict}
+KEYS_FIELDS: dict[str, type] = {"p256dh": str, "auth": str}
+UNREGISTRATION_FIELDS: dict[str, type] = {"mailbox": str, "endpoint": str, "ts": int, "sig": str}
 
 
 class RegistrationError(Exception):

@@ -14,6 +14,7 @@ the body is read, so bad requests cost the sender as much as good ones.
 import functools
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -95,7 +96,9 @@ def _check_request_shape(request: HttpRequest) -> None:
 
 def _client_address(request: HttpRequest) -> str:
     """The address as the WebSocket caps see it (addresses.client_address), from META."""
-    scope = {"client": (request.META["REMOTE_ADDR"], 0)} if request.META.get("REMOTE_ADDR") else {}
+    scope: dict[str, Any] = {}
+    if request.META.get("REMOTE_ADDR"):
+        scope["client"] = (request.META["REMOTE_ADDR"], 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if forwarded is not None:
         scope["headers"] = [(b"x-forwarded-for", forwarded.encode("latin-1", "replace"))]

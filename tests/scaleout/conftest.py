@@ -3,7 +3,7 @@ import os
 import pytest
 
 from e2e.redis_server import RedisServer
-from signal_server.redis_link import RedisLink
+from signal_server.state.redis.link import RedisLink
 
 PROCESS_TTL = 1  # seconds: a dead "process" below expires within a test
 

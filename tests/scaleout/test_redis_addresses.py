@@ -1,4 +1,4 @@
-"""The per-address caps in Redis (redis_addresses.py), against a real redis-server.
+"""The per-address caps in Redis (state/redis/addresses.py), against a real redis-server.
 
 Each RedisLink stands for one server process (conftest.new_link).
 """
@@ -6,7 +6,7 @@ Each RedisLink stands for one server process (conftest.new_link).
 import asyncio
 import time
 
-from signal_server.redis_addresses import RedisAddressRegistry
+from signal_server.state.redis.addresses import RedisAddressRegistry
 
 from .conftest import PROCESS_TTL
 

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from signal_server.checks import Unavailable
-from signal_server.redis_buckets import RedisBucketRegistry
-from signal_server.redis_topics import RedisTopicRegistry
-from signal_server.topics import Joined, Member
+from signal_server.state.errors import Unavailable
+from signal_server.state.interfaces import Joined, Member
+from signal_server.state.redis.buckets import RedisBucketRegistry
+from signal_server.state.redis.topics import RedisTopicRegistry
 
 from .conftest import PROCESS_TTL
 

@@ -1,5 +1,5 @@
-"""The relay between server processes (redis_relay.py) on a real Redis: two relays, each
-with a link of its own, stand for two processes."""
+"""The relay between server processes (state/redis/relay.py) on a real Redis: two relays,
+each with a link of its own, stand for two processes."""
 
 import asyncio
 import os
@@ -8,7 +8,7 @@ import msgpack
 import pytest
 
 from signal_server import local_delivery
-from signal_server.redis_relay import MAX_MESSAGE_BYTES, RedisRelay, decode
+from signal_server.state.redis.relay import MAX_MESSAGE_BYTES, RedisRelay, decode
 
 WAIT_SECONDS = 10
 

@@ -6,7 +6,8 @@ from django.test import Client as HttpClient
 from django.test import override_settings
 
 from e2e.redis_server import RedisServer
-from signal_server import addresses, topics
+from signal_server.state.factory import shared_states
+from signal_server.state.memory import MemoryState
 
 from .push_requests import Api
 from .wire import Client
@@ -39,30 +40,28 @@ def redis_for_tests():
     server.stop()
 
 
-@pytest.fixture(autouse=True)
-async def fresh_state(monkeypatch, request, shared_state):
-    """Each test gets its own registries: in memory, or in a Redis (a real redis-server,
-    under a key prefix of the test's own) as with REDIS_URL, events included."""
-    if shared_state == "memory":
-        monkeypatch.setattr(topics, "registry", topics.TopicRegistry())
-        monkeypatch.setattr(addresses, "registry", addresses.AddressRegistry())
-        yield
-        return
-    from signal_server import limits, redis_addresses, redis_link, redis_relay, redis_topics
+def redis_state(url: str):
+    """A RedisState of its own on `url`, under a key prefix no other test uses."""
+    from signal_server.state.redis.backend import RedisState
+    from signal_server.state.redis.link import RedisLink
 
-    redis = request.getfixturevalue("redis_for_tests")
     prefix = f"t{os.urandom(4).hex()}:"
-    link = redis_link.RedisLink(redis.url, prefix=prefix, heartbeat_seconds=0.5)
-    relay = redis_relay.RedisRelay(link)
-    monkeypatch.setattr(redis_link, "_link", link)
-    monkeypatch.setattr(redis_relay, "_relay", relay)
-    monkeypatch.setattr(limits, "_mailbox_wakes", {})
-    monkeypatch.setattr(topics, "registry", redis_topics.RedisTopicRegistry(link))
-    monkeypatch.setattr(addresses, "registry", redis_addresses.RedisAddressRegistry(link))
-    with override_settings(REDIS_URL=redis.url):
-        yield
-    await relay.stop()
-    await link.stop()
+    return RedisState(RedisLink(url, prefix=prefix, heartbeat_seconds=0.5))
+
+
+@pytest.fixture(autouse=True)
+async def fresh_state(request, shared_state):
+    """Each test gets its own shared state, put in place through the factory: in memory,
+    or in a Redis (a real redis-server, under a key prefix of the test's own) as with
+    REDIS_URL, events included."""
+    if shared_state == "memory":
+        state = MemoryState()
+    else:
+        state = redis_state(request.getfixturevalue("redis_for_tests").url)
+    previous = shared_states.set(state)
+    yield state
+    shared_states.set(previous)
+    await state.close()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from e2e.push_service import FakePushService
-from signal_server import limits as limits_module
 from signal_server.push import vapid, views
 
 
@@ -34,9 +33,9 @@ def push_service(settings):
 
 
 @pytest.fixture(autouse=False)
-def fresh_push_limits(monkeypatch):
-    """Per-mailbox wake buckets and per-address registration buckets of this test only."""
-    monkeypatch.setattr(limits_module, "_mailbox_wakes", {})
+def fresh_push_limits():
+    """Per-address registration buckets of this test only (the per-mailbox wake buckets
+    are in the shared state, which conftest.fresh_state makes anew for every test)."""
     views._registration_buckets.cache_clear()
     yield
     views._registration_buckets.cache_clear()

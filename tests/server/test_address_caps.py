@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from django.test import override_settings
 
-from signal_server import addresses
+from signal_server.state.factory import shared_state
 
 from .wire import GOOD_ORIGIN, Client, new_topic
 
@@ -23,7 +23,7 @@ async def open_from(address: str, *forwarded: str) -> Client:
 async def counted(address: str, connections: int) -> None:
     async with asyncio.timeout(1):
         # Polls Redis's count: nothing in this process can be awaited for it.
-        while await addresses.registry.connections(address) != connections:  # noqa: ASYNC110
+        while await shared_state().addresses.connections(address) != connections:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
 
 
@@ -54,7 +54,7 @@ async def test_connections_over_the_cap_are_closed_with_4013(limits):
     for c in (second, other, third):
         await c.disconnect()
     for address in ("198.51.100.7", "203.0.113.9"):
-        assert await addresses.registry.connections(address) == 0
+        assert await shared_state().addresses.connections(address) == 0
 
 
 async def test_connections_count_before_hello_and_after_idle_close(limits):

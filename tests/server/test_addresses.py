@@ -2,7 +2,8 @@
 
 import pytest
 
-from signal_server.addresses import AddressRegistry, client_address
+from signal_server.addresses import client_address
+from signal_server.state.memory import MemoryAddressRegistry as AddressRegistry
 
 
 def scope(peer: str | None = "198.51.100.7", *forwarded: str) -> dict:

@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from signal_server import addresses, frames, topics
+from signal_server import frames
+from signal_server.state.factory import shared_state
 
 from .fuzz_frames import SELF_ID, Frame, FuzzContext, strategies_for
 from .wire import Client, new_key, new_topic, sealed_blob, unb64
@@ -177,10 +178,10 @@ async def fuzz_one_batch(pair, data, greet: bool) -> None:
     await assert_relays(a, b, topic)
     await assert_relays(b, a, topic)
     # Nothing of the fuzzer stays: not in the topic, not in its address's counts.
-    members = await topics.registry.members_of(unb64(topic))
+    members = await shared_state().topics.members_of(unb64(topic))
     assert {m.id for m in members} == {unb64(a.id), unb64(b.id)}
-    assert await addresses.registry.connections("127.0.0.1") == 2
-    assert await addresses.registry.topics("127.0.0.1") == 2
+    assert await shared_state().addresses.connections("127.0.0.1") == 2
+    assert await shared_state().addresses.topics("127.0.0.1") == 2
 
 
 @fuzz_settings

@@ -10,23 +10,22 @@ import asyncio
 import pytest
 from channels.exceptions import ChannelFull
 
-from signal_server import local_delivery, topics
+from signal_server import local_delivery
 from signal_server.protocol import signal_text
-from signal_server.redis_relay import RedisRelay
 
 from .wire import b64, new_topic, sealed_blob, unb64
 
 
 @pytest.fixture
-def remote_calls(monkeypatch):
-    """Every event the consumers publish to other processes (with Redis)."""
+def remote_calls(monkeypatch, fresh_state):
+    """Every event the consumers publish to other processes (through Redis, with Redis)."""
     calls = []
 
-    async def publish(self, channel_name, event):
+    async def publish(channel_name, event):
         calls.append(event["type"])
-        raise AssertionError("an event for this process went through Redis")
+        raise AssertionError("an event for this process went to the relay")
 
-    monkeypatch.setattr(RedisRelay, "publish", publish)
+    monkeypatch.setattr(fresh_state.relay, "publish", publish)
     return calls
 
 
@@ -48,7 +47,7 @@ async def test_a_relay_in_one_process_does_not_go_through_redis(client, remote_c
 
 
 @pytest.mark.also_on_redis
-async def test_the_receiver_still_checks_its_topics(client, remote_calls):
+async def test_the_receiver_still_checks_its_topics(client, remote_calls, fresh_state):
     # The event is handed over directly but handled as before: one for a topic the
     # receiver is not in (here forged, past the sender's checks) is dropped there.
     a, b = await client(), await client()
@@ -56,7 +55,7 @@ async def test_the_receiver_still_checks_its_topics(client, remote_calls):
     await a.join(topic)
     await b.join(topic)
     await a.expect("joined")
-    member = await topics.registry.member_in(unb64(topic), unb64(b.id))
+    member = await fresh_state.topics.member_in(unb64(topic), unb64(b.id))
     for other_topic in (unb64(new_topic()), unb64(topic)):
         text = signal_text(b64(other_topic), b64(b"x" * 16), "AA")
         event = {"type": "relay.signal", "topic": other_topic, "text": text}

@@ -1,8 +1,10 @@
-"""TopicRegistry on its own: membership, samples, leaving."""
+"""The in-memory topic registry on its own: membership, samples, leaving (both backends:
+test_state_contract.py)."""
 
 import os
 
-from signal_server.topics import Joined, Member, TopicRegistry
+from signal_server.state.interfaces import Joined, Member
+from signal_server.state.memory import MemoryTopicRegistry as TopicRegistry
 
 
 def member(n: int) -> Member:

@@ -6,8 +6,9 @@ import os
 import pytest
 
 from signal_server.checks import check_wake_budget
-from signal_server.limits import BucketRegistry, ProcessBuckets, TokenBucket
+from signal_server.limits import BucketRegistry, TokenBucket
 from signal_server.protocol import ProtocolError, Wake, parse_frame
+from signal_server.state.memory import MemoryBuckets
 
 from .test_limits import FakeClock
 from .wire import b64, unb64
@@ -57,10 +58,10 @@ async def test_the_wake_budgets_are_tried_in_order_and_a_refusal_spends_no_later
     clock = FakeClock()
     connection = TokenBucket(rate=0.001, burst=1, clock=clock)
     mailboxes = BucketRegistry(rate=0.001, burst=5, clock=clock)
-    await check_wake_budget(0, 4, connection, ProcessBuckets(mailboxes), b"m")
+    await check_wake_budget(0, 4, connection, MemoryBuckets(mailboxes), b"m")
     for in_flight in (4, 0):  # too many in flight; then the connection's bucket is empty
         with pytest.raises(ProtocolError) as refused:
-            await check_wake_budget(in_flight, 4, connection, ProcessBuckets(mailboxes), b"m")
+            await check_wake_budget(in_flight, 4, connection, MemoryBuckets(mailboxes), b"m")
         assert (refused.value.code, refused.value.ref) == ("wake_rate_limited", "wake")
     # Only the first wake was charged to the mailbox: 4 of its 5 tokens are left.
     assert [mailboxes.take(b"m") for _ in range(5)] == [True] * 4 + [False]

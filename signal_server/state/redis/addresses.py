@@ -1,8 +1,8 @@
 """Connections and topic memberships per client address, in Redis: the caps of
 addresses.py across every server process.
 
-The same interface as addresses.AddressRegistry. Each address is a hash
-`<prefix>addr:<address>` whose fields are a process id (redis_link.py) followed by `c`
+interfaces.AddressRegistry (memory.MemoryAddressRegistry in one process). Each address is a hash
+`<prefix>addr:<address>` whose fields are a process id (link.py) followed by `c`
 (that process's connections from the address) or `t` (their topic memberships). A count
 is the sum over the live processes; the fields of dead processes are deleted by the
 script that meets them, so a process that died stops counting once its heartbeat has
@@ -12,7 +12,9 @@ after its last admission, so that the counts of dead processes at addresses that
 come back do not stay forever.
 """
 
-from signal_server.redis_link import PROCESS_ID_CHARS, RedisLink
+from redis.typing import EncodableT
+
+from signal_server.state.redis.link import PROCESS_ID_CHARS, RedisLink
 
 FORGET_AFTER_SECONDS = 24 * 60 * 60
 
@@ -109,7 +111,7 @@ class RedisAddressRegistry:
     async def _added(self, address: str, kind: str, cap: int | None) -> int:
         link = self.link
         keys = [self._key(address), link.process_key]
-        args = [
+        args: list[EncodableT] = [
             link.process_prefix,
             link.process_id,
             kind,
@@ -120,7 +122,7 @@ class RedisAddressRegistry:
         return int(await link.call(self._add(keys=keys, args=args)))
 
     async def _removed(self, address: str, connections: int, topics: int) -> None:
-        args = [self.link.process_id, connections, topics]
+        args: list[EncodableT] = [self.link.process_id, connections, topics]
         await self.link.call(self._remove(keys=[self._key(address)], args=args))
 
     async def _counted(self, address: str, kind: str) -> int:

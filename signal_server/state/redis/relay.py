@@ -9,7 +9,7 @@ of its own, and every check at the receiver runs as before.
 
 Publishing is fire and forget: a process that is gone, or not subscribed at that moment,
 loses the event, as a bad network would (the topic registry forgets the members of dead
-processes, redis_link.py). If the subscription fails, the process cannot hear the
+processes, link.py). If the subscription fails, the process cannot hear the
 others: the link is told (every connection is closed with 4503, as for any outage) and
 the subscriber connects again after a short pause.
 
@@ -25,8 +25,9 @@ import msgpack
 import redis.asyncio as redis
 
 from signal_server import local_delivery
-from signal_server.checks import Unavailable
-from signal_server.redis_link import RedisLink
+from signal_server.state.errors import Unavailable
+from signal_server.state.interfaces import Event, OnLost
+from signal_server.state.redis.link import RedisLink
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ MAX_PENDING = 10_000
 # A published message is one event: a signal frame's text plus a few ids, far below this.
 MAX_MESSAGE_BYTES = 64 * 1024
 # The events consumers send each other (consumers.py), field by field.
-EVENT_FIELDS = {
+EVENT_FIELDS: dict[str, dict[str, type]] = {
     "relay.signal": {"topic": bytes, "text": str},
     "topic.joined": {"topic": bytes, "id": bytes, "key": bytes},
     "topic.left": {"topic": bytes, "id": bytes},
@@ -68,17 +69,37 @@ class RedisRelay:
             return False
         return True
 
+    async def check_ready(self) -> None:
+        """interfaces.EventRelay: Redis answered lately and this process hears the others."""
+        if not self.link.healthy:
+            raise Unavailable("Redis was unreachable at the last heartbeat")
+        if not await self.ready():
+            # Events from the other processes would not reach a new connection.
+            raise Unavailable("the relay is not subscribed to Redis")
+
+    def watch(self, on_lost: OnLost) -> None:
+        """Call `on_lost()` on an outage of Redis or of this subscription (link.py)."""
+        self.link.watch(on_lost)
+
+    def unwatch(self, on_lost: OnLost) -> None:
+        self.link.unwatch(on_lost)
+
+    async def health(self) -> tuple[bool, str]:
+        if await self.link.ping() and await self.ready():
+            return True, "ok"
+        return False, "unreachable"
+
     def _start(self) -> None:
         if self._listening is None or self._listening.done():
             self._listening = asyncio.get_running_loop().create_task(self._listen_forever())
 
-    async def publish(self, channel_name: str, event: dict) -> None:
+    async def publish(self, channel_name: str, event: Event) -> None:
         """Send `event` to the process of `channel_name`.
 
         Queued, and sent with whatever else this loop turn queued in one pipelined round
         trip: one PUBLISH at a time cost twice as much CPU per relay. Raises Unavailable
         while Redis is known to be gone; a batch that fails is lost with the outage,
-        which closes every connection of the process (redis_link.py).
+        which closes every connection of the process (link.py).
         """
         inbox_id = channel_name.partition("!")[0]
         if inbox_id == self.inbox_id:
@@ -180,16 +201,3 @@ def decode(data) -> tuple[str, dict] | None:
     if not all(isinstance(event[name], kind) for name, kind in fields.items()):
         return None
     return channel_name, event
-
-
-_relay: RedisRelay | None = None
-
-
-def relay() -> RedisRelay:
-    """The one relay of this process, on the process's Redis link."""
-    global _relay
-    if _relay is None:
-        from signal_server import redis_link
-
-        _relay = RedisRelay(redis_link.link())
-    return _relay

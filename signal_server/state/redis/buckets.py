@@ -1,4 +1,5 @@
-"""Token buckets in Redis: a per-key budget that every server process shares.
+"""Token buckets in Redis: a per-key budget that every server process shares
+(interfaces.KeyedBuckets; memory.MemoryBuckets in one process).
 
 The same semantics as limits.TokenBucket: up to `burst` tokens, refilled at `rate` per
 second, a new bucket is full, a refused take spends nothing. The refill uses Redis's own
@@ -7,7 +8,7 @@ one atomic round trip. A bucket's key expires once it would have refilled comple
 which is when forgetting it changes nothing (as BucketRegistry forgets full buckets).
 """
 
-from signal_server.redis_link import RedisLink
+from signal_server.state.redis.link import RedisLink
 
 # KEYS: the bucket. ARGV: rate per second, burst. Returns 1 if a token was spent.
 _TAKE = """
@@ -37,7 +38,7 @@ return taken
 
 
 class RedisBucketRegistry:
-    """One shared token bucket per key; `take` is a coroutine (BucketRegistry's is not)."""
+    """One shared token bucket per key."""
 
     def __init__(self, link: RedisLink, name: str, rate: float, burst: int):
         self.link = link

@@ -1,10 +1,10 @@
 """Which connections are in which topic, in Redis: the registry of several processes.
 
-The same interface as topics.TopicRegistry. Each topic is a hash
+interfaces.TopicRegistry (memory.MemoryTopicRegistry in one process). Each topic is a hash
 `<prefix>topic:<topic hex>` from member id to the member's process id (16 hex
 characters), connection key (32 bytes) and channel name, in that order. Every operation
 is one Lua script, so one round trip, atomic: each reader checks the heartbeat key of
-every process it meets (redis_link.py; once per process per call), drops the members of
+every process it meets (link.py; once per process per call), drops the members of
 dead processes from what it returns and deletes them from the hash. A dead process's
 members are therefore announced for at most the heartbeat TTL, and are gone from a topic
 as soon as anyone touches it. A topic nobody touches again (its members' process died
@@ -21,8 +21,10 @@ import asyncio
 import logging
 import random
 
-from signal_server.redis_link import PROCESS_ID_CHARS, RedisLink
-from signal_server.topics import Joined, Member, sample_of
+from redis.typing import EncodableT
+
+from signal_server.state.interfaces import Joined, Member, sample_of
+from signal_server.state.redis.link import PROCESS_ID_CHARS, RedisLink
 
 _random = random.SystemRandom()
 logger = logging.getLogger(__name__)
@@ -130,10 +132,15 @@ class RedisTopicRegistry:
 
     async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
         """Add `member` to `topic`; the other live members, and a uniform sample of them
-        (topics.TopicRegistry.join)."""
+        (interfaces.TopicRegistry.join)."""
         link = self.link
         keys = [self._topic_key(topic), link.process_key]
-        args = [link.process_prefix, member.id, self._value(member), link.process_ttl_seconds]
+        args: list[EncodableT] = [
+            link.process_prefix,
+            member.id,
+            self._value(member),
+            link.process_ttl_seconds,
+        ]
         others = _members(await link.call(self._join(keys=keys, args=args)))
         if self._sweeping is None or self._sweeping.done():
             self._sweeping = link.run_in_background(self._sweep_forever())
@@ -143,7 +150,8 @@ class RedisTopicRegistry:
     async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
         """Remove the member from `topic`; return the members left there, to notify."""
         self._forget(member_id, topic)
-        keys, args = [self._topic_key(topic)], [self.link.process_prefix, member_id]
+        keys = [self._topic_key(topic)]
+        args: list[EncodableT] = [self.link.process_prefix, member_id]
         return _members(await self.link.call(self._leave(keys=keys, args=args)))
 
     async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
@@ -153,13 +161,15 @@ class RedisTopicRegistry:
             return {}
         pipe = self.link.client.pipeline(transaction=False)
         for topic in topics:
-            keys, args = [self._topic_key(topic)], [self.link.process_prefix, member_id]
+            keys = [self._topic_key(topic)]
+            args: list[EncodableT] = [self.link.process_prefix, member_id]
             await self._leave(keys=keys, args=args, client=pipe)  # queued, not sent
         answers = await self.link.call(pipe.execute())
         return {topic: _members(answer) for topic, answer in zip(topics, answers, strict=True)}
 
     async def members_of(self, topic: bytes) -> list[Member]:
-        keys, args = [self._topic_key(topic)], [self.link.process_prefix]
+        keys = [self._topic_key(topic)]
+        args: list[EncodableT] = [self.link.process_prefix]
         return _members(await self.link.call(self._members(keys=keys, args=args)))
 
     async def member_in(self, topic: bytes, member_id: bytes) -> Member | None:
@@ -174,7 +184,8 @@ class RedisTopicRegistry:
         return _member(b, value_b) if value_a and value_b else None
 
     async def _look_up(self, topic: bytes, *member_ids: bytes) -> list:
-        keys, args = [self._topic_key(topic)], [self.link.process_prefix, *member_ids]
+        keys = [self._topic_key(topic)]
+        args: list[EncodableT] = [self.link.process_prefix, *member_ids]
         return await self.link.call(self._lookup(keys=keys, args=args))
 
     async def sweep(self) -> int:

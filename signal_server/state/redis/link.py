@@ -1,6 +1,6 @@
 """This process's link to Redis, the state that several server processes share.
 
-One `RedisLink` per process (`link()`, made from settings.REDIS_URL) holds:
+One `RedisLink` per process (made by backend.RedisState from settings.REDIS_URL) holds:
 
 - a `redis.asyncio` client with short connect and socket timeouts and no retries, so a
   Redis that is gone fails a call within about a second instead of hanging a frame;
@@ -16,7 +16,7 @@ One `RedisLink` per process (`link()`, made from settings.REDIS_URL) holds:
   one (a leave that could not be sent) expires with the old heartbeat.
 
 `call(coro)` runs one Redis command (a script, a pipeline) and turns every Redis or
-socket failure into checks.Unavailable, the one exception the consumer handles.
+socket failure into errors.Unavailable, the one exception the consumer handles.
 """
 
 import asyncio
@@ -25,12 +25,11 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 import redis.asyncio as redis
-from django.conf import settings
 from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from signal_server.checks import Unavailable
+from signal_server.state.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +56,8 @@ class RedisLink:
         self.heartbeat_seconds = heartbeat_seconds
         self.process_ttl_seconds = process_ttl_seconds
         self.process_prefix = f"{prefix}proc:"
+        self.process_id = self.process_key = ""
+        self._ever_beat = False
         self._new_process_id()
         self.client = redis.Redis.from_url(
             url,
@@ -137,7 +138,7 @@ class RedisLink:
             return
         if key != self.process_key:
             return  # the process took a new id meanwhile; the next beat is for that one
-        # The key is also set by every join (redis_topics.py), so it is missing only if
+        # The key is also set by every join (topics.py), so it is missing only if
         # Redis lost it: restarted, or expired while this process was stalled.
         if previous is None and self._ever_beat:
             logger.warning("Redis lost this process's connections; closing them")
@@ -151,7 +152,7 @@ class RedisLink:
             await self.beat()
             # redis-py may turn a cancellation inside a call into a connection error,
             # which beat() takes for an outage: the cancellation must not be lost.
-            if task.cancelling():
+            if task is not None and task.cancelling():
                 raise asyncio.CancelledError
             await asyncio.sleep(self.heartbeat_seconds)
 
@@ -161,7 +162,7 @@ class RedisLink:
         self._ever_beat = False
 
     def lost_contact(self) -> None:
-        """Another part of the process lost Redis (the relay's subscription, redis_relay.py)."""
+        """Another part of the process lost Redis (the relay's subscription, relay.py)."""
         self._failed()
 
     def _failed(self) -> None:
@@ -177,21 +178,3 @@ class RedisLink:
                 on_lost()
             except Exception:
                 logger.exception("an outage watcher failed")
-
-
-_link: RedisLink | None = None
-
-
-def link() -> RedisLink:
-    """The one link of this process, made from the settings on first use."""
-    global _link
-    if _link is None:
-        conf = settings.PARLEY_REDIS
-        _link = RedisLink(
-            settings.REDIS_URL,
-            prefix=conf["PREFIX"],
-            timeout_seconds=float(conf["TIMEOUT_SECONDS"]),
-            heartbeat_seconds=float(conf["HEARTBEAT_SECONDS"]),
-            process_ttl_seconds=int(conf["PROCESS_TTL_SECONDS"]),
-        )
-    return _link

@@ -1,0 +1,162 @@
+"""The shared state in this process's memory: the default, for one server process.
+
+`MemoryState` bundles a topic registry, per-address counts, keyed wake buckets and a
+relay that has no other process to reach; each implements its Protocol in
+interfaces.py. Nothing here can be unreachable, so nothing raises errors.Unavailable.
+Every structure forgets a key as soon as it holds nothing (a topic without members, an
+address without connections; full buckets, limits.BucketRegistry), so the state is as
+large as what is connected.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from signal_server import local_delivery
+from signal_server.limits import BucketRegistry
+from signal_server.state.interfaces import Event, Joined, Member, OnLost, sample_of
+
+logger = logging.getLogger(__name__)
+
+
+class MemoryTopicRegistry:
+    def __init__(self) -> None:
+        self._topics: dict[bytes, dict[bytes, Member]] = {}
+        self._joined: dict[bytes, set[bytes]] = {}
+
+    async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
+        members = self._topics.setdefault(topic, {})
+        others = [other for other_id, other in members.items() if other_id != member.id]
+        members[member.id] = member
+        self._joined.setdefault(member.id, set()).add(topic)
+        return Joined(sample_of(others, sample_size), others)
+
+    async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
+        members = self._topics.get(topic, {})
+        if members.pop(member_id, None) is None:
+            return []
+        joined = self._joined.get(member_id)
+        if joined is not None:
+            joined.discard(topic)
+            if not joined:
+                del self._joined[member_id]
+        if not members:
+            self._topics.pop(topic, None)
+        return list(members.values())
+
+    async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
+        left = {}
+        for topic in sorted(self._joined.get(member_id, ())):
+            left[topic] = await self.leave(member_id, topic)
+        return left
+
+    async def members_of(self, topic: bytes) -> list[Member]:
+        return list(self._topics.get(topic, {}).values())
+
+    async def member_in(self, topic: bytes, member_id: bytes) -> Member | None:
+        return self._topics.get(topic, {}).get(member_id)
+
+    async def peer_in_topic(self, a: bytes, b: bytes, topic: bytes) -> Member | None:
+        members = self._topics.get(topic, {})
+        return members.get(b) if a in members else None
+
+
+@dataclass(slots=True)
+class _Usage:
+    connections: int = 0
+    topics: int = 0
+
+
+class MemoryAddressRegistry:
+    def __init__(self) -> None:
+        self._usage: dict[str, _Usage] = {}
+
+    async def connections(self, address: str) -> int:
+        usage = self._usage.get(address)
+        return usage.connections if usage else 0
+
+    async def topics(self, address: str) -> int:
+        usage = self._usage.get(address)
+        return usage.topics if usage else 0
+
+    async def add_connection(self, address: str, cap: int | None = None) -> int:
+        return self._add(address, "connections", cap)
+
+    async def remove_connection(self, address: str, topics: int) -> None:
+        usage = self._usage.get(address)
+        if usage is not None:
+            usage.connections -= 1
+            usage.topics -= topics
+            self._forget_if_unused(address, usage)
+
+    async def add_topic(self, address: str, cap: int | None = None) -> int:
+        return self._add(address, "topics", cap)
+
+    async def remove_topic(self, address: str) -> None:
+        usage = self._usage.get(address)
+        if usage is not None:
+            usage.topics -= 1
+            self._forget_if_unused(address, usage)
+
+    def _add(self, address: str, counter: str, cap: int | None) -> int:
+        usage = self._usage.setdefault(address, _Usage())
+        before: int = getattr(usage, counter)
+        if cap is None or before < cap:
+            setattr(usage, counter, before + 1)
+        self._forget_if_unused(address, usage)
+        return before
+
+    def _forget_if_unused(self, address: str, usage: _Usage) -> None:
+        if usage.connections <= 0 and usage.topics <= 0:
+            del self._usage[address]
+
+    def __len__(self) -> int:
+        return len(self._usage)
+
+
+class MemoryBuckets:
+    """A limits.BucketRegistry behind the coroutine `take` of interfaces.KeyedBuckets."""
+
+    def __init__(self, buckets: BucketRegistry) -> None:
+        self.buckets = buckets
+
+    async def take(self, key: bytes) -> bool:
+        return self.buckets.take(key)
+
+
+class LocalRelay:
+    """No other process: a channel name not held here belongs to a closed connection."""
+
+    def new_channel_name(self) -> str:
+        return local_delivery.new_channel_name()
+
+    async def check_ready(self) -> None:
+        return None
+
+    async def publish(self, channel_name: str, event: Event) -> None:
+        logger.debug("no receiver for a %s event; dropped", event["type"])
+
+    def watch(self, on_lost: OnLost) -> None:
+        return None  # process memory is lost only with the process
+
+    def unwatch(self, on_lost: OnLost) -> None:
+        return None
+
+    async def health(self) -> tuple[bool, str]:
+        return True, "not used"
+
+
+class MemoryState:
+    def __init__(self) -> None:
+        self.topics = MemoryTopicRegistry()
+        self.addresses = MemoryAddressRegistry()
+        self.relay = LocalRelay()
+        self._buckets: dict[tuple[str, float, int], MemoryBuckets] = {}
+
+    def buckets(self, name: str, rate: float, burst: int) -> MemoryBuckets:
+        key = (name, rate, burst)
+        if key not in self._buckets:
+            self._buckets[key] = MemoryBuckets(BucketRegistry(rate, burst))
+        return self._buckets[key]
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,206 @@
+"""One contract, both backends: every test here runs against the in-memory state
+(state/memory.py) and the Redis state (state/redis/, on a real redis-server of the
+test session), through the interfaces of state/interfaces.py only.
+
+What only one backend does (Redis forgetting the members of a dead process, an outage
+becoming Unavailable) is tested with that backend: tests/scaleout/.
+"""
+
+import os
+
+import pytest
+
+from signal_server.state.interfaces import Joined, Member, SharedState
+from signal_server.state.memory import MemoryState
+
+from .conftest import redis_state
+
+pytestmark = pytest.mark.parametrize("state", ["memory", "redis"], indirect=True)
+
+ADDRESS, OTHER_ADDRESS = "198.51.100.7", "2001:db8::/64"
+# A refill so slow that no token comes back within a test.
+NO_REFILL = 0.0001
+
+
+@pytest.fixture
+async def state(request) -> SharedState:
+    if request.param == "memory":
+        made: SharedState = MemoryState()
+    else:
+        made = redis_state(request.getfixturevalue("redis_for_tests").url)
+    yield made
+    await made.close()
+
+
+def member(n: int = 0) -> Member:
+    return Member(id=os.urandom(16), key=os.urandom(32), channel_name=f"inbox!{n}")
+
+
+def by_id(members: list[Member]) -> list[Member]:
+    return sorted(members, key=lambda m: m.id)
+
+
+def topic() -> bytes:
+    return os.urandom(32)
+
+
+# Topics.
+
+
+async def test_a_join_finds_the_others_never_itself_and_members_come_back_whole(state):
+    topics, t, a, b, c = state.topics, topic(), member(1), member(2), member(3)
+    assert await topics.join(a, t, 32) == Joined([], [])
+    assert await topics.join(b, t, 32) == Joined([a], [a])
+    joined = await topics.join(c, t, 32)
+    assert by_id(joined.sample) == by_id(joined.others) == by_id([a, b])
+    assert by_id(await topics.members_of(t)) == by_id([a, b, c])
+
+
+async def test_joining_again_is_a_fresh_sample_and_no_second_membership(state):
+    topics, t, a, b = state.topics, topic(), member(1), member(2)
+    await topics.join(a, t, 32)
+    await topics.join(b, t, 32)
+    assert await topics.join(a, t, 32) == Joined([b], [b])
+    assert len(await topics.members_of(t)) == 2
+
+
+async def test_the_sample_is_capped_but_everyone_is_announced_to(state):
+    topics, t = state.topics, topic()
+    others = [member(n) for n in range(7)]
+    for other in others:
+        await topics.join(other, t, 32)
+    joined = await topics.join(member(99), t, 3)
+    assert len(joined.sample) == 3
+    assert {m.id for m in joined.sample} <= {m.id for m in others}
+    assert by_id(joined.others) == by_id(others)
+
+
+async def test_leave_answers_whom_to_tell_and_forgets_the_member(state):
+    topics, t, a, b = state.topics, topic(), member(1), member(2)
+    await topics.join(a, t, 32)
+    await topics.join(b, t, 32)
+    assert await topics.leave(a.id, t) == [b]
+    assert await topics.leave(a.id, t) == []  # not there any more
+    assert await topics.member_in(t, a.id) is None
+    assert await topics.leave(b.id, t) == []
+    assert await topics.members_of(t) == []
+
+
+async def test_leave_all_leaves_every_topic_of_the_member_and_no_other(state):
+    topics, t1, t2, t3 = state.topics, topic(), topic(), topic()
+    a, b, c = member(1), member(2), member(3)
+    for t in (t1, t2):
+        await topics.join(a, t, 32)
+    await topics.join(b, t1, 32)
+    await topics.join(c, t3, 32)
+    assert await topics.leave_all(a.id) == {t1: [b], t2: []}
+    assert await topics.leave_all(a.id) == {}
+    assert await topics.members_of(t1) == [b]
+    assert await topics.members_of(t3) == [c]
+
+
+async def test_member_in_and_peer_in_topic_need_both_in_that_topic(state):
+    topics, t, elsewhere, a, b = state.topics, topic(), topic(), member(1), member(2)
+    await topics.join(a, t, 32)
+    assert await topics.member_in(t, a.id) == a
+    assert await topics.peer_in_topic(a.id, b.id, t) is None  # b is not in t
+    await topics.join(b, elsewhere, 32)
+    assert await topics.peer_in_topic(a.id, b.id, t) is None  # b is, elsewhere
+    await topics.join(b, t, 32)
+    assert await topics.peer_in_topic(a.id, b.id, t) == b
+    assert await topics.peer_in_topic(b.id, a.id, t) == a
+    await topics.leave(a.id, t)
+    assert await topics.peer_in_topic(a.id, b.id, t) is None  # a has gone
+    assert await topics.member_in(elsewhere, a.id) is None
+
+
+# Per-address counts.
+
+
+async def test_connections_are_counted_up_to_the_cap_and_never_past_it(state):
+    addresses = state.addresses
+    assert [await addresses.add_connection(ADDRESS, 2) for _ in range(4)] == [0, 1, 2, 2]
+    assert await addresses.connections(ADDRESS) == 2
+    assert await addresses.connections(OTHER_ADDRESS) == 0
+
+
+async def test_topic_memberships_are_counted_up_to_the_cap_and_removed(state):
+    addresses = state.addresses
+    await addresses.add_connection(ADDRESS)
+    assert [await addresses.add_topic(ADDRESS, 2) for _ in range(3)] == [0, 1, 2]
+    assert await addresses.topics(ADDRESS) == 2
+    await addresses.remove_topic(ADDRESS)
+    assert await addresses.topics(ADDRESS) == 1
+    assert await addresses.add_topic(ADDRESS, 2) == 1
+
+
+async def test_without_a_cap_everything_is_counted(state):
+    addresses = state.addresses
+    for expected in range(5):
+        assert await addresses.add_connection(ADDRESS) == expected
+        assert await addresses.add_topic(ADDRESS, None) == expected
+
+
+async def test_a_closed_connection_takes_its_memberships_with_it(state):
+    addresses = state.addresses
+    for _ in range(2):
+        await addresses.add_connection(ADDRESS)
+    for _ in range(3):
+        await addresses.add_topic(ADDRESS)
+    await addresses.add_connection(OTHER_ADDRESS)
+    await addresses.remove_connection(ADDRESS, topics=2)
+    assert (await addresses.connections(ADDRESS), await addresses.topics(ADDRESS)) == (1, 1)
+    await addresses.remove_connection(ADDRESS, topics=1)
+    assert (await addresses.connections(ADDRESS), await addresses.topics(ADDRESS)) == (0, 0)
+    assert await addresses.connections(OTHER_ADDRESS) == 1
+
+
+# Keyed buckets.
+
+
+async def test_a_bucket_gives_its_burst_then_refuses_and_keys_are_apart(state):
+    buckets = state.buckets("wake", NO_REFILL, 3)
+    assert [await buckets.take(b"mailbox-1") for _ in range(4)] == [True, True, True, False]
+    assert await buckets.take(b"mailbox-2")
+    assert not await buckets.take(b"mailbox-1")
+
+
+async def test_the_same_buckets_are_shared_and_other_names_or_rates_are_apart(state):
+    shared = state.buckets("wake", NO_REFILL, 1)
+    assert state.buckets("wake", NO_REFILL, 1) is shared
+    assert await shared.take(b"m")
+    assert not await state.buckets("wake", NO_REFILL, 1).take(b"m")
+    assert await state.buckets("other", NO_REFILL, 1).take(b"m")
+    assert await state.buckets("wake", NO_REFILL, 2).take(b"m")
+
+
+# The relay to other processes.
+
+
+async def test_channel_names_are_new_each_time_and_the_relay_is_ready(state):
+    relay = state.relay
+    names = {relay.new_channel_name() for _ in range(50)}
+    assert len(names) == 50
+    await relay.check_ready()
+    ok, _ = await relay.health()
+    assert ok
+
+
+async def test_an_event_for_a_connection_that_is_gone_is_dropped_quietly(state):
+    relay = state.relay
+    event = {"type": "topic.left", "topic": topic(), "id": os.urandom(16)}
+    await relay.publish(relay.new_channel_name(), event)  # this process's, closed
+    await relay.publish("0123456789abcdef!gone", event)  # a process that is not there
+
+
+async def test_a_watcher_is_not_called_while_the_state_is_there_and_can_unwatch(state):
+    relay, calls = state.relay, []
+
+    def on_lost() -> None:
+        calls.append("lost")
+
+    relay.watch(on_lost)
+    await relay.check_ready()
+    relay.unwatch(on_lost)
+    relay.unwatch(on_lost)  # twice is harmless
+    assert calls == []
