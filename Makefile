@@ -32,6 +32,7 @@ format:
 bench: install install-chromium
 	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.signaling
+	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
 
