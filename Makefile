@@ -17,6 +17,7 @@ run: install
 test: install install-chromium install-redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint .
 	node --test tests/js/
 	$(BIN)/pytest tests
 	$(BIN)/pytest e2e
@@ -24,6 +25,7 @@ test: install install-chromium install-redis
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/eslint .
 
 format:
 	$(BIN)/ruff format .
