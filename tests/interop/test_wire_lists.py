@@ -1,10 +1,11 @@
 """The peer-to-peer wire lists exist once per language and agree with docs/protocol.md.
 
 docs/protocol.md is the contract. Its tables between `<!-- name:begin -->` and
-`<!-- name:end -->` markers list the data-channel frames (§6), the call actions (§6),
-the entry types (§7) and the file-channel messages (§11); the browser client
-(read by running wire_lists.mjs under node) and parley_peer must list the same, in the
-same order. tests/server/test_frame_types.py does the same for the rendezvous frames.
+`<!-- name:end -->` markers list the data-channel frames and call actions (§6), the
+entry types and the reasons an entry is refused (§7), and the file-channel messages
+(§11); the browser client (read by running wire_lists.mjs under node) and parley_peer
+must list the same, in the same order. tests/server/test_frame_types.py does the same
+for the rendezvous frames.
 """
 
 import json
@@ -91,6 +92,13 @@ def test_entry_types_match():
     documented = first_column("entry-types")
     assert documented == browser_lists()["entryTypes"]
     assert documented == list(entry.ENTRY_TYPES)
+
+
+def test_entry_reject_codes_match():
+    # The reasons of §7's receiver checks, each the first time it appears.
+    documented = list(dict.fromkeys(names_in(row[2])[0] for row in marked_table("entry-checks")))
+    assert documented == browser_lists()["entryRejectCodes"]
+    assert documented == list(entry.ENTRY_REJECT_CODES)
 
 
 def test_entry_field_values_match():

@@ -5,6 +5,7 @@ import { CALL_ACTIONS, DATA_FRAME_TYPES } from '../../static/app/peers/data-fram
 import { encodeFileFrame, FILE_FRAME_TYPES } from '../../static/app/files/file-frames.js';
 import { NOTIFY_LEVELS } from '../../static/app/push/notify-levels.js';
 import { CALL_EVENTS, ENTRY_TYPES } from '../../static/app/room/entry-body.js';
+import { ENTRY_REJECT_CODES } from '../../static/app/room/entry.js';
 
 // The smallest valid fields of each file-channel message besides its root.
 const FILE_FRAME_FIELDS = {
@@ -24,6 +25,7 @@ console.log(JSON.stringify({
   callActions: CALL_ACTIONS,
   fileFrameCodes,
   entryTypes: ENTRY_TYPES,
+  entryRejectCodes: ENTRY_REJECT_CODES,
   callEvents: CALL_EVENTS,
   notifyLevels: NOTIFY_LEVELS,
 }));
