@@ -18,6 +18,7 @@ test: install install-chromium install-redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	node_modules/.bin/eslint .
 	node --test tests/js/
 	$(BIN)/pytest tests
 	$(BIN)/pytest e2e
@@ -26,6 +27,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	node_modules/.bin/eslint .
 
 format:
 	$(BIN)/ruff format .
@@ -34,6 +36,7 @@ format:
 bench: install install-chromium
 	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.signaling
+	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
 

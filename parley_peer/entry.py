@@ -44,6 +44,8 @@ MAX_FILE_NAME_CODE_POINTS = 255
 MAX_MIME_LENGTH = 127
 CALL_ID_BYTES = 16
 CALL_EVENTS = ("started", "joined", "ended")
+# The per-room notification levels of a `mailbox` entry (§10).
+MAILBOX_NOTIFY_LEVELS = ("all", "mentions", "none")
 MAX_CALL_DURATION_MS = 86_400_000  # a day
 FILE_CHUNK_BYTES = 131072  # the only chunk size of version 1 (§11)
 MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
@@ -144,7 +146,7 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "name": ({"name": _NAME}, {}),
     "join": ({"name": _NAME}, {}),
     # A mailbox public key (§10) is 32 bytes spelled canonically, like an id.
-    "mailbox": ({"mailbox": _is_id, "notify": lambda v: v in ("all", "mentions", "none")}, {}),
+    "mailbox": ({"mailbox": _is_id, "notify": lambda v: v in MAILBOX_NOTIFY_LEVELS}, {}),
     # A file offer (§11): the Merkle root and the file key are 32 bytes, spelled like ids.
     "file": (
         {

@@ -30,6 +30,7 @@ def percentile(values: list[float], fraction: float) -> float:
 @dataclass
 class RelayTally:
     relayed: int = 0  # envelopes received inside the window
+    sent: int = 0  # envelopes sent, warm-up included
     latencies_ms: list[float] = field(default_factory=list)
     damaged: int = 0  # a blob that came back changed, or from the wrong peer
     lost: int = 0
@@ -50,6 +51,7 @@ async def relay_pair(a: Client, b: Client, index: int, window: tuple[float, floa
             await sender.pace()  # Parley's clients stay under the rate limit (§3)
             sent = time.perf_counter()
             await sender.send_to(receiver.id, blob, kind)
+            tally.sent += 1
             try:
                 async with asyncio.timeout(RECV_TIMEOUT_S):
                     source, got = await receiver.receive()
@@ -155,6 +157,7 @@ def relay(server: Server, pairs: int, warmup: float, seconds: float, processes: 
         "load_processes": processes,
         "relays_per_s": relayed / seconds,
         "relayed": relayed,
+        "sent": sum(tally.sent for tally in tallies),
         "checked": sum(tally.checked for tally in tallies),
         "damaged": sum(tally.damaged for tally in tallies),
         "lost": sum(tally.lost for tally in tallies),

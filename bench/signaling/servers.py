@@ -122,8 +122,13 @@ def server_command(name: str, port: int) -> list[str]:
 
 
 @contextmanager
-def running(name: str, *, raised_rate: bool = False) -> Iterator[Server]:
-    """A fresh server (and, for Parley, a fresh migrated sqlite database), stopped after."""
+def running(
+    name: str, *, raised_rate: bool = False, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A fresh server (and, for Parley, a fresh migrated sqlite database), stopped after.
+
+    `extra_env` is added to a Parley server's environment (settings such as
+    PARLEY_FLOOD_STRIKES)."""
     port = free_port()
     with ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-bench-"))
@@ -133,6 +138,7 @@ def running(name: str, *, raised_rate: bool = False) -> Iterator[Server]:
             env |= {"DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3", **ADDRESS_CAPS}
             if raised_rate:
                 env |= RAISED_RATE
+            env |= extra_env or {}
             if name == "uvicorn-2":
                 redis = RedisServer()
                 redis.start()

@@ -24,10 +24,6 @@ export class LocalMedia {
     this.deviceIds = { audioinput: null, videoinput: null }; // null: the default device
   }
 
-  get open() {
-    return this.stream !== null;
-  }
-
   async open({ video }) {
     this.release();
     const stream = await this.getUserMedia({ audio: this.#audio(), video: video ? this.#video() : false });

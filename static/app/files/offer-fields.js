@@ -4,6 +4,8 @@ const MAX_FILE_NAME = 255;
 
 // A name of 1..255 code points that keeps its extension when cut.
 export function fileNameOf(name) {
+  // Control characters in a name could hide its real extension or break the card's line.
+  // eslint-disable-next-line no-control-regex
   const clean = String(name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'file';
   const points = [...clean];
   if (points.length <= MAX_FILE_NAME) return clean;

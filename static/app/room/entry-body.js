@@ -9,6 +9,7 @@
 //
 // Text lengths count Unicode code points (a surrogate pair is one), not UTF-16 units,
 // so the browser and Python (len of a str) agree.
+import { isNotifyLevel } from '../push/notify-levels.js';
 
 export const MAX_TEXT_CODE_POINTS = 4000;
 export const MAX_NAME_CODE_POINTS = 64;
@@ -50,9 +51,6 @@ const isName = textOf(MAX_NAME_CODE_POINTS);
 const isEmoji = (value) =>
   textOf(MAX_EMOJI_CODE_POINTS)(value) && encoder.encode(value).length <= MAX_EMOJI_BYTES;
 const isBoolean = (value) => typeof value === 'boolean';
-// The per-room notification levels of a `mailbox` entry (push/notify-levels.js).
-export const MAILBOX_NOTIFY_LEVELS = Object.freeze(['all', 'mentions', 'none']);
-const isNotifyLevel = (value) => MAILBOX_NOTIFY_LEVELS.includes(value);
 // A media type as `type/subtype` (RFC 6838 restricted names, no parameters), or empty.
 export const MIME_TEXT = /^(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?$/;
 const isMime = (value) => typeof value === 'string' && value.length <= MAX_MIME_LENGTH && MIME_TEXT.test(value);
