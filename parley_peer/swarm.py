@@ -30,7 +30,13 @@ from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
 from parley_peer.errors import EncodingError
 from parley_peer.keys import RoomKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
-from parley_peer.redial import dials_again, is_fresh_offer, redial_delay_s, should_redial
+from parley_peer.redial import (
+    dialled_at_once,
+    dials_again,
+    is_fresh_offer,
+    redial_delay_s,
+    should_redial,
+)
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.webrtc import PeerLink
@@ -219,6 +225,14 @@ class RoomSwarm:
             if envelope.timestamp <= peer.last_signal_at:
                 return None
             self._retire(peer, "redialled")  # a new link answers it
+            peer = None
+        elif peer is not None and dialled_at_once(
+            envelope.payload,
+            polite=peer.link.polite,
+            initiator=peer.link.initiator,
+            remote_sdp=peer.link.verified_remote_sdp,
+        ):
+            self._retire(peer, "redialled")  # our unanswered dial gives way; a new link answers
             peer = None
         peer = peer or self._link(sender, initiator=False)
         if peer is None:
