@@ -284,20 +284,17 @@ class RoomSwarm:
         peer.name = frame["name"].strip() or None
         peer.link.authenticated()
         self._forget_redial(peer.connection_id)
-        if not self._superseded_by_twin(peer):
-            self._set_state(peer, "ready")
-            self._on_frame(peer, frame)
+        self._retire_twins(peer)
+        self._set_state(peer, "ready")
+        self._on_frame(peer, frame)
 
-    def _superseded_by_twin(self, peer: Peer) -> bool:
-        """Two ready links to one identity: both ends keep the one whose sorted pair of
-        connection keys sorts first, so they agree without talking."""
+    def _retire_twins(self, peer: Peer) -> None:
+        """Two ready links to one identity (after either side reconnected): the newest wins,
+        on both ends alike (§6, as room-swarm.js does). The older one is usually dead
+        without knowing it yet."""
         for other in self.ready_peers():
-            if other is peer or other.identity != peer.identity:
-                continue
-            loser = other if _link_order(peer) < _link_order(other) else peer
-            self._spawn(loser.link.close("duplicate"))
-            return loser is peer
-        return False
+            if other is not peer and other.identity == peer.identity:
+                self._spawn(other.link.close("duplicate"))
 
     def _reject(self, connection_id: str, code: str, peer: Peer | None = None) -> None:
         peer = peer or self.peers.get(connection_id)
@@ -368,7 +365,3 @@ class RoomSwarm:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _link_order(peer: Peer) -> bytes:
-    return b"".join(sorted([peer.local_connection_key, peer.connection_key]))
