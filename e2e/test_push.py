@@ -125,10 +125,16 @@ def wait_for_notifications(page, count: int) -> list[dict]:
     raise AssertionError(f"{count} notifications expected, {shown_notifications(page)} shown")
 
 
-def sent_wake_frames(user) -> list[dict]:
-    user.page.wait_for_timeout(100)  # lets Playwright dispatch the socket events it holds
-    frames = [json.loads(text) for direction, text in user.frames if direction == "sent"]
-    return [frame for frame in frames if frame["type"] == "wake"]
+def sent_wake_frames(user, count: int = 0) -> list[dict]:
+    """The `wake` frames the page sent, once at least ``count`` of them reached us:
+    Playwright dispatches the socket events it holds only while we wait on the page."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        user.page.wait_for_timeout(100)
+        frames = [json.loads(text) for direction, text in user.frames if direction == "sent"]
+        wakes = [frame for frame in frames if frame["type"] == "wake"]
+        if len(wakes) >= count or time.monotonic() > deadline:
+            return wakes
 
 
 def test_a_push_to_an_offline_member_shows_the_room_and_sender_only(
@@ -160,7 +166,7 @@ def test_a_push_to_an_offline_member_shows_the_room_and_sender_only(
     [request] = push_service.wait_for_requests(1, timeout=TIMEOUT_MS / 1000)
     assert request.path == subscription.endpoint.split(push_service.origin)[1]
     blob = subscription.decrypt(request.body).decode("ascii")
-    [wake] = sent_wake_frames(ada)
+    [wake] = sent_wake_frames(ada, count=1)
     assert wake["blob"] == blob, "the server forwards the sealed blob unchanged"
     assert len(base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))) == 1072
     for seen in (request.body, json.dumps(wake).encode(), blob.encode()):

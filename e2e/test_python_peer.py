@@ -8,6 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
+from e2e.connection_keys import connection_key_sorting_before
 from parley_peer.encoding import b64url_decode
 from parley_peer.redial import dials_again
 
@@ -50,17 +51,16 @@ def expect_entries_shown_and_acked(ada, monty, text: str):
     assert acked == {join.id, hiss.id}
 
 
-def dialling_monty(python_peer, link: str):
+def dialling_monty(ada, python_peer, link: str):
     """Monty, linked to the room's one browser, as the end that dials again (§6: the one
-    whose connection key sorts first); a new connection draws a new key."""
-    for _ in range(10):
-        monty = python_peer(link, "Monty")
-        monty.start()
-        [browser] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
-        if dials_again(browser.local_connection_key, browser.connection_key):
-            return monty, browser
-        monty.close()
-    raise AssertionError("ten connections in a row drew the larger key")
+    whose connection key sorts first): given a key that sorts before Ada's."""
+    ada_key = ada.connection_key()
+    monty = python_peer(link, "Monty", connection_key=connection_key_sorting_before(ada_key))
+    monty.start()
+    [browser] = monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
+    assert browser.connection_key == ada_key, "Ada's page reconnected meanwhile"
+    assert dials_again(browser.local_connection_key, browser.connection_key)
+    return monty, browser
 
 
 def expect_dialled_again(ada, monty, old):
@@ -76,7 +76,7 @@ def expect_dialled_again(ada, monty, old):
 
 def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new_user, python_peer):
     ada = new_user("Ada")
-    monty, browser = dialling_monty(python_peer, ada.create_room("Again"))
+    monty, browser = dialling_monty(ada, python_peer, ada.create_room("Again"))
     ada.wait_for_peers(1)
     # The link fails at Monty's end, as when ICE fails; both stay in the room.
     monty.close_link(browser, "connection_failed")
@@ -85,7 +85,7 @@ def test_a_link_that_fails_is_dialled_again_and_the_new_one_carries_the_room(new
 
 def test_a_fresh_offer_replaces_a_link_the_other_end_gave_up_silently(new_user, python_peer):
     ada = new_user("Ada")
-    monty, browser = dialling_monty(python_peer, ada.create_room("Again"))
+    monty, browser = dialling_monty(ada, python_peer, ada.create_room("Again"))
     ada.wait_for_peers(1)
     # Monty gives the link up without Ada hearing of it (its peer connection stays up, as
     # a crashed process's would): Ada's link is still ready when Monty's new offer comes,

@@ -1,6 +1,10 @@
 """A person using Parley in one browser context: the verbs tests are written in."""
 
+import json
+
 from playwright.sync_api import Page, expect
+
+from e2e.frames import b64url_decode
 
 TIMEOUT_MS = 20_000
 
@@ -60,6 +64,17 @@ class User:
     def open_invite(self, link: str):
         self.page.goto(link)
         expect(self.page.get_by_test_id("room-name")).to_be_visible()
+
+    def connection_key(self) -> bytes:
+        """The connection key of the page's current rendezvous connection: the `key` of
+        the last `hello` it sent (§3), which the page draws for each new socket."""
+        hellos = [
+            frame["key"]
+            for direction, text in self.frames
+            if direction == "sent" and (frame := _json_object(text)).get("type") == "hello"
+        ]
+        assert hellos, "the page has not greeted the rendezvous server"
+        return b64url_decode(hellos[-1])
 
     def wait_for_peers(self, count: int = 1):
         ready = self.page.locator('[data-testid="peer"][data-state="ready"]')
@@ -127,3 +142,11 @@ class User:
 
 def _text(payload) -> str:
     return payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -52,3 +52,16 @@ def is_fresh_offer(payload: dict, remote_sdp: str | None) -> bool:
         return False
     known = sdp_fingerprint(remote_sdp)
     return known is not None and sdp_fingerprint(description["sdp"]) != known
+
+
+def dialled_at_once(
+    payload: dict, *, polite: bool, initiator: bool, remote_sdp: str | None
+) -> bool:
+    """An offer that reaches our own dial before its answer: both ends dialled at once
+    (§6, collisions). A polite browser rolls its offer back and answers; aiortc cannot roll
+    back, so the polite end of an aiortc link gives its dial up and answers with a new link
+    instead. The impolite end keeps its dial and ignores the offer, as in the browser."""
+    description = payload.get("description")
+    if not isinstance(description, dict) or description.get("type") != "offer":
+        return False
+    return polite and initiator and remote_sdp is None

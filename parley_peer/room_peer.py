@@ -39,7 +39,9 @@ chosen ones), see ``parley_peer.file_server``; the returned HeldFile counts what
 asked and sent. Until the first ``hold_file`` it opens no file channel.
 With ``send_hello=False`` it does not even greet (a browser then closes the link as
 unauthenticated after 20 s); ``hello_frame(peer)`` builds the honest hello with its
-link proof, to send as is or altered.
+link proof, to send as is or altered. ``connection_key`` (a nacl PrivateKey) is used
+for the first rendezvous connection instead of a fresh one, so a test can choose which
+end of a link sorts first (see ``e2e/connection_keys.py``).
 """
 
 import asyncio
@@ -48,6 +50,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 from parley_peer.data_frames import MAX_DATA_FRAME_BYTES, MAX_ENTRIES_PER_FRAME
@@ -101,12 +104,13 @@ class RoomPeer:
         identity: SigningKey | None = None,
         send_hello: bool = True,
         resolve_mdns: bool = False,
+        connection_key: PrivateKey | None = None,
     ) -> None:
         self.room_secret, self.room_name = parse_room(room)
         self.room_keys = derive_room_keys(self.room_secret)
         self.identity = identity or SigningKey.generate()
         self.name = name
-        self.signaling = SignalingClient(server_url)
+        self.signaling = SignalingClient(server_url, connection_key=connection_key)
         self.frames: asyncio.Queue[tuple[Peer, dict]] = asyncio.Queue()
         self.rejections: list[Rejection] = []
         self.closed_peers: list[Peer] = []  # links that closed, with their `reason`

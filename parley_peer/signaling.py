@@ -78,10 +78,19 @@ class Pacer:
 
 
 class SignalingClient:
-    def __init__(self, server_url: str, *, open_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        open_timeout: float = 10.0,
+        connection_key: PrivateKey | None = None,
+    ) -> None:
         self.url, self.origin = signal_endpoint(server_url)
         self.open_timeout = open_timeout
         self.connection_key: PrivateKey | None = None  # fresh for every connection (§1)
+        # A key chosen by the caller, for the first connection only: a test that needs
+        # this end to sort first (§6, dialling again) picks it rather than draws it.
+        self._given_key = connection_key
         self.connection_id: str | None = None
         self.limits: dict = {}
         self.errors: list[dict] = []  # server `error` frames, for tests and logs
@@ -106,7 +115,7 @@ class SignalingClient:
             self._listeners.remove(listener)
 
     async def connect(self) -> None:
-        self.connection_key = PrivateKey.generate()
+        self.connection_key, self._given_key = self._given_key or PrivateKey.generate(), None
         # proxy=None: the rendezvous server is local; an environment proxy must not see it.
         # ping_interval=None: the server's idle timer only counts protocol frames (§3 ping).
         self._socket = await connect(

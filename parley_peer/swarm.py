@@ -30,7 +30,13 @@ from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
 from parley_peer.errors import EncodingError
 from parley_peer.keys import RoomKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
-from parley_peer.redial import dials_again, is_fresh_offer, redial_delay_s, should_redial
+from parley_peer.redial import (
+    dialled_at_once,
+    dials_again,
+    is_fresh_offer,
+    redial_delay_s,
+    should_redial,
+)
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.webrtc import PeerLink
@@ -220,6 +226,14 @@ class RoomSwarm:
                 return None
             self._retire(peer, "redialled")  # a new link answers it
             peer = None
+        elif peer is not None and dialled_at_once(
+            envelope.payload,
+            polite=peer.link.polite,
+            initiator=peer.link.initiator,
+            remote_sdp=peer.link.verified_remote_sdp,
+        ):
+            self._retire(peer, "redialled")  # our unanswered dial gives way; a new link answers
+            peer = None
         peer = peer or self._link(sender, initiator=False)
         if peer is None:
             return  # at the link limit
@@ -270,20 +284,17 @@ class RoomSwarm:
         peer.name = frame["name"].strip() or None
         peer.link.authenticated()
         self._forget_redial(peer.connection_id)
-        if not self._superseded_by_twin(peer):
-            self._set_state(peer, "ready")
-            self._on_frame(peer, frame)
+        self._retire_twins(peer)
+        self._set_state(peer, "ready")
+        self._on_frame(peer, frame)
 
-    def _superseded_by_twin(self, peer: Peer) -> bool:
-        """Two ready links to one identity: both ends keep the one whose sorted pair of
-        connection keys sorts first, so they agree without talking."""
+    def _retire_twins(self, peer: Peer) -> None:
+        """Two ready links to one identity (after either side reconnected): the newest wins,
+        on both ends alike (§6, as room-swarm.js does). The older one is usually dead
+        without knowing it yet."""
         for other in self.ready_peers():
-            if other is peer or other.identity != peer.identity:
-                continue
-            loser = other if _link_order(peer) < _link_order(other) else peer
-            self._spawn(loser.link.close("duplicate"))
-            return loser is peer
-        return False
+            if other is not peer and other.identity == peer.identity:
+                self._spawn(other.link.close("duplicate"))
 
     def _reject(self, connection_id: str, code: str, peer: Peer | None = None) -> None:
         peer = peer or self.peers.get(connection_id)
@@ -354,7 +365,3 @@ class RoomSwarm:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _link_order(peer: Peer) -> bytes:
-    return b"".join(sorted([peer.local_connection_key, peer.connection_key]))

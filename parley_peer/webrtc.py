@@ -25,8 +25,9 @@ browser comes up without them, through the peer-reflexive candidate aioice learn
 the browser's own connectivity checks against our host candidates.
 
 aiortc has no description rollback, so a polite link cannot give way in an offer
-collision; it closes with ``negotiation_failed``. Collisions cannot happen in Parley's
-flow, where only the joiner offers.
+collision; it closes with ``negotiation_failed``. The swarm keeps that from happening:
+when both ends dial at once, its polite end gives its unanswered dial up and answers with
+a new link (``parley_peer.redial.dialled_at_once``).
 """
 
 import asyncio

@@ -7,6 +7,7 @@ import pytest
 
 from parley_peer.redial import (
     MAX_REDIALS,
+    dialled_at_once,
     dials_again,
     is_fresh_offer,
     redial_delay_s,
@@ -68,3 +69,15 @@ def test_an_offer_with_another_certificate_than_the_link_negotiated_is_fresh():
     assert not is_fresh_offer({"description": {"type": "answer", "sdp": sdp("AA:BB")}}, sdp("CC"))
     assert not is_fresh_offer(offer("AA:BB"), None)  # nothing negotiated yet
     assert not is_fresh_offer({"candidate": None}, sdp("AA:CC"))
+
+
+def test_an_offer_that_meets_our_unanswered_dial_at_the_polite_end_is_a_dial_at_once():
+    offer = {"description": {"type": "offer", "sdp": sdp("AA:BB")}}
+    waiting = dict(polite=True, initiator=True, remote_sdp=None)
+    assert dialled_at_once(offer, **waiting)
+    assert not dialled_at_once(offer, **{**waiting, "polite": False})  # keeps its own
+    assert not dialled_at_once(offer, **{**waiting, "initiator": False})
+    assert not dialled_at_once(offer, **{**waiting, "remote_sdp": sdp("AA:CC")})  # answered
+    answer = {"description": {"type": "answer", "sdp": sdp("AA:BB")}}
+    assert not dialled_at_once(answer, **waiting)
+    assert not dialled_at_once({"candidate": {"candidate": ""}}, **waiting)

@@ -4,11 +4,13 @@
 import asyncio
 
 import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
 import parley_peer.swarm as swarm_module
 from parley_peer.encoding import b64url_encode
+from parley_peer.envelope import seal_envelope
 from parley_peer.keys import derive_room_keys
 from parley_peer.replay import ReplayGuard
 from parley_peer.swarm import RoomSwarm
@@ -111,3 +113,38 @@ async def test_a_link_that_fails_while_the_swarm_stops_is_not_dialled_again(swar
     assert len(swarm.signaling_stand_in.signals) == offers
     swarm.signaling_stand_in.may_leave.set()
     await stopping
+
+
+async def test_an_offer_that_meets_our_unanswered_dial_is_answered_by_a_new_link(swarm):
+    """Both ends dialled at once: the remote (impolite) keeps its offer; this end (polite)
+    cannot roll its own back as a browser would, so it gives its dial up and answers."""
+    ours = await announce_and_dial(swarm)
+    dialling = swarm.peers["remote"]
+    offers = len(swarm.signaling_stand_in.signals)
+    theirs = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        theirs.createDataChannel("parley")
+        await theirs.setLocalDescription(await theirs.createOffer())
+        description = {"type": "offer", "sdp": theirs.localDescription.sdp}
+        blob = seal_envelope(
+            identity=SigningKey.generate(),
+            sender_connection_key=REMOTE_KEY,
+            recipient_connection_key=swarm.signaling_stand_in.public_key,
+            topic=swarm.keys.discovery_key,
+            membership_key=swarm.keys.membership_key,
+            payload={"description": description},
+        )
+        for listener in swarm.signaling_stand_in.listeners:
+            listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+        await wait_until(swarm, lambda: swarm.peers["remote"].link is not ours)
+        answering = swarm.peers["remote"].link
+        assert (dialling.state, dialling.reason) == ("closed", "redialled")
+        async with asyncio.timeout(WAIT_S):  # its close runs as a task of the swarm's
+            await asyncio.gather(*swarm._tasks)
+        assert ours.closed_reason == "redialled"
+        assert not answering.initiator
+        await wait_until(swarm, lambda: len(swarm.signaling_stand_in.signals) > offers)
+        assert answering.pc.localDescription.type == "answer"
+    finally:
+        await theirs.close()
+        await stop(swarm)

@@ -44,6 +44,8 @@ export class PeerLink extends EventTarget {
     this.closedReason = null;
     this.pc = new RTCPeerConnectionImpl(rtcConfig);
     this.channel = null;
+    this.ownChannel = null; // the `parley` channel we opened, while it may still be given up
+    this.channelListeners = [];
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.pendingCandidates = [];
@@ -69,7 +71,10 @@ export class PeerLink extends EventTarget {
         this.#holdSideChannel(channel);
       }
     });
-    if (initiator) this.#adoptChannel(this.pc.createDataChannel('parley', { ordered: true }));
+    if (initiator) {
+      this.ownChannel = this.pc.createDataChannel('parley', { ordered: true });
+      this.#adoptChannel(this.ownChannel);
+    }
   }
 
   async signal({ description, candidate }) {
@@ -160,6 +165,7 @@ export class PeerLink extends EventTarget {
       description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
+    if (collision) this.#yieldOwnChannel();
     // On the channel, the peer is the one that proved itself for this very certificate:
     // a description naming another one is refused.
     if (this.overChannel && sdpFingerprint(description.sdp) !== this.remoteFingerprint) {
@@ -216,11 +222,28 @@ export class PeerLink extends EventTarget {
     }, this.iceRestartAfterMs);
   }
 
+  // Both ends dialled at once (docs/protocol.md §6, dialling again): the impolite end
+  // keeps its offer and with it its `parley` channel, which reaches us as a 'datachannel'
+  // event. Ours, rolled back before it ever opened, would be a second `parley` that the
+  // other end never listens to: each end would greet on a channel the other ignores, and
+  // the link would wait out its timeout. So the polite end gives its own up.
+  #yieldOwnChannel() {
+    const own = this.ownChannel;
+    this.ownChannel = null;
+    if (!own || this.channel !== own || own.readyState !== 'connecting') return;
+    for (const [type, listener] of this.channelListeners.splice(0)) own.removeEventListener(type, listener);
+    this.channel = null;
+    own.close();
+  }
+
   #adoptChannel(channel) {
     this.channel = channel;
-    channel.addEventListener('open', () => this.#maybeReady());
-    channel.addEventListener('close', () => this.close('channel_closed'));
-    channel.addEventListener('message', ({ data }) => this.#onChannelMessage(data));
+    this.channelListeners = [
+      ['open', () => this.#maybeReady()],
+      ['close', () => this.close('channel_closed')],
+      ['message', ({ data }) => this.#onChannelMessage(data)],
+    ];
+    for (const [type, listener] of this.channelListeners) channel.addEventListener(type, listener);
     // An answerer can be handed a channel that is already open: no 'open' event follows.
     if (channel.readyState === 'open') queueMicrotask(() => this.#maybeReady());
   }
