@@ -161,7 +161,7 @@ class RedisRelay:
                 await client.aclose()
             await asyncio.sleep(RESUBSCRIBE_SECONDS)
 
-    async def _hand_over(self, data) -> None:
+    async def _hand_over(self, data: object) -> None:
         event = decode(data)
         if event is None:
             logger.warning("dropped a malformed relay message")
@@ -181,7 +181,7 @@ class RedisRelay:
         self._listening = self._flushing = None
 
 
-def decode(data) -> tuple[str, dict] | None:
+def decode(data: object) -> tuple[str, dict] | None:
     """[channel name, event] from a published message, or None if it is not one."""
     if not isinstance(data, bytes) or len(data) > MAX_MESSAGE_BYTES:
         return None
