@@ -74,9 +74,9 @@ class RedisLink:
         # connections are then refused at once (4503) rather than welcomed into a server
         # that cannot work.
         self.healthy = True
-        self._beating: asyncio.Task | None = None
+        self._beating: asyncio.Task[None] | None = None
         # Other background tasks on this link (the topic sweep), stopped with it.
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._watchers: set[Callable[[], None]] = set()
 
     def key(self, *parts: str) -> str:
