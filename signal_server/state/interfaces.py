@@ -14,11 +14,11 @@ anything of the rooms behind the topics.
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 _random = random.SystemRandom()
 
-Event = dict  # an event between consumers (consumers.py): {"type": ..., fields}
+Event = dict[str, Any]  # an event between consumers (consumers.py): {"type": ..., fields}
 OnLost = Callable[[], None]
 
 

@@ -2,34 +2,121 @@
 (state/memory.py) and the Redis state (state/redis/, on a real redis-server of the
 test session), through the interfaces of state/interfaces.py only.
 
-What only one backend does (Redis forgetting the members of a dead process, an outage
-becoming Unavailable) is tested with that backend: tests/scaleout/.
+Where the backends differ, they differ by a capability, declared once in `Backend`
+below, not by name: whether the state is shared with other processes (Redis: an event
+published by one process reaches a connection of another; memory: there is no other
+process, and the event is dropped as for a channel name nobody holds), and whether it
+can be lost while the process runs (Redis: an outage tells the watchers and refuses new
+connections; process memory goes only with the process). Each backend says how to make
+a second process and an outage of its own.
+
+What only one backend does in depth (Redis forgetting the members of a dead process, a
+Redis that comes back) is tested with that backend: tests/scaleout/.
 """
 
+import asyncio
 import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 
 import pytest
 
-from signal_server.state.interfaces import Joined, Member, SharedState
+from e2e.redis_server import RedisServer
+from signal_server import local_delivery
+from signal_server.state.errors import Unavailable
+from signal_server.state.interfaces import Event, Joined, Member, SharedState
 from signal_server.state.memory import MemoryState
 
 from .conftest import redis_state
 
-pytestmark = pytest.mark.parametrize("state", ["memory", "redis"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
 ADDRESS, OTHER_ADDRESS = "198.51.100.7", "2001:db8::/64"
 # A refill so slow that no token comes back within a test.
 NO_REFILL = 0.0001
+# How long a test waits for what must happen (an event, a watcher): generous for a busy
+# machine; only a broken backend ever waits this long.
+WAIT_SECONDS = 10
+
+
+@dataclass
+class Backend:
+    """One implementation of the shared state, and what the contract expects of it."""
+
+    new_state: Callable[[], SharedState]
+    # Another process's state: on the same Redis (same key prefix), or, for memory,
+    # another process's memory, which shares nothing with this one.
+    another_process: Callable[[SharedState], SharedState]
+    # An outage of the shared state while the test's block runs: Redis stops answering
+    # (its process is frozen, as behind a network partition: commands time out while an
+    # idle subscription notices nothing); process memory cannot go, so nothing happens.
+    outage: Callable[[], AbstractAsyncContextManager[None]]
+    shared_between_processes: bool
+    can_be_lost: bool
+    made: list[SharedState] = field(default_factory=list)
+
+    def track(self, state: SharedState) -> SharedState:
+        self.made.append(state)
+        return state
+
+
+@asynccontextmanager
+async def nothing_happens() -> AsyncIterator[None]:
+    yield
+
+
+def memory_backend() -> Backend:
+    return Backend(
+        new_state=MemoryState,
+        another_process=lambda _: MemoryState(),
+        outage=nothing_happens,
+        shared_between_processes=False,
+        can_be_lost=False,
+    )
+
+
+def redis_backend(server: RedisServer) -> Backend:
+    def another_process(state: SharedState) -> SharedState:
+        from signal_server.state.redis.backend import RedisState
+        from signal_server.state.redis.link import RedisLink
+
+        assert isinstance(state, RedisState)
+        return RedisState(RedisLink(server.url, prefix=state.link.prefix, heartbeat_seconds=0.5))
+
+    @asynccontextmanager
+    async def frozen() -> AsyncIterator[None]:
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+
+    return Backend(
+        new_state=lambda: redis_state(server.url),
+        another_process=another_process,
+        outage=frozen,
+        shared_between_processes=True,
+        can_be_lost=True,
+    )
 
 
 @pytest.fixture
-async def state(request) -> SharedState:
+async def backend(request) -> AsyncIterator[Backend]:
     if request.param == "memory":
-        made: SharedState = MemoryState()
+        made = memory_backend()
     else:
-        made = redis_state(request.getfixturevalue("redis_for_tests").url)
+        made = redis_backend(request.getfixturevalue("redis_for_tests"))
     yield made
-    await made.close()
+    for state in made.made:
+        await state.close()
+
+
+@pytest.fixture
+def state(backend: Backend) -> SharedState:
+    return backend.track(backend.new_state())
 
 
 def member(n: int = 0) -> Member:
@@ -204,3 +291,57 @@ async def test_a_watcher_is_not_called_while_the_state_is_there_and_can_unwatch(
     relay.unwatch(on_lost)
     relay.unwatch(on_lost)  # twice is harmless
     assert calls == []
+
+
+class Received:
+    """A connection's inbox handler (local_delivery.py) that keeps every event."""
+
+    def __init__(self) -> None:
+        self.events: asyncio.Queue[Event] = asyncio.Queue()
+
+    async def __call__(self, event: Event) -> None:
+        self.events.put_nowait(event)
+
+    async def next(self) -> Event:
+        return await asyncio.wait_for(self.events.get(), WAIT_SECONDS)
+
+
+async def test_an_event_for_another_process_reaches_it_if_they_share_the_state(backend, state):
+    other = backend.track(backend.another_process(state))
+    received = Received()
+    inbox = local_delivery.Inbox(other.relay.new_channel_name(), received)
+    try:
+        await other.relay.check_ready()  # it hears the others now
+        events: list[Event] = [
+            {"type": "relay.signal", "topic": topic(), "text": '{"type":"signal"}'},
+            {"type": "topic.left", "topic": topic(), "id": os.urandom(16)},
+        ]
+        for event in events:
+            await state.relay.publish(inbox.channel_name, event)
+        if backend.shared_between_processes:
+            assert [await received.next() for _ in events] == events  # whole, in order
+        else:
+            # No process shares this memory: the name is no connection of this state's,
+            # so the events were dropped (publish has nothing left to do).
+            assert received.events.empty()
+    finally:
+        inbox.close()
+
+
+async def test_an_outage_tells_the_watchers_and_refuses_new_connections(backend, state):
+    relay, lost = state.relay, asyncio.Event()
+    relay.watch(lost.set)
+    await relay.check_ready()  # serving, and hearing the other processes
+    async with backend.outage():
+        if backend.can_be_lost:
+            with pytest.raises(Unavailable):
+                await state.topics.members_of(topic())
+            await asyncio.wait_for(lost.wait(), WAIT_SECONDS)
+            with pytest.raises(Unavailable):
+                await relay.check_ready()
+            assert not (await relay.health())[0]
+        else:
+            assert await state.topics.members_of(topic()) == []
+            await relay.check_ready()
+            assert (await relay.health())[0]
+            assert not lost.is_set()

@@ -6,6 +6,8 @@ Importing this module imports `redis` and `msgpack`: only the factory does, and 
 with REDIS_URL, so the base install works without the `redis` extra.
 """
 
+from typing import Any
+
 from signal_server.state.redis.addresses import RedisAddressRegistry
 from signal_server.state.redis.buckets import RedisBucketRegistry
 from signal_server.state.redis.link import RedisLink
@@ -22,7 +24,7 @@ class RedisState:
         self._buckets: dict[tuple[str, float, int], RedisBucketRegistry] = {}
 
     @classmethod
-    def from_settings(cls, url: str, conf: dict) -> "RedisState":
+    def from_settings(cls, url: str, conf: dict[str, Any]) -> "RedisState":
         """From settings.REDIS_URL and settings.PARLEY_REDIS."""
         return cls(
             RedisLink(

@@ -22,7 +22,8 @@ socket failure into errors.Unavailable, the one exception the consumer handles.
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
 from redis import exceptions as redis_errors
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 PROCESS_ID_CHARS = 16
 # Redis did not answer (as opposed to answering with an error).
 _UNREACHABLE = (TimeoutError, OSError, redis_errors.ConnectionError, redis_errors.TimeoutError)
+
+Result = TypeVar("Result")
 
 
 class RedisLink:
@@ -71,15 +74,15 @@ class RedisLink:
         # connections are then refused at once (4503) rather than welcomed into a server
         # that cannot work.
         self.healthy = True
-        self._beating: asyncio.Task | None = None
+        self._beating: asyncio.Task[None] | None = None
         # Other background tasks on this link (the topic sweep), stopped with it.
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._watchers: set[Callable[[], None]] = set()
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    async def call(self, awaitable: Awaitable):
+    async def call(self, awaitable: Awaitable[Result]) -> Result:
         """Await one Redis call; any failure to reach Redis is Unavailable."""
         self.start()
         try:
@@ -113,7 +116,7 @@ class RedisLink:
         if self._beating is None or self._beating.done():
             self._beating = asyncio.get_running_loop().create_task(self._beat_forever())
 
-    def run_in_background(self, coroutine) -> asyncio.Task:
+    def run_in_background(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -49,10 +49,10 @@ class RedisRelay:
         self.link = link
         self.inbox_id = secrets.token_hex(8)
         self.channel = link.key("relay", self.inbox_id)
-        self._listening: asyncio.Task | None = None
+        self._listening: asyncio.Task[None] | None = None
         self.subscribed = asyncio.Event()
         self._outgoing: list[tuple[str, bytes]] = []  # (Redis channel, message) to publish
-        self._flushing: asyncio.Task | None = None
+        self._flushing: asyncio.Task[None] | None = None
 
     def new_channel_name(self) -> str:
         """A name for a new connection of this process; starts the subscriber."""
@@ -161,7 +161,7 @@ class RedisRelay:
                 await client.aclose()
             await asyncio.sleep(RESUBSCRIBE_SECONDS)
 
-    async def _hand_over(self, data) -> None:
+    async def _hand_over(self, data: object) -> None:
         event = decode(data)
         if event is None:
             logger.warning("dropped a malformed relay message")
@@ -181,7 +181,7 @@ class RedisRelay:
         self._listening = self._flushing = None
 
 
-def decode(data) -> tuple[str, dict] | None:
+def decode(data: object) -> tuple[str, Event] | None:
     """[channel name, event] from a published message, or None if it is not one."""
     if not isinstance(data, bytes) or len(data) > MAX_MESSAGE_BYTES:
         return None

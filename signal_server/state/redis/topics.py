@@ -120,7 +120,7 @@ class RedisTopicRegistry:
         self._members = client.register_script(_MEMBERS)
         self._lookup = client.register_script(_LOOKUP)
         self._joined: dict[bytes, set[bytes]] = {}
-        self._sweeping: asyncio.Task | None = None
+        self._sweeping: asyncio.Task[None] | None = None
 
     def _topic_key(self, topic: bytes) -> str:
         return self.link.key("topic", topic.hex())
@@ -183,7 +183,7 @@ class RedisTopicRegistry:
         value_a, value_b = await self._look_up(topic, a, b)
         return _member(b, value_b) if value_a and value_b else None
 
-    async def _look_up(self, topic: bytes, *member_ids: bytes) -> list:
+    async def _look_up(self, topic: bytes, *member_ids: bytes) -> list[bytes | None]:
         keys = [self._topic_key(topic)]
         args: list[EncodableT] = [self.link.process_prefix, *member_ids]
         return await self.link.call(self._lookup(keys=keys, args=args))
@@ -213,7 +213,7 @@ class RedisTopicRegistry:
                 del self._joined[member_id]
 
 
-def _members(flat: list | None) -> list[Member]:
+def _members(flat: list[bytes] | None) -> list[Member]:
     flat = flat or []
     return [_member(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
