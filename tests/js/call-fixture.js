@@ -1,5 +1,9 @@
 // Fakes for the call manager's tests: only the browser APIs node lacks (media devices,
-// RTCPeerConnection) and a room swarm that records what it is asked to send.
+// RTCPeerConnection) and a room swarm that records what it is asked to send. Its peers
+// are real SwarmPeers (frozen), so a call module that wrote into one would fail here as
+// it would in the browser.
+import { SwarmPeer } from '../../static/app/peers/swarm-peer.js';
+
 let serial = 0;
 const nextId = (prefix) => `${prefix}-${(serial += 1)}`;
 
@@ -143,8 +147,13 @@ export class FakePC extends EventTarget {
   }
 }
 
+// A ready peer, moved there the way peers/room-swarm.js moves one: its envelopes named
+// an identity, its hello carried `name`.
 export function fakePeer(name, { polite = false } = {}) {
-  return { connectionId: nextId(`conn-${name}`), name, state: 'ready', link: { polite, pc: new FakePC() } };
+  const peer = new SwarmPeer({ connectionId: nextId(`conn-${name}`), link: { polite, pc: new FakePC() } });
+  peer.learnIdentity(new Uint8Array(32).fill(serial % 256));
+  peer.authenticated(name);
+  return peer;
 }
 
 // A room's swarm: what the call manager sends, and frames and link changes to feed it.
@@ -176,12 +185,11 @@ export class FakeSwarm extends EventTarget {
 
   connect(peer) {
     if (!this.peers.includes(peer)) this.peers.push(peer);
-    peer.state = 'ready';
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer } }));
   }
 
-  close(peer) {
-    peer.state = 'closed';
+  close(peer, reason = 'closed') {
+    peer.closed(reason);
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer } }));
   }
 

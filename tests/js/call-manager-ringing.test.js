@@ -15,7 +15,7 @@ test('start rings every ready peer with invite and writes history "started"', as
   const b = fakePeer('B');
   const c = fakePeer('C');
   const gone = fakePeer('D');
-  gone.state = 'closed';
+  gone.closed('left');
   const { calls, swarm, media, history } = device(t, [b, c, gone]);
   await calls.start(TOPIC, { video: true });
   assert.equal(calls.state.phase, 'outgoing');

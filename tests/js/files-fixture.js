@@ -1,6 +1,8 @@
 // Members of one room exchanging files in memory: TransferManagers wired through fake
 // peer links whose data channels deliver bytes on the next tick, a file store in memory
-// instead of the OPFS worker, and a transfer store instead of IndexedDB.
+// instead of the OPFS worker, and a transfer store instead of IndexedDB. Its peers are
+// real SwarmPeers (frozen), so a files module that wrote into one would fail here as it
+// would in the browser.
 //
 //   const room = filesRoom()
 //   const ada = await room.member('ada'); const bob = await room.member('bob')
@@ -11,6 +13,7 @@
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { createIdentity, identityId } from '../../static/app/identity/identity.js';
 import { TransferManager } from '../../static/app/files/transfer-manager.js';
+import { SwarmPeer } from '../../static/app/peers/swarm-peer.js';
 
 export class MemoryFiles {
   constructor() {
@@ -218,8 +221,8 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
       linkA.other = linkB;
       linkB.other = linkA;
       const id = nextConnection++;
-      const peerAtA = { connectionId: `c${id}b`, identity: b.identity.publicKey, state: 'ready', link: linkA, name: b.name };
-      const peerAtB = { connectionId: `c${id}a`, identity: a.identity.publicKey, state: 'ready', link: linkB, name: a.name };
+      const peerAtA = readyPeer(`c${id}b`, linkA, b);
+      const peerAtB = readyPeer(`c${id}a`, linkB, a);
       a.peers.set(peerAtA.connectionId, peerAtA);
       b.peers.set(peerAtB.connectionId, peerAtB);
       a.swarm.dispatchEvent(Object.assign(new Event('peer'), { detail: { peer: peerAtA } }));
@@ -231,7 +234,7 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
         for (const peer of [...x.peers.values()]) {
           if (identityId(peer.identity) !== y.selfId) continue;
           x.peers.delete(peer.connectionId);
-          peer.state = 'closed';
+          peer.closed('closed');
           peer.link.close();
           x.swarm.dispatchEvent(Object.assign(new Event('peer'), { detail: { peer } }));
         }
@@ -246,6 +249,15 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
     },
   };
   return room;
+}
+
+// A link to `member` that came up the way peers/room-swarm.js brings one up: its
+// envelopes named the member's identity, its hello carried the member's name.
+function readyPeer(connectionId, link, member) {
+  const peer = new SwarmPeer({ connectionId, link });
+  peer.learnIdentity(member.identity.publicKey);
+  peer.authenticated(member.name);
+  return peer;
 }
 
 export function randomBytes(size, seed = 1) {

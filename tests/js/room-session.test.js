@@ -174,3 +174,20 @@ test('a new display name travels in the history, to members who were away too', 
   await settle();
   assert.equal(bob.session.memberName(ada.id), 'Ada L.');
 });
+
+test('a closed link lets go of its replicator: reconnecting many times keeps one', async () => {
+  const { ada, bob } = await twoPeople();
+  for (let round = 0; round < 3; round++) {
+    link(ada, bob);
+    await settle();
+    assert.equal(ada.session.replicators.size, 1);
+    assert.ok(ada.session.replicators.has(ada.swarm.peer), 'the replicator of the link now up');
+    unlink(ada, bob);
+    await settle();
+    assert.equal(ada.session.replicators.size, 0, `after close ${round + 1}`);
+  }
+  await bob.session.send('still replicated');
+  link(ada, bob);
+  await settle();
+  assert.deepEqual(texts(ada), ['still replicated']);
+});

@@ -70,7 +70,7 @@ test('an offer starts as offered, is started, paused, resumed with its plan and 
   assert.equal(t.state, 'done');
   assert.equal(t.plan, null);
   assert.equal(t.start(), null, 'a done file is not fetched again');
-  assert.equal(t.cancel(), undefined, 'nor cancelled');
+  assert.equal(t.cancel(), null, 'nor cancelled');
 });
 
 test('a paused download that lost its plan (a reload) begins a new one', () => {
@@ -91,7 +91,7 @@ test('cancel forgets every chunk and hands back the stored file to delete', () =
   t.startWrite(2, file.chunk(2), CHUNK_SIZE, 0);
   assert.equal(t.heldCount, 2);
 
-  assert.equal(t.cancel(), fileName);
+  assert.deepEqual(t.cancel(), { fileName });
   assert.equal(t.state, 'cancelled');
   assert.equal(t.reason, null);
   assert.equal(t.plan, null);
@@ -101,6 +101,10 @@ test('cancel forgets every chunk and hands back the stored file to delete', () =
   assert.equal(t.written(2, fileName), false, 'a write that lands after the cancel is dropped');
   assert.equal(t.start(), 'begin', 'and it can be fetched again, into a new file');
   assert.notEqual(t.fileName, fileName);
+
+  const neverStarted = Transfer.fromOffer({ offer: madeUpFile(2, { seed: 2 }).offer, topic: TOPIC });
+  assert.deepEqual(neverStarted.cancel(), { fileName: null }, 'cancelled, with no stored file to delete');
+  assert.equal(neverStarted.state, 'cancelled');
 });
 
 test('a failure only ends a running download, with its reason', () => {
@@ -132,7 +136,7 @@ test('a file this device sent holds every chunk and is never fetched or cancelle
   assert.deepEqual([t.role, t.state, t.fileName, t.heldCount], ['sender', 'done', 'stored', 5]);
   assert.equal(t.heldBytes, file.offer.size, 'the last chunk is short');
   assert.equal(t.start(), null);
-  assert.equal(t.cancel(), undefined);
+  assert.equal(t.cancel(), null);
 });
 
 test('a chunk is held only once flushed; a write for a cancelled file is not', () => {
@@ -256,6 +260,21 @@ test('saves run one after another, a later save soon is folded into a save now, 
   assert.equal(console.warn.mock.callCount(), 1);
 });
 
+test('saves soon are one save per delay, however many chunks asked for one', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const transfer = Transfer.fromOffer({ offer: madeUpFile(3).offer, topic: TOPIC });
+  let saves = 0;
+  for (let i = 0; i < 5; i++) transfer.saveSoon(100, () => (saves += 1));
+  t.mock.timers.tick(99);
+  assert.equal(saves, 0, 'not before the delay');
+  t.mock.timers.tick(1);
+  assert.equal(saves, 1, 'five asks, one save');
+  assert.equal(transfer.savePending, false);
+  transfer.saveSoon(100, () => (saves += 1));
+  t.mock.timers.tick(1000);
+  assert.equal(saves, 2, 'a later ask is a new save');
+});
+
 test('the registry holds each transfer once by root, and a saved record until its offer comes', () => {
   const a = Transfer.fromOffer({ offer: madeUpFile(2, { seed: 1 }).offer, topic: TOPIC });
   const b = Transfer.fromOffer({ offer: madeUpFile(2, { seed: 2 }).offer, topic: TOPIC });
@@ -294,13 +313,18 @@ test('file links: a peer is heard on its newest link only, and banned after too 
   assert.equal(links.sourcesOf('other'), 0, 'only a current link is a source');
   assert.deepEqual(links.remove('c1'), { link: old, wasCurrent: false });
   assert.equal(links.remove('c1'), null);
+  assert.equal(links.isCurrent(fresh), true, 'removing an old link leaves the newest current');
+  // Ada's newest link closes: it is nobody's current link any more.
+  assert.deepEqual(links.remove('c2'), { link: fresh, wasCurrent: true });
+  assert.equal(links.isCurrent(fresh), false);
+  assert.deepEqual(links.current(), [bob]);
 
   const bans = Array.from({ length: 18 }, () => links.strike(bob));
   assert.deepEqual(bans.map((banned, i) => (banned ? i + 1 : 0)).filter(Boolean), [17], 'the 17th strike, once');
   assert.equal(links.isBanned('bob-key'), true);
   assert.equal(links.isBanned(ADA), false);
   links.closeAll();
-  assert.deepEqual(closed, ['c2', 'c3']);
+  assert.deepEqual(closed, ['c3']);
   assert.deepEqual(links.current(), []);
 });
 

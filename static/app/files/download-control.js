@@ -65,9 +65,10 @@ export class DownloadControl {
   }
 
   async cancel(t) {
-    const fileName = t.cancel();
-    if (fileName === undefined) return;
+    const cancelled = t.cancel();
+    if (!cancelled) return;
     this.#halted(t);
+    const { fileName } = cancelled;
     if (fileName) await this.files?.delete(fileName).catch(() => {});
   }
 

@@ -9,7 +9,7 @@
 //   t.state (offered | active | paused | cancelled | done | failed), t.reason, t.role,
 //   t.fileName, t.isActive, t.heldBytes
 //   t.start() -> 'begin' | 'resume' | null; t.beginPlan(perPeer); t.pause(); t.fail(code)
-//   t.cancel() -> the name of the stored file to delete
+//   t.cancel() -> { fileName } (the stored file to delete, or null), or null: nothing to cancel
 //   t.beginFinishing(); t.finish(); t.endFinishing()   all held: done once saved
 //   t.status({ sources, now }) -> what a file card shows (files/transfer-manager.js)
 //   t.storedFile(files) -> Promise of { file, url } once done; t.releaseStoredFile()
@@ -186,17 +186,17 @@ export class Transfer {
     return true;
   }
 
-  // Forgets every chunk; returns the name of the stored file to delete (or null), or
-  // undefined when there is nothing to cancel.
+  // Forgets every chunk; returns { fileName } with the stored file to delete (null if
+  // none was made), or null when there is nothing to cancel.
   cancel() {
-    if (this.role === 'sender' || this.state === 'done') return undefined;
+    if (this.role === 'sender' || this.state === 'done') return null;
     this.#halt('cancelled', null);
     this.#tree = new PartialTree(this.count, this.rootBytes);
     this.#writing.clear();
     this.#unflushed = [];
     const { fileName } = this.#record;
     this.#record.fileName = null;
-    return fileName;
+    return { fileName };
   }
 
   #halt(state, reason) {

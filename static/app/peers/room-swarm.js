@@ -228,10 +228,12 @@ export class RoomSwarm extends EventTarget {
       peer.link.close('bad_link_proof');
       return undefined;
     }
+    // A peer that cannot become ready (its link closed meanwhile) changes nothing: it
+    // must not retire a ready twin or be announced.
+    if (!peer.authenticated(frame.name)) return undefined;
     peer.link.authenticated();
     this.#forgetRedial(peer.connectionId);
     this.#retireTwins(peer);
-    peer.authenticated(frame.name);
     this.#changed(peer);
     return undefined;
   }
