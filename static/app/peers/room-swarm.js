@@ -131,7 +131,8 @@ export class RoomSwarm extends EventTarget {
     link.addEventListener('closed', ({ detail }) => {
       const wasReady = peer.state === 'ready';
       // For whoever looks into a connection problem (devtools, the e2e failure messages).
-      console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${wasReady ? '' : ', never ready'})`);
+      const why = detail.reason === 'unauthenticated' && detail.error ? `: ${detail.error.message}` : '';
+      console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${why}${wasReady ? '' : ', never ready'})`);
       if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
       if (peer.closed(detail.reason)) this.#changed(peer);
       this.#maybeRedial(peer, detail.reason);
@@ -215,8 +216,13 @@ export class RoomSwarm extends EventTarget {
       this.dispatchEvent(new CustomEvent('frame', { detail: { peer, frame } }));
       return undefined;
     }
-    // Until the peer's hello proves its identity, nothing else it sends counts.
-    if (frame.t !== 'hello' || !peer.identity) return peer.link.close('unauthenticated');
+    // Until the peer's hello proves its identity, nothing else it sends counts. What came
+    // instead is kept with the reason: this has been seen between honest browsers, and
+    // the console line is what tells the next occurrence's story.
+    if (frame.t !== 'hello' || !peer.identity) {
+      const came = frame.t === 'hello' ? 'a hello before any envelope named the peer' : `'${frame.t}' before the hello`;
+      return peer.link.close('unauthenticated', new Error(came));
+    }
     const valid = verifyLinkProof({
       proof: fromBase64Url(frame.proof, 64),
       peerIdentity: peer.identity,
