@@ -34,6 +34,7 @@ bench: install install-chromium
 	$(BIN)/python -m bench.signaling
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
+	$(BIN)/python -m bench.hostile
 
 install: install-python install-node
 
