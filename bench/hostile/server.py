@@ -3,7 +3,7 @@
 On a free port of 127.0.0.1, a fresh migrated sqlite database, the per-address caps
 raised (all the load comes from one address, as from behind a large NAT) and every other
 limit as shipped. stdout and stderr go to one file, so that what the server logs can be
-counted (`log_size`).
+counted (`log_size`); `log_text` still reads it once the server has stopped.
 """
 
 import os
@@ -30,6 +30,7 @@ class RunningServer:
     port: int
     pid: int
     log_path: Path
+    final_log: str | None = None  # the whole log, once the server has stopped
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -38,6 +39,8 @@ class RunningServer:
         raise RuntimeError(f"no VmRSS for {self.pid}")
 
     def log_text(self) -> str:
+        if self.final_log is not None:
+            return self.final_log
         return self.log_path.read_text(errors="replace")
 
     def log_size(self) -> tuple[int, int]:
@@ -69,8 +72,10 @@ def running(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Runn
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+            server = RunningServer(name, port, process.pid, log_path)
             try:
                 wait_for_port(port, process)
-                yield RunningServer(name, port, process.pid, log_path)
+                yield server
             finally:
                 stop(process)
+                server.final_log = log_path.read_text(errors="replace")
