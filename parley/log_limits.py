@@ -35,16 +35,17 @@ class ClientFaultFilter(logging.Filter):
 
 
 class RateLimitFilter(logging.Filter):
-    def __init__(self, per_second: float = 5.0, burst: int = 100) -> None:
+    def __init__(self, per_second: float = 5.0, burst: int = 100, clock=time.monotonic) -> None:
         super().__init__()
         self.per_second = per_second
         self.burst = burst
+        self.clock = clock
         self.tokens = float(burst)
-        self.updated = time.monotonic()
+        self.updated = clock()
         self.dropped = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
         self.updated = now
         if self.tokens < 1:
