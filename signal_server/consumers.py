@@ -107,7 +107,10 @@ class SignalConsumer(AsyncWebsocketConsumer):
             self.channel_name, self.dispatch, on_error=self.event_failed
         )
         try:
-            while True:
+            # Ends once the connection is closed, from either side: frames that were still
+            # buffered for a connection the server has closed are never read (a hostile
+            # client's backlog), and the server drops them with the connection.
+            while not self.closed:
                 await self.inbox.handle_own(await receive())
                 # A receive that finds a message waiting does not suspend: without this,
                 # a client with a backlog of frames would hold the loop until it is empty.
