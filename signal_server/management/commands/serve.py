@@ -97,7 +97,8 @@ def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
         log_config=None,
         # Its defaults, spelled out: a ping after 20 s without one, closed 20 s later if
         # no pong came. (Backpressure needs no setting: websockets-sansio stops reading a
-        # socket from each message until the consumer has taken it.)
+        # socket after each read that brought a message, until the consumer has taken
+        # what it queued.)
         ws_ping_interval=20,
         ws_ping_timeout=20,
         backlog=4096,
