@@ -3,7 +3,8 @@
 Per server: start it, let an honest pair relay, read RSS ("before"), send each kind for
 `--seconds` from `--connections` connections at a time (RSS sampled every 0.2 s: "peak",
 and after each kind), wait `--settle` seconds once the last hostile connection is gone
-("after"), then stop. Prints a table and writes bench/results/hostile.json.
+("after"); `--rounds N` does it all N times and says what RSS kept after each. Prints a
+table and writes bench/results/hostile.json.
 """
 
 import argparse
@@ -25,7 +26,9 @@ async def sample_peak(server, peak: list[int], stop: asyncio.Event) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure(name: str, kinds, connections: int, seconds: float, settle: float, max_frames):
+async def measure(
+    name: str, kinds, connections: int, seconds: float, settle: float, max_frames, rounds=1
+):
     with running(name) as server:
         pair = HonestPair(server.port)
         pair_task = asyncio.create_task(pair.run())
@@ -36,19 +39,22 @@ async def measure(name: str, kinds, connections: int, seconds: float, settle: fl
         sampler = asyncio.create_task(sample_peak(server, peak, stop))
         per_kind, totals = [], {"connections": 0, "frames": 0, "refused": 0}
         started = time.monotonic()
-        for kind in kinds:
-            tally = await hostile(server.port, kind, connections, seconds, max_frames)
-            rss = server.rss_kib()
-            per_kind.append({"kind": kind, "rss_kib": rss, **tally.__dict__})
-            for key in totals:
-                totals[key] += getattr(tally, key)
-            print(
-                f"  {name} {kind:15} {tally.connections:5} conns {tally.frames:7} frames "
-                f"rss {rss / 1024:6.1f} MB  closes {tally.close_codes}",
-                flush=True,
-            )
-        hostile_seconds = time.monotonic() - started
-        await asyncio.sleep(settle)
+        kept_after_rounds = []
+        for _ in range(rounds):
+            for kind in kinds:
+                tally = await hostile(server.port, kind, connections, seconds, max_frames)
+                rss = server.rss_kib()
+                per_kind.append({"kind": kind, "rss_kib": rss, **tally.__dict__})
+                for key in totals:
+                    totals[key] += getattr(tally, key)
+                print(
+                    f"  {name} {kind:15} {tally.connections:5} conns {tally.frames:7} frames "
+                    f"rss {rss / 1024:6.1f} MB  closes {tally.close_codes}",
+                    flush=True,
+                )
+            hostile_seconds = time.monotonic() - started
+            await asyncio.sleep(settle)
+            kept_after_rounds.append(round((server.rss_kib() - before) / 1024, 1))
         after = server.rss_kib()
         stop.set()
         await sampler
@@ -65,6 +71,7 @@ async def measure(name: str, kinds, connections: int, seconds: float, settle: fl
         "rss_peak_mb": round(peak[0] / 1024, 1),
         "rss_after_mb": round(after / 1024, 1),
         "rss_kept_mb": round((after - before) / 1024, 1),
+        "rss_kept_mb_after_each_round": kept_after_rounds,
         "rss_after_ratio": round(after / before, 2),
         "log_bytes": log_bytes,
         "log_lines": log_lines,
@@ -80,12 +87,16 @@ async def measure(name: str, kinds, connections: int, seconds: float, settle: fl
 def print_table(results: list[dict]) -> None:
     columns = (
         "server", "connections", "frames", "rss_before_mb", "rss_peak_mb", "rss_after_mb",
-        "rss_kept_mb", "rss_after_ratio", "log_bytes", "log_lines",
+        "rss_kept_mb", "rss_kept_mb_after_each_round", "rss_after_ratio", "log_bytes", "log_lines",
         "log_lines_per_connection", "tracebacks", "honest_relayed", "honest_lost",
         "honest_damaged",
     )  # fmt: skip
     for column in columns:
-        print(f"{column:26}" + "".join(f"{str(r[column]):>14}" for r in results))
+        cells = (
+            "/".join(map(str, r[column])) if isinstance(r[column], list) else str(r[column])
+            for r in results
+        )
+        print(f"{column:29}" + "".join(f"{cell:>16}" for cell in cells))
 
 
 def main() -> None:
@@ -96,6 +107,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="per kind")
     parser.add_argument("--settle", type=float, default=5.0, help="after the last one closed")
     parser.add_argument("--max-frames", type=int, default=200_000, help="per kind")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="every kind again, to see whether RSS keeps growing"
+    )
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     unknown = set(kinds) - set(KINDS)
@@ -106,7 +120,15 @@ def main() -> None:
         print(f"{name}: {len(kinds)} kinds x {args.seconds} s, {args.connections} at a time")
         results.append(
             asyncio.run(
-                measure(name, kinds, args.connections, args.seconds, args.settle, args.max_frames)
+                measure(
+                    name,
+                    kinds,
+                    args.connections,
+                    args.seconds,
+                    args.settle,
+                    args.max_frames,
+                    args.rounds,
+                )
             )
         )
     print_table(results)

@@ -3,8 +3,8 @@
 Both talk only to 127.0.0.1. A hostile connection says hello when its kind needs it,
 sends its bad frames without waiting for answers (a task drains what the server says),
 then closes, or aborts, and the next one opens, until the kind's time or frame budget is
-spent. The honest pair joins one topic and relays a signal back and forth, paced under
-the rate limit, checking every blob that comes back.
+spent. The honest pair joins one topic and relays a signal one way then the other, paced
+under the rate limit, checking every blob that arrives.
 """
 
 import asyncio
@@ -119,15 +119,17 @@ class HonestPair:
     async def run(self) -> None:
         a, b = await open_socket(self.port), await open_socket(self.port)
         try:
-            await hello(a)
-            b_id = await hello(b)
+            a_id, b_id = await hello(a), await hello(b)
             topic = b64(os.urandom(32))
             for ws in (a, b):
                 await ws.send(json.dumps({"type": "join", "topic": topic}))
                 await self.expect(ws, "peers")
             await self.expect(a, "joined")
             while not self.stop.is_set():
+                # Both ways in turn, so that neither end is closed as idle in a long run.
                 await self.relay_once(a, b, b_id, topic)
+                await asyncio.sleep(HONEST_INTERVAL)
+                await self.relay_once(b, a, a_id, topic)
                 await asyncio.sleep(HONEST_INTERVAL)
         finally:
             await a.close()
