@@ -39,6 +39,7 @@ bench: install install-chromium
 	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
+	$(BIN)/python -m bench.hostile
 
 install: install-python install-node
 

@@ -179,9 +179,29 @@ PARLEY_MAX_REQUEST_BODY_BYTES = int(os.environ.get("PARLEY_MAX_REQUEST_BODY_BYTE
 PARLEY_PUSH_THREADS = int(os.environ.get("PARLEY_PUSH_THREADS", 8))
 PARLEY_PUSH_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_PUSH_TIMEOUT_SECONDS", 10))
 
+# Every line goes through one rate limit (parley/log_limits.py): a burst, then so many a
+# second; what it drops is counted on the next line. The access log (one line per HTTP
+# request and per closed WebSocket, daphne only) is INFO, shown at daphne's default
+# verbosity as before.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "rate_limit": {
+            "()": "parley.log_limits.RateLimitFilter",
+            "per_second": float(os.environ.get("PARLEY_LOG_LINES_PER_SECOND", 5)),
+            "burst": int(os.environ.get("PARLEY_LOG_BURST", 100)),
+        },
+        "client_faults": {"()": "parley.log_limits.ClientFaultFilter"},
+    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_faults", "rate_limit"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {"parley.access": {"level": "INFO"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PARLEY_LOG_LEVEL", "WARNING")},
 }

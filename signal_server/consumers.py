@@ -66,6 +66,14 @@ from signal_server.state.interfaces import Member
 
 logger = logging.getLogger(__name__)
 
+# What a send raises once the connection is closing or gone (ASGI leaves it to the
+# server): daphne's autobahn raises Disconnected (a RuntimeError) between the close and
+# the disconnect message; uvicorn an OSError (ClientDisconnected) once the client has gone,
+# and a RuntimeError once it closed the connection itself (a frame that is not UTF-8, or
+# over its size limit). Expected whenever a client goes while frames of its are still
+# being answered, so not an error: the disconnect message follows and cleans up.
+CLIENT_GONE = (OSError, RuntimeError)
+
 
 class SignalConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args, **kwargs):
@@ -97,7 +105,10 @@ class SignalConsumer(AsyncWebsocketConsumer):
             self.channel_name, self.dispatch, on_error=self.event_failed
         )
         try:
-            while True:
+            # Ends once the connection is closed, from either side: frames that were still
+            # buffered for a connection the server has closed are never read (a hostile
+            # client's backlog), and the server drops them with the connection.
+            while not self.closed:
                 await self.inbox.handle_own(await receive())
                 # A receive that finds a message waiting does not suspend: without this,
                 # a client with a backlog of frames would hold the loop until it is empty.
@@ -106,6 +117,9 @@ class SignalConsumer(AsyncWebsocketConsumer):
             pass
         finally:
             self.inbox.close()
+            # Also when the loop ends without a disconnect message (an exception): the
+            # connection's topics and its count against its address must not outlive it.
+            await self.shut_down()
 
     def event_failed(self, error: BaseException) -> None:
         """An event handler failed in another connection's task: close this connection."""
@@ -396,4 +410,13 @@ class SignalConsumer(AsyncWebsocketConsumer):
         await self.send_text(json.dumps(frame, separators=(",", ":")))
 
     async def send_text(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except CLIENT_GONE:
+            pass
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        try:
+            await super().close(code, reason)
+        except CLIENT_GONE:
+            pass

@@ -47,18 +47,29 @@ class Command(BaseCommand):
 
 
 def serve_daphne(host: str, port: int, limit: int, verbosity: int) -> None:
-    from daphne.cli import CommandLineInterface
+    # daphne with backpressure and its access log through logging (daphne_server.py).
+    from signal_server.daphne_server import ParleyDaphne
 
+    # Every limit daphne (and through it autobahn) applies, spelled out, at daphne's own
+    # defaults where Parley has no reason to differ (docs/deployment.md, "Servers").
     argv = [
         "-b", host,
         "-p", str(port),
         "-v", str(verbosity),
+        # No cap on a connection's life: the consumer closes idle ones (IDLE_SECONDS).
         "--websocket_timeout", "-1",
+        # The opening handshake (autobahn's openHandshakeTimeout too).
+        "--websocket_connect_timeout", "5",
+        # A WebSocket ping after this long without a frame; closed when none comes back.
+        "--ping-interval", "20",
+        "--ping-timeout", "30",
         "--websocket-max-message-size", str(limit),
         "--websocket-max-frame-size", str(limit),
+        # How long a consumer may take to end after its client went, before it is killed.
+        "--application-close-timeout", "10",
         "parley.asgi:application",
     ]  # fmt: skip
-    CommandLineInterface().run(argv)
+    ParleyDaphne().run(argv)
 
 
 def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
@@ -82,5 +93,13 @@ def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
         lifespan="off",
         access_log=False,
         log_level="warning",
+        # Django's LOGGING (parley/settings.py), with its rate limit, rather than uvicorn's.
+        log_config=None,
+        # Its defaults, spelled out: a ping after 20 s without one, closed 20 s later if
+        # no pong came. (Backpressure needs no setting: websockets-sansio stops reading a
+        # socket after each read that brought a message, until the consumer has taken
+        # what it queued.)
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
         backlog=4096,
     )
