@@ -27,6 +27,7 @@ import asyncio
 import ctypes
 import gc
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from daphne.access import AccessLogGenerator
@@ -50,6 +51,7 @@ def release_free_memory() -> None:
         _malloc_trim(0)
 
 
+_malloc_trim: Callable[[int], int] | None
 try:
     _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
 except (OSError, AttributeError):
@@ -126,6 +128,7 @@ class ParleyServer(Server):
     def create_application(self, protocol, scope):
         """daphne's own, with a PausingQueue for a WebSocket (a request's body is bounded)."""
         assert "application_instance" not in self.connections[protocol]
+        input_queue: asyncio.Queue
         if scope["type"] == "websocket":
             input_queue = PausingQueue(protocol.transport)
         else:
