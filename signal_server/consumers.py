@@ -29,9 +29,7 @@ import logging
 import secrets
 import time
 
-from channels.consumer import get_handler_name
-from channels.exceptions import ChannelFull, StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.exceptions import ChannelFull
 from django.conf import settings
 
 from signal_server import addresses, frames, local_delivery
@@ -63,19 +61,12 @@ from signal_server.push.sender import push_wake
 from signal_server.state.errors import Unavailable
 from signal_server.state.factory import shared_state
 from signal_server.state.interfaces import Member
+from signal_server.websocket_base import InboxWebsocketConsumer
 
 logger = logging.getLogger(__name__)
 
-# What a send raises once the connection is closing or gone (ASGI leaves it to the
-# server): daphne's autobahn raises Disconnected (a RuntimeError) between the close and
-# the disconnect message; uvicorn an OSError (ClientDisconnected) once the client has gone,
-# and a RuntimeError once it closed the connection itself (a frame that is not UTF-8, or
-# over its size limit). Expected whenever a client goes while frames of its are still
-# being answered, so not an error: the disconnect message follows and cleans up.
-CLIENT_GONE = (OSError, RuntimeError)
 
-
-class SignalConsumer(AsyncWebsocketConsumer):
+class SignalConsumer(InboxWebsocketConsumer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.member: Member | None = None
@@ -90,36 +81,12 @@ class SignalConsumer(AsyncWebsocketConsumer):
         self.wakes: set[asyncio.Task] = set()
         self.closing: asyncio.Task | None = None
 
-    async def __call__(self, scope, receive, send) -> None:
-        # Replaces Channels' own: its loop (await_many_dispatch) waits on the WebSocket
-        # and the channel layer with a new task and an asyncio.wait for every message,
-        # a sixth of the server's time in a relay. Here the WebSocket is read in this
-        # task and every message, ours and other connections' events, goes through this
-        # consumer's inbox, which runs one handler at a time (local_delivery.py).
-        self.scope = scope
-        self.base_send = send
+    def open_inbox(self) -> local_delivery.Inbox:
+        """This connection's inbox, under a channel name of the shared state's relay."""
         self.state = shared_state()
         self.relay = self.state.relay
         self.channel_name = self.relay.new_channel_name()
-        self.inbox = local_delivery.Inbox(
-            self.channel_name, self.dispatch, on_error=self.event_failed
-        )
-        try:
-            # Ends once the connection is closed, from either side: frames that were still
-            # buffered for a connection the server has closed are never read (a hostile
-            # client's backlog), and the server drops them with the connection.
-            while not self.closed:
-                await self.inbox.handle_own(await receive())
-                # A receive that finds a message waiting does not suspend: without this,
-                # a client with a backlog of frames would hold the loop until it is empty.
-                await asyncio.sleep(0)
-        except StopConsumer:
-            pass
-        finally:
-            self.inbox.close()
-            # Also when the loop ends without a disconnect message (an exception): the
-            # connection's topics and its count against its address must not outlive it.
-            await self.shut_down()
+        return local_delivery.Inbox(self.channel_name, self.dispatch, on_error=self.event_failed)
 
     def event_failed(self, error: BaseException) -> None:
         """An event handler failed in another connection's task: close this connection."""
@@ -160,17 +127,6 @@ class SignalConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self.shut_down()
 
-    async def dispatch(self, message: dict) -> None:
-        # Channels' own dispatch first closes stale database connections through
-        # sync_to_async: a hop to one thread shared by every connection, for every frame
-        # and event, before the rate limit can drop anything; it made a relay 4x slower
-        # (tests/server/test_flood.py). This consumer never uses the database, and
-        # database_sync_to_async closes stale connections itself should a handler need it.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"no handler for message type {message['type']}")
-        await handler(message)
-
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if self.closed:
             return
@@ -196,12 +152,20 @@ class SignalConsumer(AsyncWebsocketConsumer):
                 await self.do_hello(frame.key)
             case Join():
                 check_can_join(self.topics, frame.topic, self.limits.topics)
-                if frame.topic not in self.topics:
+                new_topic = frame.topic not in self.topics
+                if new_topic:
                     # Counted here unless the address is at its cap (then nothing is).
                     cap = self.limits.topics_per_address
                     memberships = await self.addresses.add_topic(self.counted_address, cap)
                     check_address_can_join(self.topics, frame.topic, memberships, cap)
-                await self.do_join(frame.topic)
+                try:
+                    await self.do_join(frame.topic)
+                except Unavailable:
+                    # A topic the registry never took is not in self.topics, so the close
+                    # that follows would not give its count back.
+                    if new_topic and frame.topic not in self.topics:
+                        await self.addresses.remove_topic(self.counted_address)
+                    raise
             case Leave():
                 check_joined(self.topics, frame.topic, frame.type)
                 await self.do_leave(frame.topic)
@@ -408,15 +372,3 @@ class SignalConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, frame: dict) -> None:
         await self.send_text(json.dumps(frame, separators=(",", ":")))
-
-    async def send_text(self, text: str) -> None:
-        try:
-            await self.base_send({"type": "websocket.send", "text": text})
-        except CLIENT_GONE:
-            pass
-
-    async def close(self, code: int | None = None, reason: str | None = None) -> None:
-        try:
-            await super().close(code, reason)
-        except CLIENT_GONE:
-            pass

@@ -12,8 +12,9 @@ import json
 import pytest
 
 from signal_server.consumers import SignalConsumer
+from signal_server.state.errors import Unavailable
 
-from .wire import Client, new_key
+from .wire import Client, new_key, new_topic
 
 ADDRESS = "127.0.0.1"
 
@@ -82,3 +83,28 @@ async def test_a_connection_whose_loop_fails_no_longer_counts_against_its_addres
     assert connected
     await c.hello()
     await c.disconnect()
+
+
+async def test_a_join_the_shared_state_could_not_make_does_not_stay_counted(
+    limits, fresh_state, monkeypatch
+):
+    limits(MAX_TOPICS_PER_IP=1)
+    real_join = fresh_state.topics.join
+
+    async def join_once_unavailable(*args, **kwargs):
+        monkeypatch.setattr(fresh_state.topics, "join", real_join)
+        raise Unavailable("the topic registry answered with an error")
+
+    monkeypatch.setattr(fresh_state.topics, "join", join_once_unavailable)
+    first = Client(address=ADDRESS)
+    await first.open()
+    await first.hello()
+    await first.send({"type": "join", "topic": new_topic()})
+    await first.expect_error("unavailable", ref="join")
+    await first.expect_close(4503)
+    # The address's one topic membership was given back: another connection may join.
+    second = Client(address=ADDRESS)
+    await second.open()
+    await second.hello()
+    await second.join(new_topic())
+    await second.disconnect()
