@@ -4,7 +4,6 @@ source, and the file still arrives intact from an honest one; and a member who g
 file earlier serves it when the sender is gone."""
 
 import re
-import time
 
 from playwright.sync_api import expect
 
@@ -37,18 +36,6 @@ def expect_served(user, name: str, at_least: int, timeout: int = 10_000) -> int:
         timeout=timeout,
     )
     return served_to_others(user, name)
-
-
-def settled_length(items: list, quiet_s: float = 1.0, limit_s: float = 20.0) -> int:
-    """The length of a list another thread appends to, once it went `quiet_s` unchanged."""
-    deadline = time.monotonic() + limit_s
-    length, since = len(items), time.monotonic()
-    while time.monotonic() - since < quiet_s:
-        assert time.monotonic() < deadline, f"still growing after {limit_s} s"
-        time.sleep(0.05)
-        if len(items) != length:
-            length, since = len(items), time.monotonic()
-    return length
 
 
 def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
@@ -104,9 +91,11 @@ def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
         assert card(bob, "mixed.bin").get_attribute("data-state") != "done"
 
         # Ada comes back: Bob now has both members online, fetches the rest from Ada
-        # only, and the file is byte-identical. (Asks Bob sent before the ban may still be
-        # on their way to Mallory: counted once they stop coming.)
-        asked_of_mallory = settled_length(held.asked)
+        # only, and the file is byte-identical. Asks Bob sent before the ban may still be
+        # on their way to Mallory: the barrier's answer comes on the same ordered channel
+        # after them, so once Mallory has it, every ask sent so far is counted.
+        mallory.file_barrier(to_bob, held, timeout=LINK_TIMEOUT_S)
+        asked_of_mallory = len(held.asked)
         ada = persistent_user("ada")
         ada.open()
         expect(ada.page.get_by_test_id("room-name")).to_have_text("Sources")

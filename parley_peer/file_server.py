@@ -10,8 +10,14 @@ watch a browser reject them; every chunk sent is counted, intact or not.
     held = server.hold(encrypt_file(data, key), corrupt={2: "ciphertext", 9: "proof"})
     server.on_peer(peer); server.on_side_channel(peer, label)   # from the swarm
     held.asked, held.served, held.corrupted         # chunk indices, in order
+    await server.barrier(connection_id, held.root)  # see below
 
-It only serves: it never asks for chunks.
+It only serves: it never asks for chunks of its own accord. The one `want` it sends is
+a barrier's probe. A data channel is ordered and a browser sends everything on the one
+channel it opened (static/app/files/file-channel.js), so its answer to a `want` (a
+`chunk`, or `lack`: sent only in answer to a `want`, §11) comes after every message it
+sent before it read the probe. Once the answer is read, so is every ask the peer sent
+until then: a test can count them without waiting for a quiet spell.
 """
 
 import asyncio
@@ -114,12 +120,14 @@ class FileLink:
         self.closed = False
         self.malformed = 0  # messages that failed §11's checks
         self.queue: collections.deque[tuple[HeldFile, int]] = collections.deque()
+        self._barriers: list[tuple[bytes, int, asyncio.Future[None]]] = []  # probes unanswered
         self._waiting: list[bytes] = []
         self._wake = asyncio.Event()
         out.bufferedAmountLowThreshold = LOW_WATER
         out.on("open", self._on_open)
         out.on("bufferedamountlow", self._wake.set)
         out.on("close", self._wake.set)
+        out.on("close", self._fail_barriers)
         out.on("message", self.receive)
         self._pump_task = asyncio.ensure_future(self._pump())
 
@@ -127,8 +135,21 @@ class FileLink:
         """The peer's own channel, with what it sent before we took it."""
         self.peer_channel = channel
         channel.on("message", self.receive)
+        channel.on("close", self._fail_barriers)
         for data in early:
             self.receive(data)
+
+    def barrier(self, root: bytes, index: int = 0) -> "asyncio.Future[None]":
+        """Done once the peer's answer to a `want` of chunk ``index`` of ``root`` is read
+        (a `chunk` or a `lack`): every message the peer sent before it read that `want`
+        has been read by then. Fails with ConnectionError if the link closes first."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.closed or self.out.readyState in ("closing", "closed"):
+            done.set_exception(ConnectionError("the file channel is closed"))
+            return done
+        self._barriers.append((root, index, done))
+        self._send_control(encode_file_frame(FileFrame("want", root, first=index, count=1)))
+        return done
 
     def close(self) -> None:
         if self.closed:
@@ -136,6 +157,7 @@ class FileLink:
         self.closed = True
         self.queue.clear()
         self._pump_task.cancel()
+        self._fail_barriers()
         for channel in (self.out, self.peer_channel):
             if channel is not None:
                 channel.close()
@@ -164,9 +186,28 @@ class FileLink:
             self._on_want(held, frame)
         elif frame.type == "cancel":
             self.queue = collections.deque(item for item in self.queue if item[0] is not held)
-        # `have?` of a file not held, `have`, `chunk` and `lack`: a server asks for nothing
-        # (and a root that is not a file it knows is ignored, §11).
+        elif frame.type in ("chunk", "lack"):
+            self._answered(frame.root, frame.index)
+        # `have?` of a file not held and `have`: a server asks for nothing (and a root
+        # that is not a file it knows is ignored, §11).
         self._on_change()
+
+    def _fail_barriers(self) -> None:
+        """A channel closed: an answer may never come, so no barrier waits for one."""
+        barriers, self._barriers = self._barriers, []
+        for _, _, done in barriers:
+            if not done.done():
+                done.set_exception(ConnectionError("a file channel closed before the answer"))
+
+    def _answered(self, root: bytes, index: int | None) -> None:
+        """The earliest barrier probing this chunk is done (a `lack` may overtake an
+        earlier probe's `chunk`, but it was sent after that probe was read too)."""
+        for position, (probed_root, probed_index, done) in enumerate(self._barriers):
+            if (probed_root, probed_index) == (root, index):
+                del self._barriers[position]
+                if not done.done():  # its waiter may have given up
+                    done.set_result(None)
+                return
 
     def _on_want(self, held: HeldFile | None, frame: FileFrame) -> None:
         indices = range(frame.first, frame.first + frame.count)
@@ -249,6 +290,14 @@ class FileServer:
         taken = peer.link.take_channel(label)
         if taken is not None:
             link.adopt(*taken)
+
+    def barrier(self, connection_id: str, root: bytes) -> "asyncio.Future[None]":
+        """FileLink.barrier on the file channel of that link (LookupError if it has
+        none: not ready, or closed)."""
+        link = self.links.get(connection_id)
+        if link is None:
+            raise LookupError(f"no file channel on link {connection_id}")
+        return link.barrier(root)
 
     def close(self) -> None:
         for link in self.links.values():

@@ -37,6 +37,9 @@ Files (§11): ``hold_file(data, key, corrupt={index: "ciphertext" | "proof"})`` 
 serve that file's chunks on a ``parley-file`` channel of every ready link (damaging the
 chosen ones), see ``parley_peer.file_server``; the returned HeldFile counts what was
 asked and sent. Until the first ``hold_file`` it opens no file channel.
+``await file_barrier(peer, held)`` returns once every message ``peer`` sent on its file
+channel before it read our probe has been read here, so ``held.asked`` then holds every
+chunk that peer asked for until then (an ordered channel, not a quiet spell, decides).
 With ``send_hello=False`` it does not even greet (a browser then closes the link as
 unauthenticated after 20 s); ``hello_frame(peer)`` builds the honest hello with its
 link proof, to send as is or altered. ``connection_key`` (a nacl PrivateKey) is used
@@ -230,6 +233,15 @@ class RoomPeer:
             for peer in self._swarm.ready_peers():
                 self.file_server.on_peer(peer)
         return self.file_server.hold(encrypt_file(data, key), corrupt, corrupt_times)
+
+    async def file_barrier(self, peer: Peer, held: HeldFile, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Probe ``peer`` on its file channel and wait for the answer (see FileServer and
+        FileLink.barrier); LookupError if that link has no file channel."""
+        if self.file_server is None:
+            raise LookupError("no file is held: there is no file channel")
+        answered = self.file_server.barrier(peer.connection_id, held.root)
+        async with asyncio.timeout(timeout):
+            await answered
 
     def make_entry(self, body: dict, seq: int = 0, prev: bytes | None = None) -> SignedEntry:
         return create_entry(

@@ -104,6 +104,11 @@ class RoomPeerThread:
 
         return self._call(hold(), 30)
 
+    def file_barrier(self, peer: Peer, held: HeldFile, timeout: float = 10.0) -> None:
+        """Returns once ``held.asked`` counts every chunk ``peer`` asked for before it read
+        our probe (see RoomPeer.file_barrier)."""
+        self._call(self.peer.file_barrier(peer, held, timeout), timeout + GRACE_S)
+
     def close_link(self, peer: Peer, reason: str, timeout: float = 10.0) -> None:
         """Close one link as its own failure would (``reason``), the peer staying on."""
         self._call(peer.link.close(reason), timeout)

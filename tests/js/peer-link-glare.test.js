@@ -5,71 +5,11 @@
 // on its own channel, which the other never listened to, and the link timed out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { PeerLink } from '../../static/app/peers/peer-link.js';
+import { FakeChannel, FakePeerConnection, fingerprintOf, sdpNaming } from './fake-peer-connection.js';
 
 // The certificate the peer presents, and the SDP that names it (§6, certificate check).
-const PEER_CERTIFICATE = new Uint8Array([1, 2, 3, 4]).buffer;
-const PEER_FP = createHash('sha256').update(new Uint8Array(PEER_CERTIFICATE)).digest('hex');
-const sdpNaming = (fingerprint, type) =>
-  `v=0\r\na=fingerprint:sha-256 ${fingerprint.match(/../g).join(':').toUpperCase()}\r\ns=${type}\r\n`;
-
-class FakeChannel extends EventTarget {
-  constructor(label = 'parley', readyState = 'connecting') {
-    super();
-    this.label = label;
-    this.readyState = readyState;
-    this.bufferedAmount = 0;
-    this.sent = [];
-  }
-  send(text) { this.sent.push(JSON.parse(text)); }
-  close() { this.readyState = 'closed'; }
-  open() {
-    this.readyState = 'open';
-    this.dispatchEvent(new Event('open'));
-  }
-  receive(frame) { this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(frame) })); }
-}
-
-class FakePeerConnection extends EventTarget {
-  constructor() {
-    super();
-    this.signalingState = 'stable';
-    this.connectionState = 'new';
-    this.localDescription = null;
-    this.remoteDescription = null;
-    this.created = [];
-    this.sctp = {
-      transport: Object.assign(new EventTarget(), {
-        state: 'connected', getRemoteCertificates: () => [PEER_CERTIFICATE],
-      }),
-    };
-  }
-  createDataChannel(label) {
-    const channel = new FakeChannel(label);
-    this.created.push(channel);
-    return channel;
-  }
-  async setLocalDescription() {
-    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
-    this.localDescription = { type, sdp: sdpNaming('cd'.repeat(32), type) };
-    this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
-  }
-  // As the browser does with an offer in have-local-offer: an implicit rollback first.
-  async setRemoteDescription(description) {
-    this.remoteDescription = description;
-    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
-  }
-  async addIceCandidate() {}
-  close() { this.signalingState = 'closed'; }
-  connect() {
-    this.connectionState = 'connected';
-    this.dispatchEvent(new Event('connectionstatechange'));
-  }
-  announce(channel) {
-    this.dispatchEvent(Object.assign(new Event('datachannel'), { channel }));
-  }
-}
+const PEER_FP = fingerprintOf(FakePeerConnection.remoteCertificate);
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 

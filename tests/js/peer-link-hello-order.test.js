@@ -8,13 +8,9 @@
 // `unauthenticated` close of room-swarm.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { PeerLink } from '../../static/app/peers/peer-link.js';
+import { certificateOf, FakePeerConnection } from './fake-peer-connection.js';
 
-const certificateOf = (name) => new TextEncoder().encode(`certificate of ${name}`).buffer;
-const fingerprintOf = (der) => createHash('sha256').update(new Uint8Array(der)).digest('hex');
-const sdpNaming = (der, type) =>
-  `v=0\r\na=fingerprint:sha-256 ${fingerprintOf(der).match(/../g).join(':')}\r\ns=${type}\r\n`;
 const settle = async () => {
   for (let i = 0; i < 10; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
 };
@@ -34,38 +30,15 @@ class WiredChannel extends EventTarget {
   receive(data) { this.dispatchEvent(Object.assign(new Event('message'), { data })); }
 }
 
+// Each end names its own certificate and is presented the other's; its own `parley`
+// channel is one end of the wire.
 function makePeerConnection(name, peerName, wire) {
-  return class extends EventTarget {
-    constructor() {
-      super();
-      this.signalingState = 'stable';
-      this.connectionState = 'new';
-      this.localDescription = null;
-      this.remoteDescription = null;
-      this.sctp = {
-        transport: Object.assign(new EventTarget(), {
-          state: 'connected', getRemoteCertificates: () => [certificateOf(peerName)],
-        }),
-      };
-    }
+  return class extends FakePeerConnection {
+    static localCertificate = certificateOf(name);
+    static remoteCertificate = certificateOf(peerName);
     createDataChannel() {
       this.ownChannel = new WiredChannel(wire, 'connecting');
       return this.ownChannel;
-    }
-    async setLocalDescription() {
-      const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
-      this.localDescription = { type, sdp: sdpNaming(certificateOf(name), type) };
-      this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
-    }
-    async setRemoteDescription(description) {
-      this.remoteDescription = description;
-      this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
-    }
-    async addIceCandidate() {}
-    close() { this.signalingState = 'closed'; }
-    connect() {
-      this.connectionState = 'connected';
-      this.dispatchEvent(new Event('connectionstatechange'));
     }
   };
 }

@@ -3,58 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PeerLink } from '../../static/app/peers/peer-link.js';
+import { FakeChannel, FakePeerConnection, sdpNaming } from './fake-peer-connection.js';
 
 const FP = 'ab'.repeat(32);
-const sdpWith = (fingerprint, tag = '') =>
-  `v=0\r\na=fingerprint:sha-256 ${fingerprint.match(/../g).join(':').toUpperCase()}\r\n${tag}`;
 
-class FakeChannel extends EventTarget {
-  constructor() {
-    super();
-    this.label = 'parley';
-    this.readyState = 'open';
-    this.bufferedAmount = 0;
-    this.sent = [];
-  }
-  send(text) { this.sent.push(JSON.parse(text)); }
-  close() { this.readyState = 'closed'; }
-  receive(frame) { this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(frame) })); }
-}
-
-class FakePeerConnection extends EventTarget {
-  constructor() {
-    super();
-    this.signalingState = 'stable';
-    this.localDescription = null;
-    this.remoteDescription = null;
-    this.candidates = [];
-    this.channel = new FakeChannel();
-  }
+// Its `parley` channel is open from the start (the tests begin on an open link).
+class OpenChannelPeerConnection extends FakePeerConnection {
+  channel = new FakeChannel('parley', 'open');
   createDataChannel() { return this.channel; }
-  async setLocalDescription() {
-    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
-    this.localDescription = { type, sdp: sdpWith('cd'.repeat(32), type) };
-    this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
-  }
-  async setRemoteDescription(description) {
-    this.remoteDescription = description;
-    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
-  }
-  async addIceCandidate(candidate) { this.candidates.push(candidate); }
-  close() { this.signalingState = 'closed'; }
-  // As the browser does: an ICE restart needs a negotiation.
-  restartIce() {
-    this.restarts = (this.restarts ?? 0) + 1;
-    this.dispatchEvent(new Event('negotiationneeded'));
-  }
-  setIce(state) {
-    this.iceConnectionState = state;
-    this.dispatchEvent(new Event('iceconnectionstatechange'));
-  }
 }
 
 function openLink({ polite = true, iceRestartAfterMs = 3000 } = {}) {
-  const link = new PeerLink({ polite, initiator: true, RTCPeerConnectionImpl: FakePeerConnection, iceRestartAfterMs });
+  const link = new PeerLink({ polite, initiator: true, RTCPeerConnectionImpl: OpenChannelPeerConnection, iceRestartAfterMs });
   const signals = [];
   link.addEventListener('signal', ({ detail }) => signals.push(detail.payload));
   const closed = [];
@@ -91,10 +51,10 @@ test('after authentication, offers, answers and candidates travel on the channel
   // The peer answers, then offers again itself: handled on the link, not emitted.
   const messages = [];
   link.addEventListener('message', ({ detail }) => messages.push(detail.frame));
-  channel.receive({ t: 'sdp', type: 'answer', sdp: sdpWith(FP, 'answer') });
+  channel.receive({ t: 'sdp', type: 'answer', sdp: sdpNaming(FP, 'answer') });
   await settle();
   assert.equal(pc.remoteDescription.type, 'answer');
-  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith(FP, 'offer') });
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpNaming(FP, 'offer') });
   await settle();
   assert.deepEqual(channel.sent.at(-1).type, 'answer');
   channel.receive({ t: 'ice', candidate: 'candidate:2', mid: null, index: 0 });
@@ -109,7 +69,7 @@ test('after authentication, offers, answers and candidates travel on the channel
 test('a description on the channel for another certificate closes the link', async () => {
   const { link, channel, closed } = openLink();
   link.authenticated();
-  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith('ef'.repeat(32)) });
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpNaming('ef'.repeat(32)) });
   await settle();
   assert.deepEqual(closed, ['negotiation_failed']);
 });
@@ -118,7 +78,7 @@ test('sdp frames before authentication are left to the owner (who closes the lin
   const { link, pc, channel } = openLink();
   const messages = [];
   link.addEventListener('message', ({ detail }) => messages.push(detail.frame.t));
-  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpWith(FP) });
+  channel.receive({ t: 'sdp', type: 'offer', sdp: sdpNaming(FP) });
   await settle();
   assert.deepEqual(messages, ['sdp']);
   assert.equal(pc.remoteDescription, null);

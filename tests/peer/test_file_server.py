@@ -197,6 +197,55 @@ async def test_answers_wait_for_the_channel_to_open_and_early_messages_count(ser
     assert channel.readyState == peer_channel.readyState == "closed"
 
 
+# Barriers: a test counts what a peer asked for once the answer to a probe is read, as
+# an ordered channel brings it after everything the peer sent before it.
+
+
+async def test_a_barrier_is_done_once_the_answer_to_its_probe_is_read(served):
+    held, link, channel, _ = served
+    peer_channel = FakeChannel()
+    link.adopt(peer_channel, [])
+    barrier = link.barrier(held.root)
+    await settle()
+    [probe] = channel.frames()
+    assert (probe.type, probe.root, probe.first, probe.count) == ("want", held.root, 0, 1)
+    # Asks the peer sent before it read the probe come first.
+    peer_channel.emit("message", ask("want", held.root, first=3, count=2))
+    # Neither another chunk's answer nor another file's is the probe's.
+    peer_channel.emit("message", ask("lack", held.root, index=1))
+    peer_channel.emit("message", ask("lack", OTHER_ROOT, index=0))
+    await settle()
+    assert not barrier.done()
+    peer_channel.emit("message", held.encrypted.chunk_frame(0))
+    await barrier
+    assert held.asked == [3, 4]
+
+    # A `lack` answers a probe too (the peer does not hold that chunk).
+    barrier = link.barrier(held.root)
+    peer_channel.emit("message", ask("want", held.root, first=5, count=1))
+    peer_channel.emit("message", ask("lack", held.root, index=0))
+    await barrier
+    assert held.asked == [3, 4, 5]
+
+
+async def test_a_barrier_fails_rather_than_waits_when_a_channel_closes(served):
+    held, link, _, _ = served
+    peer_channel = FakeChannel()
+    link.adopt(peer_channel, [])
+    barrier = link.barrier(held.root)
+    peer_channel.close()  # the answer can no longer come
+    with pytest.raises(ConnectionError):
+        await barrier
+    barrier = link.barrier(held.root)
+    link.close()
+    with pytest.raises(ConnectionError):
+        await barrier
+    with pytest.raises(ConnectionError):
+        await link.barrier(held.root)  # on a closed link, at once
+    with pytest.raises(LookupError):
+        FileServer().barrier("no such link", held.root)
+
+
 def test_a_one_chunk_file_has_no_proof_to_damage():
     one = encrypt_file(b"tiny", new_file_key())
     with pytest.raises(ValueError):

@@ -1,0 +1,98 @@
+// Fake RTCPeerConnections for PeerLink tests (static/app/peers/peer-link.js): the part of
+// the WebRTC API a link uses, with no network. The offer/answer state machine is the
+// browser's (an offer in have-local-offer rolls back implicitly), descriptions name a
+// certificate fingerprint as real SDP does, and the SCTP transport presents the peer's
+// certificate to the §6 certificate check.
+//
+//   class Ada extends FakePeerConnection {
+//     static localCertificate = certificateOf('ada');    // named in our descriptions
+//     static remoteCertificate = certificateOf('bob');   // what the peer presents
+//   }
+//   new PeerLink({ ..., RTCPeerConnectionImpl: Ada })
+//   pc.connect()                 connectionState 'connected', as once DTLS is up
+//   pc.announce(channel)         the peer's data channel arrives ('datachannel')
+//   pc.setIce('disconnected')    an ICE state change
+//   pc.created, pc.candidates    channels it made, candidates it was given
+//
+// Test files subclass it for what is theirs (which channel `createDataChannel` returns).
+import { createHash } from 'node:crypto';
+
+export const certificateOf = (name) => new TextEncoder().encode(`certificate of ${name}`).buffer;
+export const fingerprintOf = (der) => createHash('sha256').update(new Uint8Array(der)).digest('hex');
+
+// An SDP whose fingerprint line names `fingerprint` (hex, no colons), as a browser writes it.
+export const sdpNaming = (fingerprint, type = '') =>
+  `v=0\r\na=fingerprint:sha-256 ${fingerprint.match(/../g).join(':').toUpperCase()}\r\ns=${type}\r\n`;
+
+// One end of a data channel that keeps what is sent on it (JSON, as on `parley`).
+export class FakeChannel extends EventTarget {
+  constructor(label = 'parley', readyState = 'connecting') {
+    super();
+    this.label = label;
+    this.readyState = readyState;
+    this.bufferedAmount = 0;
+    this.sent = [];
+  }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.readyState = 'closed'; }
+  open() {
+    this.readyState = 'open';
+    this.dispatchEvent(new Event('open'));
+  }
+  receive(frame) { this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(frame) })); }
+}
+
+export class FakePeerConnection extends EventTarget {
+  static localCertificate = certificateOf('this end');
+  static remoteCertificate = certificateOf('the peer');
+
+  constructor() {
+    super();
+    const { localCertificate, remoteCertificate } = this.constructor;
+    this.ownFingerprint = fingerprintOf(localCertificate);
+    this.signalingState = 'stable';
+    this.connectionState = 'new';
+    this.localDescription = null;
+    this.remoteDescription = null;
+    this.created = [];
+    this.candidates = [];
+    this.sctp = {
+      transport: Object.assign(new EventTarget(), {
+        state: 'connected', getRemoteCertificates: () => [remoteCertificate],
+      }),
+    };
+  }
+  createDataChannel(label) {
+    const channel = new FakeChannel(label);
+    this.created.push(channel);
+    return channel;
+  }
+  async setLocalDescription() {
+    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
+    this.localDescription = { type, sdp: sdpNaming(this.ownFingerprint, type) };
+    this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
+  }
+  // As the browser does with an offer in have-local-offer: an implicit rollback first.
+  async setRemoteDescription(description) {
+    this.remoteDescription = description;
+    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
+  }
+  async addIceCandidate(candidate) { this.candidates.push(candidate); }
+  close() { this.signalingState = 'closed'; }
+  connect() {
+    this.connectionState = 'connected';
+    this.dispatchEvent(new Event('connectionstatechange'));
+  }
+  announce(channel) {
+    this.dispatchEvent(Object.assign(new Event('datachannel'), { channel }));
+  }
+  // As the browser does: an ICE restart needs a negotiation.
+  restartIce() {
+    this.restarts = (this.restarts ?? 0) + 1;
+    this.dispatchEvent(new Event('negotiationneeded'));
+  }
+  setIce(state) {
+    this.iceConnectionState = state;
+    this.dispatchEvent(new Event('iceconnectionstatechange'));
+  }
+}
