@@ -82,7 +82,9 @@ def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
         workers=workers,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        # websockets-sansio, parsing a connection's bytes only as its consumer reads
+        # (signal_server/uvicorn_protocol.py).
+        ws="signal_server.uvicorn_protocol:PacedWebSocketProtocol",
         ws_max_size=limit,
         # Sealed blobs do not compress; deflate would only cost CPU on both ends.
         ws_per_message_deflate=False,
@@ -96,9 +98,8 @@ def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
         # Django's LOGGING (parley/settings.py), with its rate limit, rather than uvicorn's.
         log_config=None,
         # Its defaults, spelled out: a ping after 20 s without one, closed 20 s later if
-        # no pong came. (Backpressure needs no setting: websockets-sansio stops reading a
-        # socket after each read that brought a message, until the consumer has taken
-        # what it queued.)
+        # no pong came. (Backpressure needs no setting: the socket is not read again
+        # until the consumer has taken every message of what was read.)
         ws_ping_interval=20,
         ws_ping_timeout=20,
         backlog=4096,
