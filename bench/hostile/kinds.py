@@ -6,7 +6,6 @@ server closes the connection or `max_frames` are sent. Shared by bench/hostile a
 tests/transport/test_hostile_input.py, so the test and the benchmark send the same input.
 """
 
-import base64
 import json
 import os
 import struct
@@ -14,12 +13,10 @@ import struct
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from bench.signaling.clients import b64
+
 FRAME_BYTES = 32768  # the protocol's frame limit as shipped (docs/protocol.md §5)
 TRANSPORT_BYTES = 2 * FRAME_BYTES  # what manage.py serve lets the transport buffer
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def nested_array(depth: int) -> str:

@@ -38,11 +38,27 @@ async def open_socket(port: int) -> ClientConnection:
     )
 
 
-async def hello(ws: ClientConnection) -> str:
-    await ws.send(json.dumps({"type": "hello", "v": 1, "key": b64(os.urandom(32))}))
+async def expect(ws: ClientConnection, kind: str) -> dict:
+    """The next frame the server sends, which must be of `kind`."""
     frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT_SECONDS))
-    assert frame["type"] == "welcome", frame
-    return frame["id"]
+    assert frame["type"] == kind, frame
+    return frame
+
+
+async def hello(ws: ClientConnection) -> str:
+    """Say hello with a new connection key; the connection id the server gave."""
+    await ws.send(json.dumps({"type": "hello", "v": 1, "key": b64(os.urandom(32))}))
+    return (await expect(ws, "welcome"))["id"]
+
+
+async def join_one_topic(a: ClientConnection, b: ClientConnection) -> str:
+    """Both (past hello) join a new topic; `a` has been told of `b`. The topic."""
+    topic = b64(os.urandom(32))
+    for ws in (a, b):
+        await ws.send(json.dumps({"type": "join", "topic": topic}))
+        await expect(ws, "peers")
+    await expect(a, "joined")
+    return topic
 
 
 @dataclass
@@ -120,11 +136,7 @@ class HonestPair:
         a, b = await open_socket(self.port), await open_socket(self.port)
         try:
             a_id, b_id = await hello(a), await hello(b)
-            topic = b64(os.urandom(32))
-            for ws in (a, b):
-                await ws.send(json.dumps({"type": "join", "topic": topic}))
-                await self.expect(ws, "peers")
-            await self.expect(a, "joined")
+            topic = await join_one_topic(a, b)
             while not self.stop.is_set():
                 # Both ways in turn, so that neither end is closed as idle in a long run.
                 await self.relay_once(a, b, b_id, topic)
@@ -139,7 +151,7 @@ class HonestPair:
         blob = b64(os.urandom(HONEST_BLOB_BYTES))
         await a.send(json.dumps({"type": "signal", "topic": topic, "to": to, "blob": blob}))
         try:
-            frame = await self.expect(b, "signal")
+            frame = await expect(b, "signal")
         except (TimeoutError, AssertionError):
             self.lost += 1
             return
@@ -147,9 +159,3 @@ class HonestPair:
             self.relayed += 1
         else:
             self.damaged += 1
-
-    @staticmethod
-    async def expect(ws: ClientConnection, kind: str) -> dict:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT_SECONDS))
-        assert frame["type"] == kind, frame
-        return frame

@@ -8,7 +8,6 @@ end, and that a client that does not read holds up no other.
 """
 
 import asyncio
-import base64
 import json
 import os
 import urllib.request
@@ -18,14 +17,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
+from bench.hostile.load import expect, hello, join_one_topic
+from bench.signaling.clients import b64
 from e2e.server import running_server
 
 WAIT_SECONDS = 10
 FRAME_BYTES = 32768  # the protocol's frame limit as shipped (docs/protocol.md §5)
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 SERVERS = ("daphne", "uvicorn")
@@ -43,17 +40,6 @@ def ws_url(url: str) -> str:
 
 async def open_socket(url: str, **options):
     return await connect(ws_url(url), origin=url, proxy=None, **options)
-
-
-async def hello(ws) -> str:
-    await ws.send(json.dumps({"type": "hello", "v": 1, "key": b64(os.urandom(32))}))
-    return (await expect(ws, "welcome"))["id"]
-
-
-async def expect(ws, kind: str) -> dict:
-    frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT_SECONDS))
-    assert frame["type"] == kind, frame
-    return frame
 
 
 async def close_code(ws) -> int:
@@ -156,11 +142,7 @@ async def test_a_client_that_does_not_read_holds_up_nobody(name):
         try:
             await hello(a)
             b_id = await hello(b)
-            topic = b64(os.urandom(32))
-            for ws in (a, b):
-                await ws.send(json.dumps({"type": "join", "topic": topic}))
-                await expect(ws, "peers")
-            await expect(a, "joined")
+            topic = await join_one_topic(a, b)
             frame = json.dumps(
                 {"type": "signal", "topic": topic, "to": b_id, "blob": b64(os.urandom(16432))}
             )

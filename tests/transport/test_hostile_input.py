@@ -15,17 +15,17 @@ import os
 import pytest
 
 from bench.hostile.kinds import KINDS, b64
-from bench.hostile.load import HostileTally, hello, one_hostile_connection, open_socket
+from bench.hostile.load import (
+    HostileTally,
+    expect,
+    hello,
+    join_one_topic,
+    one_hostile_connection,
+    open_socket,
+)
 from bench.hostile.server import running
 
 CONNECTIONS_PER_KIND = 3
-WAIT_SECONDS = 10
-
-
-async def expect(ws, kind: str) -> dict:
-    frame = json.loads(await asyncio.wait_for(ws.recv(), WAIT_SECONDS))
-    assert frame["type"] == kind, frame
-    return frame
 
 
 async def relay(a, b, to: str, topic: str) -> None:
@@ -40,11 +40,7 @@ async def test_bad_frames_from_many_connections_leave_no_traceback_and_little_lo
         a, b = await open_socket(server.port), await open_socket(server.port)
         await hello(a)
         b_id = await hello(b)
-        topic = b64(os.urandom(32))
-        for ws in (a, b):
-            await ws.send(json.dumps({"type": "join", "topic": topic}))
-            await expect(ws, "peers")
-        await expect(a, "joined")
+        topic = await join_one_topic(a, b)
         await relay(a, b, b_id, topic)
 
         tally = HostileTally()
