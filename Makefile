@@ -66,7 +66,7 @@ install-chromium:
 		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
 
 # Debian's redis-server, for the tests of several processes on Redis (tests/scaleout/);
-# the tests start their own on a free port, so it is not started as a service here.
+# the tests start their own on a unix socket, so it is not started as a service here.
 install-redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server; \

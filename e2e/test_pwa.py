@@ -9,7 +9,7 @@ import struct
 
 from playwright.sync_api import expect
 
-from e2e.server import ROOT, free_port, running_server
+from e2e.server import ROOT, HeldPort, running_server
 from e2e.user import User
 
 # The service worker that controls the page, and the version it serves (sw/app-shell.js).
@@ -127,7 +127,7 @@ def copy_of_the_site(destination):
 
 def test_a_new_version_is_announced_and_reload_switches_to_it(browser, tmp_path):
     site = copy_of_the_site(tmp_path / "site")
-    port = free_port()
+    port = HeldPort()
     context = browser.new_context()
     try:
         with running_server(root=site, port=port) as url:
@@ -166,3 +166,4 @@ def test_a_new_version_is_announced_and_reload_switches_to_it(browser, tmp_path)
             assert css_rules, "the reloaded page runs the new version's files"
     finally:
         context.close()
+        port.close()

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from e2e.server import free_port, running_server
+from e2e.server import HeldPort, running_server
 from e2e.user import TIMEOUT_MS, User
 
 
 def test_a_server_restart_does_not_interrupt_a_conversation(browser):
-    port = free_port()
+    port = HeldPort()
     contexts = []
 
     def user(url: str, name: str) -> User:
@@ -70,3 +70,4 @@ def test_a_server_restart_does_not_interrupt_a_conversation(browser):
     finally:
         for context in contexts:
             context.close()
+        port.close()

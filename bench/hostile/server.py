@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from e2e.server import free_port, stop, wait_for_port
+from e2e.server import HeldPort, start_serving, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS_CAPS = {
@@ -52,8 +52,7 @@ class RunningServer:
 @contextmanager
 def running(name: str, extra_env: dict[str, str] | None = None) -> Iterator[RunningServer]:
     """`manage.py serve --server name`, at its default verbosity (as `make run`)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="parley-hostile-") as tmp:
+    with HeldPort() as held, tempfile.TemporaryDirectory(prefix="parley-hostile-") as tmp:
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
@@ -65,16 +64,16 @@ def running(name: str, extra_env: dict[str, str] | None = None) -> Iterator[Runn
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
         log_path = Path(tmp) / "server.log"
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [*manage, "serve", "--port", str(port), "--server", name],
+            process = start_serving(
+                held,
+                lambda fd: [*manage, "serve", "--fd", str(fd), "--server", name],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            server = RunningServer(name, port, process.pid, log_path)
+            server = RunningServer(name, held.port, process.pid, log_path)
             try:
-                wait_for_port(port, process)
                 yield server
             finally:
                 stop(process)

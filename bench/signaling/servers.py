@@ -4,7 +4,7 @@ Parley through `manage.py serve`, each on a fresh migrated sqlite database: on d
 uvicorn, and on uvicorn with 2 worker processes sharing a fresh redis-server (whose CPU
 and memory count as the server's); the floor (bench/signaling/floor_app.py, a relay with
 no checks at all on uvicorn: the most this stack can do); PeerJS's `PeerServer` in Node
-(bench/peerjs_server.mjs). Each on a free port of 127.0.0.1.
+(bench/peerjs_server.mjs). Each on a port of 127.0.0.1 held for it (e2e/server.py).
 """
 
 import contextlib
@@ -15,10 +15,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from e2e.redis_server import RedisServer
-from e2e.server import free_port, stop, wait_for_port
+from e2e.server import HeldPort, start_serving, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERS = ("daphne", "uvicorn", "uvicorn-2", "floor", "peerjs")
@@ -100,8 +101,9 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def server_command(name: str, port: int) -> list[str]:
-    serve = [sys.executable, "manage.py", "serve", "--port", str(port)]
+def server_command(name: str, fd: int) -> list[str]:
+    """How to start server `name` on the listening socket it inherits as `fd`."""
+    serve = [sys.executable, "manage.py", "serve", "--fd", str(fd)]
     if name == "daphne":
         return [*serve, "--verbosity-daphne", "0"]
     if name == "uvicorn":
@@ -112,12 +114,12 @@ def server_command(name: str, port: int) -> list[str]:
         # uvicorn as `manage.py serve --server uvicorn` runs it, on the bare relay.
         return [
             sys.executable, "-m", "uvicorn", "bench.signaling.floor_app:app",
-            "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+            "--fd", str(fd), "--loop", "uvloop", "--http", "httptools",
             "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
             "--log-level", "warning", "--no-access-log", "--lifespan", "off",
         ]  # fmt: skip
     if name == "peerjs":
-        return ["node", "bench/peerjs_server.mjs", str(port)]
+        return ["node", "bench/peerjs_server.mjs", str(fd)]
     raise ValueError(f"unknown server {name!r}")
 
 
@@ -129,8 +131,8 @@ def running(
 
     `extra_env` is added to a Parley server's environment (settings such as
     PARLEY_FLOOD_STRIKES)."""
-    port = free_port()
     with ExitStack() as stack:
+        held = stack.enter_context(HeldPort())
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-bench-"))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         helpers = []
@@ -149,13 +151,13 @@ def running(
             subprocess.run(migrate, cwd=ROOT, env=env, check=True)
         log_path = Path(tmp) / "server.log"
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                server_command(name, port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            command = partial(server_command, name)
+            process = start_serving(
+                held, command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
             try:
-                wait_for_port(port, process)
                 limits = ("raised" if raised_rate else "shipped") if name in PARLEY_SERVERS else ""
-                yield Server(name, port, process.pid, limits, helpers)
+                yield Server(name, held.port, process.pid, limits, helpers)
             finally:
                 stop(process)
         text = log_path.read_text(errors="replace").strip()

@@ -6,6 +6,10 @@ httptools) relays about twice as fast per core and is the production server
 (docs/deployment.md, bench/README.md). Both serve the same `parley.asgi:application`.
 """
 
+import socket
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,6 +25,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--fd",
+            type=int,
+            help="serve on this inherited listening socket instead of --host and --port",
+        )
         parser.add_argument("--server", choices=SERVERS, default="daphne")
         parser.add_argument(
             "--workers",
@@ -40,21 +49,35 @@ class Command(BaseCommand):
         if workers > 1 and not settings.REDIS_URL:
             # Without Redis each process would keep topics of its own (docs/deployment.md).
             raise CommandError("more than one worker needs REDIS_URL (a shared Redis)")
+        where = Binding(options["host"], options["port"], options["fd"])
         if options["server"] == "uvicorn":
-            serve_uvicorn(options["host"], options["port"], limit, workers)
+            serve_uvicorn(where, limit, workers)
         else:
-            serve_daphne(options["host"], options["port"], limit, options["verbosity_daphne"])
+            serve_daphne(where, limit, options["verbosity_daphne"])
 
 
-def serve_daphne(host: str, port: int, limit: int, verbosity: int) -> None:
+@dataclass(frozen=True)
+class Binding:
+    """Where to listen: a host and port, or a listening socket inherited as `fd`."""
+
+    host: str
+    port: int
+    fd: int | None = None
+
+    def daphne_argv(self) -> list[str]:
+        if self.fd is not None:
+            return ["--fd", str(self.fd)]
+        return ["-b", self.host, "-p", str(self.port)]
+
+
+def serve_daphne(where: Binding, limit: int, verbosity: int) -> None:
     # daphne with backpressure and its access log through logging (daphne_server.py).
     from signal_server.daphne_server import ParleyDaphne
 
     # Every limit daphne (and through it autobahn) applies, spelled out, at daphne's own
     # defaults where Parley has no reason to differ (docs/deployment.md, "Servers").
     argv = [
-        "-b", host,
-        "-p", str(port),
+        *where.daphne_argv(),
         "-v", str(verbosity),
         # No cap on a connection's life: the consumer closes idle ones (IDLE_SECONDS).
         "--websocket_timeout", "-1",
@@ -72,14 +95,11 @@ def serve_daphne(host: str, port: int, limit: int, verbosity: int) -> None:
     ParleyDaphne().run(argv)
 
 
-def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
+def serve_uvicorn(where: Binding, limit: int, workers: int) -> None:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    uvicorn.run(
-        "parley.asgi:application",
-        host=host,
-        port=port,
-        workers=workers,
+    options: dict[str, Any] = dict(
         loop="uvloop",
         http="httptools",
         # websockets-sansio, parsing a connection's bytes only as its consumer reads
@@ -104,3 +124,15 @@ def serve_uvicorn(host: str, port: int, limit: int, workers: int) -> None:
         ws_ping_timeout=20,
         backlog=4096,
     )
+    application = "parley.asgi:application"
+    if where.fd is None:
+        uvicorn.run(application, host=where.host, port=where.port, workers=workers, **options)
+        return
+    # An inherited socket: what uvicorn.run does with a port it bound, on this socket.
+    config = uvicorn.Config(application, workers=workers, **options)
+    listening = socket.socket(fileno=where.fd)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, sockets=[listening]).run()
+    else:
+        server.run(sockets=[listening])

@@ -132,12 +132,14 @@ class RedisRelay:
     async def _listen_forever(self) -> None:
         while True:
             # A client of its own: a subscribed connection waits for messages without a
-            # socket timeout (the link's heartbeat notices a Redis that is gone).
+            # socket timeout (the link's heartbeat notices a Redis that is gone). TCP
+            # keepalive only over TCP: redis-py refuses the option for a unix:// URL.
+            over_tcp = not self.link.url.startswith("unix:")
             client = redis.Redis.from_url(
                 self.link.url,
                 socket_connect_timeout=self.link.timeout_seconds,
-                socket_keepalive=True,
                 health_check_interval=10,
+                **({"socket_keepalive": True} if over_tcp else {}),
             )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
