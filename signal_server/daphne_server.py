@@ -13,9 +13,7 @@ A closed connection is freed only by Python's cyclic garbage collector (autobahn
 protocol and Twisted's Deferreds refer to each other), whose full collections become rare
 as the heap grows. So after every 100 connections reaped (or a wave of 10 or more that has
 ended), `ParleyServer` runs a full collection and hands the freed pages back to the
-system (malloc_trim). Measured with bench/hostile's malformed, oversized and nested
-frames (16 connections, 4 s each): RSS kept 23-40 MB above its start without this, 16-19
-MB with the collection alone, about 10 MB with malloc_trim too.
+system (malloc_trim); bench/README.md, "Hostile input", has what each step keeps.
 
 The access log goes through Python's logging (logger `parley.access`, so it shares the
 rate limit of every log line, parley/log_limits.py), and a WebSocket writes one line,
