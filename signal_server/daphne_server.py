@@ -33,6 +33,7 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 
 QUEUE_HIGH = 16  # messages waiting for one connection's consumer before reading pauses
+QUEUE_HIGH_BYTES = 65_536  # or this much of their payloads (the transport's message limit)
 COLLECT_AFTER_CLOSED = 100  # connections reaped between two full garbage collections
 COLLECT_AFTER_WAVE = 10  # or this many, in a second after which none was reaped
 
@@ -40,10 +41,10 @@ COLLECT_AFTER_WAVE = 10  # or this many, in a second after which none was reaped
 def release_free_memory() -> None:
     """Give the pages glibc's malloc holds free back to the system (malloc_trim).
 
-    After a wave of hostile frames, bench/hostile measured 6-9 MB that a full collection
-    had freed but the allocator kept, and this gave back: large frames (over the
-    protocol's limit, up to the transport's) are malloc'd from the heap, and the heap's
-    top cannot shrink past a block still in use. No-op where the C library is not glibc.
+    Large frames (over the protocol's limit, up to the transport's) are malloc'd from the
+    heap, and the heap's top cannot shrink past a block still in use, so memory a full
+    collection freed stays with the allocator until trimmed (bench/README.md, "Hostile
+    input"). No-op where the C library is not glibc.
     """
     if _malloc_trim is not None:
         _malloc_trim(0)
@@ -59,26 +60,41 @@ access_logger = logging.getLogger("parley.access")
 
 
 class PausingQueue(asyncio.Queue):
-    """One connection's messages for its application; full at QUEUE_HIGH, read on at half."""
+    """One connection's messages for its application.
 
-    def __init__(self, transport, high: int = QUEUE_HIGH) -> None:
+    Full at `high` messages or `high_bytes` of their payloads, whichever comes first; the
+    socket is read on once both are back to half. The byte bound matters for large
+    messages: sixteen of the transport's largest would otherwise wait per connection.
+    """
+
+    def __init__(self, transport, high: int = QUEUE_HIGH, high_bytes: int = QUEUE_HIGH_BYTES):
         super().__init__()
         self.transport = transport
         self.high = high
+        self.high_bytes = high_bytes
+        self.bytes = 0  # payload bytes waiting
         self.paused = False
 
     def put_nowait(self, item) -> None:
         super().put_nowait(item)
-        if not self.paused and self.qsize() >= self.high:
+        self.bytes += payload_size(item)
+        if not self.paused and (self.qsize() >= self.high or self.bytes >= self.high_bytes):
             self.paused = True
             self.transport.pauseProducing()
 
     async def get(self):
         item = await super().get()
-        if self.paused and self.qsize() <= self.high // 2:
+        self.bytes -= payload_size(item)
+        if self.paused and self.qsize() <= self.high // 2 and self.bytes <= self.high_bytes // 2:
             self.paused = False
             self.transport.resumeProducing()
         return item
+
+
+def payload_size(message) -> int:
+    """The size of a WebSocket message's payload (0 for connect and disconnect)."""
+    payload = message.get("text") or message.get("bytes") or ""
+    return len(payload)
 
 
 class LoggingStream:
