@@ -63,6 +63,10 @@ def test_the_username_is_the_expiry_and_16_random_bytes():
         ("turns:turn.example.org?transport=udp", ice_servers.TURN_SCHEMES, "over TLS"),
         ("turn:[1:2:3]:3478", ice_servers.TURN_SCHEMES, "IPv6"),
         ("turn:-bad-.example", ice_servers.TURN_SCHEMES, "host name"),
+        # A long name that is not one (a label ending in "-"): refused at once, without
+        # the exponential backtracking of a host pattern with ambiguous label splits.
+        ("turn:" + "a" * 60 + "-", ice_servers.TURN_SCHEMES, "host name"),
+        ("turn:turn..example.org", ice_servers.TURN_SCHEMES, "host name"),
         ("turn:user@turn.example.org", ice_servers.TURN_SCHEMES, "not scheme"),
         ("turn:turn.example.org\nrelay-ip=10.0.0.1", ice_servers.TURN_SCHEMES, "not scheme"),
         ("stun:" + "a" * 300, ice_servers.STUN_SCHEMES, "longer than"),

@@ -1,4 +1,4 @@
-"""A real coturn on 127.0.0.1 for the tests, configured by signal_server/coturn.py.
+"""A real coturn on 127.0.0.1 for the tests (signal_server/coturn.py, coturn_process.py).
 
 The same TurnConfig and Coturn that `manage.py turn` and `serve --turn` use, on ports
 the kernel offers free for UDP and TCP; coturn cannot inherit a socket, so a port taken
@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from signal_server.coturn import Coturn, TurnConfig, free_ports
+from signal_server.coturn import TurnConfig
+from signal_server.coturn_process import Coturn, free_ports
 
 ATTEMPTS = 3
 

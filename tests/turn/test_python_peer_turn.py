@@ -15,7 +15,7 @@ from e2e.server import running_server
 from parley_peer.ice import IceConfig
 from parley_peer.room_peer import RoomPeer
 from parley_peer.signaling import SignalingClient, SignalingError
-from signal_server.coturn import loopback_urls
+from signal_server.coturn_process import loopback_urls
 
 READY_TIMEOUT_S = 30
 

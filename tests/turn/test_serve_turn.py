@@ -10,7 +10,7 @@ from pathlib import Path
 
 from e2e.server import HeldPort, start_serving, stop
 from parley_peer.signaling import SignalingClient
-from signal_server.coturn import answers_stun, free_ports
+from signal_server.coturn_process import answers_stun, free_ports
 
 from .turn_client import allocate, close
 

@@ -4,7 +4,7 @@ The one place that knows the servers' command lines, so `make run`, the tests an
 benchmarks all serve the same way. daphne is the default (`make run`); uvicorn (uvloop,
 httptools) relays about twice as fast per core and is the production server
 (docs/deployment.md, bench/README.md). Both serve the same `parley.asgi:application`.
-`--turn` starts coturn beside the server and stops it with the server (coturn.py:
+`--turn` starts coturn beside the server and stops it with the server (coturn_process.py:
 `start_beside_server`; `make run` uses it for a development STUN and TURN on 127.0.0.1).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from signal_server.coturn import CoturnFailed, start_beside_server
+from signal_server.coturn_process import CoturnFailed, start_beside_server
 
 # The server cuts a WebSocket message above this before it is buffered for Django; the
 # consumer then applies the smaller protocol limit (docs/protocol.md §5).

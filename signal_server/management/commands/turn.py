@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from signal_server.coturn import Coturn, TurnConfig, TurnConfigError, turnserver_binary
+from signal_server.coturn import TurnConfig, TurnConfigError
+from signal_server.coturn_process import Coturn, turnserver_binary
 
 
 class Command(BaseCommand):
