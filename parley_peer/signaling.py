@@ -175,8 +175,11 @@ class SignalingClient:
             answer: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
 
             def catch(frame: dict) -> None:
+                # `unknown_type` carries no ref; this client sends no other unknown
+                # type, so it is the answer of a server that predates the frame.
                 about_ice = frame["type"] == "ice-servers" or (
-                    frame["type"] == "error" and frame.get("ref") == "ice-servers"
+                    frame["type"] == "error"
+                    and (frame.get("ref") == "ice-servers" or frame.get("code") == "unknown_type")
                 )
                 if about_ice and not answer.done():
                     answer.set_result(frame)

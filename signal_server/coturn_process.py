@@ -169,6 +169,16 @@ def coturn_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "DJANGO_"))}
 
 
+def loopback_address(host: str) -> str | None:
+    """`host` as a loopback IP address coturn can listen on, or None if it is not one."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        return host if ipaddress.ip_address(host).is_loopback else None
+    except ValueError:
+        return None
+
+
 def start_beside_server(host: str, say: Callable[[str], object]) -> Coturn | None:
     """coturn for `manage.py serve --turn`, or None (and why, through `say`) without it.
 
@@ -193,7 +203,8 @@ def start_beside_server(host: str, say: Callable[[str], object]) -> Coturn | Non
             raise CoturnFailed(f"TURN: coturn did not start: {error}") from error
         say(f"TURN: coturn on port {coturn.config.port} (UDP and TCP), PARLEY_TURN_* settings")
         return coturn
-    if not ipaddress.ip_address(host).is_loopback:
+    loopback = loopback_address(host)
+    if loopback is None:
         say(
             "TURN: PARLEY_TURN_SECRET is not set and the server is not on loopback; set "
             "PARLEY_TURN_SECRET and PARLEY_TURN_URLS (docs/deployment.md, TURN). Serving "
@@ -201,16 +212,16 @@ def start_beside_server(host: str, say: Callable[[str], object]) -> Coturn | Non
         )
         return None
     wanted = int(settings.PARLEY_COTURN["PORT"])
-    candidates = [wanted] if port_is_free(host, wanted) else []
-    ports = free_ports(host)
+    candidates = [wanted] if port_is_free(loopback, wanted) else []
+    ports = free_ports(loopback)
     candidates += [next(ports) for _ in range(3)]
     secret = new_secret()
     last_error: Exception | None = None
     for port in candidates:
         config = TurnConfig.from_settings(
             secret=secret,
-            listening_ips=(host,),
-            relay_ip=host,
+            listening_ips=(loopback,),
+            relay_ip=loopback,
             port=port,
             allow_loopback_peers=True,
         )
@@ -220,7 +231,7 @@ def start_beside_server(host: str, say: Callable[[str], object]) -> Coturn | Non
         except (RuntimeError, OSError) as error:
             last_error = error
             continue
-        stun, turn = loopback_urls(host, port)
+        stun, turn = loopback_urls(loopback, port)
         for name, value in (
             ("PARLEY_STUN_URLS", stun),
             ("PARLEY_TURN_URLS", turn),
@@ -230,7 +241,7 @@ def start_beside_server(host: str, say: Callable[[str], object]) -> Coturn | Non
             os.environ[name] = value if isinstance(value, str) else ",".join(value)
         moved = "" if port == wanted else f" ({wanted} is taken)"
         say(
-            f"TURN: development coturn on {host}:{port}{moved}, UDP and TCP, secret new for "
+            f"TURN: development coturn on {loopback}:{port}{moved}, UDP and TCP, secret new for "
             "this run."
         )
         return coturn

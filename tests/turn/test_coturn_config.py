@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from signal_server.coturn import DENIED_PEER_NETWORKS, TurnConfig, TurnConfigError
+from signal_server.coturn_process import loopback_address
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = Path("/run/parley-turn-test")
@@ -156,3 +157,18 @@ def test_print_config_hides_the_secret():
 
 def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("::1", "::1"),
+        ("localhost", "127.0.0.1"),
+        ("0.0.0.0", None),
+        ("198.51.100.1", None),
+        ("parley.example", None),
+    ],
+)
+def test_only_a_loopback_host_gets_the_development_relay(host, loopback):
+    assert loopback_address(host) == loopback
