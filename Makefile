@@ -1,20 +1,21 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11+ and Node:
-#   make run    install what is missing, migrate, serve on http://127.0.0.1:8000
-#   make test   install what is missing (Chromium, redis-server included), run every test
+#   make run    install what is missing, migrate, serve on http://127.0.0.1:8000 (with a
+#               development STUN/TURN on 127.0.0.1:3478 when coturn is installed)
+#   make test   install what is missing (Chromium, redis-server, coturn included), run every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-python install-node install-chromium install-redis clean
+.PHONY: run test lint format bench install install-python install-node install-chromium install-redis install-turn clean
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn
 
-test: install install-chromium install-redis
+test: install install-chromium install-redis install-turn
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -71,6 +72,15 @@ install-redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server; \
 		else sudo apt-get update -q && sudo apt-get install -y -q redis-server; fi; }
+
+# Debian's coturn (turnserver), the TURN relay: `make run` starts a development one
+# beside the server when it is installed (manage.py serve --turn), and tests/turn/ start
+# their own. (On a machine with systemd, Debian may start its own coturn service on port
+# 3478; `make run` then takes a free port for its development relay, and says so.)
+install-turn:
+	@command -v turnserver >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q coturn; \
+		else sudo apt-get update -q && sudo apt-get install -y -q coturn; fi; }
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -144,6 +144,50 @@ PARLEY_SIGNAL = {
     "MAILBOX_WAKE_BURST": int(os.environ.get("PARLEY_MAILBOX_WAKE_BURST", 6)),
     # Wakes of one connection waiting for the push services at a time; more are refused.
     "WAKES_IN_FLIGHT": int(os.environ.get("PARLEY_WAKES_IN_FLIGHT", 4)),
+    # `ice-servers` answers (TURN credentials): per connection, and per client address
+    # across every connection (and every process, with Redis). A client asks once per
+    # join and again at 3/4 of a credential's life, so these leave room for reconnects.
+    "ICE_BURST": int(os.environ.get("PARLEY_ICE_BURST", 4)),
+    "ICE_RATE_PER_SECOND": float(os.environ.get("PARLEY_ICE_RATE_PER_SECOND", 1 / 60)),
+    "ICE_ADDRESS_BURST": int(os.environ.get("PARLEY_ICE_ADDRESS_BURST", 64)),
+    "ICE_ADDRESS_RATE_PER_SECOND": float(os.environ.get("PARLEY_ICE_ADDRESS_RATE_PER_SECOND", 0.1)),
+}
+
+# ICE servers handed to clients in the `ice-servers` frame (docs/protocol.md §3,
+# docs/deployment.md "TURN"): comma-separated stun:/stuns: and turn:/turns: URLs. TURN
+# needs PARLEY_TURN_SECRET too, the secret coturn knows as static-auth-secret; each
+# client gets a credential of its own from it that expires after PARLEY_TURN_TTL_SECONDS.
+# The system checks (signal_server/system_checks.py) refuse a bad URL or half a TURN setup.
+PARLEY_STUN_URLS = _env_list("PARLEY_STUN_URLS", [])
+PARLEY_TURN_URLS = _env_list("PARLEY_TURN_URLS", [])
+PARLEY_TURN_SECRET = os.environ.get("PARLEY_TURN_SECRET", "")
+PARLEY_TURN_TTL_SECONDS = int(os.environ.get("PARLEY_TURN_TTL_SECONDS", 3600))
+
+# The coturn that `manage.py turn` and `manage.py serve --turn` run (signal_server/coturn.py).
+# Only these commands read them; a deployment whose coturn runs elsewhere needs only the
+# four settings above, with coturn configured the same way (docs/deployment.md "TURN").
+PARLEY_COTURN = {
+    "BINARY": os.environ.get("PARLEY_TURN_BINARY", "turnserver"),
+    "REALM": os.environ.get("PARLEY_TURN_REALM", "parley"),
+    # The address coturn listens on, the one it relays from, and the public address it
+    # announces when it sits behind a 1:1 NAT (a cloud VM): empty means coturn's default
+    # (every address) for the first two and no announcement for the last.
+    "LISTEN_IP": os.environ.get("PARLEY_TURN_LISTEN_IP", ""),
+    "RELAY_IP": os.environ.get("PARLEY_TURN_RELAY_IP", ""),
+    "EXTERNAL_IP": os.environ.get("PARLEY_TURN_EXTERNAL_IP", ""),
+    "PORT": int(os.environ.get("PARLEY_TURN_PORT", 3478)),
+    # TURN over TLS, for networks that let only HTTPS out: on when both files are set.
+    "TLS_PORT": int(os.environ.get("PARLEY_TURN_TLS_PORT", 443)),
+    "CERT_FILE": os.environ.get("PARLEY_TURN_CERT_FILE", ""),
+    "KEY_FILE": os.environ.get("PARLEY_TURN_KEY_FILE", ""),
+    # The UDP ports relayed traffic leaves from (one per allocation).
+    "MIN_PORT": int(os.environ.get("PARLEY_TURN_MIN_PORT", 49152)),
+    "MAX_PORT": int(os.environ.get("PARLEY_TURN_MAX_PORT", 65535)),
+    # Allocations at once per username (one credential) and for the whole server.
+    "USER_QUOTA": int(os.environ.get("PARLEY_TURN_USER_QUOTA", 12)),
+    "TOTAL_QUOTA": int(os.environ.get("PARLEY_TURN_TOTAL_QUOTA", 1200)),
+    # Bytes per second one allocation may relay; 0 means no cap.
+    "MAX_BPS": int(os.environ.get("PARLEY_TURN_MAX_BPS", 0)),
 }
 
 # Where the server keeps the files it makes itself (the VAPID key); never in the repo.

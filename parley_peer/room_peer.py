@@ -45,6 +45,12 @@ unauthenticated after 20 s); ``hello_frame(peer)`` builds the honest hello with 
 link proof, to send as is or altered. ``connection_key`` (a nacl PrivateKey) is used
 for the first rendezvous connection instead of a fresh one, so a test can choose which
 end of a link sorts first (see ``e2e/connection_keys.py``).
+
+ICE (``parley_peer.ice``): once joined, the peer asks the server for its STUN and TURN
+servers (`ice-servers`, §3) before it dials or answers, makes every link with them, and
+renews the TURN credential while it has links; ``ice`` holds them. ``relay_only=True``
+makes every link go through TURN (aiortc's ``iceTransportPolicy: "relay"``), as the
+browser's "Hide my IP address" does.
 """
 
 import asyncio
@@ -61,6 +67,7 @@ from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
 from parley_peer.entry import OpenedEntry, SignedEntry, create_entry, open_entry
 from parley_peer.file_server import FileServer, HeldFile
 from parley_peer.files import encrypt_file
+from parley_peer.ice import IceConfig
 from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, identity_id
 from parley_peer.log_fetch import LoggedEntry, fetch_log
 from parley_peer.replay import ReplayGuard
@@ -108,12 +115,17 @@ class RoomPeer:
         send_hello: bool = True,
         resolve_mdns: bool = False,
         connection_key: PrivateKey | None = None,
+        relay_only: bool = False,
     ) -> None:
         self.room_secret, self.room_name = parse_room(room)
         self.room_keys = derive_room_keys(self.room_secret)
         self.identity = identity or SigningKey.generate()
         self.name = name
         self.signaling = SignalingClient(server_url, connection_key=connection_key)
+        # The server's STUN/TURN servers for every link; relay_only: through TURN alone.
+        self.ice = IceConfig(
+            self.signaling, has_links=lambda: bool(self._swarm.peers), relay_only=relay_only
+        )
         self.frames: asyncio.Queue[tuple[Peer, dict]] = asyncio.Queue()
         self.rejections: list[Rejection] = []
         self.closed_peers: list[Peer] = []  # links that closed, with their `reason`
@@ -133,6 +145,7 @@ class RoomPeer:
             local_name=lambda: self.name,
             send_hello=send_hello,
             resolve_mdns=resolve_mdns,
+            ice=self.ice,
         )
 
     @property

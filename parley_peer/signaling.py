@@ -4,6 +4,7 @@
     client.add_listener(lambda frame: ...)   # every S->C frame after `welcome`, as a dict
     await client.connect()                   # fresh connection key, hello, wait for welcome
     await client.join(topic); await client.signal(topic, to, blob); await client.close()
+    servers, expires = await client.request_ice_servers()   # once joined (parley_peer/ice.py)
 
 Like the browser's SignalingClient it knows nothing about rooms or envelopes, and it
 paces its frames under 90% of the server's token bucket (§3) so that a burst of
@@ -100,6 +101,7 @@ class SignalingClient:
         self._socket: ClientConnection | None = None
         self._tasks: list[asyncio.Task] = []
         self._pacer: Pacer | None = None  # from `welcome` on; `hello` goes unpaced
+        self._ice_lock = asyncio.Lock()
 
     @property
     def public_key(self) -> bytes:
@@ -163,6 +165,36 @@ class SignalingClient:
 
     async def ping(self) -> None:
         await self._send({"type": "ping"})
+
+    async def request_ice_servers(self, timeout: float = 5.0) -> tuple[list, int | None]:  # noqa: ASYNC109
+        """(servers, expires) from the server's `ice-servers` answer (§3), unchecked
+        (parley_peer.ice.parse_answer checks it). Raises SignalingError for an error
+        frame about it (`ice_rate_limited`, `not_joined`), TimeoutError after `timeout`
+        seconds, ConnectionError when the socket is gone. One request at a time."""
+        async with self._ice_lock:
+            answer: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+
+            def catch(frame: dict) -> None:
+                # `unknown_type` carries no ref; this client sends no other unknown
+                # type, so it is the answer of a server that predates the frame.
+                about_ice = frame["type"] == "ice-servers" or (
+                    frame["type"] == "error"
+                    and (frame.get("ref") == "ice-servers" or frame.get("code") == "unknown_type")
+                )
+                if about_ice and not answer.done():
+                    answer.set_result(frame)
+
+            self.add_listener(catch)
+            try:
+                if not await self._send({"type": "ice-servers"}):
+                    raise ConnectionError("the rendezvous socket is closed")
+                async with asyncio.timeout(timeout):
+                    frame = await answer
+            finally:
+                self.remove_listener(catch)
+        if frame["type"] == "error":
+            raise SignalingError(frame.get("code", "error"), frame.get("message", ""))
+        return frame.get("servers"), frame.get("expires")
 
     async def close(self) -> None:
         for task in self._tasks:

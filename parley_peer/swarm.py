@@ -28,6 +28,7 @@ from nacl.signing import SigningKey
 from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
 from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
 from parley_peer.errors import EncodingError
+from parley_peer.ice import IceConfig
 from parley_peer.keys import RoomKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
 from parley_peer.redial import (
@@ -44,6 +45,9 @@ from parley_peer.webrtc import PeerLink
 MAX_LINKS = 48  # a bounded, partial mesh however big the room is (§6)
 MAX_FROM_PEERS_FRAME = 32
 MAX_ANNOUNCED = 256
+# Topic events held while the ICE servers are asked for: a `peers` answer, and the
+# joins and signals of a few seconds; more is a server flooding us, and is dropped.
+MAX_HELD_EVENTS = 256
 logger = logging.getLogger(__name__)
 
 
@@ -90,6 +94,7 @@ class RoomSwarm:
         local_name: Callable[[], str] = lambda: "",
         send_hello: bool = True,
         resolve_mdns: bool = False,
+        ice: IceConfig | None = None,
     ) -> None:
         self.keys, self.identity, self.signaling = keys, identity, signaling
         self.replay_guard = replay_guard
@@ -100,18 +105,35 @@ class RoomSwarm:
         self._on_side_channel = on_side_channel
         self.local_name, self.send_hello = local_name, send_hello
         self.resolve_mdns = resolve_mdns
+        # The ICE servers every link is made with; None: none (a test of the swarm alone).
+        self.ice = ice
+        # Events of the topic that came before the ICE servers did (start()), bounded.
+        self._held_events: list[dict] | None = None
         self._tasks: set[asyncio.Task] = set()
         # connection id -> failed links in a row, and the pending redial's timer
         self._redials: dict[str, tuple[int, asyncio.TimerHandle | None]] = {}
         self._stopped = False
 
     async def start(self) -> None:
+        """Join the topic; with `ice`, ask for the ICE servers before any link is made
+        (protocol §3): the `peers` answer and whatever else comes meanwhile wait (<= 5 s)."""
         self.signaling.add_listener(self._on_event)
+        if self.ice is None:
+            await self.signaling.join(self.keys.discovery_key)
+            return
+        self._held_events = []
         await self.signaling.join(self.keys.discovery_key)
+        await self.ice.refresh()
+        held, self._held_events = self._held_events, None
+        for frame in held:
+            self._on_event(frame)
+        self.ice.start_renewal()
 
     async def stop(self) -> None:
         self._stopped = True  # links that close on their own while we wait are not redialled
         self.signaling.remove_listener(self._on_event)
+        if self.ice is not None:
+            await self.ice.stop()
         for connection_id in list(self._redials):
             self._forget_redial(connection_id)
         if not self.signaling.closed.is_set():
@@ -131,6 +153,10 @@ class RoomSwarm:
 
     def _on_event(self, frame: dict) -> None:
         if frame.get("topic") != self.topic:
+            return
+        if self._held_events is not None:
+            if len(self._held_events) < MAX_HELD_EVENTS:
+                self._held_events.append(frame)
             return
         kind = frame["type"]
         if kind == "peers":
@@ -177,6 +203,7 @@ class RoomSwarm:
             on_closed=lambda reason: self._closed(peer, reason),
             on_side_channel=lambda label: self._on_side_channel(peer, label),
             resolve_mdns=self.resolve_mdns,
+            configuration=self.ice.rtc_configuration() if self.ice is not None else None,
         )
         self.peers[connection_id] = peer
         peer.link.start()

@@ -2,7 +2,7 @@
 
     link = PeerLink(polite=..., initiator=..., on_signal=async_fn(payload),
                     on_open=fn(), on_frame=fn(frame), on_bad_frame=fn(code),
-                    on_closed=fn(reason))
+                    on_closed=fn(reason), configuration=ice.rtc_configuration())
     link.start()              # the initiator makes the channel and the offer
     link.signal(payload)      # a payload from a verified envelope (§4), processed in order
     link.send_text(text)      # once open; link.state: connecting | open | closed
@@ -69,6 +69,7 @@ class PeerLink:
         on_side_channel: Callable[[str], None] = lambda label: None,
         resolve_mdns: bool = False,
         connect_timeout: float = CONNECT_TIMEOUT_S,
+        configuration: RTCConfiguration | None = None,
     ) -> None:
         self.polite, self.initiator = polite, initiator
         self.state = "connecting"
@@ -79,8 +80,10 @@ class PeerLink:
         self._on_side_channel = on_side_channel
         self._side_channels: dict[str, tuple[RTCDataChannel, list[str | bytes]]] = {}
         self._side_labels: set[str] = set()  # every side channel the peer ever opened
-        # No ICE servers: aiortc would otherwise ask stun.l.google.com by default.
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # The ICE servers of the rendezvous server (parley_peer/ice.py); none without them,
+        # as aiortc would otherwise ask stun.l.google.com by default.
+        self.configuration = configuration or RTCConfiguration(iceServers=[])
+        self.pc = RTCPeerConnection(self.configuration)
         self.channel: RTCDataChannel | None = None
         self.verified_remote_sdp: str | None = None
         self.certificate_ok = False

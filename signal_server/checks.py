@@ -102,3 +102,28 @@ async def check_wake_budget(
     else:
         return
     raise ProtocolError(frames.WAKE_RATE_LIMITED, message, "wake")
+
+
+async def check_ice_budget(
+    joined: set[bytes],
+    connection_budget: TokenBucket,
+    address_budget: KeyedBuckets,
+    address: str,
+) -> None:
+    """An `ice-servers` request comes from a connection in a topic, within its budgets.
+
+    TURN credentials are for making links, which needs a topic: a connection that has
+    joined none gets `not_joined` and spends nothing. The budgets are then tried in
+    order, as the wake budgets are: one refused by its own spends nothing of its
+    address's, which the other connections from that address (of every process, with
+    Redis) share.
+    """
+    if not joined:
+        raise ProtocolError(frames.NOT_JOINED, "join a topic first", "ice-servers")
+    if not connection_budget.take():
+        message = "too many ice-servers requests from this connection"
+    elif not await address_budget.take(address.encode("utf-8")):
+        message = "too many ice-servers requests from this address"
+    else:
+        return
+    raise ProtocolError(frames.ICE_RATE_LIMITED, message, "ice-servers")

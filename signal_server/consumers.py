@@ -9,9 +9,12 @@ From accept to close a connection counts against its address's caps (addresses.p
 over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
+`ice-servers` is answered with the STUN/TURN servers and a fresh TURN credential
+(ice_servers.py), within a per-connection and a per-address budget (checks.py).
 
-The topics, the per-address caps, the per-mailbox wake budget and the relay to other
-processes are the process's shared state (state/interfaces.py, from
+The topics, the per-address caps, the per-mailbox wake budget, the per-address ICE
+budget and the relay to other processes are the process's shared state
+(state/interfaces.py, from
 state.factory.shared_state()): in memory, or with settings.REDIS_URL in Redis, shared
 by every server process. The consumer uses either alike. A frame that needs the shared
 state while it is unreachable (errors.Unavailable) is answered `unavailable` and the
@@ -39,14 +42,17 @@ from signal_server.checks import (
     check_address_can_join,
     check_can_join,
     check_hello_order,
+    check_ice_budget,
     check_joined,
     check_reachable,
     check_wake_budget,
 )
+from signal_server.ice_servers import ice_servers_answer
 from signal_server.limits import Limits, TokenBucket
 from signal_server.protocol import (
     Frame,
     Hello,
+    IceServers,
     Join,
     Leave,
     Ping,
@@ -100,6 +106,10 @@ class SignalConsumer(InboxWebsocketConsumer):
         self.wake_bucket = TokenBucket(self.limits.wake_rate_per_second, self.limits.wake_burst)
         self.mailbox_wakes = self.state.buckets(
             "wake", self.limits.mailbox_wake_rate_per_second, self.limits.mailbox_wake_burst
+        )
+        self.ice_bucket = TokenBucket(self.limits.ice_rate_per_second, self.limits.ice_burst)
+        self.address_ice = self.state.buckets(
+            "ice", self.limits.ice_address_rate_per_second, self.limits.ice_address_burst
         )
         self.last_frame = time.monotonic()
         address = addresses.client_address(self.scope, settings.PARLEY_TRUSTED_PROXY_COUNT)
@@ -184,6 +194,11 @@ class SignalConsumer(InboxWebsocketConsumer):
                     frame.mailbox,
                 )
                 self.start_wake(frame)
+            case IceServers():
+                await check_ice_budget(
+                    self.topics, self.ice_bucket, self.address_ice, self.counted_address
+                )
+                await self.send_frame(ice_servers_answer())
 
     # Frames other than hello come only after it (check_hello_order), and only on a
     # connection that was counted (a refused one is closed before its first frame).

@@ -6,7 +6,7 @@ against the table in docs/protocol.md and static/app/signaling/frames.js.
 
 PROTOCOL_VERSION = 1
 
-CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping", "wake")
+CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping", "wake", "ice-servers")
 SERVER_FRAME_TYPES = (
     "welcome",
     "peers",
@@ -15,6 +15,7 @@ SERVER_FRAME_TYPES = (
     "signal",
     "pong",
     "woken",
+    "ice-servers",
     "error",
 )
 
@@ -47,6 +48,7 @@ NOT_JOINED = "not_joined"
 UNREACHABLE = "unreachable"
 RATE_LIMITED = "rate_limited"
 WAKE_RATE_LIMITED = "wake_rate_limited"
+ICE_RATE_LIMITED = "ice_rate_limited"
 FRAME_TOO_LARGE = "frame_too_large"
 UNAVAILABLE = "unavailable"
 
@@ -68,6 +70,7 @@ ERROR_CODES = (
     UNREACHABLE,
     RATE_LIMITED,
     WAKE_RATE_LIMITED,
+    ICE_RATE_LIMITED,
     FRAME_TOO_LARGE,
     UNAVAILABLE,
 )
@@ -76,10 +79,18 @@ ERROR_CODES = (
 # strike instead, `unreachable` can happen to an honest client whenever a peer leaves
 # while its signals are in flight, `too_many_topics_per_address` depends on the other
 # connections from the same address (a shared NAT), not on this one, and
-# `wake_rate_limited` on the other connections that wake the same mailbox, and
+# `wake_rate_limited` on the other connections that wake the same mailbox,
+# `ice_rate_limited` on the other connections from the same address, and
 # `unavailable` on the server's Redis (the connection is closed with 4503 anyway).
 UNCOUNTED_ERRORS = frozenset(
-    {RATE_LIMITED, UNREACHABLE, TOO_MANY_TOPICS_PER_ADDRESS, WAKE_RATE_LIMITED, UNAVAILABLE}
+    {
+        RATE_LIMITED,
+        UNREACHABLE,
+        TOO_MANY_TOPICS_PER_ADDRESS,
+        WAKE_RATE_LIMITED,
+        ICE_RATE_LIMITED,
+        UNAVAILABLE,
+    }
 )
 
 # Close codes (§3 "Close codes"). A server may only send 1000 or 3000-4999 through

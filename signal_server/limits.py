@@ -33,6 +33,10 @@ class Limits:
     mailbox_wake_rate_per_second: float
     mailbox_wake_burst: int
     wakes_in_flight: int
+    ice_rate_per_second: float
+    ice_burst: int
+    ice_address_rate_per_second: float
+    ice_address_burst: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -53,6 +57,10 @@ class Limits:
             mailbox_wake_rate_per_second=float(conf["MAILBOX_WAKE_RATE_PER_SECOND"]),
             mailbox_wake_burst=int(conf["MAILBOX_WAKE_BURST"]),
             wakes_in_flight=int(conf["WAKES_IN_FLIGHT"]),
+            ice_rate_per_second=float(conf["ICE_RATE_PER_SECOND"]),
+            ice_burst=int(conf["ICE_BURST"]),
+            ice_address_rate_per_second=float(conf["ICE_ADDRESS_RATE_PER_SECOND"]),
+            ice_address_burst=int(conf["ICE_ADDRESS_BURST"]),
         )
 
     def for_client(self) -> dict:

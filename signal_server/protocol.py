@@ -1,9 +1,9 @@
 """Parsing and schema validation of client frames (docs/protocol.md §3).
 
 `parse_frame(text, max_bytes)` turns one WebSocket text frame into a `Hello`, `Join`,
-`Leave`, `Signal`, `Ping` or `Wake`, or raises `ProtocolError` with the error code of the
-protocol. It knows nothing about connection state: "hello first" or "is this
-connection in the topic" are checks of the consumer.
+`Leave`, `Signal`, `Ping`, `Wake` or `IceServers`, or raises `ProtocolError` with the
+error code of the protocol. It knows nothing about connection state: "hello first" or
+"is this connection in the topic" are checks of the consumer.
 
 The parser is strict on purpose: a frame carries exactly the fields of its type, and
 binary values must be canonical base64url, so that one value has exactly one spelling
@@ -70,7 +70,12 @@ class Wake:
     blob: str
 
 
-Frame = Hello | Join | Leave | Signal | Ping | Wake
+@dataclass(frozen=True, slots=True)
+class IceServers:
+    type: ClassVar[str] = "ice-servers"
+
+
+Frame = Hello | Join | Leave | Signal | Ping | Wake | IceServers
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -220,6 +225,11 @@ def _parse_wake(obj: dict) -> Wake:
     return Wake(mailbox=mailbox, blob=obj["blob"])
 
 
+def _parse_ice_servers(obj: dict) -> IceServers:
+    _check_fields(obj, "ice-servers", {})
+    return IceServers()
+
+
 _PARSERS: dict[str, Callable[[dict], Frame]] = {
     "hello": _parse_hello,
     "join": _parse_join,
@@ -227,6 +237,7 @@ _PARSERS: dict[str, Callable[[dict], Frame]] = {
     "signal": _parse_signal,
     "ping": _parse_ping,
     "wake": _parse_wake,
+    "ice-servers": _parse_ice_servers,
 }
 assert tuple(_PARSERS) == frames.CLIENT_FRAME_TYPES
 

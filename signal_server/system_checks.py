@@ -7,10 +7,15 @@ so a production start cannot skip them.
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from signal_server import ice_servers
 from signal_server.state.factory import redis_extra_missing
 
 CHECK_EMBEDDED_KEY = "signal_server.E001"
 CHECK_REDIS_EXTRA = "signal_server.E002"
+CHECK_ICE_URLS = "signal_server.E003"
+CHECK_TURN_HALF_SET = "signal_server.E004"
+CHECK_TURN_SECRET = "signal_server.E005"  # noqa: S105 (a check id)
+CHECK_TURN_TTL = "signal_server.E006"
 
 
 @register(Tags.security)
@@ -44,3 +49,64 @@ def check_redis_extra_is_installed(app_configs, **kwargs) -> list[Error]:
             id=CHECK_REDIS_EXTRA,
         )
     ]
+
+
+@register()
+def check_ice_servers(app_configs, **kwargs) -> list[Error]:
+    """The ICE server settings are well-formed, and TURN is configured whole or not at all.
+
+    A mistake here would leave every client without a relay, silently: stop the start.
+    """
+    errors = []
+    for name, schemes in (
+        ("PARLEY_STUN_URLS", ice_servers.STUN_SCHEMES),
+        ("PARLEY_TURN_URLS", ice_servers.TURN_SCHEMES),
+    ):
+        for problem in ice_servers.url_problems(getattr(settings, name), schemes):
+            errors.append(
+                Error(
+                    f"{name}: {problem}.",
+                    hint="Comma-separated URLs such as stun:turn.example.org:3478, "
+                    "turn:turn.example.org:3478?transport=udp, turns:turn.example.org:443"
+                    "?transport=tcp (docs/deployment.md, TURN).",
+                    id=CHECK_ICE_URLS,
+                )
+            )
+    urls, secret = settings.PARLEY_TURN_URLS, settings.PARLEY_TURN_SECRET
+    if bool(urls) != bool(secret):
+        errors.append(
+            Error(
+                "PARLEY_TURN_URLS is set without PARLEY_TURN_SECRET"
+                if urls
+                else "PARLEY_TURN_SECRET is set without PARLEY_TURN_URLS",
+                hint="TURN needs both: the URLs clients use and the secret shared with "
+                "coturn's static-auth-secret. Set both, or neither.",
+                id=CHECK_TURN_HALF_SET,
+            )
+        )
+    if secret and (
+        len(secret) < ice_servers.MIN_SECRET_CHARS
+        or not ice_servers.SECRET_CHARACTERS.fullmatch(secret)
+    ):
+        errors.append(
+            Error(
+                f"PARLEY_TURN_SECRET must be at least {ice_servers.MIN_SECRET_CHARS} "
+                "characters, of letters, digits and -_.~+/= only.",
+                hint="Anyone holding one credential can try secrets offline, so it must be "
+                "long and random: python -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                id=CHECK_TURN_SECRET,
+            )
+        )
+    ttl = settings.PARLEY_TURN_TTL_SECONDS
+    if not ice_servers.MIN_TTL_SECONDS <= ttl <= ice_servers.MAX_TTL_SECONDS:
+        errors.append(
+            Error(
+                f"PARLEY_TURN_TTL_SECONDS is {ttl}, not in {ice_servers.MIN_TTL_SECONDS}-"
+                f"{ice_servers.MAX_TTL_SECONDS}.",
+                hint="Clients renew their credential at 3/4 of its life, within the "
+                "ice-servers rate limit (docs/protocol.md §5); a day at most keeps a leaked "
+                "credential short-lived.",
+                id=CHECK_TURN_TTL,
+            )
+        )
+    return errors

@@ -26,6 +26,7 @@ QUIET_SECONDS = 0.3
 MAILBOX_WAKE_BURST = 2
 CONNECTIONS_PER_ADDRESS = 3
 TOPICS_PER_ADDRESS = 3
+ICE_ADDRESS_BURST = 2
 SERVER_ENV = {
     # Each test's clients come from addresses of their own, written by "the proxy".
     "PARLEY_TRUSTED_PROXY_COUNT": "1",
@@ -35,6 +36,8 @@ SERVER_ENV = {
     "PARLEY_REDIS_PROCESS_TTL_SECONDS": "3",
     "PARLEY_MAILBOX_WAKE_BURST": str(MAILBOX_WAKE_BURST),
     "PARLEY_MAILBOX_WAKE_RATE_PER_SECOND": "0.001",
+    "PARLEY_ICE_ADDRESS_BURST": str(ICE_ADDRESS_BURST),
+    "PARLEY_ICE_ADDRESS_RATE_PER_SECOND": "0.001",
 }
 
 
@@ -250,6 +253,29 @@ async def test_the_topic_cap_of_an_address_holds_across_processes(servers, peer)
     await a.send({"type": "ping"})
     await a.expect("pong")  # a connection's frames are handled in order: the leave is done
     assert await b.join(topics[3]) == []
+
+
+async def test_the_ice_servers_budget_of_an_address_holds_across_processes(servers, peer):
+    one, two = servers
+    address = new_address()
+    a = await peer(one, address=address)
+    b = await peer(two, address=address)
+    for p in (a, b):
+        await p.join(b64(os.urandom(32)))
+
+    async def ask(p: Peer) -> dict:
+        await p.send({"type": "ice-servers"})
+        return await p.receive()
+
+    assert [(await ask(p))["type"] for p in (a, b)] == ["ice-servers"] * ICE_ADDRESS_BURST
+    # Spent, whichever process the next request comes to; each connection has tokens left.
+    for p in (a, b):
+        refused = await ask(p)
+        assert (refused["type"], refused["code"]) == ("error", "ice_rate_limited")
+    # Another address is not affected.
+    c = await peer(two)
+    await c.join(b64(os.urandom(32)))
+    assert (await ask(c))["type"] == "ice-servers"
 
 
 def test_healthz_says_redis_is_ok(servers):

@@ -129,6 +129,7 @@ class FrameStrategies:
                 blobs,
             ),
             st.just({"type": "ping"}),
+            st.just({"type": "ice-servers"}),
         )
         self.mutated = self._mutated().map(as_json)
         self.others = st.one_of(

@@ -31,7 +31,7 @@ def documented_frame_types() -> dict[str, list[str]]:
 def js_list(name: str) -> list[str]:
     found = re.search(rf"export const {name} = Object\.freeze\(\[(.*?)\]\);", FRAMES_JS, re.DOTALL)
     assert found, f"{name} not found in frames.js"
-    return re.findall(r"'([a-z_]+)'", found.group(1))
+    return re.findall(r"'([a-z_-]+)'", found.group(1))
 
 
 def documented_table(heading: str) -> list[str]:

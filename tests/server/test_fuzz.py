@@ -37,7 +37,7 @@ EXAMPLES = 250
 BATCH = 24
 
 CLOSE_AFTER = {frames.FRAME_TOO_LARGE: 4009, frames.BAD_VERSION: 4000}
-ANSWERS = {"hello": {"welcome"}, "join": {"peers"}}
+ANSWERS = {"hello": {"welcome"}, "join": {"peers"}, "ice-servers": {"ice-servers"}}
 SILENT_WHEN_VALID = {"leave", "signal"}
 
 fuzz_settings = hypothesis_settings(

@@ -57,10 +57,16 @@ def test_limits_are_read_from_settings_when_asked():
         "MAILBOX_WAKE_RATE_PER_SECOND": 0.25,
         "MAILBOX_WAKE_BURST": 12,
         "WAKES_IN_FLIGHT": 13,
+        "ICE_RATE_PER_SECOND": 0.125,
+        "ICE_BURST": 14,
+        "ICE_ADDRESS_RATE_PER_SECOND": 0.0625,
+        "ICE_ADDRESS_BURST": 15,
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
-    assert limits == Limits(1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13)
+    assert limits == Limits(
+        1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13, 0.125, 14, 0.0625, 15
+    )
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,

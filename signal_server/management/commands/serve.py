@@ -4,6 +4,8 @@ The one place that knows the servers' command lines, so `make run`, the tests an
 benchmarks all serve the same way. daphne is the default (`make run`); uvicorn (uvloop,
 httptools) relays about twice as fast per core and is the production server
 (docs/deployment.md, bench/README.md). Both serve the same `parley.asgi:application`.
+`--turn` starts coturn beside the server and stops it with the server (coturn_process.py:
+`start_beside_server`; `make run` uses it for a development STUN and TURN on 127.0.0.1).
 """
 
 import socket
@@ -12,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from signal_server.coturn_process import CoturnFailed, start_beside_server
 
 # The server cuts a WebSocket message above this before it is buffered for Django; the
 # consumer then applies the smaller protocol limit (docs/protocol.md §5).
@@ -38,6 +42,12 @@ class Command(BaseCommand):
             help="uvicorn only: processes sharing the port; more than 1 needs REDIS_URL",
         )
         parser.add_argument("--verbosity-daphne", type=int, default=1, help="daphne's -v")
+        parser.add_argument(
+            "--turn",
+            action="store_true",
+            help="also run coturn (PARLEY_TURN_* settings; without PARLEY_TURN_SECRET on a "
+            "loopback --host, a development relay with a secret new for this run)",
+        )
 
     def handle(self, *args, **options):
         limit = settings.PARLEY_SIGNAL["MAX_FRAME_BYTES"] * TRANSPORT_LIMIT_FACTOR
@@ -50,10 +60,20 @@ class Command(BaseCommand):
             # Without Redis each process would keep topics of its own (docs/deployment.md).
             raise CommandError("more than one worker needs REDIS_URL (a shared Redis)")
         where = Binding(options["host"], options["port"], options["fd"])
-        if options["server"] == "uvicorn":
-            serve_uvicorn(where, limit, workers)
-        else:
-            serve_daphne(where, limit, options["verbosity_daphne"])
+        coturn = None
+        if options["turn"]:
+            try:
+                coturn = start_beside_server(options["host"], self.stderr.write)
+            except CoturnFailed as error:
+                raise CommandError(str(error)) from error
+        try:
+            if options["server"] == "uvicorn":
+                serve_uvicorn(where, limit, workers)
+            else:
+                serve_daphne(where, limit, options["verbosity_daphne"])
+        finally:
+            if coturn is not None:
+                coturn.stop()
 
 
 @dataclass(frozen=True)
