@@ -113,6 +113,7 @@ def test_hide_my_ip_address_redials_relay_only_and_says_the_server_has_no_relay(
         " Calls and files may be slower."
     )
     expect(page.get_by_test_id("hide-ip-indicator")).to_be_visible()
+    expect(page.get_by_test_id("peer-summary")).to_contain_text("IP\u00a0hidden")
     expect(page.get_by_test_id("hide-ip-warning")).to_have_text(
         "This server offers no relay, so with Hide my IP address on you cannot connect to anyone."
     )

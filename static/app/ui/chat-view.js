@@ -135,9 +135,10 @@ export class ChatView {
     this.notifyLevel.value = this.app.notifyLevel(this.topic);
     const peers = session.peerList();
     const ready = peers.filter((peer) => peer.state === 'ready');
-    this.subtitle.textContent = ready.length
+    // "Hide my IP address" shows here too: on a phone the sidebar is out of sight.
+    this.subtitle.textContent = (ready.length
       ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
-      : 'Nobody else is connected · end-to-end encrypted';
+      : 'Nobody else is connected · end-to-end encrypted') + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.#renderInvite(room);
     this.#renderCallButtons(ready);
     this.#renderPeers(peers);
