@@ -11,14 +11,14 @@ from playwright.sync_api import expect
 
 from e2e.user import TIMEOUT_MS
 
-# Every RTCPeerConnection's configuration, and when it was made, before the app loads.
+# Every RTCPeerConnection's configuration, watched from before the app loads.
 WATCH_CONFIGS = """(() => {
   window.__configs = [];
   const Original = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Original {
     constructor(config, ...rest) {
       super(config, ...rest);
-      window.__configs.push({ at: performance.now(), config: JSON.parse(JSON.stringify(config ?? {})) });
+      window.__configs.push(JSON.parse(JSON.stringify(config ?? {})));
     }
   };
 })();"""
@@ -26,7 +26,11 @@ WATCH_CONFIGS = """(() => {
 # A TURN entry nobody listens at: links still connect directly on this machine.
 OFFERED = [
     {"urls": ["stun:127.0.0.1:9"]},
-    {"urls": ["turn:127.0.0.1:9?transport=udp"], "username": "4102444800:e2e", "credential": "Zm9v"},
+    {
+        "urls": ["turn:127.0.0.1:9?transport=udp"],
+        "username": "4102444800:e2e",
+        "credential": "Zm9v",
+    },
 ]
 
 
@@ -50,7 +54,7 @@ def answer_ice_servers(user, servers, expires):
 
 
 def configs(user) -> list[dict]:
-    return user.page.evaluate("window.__configs.map((entry) => entry.config)")
+    return user.page.evaluate("window.__configs")
 
 
 def two_in_a_room(new_user, servers=None, expires=None):
