@@ -40,7 +40,7 @@ test('nothing is asked while the rendezvous connection is down', async () => {
 });
 
 test('a refused or unanswered ask lets links go on with nothing, and is not repeated on that connection', async () => {
-  for (const code of ['ice_rate_limited', 'unknown_type', 'not_joined']) {
+  for (const code of ['ice_rate_limited', 'bad_answer', 'not_joined']) {
     const { ice, signaling, clock, changes } = setup({ answer: code });
     await ice.whenReady();
     assert.deepEqual(ice.rtcConfiguration().iceServers, []);
@@ -54,6 +54,17 @@ test('a refused or unanswered ask lets links go on with nothing, and is not repe
     await ice.whenReady();
     assert.equal(signaling.asked, 3, `${code}: asked again on a new connection`);
   }
+});
+
+test('a server that does not know the frame is not asked again on that connection', async () => {
+  const { ice, signaling, clock } = setup({ answer: 'unknown_type' });
+  await ice.whenReady();
+  clock.now += 10 * RETRY_AFTER_MS;
+  await ice.whenReady();
+  assert.equal(signaling.asked, 1, 'each unknown_type counts toward the server closing the connection');
+  signaling.reconnect();
+  await ice.whenReady();
+  assert.equal(signaling.asked, 2, 'a new connection may reach an updated server');
 });
 
 test('a server that never answers holds links only until the client gives up', async () => {

@@ -116,6 +116,20 @@ test('what waited for an old rendezvous connection is dropped, not misread', asy
   assert.deepEqual(a.rejected, [], 'an envelope sealed to the old connection key is not a warning');
 });
 
+test('a signal from a peer that left while it waited is dropped, not a warning', async (t) => {
+  t.mock.method(console, 'info', () => {});
+  const { ends: [a, b], announce } = pairInARoom();
+  announce(a, b, 'joined');
+  announce(b, a, 'peers');
+  b.iceConfig.release();
+  await settle(); // b's offer waits at a
+  a.signaling.dispatchEvent(new CustomEvent('left', { detail: { topic: 'topic', id: 'b' } }));
+  a.iceConfig.release();
+  await settle();
+  assert.equal(a.swarm.peers.size, 0);
+  assert.deepEqual(a.rejected, []);
+});
+
 test('renewed servers reach live links; relay-only redials every link at once', async (t) => {
   t.mock.method(console, 'info', () => {});
   const { ends: [a, b], announce } = pairInARoom();

@@ -19,8 +19,9 @@
 // ask comes from the first link a room swarm wants to make (by then its join went out
 // first on the same socket). A device with TURN credentials asks again at 3/4 of their
 // lifetime while it has links, and otherwise before its next link. A failed ask (rate
-// limit, timeout, a server that does not know the frame) is not repeated on the same
-// connection for a minute; links go on with what there is.
+// limit, timeout) is not repeated on the same connection for a minute, and never on a
+// connection to a server that does not know the frame (`unknown_type`: its error frames
+// count toward the server's close 4001); links go on with what there is.
 import { hasRelay } from '../signaling/ice-servers.js';
 
 export const ICE_SETTING = 'ice';
@@ -91,8 +92,8 @@ export class IceConfig extends EventTarget {
   #shouldAsk() {
     if (this.signaling.state !== 'online') return false;
     const failure = this.lastFailure;
-    if (failure && failure.connectionId === this.signaling.connectionId && this.now() - failure.at < RETRY_AFTER_MS) {
-      return false;
+    if (failure?.connectionId === this.signaling.connectionId) {
+      if (failure.code === 'unknown_type' || this.now() - failure.at < RETRY_AFTER_MS) return false;
     }
     return !this.answered || this.now() >= this.renewAt;
   }
@@ -103,7 +104,7 @@ export class IceConfig extends EventTarget {
       (answer) => this.#accept(answer),
       (error) => {
         this.settled = true;
-        this.lastFailure = { connectionId, at: this.now() };
+        this.lastFailure = { connectionId, at: this.now(), code: error.code };
         this.log.info(`parley: going on with the ICE servers this device has (${error.code ?? error.message})`);
         if (this.expires !== null && this.now() < this.expires * 1000) this.#schedule(RETRY_AFTER_MS);
         this.#emit('unanswered');

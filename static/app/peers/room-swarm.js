@@ -75,7 +75,14 @@ export class RoomSwarm extends EventTarget {
       // A link that is up does not need the server any more; one still negotiating does.
       if (peer && peer.state !== 'ready') peer.link.close('left');
     });
-    this.#listen('signal', (frame) => this.#afterIce(() => this.#onSignal(frame)));
+    this.#listen('signal', (frame) => {
+      // A sender that left (or came back with another key) while its signal waited is
+      // gone, not a server swapping senders: its signal is dropped without a warning.
+      const sender = this.announced.get(frame.from);
+      this.#afterIce(() => {
+        if (!sender || this.announced.get(frame.from) === sender) this.#onSignal(frame);
+      });
+    });
     // A new rendezvous connection has a new key and id: links still negotiating through
     // the old one cannot finish, and the old announcements are void.
     this.#listen('welcome', () => {
