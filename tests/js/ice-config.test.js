@@ -115,6 +115,23 @@ test('renewal at 3/4 of the lifetime, only while there are links; expired TURN i
   ice.stop();
 });
 
+test('a renewal that fell due while the rendezvous connection was down is asked on the next welcome', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const nowS = 1_000_000_000;
+  const { ice, signaling, clock } = setup({ answer: { servers: [TURN], expires: nowS + HOUR_S } });
+  await ice.whenReady();
+  ice.hasLinks = () => true;
+  signaling.state = 'offline';
+  clock.now += 0.75 * HOUR_S * 1000;
+  t.mock.timers.tick(0.75 * HOUR_S * 1000);
+  assert.equal(signaling.asked, 1);
+  signaling.state = 'online';
+  signaling.reconnect();
+  signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  assert.equal(signaling.asked, 2);
+  ice.stop();
+});
+
 test('a refused renewal is tried again a minute later while the credential lasts', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const nowS = 1_000_000_000;

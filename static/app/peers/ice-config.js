@@ -46,6 +46,11 @@ export class IceConfig extends EventTarget {
     this.lastFailure = null; // { connectionId, at }
     this.renewAt = Infinity;
     this.renewTimer = null;
+    // A renewal that fell due while the rendezvous connection was down: the `welcome`
+    // comes after the client rejoined its topics, so the server allows the ask.
+    signaling.addEventListener('welcome', () => {
+      if (this.answered && this.now() >= this.renewAt && this.hasLinks()) this.whenReady();
+    });
   }
 
   async load() {
