@@ -3,7 +3,9 @@
 // "Hide my IP address" preference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ICE_SETTING, IceConfig, RETRY_AFTER_MS } from '../../static/app/peers/ice-config.js';
+import {
+  ICE_SETTING, IceConfig, MIN_RENEW_AFTER_MS, RETRY_AFTER_MS,
+} from '../../static/app/peers/ice-config.js';
 import { FakeIceSignaling, MemoryStore, STUN, TURN } from './ice-fixtures.js';
 
 const quiet = { info() {}, warn() {} };
@@ -128,6 +130,23 @@ test('a renewal that fell due while the rendezvous connection was down is asked 
   signaling.state = 'online';
   signaling.reconnect();
   signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  assert.equal(signaling.asked, 2);
+  ice.stop();
+});
+
+test('an expiry already past, or very near, does not make renewals follow each other at once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const nowS = 1_000_000_000;
+  const { ice, signaling, clock } = setup({ answer: { servers: [TURN], expires: nowS - 1 } });
+  ice.hasLinks = () => true;
+  await ice.whenReady();
+  clock.now += MIN_RENEW_AFTER_MS - 1;
+  t.mock.timers.tick(MIN_RENEW_AFTER_MS - 1);
+  await ice.whenReady();
+  assert.equal(signaling.asked, 1);
+  clock.now += 1;
+  t.mock.timers.tick(1);
+  await new Promise(setImmediate);
   assert.equal(signaling.asked, 2);
   ice.stop();
 });

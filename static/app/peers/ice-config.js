@@ -27,6 +27,9 @@ import { hasRelay } from '../signaling/ice-servers.js';
 export const ICE_SETTING = 'ice';
 const RENEW_AT_FRACTION = 0.75;
 export const RETRY_AFTER_MS = 60_000;
+// However short the lifetime a server gives (or an expiry already past), renewals never
+// follow each other faster than this.
+export const MIN_RENEW_AFTER_MS = 10_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class IceConfig extends EventTarget {
@@ -130,7 +133,7 @@ export class IceConfig extends EventTarget {
     this.renewAt = Infinity;
     if (expires !== null) {
       const now = this.now();
-      this.renewAt = now + RENEW_AT_FRACTION * Math.max(0, expires * 1000 - now);
+      this.renewAt = now + Math.max(MIN_RENEW_AFTER_MS, RENEW_AT_FRACTION * (expires * 1000 - now));
       this.#schedule(this.renewAt - now);
     }
     this.#emit('servers');
