@@ -6,10 +6,12 @@
 //   await app.setName(name); await app.createRoom(name); await app.joinInvite(invite)
 //   app.notifications (push/device-notifications.js); await app.setNotifyLevel(topic, level)
 //   app.transfers(topic) -> the room's files (files/transfer-manager.js)
+//   app.ice (peers/ice-config.js): ICE servers and "Hide my IP address"; await app.setHideIp(on)
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { FileStore } from './files/file-store.js';
 import { TransferManager } from './files/transfer-manager.js';
+import { IceConfig } from './peers/ice-config.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { CallManager } from './calls/call-manager.js';
 import { MAX_CALL_DURATION_MS } from './room/entry-body.js';
@@ -26,7 +28,7 @@ export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
 
 export class ParleyApp extends EventTarget {
-  static async start({ store, signalingUrl, rtcConfig = {} }) {
+  static async start({ store, signalingUrl }) {
     let identity = await store.loadIdentity();
     if (!identity) {
       identity = { ...createIdentity(), name: '', createdAt: Date.now() };
@@ -34,7 +36,8 @@ export class ParleyApp extends EventTarget {
     }
     const notifications = new DeviceNotifications({ store });
     await notifications.load();
-    const app = new ParleyApp({ store, identity, signalingUrl, rtcConfig, notifications });
+    const app = new ParleyApp({ store, identity, signalingUrl, notifications });
+    await app.ice.load();
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) await app.#openRoom(room);
     app.signaling.start();
@@ -42,13 +45,12 @@ export class ParleyApp extends EventTarget {
     return app;
   }
 
-  constructor({ store, identity, signalingUrl, rtcConfig, notifications = null }) {
+  constructor({ store, identity, signalingUrl, notifications = null }) {
     super();
     this.store = store;
     this.identity = identity;
     this.selfId = identityId(identity.publicKey);
     this.fingerprint = safetyFingerprint(identity.publicKey);
-    this.rtcConfig = rtcConfig;
     this.rooms = new Map();
     this.sessions = new Map();
     this.transferManagers = new Map();
@@ -64,6 +66,10 @@ export class ParleyApp extends EventTarget {
       this.signalingCloseCode = detail.code ?? null;
       this.#changed();
     });
+    // Every link of every room (its data, calls and files) takes its configuration here.
+    this.ice = new IceConfig({ signaling: this.signaling, store });
+    this.ice.hasLinks = () => [...this.sessions.values()].some((session) => session.swarm.peers.size > 0);
+    this.ice.addEventListener('change', ({ detail }) => this.#onIceChange(detail.why));
     this.waker = new RoomWaker({ identity, signaling: this.signaling });
     this.notifications = notifications;
     notifications?.addEventListener('change', () => this.#changed());
@@ -121,6 +127,7 @@ export class ParleyApp extends EventTarget {
   }
 
   shutdown() {
+    this.ice.stop();
     this.signaling.stop();
     for (const session of this.sessions.values()) session.stop();
     for (const transfers of this.transferManagers.values()) transfers.stop();
@@ -169,7 +176,7 @@ export class ParleyApp extends EventTarget {
     const room = withKeys(record);
     const swarm = new RoomSwarm({
       room, identity: this.identity, signaling: this.signaling,
-      localName: () => this.identity.name ?? '', rtcConfig: this.rtcConfig,
+      localName: () => this.identity.name ?? '', iceConfig: this.ice,
     });
     const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
     this.calls.attach(room.topic, swarm);
@@ -192,6 +199,21 @@ export class ParleyApp extends EventTarget {
     session.setMailbox(this.notifications?.announcement(room) ?? null);
     this.#changed();
     return room;
+  }
+
+  async setHideIp(on) {
+    await this.ice.setHideIp(on);
+  }
+
+  // Renewed servers reach the live links; turning "Hide my IP address" on redials them
+  // all, relay-only, so no direct path of an old link survives. Turning it off leaves the
+  // links as they are: only new ones may go direct.
+  #onIceChange(why) {
+    for (const session of this.sessions.values()) {
+      if (why === 'servers') session.swarm.applyIceConfiguration();
+      if (why === 'hide-ip' && this.ice.hideIp) session.swarm.redialAll();
+    }
+    this.#changed();
   }
 
   // Everyone seen in a room becomes a contact: remembered with the time this device

@@ -12,6 +12,9 @@
 //   pc.connect()                 connectionState 'connected', as once DTLS is up
 //   pc.announce(channel)         the peer's data channel arrives ('datachannel')
 //   pc.setIce('disconnected')    an ICE state change
+//   pc.fail()                    connectionState 'failed' (ICE found no path, or lost it)
+//   pc.selectPair('relay', 'srflx')  the pair getStats() reports as selected
+//   pc.configurations            what setConfiguration() was given
 //   pc.created, pc.candidates    channels it made, candidates it was given
 //
 // Test files subclass it for what is theirs (which channel `createDataChannel` returns).
@@ -46,8 +49,11 @@ export class FakePeerConnection extends EventTarget {
   static localCertificate = certificateOf('this end');
   static remoteCertificate = certificateOf('the peer');
 
-  constructor() {
+  constructor(configuration = {}) {
     super();
+    this.configuration = configuration;
+    this.configurations = [];
+    this.stats = [];
     const { localCertificate, remoteCertificate } = this.constructor;
     this.ownFingerprint = fingerprintOf(localCertificate);
     this.signalingState = 'stable';
@@ -90,6 +96,25 @@ export class FakePeerConnection extends EventTarget {
   restartIce() {
     this.restarts = (this.restarts ?? 0) + 1;
     this.dispatchEvent(new Event('negotiationneeded'));
+  }
+  setConfiguration(configuration) {
+    this.configuration = configuration;
+    this.configurations.push(configuration);
+  }
+  async getStats() {
+    return new Map(this.stats.map((report) => [report.id, report]));
+  }
+  selectPair(localType, remoteType) {
+    this.stats = [
+      { id: 'T1', type: 'transport', selectedCandidatePairId: 'P1' },
+      { id: 'P1', type: 'candidate-pair', localCandidateId: 'L1', remoteCandidateId: 'R1' },
+      { id: 'L1', type: 'local-candidate', candidateType: localType },
+      { id: 'R1', type: 'remote-candidate', candidateType: remoteType },
+    ];
+  }
+  fail() {
+    this.connectionState = 'failed';
+    this.dispatchEvent(new Event('connectionstatechange'));
   }
   setIce(state) {
     this.iceConnectionState = state;

@@ -8,6 +8,8 @@
 //   link.addEventListener('message', e => e.detail.frame)
 //   link.addEventListener('closed', e => e.detail.reason)
 //   link.addEventListener('bad-frame', e => e.detail.code)   a frame that failed its schema
+//   link.addEventListener('route', ...)   link.route: 'direct' | 'relayed' | null (unknown yet)
+//   link.updateConfiguration(rtcConfig)  new ICE servers (renewed credentials) for a live link
 //   link.send(frame); link.close(reason)
 //   link.takeChannel('parley-file') -> { channel, early } | null   a side channel the
 //     peer opened (docs/protocol.md §11), with the messages that came before its owner
@@ -17,8 +19,16 @@
 // calls authenticated(), every later negotiation (a call adding tracks, an ICE restart,
 // §6) travels as `sdp` and `ice` frames on the `parley` channel itself, never through
 // the server.
+//
+// When ICE fails on an authenticated link (a network change, a router restart) the link
+// is not given up at once: the impolite end restarts ICE, and only if the connection is
+// not back within iceRecoveryMs does the link close (`connection_failed`), for the room
+// swarm to dial again. A link that never connected closes with a reason that says why
+// when ICE could not find a path: `no_relay`, `relay_failed` or `relay_missing`.
+import { hasRelay } from '../signaling/ice-servers.js';
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
+import { selectedRoute } from './link-route.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
@@ -30,15 +40,23 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 // ICE that stays `disconnected` this long (a network change, a NAT rebinding) is
 // restarted by the impolite end; the restart's offer goes on the channel like any other.
 export const ICE_RESTART_AFTER_MS = 3000;
+// ICE that failed on an authenticated link gets this long to come back after the restart.
+export const ICE_RECOVERY_MS = 15_000;
 
 export class PeerLink extends EventTarget {
   constructor({
     polite, initiator, rtcConfig = {}, RTCPeerConnectionImpl = globalThis.RTCPeerConnection,
-    iceRestartAfterMs = ICE_RESTART_AFTER_MS,
+    iceRestartAfterMs = ICE_RESTART_AFTER_MS, iceRecoveryMs = ICE_RECOVERY_MS,
   }) {
     super();
     this.iceRestartAfterMs = iceRestartAfterMs;
+    this.iceRecoveryMs = iceRecoveryMs;
     this.iceTimer = null;
+    this.recoveryTimer = null;
+    this.route = null;
+    this.routeQueries = 0;
+    this.relayOnly = rtcConfig.iceTransportPolicy === 'relay';
+    this.relayConfigured = hasRelay(rtcConfig.iceServers ?? []);
     this.polite = polite;
     this.state = 'connecting';
     this.closedReason = null;
@@ -56,7 +74,7 @@ export class PeerLink extends EventTarget {
     this.earlyFrames = [];
     this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
     this.takenLabels = new Set();
-    this.timeout = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
+    this.timeout = setTimeout(() => this.close(this.#unreachableReason('timeout')), CONNECT_TIMEOUT_MS);
 
     this.pc.addEventListener('negotiationneeded', () => this.#offer());
     this.pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -133,12 +151,28 @@ export class PeerLink extends EventTarget {
     this.overChannel = true;
   }
 
+  // Renewed ICE servers (peers/ice-config.js). A relayed path keeps its allocation on the
+  // TURN server with the old credential, which the server refuses once it expires: the
+  // impolite end restarts ICE so the allocation is made again with the new one.
+  updateConfiguration(rtcConfig) {
+    if (this.state === 'closed') return;
+    this.relayConfigured = hasRelay(rtcConfig.iceServers ?? []);
+    try {
+      this.pc.setConfiguration(rtcConfig);
+    } catch (error) {
+      console.warn(`parley: a link kept its old ICE configuration: ${error.message}`);
+      return;
+    }
+    if (this.overChannel && !this.polite && this.route === 'relayed') this.pc.restartIce();
+  }
+
   close(reason = 'closed', error = null) {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closedReason = reason;
     clearTimeout(this.timeout);
     clearTimeout(this.iceTimer);
+    clearTimeout(this.recoveryTimer);
     try {
       this.channel?.close();
       this.pc.close();
@@ -206,7 +240,8 @@ export class PeerLink extends EventTarget {
       this.certificateOk = true;
       this.#maybeReady();
     } else if (state === 'failed') {
-      this.close('connection_failed');
+      if (this.overChannel) this.#recover();
+      else this.close(this.#unreachableReason('connection_failed'));
     } else if (state === 'closed') {
       this.close('closed');
     }
@@ -216,10 +251,57 @@ export class PeerLink extends EventTarget {
   // the connect timeout decides. One end restarts, so the two restarts never collide.
   #onIceState() {
     clearTimeout(this.iceTimer);
-    if (this.pc.iceConnectionState !== 'disconnected' || !this.overChannel || this.polite) return;
+    const ice = this.pc.iceConnectionState;
+    if (ice === 'connected' || ice === 'completed') {
+      clearTimeout(this.recoveryTimer);
+      this.recoveryTimer = null;
+      this.#refreshRoute();
+      return;
+    }
+    if (!this.overChannel) return;
+    if (ice === 'failed') {
+      this.#recover();
+      return;
+    }
+    if (ice !== 'disconnected' || this.polite) return;
     this.iceTimer = setTimeout(() => {
       if (this.state === 'open' && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
     }, this.iceRestartAfterMs);
+  }
+
+  // ICE failed on a link that worked: one restart by the impolite end (its offer goes on
+  // the channel, which comes back with the path), then the swarm's redial if that fails.
+  #recover() {
+    if (this.recoveryTimer || this.state !== 'open') return;
+    if (!this.polite) this.pc.restartIce();
+    this.recoveryTimer = setTimeout(() => {
+      const ice = this.pc.iceConnectionState;
+      if (ice !== 'connected' && ice !== 'completed') this.close('connection_failed');
+    }, this.iceRecoveryMs);
+  }
+
+  // Why a link that never connected failed, in words a person can act on: when the peer
+  // answered but ICE found no path, it is the networks (and the relay), not the peer.
+  #unreachableReason(otherwise) {
+    const ice = this.pc.iceConnectionState;
+    const noPath = ice === 'failed' || (this.pc.remoteDescription && (!ice || ice === 'new' || ice === 'checking'));
+    if (!noPath) return otherwise;
+    if (!this.relayConfigured) return this.relayOnly ? 'relay_missing' : 'no_relay';
+    return 'relay_failed';
+  }
+
+  async #refreshRoute() {
+    if (this.state === 'closed' || typeof this.pc.getStats !== 'function') return;
+    const query = ++this.routeQueries;
+    let route;
+    try {
+      route = await selectedRoute(this.pc);
+    } catch {
+      return; // closed meanwhile: nothing to show
+    }
+    if (query !== this.routeQueries || this.state === 'closed' || route === null || route === this.route) return;
+    this.route = route;
+    this.#emit('route', { route });
   }
 
   // Both ends dialled at once (docs/protocol.md §6, dialling again): the impolite end
@@ -252,6 +334,7 @@ export class PeerLink extends EventTarget {
     if (this.state !== 'connecting' || !this.certificateOk || this.channel?.readyState !== 'open') return;
     this.state = 'open';
     this.#emit('open', {});
+    this.#refreshRoute();
     for (const data of this.earlyFrames.splice(0)) this.#onChannelMessage(data);
   }
 

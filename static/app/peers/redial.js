@@ -14,10 +14,11 @@ export const MAX_REDIALS = 3; // in a row; a link that becomes ready starts the 
 // up (its channel closed) or a frame that overtook the hello (`unauthenticated`, seen
 // between honest browsers on a loaded machine). What the peer did wrong beyond doubt (a
 // bad proof, a certificate mismatch, misbehaving) or chose (left, duplicate) is not
-// dialled again.
+// dialled again. ICE that found no path (`no_relay`, `relay_failed`) may find one after
+// a network change; `relay_missing` (relay-only with no relay offered) cannot.
 const PASSING_FAILURES = new Set([
   'timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable', 'channel_closed',
-  'unauthenticated',
+  'unauthenticated', 'no_relay', 'relay_failed',
 ]);
 
 // Only one end dials again, so the two never offer at once (a Python peer cannot roll an

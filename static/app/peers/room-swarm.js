@@ -14,6 +14,12 @@
 // and report its misbehaviour to it (peer.strike(code)), which is where the one strike
 // policy lives. A link that fails while its peer is still in the room is dialled again
 // by one of the two ends (peers/redial.js).
+//
+// With an `iceConfig` (peers/ice-config.js), no link is made before it is ready: the
+// peers to dial and the signals to answer wait for the ICE servers (at most the client's
+// 5 s), or the first links would gather no STUN or TURN candidates.
+//   swarm.applyIceConfiguration()   renewed servers for the live links
+//   swarm.redialAll()               close every link and dial again (relay-only turned on)
 import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
 import { signLinkProof, verifyLinkProof } from './link-proof.js';
@@ -23,10 +29,13 @@ import { SwarmPeer } from './swarm-peer.js';
 
 const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
 const MAX_ANNOUNCED = 256;
+// Signals arriving in the (at most 5 s) wait for the ICE servers; beyond, they are lost
+// as on a congested server, and the peer's own timeout and redial take over.
+const MAX_WAITING_FOR_ICE = 256;
 
 export class RoomSwarm extends EventTarget {
   constructor({
-    room, identity, signaling, localName = () => '', rtcConfig = {},
+    room, identity, signaling, localName = () => '', rtcConfig = {}, iceConfig = null,
     makeLink = (options) => new PeerLink(options), random = Math.random,
   }) {
     super();
@@ -35,6 +44,9 @@ export class RoomSwarm extends EventTarget {
     this.signaling = signaling;
     this.localName = localName;
     this.rtcConfig = rtcConfig;
+    this.iceConfig = iceConfig;
+    this.waitingForIce = []; // work that makes links, held until iceConfig is ready
+    this.generation = 0; // a new rendezvous connection voids what was held for the old one
     this.makeLink = makeLink;
     this.random = random;
     this.redials = new Map(); // connectionId -> { attempts, timer }: failed links in a row
@@ -47,10 +59,13 @@ export class RoomSwarm extends EventTarget {
 
   start() {
     this.#listen('peers', ({ peers }) => {
-      for (const { id, key } of peers.slice(0, 32)) {
+      const ids = peers.slice(0, 32).map(({ id, key }) => {
         this.#announce(id, key);
-        this.#link(id, { initiator: true });
-      }
+        return id;
+      });
+      this.#afterIce(() => {
+        for (const id of ids) this.#link(id, { initiator: true });
+      });
     });
     this.#listen('joined', ({ peer }) => this.#announce(peer.id, peer.key));
     this.#listen('left', ({ id }) => {
@@ -60,10 +75,19 @@ export class RoomSwarm extends EventTarget {
       // A link that is up does not need the server any more; one still negotiating does.
       if (peer && peer.state !== 'ready') peer.link.close('left');
     });
-    this.#listen('signal', (frame) => this.#onSignal(frame));
+    this.#listen('signal', (frame) => {
+      // A sender that left (or came back with another key) while its signal waited is
+      // gone, not a server swapping senders: its signal is dropped without a warning.
+      const sender = this.announced.get(frame.from);
+      this.#afterIce(() => {
+        if (!sender || this.announced.get(frame.from) === sender) this.#onSignal(frame);
+      });
+    });
     // A new rendezvous connection has a new key and id: links still negotiating through
     // the old one cannot finish, and the old announcements are void.
     this.#listen('welcome', () => {
+      this.generation += 1;
+      this.waitingForIce = [];
       this.announced.clear();
       for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
       for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
@@ -78,6 +102,22 @@ export class RoomSwarm extends EventTarget {
     for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
     this.signaling.leave(this.room.topic);
     for (const peer of this.peers.values()) peer.link.close('left');
+  }
+
+  applyIceConfiguration() {
+    if (!this.iceConfig) return;
+    const rtcConfig = this.iceConfig.rtcConfiguration();
+    for (const peer of this.peers.values()) peer.link.updateConfiguration(rtcConfig);
+  }
+
+  // Every link closes and the peers still in the room are dialled again at once, with
+  // the configuration as it is now: no path of an old link survives.
+  redialAll() {
+    const ids = [...this.peers.keys()];
+    for (const id of ids) this.peers.get(id)?.link.close('redialled');
+    this.#afterIce(() => {
+      for (const id of ids) if (!this.stopped && this.announced.has(id)) this.#link(id, { initiator: true });
+    });
   }
 
   readyPeers() {
@@ -102,6 +142,20 @@ export class RoomSwarm extends EventTarget {
     this.listeners.push([type, fn]);
   }
 
+  #afterIce(work) {
+    if (!this.iceConfig) return work();
+    if (this.waitingForIce.length >= MAX_WAITING_FOR_ICE) return undefined;
+    this.waitingForIce.push(work);
+    if (this.waitingForIce.length === 1) {
+      const { generation } = this;
+      this.iceConfig.whenReady().then(() => {
+        if (this.stopped || generation !== this.generation) return;
+        for (const held of this.waitingForIce.splice(0)) held();
+      });
+    }
+    return undefined;
+  }
+
   #announce(connectionId, key) {
     if (this.announced.size >= MAX_ANNOUNCED && !this.announced.has(connectionId)) return;
     try {
@@ -119,7 +173,7 @@ export class RoomSwarm extends EventTarget {
     const link = this.makeLink({
       polite: compareBytes(localConnectionKey, connectionKey) < 0,
       initiator,
-      rtcConfig: this.rtcConfig,
+      rtcConfig: this.iceConfig?.rtcConfiguration() ?? this.rtcConfig,
     });
     const peer = new SwarmPeer({
       connectionId, connectionKey, localConnectionKey, link,
@@ -139,6 +193,7 @@ export class RoomSwarm extends EventTarget {
     });
     link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
     link.addEventListener('bad-frame', ({ detail }) => peer.strike(detail.code));
+    link.addEventListener('route', () => this.#changed(peer));
     this.#changed(peer);
     return peer;
   }

@@ -156,6 +156,7 @@ export class RoomSession extends EventTarget {
       const id = peer.identity ? identityId(peer.identity) : null;
       return {
         connectionId: peer.connectionId, id, name: peer.name ?? (id ? this.memberName(id) : null), state: peer.state,
+        route: peer.link?.route ?? null,
         notify: (id && this.view.mailboxes.get(id)?.notify) ?? null,
       };
     });

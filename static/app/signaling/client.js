@@ -5,12 +5,14 @@
 //   client.addEventListener('state', e => e.detail.state)  // connecting | online | offline
 //   client.join(topic); client.leave(topic); client.sendSignal(topic, to, blob)
 //   await client.wake(mailboxId, blob)  -> { mailbox, delivered }  (rejects with .code)
+//   await client.requestIceServers()    -> { servers, expires }    (rejects with .code)
 //
 // It knows nothing about rooms or envelopes: topics and blobs are opaque bytes/strings.
 // Every (re)connection gets a fresh connection keypair, so the server cannot link a
 // reconnect to the previous connection by key.
 import { toBase64Url } from '../crypto/bytes.js';
 import { PROTOCOL_VERSION } from './frames.js';
+import { IceServersSchemaError, parseIceServersAnswer } from './ice-servers.js';
 import { FramePacer } from './pacer.js';
 
 const PING_INTERVAL_MS = 25_000;
@@ -19,11 +21,24 @@ const BACKOFF_MAX_MS = 30_000;
 // The server answers `woken` once the push services have answered (§3), which can take
 // a while; past this, the wake counts as lost.
 const WAKE_TIMEOUT_MS = 20_000;
+// Links wait for the ICE servers (peers/ice-config.js): never longer than this.
+export const ICE_SERVERS_TIMEOUT_MS = 5_000;
 
 export class WakeFailed extends Error {
   constructor(code) {
     super(code);
     this.name = 'WakeFailed';
+    this.code = code;
+  }
+}
+
+// Why requestIceServers() gave nothing: the server's error code (`ice_rate_limited`,
+// `not_joined`, `unknown_type` from a server that predates the frame), `timeout`,
+// `offline` or `bad_answer`.
+export class IceServersFailed extends Error {
+  constructor(code) {
+    super(code);
+    this.name = 'IceServersFailed';
     this.code = code;
   }
 }
@@ -52,6 +67,7 @@ export class SignalingClient extends EventTarget {
     this.topicLimit = Infinity;
     this.wakeInFlight = null; // { mailbox, resolve, reject, timer }
     this.wakeQueue = Promise.resolve();
+    this.iceInFlight = null; // { promise, resolve, reject, timer }
   }
 
   start() {
@@ -129,6 +145,39 @@ export class SignalingClient extends EventTarget {
     else pending.resolve(outcome);
   }
 
+  // Asks for this device's STUN/TURN servers (§3 `ice-servers`; allowed once a topic is
+  // joined). One request at a time: a second caller shares the first one's answer.
+  requestIceServers() {
+    if (this.iceInFlight) return this.iceInFlight.promise;
+    if (this.state !== 'online') return Promise.reject(new IceServersFailed('offline'));
+    const pending = {};
+    pending.promise = new Promise((resolve, reject) => Object.assign(pending, { resolve, reject }));
+    pending.timer = setTimeout(() => this.#settleIce(new IceServersFailed('timeout')), ICE_SERVERS_TIMEOUT_MS);
+    this.iceInFlight = pending;
+    if (!this.#send({ type: 'ice-servers' })) this.#settleIce(new IceServersFailed('offline'));
+    return pending.promise;
+  }
+
+  #settleIce(outcome) {
+    const pending = this.iceInFlight;
+    if (!pending) return;
+    this.iceInFlight = null;
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  #onIceServers(frame) {
+    if (!this.iceInFlight) return; // nobody asked: nothing to do with it
+    try {
+      this.#settleIce(parseIceServersAnswer(frame));
+    } catch (error) {
+      if (!(error instanceof IceServersSchemaError)) throw error;
+      console.warn(`parley: the server's ice-servers answer was ignored: ${error.message}`);
+      this.#settleIce(new IceServersFailed('bad_answer'));
+    }
+  }
+
   // The network is back (the window's `online` event): connect now instead of waiting
   // out a backoff that grew while there was no network at all.
   reconnectNow() {
@@ -199,7 +248,16 @@ export class SignalingClient extends EventTarget {
           this.#settleWake({ mailbox: frame.mailbox, delivered: Number(frame.delivered) || 0 });
         }
         break;
+      case 'ice-servers':
+        this.#onIceServers(frame);
+        break;
       case 'error':
+        // A server that predates `ice-servers` answers `unknown_type` without a ref; this
+        // client sends no other type such a server would not know.
+        if (this.iceInFlight && (frame.ref === 'ice-servers' || (frame.code === 'unknown_type' && !frame.ref))) {
+          this.#settleIce(new IceServersFailed(String(frame.code)));
+          break;
+        }
         if (frame.ref === 'wake' && this.wakeInFlight) {
           this.#settleWake(new WakeFailed(String(frame.code)));
           break;
@@ -228,6 +286,7 @@ export class SignalingClient extends EventTarget {
 
   #teardown() {
     this.#settleWake(new WakeFailed('offline'));
+    this.#settleIce(new IceServersFailed('offline'));
     clearInterval(this.pingTimer);
     this.pingTimer = null;
     this.pacer?.reset();

@@ -19,6 +19,12 @@ import { reasonText, SECURITY_CODES } from './reasons.js';
 import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
+// How a ready link's traffic travels (peers/link-route.js).
+const ROUTE_LABELS = { direct: 'Direct', relayed: 'Relayed' };
+const ROUTE_TITLES = {
+  direct: 'Straight between your devices: this person can learn your IP address.',
+  relayed: 'Through the server’s relay: neither of you learns the other’s IP address.',
+};
 // The per-room notification levels (push/notify-levels.js), short enough for a phone.
 const NOTIFY_LEVEL_LABELS = { all: 'All', mentions: 'Mentions', none: 'None' };
 
@@ -129,9 +135,10 @@ export class ChatView {
     this.notifyLevel.value = this.app.notifyLevel(this.topic);
     const peers = session.peerList();
     const ready = peers.filter((peer) => peer.state === 'ready');
-    this.subtitle.textContent = ready.length
+    // "Hide my IP address" shows here too: on a phone the sidebar is out of sight.
+    this.subtitle.textContent = (ready.length
       ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
-      : 'Nobody else is connected · end-to-end encrypted';
+      : 'Nobody else is connected · end-to-end encrypted') + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.#renderInvite(room);
     this.#renderCallButtons(ready);
     this.#renderPeers(peers);
@@ -216,7 +223,13 @@ export class ChatView {
       peer.notify && peer.notify !== 'none'
         ? h('span', { class: 'bell-icon notify-badge', title: 'Gets a notification when away', role: 'img', 'aria-label': 'can be notified' })
         : null,
-      h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state)));
+      h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state),
+      peer.state === 'ready' && peer.route
+        ? h('span', {
+          class: `peer-route route-${peer.route}`, 'data-testid': 'peer-route', dataset: { route: peer.route },
+          title: ROUTE_TITLES[peer.route],
+        }, ROUTE_LABELS[peer.route])
+        : null));
     }));
   }
 

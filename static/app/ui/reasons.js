@@ -31,6 +31,9 @@ const REASONS = {
   misbehaving: 'A peer kept sending invalid data and was disconnected.',
   negotiation_failed: 'The connection to a peer could not be set up.',
   connection_failed: 'The connection to a peer was lost.',
+  no_relay: 'Your networks block direct connections and this server offers no relay.',
+  relay_failed: 'Could not reach this person, even through the relay.',
+  relay_missing: 'Hide my IP address is on, but this server offers no relay, so no connection can be made.',
   bad_chunk: 'A peer sent parts of a file that do not match what its sender offered. They were thrown away.',
 };
 

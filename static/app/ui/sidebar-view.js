@@ -1,9 +1,11 @@
-// The sidebar: who I am (name, ID, safety fingerprint), the server connection, and the
-// room list with a "New room" action.
+// The sidebar: who I am (name, ID, safety fingerprint), the server connection, the
+// device settings (notifications, "Hide my IP address"), and the room list with a
+// "New room" action.
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { callEventText, hueFor, initials, shortId } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
+import { hideIpIndicator, PrivacySettingsView } from './privacy-settings-view.js';
 
 const SERVER_STATE_LABELS = {
   online: 'Online',
@@ -27,13 +29,17 @@ export class SidebarView {
     this.profile = h('section', { class: 'profile', 'aria-label': 'Your identity' });
     this.roomList = h('ul', { class: 'room-list', 'data-testid': 'room-list' });
     this.notificationSettings = new NotificationSettingsView({ app });
+    this.privacySettings = new PrivacySettingsView({ app });
+    this.hideIpIndicator = hideIpIndicator();
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
         brandMark(),
         h('span', { class: 'brand-name' }, 'Parley'),
-        this.serverState),
+        this.serverState,
+        this.hideIpIndicator),
       this.profile,
       this.notificationSettings.el,
+      this.privacySettings.el,
       h('div', { class: 'section-title' },
         h('h2', {}, 'Rooms'),
         h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
@@ -50,6 +56,8 @@ export class SidebarView {
       || (SERVER_STATE_LABELS[state] ?? state);
     this.#renderProfile();
     this.notificationSettings.render();
+    this.privacySettings.render();
+    this.hideIpIndicator.hidden = !this.app.ice.hideIp;
     this.#renderRooms(selectedTopic);
   }
 
