@@ -101,6 +101,23 @@ _OUTCOME = """async (timeoutMs) => {
 }"""
 
 
+_WAIT_FOR_STATE = """async ([states, timeoutMs]) => {
+  const { pc } = window.lab;
+  await new Promise((resolve) => {
+    const reached = () => states.includes(pc.connectionState) && resolve();
+    pc.addEventListener('connectionstatechange', reached);
+    reached();
+    setTimeout(resolve, timeoutMs);
+  });
+  return pc.connectionState;
+}"""
+
+
+def wait_for_state(page, *states: str, timeout_ms: int = OUTCOME_TIMEOUT_MS) -> str:
+    """The page's connection state once it is one of `states` (or at the deadline)."""
+    return page.evaluate(_WAIT_FOR_STATE, [list(states), timeout_ms])
+
+
 @dataclass
 class Outcome:
     """What one page saw of its connection."""

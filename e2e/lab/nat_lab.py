@@ -4,6 +4,7 @@
         world.homes["cone_a"], world.homes["symmetric_b"]   # Home (topology.py)
         world.relay.ice_servers()                            # coturn (turn.py)
         world.browser("cone_a")                              # Chromium in that home
+        world.parley("stun_and_turn")                        # a Parley server's origin
 
 Two homes behind cone-like NATs and two behind symmetric ones cover every pairing the
 tests need; each test opens pages of its own in the shared browsers and closes them.
@@ -15,11 +16,14 @@ from pathlib import Path
 
 from e2e.lab.bare_rtc import PAGE_ORIGIN, start_page_server
 from e2e.lab.browser import launch_in
+from e2e.lab.parley import start_parley
 from e2e.lab.topology import SERVER_ADDRESS, Lab, Nat
 from e2e.lab.turn import start_coturn
 
-PARLEY_PORT = 8000
-PARLEY_ORIGIN = f"http://{SERVER_ADDRESS}:{PARLEY_PORT}"
+# Two Parley servers at most, started on first use: one offering STUN and TURN, one
+# offering STUN only (what users see when a deployment has no relay).
+PARLEY_PORTS = {"stun_and_turn": 8000, "stun_only": 8001}
+PARLEY_ORIGINS = [f"http://{SERVER_ADDRESS}:{port}" for port in PARLEY_PORTS.values()]
 HOMES = {
     "cone_a": Nat.CONE,
     "cone_b": Nat.CONE,
@@ -33,6 +37,7 @@ class NatLab:
         self.playwright = playwright
         self.lab = Lab()
         self._browsers: dict[tuple[str, bool], object] = {}
+        self._parley: dict[str, str] = {}
 
     def __enter__(self) -> "NatLab":
         self.lab.__enter__()
@@ -67,7 +72,17 @@ class NatLab:
                 self.playwright,
                 self.homes[home].user,
                 self.lab.directory,
-                origins=[PAGE_ORIGIN, PARLEY_ORIGIN],
+                origins=[PAGE_ORIGIN, *PARLEY_ORIGINS],
                 media=media,
             )
         return self._browsers[key]
+
+    def parley(self, offers: str = "stun_and_turn") -> str:
+        """The origin of the Parley server that `offers` ICE servers (see PARLEY_PORTS),
+        started on first use."""
+        if offers not in self._parley:
+            port = PARLEY_PORTS[offers]
+            self._parley[offers] = start_parley(
+                self.lab, self.relay, port=port, turn=offers == "stun_and_turn"
+            )
+        return self._parley[offers]

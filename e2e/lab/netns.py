@@ -30,9 +30,9 @@ def require_root() -> None:
         )
 
 
-def run(*argv: str, input: str | None = None) -> str:
+def run(*argv: str, input: str | None = None, env: dict[str, str] | None = None) -> str:
     """Run a command to completion; its stdout, or LabError with its stderr."""
-    done = subprocess.run(argv, input=input, capture_output=True, text=True)
+    done = subprocess.run(argv, input=input, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise LabError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout

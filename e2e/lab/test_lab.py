@@ -12,7 +12,7 @@ import ipaddress
 import json
 import time
 
-from e2e.lab.bare_rtc import dial
+from e2e.lab.bare_rtc import dial, wait_for_state
 from e2e.lab.netns import LabError, run
 from e2e.lab.topology import SERVER_ADDRESS
 
@@ -131,6 +131,19 @@ _GATHERED = """async () => {
   await lab.gatheringDone();
   return { gathered: lab.gathered, iceErrors: lab.iceErrors };
 }"""
+
+
+def test_a_wan_outage_interrupts_a_direct_link_until_the_router_is_back(nat_lab, lab_page):
+    page_a, page_b = lab_page("cone_a"), lab_page("cone_b")
+    a, b = dial(page_a, page_b, stun_only(nat_lab)).outcomes()
+    assert a.state == b.state == "connected", (a, b)
+
+    with nat_lab.homes["cone_a"].wan_outage():
+        # Consent checks stop being answered: the far side notices within seconds.
+        assert wait_for_state(page_b, "disconnected", "failed") == "disconnected"
+    # The router's mappings outlived the short outage: the same pair works again.
+    assert wait_for_state(page_b, "connected") == "connected"
+    assert wait_for_state(page_a, "connected") == "connected"
 
 
 def test_no_lab_namespace_has_a_route_to_the_host(nat_lab):
