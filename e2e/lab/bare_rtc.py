@@ -156,6 +156,18 @@ class Outcome:
         )
 
 
+def only_candidate(address: str, port: int):
+    """A rewrite_answer that leaves one host candidate, at address:port."""
+
+    def rewrite(sdp: str) -> str:
+        lines = [line for line in sdp.split("\r\n") if not line.startswith("a=candidate:")]
+        at = next(i for i, line in enumerate(lines) if line.startswith("a=ice-ufrag:"))
+        lines.insert(at, f"a=candidate:1 1 udp 2113937151 {address} {port} typ host")
+        return "\r\n".join(lines)
+
+    return rewrite
+
+
 def _candidate_type(line: str) -> str:
     words = line.split()
     return words[words.index("typ") + 1]
@@ -168,11 +180,16 @@ def open_page(browser, origin: str = PAGE_ORIGIN):
     return page
 
 
-def dial(page_a, page_b, config_a: dict, config_b: dict | None = None) -> "Dialled":
+def dial(
+    page_a, page_b, config_a: dict, config_b: dict | None = None, *, rewrite_answer=None
+) -> "Dialled":
     """Offer from a, answer from b, each with its RTCConfiguration (b's defaults to a's);
-    the pages go on connecting while Python dials other pairs."""
+    the pages go on connecting while Python dials other pairs. `rewrite_answer(sdp)`
+    changes what a is told (a peer that lies about its candidates)."""
     offer = page_a.evaluate(_OFFER, [config_a, "a"])
     answer = page_b.evaluate(_ANSWER, [config_b if config_b is not None else config_a, "b", offer])
+    if rewrite_answer:
+        answer = {**answer, "sdp": rewrite_answer(answer["sdp"])}
     page_a.evaluate(_ACCEPT, answer)
     return Dialled(page_a, page_b)
 

@@ -5,14 +5,14 @@ real one does, the Parley journeys over the lab would pass or fail for the wrong
 What they establish is what issue 16 measured: STUN alone joins two cone-like NATs
 directly, never a symmetric one; TURN joins every kind through the relay; a relay-only
 policy shows the other side nothing but the relay's address; coturn takes only live
-credentials minted with its secret.
+credentials minted with its secret, and relays into no private network.
 """
 
 import ipaddress
 import json
 import time
 
-from e2e.lab.bare_rtc import dial, wait_for_state
+from e2e.lab.bare_rtc import dial, only_candidate, wait_for_state
 from e2e.lab.netns import LabError, run
 from e2e.lab.topology import SERVER_ADDRESS
 
@@ -131,6 +131,27 @@ _GATHERED = """async () => {
   await lab.gatheringDone();
   return { gathered: lab.gathered, iceErrors: lab.iceErrors };
 }"""
+
+
+def test_coturn_refuses_to_relay_into_a_private_network(nat_lab, lab_page):
+    turn = nat_lab.relay.turn_server()
+    private_peer = nat_lab.homes["cone_b"].user_address  # a home's LAN, a denied peer
+    dialled = dial(
+        lab_page("cone_a"),
+        lab_page("cone_b"),
+        {"iceServers": [turn], "iceTransportPolicy": "relay"},
+        {"iceServers": []},
+        rewrite_answer=only_candidate(private_peer, 40000),
+    )
+
+    assert wait_for_state(dialled.page_a, "failed") == "failed"
+    refusals = [
+        line
+        for line in nat_lab.lab.log("coturn").splitlines()
+        if f"user <{turn['username']}>" in line and "CREATE_PERMISSION" in line
+    ]
+    assert refusals, "coturn logged no permission request of this credential"
+    assert all("error 403: Forbidden IP" in line for line in refusals), refusals
 
 
 def test_a_wan_outage_interrupts_a_direct_link_until_the_router_is_back(nat_lab, lab_page):

@@ -68,6 +68,7 @@ def coturn_config(secret: str, directory: Path) -> str:
         "total-quota=128",
         "log-file=stdout",
         "simple-log",
+        "verbose",  # every request's outcome, which the tests read (403 Forbidden IP)
         f"pidfile={directory / 'turnserver.pid'}",
         f"userdb={directory / 'turndb'}",
         *(f"denied-peer-ip={peers}" for peers in DENIED_PEERS),
