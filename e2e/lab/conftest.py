@@ -35,7 +35,9 @@ def lab_user(nat_lab):
     """lab_user(home, name=None, offers="stun_and_turn", media=False): a Parley user
     (e2e/user.py) in a fresh context of that home's browser, on the lab's Parley server
     that offers `offers` (nat_lab.PARLEY_PORTS); onboarded when given a name. media=True
-    is the calls' browser (fake camera and microphone; it sends raw host candidates)."""
+    is the calls' browser (fake camera and microphone; it sends raw host candidates).
+    Its peer connections are watched: rtc_watch.peer_connections(user.page)."""
+    from e2e.lab.rtc_watch import watch_peer_connections
     from e2e.user import User
 
     contexts = []
@@ -44,6 +46,7 @@ def lab_user(nat_lab):
         origin = nat_lab.parley(offers)
         context = nat_lab.browser(home, media=media).new_context(base_url=origin)
         contexts.append(context)
+        watch_peer_connections(context)
         user = User(context.new_page(), origin)
         if name:
             user.onboard(name)
