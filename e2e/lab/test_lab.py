@@ -13,7 +13,7 @@ import json
 import time
 
 from e2e.lab.bare_rtc import dial, only_candidate, wait_for_state
-from e2e.lab.netns import LabError, run
+from e2e.lab.netns import LabError, inside, run
 from e2e.lab.topology import SERVER_ADDRESS
 
 DIRECT = {"host", "srflx", "prflx"}
@@ -167,7 +167,7 @@ def test_a_wan_outage_interrupts_a_direct_link_until_the_router_is_back(nat_lab,
     assert wait_for_state(page_a, "connected") == "connected"
 
 
-def test_no_lab_namespace_has_a_route_to_the_host(nat_lab):
+def test_no_lab_namespace_routes_to_the_host_and_only_routers_forward(nat_lab):
     host_addresses = [
         entry["local"]
         for link in json.loads(run("ip", "-4", "-j", "addr"))
@@ -182,6 +182,9 @@ def test_no_lab_namespace_has_a_route_to_the_host(nat_lab):
         assert _route(namespace, SERVER_ADDRESS) is not None
         for address in host_addresses:
             assert _route(namespace, address) is None, f"{namespace} routes to {address}"
+    for namespace in (home.router, home.user, nat_lab.lab.public):
+        forwarding = run(*inside(namespace, "sysctl", "-n", "net.ipv4.ip_forward")).strip()
+        assert forwarding == ("1" if namespace == home.router else "0"), namespace
 
 
 def _route(namespace: str, address: str) -> str | None:
