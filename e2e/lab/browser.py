@@ -52,9 +52,9 @@ os.execvp("ip", ["ip", "netns", "exec", {namespace!r}, {chromium!r}, *args])
 """
 
 
-def write_wrapper(directory: Path, namespace: str) -> Path:
+def write_wrapper(directory: Path, namespace: str, chromium: str = CHROMIUM) -> Path:
     path = directory / f"chromium-{namespace}"
-    path.write_text(WRAPPER.format(python=sys.executable, namespace=namespace, chromium=CHROMIUM))
+    path.write_text(WRAPPER.format(python=sys.executable, namespace=namespace, chromium=chromium))
     path.chmod(0o755)
     return path
 
