@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-python install-node install-chromium install-redis install-nat-lab clean
+.PHONY: run test lint format bench install install-python install-node install-chromium install-redis clean
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-test: install install-chromium install-redis install-nat-lab
+test: install install-chromium install-redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -40,6 +40,19 @@ bench: install install-chromium
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.hostile
+
+# The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT, coturn) needs
+# ip, nft and turnserver; coturn is not started as a service here, the lab starts its own.
+.PHONY: install-nat-lab
+test: install-nat-lab
+install-nat-lab:
+	@missing=""; \
+	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
+	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
+		else sudo apt-get update -q && sudo apt-get install -y -q $$missing; fi; fi
 
 install: install-python install-node
 
@@ -71,17 +84,6 @@ install-redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server; \
 		else sudo apt-get update -q && sudo apt-get install -y -q redis-server; fi; }
-
-# The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT, coturn) needs
-# ip, nft and turnserver; coturn is not started as a service here, the lab starts its own.
-install-nat-lab:
-	@missing=""; \
-	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
-	command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
-	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
-		else sudo apt-get update -q && sudo apt-get install -y -q $$missing; fi; fi
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles
