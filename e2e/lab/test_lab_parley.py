@@ -15,7 +15,7 @@ from e2e.lab.topology import SERVER_ADDRESS
 
 def test_users_behind_both_kinds_of_nat_reach_the_server(lab_user):
     ada = lab_user("cone_a", "Ada")
-    bo = lab_user("symmetric_b", "Bo")
+    bo = lab_user("symmetric_b", "Bo", media=True)  # the calls' browser, with a fake camera
 
     for user in (ada, bo):
         assert user.page.evaluate("isSecureContext")
@@ -23,6 +23,11 @@ def test_users_behind_both_kinds_of_nat_reach_the_server(lab_user):
     link = ada.create_room("Across")
     bo.open_invite(link)
     expect(bo.page.get_by_test_id("room-name")).to_have_text("Across")
+    cameras = bo.page.evaluate(
+        """async () => (await navigator.mediaDevices.enumerateDevices())
+            .filter((device) => device.kind === 'videoinput').length"""
+    )
+    assert cameras == 3
 
 
 def test_a_python_peer_behind_a_nat_reaches_the_server(nat_lab, lab_user, lab_python_peer):
