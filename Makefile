@@ -42,6 +42,19 @@ bench: install install-chromium
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.hostile
 
+# The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT, coturn) needs
+# ip, nft and turnserver; coturn is not started as a service here, the lab starts its own.
+.PHONY: install-nat-lab
+test: install-nat-lab
+install-nat-lab:
+	@missing=""; \
+	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
+	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
+		else sudo apt-get update -q && sudo apt-get install -y -q $$missing; fi; fi
+
 install: install-python install-node
 
 install-python: $(VENV)/.installed

@@ -1,0 +1,82 @@
+"""What a page's RTCPeerConnections were told and chose, without touching the app.
+
+    watch_peer_connections(context)       # before the page loads (an init script)
+    seen = peer_connections(page)         # one dict per RTCPeerConnection the page made
+
+An init script replaces `window.RTCPeerConnection` with a subclass that records, per
+connection, the configuration it was made with (and each `setConfiguration`), every
+remote description and remote candidate it was handed, and keeps the connection so its
+`getStats()` can be read. That is what the "Hide my IP address" tests of issue 16 need:
+no candidate of the hiding side other than relay ever reaches the other page, whether
+in the SDP it received or in a trickled candidate, and which pair each link selected.
+The app's modules are not touched; Chromium runs init scripts before any page script.
+"""
+
+_INIT = """(() => {
+  const Native = window.RTCPeerConnection;
+  const records = [];
+  const byConnection = new WeakMap();
+  const copy = (value) => JSON.parse(JSON.stringify(value ?? {}));
+  class WatchedRTCPeerConnection extends Native {
+    constructor(config, ...rest) {
+      super(config, ...rest);
+      const record = { pc: this, configs: [copy(config)], remoteSdps: [], remoteCandidates: [] };
+      byConnection.set(this, record);
+      records.push(record);
+    }
+    setConfiguration(config) {
+      byConnection.get(this).configs.push(copy(config));
+      return super.setConfiguration(config);
+    }
+    setRemoteDescription(description, ...rest) {
+      if (description?.sdp) byConnection.get(this).remoteSdps.push(description.sdp);
+      return super.setRemoteDescription(description, ...rest);
+    }
+    addIceCandidate(candidate, ...rest) {
+      if (candidate?.candidate) byConnection.get(this).remoteCandidates.push(candidate.candidate);
+      return super.addIceCandidate(candidate, ...rest);
+    }
+  }
+  window.RTCPeerConnection = WatchedRTCPeerConnection;
+  window.__labPeerConnections = records;
+})();"""
+
+_READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async (record) => {
+  const stats = await record.pc.getStats();
+  const candidate = (s) => s && { type: s.candidateType, address: s.address };
+  let pair = null;
+  const statsRemoteCandidates = [];
+  stats.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) {
+      const selected = stats.get(s.selectedCandidatePairId);
+      pair = { local: candidate(stats.get(selected.localCandidateId)),
+               remote: candidate(stats.get(selected.remoteCandidateId)) };
+    }
+    if (s.type === 'remote-candidate') statsRemoteCandidates.push(candidate(s));
+  });
+  const { configs, remoteSdps, remoteCandidates } = record;
+  return { state: record.pc.connectionState, configs, remoteSdps, remoteCandidates,
+           statsRemoteCandidates, pair };
+}))"""
+
+
+def watch_peer_connections(context) -> None:
+    """Record every RTCPeerConnection the context's pages make from now on."""
+    context.add_init_script(_INIT)
+
+
+def peer_connections(page) -> list[dict]:
+    """Per RTCPeerConnection of the page: state, configs, remoteSdps, remoteCandidates
+    (trickled candidate lines), statsRemoteCandidates and the selected pair (getStats)."""
+    return page.evaluate(_READ)
+
+
+def received_candidate_types(connection: dict) -> set[str]:
+    """The types of every candidate the other side sent this connection (SDP, trickle)."""
+    lines = [
+        line.removeprefix("a=")
+        for sdp in connection["remoteSdps"]
+        for line in sdp.splitlines()
+        if line.startswith("a=candidate:")
+    ] + connection["remoteCandidates"]
+    return {line.split()[line.split().index("typ") + 1] for line in lines}
