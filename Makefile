@@ -8,14 +8,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-python install-node install-chromium install-redis install-turn clean
+.PHONY: run test lint format bench install install-python install-node install-chromium install-redis install-turn install-nat-lab clean
 
-run: install
+run: install install-turn
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn
 
-test: install install-chromium install-redis install-turn
+test: install install-chromium install-redis install-turn install-nat-lab
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -42,15 +42,12 @@ bench: install install-chromium
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.hostile
 
-# The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT, coturn) needs
-# ip, nft and turnserver; coturn is not started as a service here, the lab starts its own.
-.PHONY: install-nat-lab
-test: install-nat-lab
+# The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT) needs ip and
+# nft, and coturn (install-turn); the lab starts its own coturn.
 install-nat-lab:
 	@missing=""; \
 	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
 	command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
-	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q $$missing; \
 		else sudo apt-get update -q && sudo apt-get install -y -q $$missing; fi; fi
