@@ -87,6 +87,18 @@ test('a link that never connected says why: no relay, the relay failed, relay-on
     assert.deepEqual(closed, [reason], JSON.stringify(rtcConfig));
     assert.equal(pc.restarts, undefined, 'nothing to restart before the link was ready');
   }
+  // Chromium: the connection fails while ICE, which never connected, says `disconnected`.
+  const neverConnected = newLink({ rtcConfig: { iceServers: [STUN] } });
+  neverConnected.pc.setIce('checking');
+  neverConnected.pc.setIce('disconnected');
+  neverConnected.pc.fail();
+  assert.deepEqual(neverConnected.closed, ['no_relay']);
+  // ICE that had connected and then dropped before the link was ready: not "no path".
+  const dropped = newLink({ rtcConfig: { iceServers: [STUN] } });
+  dropped.pc.setIce('connected');
+  dropped.pc.setIce('disconnected');
+  dropped.pc.fail();
+  assert.deepEqual(dropped.closed, ['connection_failed']);
   // DTLS failing over a working ICE path is not the network's fault.
   const dtls = newLink({ rtcConfig: { iceServers: [STUN] } });
   dtls.pc.setIce('connected');

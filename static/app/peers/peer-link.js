@@ -72,6 +72,7 @@ export class PeerLink extends EventTarget {
     this.checkingCertificate = false;
     this.overChannel = false; // negotiation travels on the channel (after authenticated())
     this.earlyFrames = [];
+    this.iceEverConnected = false; // a check succeeded on this link at some point
     this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
     this.takenLabels = new Set();
     this.timeout = setTimeout(() => this.close(this.#unreachableReason('timeout')), CONNECT_TIMEOUT_MS);
@@ -253,6 +254,7 @@ export class PeerLink extends EventTarget {
     clearTimeout(this.iceTimer);
     const ice = this.pc.iceConnectionState;
     if (ice === 'connected' || ice === 'completed') {
+      this.iceEverConnected = true;
       clearTimeout(this.recoveryTimer);
       this.recoveryTimer = null;
       this.#refreshRoute();
@@ -282,9 +284,13 @@ export class PeerLink extends EventTarget {
 
   // Why a link that never connected failed, in words a person can act on: when the peer
   // answered but ICE found no path, it is the networks (and the relay), not the peer.
+  // Chromium may fail the connection while ICE still says `disconnected` when no check
+  // ever succeeded: that too is no path, unless ICE had connected on this link.
   #unreachableReason(otherwise) {
     const ice = this.pc.iceConnectionState;
-    const noPath = ice === 'failed' || (this.pc.remoteDescription && (!ice || ice === 'new' || ice === 'checking'));
+    const neverConnected = ice === 'disconnected' && !this.iceEverConnected;
+    const noPath = ice === 'failed' || neverConnected
+      || (this.pc.remoteDescription && (!ice || ice === 'new' || ice === 'checking'));
     if (!noPath) return otherwise;
     if (!this.relayConfigured) return this.relayOnly ? 'relay_missing' : 'no_relay';
     return 'relay_failed';
