@@ -4,12 +4,18 @@ leaves links as they were, peers show whether their link is direct, and "Hide my
 address" makes every link relay-only (with a clear warning when the server offers no
 relay). The NAT cases (relayed links through coturn) are in e2e/lab/."""
 
+import base64
+import hashlib
+import hmac
 import json
+import re
 import time
 
+import pytest
 from playwright.sync_api import expect
 
-from e2e.user import TIMEOUT_MS
+from e2e.server import running_server
+from e2e.user import TIMEOUT_MS, User
 
 # Every RTCPeerConnection's configuration, watched from before the app loads.
 WATCH_CONFIGS = """(() => {
@@ -23,15 +29,48 @@ WATCH_CONFIGS = """(() => {
   };
 })();"""
 
-# A TURN entry nobody listens at: links still connect directly on this machine.
-OFFERED = [
-    {"urls": ["stun:127.0.0.1:9"]},
-    {
-        "urls": ["turn:127.0.0.1:9?transport=udp"],
-        "username": "4102444800:e2e",
-        "credential": "Zm9v",
-    },
-]
+# STUN and TURN that nobody listens at: links still connect directly on this machine.
+STUN_URL, TURN_URL = "stun:127.0.0.1:9", "turn:127.0.0.1:9?transport=udp"
+TURN_SECRET = "e2e-turn-secret-" + "x" * 32
+ICE_SETTINGS = {
+    "PARLEY_STUN_URLS": STUN_URL,
+    "PARLEY_TURN_URLS": TURN_URL,
+    "PARLEY_TURN_SECRET": TURN_SECRET,
+}
+
+
+@pytest.fixture(scope="module")
+def ice_server_url():
+    """A server that offers STUN and TURN (the settings above)."""
+    with running_server(ICE_SETTINGS) as url:
+        yield url
+
+
+@pytest.fixture
+def user_with_ice(browser, ice_server_url):
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=ice_server_url)
+        contexts.append(context)
+        return User(context.new_page(), ice_server_url)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def is_offered_configuration(servers: list[dict]) -> bool:
+    """The servers as the server above hands them out, with a TURN credential that coturn
+    would accept: base64(HMAC-SHA1(secret, username)), the username `<expiry>:<id>`."""
+    stun, turn = servers
+    expected = hmac.new(TURN_SECRET.encode(), turn["username"].encode(), hashlib.sha1).digest()
+    return (
+        stun == {"urls": [STUN_URL]}
+        and turn["urls"] == [TURN_URL]
+        and re.fullmatch(r"[0-9]{10}:[A-Za-z0-9_-]{22}", turn["username"]) is not None
+        and turn["credential"] == base64.b64encode(expected).decode()
+    )
 
 
 # What a server that predates the frame answers (no `ref`: it could not read the type).
@@ -42,11 +81,10 @@ UNKNOWN_TYPE = {
 }
 
 
-def answer_ice_servers(user, servers=None, expires=None, reply=None):
-    """The rendezvous server as the page sees it, but `ice-servers` answered here: with
-    the contract's answer, or with `reply` (as an older server would). The types of the
-    frames the page sends are kept in user.sent_types, in order."""
-    reply = reply or {"type": "ice-servers", "servers": servers, "expires": expires}
+def answer_ice_servers(user, reply):
+    """The rendezvous server as the page sees it, but `ice-servers` answered here with
+    `reply` (as an older server would). The types of the frames the page sends are kept in
+    user.sent_types, in order."""
     user.sent_types = []
 
     def route(ws):
@@ -70,14 +108,14 @@ def configs(user) -> list[dict]:
     return user.page.evaluate("window.__configs")
 
 
-def two_in_a_room(new_user, servers=None, expires=None, reply=UNKNOWN_TYPE):
+def two_in_a_room(new_user, reply=None):
+    """Ada and Bob in a room; `reply` answers `ice-servers` in the page instead of the
+    server (as an older server would)."""
     users = []
     for name in ("Ada", "Bob"):
         user = new_user()
         user.page.add_init_script(WATCH_CONFIGS)
-        if servers is not None:
-            answer_ice_servers(user, servers, expires)
-        else:
+        if reply is not None:
             answer_ice_servers(user, reply=reply)
         user.onboard(name)
         users.append(user)
@@ -88,12 +126,12 @@ def two_in_a_room(new_user, servers=None, expires=None, reply=UNKNOWN_TYPE):
     return ada, bob
 
 
-def test_every_link_takes_the_servers_ice_servers_and_shows_its_route(new_user):
-    ada, bob = two_in_a_room(new_user, servers=OFFERED, expires=4102444800)
+def test_every_link_takes_the_servers_ice_servers_and_shows_its_route(user_with_ice):
+    ada, bob = two_in_a_room(user_with_ice)
     for user in (ada, bob):
         made = configs(user)
         assert made, "the link's RTCPeerConnection was watched"
-        assert all(config["iceServers"] == OFFERED for config in made), made
+        assert all(is_offered_configuration(config["iceServers"]) for config in made), made
         assert all(config["iceTransportPolicy"] == "all" for config in made), made
         route = user.page.get_by_test_id("peer-route")
         expect(route).to_have_attribute("data-route", "direct", timeout=TIMEOUT_MS)
