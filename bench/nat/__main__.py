@@ -62,6 +62,7 @@ def measure_connect(world, path: str, samples: int) -> tuple[dict, ParleyPair]:
               f"invite->ready {parley_run['invite_to_ready_s']:.3f} s", flush=True)  # fmt: skip
     result = {
         "bare_connect_s": spread([run["connect_s"] for run in bare]),
+        "bare_after_answer_s": spread([run["after_answer_s"] for run in bare]),
         "bare_ice_connected_s": spread([run["ice_connected_s"] for run in bare]),
         "parley_dial_to_ready_s": spread([run["dial_to_ready_s"] for run in parley]),
         "parley_invite_to_ready_s": spread([run["invite_to_ready_s"] for run in parley]),
@@ -134,6 +135,7 @@ def print_table(result: dict) -> None:
         rows.append((label, *(cell(f) for f in figures)))
 
     row(f"bare connect, ms (median (range) of {samples})", lambda f: ms(f["bare_connect_s"]))
+    row("  of which after the answer, ms", lambda f: ms(f["bare_after_answer_s"]))
     row("Parley dial -> ready, ms", lambda f: ms(f["parley_dial_to_ready_s"]))
     row("  ratio Parley / bare", lambda f: f"{f['connect_ratio']:.2f}")
     row("Parley invite -> ready, ms", lambda f: ms(f["parley_invite_to_ready_s"]))

@@ -8,7 +8,10 @@ Time to connect uses the lab's own bare pages (e2e/lab/bare_rtc.py): A makes its
 connection and offer, B answers, Python carries both, each side gathering every
 candidate before its description is handed over (no trickle). The clock runs in A's page
 from just before A's `new RTCPeerConnection` to the message B sends as soon as its data
-channel opens arriving at A: the channel is open both ways.
+channel opens arriving at A: the channel is open both ways. Without trickle this counts
+both sides' whole gathering one after the other (host, server-reflexive and relay
+candidates over UDP and TCP), which a trickling app overlaps with the checks; so the
+part after A is handed the answer (ICE checks, DTLS, SCTP, the channel) is noted too.
 
 The transfer pushes bytes over one ordered, reliable data channel between pages in two
 homes' browsers, with the sender, receiver and backpressure of bench/bare_channel.py
@@ -27,6 +30,11 @@ _CLOCK_JS = """() => {
   window.makeLabPeer = (config, name) => {
     window.benchStartAt = now();
     const lab = make(config, name);
+    const accept = lab.pc.setRemoteDescription.bind(lab.pc);
+    lab.pc.setRemoteDescription = (answer) => {
+      window.benchAnswerAt = now();
+      return accept(answer);
+    };
     lab.pc.addEventListener('connectionstatechange', () => {
       if (lab.pc.connectionState === 'connected') window.benchConnectedAt ??= now();
     });
@@ -35,8 +43,8 @@ _CLOCK_JS = """() => {
   };
 }"""
 
-_TIMES_JS = """() => ({ start: window.benchStartAt, connected: window.benchConnectedAt ?? null,
-                        message: window.benchMessageAt ?? null })"""
+_TIMES_JS = """() => ({ start: window.benchStartAt, answer: window.benchAnswerAt,
+                        connected: window.benchConnectedAt, message: window.benchMessageAt })"""
 
 
 def bare_connect(browser_a, browser_b, origin: str, config: dict) -> dict:
@@ -50,6 +58,7 @@ def bare_connect(browser_a, browser_b, origin: str, config: dict) -> dict:
         times = page_a.evaluate(_TIMES_JS)
         return {
             "connect_s": round((times["message"] - times["start"]) / 1000, 4),
+            "after_answer_s": round((times["message"] - times["answer"]) / 1000, 4),
             "ice_connected_s": round((times["connected"] - times["start"]) / 1000, 4),
             "pair": list(outcome_a.pair_types),
         }
