@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -9,12 +10,13 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.bare_channel import MAX_MESSAGE, MB
+from bench.bare_channel import MAX_MESSAGE, MB, reference_run
 from bench.connect import RESULTS
 from bench.files import write_random_file
 from bench.nat.bare import LabChannel, bare_connect
 from bench.nat.coturn_cpu import CpuMeter, coturn_pid
 from bench.nat.parley import ParleyPair
+from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from e2e.lab.nat_lab import NatLab
 
 MIB = 1 << 20
@@ -75,14 +77,18 @@ def measure_connect(world, path: str, samples: int) -> tuple[dict, ParleyPair]:
     return result, pair
 
 
-def measure_files(world, path: str, pair: ParleyPair, files: dict, runs: int, pid: int) -> dict:
+def measure_files(world, path, pair: ParleyPair, files: dict, runs: int, pid: int, loopback):
     """Bare channel and Parley file, alternating run by run, each after a warm-up on its
-    connection; coturn's CPU around each measured transfer."""
+    connection; coturn's CPU around each measured transfer. Each run also moves the
+    same bytes over a bare channel outside the lab (`loopback`, a browser on the host,
+    host candidates on 127.0.0.1): what the machine gives at that moment without the
+    lab's routers."""
     home_a, home_b = PATHS[path]
     config = {"iceServers": world.relay.ice_servers(), "iceTransportPolicy": "all"}
     total, warm = files["big"].stat().st_size, files["warm"].stat().st_size
-    bare, parley = [], []
+    bare, parley, outside = [], [], []
     for index in range(runs):
+        outside.append(reference_run(loopback, total, warm, MAX_MESSAGE, HIGH, LOW))
         channel = LabChannel(
             world.browser(home_a), world.browser(home_b), world.page_origin, config
         )
@@ -109,6 +115,7 @@ def measure_files(world, path: str, pair: ParleyPair, files: dict, runs: int, pi
         "bytes": total,
         "bare": {"runs": bare, "mb_s": spread([run["mb_s"] for run in bare])},
         "parley": {"runs": parley, "mb_s": spread([run["mb_s"] for run in parley])},
+        "loopback": {"runs": outside, "mb_s": spread([run["mb_s"] for run in outside])},
     }
     result["mb_s_ratio"] = result["parley"]["mb_s"]["median"] / result["bare"]["mb_s"]["median"]
     for side in ("bare", "parley"):
@@ -147,6 +154,7 @@ def print_table(result: dict) -> None:
     )  # noqa: E501
     row("Parley file MB/s", lambda f: mb_s(f["files"]["parley"]["mb_s"]))
     row("  ratio Parley / bare", lambda f: f"{f['files']['mb_s_ratio']:.2f}")
+    row("bare channel outside the lab, MB/s", lambda f: mb_s(f["files"]["loopback"]["mb_s"]))
     row("coturn CPU ms per MB, bare / Parley", lambda f: (
         f"{f['files']['bare']['coturn_cpu_s_per_mb'] * 1000:.2f} / "
         f"{f['files']['parley']['coturn_cpu_s_per_mb'] * 1000:.2f}"))  # fmt: skip
@@ -169,6 +177,7 @@ def main() -> None:
         parser.error(f"--paths among {','.join(PATHS)}; --samples and --runs at least 1")
     started = time.monotonic()
     result = {"samples": args.samples, "runs": args.runs, "mib": args.mib, "paths": {}}
+    result["load_average_before"] = os.getloadavg()
     with (
         sync_playwright() as playwright,
         NatLab(playwright) as world,
@@ -178,18 +187,24 @@ def main() -> None:
         write_random_file(files["big"], args.mib * MIB)
         write_random_file(files["warm"], args.warmup_mib * MIB)
         pid = coturn_pid(world.directory)
+        loopback = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for path in paths:
             figures, pair = measure_connect(world, path, args.samples)
             try:
-                figures["files"] = measure_files(world, path, pair, files, args.runs, pid)
+                figures["files"] = measure_files(world, path, pair, files, args.runs, pid, loopback)
             finally:
                 pair.close()
             result["paths"][path] = figures
+        loopback.close()
     result["seconds"] = round(time.monotonic() - started, 1)
+    result["load_average_after"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "nat.json").write_text(json.dumps(result, indent=2))
     print_table(result)
-    print(f"  ({result['seconds']:.0f} s; figures in {RESULTS / 'nat.json'})")
+    load = ", ".join(f"{a:.1f} -> {b:.1f}" for a, b in zip(
+        result["load_average_before"], result["load_average_after"], strict=True))  # fmt: skip
+    print(f"  ({result['seconds']:.0f} s, load average 1/5/15 min {load};"
+          f" figures in {RESULTS / 'nat.json'})")  # fmt: skip
 
 
 if __name__ == "__main__":
