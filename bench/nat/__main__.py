@@ -68,8 +68,8 @@ def measure_connect(world, path: str, samples: int) -> tuple[dict, ParleyPair]:
         "bare_ice_connected_s": spread([run["ice_connected_s"] for run in bare]),
         "parley_dial_to_ready_s": spread([run["dial_to_ready_s"] for run in parley]),
         "parley_invite_to_ready_s": spread([run["invite_to_ready_s"] for run in parley]),
-        "bare_pair": bare[-1]["pair"],
-        "parley_pair": parley[-1]["pair"],
+        "bare_pairs": [run["pair"] for run in bare],
+        "parley_pairs": [run["pair"] for run in parley],
     }
     result["connect_ratio"] = (
         result["parley_dial_to_ready_s"]["median"] / result["bare_connect_s"]["median"]
@@ -146,8 +146,8 @@ def print_table(result: dict) -> None:
     row("Parley dial -> ready, ms", lambda f: ms(f["parley_dial_to_ready_s"]))
     row("  ratio Parley / bare", lambda f: f"{f['connect_ratio']:.2f}")
     row("Parley invite -> ready, ms", lambda f: ms(f["parley_invite_to_ready_s"]))
-    row("selected pair, bare / Parley", lambda f: f"{'-'.join(f['bare_pair'])} / "
-        f"{'-'.join(f['parley_pair'])}")  # fmt: skip
+    row("last sample's pair, bare / Parley", lambda f: f"{'-'.join(f['bare_pairs'][-1])} / "
+        f"{'-'.join(f['parley_pairs'][-1])}")  # fmt: skip
     row(
         f"bare channel MB/s ({result['mib']} MiB, {runs} runs)",
         lambda f: mb_s(f["files"]["bare"]["mb_s"]),
