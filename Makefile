@@ -34,13 +34,14 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install install-chromium
+bench: install install-chromium install-turn install-nat-lab
 	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.signaling
 	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.hostile
+	$(BIN)/python -m bench.nat
 
 # The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT) needs ip and
 # nft, and coturn (install-turn); the lab starts its own coturn.
