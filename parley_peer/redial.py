@@ -9,8 +9,9 @@ from parley_peer.dtls_fingerprint import sdp_fingerprint
 MAX_REDIALS = 3  # in a row; a link that becomes ready starts the count again
 
 # Reasons that may pass: the network, a slow machine, a lost signal, the other end giving
-# up (its channel closed) or a frame that overtook the hello (`unauthenticated`). What the
-# peer did wrong beyond doubt or chose is not dialled again.
+# up (its channel closed) or a frame before the hello (`unauthenticated`: a browser that
+# greeted at once on our channel, whose hello Chromium dropped; docs/protocol.md §6). What
+# the peer did wrong beyond doubt or chose is not dialled again.
 PASSING_FAILURES = frozenset(
     {
         "timeout",

@@ -10,7 +10,7 @@
 //   }
 //   new PeerLink({ ..., RTCPeerConnectionImpl: Ada })
 //   pc.connect()                 connectionState 'connected', as once DTLS is up
-//   pc.announce(channel)         the peer's data channel arrives ('datachannel')
+//   pc.announce(channel)         the peer's data channel arrives ('datachannel', then 'open')
 //   pc.setIce('disconnected')    an ICE state change
 //   pc.fail()                    connectionState 'failed' (ICE found no path, or lost it)
 //   pc.selectPair('relay', 'srflx')  the pair getStats() reports as selected
@@ -89,8 +89,11 @@ export class FakePeerConnection extends EventTarget {
     this.connectionState = 'connected';
     this.dispatchEvent(new Event('connectionstatechange'));
   }
+  // As the browser announces the peer's channel: 'datachannel' with the channel already
+  // `open`, then (unless the handler closed it) the channel's own 'open' event.
   announce(channel) {
     this.dispatchEvent(Object.assign(new Event('datachannel'), { channel }));
+    if (channel.readyState === 'open') channel.dispatchEvent(new Event('open'));
   }
   // As the browser does: an ICE restart needs a negotiation.
   restartIce() {

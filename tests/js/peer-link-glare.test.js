@@ -37,13 +37,14 @@ test('the polite end of a collision gives up its own parley channel and greets o
   pc.connect();
   await settle();
   await settle();
-  assert.deepEqual(events, [['open', undefined]]);
-  assert.ok(link.send({ t: 'typing', active: true }));
-  assert.deepEqual(theirs.sent, [{ t: 'typing', active: true }], 'what we send goes where the peer listens');
+  assert.deepEqual(events, [], 'on the peer\'s channel, the link opens once the peer sent on it');
   const heard = [];
   link.addEventListener('message', ({ detail }) => heard.push(detail.frame));
   theirs.receive({ t: 'typing', active: false });
+  assert.deepEqual(events, [['open', undefined]]);
   assert.deepEqual(heard, [{ t: 'typing', active: false }]);
+  assert.ok(link.send({ t: 'typing', active: true }));
+  assert.deepEqual(theirs.sent, [{ t: 'typing', active: true }], 'what we send goes where the peer listens');
   link.close();
 });
 

@@ -4,7 +4,8 @@
 //   const link = new PeerLink({ polite, initiator, rtcConfig })
 //   link.addEventListener('signal', e => send e.detail.payload through a sealed envelope)
 //   await link.signal(payload)            // a payload from a verified envelope
-//   link.addEventListener('open', ...)    // certificate checked, channel open
+//   link.addEventListener('open', ...)    // certificate checked, channel open (the peer's
+//                                         //   channel: once a frame came on it)
 //   link.addEventListener('message', e => e.detail.frame)
 //   link.addEventListener('closed', e => e.detail.reason)
 //   link.addEventListener('bad-frame', e => e.detail.code)   a frame that failed its schema
@@ -85,14 +86,14 @@ export class PeerLink extends EventTarget {
     this.pc.addEventListener('iceconnectionstatechange', () => this.#onIceState());
     this.pc.addEventListener('datachannel', ({ channel }) => {
       if (channel.label === 'parley') {
-        if (!this.channel) this.#adoptChannel(channel);
+        if (!this.channel) this.#adoptChannel(channel, { ours: false });
       } else {
         this.#holdSideChannel(channel);
       }
     });
     if (initiator) {
       this.ownChannel = this.pc.createDataChannel('parley', { ordered: true });
-      this.#adoptChannel(this.ownChannel);
+      this.#adoptChannel(this.ownChannel, { ours: true });
     }
   }
 
@@ -324,20 +325,30 @@ export class PeerLink extends EventTarget {
     own.close();
   }
 
-  #adoptChannel(channel) {
+  // Whether the adopted channel can carry what we send. Ours can once it is open. The
+  // peer's is announced already `open`, 'open' event and all, but Chromium 156 drops
+  // without an error what is sent on it until the stream underneath is open, which can be
+  // a moment later (about 1 link set-up in 120: the hello never counted in messagesSent,
+  // the frames after it arrived, and the peer closed the link as `unauthenticated`). A
+  // frame from the peer on it proves it open, so on the peer's channel the link opens
+  // (and we greet) only once one came; the peer, which opened it, greets without waiting
+  // (docs/protocol.md §6, link authentication).
+  #channelCarries = false;
+
+  #adoptChannel(channel, { ours }) {
     this.channel = channel;
+    this.#channelCarries = ours;
     this.channelListeners = [
       ['open', () => this.#maybeReady()],
       ['close', () => this.close('channel_closed')],
       ['message', ({ data }) => this.#onChannelMessage(data)],
     ];
     for (const [type, listener] of this.channelListeners) channel.addEventListener(type, listener);
-    // An answerer can be handed a channel that is already open: no 'open' event follows.
-    if (channel.readyState === 'open') queueMicrotask(() => this.#maybeReady());
   }
 
   #maybeReady() {
-    if (this.state !== 'connecting' || !this.certificateOk || this.channel?.readyState !== 'open') return;
+    const usable = this.#channelCarries && this.channel?.readyState === 'open';
+    if (this.state !== 'connecting' || !this.certificateOk || !usable) return;
     this.state = 'open';
     this.#emit('open', {});
     this.#refreshRoute();
@@ -349,6 +360,8 @@ export class PeerLink extends EventTarget {
       // The remote side finished its certificate check before we did: hold its frames.
       const small = typeof data === 'string' && data.length <= MAX_DATA_FRAME_BYTES;
       if (small && this.earlyFrames.length < MAX_EARLY_FRAMES) this.earlyFrames.push(data);
+      this.#channelCarries = true;
+      this.#maybeReady();
       return;
     }
     if (this.state !== 'open') return;

@@ -11,8 +11,9 @@ import { sdpFingerprint } from './dtls-fingerprint.js';
 export const MAX_REDIALS = 3; // in a row; a link that becomes ready starts the count again
 
 // Reasons that may pass: the network, a slow machine, a lost signal, the other end giving
-// up (its channel closed) or a frame that overtook the hello (`unauthenticated`, seen
-// between honest browsers on a loaded machine). What the peer did wrong beyond doubt (a
+// up (its channel closed) or a frame before the hello (`unauthenticated`: an honest peer
+// whose browser dropped its hello, as Chromium did before peer-link.js waited for the
+// peer's channel to carry; docs/protocol.md §6). What the peer did wrong beyond doubt (a
 // bad proof, a certificate mismatch, misbehaving) or chose (left, duplicate) is not
 // dialled again. ICE that found no path (`no_relay`, `relay_failed`) may find one after
 // a network change; `relay_missing` (relay-only with no relay offered) cannot.
