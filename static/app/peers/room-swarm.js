@@ -272,8 +272,9 @@ export class RoomSwarm extends EventTarget {
       return undefined;
     }
     // Until the peer's hello proves its identity, nothing else it sends counts. What came
-    // instead is kept with the reason: this has been seen between honest browsers, and
-    // the console line is what tells the next occurrence's story.
+    // instead is kept with the reason, for the console line: between honest browsers it
+    // was a hello Chromium had dropped (peer-link.js now greets on the peer's channel
+    // only once a frame came on it), and anything new should tell its story as plainly.
     if (frame.t !== 'hello' || !peer.identity) {
       const came = frame.t === 'hello' ? 'a hello before any envelope named the peer' : `'${frame.t}' before the hello`;
       return peer.link.close('unauthenticated', new Error(came));
