@@ -14,31 +14,13 @@ getStats, through e2e/lab/rtc_watch.py).
 from playwright.sync_api import expect
 
 from e2e.calls import WATCH_MEDIA, expect_flowing, ring_and_accept, tile_of
+from e2e.lab.journey_steps import expect_route, in_one_room
 from e2e.lab.rtc_watch import connected_links, pair_types, peer_connections
 from e2e.lab.topology import SERVER_ADDRESS
 from e2e.test_files import expect_done, random_file, save, send_files, sha256
-from e2e.user import TIMEOUT_MS
 
 DIRECT = {"host", "srflx", "prflx"}
 NO_RELAY = "Your networks block direct connections and this server offers no relay."
-
-
-def in_one_room(room: str, *users):
-    first, *others = users
-    link = first.create_room(room)
-    for user in others:
-        user.open_invite(link)
-    for user in users:
-        user.wait_for_peers(len(users) - 1)
-
-
-def expect_route(user, route: str, count: int = 1):
-    """Every peer chip of the page shows `route` ('direct' or 'relayed')."""
-    routes = user.page.get_by_test_id("peer-route")
-    expect(routes).to_have_count(count, timeout=TIMEOUT_MS)
-    for chip in routes.all():
-        expect(chip).to_have_attribute("data-route", route, timeout=TIMEOUT_MS)
-        expect(chip).to_have_text(route.capitalize())
 
 
 def expect_straight_between(user, nat_lab, other_home: str):
