@@ -18,6 +18,7 @@ from e2e.lab.journey_steps import expect_route, in_one_room
 from e2e.lab.rtc_watch import connected_links, pair_types, peer_connections
 from e2e.lab.topology import SERVER_ADDRESS
 from e2e.test_files import expect_done, random_file, save, send_files, sha256
+from e2e.user import TIMEOUT_MS
 
 DIRECT = {"host", "srflx", "prflx"}
 NO_RELAY = "Your networks block direct connections and this server offers no relay."
@@ -117,3 +118,36 @@ def test_without_a_relay_symmetric_nats_are_told_why_they_cannot_connect(lab_use
             servers = [server for config in link["configs"] for server in config["iceServers"]]
             urls = [url for server in servers for url in server["urls"]]
             assert urls and all(url.startswith("stun:") for url in urls), link["configs"]
+
+
+def test_a_python_peer_behind_a_symmetric_nat_talks_through_the_relay(lab_user, lab_python_peer):
+    ada = lab_user("cone_a", "Ada")
+    link = ada.create_room("Snakes across")
+    ada.send("hello whoever comes")
+
+    with lab_python_peer("symmetric_a", link, "Monty") as monty:
+        [browser] = monty.wait_ready(1, timeout=25)
+        ada.wait_for_peers(1)
+        # Monty reads the room's history over the relayed link (§8) and answers.
+        log = monty.fetch_log(timeout=TIMEOUT_MS / 1000)
+        texts = [item.entry.body["text"] for item in log if item.entry.body["type"] == "message"]
+        assert texts == ["hello whoever comes"], texts
+        join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
+        hiss = monty.make_entry(
+            monty.message_body("hiss from behind the router", clock=2), seq=1, prev=join.id
+        )
+        assert monty.send_entries([join, hiss]) == 1
+        ada.expect_message("hiss from behind the router", author="Monty")
+
+        expect_route(ada, "relayed")
+        [browser_link] = connected_links(ada.page)
+        assert "relay" in pair_types(browser_link), browser_link["pair"]
+        local, remote = nominated_pair(browser)
+        assert "relay" in (local.type, remote.type), (local, remote)
+
+
+def nominated_pair(peer):
+    """The (local, remote) candidates aiortc's ICE nominated on the link to `peer`."""
+    ice = peer.link.pc.sctp.transport.transport  # SCTP over DTLS over ICE (aiortc)
+    pair = ice._connection._nominated[1]  # aioice keeps them per component; data is 1
+    return pair.local_candidate, pair.remote_candidate
