@@ -7,6 +7,7 @@ and the route each peer chip shows.
 
 from playwright.sync_api import expect
 
+from e2e.lab.rtc_watch import peer_connections
 from e2e.user import TIMEOUT_MS
 
 
@@ -24,7 +25,11 @@ def in_one_room(room: str, *users) -> None:
 def expect_route(user, route: str, count: int = 1) -> None:
     """The page shows `count` peers, each with `route` ('direct' or 'relayed')."""
     routes = user.page.get_by_test_id("peer-route")
-    expect(routes).to_have_count(count, timeout=TIMEOUT_MS)
-    for chip in routes.all():
-        expect(chip).to_have_attribute("data-route", route, timeout=TIMEOUT_MS)
-        expect(chip).to_have_text(route.capitalize())
+    try:
+        expect(routes).to_have_count(count, timeout=TIMEOUT_MS)
+        for chip in routes.all():
+            expect(chip).to_have_attribute("data-route", route, timeout=TIMEOUT_MS)
+            expect(chip).to_have_text(route.capitalize())
+    except AssertionError as error:
+        pairs = [(c["state"], c["pair"]) for c in peer_connections(user.page)]
+        raise AssertionError(f"{error}\nselected pairs: {pairs}\n{user.everyone()}") from None
