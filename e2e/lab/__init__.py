@@ -15,6 +15,12 @@ installs what is missing). Modules, from the bottom:
 - nat_lab.py     `NatLab`, the session's lab: homes cone_a, cone_b, symmetric_a,
                  symmetric_b, coturn, the bare page, browsers and Parley on first use
 - conftest.py    fixtures `nat_lab`, `lab_page`, `lab_user`, `lab_python_peer`
+- journey_steps.py  steps the Parley journeys share (`in_one_room`, `expect_route`)
+- forget_connections.py  a router's NAT mappings forgotten, as on a restart (a script)
+
+The journeys themselves: test_nat_journeys.py (chat, files, calls, relayed links, the
+no_relay reason, a Python peer), test_nat_hide_ip.py ("Hide my IP address"),
+test_nat_outage.py (a router restart).
 
 A Parley journey across NATs reads like the other e2e tests:
 
@@ -28,5 +34,6 @@ A Parley journey across NATs reads like the other e2e tests:
         assert "relay" not in (link["pair"]["local"]["type"], link["pair"]["remote"]["type"])
 
 `lab_user(..., offers="stun_only")` uses the server without TURN, `media=True` the
-calls' browser, and `nat_lab.homes["cone_a"].wan_outage()` takes a router off the net.
+calls' browser, and `nat_lab.homes["cone_a"].wan_outage()` takes a router off the net
+(`restart=True`: and makes it forget its NAT mappings).
 """

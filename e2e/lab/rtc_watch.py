@@ -80,3 +80,23 @@ def received_candidate_types(connection: dict) -> set[str]:
         if line.startswith("a=candidate:")
     ] + connection["remoteCandidates"]
     return {line.split()[line.split().index("typ") + 1] for line in lines}
+
+
+def connected_links(page) -> list[dict]:
+    """The page's RTCPeerConnections that are connected now (a link dialled twice or
+    redialled leaves closed ones behind)."""
+    return [c for c in peer_connections(page) if c["state"] == "connected"]
+
+
+def pair_types(connection: dict) -> tuple[str, str]:
+    """(local, remote) candidate types of the connection's selected pair."""
+    pair = connection["pair"]
+    assert pair, f"no selected pair: {connection['state']}"
+    return pair["local"]["type"], pair["remote"]["type"]
+
+
+def everything_received(connection: dict) -> str:
+    """Every word the other side's ICE reached this connection with: the SDPs, the
+    trickled candidates, and the remote candidates getStats knows, as one text."""
+    stats = [f"{c['type']} {c['address']}" for c in connection["statsRemoteCandidates"]]
+    return "\n".join([*connection["remoteSdps"], *connection["remoteCandidates"], *stats])

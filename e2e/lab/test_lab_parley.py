@@ -1,10 +1,9 @@
-"""Parley itself in the NAT lab: what already works behind NATs before any ICE server.
+"""Parley itself in the NAT lab: the fixtures the journeys stand on.
 
 Users and a Python peer behind home routers reach the Parley server on the public
 network, as secure contexts, and what the pages' peer connections are told can be
 watched (rtc_watch.py). The journeys across NATs (chat, files, calls, "Hide my IP
-address", a WAN outage) need the ICE servers of issue 16 and are written on these
-fixtures once those land.
+address", a router restart) are test_nat_*.py.
 """
 
 from playwright.sync_api import expect

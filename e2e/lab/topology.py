@@ -10,6 +10,7 @@
         lab.start(lab.public, ["turnserver", ...], "coturn")
         ... inside(home.user, "chromium", ...) ...
         with home.wan_outage(): ...   # the router's WAN link down, then up again
+        with home.wan_outage(restart=True): ...   # and its NAT mappings forgotten
 
 Only documentation ranges are used (203.0.113.0/24 for the public side, a /28 of
 198.51.100.0/24 per home); no namespace has a route to the host's interfaces, and
@@ -27,6 +28,7 @@ import enum
 import itertools
 import os
 import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ PUBLIC_PREFIX = "203.0.113"
 SERVER_ADDRESS = f"{PUBLIC_PREFIX}.1"  # the Parley server, coturn and the bare test page
 HOME_PREFIX = "198.51.100"
 MAX_HOMES = 14  # /28 blocks 1..14 of 198.51.100.0/24
+FORGET_CONNECTIONS = Path(__file__).with_name("forget_connections.py")
 _lab_numbers = itertools.count(1)
 
 
@@ -91,11 +94,14 @@ class Home:
         run("ip", "-n", self.router, "link", "set", "wan", "up" if up else "down")
 
     @contextmanager
-    def wan_outage(self):
+    def wan_outage(self, *, restart: bool = False):
         """The router's WAN link down for the body, up again after it (even on failure),
-        as when a home router restarts or a laptop leaves and rejoins its network."""
+        as when a laptop leaves and rejoins its network. restart=True: the router also
+        forgets its NAT mappings meanwhile, as a home router that restarts does."""
         self.set_wan(False)
         try:
+            if restart:
+                run(*inside(self.router, sys.executable, str(FORGET_CONNECTIONS)))
             yield
         finally:
             self.set_wan(True)

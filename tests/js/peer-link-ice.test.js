@@ -163,3 +163,18 @@ test('renewed servers: setConfiguration on the live link, and a relayed impolite
     link.close();
   }
 });
+
+test('the route follows a new selected pair while ICE stays connected', async () => {
+  const { link, pc } = newLink();
+  const iceTransport = new EventTarget();
+  pc.sctp.transport.iceTransport = iceTransport;
+  pc.selectPair('relay', 'srflx'); // the relay's pair succeeded first
+  pc.setIce('connected');
+  await settle();
+  assert.equal(link.route, 'relayed');
+  pc.selectPair('srflx', 'srflx'); // the direct pair's checks caught up: no ICE state change
+  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  await settle();
+  assert.equal(link.route, 'direct');
+  link.close();
+});

@@ -258,6 +258,7 @@ export class PeerLink extends EventTarget {
       this.iceEverConnected = true;
       clearTimeout(this.recoveryTimer);
       this.recoveryTimer = null;
+      this.#watchSelectedPair();
       this.#refreshRoute();
       return;
     }
@@ -295,6 +296,15 @@ export class PeerLink extends EventTarget {
     if (!noPath) return otherwise;
     if (!this.relayConfigured) return this.relayOnly ? 'relay_missing' : 'no_relay';
     return 'relay_failed';
+  }
+
+  // ICE may select a better pair while it stays `connected` (the relay's pair first, the
+  // direct one once its checks succeed): only the ICE transport says so.
+  #watchSelectedPair() {
+    const iceTransport = this.pc.sctp?.transport?.iceTransport;
+    if (!iceTransport || iceTransport === this.watchedIceTransport) return;
+    this.watchedIceTransport = iceTransport;
+    iceTransport.addEventListener('selectedcandidatepairchange', () => this.#refreshRoute());
   }
 
   async #refreshRoute() {

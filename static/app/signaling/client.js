@@ -9,7 +9,8 @@
 //
 // It knows nothing about rooms or envelopes: topics and blobs are opaque bytes/strings.
 // Every (re)connection gets a fresh connection keypair, so the server cannot link a
-// reconnect to the previous connection by key.
+// reconnect to the previous connection by key. The `peers` and `joined` it passes on
+// never name one of this client's own earlier connections.
 import { toBase64Url } from '../crypto/bytes.js';
 import { PROTOCOL_VERSION } from './frames.js';
 import { IceServersSchemaError, parseIceServersAnswer } from './ice-servers.js';
@@ -21,6 +22,11 @@ const BACKOFF_MAX_MS = 30_000;
 // The server answers `woken` once the push services have answered (§3), which can take
 // a while; past this, the wake counts as lost.
 const WAKE_TIMEOUT_MS = 20_000;
+// A socket that died on this side (a network change, a router restart) stays in its
+// topics until the server notices (§5 keep-alive), so the `peers` of the next connection
+// may list it: this client's own earlier connections, which it must not dial. It
+// remembers this many.
+const OWN_CONNECTIONS_REMEMBERED = 8;
 // Links wait for the ICE servers (peers/ice-config.js): never longer than this.
 export const ICE_SERVERS_TIMEOUT_MS = 5_000;
 
@@ -57,6 +63,7 @@ export class SignalingClient extends EventTarget {
     this.topics = new Set(); // base64url topics to (re)join
     this.state = 'offline';
     this.connectionId = null;
+    this.ownConnectionIds = []; // this one and the last few before it
     this.connectionKeypair = null;
     this.attempt = 0;
     this.socket = null;
@@ -225,6 +232,7 @@ export class SignalingClient extends EventTarget {
     switch (frame.type) {
       case 'welcome':
         this.connectionId = frame.id;
+        this.ownConnectionIds = [...this.ownConnectionIds, frame.id].slice(-OWN_CONNECTIONS_REMEMBERED);
         this.pacer = new FramePacer({
           ratePerSecond: Number(frame.limits?.rate_per_second) || 20,
           burst: Number(frame.limits?.burst) || 100,
@@ -238,7 +246,15 @@ export class SignalingClient extends EventTarget {
         this.dispatchEvent(new CustomEvent('welcome', { detail: frame }));
         break;
       case 'peers':
+        if (Array.isArray(frame.peers)) {
+          frame.peers = frame.peers.filter((peer) => !this.ownConnectionIds.includes(peer?.id));
+        }
+        this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
+        break;
       case 'joined':
+        if (this.ownConnectionIds.includes(frame.peer?.id)) break;
+        this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
+        break;
       case 'left':
       case 'signal':
         this.dispatchEvent(new CustomEvent(frame.type, { detail: frame }));
