@@ -30,12 +30,10 @@ import { hasRelay } from '../signaling/ice-servers.js';
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
 import { selectedRoute } from './link-route.js';
+import { SideChannels } from './side-channels.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
-// Channels besides `parley` that a peer may open, one each (§11).
-const SIDE_CHANNELS = new Set(['parley-file']);
-const MAX_EARLY_SIDE_MESSAGES = 64;
 // Chromium closes a data channel whose send buffer passes 16 MiB; stop well before.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 // ICE that stays `disconnected` this long (a network change, a NAT rebinding) is
@@ -74,8 +72,7 @@ export class PeerLink extends EventTarget {
     this.overChannel = false; // negotiation travels on the channel (after authenticated())
     this.earlyFrames = [];
     this.iceEverConnected = false; // a check succeeded on this link at some point
-    this.sideChannels = new Map(); // label -> { channel, early, hold } until taken
-    this.takenLabels = new Set();
+    this.sideChannels = new SideChannels();
     this.timeout = setTimeout(() => this.close(this.#unreachableReason('timeout')), CONNECT_TIMEOUT_MS);
 
     this.pc.addEventListener('negotiationneeded', () => this.#offer());
@@ -119,31 +116,18 @@ export class PeerLink extends EventTarget {
     }
   }
 
-  // A side channel the peer opened, taken once by its owner (who only takes it once the
-  // link is ready) with the messages that arrived before (at most 64).
+  // A side channel the peer opened, taken once by its owner with the messages that
+  // arrived before (side-channels.js).
   takeChannel(label) {
-    const held = this.sideChannels.get(label);
-    if (!held) return null;
-    this.sideChannels.delete(label);
-    held.channel.removeEventListener('message', held.hold);
-    return { channel: held.channel, early: held.early };
+    return this.sideChannels.take(label);
   }
 
   #holdSideChannel(channel) {
-    const known = this.sideChannels.has(channel.label) || this.takenLabels.has(channel.label);
-    if (!SIDE_CHANNELS.has(channel.label) || known || this.state === 'closed') {
+    if (this.state === 'closed') {
       channel.close();
       return;
     }
-    this.takenLabels.add(channel.label);
-    channel.binaryType = 'arraybuffer';
-    const held = { channel, early: [] };
-    held.hold = ({ data }) => {
-      if (held.early.length < MAX_EARLY_SIDE_MESSAGES) held.early.push(data);
-    };
-    channel.addEventListener('message', held.hold);
-    this.sideChannels.set(channel.label, held);
-    this.#emit('side-channel', { label: channel.label });
+    if (this.sideChannels.hold(channel)) this.#emit('side-channel', { label: channel.label });
   }
 
   // The owner calls this once the peer has proven its identity on the link; until then
