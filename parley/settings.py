@@ -183,9 +183,10 @@ PARLEY_COTURN = {
     # The UDP ports relayed traffic leaves from (one per allocation).
     "MIN_PORT": int(os.environ.get("PARLEY_TURN_MIN_PORT", 49152)),
     "MAX_PORT": int(os.environ.get("PARLEY_TURN_MAX_PORT", 65535)),
-    # Allocations at once per username (one credential) and for the whole server.
-    "USER_QUOTA": int(os.environ.get("PARLEY_TURN_USER_QUOTA", 12)),
-    "TOTAL_QUOTA": int(os.environ.get("PARLEY_TURN_TOTAL_QUOTA", 1200)),
+    # Allocations at once per username (one credential: one device's links, up to 48, each
+    # gathering on up to three TURN URLs) and for the whole server (size it to the host).
+    "USER_QUOTA": int(os.environ.get("PARLEY_TURN_USER_QUOTA", 150)),
+    "TOTAL_QUOTA": int(os.environ.get("PARLEY_TURN_TOTAL_QUOTA", 3000)),
     # Bytes per second one allocation may relay; 0 means no cap.
     "MAX_BPS": int(os.environ.get("PARLEY_TURN_MAX_BPS", 0)),
 }

@@ -54,6 +54,11 @@ DENIED_PEER_NETWORKS = (
     "fc00::/7",  # unique-local
     "fe80::/10",  # link-local
     "ff00::/8",  # multicast
+    # IPv6 ranges that carry an IPv4 address inside, so reach the ranges above too.
+    "64:ff9b::/96",  # NAT64, well-known prefix
+    "64:ff9b:1::/48",  # NAT64, local-use
+    "2001::/32",  # Teredo
+    "2002::/16",  # 6to4
 )
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 REALM = re.compile(r"[A-Za-z0-9.-]{1,64}")
@@ -91,8 +96,8 @@ class TurnConfig:
     key_file: str = ""
     min_port: int = 49152
     max_port: int = 65535
-    user_quota: int = 12
-    total_quota: int = 1200
+    user_quota: int = 150
+    total_quota: int = 3000
     max_bps: int = 0
     # Only for a server on loopback: see check() and the comment in config_text().
     allow_loopback_peers: bool = False
@@ -129,6 +134,11 @@ class TurnConfig:
             raise TurnConfigError("PARLEY_TURN_SECRET is not set")
         if not SECRET_CHARACTERS.fullmatch(self.secret):
             raise TurnConfigError("PARLEY_TURN_SECRET has characters other than A-Za-z0-9._~+/=-")
+        # coturn reads 0 as "no limit": a quota meant as "none" would remove it.
+        if self.user_quota < 1 or self.total_quota < 1:
+            raise TurnConfigError("PARLEY_TURN_USER_QUOTA and _TOTAL_QUOTA are at least 1")
+        if self.max_bps < 0:
+            raise TurnConfigError("PARLEY_TURN_MAX_BPS is 0 (no limit) or more")
         if not REALM.fullmatch(self.realm):
             raise TurnConfigError(f"the realm is not a host name: {self.realm!r}")
         for ip in self.listening_ips:
@@ -184,6 +194,9 @@ class TurnConfig:
             f"total-quota={self.total_quota}",
             *([f"max-bps={self.max_bps}"] if self.max_bps else []),
             "no-multicast-peers",
+            # Browsers and aiortc only allocate UDP relays; a TCP relay (RFC 6062) would
+            # let anyone with a credential use coturn as a TCP proxy to any public port.
+            "no-tcp-relay",
         ]
         if self.allow_loopback_peers:
             # A development server (make run) listens and relays on 127.0.0.1 only, so

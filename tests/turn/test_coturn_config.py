@@ -51,8 +51,9 @@ def test_the_hardening_is_all_there():
         "min-port=49152",
         "max-port=65535",
         "no-multicast-peers",
-        "user-quota=12",
-        "total-quota=1200",
+        "no-tcp-relay",
+        "user-quota=150",
+        "total-quota=3000",
         "stale-nonce=600",
         "no-cli",
         "no-software-attribute",
@@ -70,7 +71,9 @@ def test_the_hardening_is_all_there():
     ["0.1.2.3", "10.0.0.1", "100.64.0.1", "127.0.0.1", "127.255.0.9", "169.254.169.254"]
     + ["172.16.0.1", "172.31.255.254", "192.168.1.1", "192.0.0.9", "198.18.0.1", "198.19.1.1"]
     + ["224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255", "::1", "fc00::1"]
-    + ["fd12:3456::1", "fe80::1", "::ffff:10.0.0.1"],
+    + ["fd12:3456::1", "fe80::1", "::ffff:10.0.0.1"]
+    # IPv4 inside IPv6: NAT64 (both prefixes), Teredo, 6to4.
+    + ["64:ff9b::a00:1", "64:ff9b:1::a00:1", "2001:0:4136:e378::1", "2002:a00:1::1"],
 )
 def test_the_operators_own_networks_are_denied(address):
     assert is_denied(config(), address)
@@ -126,6 +129,9 @@ def test_loopback_peers_only_for_a_server_on_loopback_alone():
         {"min_port": 60000, "max_port": 50000},
         {"cert_file": "/nonexistent.pem", "key_file": "/nonexistent.pem"},
         {"cert_file": "/etc/hostname"},
+        {"user_quota": 0},
+        {"total_quota": 0},
+        {"max_bps": -1},
     ],
 )
 def test_a_setting_that_could_break_the_file_is_refused(changes):

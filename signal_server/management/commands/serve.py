@@ -8,6 +8,7 @@ httptools) relays about twice as fast per core and is the production server
 `start_beside_server`; `make run` uses it for a development STUN and TURN on 127.0.0.1).
 """
 
+import os
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         coturn = None
         if options["turn"]:
             try:
-                coturn = start_beside_server(options["host"], self.stderr.write)
+                coturn = start_beside_server(where.listening_host(), self.stderr.write)
             except CoturnFailed as error:
                 raise CommandError(str(error)) from error
         try:
@@ -83,6 +84,14 @@ class Binding:
     host: str
     port: int
     fd: int | None = None
+
+    def listening_host(self) -> str:
+        """The address the server listens on: --host, or the inherited socket's own (a
+        development relay beside the server listens on the same one)."""
+        if self.fd is None:
+            return self.host
+        with socket.socket(fileno=os.dup(self.fd)) as inherited:
+            return inherited.getsockname()[0]
 
     def daphne_argv(self) -> list[str]:
         if self.fd is not None:
