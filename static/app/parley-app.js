@@ -201,8 +201,13 @@ export class ParleyApp extends EventTarget {
     return room;
   }
 
+  // A save that fails leaves the preference as it was (IceConfig), and the switch with it.
   async setHideIp(on) {
-    await this.ice.setHideIp(on);
+    try {
+      await this.ice.setHideIp(on);
+    } catch (error) {
+      console.warn('parley: Hide my IP address could not be saved on this device', error);
+    }
   }
 
   // Renewed servers reach the live links; turning "Hide my IP address" on redials them

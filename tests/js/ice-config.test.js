@@ -192,3 +192,27 @@ test('Hide my IP address: off by default, stored on the device, relay-only links
   assert.equal(ice.relayMissing, false);
   assert.equal(ice.rtcConfiguration().iceTransportPolicy, 'all');
 });
+
+test('an ask that failed does not say the server has no relay; an older server does', async () => {
+  for (const [answer, missing] of [['ice_rate_limited', false], ['timeout', false], ['unknown_type', true]]) {
+    const { ice, signaling } = setup({ answer });
+    await ice.setHideIp(true);
+    const ready = ice.whenReady();
+    signaling.timeOut();
+    await ready;
+    assert.equal(ice.relayMissing, missing, answer);
+  }
+});
+
+test('Hide my IP address takes effect before it is saved, and a failed save puts it back', async () => {
+  const { ice, store, changes } = setup();
+  let finishSave;
+  store.saveSetting = () => new Promise((resolve, reject) => { finishSave = { resolve, reject }; });
+  const turningOn = ice.setHideIp(true);
+  assert.equal(ice.rtcConfiguration().iceTransportPolicy, 'relay', 'relay-only before the save ends');
+  assert.deepEqual(changes, ['hide-ip']);
+  finishSave.reject(new Error('storage full'));
+  await assert.rejects(turningOn, /storage full/);
+  assert.equal(ice.hideIp, false);
+  assert.deepEqual(changes, ['hide-ip', 'hide-ip']);
+});

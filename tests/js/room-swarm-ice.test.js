@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { deriveRoomKeys, newRoomSecret } from '../../static/app/crypto/room-keys.js';
 import { createConnectionKeypair, createIdentity } from '../../static/app/identity/identity.js';
+import { dialsAgain } from '../../static/app/peers/redial.js';
 import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
 import './hand-built.js'; // libsodium ready
 
@@ -42,6 +43,8 @@ class HeldIceConfig {
   #hold() {
     this.ready = new Promise((resolve) => { this.release = resolve; });
   }
+  // The next ask waits again (a credential that expired, an ask that failed).
+  holdAgain() { this.#hold(); }
   whenReady() {
     this.asks += 1;
     return this.ready;
@@ -154,4 +157,32 @@ test('renewed servers reach live links; relay-only redials every link at once', 
   // a hears the fresh offer.
   const atA = a.swarm.peers.get('b').link;
   assert.deepEqual(atA.signals.at(-1), offer(fresh.fingerprint));
+});
+
+test('a redial waits for the ICE servers as a first dial does', async (t) => {
+  t.mock.method(console, 'info', () => {});
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { ends, announce } = pairInARoom();
+  const [a, b] = ends;
+  announce(a, b, 'joined');
+  announce(b, a, 'peers');
+  a.iceConfig.release();
+  b.iceConfig.release();
+  await settle();
+  await settle();
+  // The end that dials again (by the keys, docs/protocol.md §6) sees its link fail.
+  const [redialler, other] = dialsAgain(a.signaling.connectionKeypair.publicKey, b.signaling.connectionKeypair.publicKey)
+    ? [a, b] : [b, a];
+  const asked = redialler.iceConfig.asks;
+  redialler.iceConfig.holdAgain();
+  const made = FakeLink.made.length;
+  redialler.swarm.peers.get(other.id).link.close('relay_missing');
+  t.mock.timers.tick(2000); // past the first redial's wait
+  await settle();
+  assert.equal(redialler.iceConfig.asks, asked + 1, 'the redial asks first');
+  assert.equal(FakeLink.made.length, made, 'and makes no link before the answer');
+  redialler.iceConfig.release();
+  await settle();
+  assert.equal(FakeLink.made.length, made + 1);
+  assert.equal(redialler.swarm.peers.get(other.id).link.initiator, true);
 });

@@ -20,11 +20,11 @@ const failure = { reason: 'timeout', weDial: true, announced: true, twinReady: f
 
 test('only failures that may pass are dialled again, by one end, while the peer is in the room', () => {
   for (const reason of ['timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable',
-    'channel_closed', 'unauthenticated', 'no_relay', 'relay_failed']) {
+    'channel_closed', 'unauthenticated', 'no_relay', 'relay_failed', 'relay_missing']) {
     assert.equal(shouldRedial({ ...failure, reason }), true, reason);
   }
   for (const reason of ['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'bad_link_proof',
-    'certificate_mismatch', 'misbehaving', 'identity_changed', 'signal_too_large', 'relay_missing']) {
+    'certificate_mismatch', 'misbehaving', 'identity_changed', 'signal_too_large']) {
     assert.equal(shouldRedial({ ...failure, reason }), false, reason);
   }
   // Another ready link reaches the same person: a channel its peer retired stays closed.

@@ -61,21 +61,33 @@ export class IceConfig extends EventTarget {
     this.hideIp = stored?.hideIp === true;
   }
 
+  // Takes effect at once (the swarms redial on 'hide-ip'): while the save is under way a
+  // direct link must not restart ICE and hand the peer new addresses. A save that fails
+  // puts the preference back, so what the switch shows is what a reload will find.
   async setHideIp(on) {
     const hideIp = Boolean(on);
     if (hideIp === this.hideIp) return;
     this.hideIp = hideIp;
-    await this.store.saveSetting(ICE_SETTING, { hideIp });
     this.#emit('hide-ip');
+    try {
+      await this.store.saveSetting(ICE_SETTING, { hideIp });
+    } catch (error) {
+      this.hideIp = !hideIp;
+      this.#emit('hide-ip');
+      throw error;
+    }
   }
 
   get hasRelay() {
     return hasRelay(this.rtcConfiguration().iceServers);
   }
 
-  // Known only once the server was asked: before, nothing says the relay is missing.
+  // Known only once the server said what it offers: before, or when the ask failed (a
+  // timeout, a rate limit), nothing says the server has no relay. A server that predates
+  // the frame (unknown_type) offers none.
   get relayMissing() {
-    return this.hideIp && this.settled && !this.hasRelay;
+    const told = this.answered || this.lastFailure?.code === 'unknown_type';
+    return this.hideIp && told && !this.hasRelay;
   }
 
   // A TURN credential past its expiry is refused by the relay: only STUN is left then.

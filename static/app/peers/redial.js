@@ -16,10 +16,11 @@ export const MAX_REDIALS = 3; // in a row; a link that becomes ready starts the 
 // peer's channel to carry; docs/protocol.md §6). What the peer did wrong beyond doubt (a
 // bad proof, a certificate mismatch, misbehaving) or chose (left, duplicate) is not
 // dialled again. ICE that found no path (`no_relay`, `relay_failed`) may find one after
-// a network change; `relay_missing` (relay-only with no relay offered) cannot.
+// a network change, and a relay-only link without a relay (`relay_missing`) may have
+// lacked only a credential (an ask that failed, one that expired): the redial asks first.
 const PASSING_FAILURES = new Set([
   'timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable', 'channel_closed',
-  'unauthenticated', 'no_relay', 'relay_failed',
+  'unauthenticated', 'no_relay', 'relay_failed', 'relay_missing',
 ]);
 
 // Only one end dials again, so the two never offer at once (a Python peer cannot roll an

@@ -322,11 +322,15 @@ export class RoomSwarm extends EventTarget {
     const twinReady = this.readyPeers().some((other) => other !== peer && other.isSamePersonAs(peer));
     if (!shouldRedial({ reason, weDial, announced, twinReady, attempts: redial.attempts })) return;
     clearTimeout(redial.timer);
+    // Through the ICE configuration like a first dial: a credential that expired while
+    // no link held it, or an ask that failed, is asked for again first.
     redial.timer = setTimeout(() => {
       redial.timer = null;
-      if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
-        this.#link(connectionId, { initiator: true });
-      }
+      this.#afterIce(() => {
+        if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
+          this.#link(connectionId, { initiator: true });
+        }
+      });
     }, redialDelayMs(redial.attempts, this.random));
     redial.attempts += 1;
     this.redials.set(connectionId, redial);
