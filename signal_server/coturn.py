@@ -17,8 +17,8 @@ relay from being turned against its operator (docs/deployment.md "TURN"):
 - `stale-nonce` (a nonce lives 600 s), `fingerprint`, no CLI, no web admin, no version
   in responses, no RFC 5780 (it needs two addresses, and answers from other ports help
   amplification), TLS 1.2 or newer only;
-- its log on stdout, its pid file and (unused) user database in a private temporary
-  folder, never in /var.
+- its log on stdout only when asked (it names who relays to whom), its pid file and
+  (unused) user database in a private temporary folder, never in /var.
 The only exception is `allow_loopback_peers`, for a development server on 127.0.0.1
 (`make run`), refused for any other listening or relay address.
 """
@@ -101,6 +101,9 @@ class TurnConfig:
     max_bps: int = 0
     # Only for a server on loopback: see check() and the comment in config_text().
     allow_loopback_peers: bool = False
+    # coturn's log names each session's client address and every peer address it relays
+    # to: who talks to whom. Off unless the operator asks (manage.py turn --log).
+    log: bool = False
 
     @classmethod
     def from_settings(cls, **changes) -> "TurnConfig":
@@ -221,8 +224,11 @@ class TurnConfig:
             "no-cli",
             "no-rfc5780",
             "no-software-attribute",
-            "log-file=stdout",
-            "simple-log",
+            *(
+                ["log-file=stdout", "simple-log"]
+                if self.log
+                else ["no-stdout-log", "log-file=/dev/null"]
+            ),
             f"pidfile={run_folder / 'turnserver.pid'}",
             f"userdb={run_folder / 'turndb'}",
         ]

@@ -59,11 +59,15 @@ def test_the_hardening_is_all_there():
         "no-software-attribute",
         "no-tls",
         "no-dtls",
-        "log-file=stdout",
+        "no-stdout-log",
+        "log-file=/dev/null",
         f"pidfile={FOLDER / 'turnserver.pid'}",
     ]:
         assert line in written, line
     assert "allow-loopback-peers" not in written
+    # Its log says who relays to whom: only when the operator asks for it.
+    logged = lines(config(log=True))
+    assert "log-file=stdout" in logged and "no-stdout-log" not in logged
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """`python manage.py turn`: coturn in the foreground, configured from Parley's settings.
 
 It writes a hardened turnserver.conf (signal_server/coturn.py) into a private temporary
-folder, runs Debian's `turnserver` on it with its log on this terminal, and removes the
+folder, runs Debian's `turnserver` on it (its own log, which names client and peer addresses,
+only with --log), and removes the
 folder when coturn ends (Ctrl-C, SIGTERM). `--print-config` prints the configuration
 instead (with the secret replaced), for an operator who runs coturn another way.
 PARLEY_TURN_SECRET must be set: it is the secret the rendezvous server mints
@@ -33,11 +34,20 @@ class Command(BaseCommand):
             "relays on loopback alone",
         )
         parser.add_argument(
+            "--log",
+            action="store_true",
+            help="coturn's own log on this terminal (it names client and peer addresses: "
+            "for finding a problem, not for every day)",
+        )
+        parser.add_argument(
             "--print-config", action="store_true", help="print turnserver.conf and exit"
         )
 
     def handle(self, *args, **options):
-        changes: dict = {"allow_loopback_peers": options["allow_loopback_peers"]}
+        changes: dict = {
+            "allow_loopback_peers": options["allow_loopback_peers"],
+            "log": options["log"],
+        }
         if options["port"]:
             changes["port"] = options["port"]
         if options["listening_ip"]:
