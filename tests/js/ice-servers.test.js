@@ -43,6 +43,11 @@ test('answers outside the schema are refused', () => {
     { servers: [{ urls: Array(9).fill('stun:s:1') }], expires: null },
     { servers: [{ urls: [`stun:${'a'.repeat(600)}`] }], expires: null },
     { servers: [{ urls: [7] }], expires: null },
+    // Not the URL grammar (RTCPeerConnection's constructor would throw on them).
+    { servers: [{ urls: ['stun:host:3478:9'] }], expires: null },
+    { servers: [{ urls: ['stun:host?foo=bar'] }], expires: null },
+    { servers: [{ urls: ['stun:usér@host'] }], expires: null },
+    { servers: [{ urls: ['stun:[not-v6]:3478'] }], expires: null },
     { servers: [null], expires: null },
     { servers: [{ urls: ['turn:t:3478'] }], expires: 1767225600 }, // TURN without credentials
     { servers: [{ ...TURN, username: 'u'.repeat(300) }], expires: 1767225600 },

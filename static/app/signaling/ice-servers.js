@@ -9,7 +9,10 @@ export const MAX_ICE_SERVERS = 8;
 export const MAX_URLS_PER_SERVER = 8;
 const MAX_URL_CHARS = 512;
 const MAX_CREDENTIAL_CHARS = 256; // coturn's REST usernames are `<unix time>:<id>`; HMAC-SHA1 is 28 chars
-const SCHEME = /^(stuns?|turns?):[^\s]+$/;
+// The grammar the server checks its settings with (RFC 7064, 7065; signal_server/
+// ice_servers.py): a URL the WebRTC stack cannot parse makes RTCPeerConnection's
+// constructor throw, which would take every link down with it.
+const SCHEME = /^(stuns?|turns?):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?(\?transport=(udp|tcp))?$/;
 const RELAY_SCHEME = /^turns?:/;
 
 export class IceServersSchemaError extends Error {
@@ -36,7 +39,9 @@ function parseServer(server) {
   }
   for (const url of urls) {
     boundedString(url, MAX_URL_CHARS, 'a url');
-    if (!SCHEME.test(url)) throw new IceServersSchemaError('a url must start with stun:, stuns:, turn: or turns:');
+    if (!SCHEME.test(url)) {
+      throw new IceServersSchemaError('a url must be stun:, stuns:, turn: or turns: host[:port][?transport=udp|tcp]');
+    }
   }
   const relay = urls.some((url) => RELAY_SCHEME.test(url));
   if (!relay) return { urls: [...urls] };
