@@ -69,12 +69,11 @@ def parse_server(entry: object) -> RTCIceServer:
             parse_stun_turn_uri(_short_text(url, "a URL"))
         except ValueError as error:
             raise BadAnswer(f"{url!r} is not a STUN or TURN URL") from error
-    username = entry.get("username")
-    credential = entry.get("credential")
-    if username is not None:
-        username = _short_text(username, "username")
-    if credential is not None:
-        credential = _short_text(credential, "credential")
+    if not any(url.startswith(("turn:", "turns:")) for url in urls):
+        return RTCIceServer(urls=list(urls))
+    # A TURN server is usable only with its credential (as the browser's schema says).
+    username = _short_text(entry.get("username"), "username")
+    credential = _short_text(entry.get("credential"), "credential")
     return RTCIceServer(urls=list(urls), username=username, credential=credential)
 
 
@@ -82,9 +81,14 @@ def parse_answer(frame: dict) -> IceServers:
     servers, expires = frame.get("servers"), frame.get("expires")
     if not isinstance(servers, list) or len(servers) > MAX_SERVERS:
         raise BadAnswer(f"servers is not a list of at most {MAX_SERVERS}")
-    if expires is not None and (not isinstance(expires, int) or isinstance(expires, bool)):
-        raise BadAnswer("expires is neither an integer nor null")
-    return IceServers(tuple(parse_server(entry) for entry in servers), expires)
+    if expires is not None and (
+        not isinstance(expires, int) or isinstance(expires, bool) or expires <= 0
+    ):
+        raise BadAnswer("expires is neither a unix time in seconds nor null")
+    parsed = tuple(parse_server(entry) for entry in servers)
+    if expires is None and any(server.username is not None for server in parsed):
+        raise BadAnswer("a TURN credential without an expiry")
+    return IceServers(parsed, expires)
 
 
 class IceConfig:

@@ -48,6 +48,11 @@ def test_a_good_answer_becomes_rtc_ice_servers():
         {"servers": [{**TURN, "credential": "x" * 600}], "expires": None},
         {"servers": [{**TURN, "username": 7}], "expires": None},
         {"servers": [["stun:x"]], "expires": None},
+        # As the browser refuses them: TURN without its credential or an expiry.
+        {"servers": [{"urls": TURN["urls"]}], "expires": 1800000000},
+        {"servers": [{**TURN, "username": None}], "expires": 1800000000},
+        {"servers": [TURN], "expires": None},
+        {"servers": [TURN], "expires": 0},
     ],
 )
 def test_a_malformed_answer_is_refused(answer):
