@@ -31,13 +31,20 @@ window.makeLabPeer = (config, name) => {
   pc.onicecandidate = (e) => e.candidate && lab.gathered.push(e.candidate.candidate);
   pc.onicecandidateerror = (e) =>
     lab.iceErrors.push({ url: e.url, code: e.errorCode, text: e.errorText });
+  // The dialling end greets when its channel opens; the other end answers the greeting.
+  // It must not greet on its own: Chromium hands it the channel already open but drops
+  // what is sent on it until the stream underneath is open (docs/protocol.md §6, link
+  // authentication), and a greeting lost that way would fail the test by chance.
   lab.message = new Promise((resolve) => {
-    lab.useChannel = (channel) => {
-      channel.onopen = () => channel.send('hello from ' + name);
-      channel.onmessage = (e) => resolve((lab.received = e.data));
+    lab.useChannel = (channel, { dialling }) => {
+      if (dialling) channel.onopen = () => channel.send('hello from ' + name);
+      channel.onmessage = (e) => {
+        if (!dialling && lab.received === null) channel.send('hello from ' + name);
+        resolve((lab.received = e.data));
+      };
     };
   });
-  pc.ondatachannel = (e) => lab.useChannel(e.channel);
+  pc.ondatachannel = (e) => lab.useChannel(e.channel, { dialling: false });
   lab.gatheringDone = () => new Promise((resolve, reject) => {
     const done = () => pc.iceGatheringState === 'complete' && resolve();
     pc.addEventListener('icegatheringstatechange', done);
@@ -51,7 +58,7 @@ window.makeLabPeer = (config, name) => {
 
 _OFFER = """async ([config, name]) => {
   const lab = makeLabPeer(config, name);
-  lab.useChannel(lab.pc.createDataChannel('lab'));
+  lab.useChannel(lab.pc.createDataChannel('lab'), { dialling: true });
   await lab.pc.setLocalDescription();
   await lab.gatheringDone();
   return { type: lab.pc.localDescription.type, sdp: lab.pc.localDescription.sdp };
