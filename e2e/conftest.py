@@ -3,25 +3,14 @@
 Run against an already running server with `pytest e2e --base-url http://127.0.0.1:8000`.
 """
 
-import os
-
 import pytest
 
+from e2e.lab.browser import BASE_ARGS, CHROMIUM, MEDIA_ARGS
 from e2e.server import running_server
 
-CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-fake-ui-for-media-stream",
-    # Three fake cameras, so switching devices can be tested. (Chromium's fake_device_1 is
-    # a 16-bit depth camera whose frames WebRTC does not send; fake_device_2 is a colour one.)
-    "--use-fake-device-for-media-stream=device-count=3",
-]
+# The flags every test browser runs with, and the fake camera and microphone of calls
+# (e2e/lab/browser.py keeps both lists; the NAT lab leaves the media ones out).
+CHROMIUM_ARGS = [*BASE_ARGS, *MEDIA_ARGS]
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,8 @@ BASE_ARGS = [
 ]
 MEDIA_ARGS = [
     "--use-fake-ui-for-media-stream",
+    # Three fake cameras, so switching devices can be tested. (Chromium's fake_device_1 is
+    # a 16-bit depth camera whose frames WebRTC does not send; fake_device_2 is a colour one.)
     "--use-fake-device-for-media-stream=device-count=3",
 ]
 
