@@ -98,8 +98,12 @@ async function linkUp(steps, { deliverAtOnce }) {
       bob.pc.announce(bobEnd); // ...with its 'open' event; it carries from the first frame
     },
   };
+  // The certificate check (§6) runs on a thread of its own: each step waits for it, so
+  // the order of the steps is the order the links see.
+  const checked = () => Promise.all([ada.certificateCheck, bob.certificateCheck]);
   for (const step of steps) {
     actions[step]();
+    await checked();
     await settle();
     if (deliverAtOnce) deliver();
     await settle();

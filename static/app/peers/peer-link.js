@@ -68,7 +68,7 @@ export class PeerLink extends EventTarget {
     this.pendingCandidates = [];
     this.verifiedRemoteSdp = null;
     this.certificateOk = false;
-    this.checkingCertificate = false;
+    this.certificateCheck = null; // the §6 check's promise, once the connection is up
     this.overChannel = false; // negotiation travels on the channel (after authenticated())
     this.earlyFrames = [];
     this.iceEverConnected = false; // a check succeeded on this link at some point
@@ -213,24 +213,27 @@ export class PeerLink extends EventTarget {
     }
   }
 
-  async #onConnectionState() {
+  #onConnectionState() {
     const state = this.pc.connectionState;
-    if (state === 'connected' && !this.certificateOk && !this.checkingCertificate) {
-      this.checkingCertificate = true;
-      const { verdict, fingerprint } = await checkRemoteCertificate(this.pc, this.verifiedRemoteSdp);
-      if (verdict === 'mismatch') return this.close('certificate_mismatch');
-      if (verdict !== 'ok') return this.close('certificate_unavailable');
-      this.remoteFingerprint = fingerprint;
-      this.localFingerprint = sdpFingerprint(this.pc.localDescription?.sdp);
-      if (!this.localFingerprint) return this.close('certificate_unavailable');
-      this.certificateOk = true;
-      this.#maybeReady();
+    if (state === 'connected' && !this.certificateCheck) {
+      this.certificateCheck = this.#checkCertificate();
     } else if (state === 'failed') {
       if (this.overChannel) this.#recover();
       else this.close(this.#unreachableReason('connection_failed'));
     } else if (state === 'closed') {
       this.close('closed');
     }
+  }
+
+  async #checkCertificate() {
+    const { verdict, fingerprint } = await checkRemoteCertificate(this.pc, this.verifiedRemoteSdp);
+    if (verdict === 'mismatch') return this.close('certificate_mismatch');
+    if (verdict !== 'ok') return this.close('certificate_unavailable');
+    this.remoteFingerprint = fingerprint;
+    this.localFingerprint = sdpFingerprint(this.pc.localDescription?.sdp);
+    if (!this.localFingerprint) return this.close('certificate_unavailable');
+    this.certificateOk = true;
+    this.#maybeReady();
   }
 
   // Only once negotiation runs on the channel: before, the link is still being made and
