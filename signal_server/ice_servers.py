@@ -25,7 +25,9 @@ TURN_SCHEMES = ("turn", "turns")
 # protocol allows, and browsers slow down with many URLs anyway.
 MAX_URLS = 8
 MAX_URL_CHARS = 256
-MIN_TTL_SECONDS = 300
+MIN_TTL_SECONDS = 60
+# Clients renew at this share of a credential's life (docs/protocol.md §6, "Renewal").
+RENEW_AT_SHARE = 0.75
 MAX_TTL_SECONDS = 24 * 60 * 60
 MIN_SECRET_CHARS = 32
 # The secret goes into turnserver.conf as one `key=value` line: no spaces, quotes, `#`.

@@ -16,6 +16,7 @@ CHECK_ICE_URLS = "signal_server.E003"
 CHECK_TURN_HALF_SET = "signal_server.E004"
 CHECK_TURN_SECRET = "signal_server.E005"  # noqa: S105 (a check id)
 CHECK_TURN_TTL = "signal_server.E006"
+CHECK_TURN_RENEWAL = "signal_server.E007"
 
 
 @register(Tags.security)
@@ -98,6 +99,7 @@ def check_ice_servers(app_configs, **kwargs) -> list[Error]:
             )
         )
     ttl = settings.PARLEY_TURN_TTL_SECONDS
+    rate = settings.PARLEY_SIGNAL["ICE_RATE_PER_SECOND"]
     if not ice_servers.MIN_TTL_SECONDS <= ttl <= ice_servers.MAX_TTL_SECONDS:
         errors.append(
             Error(
@@ -107,6 +109,18 @@ def check_ice_servers(app_configs, **kwargs) -> list[Error]:
                 "ice-servers rate limit (docs/protocol.md §5); a day at most keeps a leaked "
                 "credential short-lived.",
                 id=CHECK_TURN_TTL,
+            )
+        )
+    # A client renewing at 3/4 of the credential's life must stay within its rate limit,
+    # or its renewals are refused in time and its relayed links lapse with the credential.
+    elif ice_servers.RENEW_AT_SHARE * ttl * rate < 1:
+        errors.append(
+            Error(
+                f"PARLEY_TURN_TTL_SECONDS ({ttl}) is too short for PARLEY_ICE_RATE_PER_SECOND "
+                f"({rate:g}).",
+                hint="Clients ask for a new credential at 3/4 of its life: that interval "
+                "must be at least 1 / PARLEY_ICE_RATE_PER_SECOND seconds.",
+                id=CHECK_TURN_RENEWAL,
             )
         )
     return errors

@@ -150,16 +150,23 @@ test('selectedRoute reads Chromium and Firefox reports, and knows when nothing i
   assert.equal(await selectedRoute(pc), 'relayed');
 });
 
-test('renewed servers: setConfiguration on the live link, and a relayed impolite end restarts ICE', async () => {
+test('renewed servers: setConfiguration on the live link, and the end whose own relay carries it restarts ICE', async () => {
   const renewed = { iceServers: [TURN], iceTransportPolicy: 'all' };
-  for (const [polite, routeType, restarts] of [[false, 'relay', 1], [true, 'relay', undefined], [false, 'host', undefined]]) {
+  const cases = [
+    [false, 'relay', 'host', 1],
+    [true, 'relay', 'relay', 1], // each end renews its own credential, on its own schedule
+    [false, 'host', 'relay', undefined], // the peer's relay: the peer restarts on its renewal
+    [true, 'srflx', 'srflx', undefined],
+  ];
+  for (const [polite, localType, remoteType, restarts] of cases) {
     const { link, pc } = readyLink({ polite });
-    pc.selectPair(routeType, 'host');
+    pc.selectPair(localType, remoteType);
     pc.setIce('connected');
     await settle();
     link.updateConfiguration(renewed);
+    await settle();
     assert.deepEqual(pc.configurations, [renewed]);
-    assert.equal(pc.restarts, restarts, `polite ${polite}, ${routeType}`);
+    assert.equal(pc.restarts, restarts, `polite ${polite}, ${localType} to ${remoteType}`);
     link.close();
   }
 });

@@ -29,7 +29,7 @@
 import { hasRelay } from '../signaling/ice-servers.js';
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
-import { selectedRoute } from './link-route.js';
+import { LinkRoute } from './link-route.js';
 import { SideChannels } from './side-channels.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -52,14 +52,13 @@ export class PeerLink extends EventTarget {
     this.iceRecoveryMs = iceRecoveryMs;
     this.iceTimer = null;
     this.recoveryTimer = null;
-    this.route = null;
-    this.routeQueries = 0;
     this.relayOnly = rtcConfig.iceTransportPolicy === 'relay';
     this.relayConfigured = hasRelay(rtcConfig.iceServers ?? []);
     this.polite = polite;
     this.state = 'connecting';
     this.closedReason = null;
     this.pc = new RTCPeerConnectionImpl(rtcConfig);
+    this.linkRoute = new LinkRoute(this.pc, (route) => this.#emit('route', { route }));
     this.channel = null;
     this.ownChannel = null; // the `parley` channel we opened, while it may still be given up
     this.channelListeners = [];
@@ -92,6 +91,10 @@ export class PeerLink extends EventTarget {
       this.ownChannel = this.pc.createDataChannel('parley', { ordered: true });
       this.#adoptChannel(this.ownChannel, { ours: true });
     }
+  }
+
+  get route() {
+    return this.linkRoute.now;
   }
 
   async signal({ description, candidate }) {
@@ -149,7 +152,15 @@ export class PeerLink extends EventTarget {
       console.warn(`parley: a link kept its old ICE configuration: ${error.message}`);
       return;
     }
-    if (this.overChannel && !this.polite && this.route === 'relayed') this.pc.restartIce();
+    if (this.overChannel) this.#restartIfRelayingHere();
+  }
+
+  // A TURN server refuses to refresh an allocation under an expired username, so the end
+  // whose own relay candidate carries the link gathers anew under its renewed credential.
+  // Each end renews on its own schedule, so either may restart; perfect negotiation
+  // settles the rare collision with the peer's own restart.
+  async #restartIfRelayingHere() {
+    if ((await this.linkRoute.relaysHere()) && this.state !== 'closed') this.pc.restartIce();
   }
 
   close(reason = 'closed', error = null) {
@@ -159,6 +170,7 @@ export class PeerLink extends EventTarget {
     clearTimeout(this.timeout);
     clearTimeout(this.iceTimer);
     clearTimeout(this.recoveryTimer);
+    this.linkRoute.stop();
     try {
       this.channel?.close();
       this.pc.close();
@@ -245,8 +257,8 @@ export class PeerLink extends EventTarget {
       this.iceEverConnected = true;
       clearTimeout(this.recoveryTimer);
       this.recoveryTimer = null;
-      this.#watchSelectedPair();
-      this.#refreshRoute();
+      this.linkRoute.followSelectedPair();
+      this.linkRoute.refresh();
       return;
     }
     if (!this.overChannel) return;
@@ -283,29 +295,6 @@ export class PeerLink extends EventTarget {
     if (!noPath) return otherwise;
     if (!this.relayConfigured) return this.relayOnly ? 'relay_missing' : 'no_relay';
     return 'relay_failed';
-  }
-
-  // ICE may select a better pair while it stays `connected` (the relay's pair first, the
-  // direct one once its checks succeed): only the ICE transport says so.
-  #watchSelectedPair() {
-    const iceTransport = this.pc.sctp?.transport?.iceTransport;
-    if (!iceTransport || iceTransport === this.watchedIceTransport) return;
-    this.watchedIceTransport = iceTransport;
-    iceTransport.addEventListener('selectedcandidatepairchange', () => this.#refreshRoute());
-  }
-
-  async #refreshRoute() {
-    if (this.state === 'closed' || typeof this.pc.getStats !== 'function') return;
-    const query = ++this.routeQueries;
-    let route;
-    try {
-      route = await selectedRoute(this.pc);
-    } catch {
-      return; // closed meanwhile: nothing to show
-    }
-    if (query !== this.routeQueries || this.state === 'closed' || route === null || route === this.route) return;
-    this.route = route;
-    this.#emit('route', { route });
   }
 
   // Both ends dialled at once (docs/protocol.md §6, dialling again): the impolite end
@@ -348,7 +337,7 @@ export class PeerLink extends EventTarget {
     if (this.state !== 'connecting' || !this.certificateOk || !usable) return;
     this.state = 'open';
     this.#emit('open', {});
-    this.#refreshRoute();
+    this.linkRoute.refresh();
     for (const data of this.earlyFrames.splice(0)) this.#onChannelMessage(data);
   }
 
