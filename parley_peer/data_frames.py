@@ -25,6 +25,10 @@ _CALL_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 # A media stream id as in the SDP's msid (RFC 8830: 1..64 token characters).
 _STREAM_ID = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,64}")
 ID_BYTES = 32
+MAX_SDP_LENGTH = 60_000
+MAX_CANDIDATE_LENGTH = 1_024
+MAX_MID_LENGTH = 32
+MAX_MLINE_INDEX = 63
 
 
 class DataFrameError(ProtocolError):
@@ -118,6 +122,27 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
                 f["screen"] is None
                 or (isinstance(f["screen"], str) and _STREAM_ID.fullmatch(f["screen"]))
             )
+        ),
+    ),
+    # Renegotiation (§6): aiortc cannot restart ICE or renegotiate a live link, so a Python
+    # peer answers a peer's offer by dialling it again (swarm.py) and drops the rest.
+    "sdp": (
+        {"type", "sdp"},
+        lambda f: (
+            f["type"] in ("offer", "answer")
+            and isinstance(f["sdp"], str)
+            and 0 < len(f["sdp"]) <= MAX_SDP_LENGTH
+        ),
+    ),
+    "ice": (
+        {"candidate", "mid", "index"},
+        lambda f: (
+            isinstance(f["candidate"], str)
+            and len(f["candidate"]) <= MAX_CANDIDATE_LENGTH
+            and (
+                f["mid"] is None or (isinstance(f["mid"], str) and len(f["mid"]) <= MAX_MID_LENGTH)
+            )
+            and (f["index"] is None or is_json_integer(f["index"], 0, MAX_MLINE_INDEX))
         ),
     ),
 }

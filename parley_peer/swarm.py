@@ -295,6 +295,12 @@ class RoomSwarm:
         if peer.state == "ready":
             if frame["t"] == "hello":
                 return self._reject(peer.connection_id, "malformed", peer)
+            if frame["t"] == "sdp" and frame["type"] == "offer":
+                # The peer restarts ICE or adds media (§6), which aiortc cannot follow on a
+                # live link: a new link, dialled now, comes up with the peer's new servers.
+                return self.dial_afresh(peer, "renegotiation")
+            if frame["t"] in ("sdp", "ice"):
+                return None  # the rest of a renegotiation we do not take part in
             return self._on_frame(peer, frame)
         # Until the peer's hello proves its identity, nothing else it sends counts.
         if frame["t"] != "hello" or peer.identity is None:
@@ -314,6 +320,22 @@ class RoomSwarm:
         self._retire_twins(peer)
         self._set_state(peer, "ready")
         self._on_frame(peer, frame)
+
+    def redial_relayed(self) -> None:
+        """Our TURN credential was renewed (``parley_peer.ice``): a link carried by our own
+        relay would lapse when the relay refuses to refresh its allocation under the old
+        username, and aiortc cannot restart ICE, so each such link is dialled again."""
+        for peer in self.ready_peers():
+            if peer.link.relays_here():
+                self.dial_afresh(peer, "renewed")
+
+    def dial_afresh(self, peer: Peer, reason: str) -> None:
+        """Replace a ready link with a new one that we dial at once. The other end takes
+        the new offer for a redial (its certificate is new, §6) and lets the old link go."""
+        if self._stopped or peer.state != "ready":
+            return
+        self._retire(peer, reason)
+        self._link(peer.connection_id, initiator=True)
 
     def _retire_twins(self, peer: Peer) -> None:
         """Two ready links to one identity (after either side reconnected): the newest wins,

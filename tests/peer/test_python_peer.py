@@ -134,3 +134,31 @@ def test_a_room_is_read_from_an_invite_link_or_its_secret():
     assert parse_room(secret) == (secret, None)
     with pytest.raises(ValueError):
         parse_room("http://127.0.0.1:8000/#name=x")
+
+
+async def test_an_offer_to_renegotiate_is_answered_by_dialling_again(pair):
+    """aiortc cannot renegotiate a live link (a browser's ICE restart, §6): the peer that
+    receives the offer dials a new link, and the room goes on over it."""
+    first, joiner = pair
+    [old] = await first.wait_ready(1, timeout=TIMEOUT_S)
+    await joiner.wait_ready(1, timeout=TIMEOUT_S)
+    offer = {"t": "sdp", "type": "offer", "sdp": "v=0\r\n"}
+    assert await joiner.send_frame(offer) == 1
+
+    [new] = await first.wait_for(
+        lambda: [p for p in first.peers if p.state == "ready" and p is not old] or None,
+        timeout=TIMEOUT_S,
+    )
+    assert (old.state, old.reason) == ("closed", "renegotiation")
+    assert new.link.initiator, "the peer that could not renegotiate dialled"
+    assert new.identity_id == joiner.identity_id
+    await joiner.wait_for(
+        lambda: [p for p in joiner.peers if p.state == "ready" and p.link.remote_fingerprint
+                 == new.link.local_fingerprint] or None,
+        timeout=TIMEOUT_S,
+    )  # fmt: skip
+    entry = first.make_entry(first.message_body("over the new link", clock=1), seq=0)
+    assert await first.send_entries([entry]) == 1
+    _, frame = await joiner.next_frame("entries", timeout=TIMEOUT_S)
+    assert joiner.open_entry(b64url_decode(frame["entries"][0])).body["text"] == "over the new link"
+    assert first.rejections == [] and joiner.rejections == []
