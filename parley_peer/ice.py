@@ -1,16 +1,12 @@
 """The ICE servers of the Python peer: asked of the rendezvous server, given to every link.
 
-    ice = IceConfig(signaling, has_links=lambda: bool(swarm.peers),
-                    on_renewed=swarm.redial_relayed)
+    ice = IceConfig(signaling, has_links=lambda: bool(swarm.peers))
     await ice.refresh()               # `ice-servers` (protocol §3); never raises, <= 5 s
     pc = RTCPeerConnection(ice.rtc_configuration())
     ice.start_renewal(); await ice.stop()
 
 As the browser does: ask once joined, before dialling or answering anyone; ask again at
-3/4 of the time to `expires` while there are links, and tell `on_renewed` when a new
-credential came (aiortc cannot restart ICE: the swarm dials its relayed links again, as
-a TURN server refuses to refresh an allocation under an expired username); go on with
-the servers already held
+3/4 of the time to `expires` while there are links; go on with the servers already held
 (or none) when the answer does not come within 5 s or the server says `ice_rate_limited`.
 The answer comes from a server, so it is checked like any outside input (`parse_answer`):
 at most 8 servers, URLs aiortc can parse, short strings, or it is not used. `relay_only`
@@ -103,13 +99,11 @@ class IceConfig:
         signaling: SignalingClient,
         *,
         has_links: Callable[[], bool] = lambda: True,
-        on_renewed: Callable[[], None] = lambda: None,
         relay_only: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.signaling = signaling
         self.has_links = has_links
-        self.on_renewed = on_renewed
         self.relay_only = relay_only
         self.clock = clock
         self.current = IceServers()
@@ -150,10 +144,7 @@ class IceConfig:
             # Without links nothing is asked; once the time has come, renew_in() is
             # MIN_RENEW_S, so the first check with links again asks.
             if self.has_links():
-                held = self.current
-                renewed = await self.refresh()
-                if renewed is not held and renewed.expires is not None:
-                    self.on_renewed()
+                await self.refresh()
 
     async def stop(self) -> None:
         if self._renewal is not None:

@@ -124,10 +124,7 @@ class RoomPeer:
         self.signaling = SignalingClient(server_url, connection_key=connection_key)
         # The server's STUN/TURN servers for every link; relay_only: through TURN alone.
         self.ice = IceConfig(
-            self.signaling,
-            has_links=lambda: bool(self._swarm.peers),
-            on_renewed=lambda: self._swarm.redial_relayed(),
-            relay_only=relay_only,
+            self.signaling, has_links=lambda: bool(self._swarm.peers), relay_only=relay_only
         )
         self.frames: asyncio.Queue[tuple[Peer, dict]] = asyncio.Queue()
         self.rejections: list[Rejection] = []

@@ -321,17 +321,10 @@ class RoomSwarm:
         self._set_state(peer, "ready")
         self._on_frame(peer, frame)
 
-    def redial_relayed(self) -> None:
-        """Our TURN credential was renewed (``parley_peer.ice``): a link carried by our own
-        relay would lapse when the relay refuses to refresh its allocation under the old
-        username, and aiortc cannot restart ICE, so each such link is dialled again."""
-        for peer in self.ready_peers():
-            if peer.link.relays_here():
-                self.dial_afresh(peer, "renewed")
-
     def dial_afresh(self, peer: Peer, reason: str) -> None:
-        """Replace a ready link with a new one that we dial at once. The other end takes
-        the new offer for a redial (its certificate is new, §6) and lets the old link go."""
+        """Replace a ready link with a new one that we dial at once (aiortc cannot
+        renegotiate a live link). The other end takes the new offer for a redial (its
+        certificate is new, §6) and lets the old link go."""
         if self._stopped or peer.state != "ready":
             return
         self._retire(peer, reason)

@@ -10,7 +10,6 @@
     link.take_channel(label)  # a side channel the peer opened (on_side_channel(label)
                               # tells), with the messages that came before: (channel, early)
     link.open_channel(label)  # our own side channel (`parley-file`, §11)
-    link.relays_here()        # whether our own TURN relay candidate carries the link
     await link.close(reason)
 
 It never sees envelopes or link proofs: the swarm handles those, as in the browser.
@@ -130,17 +129,6 @@ class PeerLink:
 
     def open_channel(self, label: str) -> RTCDataChannel:
         return self.pc.createDataChannel(label, ordered=True)
-
-    def relays_here(self) -> bool:
-        """Whether the pair ICE nominated has our TURN relay candidate as its local end.
-        aiortc has no API for the selected pair: aioice's connection keeps it per
-        component (the data channel's is 1)."""
-        try:
-            connection = self.pc.sctp.transport.transport._connection
-            pair = connection._nominated.get(1)
-        except AttributeError:  # not connected (yet), or closed
-            return False
-        return pair is not None and pair.local_candidate.type == "relay"
 
     def authenticated(self) -> None:
         # Until the peer proves its identity on the link, the connect timeout keeps running.

@@ -122,28 +122,3 @@ async def test_renewal_asks_only_while_there_are_links(monkeypatch):
     with pytest.raises(asyncio.CancelledError):
         await ice._renew()
     assert signaling.asked == 2  # the first refresh, and the renewal once links existed
-
-
-async def test_a_renewal_that_brought_a_new_credential_is_told(monkeypatch):
-    """on_renewed (the swarm dials its relayed links again) follows a renewal that got a
-    TURN credential, not one that was refused nor one without TURN."""
-    now = [1000.0]
-    signaling = FakeSignaling(
-        ([TURN], 1000 + 60),
-        ([TURN], 1000 + 120),
-        SignalingError("ice_rate_limited"),
-        ([STUN], None),
-    )
-    renewed = []
-    ice = IceConfig(signaling, on_renewed=lambda: renewed.append(now[0]), clock=lambda: now[0])
-    await ice.refresh()
-    sleeps = []
-
-    async def no_sleep(seconds):
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(ice_module.asyncio, "sleep", no_sleep)
-    await ice._renew()  # ends: the last answer has nothing that expires
-    assert signaling.asked == 4 and len(sleeps) == 3
-    assert renewed == [1045.0], "told once: after the renewal that brought a credential"
