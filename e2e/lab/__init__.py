@@ -20,7 +20,8 @@ installs what is missing). Modules, from the bottom:
 
 The journeys themselves: test_nat_journeys.py (chat, files, calls, relayed links, the
 no_relay reason, a Python peer), test_nat_hide_ip.py ("Hide my IP address"),
-test_nat_outage.py (a router restart).
+test_nat_outage.py (a router restart), test_nat_renewal.py (relayed links across TURN
+credentials that expire, on the `short_credentials` server).
 
 A Parley journey across NATs reads like the other e2e tests:
 

@@ -20,9 +20,15 @@ from e2e.lab.parley import start_parley
 from e2e.lab.topology import SERVER_ADDRESS, Lab, Nat
 from e2e.lab.turn import start_coturn
 
-# Two Parley servers at most, started on first use: one offering STUN and TURN, one
-# offering STUN only (what users see when a deployment has no relay).
-PARLEY_PORTS = {"stun_and_turn": 8000, "stun_only": 8001}
+# Parley servers, started on first use: one offering STUN and TURN, one offering STUN
+# only (what users see when a deployment has no relay), and one whose TURN credentials
+# live a minute (SHORT_CREDENTIALS), so a test sees links outlive several of them.
+PARLEY_PORTS = {"stun_and_turn": 8000, "stun_only": 8001, "short_credentials": 8002}
+SHORT_CREDENTIALS = {
+    "PARLEY_TURN_TTL_SECONDS": "60",
+    # Renewals come every 45 s: the rate limit must allow them (system check E007).
+    "PARLEY_ICE_RATE_PER_SECOND": str(1 / 30),
+}
 PARLEY_ORIGINS = [f"http://{SERVER_ADDRESS}:{port}" for port in PARLEY_PORTS.values()]
 HOMES = {
     "cone_a": Nat.CONE,
@@ -83,6 +89,10 @@ class NatLab:
         if offers not in self._parley:
             port = PARLEY_PORTS[offers]
             self._parley[offers] = start_parley(
-                self.lab, self.relay, port=port, turn=offers == "stun_and_turn"
+                self.lab,
+                self.relay,
+                port=port,
+                turn=offers != "stun_only",
+                settings=SHORT_CREDENTIALS if offers == "short_credentials" else {},
             )
         return self._parley[offers]

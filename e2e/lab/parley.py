@@ -38,9 +38,12 @@ def parley_environment(relay: Relay, *, turn: bool) -> dict[str, str]:
     return env
 
 
-def start_parley(lab: Lab, relay: Relay, *, port: int, turn: bool) -> str:
+def start_parley(
+    lab: Lab, relay: Relay, *, port: int, turn: bool, settings: dict[str, str] | None = None
+) -> str:
     """Migrate a fresh database, serve Parley on SERVER_ADDRESS:port in the public
-    namespace until the lab closes, and wait until it answers; its origin."""
+    namespace until the lab closes, and wait until it answers; its origin. `settings`:
+    more of the server's environment (PARLEY_TURN_TTL_SECONDS, say)."""
     data = lab.directory / f"parley-{port}"
     data.mkdir()
     env = {
@@ -50,6 +53,7 @@ def start_parley(lab: Lab, relay: Relay, *, port: int, turn: bool) -> str:
         "PARLEY_ALLOWED_HOSTS": SERVER_ADDRESS,
         "PYTHONUNBUFFERED": "1",
         **parley_environment(relay, turn=turn),
+        **(settings or {}),
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     run(*manage, "migrate", "--noinput", "-v", "0", env=env)

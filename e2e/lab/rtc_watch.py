@@ -20,9 +20,14 @@ _INIT = """(() => {
   class WatchedRTCPeerConnection extends Native {
     constructor(config, ...rest) {
       super(config, ...rest);
-      const record = { pc: this, configs: [copy(config)], remoteSdps: [], remoteCandidates: [] };
+      const record = {
+        pc: this, configs: [copy(config)], remoteSdps: [], remoteCandidates: [], iceStates: [],
+      };
       byConnection.set(this, record);
       records.push(record);
+      this.addEventListener('iceconnectionstatechange', () => {
+        record.iceStates.push(this.iceConnectionState);
+      });
     }
     setConfiguration(config) {
       byConnection.get(this).configs.push(copy(config));
@@ -43,7 +48,7 @@ _INIT = """(() => {
 
 _READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async (record) => {
   const stats = await record.pc.getStats();
-  const candidate = (s) => s && { type: s.candidateType, address: s.address };
+  const candidate = (s) => s && { type: s.candidateType, address: s.address, port: s.port };
   let pair = null;
   const statsRemoteCandidates = [];
   stats.forEach((s) => {
@@ -54,9 +59,9 @@ _READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async
     }
     if (s.type === 'remote-candidate') statsRemoteCandidates.push(candidate(s));
   });
-  const { configs, remoteSdps, remoteCandidates } = record;
+  const { configs, remoteSdps, remoteCandidates, iceStates } = record;
   return { state: record.pc.connectionState, configs, remoteSdps, remoteCandidates,
-           statsRemoteCandidates, pair };
+           statsRemoteCandidates, pair, iceStates };
 }))"""
 
 
@@ -67,7 +72,8 @@ def watch_peer_connections(context) -> None:
 
 def peer_connections(page) -> list[dict]:
     """Per RTCPeerConnection of the page: state, configs, remoteSdps, remoteCandidates
-    (trickled candidate lines), statsRemoteCandidates and the selected pair (getStats)."""
+    (trickled candidate lines), statsRemoteCandidates and the selected pair (getStats),
+    and iceStates (every ICE connection state it went through)."""
     return page.evaluate(_READ)
 
 

@@ -12,6 +12,7 @@
 //   pc.connect()                 connectionState 'connected', as once DTLS is up
 //   pc.announce(channel)         the peer's data channel arrives ('datachannel', then 'open')
 //   pc.setIce('disconnected')    an ICE state change
+//   pc.gather()                  ICE gathering starts (a new link, an ICE restart)
 //   pc.fail()                    connectionState 'failed' (ICE found no path, or lost it)
 //   pc.selectPair('relay', 'srflx')  the pair getStats() reports as selected
 //   pc.configurations            what setConfiguration() was given
@@ -118,6 +119,11 @@ export class FakePeerConnection extends EventTarget {
   fail() {
     this.connectionState = 'failed';
     this.dispatchEvent(new Event('connectionstatechange'));
+  }
+  // ICE gathering starts (the link was made, or an ICE restart began).
+  gather() {
+    this.iceGatheringState = 'gathering';
+    this.dispatchEvent(new Event('icegatheringstatechange'));
   }
   setIce(state) {
     this.iceConnectionState = state;

@@ -117,6 +117,23 @@ test('renewal at 3/4 of the lifetime, only while there are links; expired TURN i
   ice.stop();
 });
 
+test('a renewal timer that fires a moment before the wall clock says it is due still renews', async (t) => {
+  // setTimeout runs on a monotonic clock, Date.now() on the wall clock: the two drift.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const nowS = 1_000_000_000;
+  const { ice, signaling, clock } = setup({ answer: { servers: [TURN], expires: nowS + HOUR_S } });
+  await ice.whenReady();
+  ice.hasLinks = () => true;
+  signaling.answer = { servers: [{ ...TURN, username: 'renewed' }], expires: nowS + 2 * HOUR_S };
+  const threeQuarters = 0.75 * HOUR_S * 1000;
+  clock.now += threeQuarters - 3; // the wall clock lags the timer by 3 ms
+  t.mock.timers.tick(threeQuarters);
+  await ice.whenReady();
+  assert.equal(signaling.asked, 2);
+  assert.equal(ice.rtcConfiguration().iceServers[0].username, 'renewed');
+  ice.stop();
+});
+
 test('a renewal that fell due while the rendezvous connection was down is asked on the next welcome', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const nowS = 1_000_000_000;

@@ -171,6 +171,43 @@ test('renewed servers: setConfiguration on the live link, and the end whose own 
   }
 });
 
+test('renewed servers: a relay gathered before the renewal that comes to carry the link later is restarted, once', async () => {
+  const renewed = { iceServers: [TURN], iceTransportPolicy: 'all' };
+  const { link, pc } = readyLink({ polite: true });
+  const iceTransport = new EventTarget();
+  pc.sctp.transport.iceTransport = iceTransport;
+  pc.gather();
+  pc.selectPair('prflx', 'relay'); // the peer's relay carries the link
+  pc.setIce('connected');
+  await settle();
+  link.updateConfiguration(renewed);
+  await settle();
+  assert.equal(pc.restarts, undefined, 'not our relay: nothing of ours to move');
+  // The peer restarted, and our answer gathered after our renewal: our new relay is
+  // under the renewed credential.
+  pc.gather();
+  pc.selectPair('relay', 'prflx');
+  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  await settle();
+  assert.equal(pc.restarts, undefined, 'gathered under the latest configuration');
+  // A second renewal comes while the selected pair is the peer's relay again...
+  pc.selectPair('prflx', 'relay');
+  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  await settle();
+  link.updateConfiguration(renewed);
+  await settle();
+  assert.equal(pc.restarts, undefined);
+  // ...then the pair moves onto our relay, gathered before that renewal: restart it.
+  pc.selectPair('relay', 'prflx');
+  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  await settle();
+  assert.equal(pc.restarts, 1);
+  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+  await settle();
+  assert.equal(pc.restarts, 1, 'one restart per renewal');
+  link.close();
+});
+
 test('the route follows a new selected pair while ICE stays connected', async () => {
   const { link, pc } = newLink();
   const iceTransport = new EventTarget();

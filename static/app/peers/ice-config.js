@@ -156,8 +156,11 @@ export class IceConfig extends EventTarget {
     this.renewTimer = setTimeout(() => this.#renew(), Math.min(MAX_TIMER_MS, Math.max(0, delayMs)));
   }
 
-  // Without links nothing is asked: the next link asks first (renewAt has passed).
+  // The timer says the renewal is due, whatever Date.now() says: timers run on another
+  // clock and may fire a moment before renewAt, which would skip the renewal for good.
+  // Without links nothing is asked: the next link asks first.
   #renew() {
+    this.renewAt = Math.min(this.renewAt, this.now());
     if (this.hasLinks()) this.whenReady();
   }
 

@@ -7,17 +7,20 @@
 //   await selectedPairTypes(pc) -> { local: 'relay', remote: 'srflx' } | null
 //
 // LinkRoute keeps one link's route as it is now:
-//   const route = new LinkRoute(pc, (now) => ...)   called each time the route changes
+//   const route = new LinkRoute(pc, { onChange: (now) => ..., onRead: () => ... })
+//                                    onChange each time the route changes, onRead after
+//                                    each reading of the selected pair
 //   route.now                        'direct' | 'relayed' | null (unknown yet)
+//   route.localType                  this end's candidate type in the pair ('relay', ...)
 //   route.refresh()                  read it again (the link is ready, ICE changed state)
 //   route.followSelectedPair()       and whenever the ICE transport selects another pair
-//   await route.relaysHere()         whether this end's own relay candidate carries it
 //   route.stop()                     the link closed: no more changes
 export async function selectedRoute(pc) {
   const types = await selectedPairTypes(pc);
-  if (!types) return null;
-  return types.local === 'relay' || types.remote === 'relay' ? 'relayed' : 'direct';
+  return types && routeOf(types);
 }
+
+const routeOf = ({ local, remote }) => (local === 'relay' || remote === 'relay' ? 'relayed' : 'direct');
 
 // The candidate types of the selected pair, { local, remote }, or null (none selected).
 export async function selectedPairTypes(pc) {
@@ -45,10 +48,12 @@ function selectedPair(reports) {
 }
 
 export class LinkRoute {
-  constructor(pc, onChange) {
+  constructor(pc, { onChange = () => {}, onRead = () => {} } = {}) {
     this.pc = pc;
     this.onChange = onChange;
+    this.onRead = onRead;
     this.now = null;
+    this.localType = null;
     this.queries = 0; // only the latest of overlapping reads counts
     this.stopped = false;
     this.iceTransport = null;
@@ -57,15 +62,20 @@ export class LinkRoute {
   async refresh() {
     if (this.stopped || typeof this.pc.getStats !== 'function') return;
     const query = ++this.queries;
-    let route;
+    let types;
     try {
-      route = await selectedRoute(this.pc);
+      types = await selectedPairTypes(this.pc);
     } catch {
       return; // closed meanwhile: nothing to show
     }
-    if (query !== this.queries || this.stopped || route === null || route === this.now) return;
-    this.now = route;
-    this.onChange(route);
+    if (query !== this.queries || this.stopped || types === null) return;
+    this.localType = types.local;
+    const route = routeOf(types);
+    if (route !== this.now) {
+      this.now = route;
+      this.onChange(route);
+    }
+    this.onRead();
   }
 
   // ICE may select a better pair while it stays `connected` (the relay's pair first, the
@@ -75,15 +85,6 @@ export class LinkRoute {
     if (!iceTransport || iceTransport === this.iceTransport) return;
     this.iceTransport = iceTransport;
     iceTransport.addEventListener('selectedcandidatepairchange', () => this.refresh());
-  }
-
-  async relaysHere() {
-    if (this.stopped || typeof this.pc.getStats !== 'function') return false;
-    try {
-      return (await selectedPairTypes(this.pc))?.local === 'relay';
-    } catch {
-      return false; // closed meanwhile
-    }
   }
 
   stop() {

@@ -58,7 +58,12 @@ export class PeerLink extends EventTarget {
     this.state = 'connecting';
     this.closedReason = null;
     this.pc = new RTCPeerConnectionImpl(rtcConfig);
-    this.linkRoute = new LinkRoute(this.pc, (route) => this.#emit('route', { route }));
+    this.linkRoute = new LinkRoute(this.pc, {
+      onChange: (route) => this.#emit('route', { route }),
+      onRead: () => this.#restartIfRelayIsStale(),
+    });
+    this.configGeneration = 0; // configurations given since the link was made (renewals)
+    this.gatheredGeneration = 0; // the one its latest candidates were gathered under
     this.channel = null;
     this.ownChannel = null; // the `parley` channel we opened, while it may still be given up
     this.channelListeners = [];
@@ -80,6 +85,9 @@ export class PeerLink extends EventTarget {
     });
     this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
     this.pc.addEventListener('iceconnectionstatechange', () => this.#onIceState());
+    this.pc.addEventListener('icegatheringstatechange', () => {
+      if (this.pc.iceGatheringState === 'gathering') this.gatheredGeneration = this.configGeneration;
+    });
     this.pc.addEventListener('datachannel', ({ channel }) => {
       if (channel.label === 'parley') {
         if (!this.channel) this.#adoptChannel(channel, { ours: false });
@@ -152,15 +160,22 @@ export class PeerLink extends EventTarget {
       console.warn(`parley: a link kept its old ICE configuration: ${error.message}`);
       return;
     }
-    if (this.overChannel) this.#restartIfRelayingHere();
+    this.configGeneration += 1;
+    this.linkRoute.refresh();
   }
 
-  // A TURN server refuses to refresh an allocation under an expired username, so the end
-  // whose own relay candidate carries the link gathers anew under its renewed credential.
-  // Each end renews on its own schedule, so either may restart; perfect negotiation
-  // settles the rare collision with the peer's own restart.
-  async #restartIfRelayingHere() {
-    if ((await this.linkRoute.relaysHere()) && this.state !== 'closed') this.pc.restartIce();
+  // Renewal (docs/protocol.md §6): when this end's own relay candidate carries the link
+  // and was gathered under an older configuration than the latest, restart ICE so the
+  // allocation is made anew under the renewed credential. Each end renews its own on its
+  // own schedule, so either may restart (perfect negotiation settles a collision). Checked
+  // on each reading of the selected pair, not only at the renewal: the pair can move onto
+  // an old allocation after it (the peer restarted while our answer gathered under the
+  // old credential).
+  #restartIfRelayIsStale() {
+    if (!this.overChannel || this.state !== 'open' || this.linkRoute.localType !== 'relay') return;
+    if (this.gatheredGeneration >= this.configGeneration) return;
+    this.gatheredGeneration = this.configGeneration; // one restart per renewal
+    this.pc.restartIce();
   }
 
   close(reason = 'closed', error = null) {

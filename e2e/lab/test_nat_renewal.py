@@ -1,0 +1,112 @@
+"""Relayed links outlive their TURN credentials (issue 16, "renewed before expiry").
+
+The lab's `short_credentials` server hands out TURN credentials that live a minute. Each
+page asks for a new one at 3/4 of its life, gives it to its live links, and restarts ICE
+on the links its own relay carries, so that their allocations are made anew under the
+new credential before the old one expires (docs/protocol.md §6, "Renewal"): nothing
+relayed then depends on an expired credential, whether the relay checks the expiry on
+every refresh or, like coturn, only when a session authenticates, and an ICE restart
+after a network change finds a valid credential in place. A Python peer, which cannot
+restart ICE, answers a page's restart offer by dialling the link again.
+"""
+
+import re
+import time
+
+from e2e.lab.journey_steps import expect_route, in_one_room
+from e2e.lab.rtc_watch import peer_connections
+from e2e.user import TIMEOUT_MS
+
+# Well past the last first credential's expiry.
+PAST_EXPIRY_S = 10
+SHORT = "short_credentials"
+
+
+def turn_username(config: dict) -> str:
+    [username] = [s["username"] for s in config["iceServers"] if "username" in s]
+    return username
+
+
+def turn_expiry(config: dict) -> int:
+    """The expiry (unix seconds) of the TURN credential in an RTCConfiguration: the TURN
+    REST username is "<expiry>:<opaque id>"."""
+    return int(turn_username(config).split(":")[0])
+
+
+def coturn_allocations(nat_lab) -> set[str]:
+    """The usernames coturn granted an allocation to (its verbose log)."""
+    granted = re.compile(r"user <([^>]+)>: incoming packet ALLOCATE processed, success")
+    return {m.group(1) for m in granted.finditer(nat_lab.lab.log("coturn"))}
+
+
+def diagnosis(user) -> str:
+    asked = [f"{d}: {t[:100]}" for d, t in user.frames if "ice-servers" in t]
+    links = [(c["state"], c["iceStates"], [turn_username(x) for x in c["configs"]], c["pair"])
+             for c in peer_connections(user.page)]  # fmt: skip
+    return f"now {time.time():.0f}\nasked {asked}\nlinks {links}\n{user.everyone()}"
+
+
+def browser_links(page) -> dict[int, dict]:
+    """The page's connected peer connections to the other browser, not to the Python
+    peer, by their index among all the page made: an SDP from Chromium names 127.0.0.1
+    in its origin line (RFC 8866 `o=`), aiortc 0.0.0.0."""
+    return {
+        index: c
+        for index, c in enumerate(peer_connections(page))
+        if c["state"] == "connected"
+        and any(" IN IP4 127.0.0.1\r\n" in sdp.split("s=")[0] for sdp in c["remoteSdps"])
+    }
+
+
+def test_relayed_links_live_on_across_expiring_turn_credentials(nat_lab, lab_user, lab_python_peer):
+    ada = lab_user("symmetric_a", "Ada", offers=SHORT)
+    bo = lab_user("symmetric_b", "Bo", offers=SHORT)
+    in_one_room("Long talk", ada, bo)
+    expect_route(ada, "relayed")
+    link = ada.page.get_by_test_id("invite-link").input_value()
+    [(ada_index, first_ada)] = browser_links(ada.page).items()
+    [(bo_index, first_bo)] = browser_links(bo.page).items()
+
+    with lab_python_peer("cone_a", link, "Monty", offers=SHORT, relay_only=True) as monty:
+        monty.wait_ready(2, timeout=TIMEOUT_MS / 1000)
+        monty_expires = monty.peer.ice.current.expires
+        expiries = [turn_expiry(first_ada["configs"][0]), turn_expiry(first_bo["configs"][0])]
+        # The wait is for the relay's clock to pass real expiries; nothing races it.
+        time.sleep(max(0.0, max(*expiries, monty_expires) + PAST_EXPIRY_S - time.time()))
+
+        # The links still carry the room, every way.
+        bo.send("still here after the first credentials expired")
+        ada.expect_message("still here after the first credentials expired", author="Bo")
+        monty.wait_for(
+            lambda: len([p for p in monty.peers if p.state == "ready"]) == 2,
+            timeout=TIMEOUT_MS / 1000,
+        )
+        join = monty.make_entry({"type": "join", "ts": 0, "clock": 1, "name": "Monty"}, seq=0)
+        hiss = monty.make_entry(monty.message_body("and so am I", clock=2), seq=1, prev=join.id)
+        assert monty.send_entries([join, hiss]) == 2
+        for user in (ada, bo):
+            user.expect_message("and so am I", author="Monty")
+
+        # Between the browsers: the same peer connection all along, never failed, now on
+        # a new pair, given a renewed credential; and the end whose relay carries the
+        # link allocated under its renewed credential (coturn's log): its restart moved
+        # the link onto it.
+        allocated = coturn_allocations(nat_lab)
+        for user, index, first in ((ada, ada_index, first_ada), (bo, bo_index, first_bo)):
+            [(index_now, now)] = browser_links(user.page).items()
+            assert index_now == index, "the link to the other browser was never replaced"
+            assert "failed" not in now["iceStates"], now["iceStates"]
+            renewed = {turn_username(c) for c in now["configs"]} - {
+                turn_username(first["configs"][0])
+            }
+            assert renewed, f"no renewed credential reached the link\n{diagnosis(user)}"
+            assert now["pair"] != first["pair"], "no ICE restart"
+            if now["pair"]["local"]["type"] == "relay":
+                assert renewed & allocated, f"{renewed} {now['pair']}\n{diagnosis(user)}"
+        # Through a relay still (either end's): neither router lets a direct path through.
+        assert "relay" in (now["pair"]["local"]["type"], now["pair"]["remote"]["type"])
+
+        # The Python peer kept its links or dialled them again on a page's restart offer;
+        # none of them failed.
+        reasons = {peer.reason for peer in monty.closed_peers}
+        assert reasons <= {"renegotiation", "redialled"}, reasons
