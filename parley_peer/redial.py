@@ -1,6 +1,7 @@
 """When a link fails, dial again (docs/protocol.md §6, "Dialling again"): the rules of
 static/app/peers/redial.js, alike."""
 
+import asyncio
 import random as _random
 from collections.abc import Callable
 
@@ -66,3 +67,35 @@ def dialled_at_once(
     if not isinstance(description, dict) or description.get("type") != "offer":
         return False
     return polite and initiator and remote_sdp is None
+
+
+class RedialTimers:
+    """Per connection id: the failed links in a row, and the pending redial's timer."""
+
+    def __init__(self) -> None:
+        self._entries: dict[object, tuple[int, asyncio.TimerHandle | None]] = {}
+
+    def attempts(self, connection_id: str) -> int:
+        return self._entries.get(connection_id, (0, None))[0]
+
+    def schedule(self, connection_id: str, delay: float, redial: Callable[[str], None]) -> None:
+        """`redial(connection_id)` in `delay` seconds, instead of any pending; one attempt more."""
+        attempts, timer = self._entries.get(connection_id, (0, None))
+        if timer is not None:
+            timer.cancel()
+        timer = asyncio.get_running_loop().call_later(delay, self._fire, connection_id, redial)
+        self._entries[connection_id] = (attempts + 1, timer)
+
+    def _fire(self, connection_id: str, redial: Callable[[str], None]) -> None:
+        self._entries[connection_id] = (self.attempts(connection_id), None)
+        redial(connection_id)
+
+    def forget(self, connection_id: object) -> None:
+        """The link became ready, or the peer left: the count starts again."""
+        _, timer = self._entries.pop(connection_id, (0, None))
+        if timer is not None:
+            timer.cancel()
+
+    def forget_all(self) -> None:
+        for connection_id in list(self._entries):
+            self.forget(connection_id)

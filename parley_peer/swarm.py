@@ -32,6 +32,7 @@ from parley_peer.ice import IceConfig
 from parley_peer.keys import RoomKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
 from parley_peer.redial import (
+    RedialTimers,
     dialled_at_once,
     dials_again,
     is_fresh_offer,
@@ -110,8 +111,7 @@ class RoomSwarm:
         # Events of the topic that came before the ICE servers did (start()), bounded.
         self._held_events: list[dict] | None = None
         self._tasks: set[asyncio.Task] = set()
-        # connection id -> failed links in a row, and the pending redial's timer
-        self._redials: dict[str, tuple[int, asyncio.TimerHandle | None]] = {}
+        self._redials = RedialTimers()
         self._stopped = False
 
     async def start(self) -> None:
@@ -134,8 +134,7 @@ class RoomSwarm:
         self.signaling.remove_listener(self._on_event)
         if self.ice is not None:
             await self.ice.stop()
-        for connection_id in list(self._redials):
-            self._forget_redial(connection_id)
+        self._redials.forget_all()
         if not self.signaling.closed.is_set():
             await self.signaling.leave(self.keys.discovery_key)
         for peer in list(self.peers.values()):
@@ -167,7 +166,7 @@ class RoomSwarm:
             self._announce(frame.get("peer"))
         elif kind == "left":
             self.announced.pop(frame.get("id"), None)
-            self._forget_redial(frame.get("id"))
+            self._redials.forget(frame.get("id"))
             peer = self.peers.get(frame.get("id"))
             # A link that is up does not need the server any more; one still negotiating does.
             if peer is not None and peer.state != "ready":
@@ -316,7 +315,7 @@ class RoomSwarm:
             return self._spawn(peer.link.close("bad_link_proof"))
         peer.name = frame["name"].strip() or None
         peer.link.authenticated()
-        self._forget_redial(peer.connection_id)
+        self._redials.forget(peer.connection_id)
         self._retire_twins(peer)
         self._set_state(peer, "ready")
         self._on_frame(peer, frame)
@@ -367,7 +366,7 @@ class RoomSwarm:
         connection_id = peer.connection_id
         if self._stopped:
             return
-        attempts, timer = self._redials.get(connection_id, (0, None))
+        attempts = self._redials.attempts(connection_id)
         twin_ready = peer.identity is not None and any(
             other.identity == peer.identity for other in self.ready_peers() if other is not peer
         )
@@ -378,26 +377,14 @@ class RoomSwarm:
             twin_ready=twin_ready,
             attempts=attempts,
         )
-        if not redial:
-            return
-        if timer is not None:
-            timer.cancel()
-        delay = redial_delay_s(attempts)
-        timer = asyncio.get_running_loop().call_later(delay, self._redial, connection_id)
-        self._redials[connection_id] = (attempts + 1, timer)
+        if redial:
+            self._redials.schedule(connection_id, redial_delay_s(attempts), self._redial)
 
     def _redial(self, connection_id: str) -> None:
-        attempts, _ = self._redials.get(connection_id, (0, None))
-        self._redials[connection_id] = (attempts, None)
         if self._stopped:
             return
         if connection_id in self.announced and connection_id not in self.peers:
             self._link(connection_id, initiator=True)
-
-    def _forget_redial(self, connection_id: object) -> None:
-        _, timer = self._redials.pop(connection_id, (0, None))  # type: ignore[arg-type]
-        if timer is not None:
-            timer.cancel()
 
     def _set_state(self, peer: Peer, state: str, reason: str | None = None) -> None:
         peer.state, peer.reason = state, reason

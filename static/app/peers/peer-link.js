@@ -164,13 +164,10 @@ export class PeerLink extends EventTarget {
     this.linkRoute.refresh();
   }
 
-  // Renewal (docs/protocol.md §6): when this end's own relay candidate carries the link
-  // and was gathered under an older configuration than the latest, restart ICE so the
-  // allocation is made anew under the renewed credential. Each end renews its own on its
-  // own schedule, so either may restart (perfect negotiation settles a collision). Checked
-  // on each reading of the selected pair, not only at the renewal: the pair can move onto
-  // an old allocation after it (the peer restarted while our answer gathered under the
-  // old credential).
+  // Renewal (docs/protocol.md §6): our own relay candidate, gathered under an older
+  // configuration than the latest, carries the link: restart ICE, polite or not, so the
+  // allocation is made under the renewed credential. Checked on every reading of the
+  // selected pair, which can move onto an old allocation after the renewal.
   #restartIfRelayIsStale() {
     if (!this.overChannel || this.state !== 'open' || this.linkRoute.localType !== 'relay') return;
     if (this.gatheredGeneration >= this.configGeneration) return;
