@@ -22,12 +22,17 @@ _INIT = """(() => {
       super(config, ...rest);
       const record = {
         pc: this, configs: [copy(config)], remoteSdps: [], remoteCandidates: [], iceStates: [],
+        restarts: 0,
       };
       byConnection.set(this, record);
       records.push(record);
       this.addEventListener('iceconnectionstatechange', () => {
         record.iceStates.push(this.iceConnectionState);
       });
+    }
+    restartIce() {
+      byConnection.get(this).restarts += 1;
+      return super.restartIce();
     }
     setConfiguration(config) {
       byConnection.get(this).configs.push(copy(config));
@@ -59,9 +64,9 @@ _READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async
     }
     if (s.type === 'remote-candidate') statsRemoteCandidates.push(candidate(s));
   });
-  const { configs, remoteSdps, remoteCandidates, iceStates } = record;
+  const { configs, remoteSdps, remoteCandidates, iceStates, restarts } = record;
   return { state: record.pc.connectionState, configs, remoteSdps, remoteCandidates,
-           statsRemoteCandidates, pair, iceStates };
+           statsRemoteCandidates, pair, iceStates, restarts };
 }))"""
 
 
@@ -73,7 +78,7 @@ def watch_peer_connections(context) -> None:
 def peer_connections(page) -> list[dict]:
     """Per RTCPeerConnection of the page: state, configs, remoteSdps, remoteCandidates
     (trickled candidate lines), statsRemoteCandidates and the selected pair (getStats),
-    and iceStates (every ICE connection state it went through)."""
+    iceStates (every ICE connection state it went through) and restarts (restartIce calls)."""
     return page.evaluate(_READ)
 
 

@@ -12,9 +12,10 @@
 //   pc.connect()                 connectionState 'connected', as once DTLS is up
 //   pc.announce(channel)         the peer's data channel arrives ('datachannel', then 'open')
 //   pc.setIce('disconnected')    an ICE state change
-//   pc.gather()                  ICE gathering starts (a new link, an ICE restart)
+//   pc.useUfrag('u2')            negotiated with this ICE ufrag (at first, or restarted)
 //   pc.fail()                    connectionState 'failed' (ICE found no path, or lost it)
-//   pc.selectPair('relay', 'srflx')  the pair getStats() reports as selected
+//   pc.selectPair('relay', 'srflx')  the pair getStats() reports as selected (ours for
+//                                the ufrag in use)
 //   pc.configurations            what setConfiguration() was given
 //   pc.created, pc.candidates    channels it made, candidates it was given
 //
@@ -112,7 +113,7 @@ export class FakePeerConnection extends EventTarget {
     this.stats = [
       { id: 'T1', type: 'transport', selectedCandidatePairId: 'P1' },
       { id: 'P1', type: 'candidate-pair', localCandidateId: 'L1', remoteCandidateId: 'R1' },
-      { id: 'L1', type: 'local-candidate', candidateType: localType },
+      { id: 'L1', type: 'local-candidate', candidateType: localType, usernameFragment: this.ufrag },
       { id: 'R1', type: 'remote-candidate', candidateType: remoteType },
     ];
   }
@@ -120,10 +121,11 @@ export class FakePeerConnection extends EventTarget {
     this.connectionState = 'failed';
     this.dispatchEvent(new Event('connectionstatechange'));
   }
-  // ICE gathering starts (the link was made, or an ICE restart began).
-  gather() {
-    this.iceGatheringState = 'gathering';
-    this.dispatchEvent(new Event('icegatheringstatechange'));
+  // Negotiated with ICE ufrag `ufrag` (at first, or by an ICE restart): our local
+  // description names it, and our candidates are gathered for it.
+  useUfrag(ufrag) {
+    this.ufrag = ufrag;
+    this.localDescription = { type: 'offer', sdp: `${sdpNaming(this.ownFingerprint, 'offer')}a=ice-ufrag:${ufrag}\r\n` };
   }
   setIce(state) {
     this.iceConnectionState = state;

@@ -160,6 +160,7 @@ test('renewed servers: setConfiguration on the live link, and the end whose own 
   ];
   for (const [polite, localType, remoteType, restarts] of cases) {
     const { link, pc } = readyLink({ polite });
+    pc.useUfrag('u1');
     pc.selectPair(localType, remoteType);
     pc.setIce('connected');
     await settle();
@@ -176,35 +177,35 @@ test('renewed servers: a relay gathered before the renewal that comes to carry t
   const { link, pc } = readyLink({ polite: true });
   const iceTransport = new EventTarget();
   pc.sctp.transport.iceTransport = iceTransport;
-  pc.gather();
-  pc.selectPair('prflx', 'relay'); // the peer's relay carries the link
+  const selects = async (localType, remoteType) => {
+    pc.selectPair(localType, remoteType);
+    iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
+    await settle();
+  };
+  pc.useUfrag('u1');
   pc.setIce('connected');
-  await settle();
+  await selects('prflx', 'relay'); // the peer's relay carries the link
   link.updateConfiguration(renewed);
   await settle();
   assert.equal(pc.restarts, undefined, 'not our relay: nothing of ours to move');
-  // The peer restarted, and our answer gathered after our renewal: our new relay is
-  // under the renewed credential.
-  pc.gather();
-  pc.selectPair('relay', 'prflx');
-  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
-  await settle();
+  // The peer restarted after our renewal: our answer gathered for u2 under the renewed
+  // credential, and the pair moves onto our new relay.
+  pc.useUfrag('u2');
+  await selects('relay', 'prflx');
   assert.equal(pc.restarts, undefined, 'gathered under the latest configuration');
-  // A second renewal comes while the selected pair is the peer's relay again...
-  pc.selectPair('prflx', 'relay');
-  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
-  await settle();
+  // A second renewal, while the peer's relay carries the link again...
+  await selects('prflx', 'relay');
   link.updateConfiguration(renewed);
   await settle();
   assert.equal(pc.restarts, undefined);
-  // ...then the pair moves onto our relay, gathered before that renewal: restart it.
-  pc.selectPair('relay', 'prflx');
-  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
-  await settle();
+  // ...then the pair moves onto our relay of u2, gathered before that renewal: restart.
+  await selects('relay', 'prflx');
   assert.equal(pc.restarts, 1);
-  iceTransport.dispatchEvent(new Event('selectedcandidatepairchange'));
-  await settle();
-  assert.equal(pc.restarts, 1, 'one restart per renewal');
+  await selects('relay', 'prflx');
+  assert.equal(pc.restarts, 1, 'one request per stale ufrag: the browser keeps it pending');
+  pc.useUfrag('u3');
+  await selects('relay', 'prflx');
+  assert.equal(pc.restarts, 1, 'restarted: u3 was gathered under the renewed credential');
   link.close();
 });
 

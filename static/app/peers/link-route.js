@@ -4,17 +4,28 @@
 // `relay` candidate.
 //
 //   await selectedRoute(pc) -> 'direct' | 'relayed' | null (no pair selected yet)
-//   await selectedPairTypes(pc) -> { local: 'relay', remote: 'srflx' } | null
+//   await selectedPairTypes(pc) -> { local: 'relay', remote: 'srflx', localUfrag } | null
 //
 // LinkRoute keeps one link's route as it is now:
 //   const route = new LinkRoute(pc, { onChange: (now) => ..., onRead: () => ... })
 //                                    onChange each time the route changes, onRead after
 //                                    each reading of the selected pair
 //   route.now                        'direct' | 'relayed' | null (unknown yet)
-//   route.localType                  this end's candidate type in the pair ('relay', ...)
+//   route.localType, route.localUfrag   this end's candidate in the pair: its type
+//                                    ('relay', ...) and the ICE ufrag it was gathered for
 //   route.refresh()                  read it again (the link is ready, ICE changed state)
 //   route.followSelectedPair()       and whenever the ICE transport selects another pair
+//   route.renewed(localSdp)          the ICE servers were renewed: what was gathered for
+//                                    the ICE ufrag of `localSdp` (and before) is old
+//   route.takeStaleRelay()           true, once per ufrag, when our own relay candidate
+//                                    of before a renewal carries the link: restart ICE
 //   route.stop()                     the link closed: no more changes
+//
+// Why restart (docs/protocol.md §6, "Renewal"): so the allocation carrying the link is
+// made under the renewed credential. The pair can move onto an old allocation after the
+// renewal (the peer restarted while our answer gathered under the old credential), so
+// each reading checks again. One restart per stale ufrag: the browser keeps a restart
+// that a crossing offer rolled back pending, and negotiates it once stable.
 export async function selectedRoute(pc) {
   const types = await selectedPairTypes(pc);
   return types && routeOf(types);
@@ -22,7 +33,8 @@ export async function selectedRoute(pc) {
 
 const routeOf = ({ local, remote }) => (local === 'relay' || remote === 'relay' ? 'relayed' : 'direct');
 
-// The candidate types of the selected pair, { local, remote }, or null (none selected).
+// The candidate types of the selected pair, { local, remote }, and the ICE ufrag of the
+// local one, or null (none selected).
 export async function selectedPairTypes(pc) {
   const reports = new Map();
   (await pc.getStats()).forEach((report) => reports.set(report.id, report));
@@ -31,7 +43,7 @@ export async function selectedPairTypes(pc) {
   const local = reports.get(pair.localCandidateId);
   const remote = reports.get(pair.remoteCandidateId);
   if (!local || !remote) return null;
-  return { local: local.candidateType, remote: remote.candidateType };
+  return { local: local.candidateType, remote: remote.candidateType, localUfrag: local.usernameFragment ?? null };
 }
 
 // Chromium and Safari name the pair on the transport; Firefox marks it `selected`.
@@ -54,6 +66,9 @@ export class LinkRoute {
     this.onRead = onRead;
     this.now = null;
     this.localType = null;
+    this.localUfrag = null;
+    this.staleUfrags = new Set(); // ours, gathered before the latest renewal
+    this.restartedFor = null;
     this.queries = 0; // only the latest of overlapping reads counts
     this.stopped = false;
     this.iceTransport = null;
@@ -70,6 +85,7 @@ export class LinkRoute {
     }
     if (query !== this.queries || this.stopped || types === null) return;
     this.localType = types.local;
+    this.localUfrag = types.localUfrag;
     const route = routeOf(types);
     if (route !== this.now) {
       this.now = route;
@@ -85,6 +101,18 @@ export class LinkRoute {
     if (!iceTransport || iceTransport === this.iceTransport) return;
     this.iceTransport = iceTransport;
     iceTransport.addEventListener('selectedcandidatepairchange', () => this.refresh());
+  }
+
+  renewed(localSdp) {
+    const ufrag = /^a=ice-ufrag:(\S+)\s*$/m.exec(localSdp ?? '')?.[1];
+    if (ufrag) this.staleUfrags.add(ufrag);
+  }
+
+  takeStaleRelay() {
+    const ufrag = this.localUfrag;
+    if (this.localType !== 'relay' || !this.staleUfrags.has(ufrag) || this.restartedFor === ufrag) return false;
+    this.restartedFor = ufrag;
+    return true;
   }
 
   stop() {

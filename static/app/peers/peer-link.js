@@ -62,8 +62,6 @@ export class PeerLink extends EventTarget {
       onChange: (route) => this.#emit('route', { route }),
       onRead: () => this.#restartIfRelayIsStale(),
     });
-    this.configGeneration = 0; // configurations given since the link was made (renewals)
-    this.gatheredGeneration = 0; // the one its latest candidates were gathered under
     this.channel = null;
     this.ownChannel = null; // the `parley` channel we opened, while it may still be given up
     this.channelListeners = [];
@@ -85,9 +83,6 @@ export class PeerLink extends EventTarget {
     });
     this.pc.addEventListener('connectionstatechange', () => this.#onConnectionState());
     this.pc.addEventListener('iceconnectionstatechange', () => this.#onIceState());
-    this.pc.addEventListener('icegatheringstatechange', () => {
-      if (this.pc.iceGatheringState === 'gathering') this.gatheredGeneration = this.configGeneration;
-    });
     this.pc.addEventListener('datachannel', ({ channel }) => {
       if (channel.label === 'parley') {
         if (!this.channel) this.#adoptChannel(channel, { ours: false });
@@ -148,9 +143,8 @@ export class PeerLink extends EventTarget {
     this.overChannel = true;
   }
 
-  // Renewed ICE servers (peers/ice-config.js). A relayed path keeps its allocation on the
-  // TURN server with the old credential, which the server refuses once it expires: the
-  // impolite end restarts ICE so the allocation is made again with the new one.
+  // Renewed ICE servers (peers/ice-config.js): later gatherings use them, and the link's
+  // own relay, if it carries the link, is made anew under them (below).
   updateConfiguration(rtcConfig) {
     if (this.state === 'closed') return;
     this.relayConfigured = hasRelay(rtcConfig.iceServers ?? []);
@@ -160,19 +154,13 @@ export class PeerLink extends EventTarget {
       console.warn(`parley: a link kept its old ICE configuration: ${error.message}`);
       return;
     }
-    this.configGeneration += 1;
+    this.linkRoute.renewed(this.pc.localDescription?.sdp);
     this.linkRoute.refresh();
   }
 
-  // Renewal (docs/protocol.md §6): our own relay candidate, gathered under an older
-  // configuration than the latest, carries the link: restart ICE, polite or not, so the
-  // allocation is made under the renewed credential. Checked on every reading of the
-  // selected pair, which can move onto an old allocation after the renewal.
+  // Renewal (docs/protocol.md §6): polite or not, each end renews its own credential.
   #restartIfRelayIsStale() {
-    if (!this.overChannel || this.state !== 'open' || this.linkRoute.localType !== 'relay') return;
-    if (this.gatheredGeneration >= this.configGeneration) return;
-    this.gatheredGeneration = this.configGeneration; // one restart per renewal
-    this.pc.restartIce();
+    if (this.overChannel && this.state === 'open' && this.linkRoute.takeStaleRelay()) this.pc.restartIce();
   }
 
   close(reason = 'closed', error = null) {
