@@ -35,9 +35,12 @@ RENEW_AT_SHARE = 0.75
 MAX_SERVERS = 8
 MAX_URLS = 8
 MAX_TEXT = 512
-# A renewal never comes sooner than this, whatever `expires` says: a server that answers
-# with an expiry in the past must not make the peer ask in a loop.
-MIN_RENEW_S = 30.0
+# A renewal never comes sooner than this: as the time left shrinks after refusals, asks
+# come closer, but not in a loop.
+MIN_RENEW_S = 10.0
+# Once the credential has expired (every renewal refused, or a server that answers with
+# an expiry in the past), a minute apart: each refusal counts toward the server's close.
+EXPIRED_RETRY_S = 60.0
 
 
 class BadAnswer(ValueError):
@@ -129,6 +132,8 @@ class IceConfig:
         if self.current.expires is None:
             return None
         left = self.current.expires - self.clock()
+        if left <= 0:
+            return EXPIRED_RETRY_S
         return max(MIN_RENEW_S, left * RENEW_AT_SHARE)
 
     def start_renewal(self) -> None:

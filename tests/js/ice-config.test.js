@@ -134,6 +134,31 @@ test('a renewal timer that fires a moment before the wall clock says it is due s
   ice.stop();
 });
 
+test('a refused renewal of a short-lived credential is asked again before it expires', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const nowS = 1_000_000_000;
+  const { ice, signaling, clock } = setup({ answer: { servers: [TURN], expires: nowS + 60 } });
+  await ice.whenReady();
+  ice.hasLinks = () => true;
+  signaling.answer = 'ice_rate_limited';
+  clock.now += 45_000;
+  t.mock.timers.tick(45_000);
+  await ice.whenReady();
+  assert.equal(signaling.asked, 2, 'the renewal, refused');
+  signaling.answer = { servers: [{ ...TURN, username: 'renewed' }], expires: nowS + 120 };
+  // Half of the 15 s left is under the 10 s floor: 10 s, less a moment, is not yet.
+  clock.now += 9_999;
+  t.mock.timers.tick(9_999);
+  await ice.whenReady();
+  assert.equal(signaling.asked, 2);
+  clock.now += 1;
+  t.mock.timers.tick(1);
+  await ice.whenReady();
+  assert.equal(signaling.asked, 3, 'asked again 10 s later, with the credential still valid');
+  assert.equal(ice.rtcConfiguration().iceServers[0].username, 'renewed');
+  ice.stop();
+});
+
 test('a renewal that fell due while the rendezvous connection was down is asked on the next welcome', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const nowS = 1_000_000_000;

@@ -7,7 +7,14 @@ import pytest
 from aiortc import RTCIceTransportPolicy
 
 from parley_peer import ice as ice_module
-from parley_peer.ice import MIN_RENEW_S, BadAnswer, IceConfig, IceServers, parse_answer
+from parley_peer.ice import (
+    EXPIRED_RETRY_S,
+    MIN_RENEW_S,
+    BadAnswer,
+    IceConfig,
+    IceServers,
+    parse_answer,
+)
 from parley_peer.signaling import SignalingError
 
 STUN = {"urls": ["stun:turn.example.org:3478"]}
@@ -99,8 +106,12 @@ def test_renewal_comes_at_three_quarters_of_the_time_left_and_never_in_a_loop():
     assert ice.renew_in() is None  # no TURN, nothing expires
     ice.current = IceServers((), 1000 + 3600)
     assert ice.renew_in() == 2700
-    ice.current = IceServers((), 900)  # expired, or a server that says so
+    ice.current = IceServers((), 1000 + 8)  # refused so far: closer, never in a loop
     assert ice.renew_in() == MIN_RENEW_S
+    ice.current = IceServers((), 1000 + 60)  # a fresh one-minute credential: at 3/4
+    assert ice.renew_in() == 45
+    ice.current = IceServers((), 900)  # expired, or a server that says so
+    assert ice.renew_in() == EXPIRED_RETRY_S
 
 
 async def test_renewal_asks_only_while_there_are_links(monkeypatch):

@@ -19,7 +19,8 @@
 // ask comes from the first link a room swarm wants to make (by then its join went out
 // first on the same socket). A device with TURN credentials asks again at 3/4 of their
 // lifetime while it has links, and otherwise before its next link. A failed ask (rate
-// limit, timeout) is not repeated on the same connection for a minute, and never on a
+// limit, timeout) is not repeated on the same connection for a minute (less when a valid
+// credential would expire before: #retryAfterMs), and never on a
 // connection to a server that does not know the frame (`unknown_type`: its error frames
 // count toward the server's close 4001); links go on with what there is.
 import { hasRelay } from '../signaling/ice-servers.js';
@@ -113,7 +114,7 @@ export class IceConfig extends EventTarget {
     if (this.signaling.state !== 'online') return false;
     const failure = this.lastFailure;
     if (failure?.connectionId === this.signaling.connectionId) {
-      if (failure.code === 'unknown_type' || this.now() - failure.at < RETRY_AFTER_MS) return false;
+      if (failure.code === 'unknown_type' || this.now() - failure.at < failure.retryAfterMs) return false;
     }
     return !this.answered || this.now() >= this.renewAt;
   }
@@ -124,9 +125,10 @@ export class IceConfig extends EventTarget {
       (answer) => this.#accept(answer),
       (error) => {
         this.settled = true;
-        this.lastFailure = { connectionId, at: this.now(), code: error.code };
+        const retryAfterMs = this.#retryAfterMs();
+        this.lastFailure = { connectionId, at: this.now(), code: error.code, retryAfterMs };
         this.log.info(`parley: going on with the ICE servers this device has (${error.code ?? error.message})`);
-        if (this.expires !== null && this.now() < this.expires * 1000) this.#schedule(RETRY_AFTER_MS);
+        if (this.expires !== null && this.now() < this.expires * 1000) this.#schedule(retryAfterMs);
         this.#emit('unanswered');
       },
     ).finally(() => {
@@ -149,6 +151,15 @@ export class IceConfig extends EventTarget {
       this.#schedule(this.renewAt - now);
     }
     this.#emit('servers');
+  }
+
+  // A failed ask waits a minute, or less while a credential that expires sooner is still
+  // valid (half its time left, at least MIN_RENEW_AFTER_MS): a short-lived one would
+  // otherwise expire before the retry.
+  #retryAfterMs() {
+    const left = this.expires === null ? Infinity : this.expires * 1000 - this.now();
+    if (left <= 0) return RETRY_AFTER_MS;
+    return Math.min(RETRY_AFTER_MS, Math.max(MIN_RENEW_AFTER_MS, left / 2));
   }
 
   #schedule(delayMs) {
