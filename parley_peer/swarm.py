@@ -326,6 +326,10 @@ class RoomSwarm:
         certificate is new, §6) and lets the old link go."""
         if self._stopped or peer.state != "ready":
             return
+        # Only if a new link can be dialled: the peer still announced (it may have left the
+        # server while its link stays up), our server connection up. Else keep this one.
+        if peer.connection_id not in self.announced or self.signaling.closed.is_set():
+            return
         self._retire(peer, reason)
         self._link(peer.connection_id, initiator=True)
 

@@ -162,3 +162,16 @@ async def test_an_offer_to_renegotiate_is_answered_by_dialling_again(pair):
     _, frame = await joiner.next_frame("entries", timeout=TIMEOUT_S)
     assert joiner.open_entry(b64url_decode(frame["entries"][0])).body["text"] == "over the new link"
     assert first.rejections == [] and joiner.rejections == []
+
+
+async def test_an_offer_to_renegotiate_from_a_peer_that_left_the_server_keeps_the_link(pair):
+    """A new link needs the server; a peer that left it (its link still up) cannot be
+    dialled again, so its offer changes nothing."""
+    first, joiner = pair
+    [link] = await first.wait_ready(1, timeout=TIMEOUT_S)
+    await joiner.wait_ready(1, timeout=TIMEOUT_S)
+    del first._swarm.announced[link.connection_id]  # as after the server's `left`
+    assert await joiner.send_frame({"t": "sdp", "type": "offer", "sdp": "v=0\r\n"}) == 1
+    assert await joiner.send_frame({"t": "typing", "active": True}) == 1
+    await first.next_frame("typing", timeout=TIMEOUT_S)  # the offer came before it
+    assert link.state == "ready" and first.peers == [link]
