@@ -181,6 +181,23 @@ def test_screen_share_and_device_switch_renegotiate_on_the_link_only(new_user):
     )
     expect_streams(bob, audio=1, video=1)
 
+    # Escape closes the menu, and never ends the call (V still works, Bob sees it).
+    panel = ada.page.get_by_test_id("call-devices").locator(".call-devices-panel")
+    expect(panel).to_be_visible()
+    microphone.focus()
+    ada.page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    ada.page.keyboard.press("Escape")
+    ada.page.keyboard.press("v")
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "false", timeout=TIMEOUT_MS)
+    ada.page.keyboard.press("v")
+    expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "true", timeout=TIMEOUT_MS)
+    # A click outside closes it too.
+    ada.page.get_by_test_id("call-devices").locator("summary").click()
+    expect(panel).to_be_visible()
+    ada.page.get_by_test_id("call-status").click()
+    expect(panel).to_be_hidden()
+
     # An ICE restart: new ICE credentials, negotiated on the link's channel as well.
     ufrag = ada.page.evaluate(REMOTE_UFRAG)
     ada.page.evaluate(

@@ -98,13 +98,17 @@ def test_four_people_and_a_latecomer_who_hears_of_the_call_from_its_members(new_
     assert dee.page.evaluate(GRID_COLUMNS) == 2
     expect(dee.page.get_by_test_id("call-status")).to_contain_text("In a call with 3 people")
 
-    # The keyboard: M mutes, Escape leaves the call; the three others go on.
+    # The keyboard: M mutes, Escape never ends the call, Enter on Hang up leaves it; the
+    # three others go on.
     dee.page.get_by_test_id("call-hangup").focus()
     dee.page.keyboard.press("m")
     expect(dee.page.get_by_test_id("call-mute")).to_have_attribute("aria-pressed", "true")
     expect(tile_of(ada, "Dee")).to_have_attribute("data-mic", "false")
     expect(dee.page.get_by_test_id("call-mute")).to_be_attached()
     dee.page.keyboard.press("Escape")
+    dee.page.keyboard.press("m")  # still in the call: the others hear Dee again
+    expect(tile_of(ada, "Dee")).to_have_attribute("data-mic", "true")
+    dee.page.keyboard.press("Enter")
     expect(call_view(dee)).to_be_hidden(timeout=TIMEOUT_MS)
     for user in (ada, bob, cy):
         expect(user.page.get_by_test_id("call-tile")).to_have_count(3, timeout=TIMEOUT_MS)

@@ -2,6 +2,7 @@
 // labels are only readable once the page may use them, which is true during a call.
 //
 //   const menu = new DeviceMenu({ calls }); controls.append(menu.render())
+//   menu.close() -> whether it was open      (Escape; a click outside closes it too)
 import { h, replaceChildren } from './dom.js';
 
 const KINDS = [
@@ -34,6 +35,16 @@ export class DeviceMenu {
     mediaDevices?.addEventListener?.('devicechange', () => {
       if (this.el.open) this.#refresh();
     });
+    globalThis.document?.addEventListener('pointerdown', (event) => {
+      if (this.el.open && !this.el.contains(event.target)) this.close();
+    });
+  }
+
+  close() {
+    if (!this.el.open) return false;
+    this.el.open = false;
+    if (this.el.contains(globalThis.document?.activeElement)) this.el.querySelector('summary').focus();
+    return true;
   }
 
   render() {

@@ -52,6 +52,7 @@ export class CallView {
     this.ringAvatar.textContent = [...name][0]?.toUpperCase() ?? '?';
     this.ringName.textContent = name;
     this.ringRoom.textContent = `${video ? 'Video' : 'Voice'} call · ${room}`;
+    if (phase !== 'active' && phase !== 'outgoing') this.devices.close(); // not into the next call
     this.#renderTiles(phase === 'incoming' ? [] : calls.participants());
     this.#renderControls(phase);
     this.#tick(phase === 'active');
@@ -170,16 +171,18 @@ export class CallView {
     }
   }
 
-  // M mutes, V turns the camera on or off, Escape declines or hangs up.
+  // M mutes, V turns the camera on or off, Escape closes the devices menu. Escape never
+  // ends a call: pressed to close a menu, it would hang up on everyone.
   #onKey(event) {
+    if (event.key === 'Escape') {
+      if (this.devices.close()) event.preventDefault();
+      return;
+    }
     if (event.target.closest('select, input') || event.ctrlKey || event.metaKey || event.altKey) return;
     const { calls } = this;
     const { phase } = calls.state;
     const key = event.key.toLowerCase();
-    if (key === 'escape') {
-      if (phase === 'incoming') calls.decline();
-      else calls.hangup();
-    } else if (key === 'm' && phase !== 'incoming') {
+    if (key === 'm' && phase !== 'incoming') {
       calls.setMuted(!calls.muted);
     } else if (key === 'v' && phase !== 'incoming') {
       calls.setCamera(!calls.cameraOn);

@@ -52,8 +52,12 @@ export class ShellView {
   async #enter() {
     replaceChildren(this.root, this.layout, this.notice);
     this.root.dataset.state = 'ready';
-    const first = this.app.roomList()[0];
-    if (!(await this.#takeInvite()) && first && matchMedia('(min-width: 760px)').matches) this.select(first.topic);
+    if (!(await this.#takeInvite())) {
+      // On a wide screen the newest room opens; with none, or on a phone (the room list
+      // comes first), the empty state says how to start.
+      const first = this.app.roomList()[0];
+      this.select(first && matchMedia('(min-width: 760px)').matches ? first.topic : null);
+    }
     this.render();
   }
 
