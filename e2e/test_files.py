@@ -8,6 +8,7 @@ import struct
 import time
 import zlib
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 TRANSFER_TIMEOUT = 180_000  # 64 MiB on a 2-core machine, with room to spare
@@ -101,6 +102,13 @@ def test_small_and_big_files_arrive_byte_identical_and_images_preview(new_user, 
     loaded = "img => img.complete && img.naturalWidth === 40"
     bob.page.wait_for_function(loaded, arg=preview.element_handle(), timeout=10_000)
     expect(card(ada, "stripes.png").get_by_test_id("file-preview")).to_be_visible()
+    # Clicked, the preview opens the image itself in a tab, not its bytes as text.
+    with bob.page.context.expect_page() as opened:
+        preview.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.evaluate("document.contentType") == "image/png"
+    tab.close()
     # A drop onto the conversation and a paste into the composer send files too.
     ada.page.evaluate(
         """() => {
@@ -142,6 +150,39 @@ def test_small_and_big_files_arrive_byte_identical_and_images_preview(new_user, 
     # it was read to serve Bob.
     assert save(ada, "big.bin", tmp_path) == sha256(big)
     assert not [e for e in ada.console_errors + bob.console_errors if "parley" in e.lower()]
+
+
+def test_a_received_svg_or_html_file_is_never_shown_as_a_page_of_this_origin(new_user, tmp_path):
+    """An SVG or HTML file opened from a blob: URL of Parley's origin would run its script
+    with the user's keys in reach: it gets no preview, and its object URL is opaque bytes
+    (a tab downloads them) while a PNG's is an image."""
+    ada, bob = room_of_two(new_user)
+    svg = tmp_path / "drawing.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=1"/>')
+    html = tmp_path / "page.html"
+    html.write_text("<script>window.__pwned = 1</script>")
+    image = png(tmp_path / "dots.png")
+    send_files(ada, svg, html, image)
+    for name in ("drawing.svg", "page.html", "dots.png"):
+        expect_done(bob, name, timeout=60_000)
+    tab = bob.page.context.new_page()
+    try:
+        for name in ("drawing.svg", "page.html"):  # a tab on it downloads it
+            url = card(bob, name).get_by_test_id("file-save").get_attribute("href")
+            with tab.expect_download() as download:
+                try:
+                    tab.goto(url)
+                except PlaywrightError as error:  # a navigation that becomes a download
+                    assert "ERR_ABORTED" in str(error) or "Download" in str(error), error
+            assert download.value.url == url
+            assert tab.evaluate("window.__pwned") is None
+        tab.goto(card(bob, "dots.png").get_by_test_id("file-save").get_attribute("href"))
+        assert tab.evaluate("document.contentType") == "image/png"
+    finally:
+        tab.close()
+    expect(card(bob, "dots.png").get_by_test_id("file-preview")).to_be_visible()
+    expect(card(bob, "drawing.svg").get_by_test_id("file-preview")).to_have_count(0)
+    assert save(bob, "drawing.svg", tmp_path) == sha256(svg)
 
 
 def test_transfer_resumes_after_the_sender_quits_midway(persistent_user, new_user, tmp_path):

@@ -19,3 +19,17 @@ export function mimeOf(type) {
   const clean = String(type ?? '').split(';')[0].trim().toLowerCase();
   return clean.length <= 127 && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(clean) ? clean : '';
 }
+
+// Raster images a tab may show as themselves. Anything else keeps no type of its own in
+// an object URL: an SVG or HTML file opened from this origin would run its script here.
+const VIEWABLE_IMAGES = /^image\/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)$/;
+
+export function isViewableImage(mime) {
+  return VIEWABLE_IMAGES.test(mime);
+}
+
+// The type an object URL of a received file is given: its own for a viewable image,
+// opaque bytes (which a tab downloads) for the rest.
+export function viewableType(mime) {
+  return isViewableImage(mime) ? mime : 'application/octet-stream';
+}

@@ -23,6 +23,7 @@ import { randomBytes } from '../crypto/bytes.js';
 import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
 import { DownloadPlan } from './download-plan.js';
+import { viewableType } from './offer-fields.js';
 import { PartialTree } from './merkle.js';
 
 // Speed is the bytes verified over this window, so a stall shows within seconds.
@@ -339,7 +340,11 @@ export class Transfer {
   storedFile(files) {
     if (this.state !== 'done' || !this.fileName) return null;
     if (!this.#storedFile) {
-      const loading = files.file(this.fileName).then((file) => ({ file, url: URL.createObjectURL(file) }));
+      // The stored file has no type: a preview opened in a tab would show its raw bytes.
+      // The Blob refers to the stored file, it does not copy it.
+      const loading = files.file(this.fileName).then((file) => ({
+        file, url: URL.createObjectURL(new Blob([file], { type: viewableType(this.offer.mime) })),
+      }));
       this.#storedFile = loading;
       loading.catch(() => {
         if (this.#storedFile === loading) this.#storedFile = null;

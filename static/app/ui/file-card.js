@@ -5,12 +5,12 @@
 //
 //   const card = new FileCard({ manager, offer, mine })
 //   card.el; card.update()   // ChatView calls update when the manager says the file changed
+import { isViewableImage } from '../files/offer-fields.js';
 import { h, replaceChildren } from './dom.js';
 import { byteSize, plural, timeLeft } from './format.js';
 import { fileReasonText } from './reasons.js';
 
 const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
-const PREVIEWABLE = /^image\/(png|jpeg|gif|webp|avif|bmp|svg\+xml|x-icon|vnd\.microsoft\.icon)$/;
 const MIN_UPDATE_MS = 200;
 
 const STATE_TEXT = {
@@ -156,7 +156,7 @@ export class FileCard {
     }
     this.loading = false;
     if (!this.saved) return;
-    if (PREVIEWABLE.test(this.offer.mime) && this.offer.size <= PREVIEW_MAX_BYTES) {
+    if (isViewableImage(this.offer.mime) && this.offer.size <= PREVIEW_MAX_BYTES) {
       replaceChildren(this.preview, h('a', { href: this.saved.url, target: '_blank', rel: 'noopener', class: 'file-preview-link' },
         h('img', { class: 'file-preview', src: this.saved.url, alt: this.offer.name, 'data-testid': 'file-preview', decoding: 'async' })));
     }
