@@ -12,3 +12,26 @@ def test_a_new_user_without_rooms_is_shown_how_to_start(new_user):
     expect(empty).to_contain_text("Private rooms, peer to peer")
     empty.get_by_role("button", name="Create a room").click()
     expect(ada.page.get_by_test_id("new-room-dialog-input")).to_be_visible()
+
+
+def test_a_message_over_the_limit_is_kept_and_refused_with_its_count(new_user):
+    ada = new_user("Ada")
+    ada.create_room("Long words")
+    composer = ada.page.get_by_test_id("composer")
+    count = ada.page.get_by_test_id("composer-count")
+    long_text = "a" * 4_100 + " the end"
+    composer.fill(long_text)  # as a paste: the browser must not cut it
+    expect(count).to_have_text(
+        "4,108 / 4,000 characters: too long to send. Shorten it, or send it as a file."
+    )
+    expect(ada.page.get_by_test_id("send")).to_be_disabled()
+    composer.press("Enter")
+    expect(composer).to_have_value(long_text)
+    expect(ada.page.get_by_test_id("message")).to_have_count(0)
+
+    fitting = "b" * 3_990 + " the end"
+    composer.fill(fitting)
+    expect(count).to_have_text("3,998 / 4,000 characters")
+    composer.press("Enter")
+    ada.expect_message(fitting)
+    expect(count).to_be_hidden()

@@ -2,7 +2,11 @@
 // is typing. Enter sends, Shift+Enter is a new line, Escape cancels a reply or an edit,
 // ArrowUp in an empty composer edits the user's last message. Files come through the
 // attach button (a picker, several at once) or a paste; ChatView takes dropped ones.
+import { MAX_TEXT_CODE_POINTS } from '../room/entry-body.js';
 import { h, replaceChildren } from './dom.js';
+
+// From here on the composer shows how many characters are left to the limit.
+const COUNT_FROM = MAX_TEXT_CODE_POINTS - 500;
 
 export class ComposerView {
   constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {} }) {
@@ -13,12 +17,16 @@ export class ComposerView {
     this.mode = null; // null | { kind: 'reply' | 'edit', message, label }
     this.context = h('div', { class: 'composer-context', hidden: true, 'data-testid': 'composer-context' });
     this.input = h('textarea', {
-      class: 'composer-input', rows: 1, maxLength: 4000, placeholder: 'Write a message…',
+      class: 'composer-input', rows: 1, placeholder: 'Write a message…',
       'aria-label': 'Message', 'data-testid': 'composer',
     });
+    // No maxLength: the browser would cut a long paste without a word. The count says
+    // how long the text is, and a text over the limit is kept but not sent.
+    this.count = h('p', { class: 'composer-count', hidden: true, 'aria-live': 'polite', 'data-testid': 'composer-count' });
     this.input.addEventListener('keydown', (event) => this.#onKey(event));
     this.input.addEventListener('input', () => {
       this.#autosize();
+      this.#showCount();
       this.onTyping(this.input.value.length > 0);
     });
     this.input.addEventListener('paste', (event) => {
@@ -43,7 +51,7 @@ export class ComposerView {
     this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
       this.attach, this.picker, this.input,
       h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
-    this.el = h('div', { class: 'composer-area' }, this.context, this.form);
+    this.el = h('div', { class: 'composer-area' }, this.context, this.count, this.form);
   }
 
   // While a safety warning is open, or a restored device is still catching up with its
@@ -61,6 +69,7 @@ export class ComposerView {
     this.input.value = '';
     this.cancelMode();
     this.#autosize();
+    this.#showCount();
   }
 
   focus() {
@@ -115,12 +124,29 @@ export class ComposerView {
     event.preventDefault();
     const text = this.input.value.trim();
     if (!text) return;
+    if ([...text].length > MAX_TEXT_CODE_POINTS) {
+      this.#showCount();
+      return;
+    }
     const mode = this.mode;
     this.input.value = '';
     this.cancelMode();
     this.#autosize();
+    this.#showCount();
     this.onTyping(false);
     await this.onSubmit(text, mode);
+  }
+
+  #showCount() {
+    const length = [...this.input.value.trim()].length;
+    const over = length > MAX_TEXT_CODE_POINTS;
+    this.count.hidden = length < COUNT_FROM;
+    this.count.classList.toggle('over', over);
+    const limit = MAX_TEXT_CODE_POINTS.toLocaleString('en');
+    this.count.textContent = over
+      ? `${length.toLocaleString('en')} / ${limit} characters: too long to send. Shorten it, or send it as a file.`
+      : `${length.toLocaleString('en')} / ${limit} characters`;
+    this.form.querySelector('button[type=submit]').disabled = this.blocked || over;
   }
 
   #autosize() {
