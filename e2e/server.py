@@ -120,6 +120,9 @@ def _serve(extra_env: dict[str, str] | None, root: Path, held: HeldPort, server:
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+            # Its own data folder: whatever `make run` left in the project's (a VAPID
+            # key) must not change what the tests see.
+            "PARLEY_DATA_DIR": tmp,
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }

@@ -35,3 +35,13 @@ def test_a_message_over_the_limit_is_kept_and_refused_with_its_count(new_user):
     composer.press("Enter")
     ada.expect_message(fitting)
     expect(count).to_be_hidden()
+
+
+def test_a_server_without_push_says_so_before_the_switch_is_touched(new_user):
+    ada = new_user("Ada")
+    state = ada.page.get_by_test_id("notifications-state")
+    expect(state).to_have_attribute("data-state", "unavailable")
+    expect(state).to_have_text("This server does not send push notifications.")
+    toggle = ada.page.get_by_test_id("notifications-toggle")
+    expect(toggle).to_be_disabled()
+    expect(toggle).not_to_be_checked()

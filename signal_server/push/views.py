@@ -40,7 +40,8 @@ def vapid_public_key(request: HttpRequest) -> JsonResponse:
         logger.error("%s", error)
         return _error("push_unavailable", "the server's VAPID key is unusable", 503)
     if key is None:
-        return _error("push_unavailable", "this server has no VAPID key", 503)
+        # A deployment without push is a choice, not a fault: clients ask this first.
+        return JsonResponse({"public_key": None})
     return JsonResponse({"public_key": vapid.public_key_b64(key)})
 
 

@@ -52,11 +52,13 @@ function answering(routes) {
   return { calls, fetchImpl };
 }
 
-test('the VAPID key must be a 65-byte P-256 point; 503 says the server has no push', async () => {
+test('the VAPID key must be a 65-byte P-256 point; a null key or 503 says the server has no push', async () => {
   const ok = answering({ 'GET /push/vapid': [200, { public_key: toBase64Url(VAPID) }] });
   assert.deepEqual(await fetchVapidKey({ fetchImpl: ok.fetchImpl }), VAPID);
-  const none = answering({ 'GET /push/vapid': [503, { error: 'push_unavailable' }] });
+  const none = answering({ 'GET /push/vapid': [200, { public_key: null }] });
   await assert.rejects(fetchVapidKey({ fetchImpl: none.fetchImpl }), { code: 'push_unavailable' });
+  const unusable = answering({ 'GET /push/vapid': [503, { error: 'push_unavailable' }] });
+  await assert.rejects(fetchVapidKey({ fetchImpl: unusable.fetchImpl }), { code: 'push_unavailable' });
   const short = answering({ 'GET /push/vapid': [200, { public_key: toBase64Url(new Uint8Array(33)) }] });
   await assert.rejects(fetchVapidKey({ fetchImpl: short.fetchImpl }), { code: 'server_error' });
 });
@@ -194,6 +196,25 @@ test('permission denied or dismissed: nothing is turned on', async () => {
   const unsupported = new DeviceNotifications({ store: new SettingsStore(), environment: { supported: false } });
   await unsupported.load();
   assert.equal(unsupported.state, 'unsupported');
+});
+
+test('a server without push says so before anyone turns notifications on, and no permission is asked', async () => {
+  const env = environment();
+  let asked = 0;
+  const request = env.requestPermission;
+  env.requestPermission = () => { asked += 1; return request(); };
+  const notifications = new DeviceNotifications({ store: new SettingsStore(), environment: env });
+  await notifications.load();
+  await withFetch({ 'GET /push/vapid': [200, { public_key: null }] }, async () => {
+    const changed = new Promise((resolve) => notifications.addEventListener('change', resolve, { once: true }));
+    notifications.start();
+    await changed;
+    assert.equal(notifications.state, 'unavailable', 'said on start, with the switch off');
+    await notifications.enable();
+  });
+  assert.equal(notifications.state, 'unavailable');
+  assert.equal(asked, 0, 'the browser was not asked for a permission that serves nothing');
+  assert.equal(notifications.settings.enabled, false);
 });
 
 test('a server without push keys says so', async () => {

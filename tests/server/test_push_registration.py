@@ -182,12 +182,12 @@ def test_the_vapid_public_key_is_served(http, vapid_key):  # noqa: F811
     assert len(raw) == 65 and raw[0] == 4
 
 
-def test_without_a_vapid_key_push_is_unavailable(http, settings, tmp_path):
+def test_without_a_vapid_key_the_server_says_it_sends_no_push(http, settings, tmp_path):
     settings.PARLEY_DATA_DIR = tmp_path / "empty"
     settings.PARLEY_VAPID_PRIVATE_KEY = ""
     response = http.get("/push/vapid")
-    assert response.status_code == 503
-    assert response.json()["error"] == "push_unavailable"
+    assert response.status_code == 200
+    assert response.json() == {"public_key": None}
 
 
 def test_an_unusable_vapid_key_is_reported_as_unavailable(http, settings):

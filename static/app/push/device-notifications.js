@@ -30,7 +30,7 @@ export const STATES = Object.freeze([
   'blocked', // notifications are denied for this site in the browser's settings
   'registering', // talking to the browser's push service and to the server
   'unreachable', // the browser's push service did not answer: retried on the next start
-  'unavailable', // this server sends no push (no VAPID key)
+  'unavailable', // this server sends no push (no VAPID key): known before it is turned on
   'failed', // no service worker, or the server refused the registration: `problem` says which
   'on',
 ]);
@@ -77,6 +77,32 @@ export class DeviceNotifications extends EventTarget {
   // and a push service that was unreachable last time may answer now.
   start() {
     if (this.state === 'registering') this.#register();
+    if (this.state === 'off') {
+      this.#serverOffersPush().then((offers) => {
+        if (!offers && this.state === 'off') this.#setState('unavailable');
+      });
+    }
+  }
+
+  // Whether the server sends push at all (it has a VAPID key), asked once: a server
+  // without it is said before anyone turns notifications on, and the browser's
+  // permission is never asked for nothing. Anything but a clear "no" counts as yes: the
+  // registration says what went wrong.
+  #serverOffersPush() {
+    return this.#serverKey().then(() => true, (error) => error?.code !== 'push_unavailable');
+  }
+
+  // The server's VAPID key, kept for the page's life once it came; a failure is asked
+  // again the next time.
+  #serverKey() {
+    if (!this.keyRequest) {
+      const request = fetchVapidKey();
+      this.keyRequest = request;
+      request.catch(() => {
+        if (this.keyRequest === request) this.keyRequest = null;
+      });
+    }
+    return this.keyRequest;
   }
 
   // What this device's latest `mailbox` entry in `room` should say, or null when the
@@ -89,6 +115,7 @@ export class DeviceNotifications extends EventTarget {
 
   async enable() {
     if (this.state === 'unsupported' || this.state === 'asking') return;
+    if (!(await this.#serverOffersPush())) return this.#setState('unavailable');
     this.#setState('asking');
     let permission;
     try {
@@ -136,7 +163,7 @@ export class DeviceNotifications extends EventTarget {
     try {
       const registration = await withTimeout(
         this.environment.serviceWorkerReady(), SERVICE_WORKER_TIMEOUT_MS, 'no_service_worker');
-      const key = await fetchVapidKey();
+      const key = await this.#serverKey();
       const subscription = await subscribeToPush(registration, key);
       const json = subscription.toJSON();
       await postSubscription(mailbox, json);

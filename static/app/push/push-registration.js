@@ -70,7 +70,8 @@ async function request(path, { method = 'GET', body = undefined, fetchImpl = glo
 
 export async function fetchVapidKey({ fetchImpl } = {}) {
   const { status, answer } = await request('/push/vapid', { fetchImpl });
-  if (status === 503) throw new PushRegistrationError('push_unavailable');
+  // No key: this server sends no push (200 with null), or its key is unusable (503).
+  if (status === 503 || (status === 200 && answer.public_key === null)) throw new PushRegistrationError('push_unavailable');
   if (status !== 200 || typeof answer.public_key !== 'string') throw new PushRegistrationError('server_error');
   let key;
   try {

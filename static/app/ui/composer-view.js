@@ -59,7 +59,7 @@ export class ComposerView {
   setBlocked(reason) {
     const blocked = Boolean(reason);
     this.input.disabled = blocked;
-    this.form.querySelector('button[type=submit]').disabled = blocked;
+    this.form.querySelector('button[type=submit]').disabled = blocked || this.tooLong;
     this.attach.disabled = blocked;
     this.blocked = blocked;
     this.input.placeholder = reason ?? 'Write a message…';
@@ -140,6 +140,7 @@ export class ComposerView {
   #showCount() {
     const length = [...this.input.value.trim()].length;
     const over = length > MAX_TEXT_CODE_POINTS;
+    this.tooLong = over;
     this.count.hidden = length < COUNT_FROM;
     this.count.classList.toggle('over', over);
     const limit = MAX_TEXT_CODE_POINTS.toLocaleString('en');

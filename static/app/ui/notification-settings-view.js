@@ -58,7 +58,9 @@ export class NotificationSettingsView {
     this.status.textContent = (state === 'failed' && PROBLEM_TEXT[notifications.problem]) || STATE_TEXT[state] || state;
     const on = settings.enabled && !['blocked', 'dismissed'].includes(state);
     this.toggle.checked = on || state === 'asking';
-    this.toggle.disabled = state === 'unsupported' || state === 'asking';
+    // A server without push: nothing to turn on (but what is on can be turned off).
+    this.toggle.disabled = state === 'unsupported' || state === 'asking'
+      || (state === 'unavailable' && !settings.enabled);
     this.preview.checked = settings.preview;
     this.previewRow.hidden = !on;
   }
