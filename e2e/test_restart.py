@@ -39,10 +39,14 @@ def test_a_server_restart_does_not_interrupt_a_conversation(browser):
                 ada.send("before the restart")
                 bob.expect_message("before the restart", author="Ada")
 
-            # The server is gone: both see it, and the conversation goes on without it.
+            # The server is gone: both see it, and the conversation goes on without it,
+            # which the banner says instead of "will be sent when you reconnect".
             for person in (ada, bob):
                 expect(server_state(person)).not_to_have_attribute(
                     "data-state", "online", timeout=TIMEOUT_MS
+                )
+                expect(person.page.get_by_test_id("offline-banner")).to_contain_text(
+                    "Messages still reach the person you are connected to", timeout=TIMEOUT_MS
                 )
             ada.send("while the server is down")
             bob.expect_message("while the server is down", author="Ada")

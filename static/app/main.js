@@ -47,7 +47,9 @@ async function boot() {
   const store = await ParleyStore.open();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
-  banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling })));
+  banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling }), {
+    linkedPeers: () => app.linkedPeerCount(), changes: app,
+  }));
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
   document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
   lock.lost.then(() => {

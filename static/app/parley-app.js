@@ -137,6 +137,15 @@ export class ParleyApp extends EventTarget {
     return this.sessions.get(topic) ?? null;
   }
 
+  // How many people this device has a ready link to, in any room (one per identity).
+  linkedPeerCount() {
+    const people = new Set();
+    for (const session of this.sessions.values()) {
+      for (const peer of session.swarm.readyPeers()) people.add(toBase64Url(peer.identity));
+    }
+    return people.size;
+  }
+
   transfers(topic) {
     return this.transferManagers.get(topic) ?? null;
   }
