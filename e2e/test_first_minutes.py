@@ -45,3 +45,32 @@ def test_a_server_without_push_says_so_before_the_switch_is_touched(new_user):
     toggle = ada.page.get_by_test_id("notifications-toggle")
     expect(toggle).to_be_disabled()
     expect(toggle).not_to_be_checked()
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_a_bad_invite_link_is_named_without_covering_the_composer(new_user):
+    ada = new_user("Ada")
+    ada.create_room("First")
+    ada.create_room("Second")
+    notice = ada.page.get_by_test_id("notice")
+
+    ada.page.goto(f"{ada.server_url}/#join=not-a-room-key")  # damaged when copied
+    expect(notice).to_have_text("This invite link is damaged: ask for a new one.")
+    composer = ada.page.get_by_test_id("composer")
+    assert not boxes_overlap(notice.bounding_box(), composer.bounding_box())
+    # Another room: the notice was about where Ada was, it does not follow her.
+    ada.page.get_by_test_id("room-item").filter(has_text="First").click()
+    expect(ada.page.get_by_test_id("room-name")).to_have_text("First")
+    expect(notice).to_be_hidden()
+
+    ada.page.goto(f"{ada.server_url}/#see-you-at-noon")  # not an invite at all
+    expect(notice).to_have_text("This link is not a Parley invite: ask for the room’s invite link.")
+    assert "#" not in ada.page.url

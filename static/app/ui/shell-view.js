@@ -73,6 +73,9 @@ export class ShellView {
     let invite;
     try {
       invite = parseInvite(location.hash);
+      // A fragment that is no invite at all (cut when copied, or some other link):
+      // say so rather than open nothing without a word.
+      if (!invite && location.hash.length > 1) this.#showNotice('This link is not a Parley invite: ask for the room’s invite link.');
     } catch (error) {
       if (!(error instanceof InviteError)) throw error;
       this.#showNotice('This invite link is damaged: ask for a new one.');
@@ -91,6 +94,7 @@ export class ShellView {
   }
 
   select(topic, options = {}) {
+    if (topic !== this.selected) this.notice.hidden = true; // it was about where we were
     this.selected = topic;
     this.layout.dataset.view = topic ? 'room' : 'list';
     if (topic) {
@@ -158,6 +162,7 @@ export class ShellView {
   #showNotice(text) {
     this.notice.textContent = text;
     this.notice.hidden = false;
-    setTimeout(() => { this.notice.hidden = true; }, 6000);
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => { this.notice.hidden = true; }, 6000);
   }
 }
