@@ -284,3 +284,40 @@ def test_transfer_resumes_after_the_receiver_reloads_midway(new_user, tmp_path):
     assert held_after >= saved
     expect_done(bob, "reload.bin")
     assert save(bob, "reload.bin", tmp_path) == sha256(big)
+
+
+# Every state each file card shows, from the one it is added with on.
+RECORD_CARD_STATES = """() => {
+    window.__cardStates = {};
+    const note = (card) => {
+        if (card.dataset?.testid !== 'file-card' || !card.dataset.state) return;
+        (window.__cardStates[card.dataset.name] ??= []).push(card.dataset.state);
+    };
+    new MutationObserver((changes) => {
+        for (const change of changes) {
+            if (change.type === 'attributes') note(change.target);
+            for (const node of change.addedNodes) {
+                if (node.nodeType !== Node.ELEMENT_NODE) continue;
+                note(node);
+                node.querySelectorAll('[data-testid="file-card"]').forEach(note);
+            }
+        }
+    }).observe(document.body, {
+        subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'],
+    });
+}"""
+
+
+def test_a_file_behind_another_is_never_said_to_wait_for_its_sender_who_is_online(
+    new_user, tmp_path
+):
+    ada, bob = room_of_two(new_user)
+    bob.page.evaluate(RECORD_CARD_STATES)
+    first = random_file(tmp_path / "first.bin", 24 * 1024 * 1024)
+    second = random_file(tmp_path / "second.bin", 24 * 1024 * 1024)
+    send_files(ada, first, second)
+    for name in ("first.bin", "second.bin"):
+        expect_done(bob, name, timeout=120_000)
+    states = bob.page.evaluate("window.__cardStates")
+    assert states.get("second.bin"), states
+    assert "waiting" not in states["first.bin"] + states["second.bin"], states

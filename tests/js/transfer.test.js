@@ -210,6 +210,8 @@ test('speed counts the bytes verified over the last few seconds, and time left f
   // Nobody has what is missing: waiting, and no time left is promised.
   const waiting = t.status({ sources: 0, now: 2000 });
   assert.deepEqual([waiting.state, waiting.eta, waiting.peers], ['waiting', null, 0]);
+  // Someone online was asked and has not answered yet: asking, not waiting for anyone.
+  assert.equal(t.status({ sources: 0, asking: 1, now: 2000 }).state, 'asking');
   // Samples older than the window are gone: one left, no speed.
   assert.equal(t.speed(1000 + SPEED_WINDOW_MS + 1), 0);
   hold(t, file, [2, 3], { at: 5000 });

@@ -91,7 +91,7 @@ export class DownloadControl {
     t.beginPlan(this.perPeer);
     for (const link of this.links) {
       link.has.delete(t.root);
-      if (this.links.isCurrent(link)) link.channel.send({ type: 'have?', root: t.rootBytes });
+      if (this.links.isCurrent(link)) this.links.askHave(link, t.root, t.rootBytes);
     }
     if (t.tree.complete) this.receiver.finish(t);
     this.changed(t.root);

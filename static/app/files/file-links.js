@@ -9,9 +9,11 @@
 //   links.get(connectionId); links.isCurrent(link); links.current(); for (const link of links)
 //   links.strike(link) -> true when this strike banned the peer; links.isBanned(peerKey)
 //   links.sourcesOf(root)   current links that announced a chunk of that file
+//   links.askHave(link, root, rootBytes); links.askingOf(root)   `have?` asked, not answered
 //
 // Per link, keyed by root: `asked` (the peer asked `have?`: tell it of new chunks), `has`
-// (it announced a chunk), `heardAt` (when it last sent a chunk we asked for).
+// (it announced a chunk), `heardAt` (when it last sent a chunk we asked for), `awaiting`
+// (we asked it `have?` and its answer has not come).
 const MAX_LINK_STRIKES = 16;
 
 export class FileLinks {
@@ -67,6 +69,17 @@ export class FileLinks {
 
   sourcesOf(root) {
     return this.current().filter((link) => link.has.get(root)).length;
+  }
+
+  // Asks `have?` of a link for a file: until its `have` answer comes, it may hold it.
+  askHave(link, root, rootBytes) {
+    link.awaiting.add(root);
+    link.channel.send({ type: 'have?', root: rootBytes });
+  }
+
+  // Current links asked `have?` for the file that have not answered yet.
+  askingOf(root) {
+    return this.current().filter((link) => link.awaiting.has(root)).length;
   }
 
   closeAll() {

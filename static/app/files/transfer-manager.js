@@ -174,7 +174,10 @@ export class TransferManager extends EventTarget {
   status(root) {
     const t = this.transfers.get(root);
     // Sources: ready peers that announced a chunk we still lack.
-    return t ? t.status({ sources: t.plan ? this.links.sourcesOf(root) : 0 }) : null;
+    if (!t) return null;
+    return t.status({
+      sources: t.plan ? this.links.sourcesOf(root) : 0, asking: t.plan ? this.links.askingOf(root) : 0,
+    });
   }
 
   // ---- Download control (files/download-control.js) ----------------------------------
@@ -204,7 +207,7 @@ export class TransferManager extends EventTarget {
     if (peer.state === 'ready' && !this.links.has(peer.connectionId) && peer.identity) {
       const link = {
         connectionId: peer.connectionId, peer, peerKey: identityId(peer.identity), strikes: 0,
-        asked: new Set(), has: new Map(), heardAt: new Map(), channel: null,
+        asked: new Set(), has: new Map(), heardAt: new Map(), awaiting: new Set(), channel: null,
       };
       link.channel = new FileChannel({
         link: peer.link,
@@ -213,7 +216,7 @@ export class TransferManager extends EventTarget {
       });
       this.links.add(link);
       for (const t of this.transfers) {
-        if (t.plan) link.channel.send({ type: 'have?', root: t.rootBytes });
+        if (t.plan) this.links.askHave(link, t.root, t.rootBytes);
       }
     } else if (peer.state === 'closed' && this.links.has(peer.connectionId)) {
       const { link, wasCurrent } = this.links.remove(peer.connectionId);
@@ -255,6 +258,7 @@ export class TransferManager extends EventTarget {
       case 'have?':
         return this.server.answerHave(link, t, frame.root, count);
       case 'have':
+        link.awaiting.delete(root);
         if (!t?.plan) return undefined;
         if (frame.bits.some((byte) => byte !== 0)) link.has.set(root, true);
         t.plan.peerHas(link.peerKey, frame.first, frame.bits);

@@ -369,14 +369,14 @@ export class Transfer {
   }
 
   // sources: ready peers that announced a chunk this transfer still lacks.
-  status({ sources, now = performance.now() }) {
+  status({ sources, asking = 0, now = performance.now() }) {
     const held = this.heldCount;
     const bytes = this.heldBytes;
     const speed = this.speed(now);
     let state = this.#record.state;
     if (state === 'active') {
       if (this.#finishing || held === this.count) state = 'verifying';
-      else if (sources === 0) state = 'waiting';
+      else if (sources === 0) state = asking > 0 ? 'asking' : 'waiting';
       else state = 'transferring';
     }
     const remaining = this.offer.size - bytes;

@@ -15,6 +15,7 @@ const MIN_UPDATE_MS = 200;
 
 const STATE_TEXT = {
   offered: 'Not downloaded yet',
+  asking: 'Asking the people online who has it…',
   waiting: 'Waiting for someone who has it to come online',
   verifying: 'Verifying…',
   paused: 'Paused',
@@ -123,11 +124,11 @@ export class FileCard {
     const button = (label, testid, onclick, primary = false) =>
       h('button', { type: 'button', class: `button small${primary ? ' primary' : ''}`, 'data-testid': testid, onclick }, label);
     const buttons = [];
-    if (s.state === 'waiting' || s.state === 'transferring') {
+    if (['asking', 'waiting', 'transferring'].includes(s.state)) {
       buttons.push(button('Pause', 'file-pause', () => this.manager.pause(root)));
     }
     if (s.state === 'paused') buttons.push(button('Resume', 'file-resume', () => this.manager.resume(root), true));
-    if (['waiting', 'transferring', 'paused'].includes(s.state)) {
+    if (['asking', 'waiting', 'transferring', 'paused'].includes(s.state)) {
       buttons.push(button('Cancel', 'file-cancel', () => this.manager.cancel(root)));
     }
     if (s.state === 'offered' || s.state === 'cancelled') {
