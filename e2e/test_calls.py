@@ -72,6 +72,10 @@ def test_video_call_mute_camera_and_hang_up_without_the_server(new_user):
     assert all(t["state"] == "ended" for t in local_tracks(ada) if t["kind"] == "video")
     expect_not_flowing(bob, "video")
     expect(tile_of(bob, "Ada")).to_have_attribute("data-video", "false")
+    # Her own small tile stays, her initial instead of her picture.
+    own = ada.page.locator('[data-testid="call-tile"][data-self="true"]')
+    expect(own).to_be_visible()
+    expect(own.locator(".call-avatar")).to_be_visible()
 
     # Camera back on: a new track, renegotiated on the link, never through the server.
     ada.page.get_by_test_id("call-camera").click()
