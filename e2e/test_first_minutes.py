@@ -35,6 +35,12 @@ def test_a_message_over_the_limit_is_kept_and_refused_with_its_count(new_user):
     composer.press("Enter")
     ada.expect_message(fitting)
     expect(count).to_be_hidden()
+    # Editing it shows its count; cancelling the edit clears the composer and the count.
+    composer.press("ArrowUp")
+    expect(count).to_have_text("3,998 / 4,000 characters")
+    composer.press("Escape")
+    expect(composer).to_have_value("")
+    expect(count).to_be_hidden()
 
 
 def test_a_server_without_push_says_so_before_the_switch_is_touched(new_user):
@@ -63,6 +69,7 @@ def test_a_bad_invite_link_is_named_without_covering_the_composer(new_user):
     notice = ada.page.get_by_test_id("notice")
 
     ada.page.goto(f"{ada.server_url}/#join=not-a-room-key")  # damaged when copied
+    expect(notice).to_be_visible()
     expect(notice).to_have_text("This invite link is damaged: ask for a new one.")
     composer = ada.page.get_by_test_id("composer")
     assert not boxes_overlap(notice.bounding_box(), composer.bounding_box())
@@ -72,5 +79,13 @@ def test_a_bad_invite_link_is_named_without_covering_the_composer(new_user):
     expect(notice).to_be_hidden()
 
     ada.page.goto(f"{ada.server_url}/#see-you-at-noon")  # not an invite at all
+    expect(notice).to_be_visible()
     expect(notice).to_have_text("This link is not a Parley invite: ask for the room’s invite link.")
     assert "#" not in ada.page.url
+
+    # Opened in a fresh page load (a new tab), where the newest room opens right after.
+    ada.page.goto("about:blank")
+    ada.page.goto(f"{ada.server_url}/#join=not-a-room-key")
+    expect(ada.page.get_by_test_id("room-name")).to_be_visible()
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text("This invite link is damaged: ask for a new one.")

@@ -25,11 +25,11 @@ export function mimeOf(type) {
 const VIEWABLE_IMAGES = /^image\/(png|jpeg|gif|webp|avif|bmp|x-icon|vnd\.microsoft\.icon)$/;
 
 export function isViewableImage(mime) {
-  return VIEWABLE_IMAGES.test(mime);
+  return VIEWABLE_IMAGES.test(String(mime ?? '').toLowerCase());
 }
 
 // The type an object URL of a received file is given: its own for a viewable image,
 // opaque bytes (which a tab downloads) for the rest.
 export function viewableType(mime) {
-  return isViewableImage(mime) ? mime : 'application/octet-stream';
+  return isViewableImage(mime) ? String(mime).toLowerCase() : 'application/octet-stream';
 }

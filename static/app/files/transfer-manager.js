@@ -165,6 +165,11 @@ export class TransferManager extends EventTarget {
         continue;
       }
       this.transfers.add(transfer);
+      // Peers that asked `have?` before the offer reached us get their answer now: an
+      // asker counts us as someone who may hold the file until we answer.
+      for (const link of this.links) {
+        if (link.asked.has(root)) this.server.answerHave(link, transfer, transfer.rootBytes, transfer.count);
+      }
       if (transfer.isActive) this.downloads.begin(transfer);
       else if (!record && transfer.state === 'offered' && offer.size <= AUTO_DOWNLOAD_BYTES) this.download(root);
       this.#changed(root);

@@ -22,7 +22,8 @@ export class ComposerView {
     });
     // No maxLength: the browser would cut a long paste without a word. The count says
     // how long the text is, and a text over the limit is kept but not sent.
-    this.count = h('p', { class: 'composer-count', hidden: true, 'aria-live': 'polite', 'data-testid': 'composer-count' });
+    this.count = h('p', { class: 'composer-count', id: 'composer-count', hidden: true, 'data-testid': 'composer-count' });
+    this.input.setAttribute('aria-describedby', 'composer-count');
     this.input.addEventListener('keydown', (event) => this.#onKey(event));
     this.input.addEventListener('input', () => {
       this.#autosize();
@@ -84,6 +85,7 @@ export class ComposerView {
     this.#setMode({ kind: 'edit', message, label: 'Editing your message' });
     this.input.value = message.text;
     this.#autosize();
+    this.#showCount();
   }
 
   cancelMode() {
@@ -92,6 +94,7 @@ export class ComposerView {
     this.context.hidden = true;
     replaceChildren(this.context);
     if (wasEdit) this.input.value = '';
+    this.#showCount();
   }
 
   #setMode(mode) {
@@ -138,7 +141,8 @@ export class ComposerView {
   }
 
   #showCount() {
-    const length = [...this.input.value.trim()].length;
+    // Code units are never fewer than code points: a short text needs no counting.
+    const length = this.input.value.length < COUNT_FROM ? 0 : [...this.input.value.trim()].length;
     const over = length > MAX_TEXT_CODE_POINTS;
     this.tooLong = over;
     this.count.hidden = length < COUNT_FROM;

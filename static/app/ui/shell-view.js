@@ -94,7 +94,9 @@ export class ShellView {
   }
 
   select(topic, options = {}) {
-    if (topic !== this.selected) this.notice.hidden = true; // it was about where we were
+    // Moving from one room to another: the notice was about where the user was. (Not at
+    // start, when the first room opens right after a link's notice was shown.)
+    if (this.selected && topic !== this.selected) this.notice.hidden = true;
     this.selected = topic;
     this.layout.dataset.view = topic ? 'room' : 'list';
     if (topic) {
