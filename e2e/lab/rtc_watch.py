@@ -51,7 +51,7 @@ _INIT = """(() => {
   window.__labPeerConnections = records;
 })();"""
 
-_READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async (record) => {
+_READ = r"""async () => Promise.all((window.__labPeerConnections ?? []).map(async (record) => {
   const stats = await record.pc.getStats();
   const candidate = (s) => s && { type: s.candidateType, address: s.address, port: s.port };
   let pair = null;
@@ -60,13 +60,16 @@ _READ = """async () => Promise.all((window.__labPeerConnections ?? []).map(async
     if (s.type === 'transport' && s.selectedCandidatePairId) {
       const selected = stats.get(s.selectedCandidatePairId);
       pair = { local: candidate(stats.get(selected.localCandidateId)),
-               remote: candidate(stats.get(selected.remoteCandidateId)) };
+               remote: candidate(stats.get(selected.remoteCandidateId)),
+               localUfrag: stats.get(selected.localCandidateId)?.usernameFragment ?? null };
     }
     if (s.type === 'remote-candidate') statsRemoteCandidates.push(candidate(s));
   });
   const { configs, remoteSdps, remoteCandidates, iceStates, restarts } = record;
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(record.pc.localDescription?.sdp ?? '')?.[1] ?? null;
   return { state: record.pc.connectionState, configs, remoteSdps, remoteCandidates,
-           statsRemoteCandidates, pair, iceStates, restarts };
+           statsRemoteCandidates, pair, iceStates, restarts, ufrag,
+           signaling: record.pc.signalingState };
 }))"""
 
 

@@ -150,13 +150,13 @@ test('selectedRoute reads Chromium and Firefox reports, and knows when nothing i
   assert.equal(await selectedRoute(pc), 'relayed');
 });
 
-test('renewed servers: setConfiguration on the live link, and the end whose own relay carries it restarts ICE', async () => {
+test('renewed servers: setConfiguration on the live link, and a relayed link restarts ICE, either end', async () => {
   const renewed = { iceServers: [TURN], iceTransportPolicy: 'all' };
   const cases = [
     [false, 'relay', 'host', 1],
     [true, 'relay', 'relay', 1], // each end renews its own credential, on its own schedule
-    [false, 'host', 'relay', undefined], // the peer's relay: the peer restarts on its renewal
-    [true, 'srflx', 'srflx', undefined],
+    [false, 'prflx', 'relay', 1], // our end may still be the peer's relay in its own view
+    [true, 'srflx', 'srflx', undefined], // direct: no allocation to move
   ];
   for (const [polite, localType, remoteType, restarts] of cases) {
     const { link, pc } = readyLink({ polite });
@@ -172,7 +172,7 @@ test('renewed servers: setConfiguration on the live link, and the end whose own 
   }
 });
 
-test('renewed servers: a relay gathered before the renewal that comes to carry the link later is restarted, once', async () => {
+test('renewed servers: a relayed pair gathered before the renewal is restarted, once per ufrag', async () => {
   const renewed = { iceServers: [TURN], iceTransportPolicy: 'all' };
   const { link, pc } = readyLink({ polite: true });
   const iceTransport = new EventTarget();
@@ -184,28 +184,23 @@ test('renewed servers: a relay gathered before the renewal that comes to carry t
   };
   pc.useUfrag('u1');
   pc.setIce('connected');
-  await selects('prflx', 'relay'); // the peer's relay carries the link
+  await selects('srflx', 'srflx'); // direct
   link.updateConfiguration(renewed);
   await settle();
-  assert.equal(pc.restarts, undefined, 'not our relay: nothing of ours to move');
-  // The peer restarted after our renewal: our answer gathered for u2 under the renewed
-  // credential, and the pair moves onto our new relay.
-  pc.useUfrag('u2');
-  await selects('relay', 'prflx');
-  assert.equal(pc.restarts, undefined, 'gathered under the latest configuration');
-  // A second renewal, while the peer's relay carries the link again...
+  assert.equal(pc.restarts, undefined, 'direct: no allocation to move');
+  // The pair moves onto a relay while our end is still of u1, from before the renewal.
   await selects('prflx', 'relay');
-  link.updateConfiguration(renewed);
-  await settle();
-  assert.equal(pc.restarts, undefined);
-  // ...then the pair moves onto our relay of u2, gathered before that renewal: restart.
-  await selects('relay', 'prflx');
   assert.equal(pc.restarts, 1);
   await selects('relay', 'prflx');
   assert.equal(pc.restarts, 1, 'one request per stale ufrag: the browser keeps it pending');
-  pc.useUfrag('u3');
+  // Restarted: u2 was gathered under the renewed credential.
+  pc.useUfrag('u2');
   await selects('relay', 'prflx');
-  assert.equal(pc.restarts, 1, 'restarted: u3 was gathered under the renewed credential');
+  assert.equal(pc.restarts, 1);
+  // A second renewal: u2 is old now, and the relayed link restarts once more.
+  link.updateConfiguration(renewed);
+  await settle();
+  assert.equal(pc.restarts, 2);
   link.close();
 });
 

@@ -17,13 +17,17 @@
 //   route.followSelectedPair()       and whenever the ICE transport selects another pair
 //   route.renewed(localSdp)          the ICE servers were renewed: what was gathered for
 //                                    the ICE ufrag of `localSdp` (and before) is old
-//   route.takeStaleRelay()           true, once per ufrag, when our own relay candidate
-//                                    of before a renewal carries the link: restart ICE
+//   route.takeStaleRelay()           true, once per ufrag, when a relay carries the link
+//                                    and our end of it was gathered before a renewal:
+//                                    restart ICE
 //   route.stop()                     the link closed: no more changes
 //
-// Why restart (docs/protocol.md §6, "Renewal"): so the allocation carrying the link is
-// made under the renewed credential. The pair can move onto an old allocation after the
-// renewal (the peer restarted while our answer gathered under the old credential), so
+// Why restart (docs/protocol.md §6, "Renewal"): so no allocation carrying the link stays
+// under an old credential. Our own allocation may carry it even when our end of the
+// selected pair is not our relay candidate: the two ends' selected pairs can differ (each
+// sends to the other's relay), so any relayed link whose ufrag is stale restarts, and the
+// restart makes both ends gather anew. The pair can move onto an old allocation after
+// the renewal (the peer restarted while our answer gathered under the old credential), so
 // each reading checks again. One restart per stale ufrag: the browser keeps a restart
 // that a crossing offer rolled back pending, and negotiates it once stable.
 export async function selectedRoute(pc) {
@@ -110,7 +114,7 @@ export class LinkRoute {
 
   takeStaleRelay() {
     const ufrag = this.localUfrag;
-    if (this.localType !== 'relay' || !this.staleUfrags.has(ufrag) || this.restartedFor === ufrag) return false;
+    if (this.now !== 'relayed' || !this.staleUfrags.has(ufrag) || this.restartedFor === ufrag) return false;
     this.restartedFor = ufrag;
     return true;
   }
