@@ -2,10 +2,7 @@
 and to a Python peer: a Python peer cannot follow a renegotiation (it dials again
 instead), but it must tell a well-formed one from a malformed one as the browser does."""
 
-import json
-
-from tests.interop.conftest import run_js
-from tests.interop.test_call_frames_interop import python_accepts
+from tests.interop.test_call_frames_interop import assert_both_accept_only_the_good
 
 SDP = {"t": "sdp", "type": "offer", "sdp": "v=0\r\n"}
 ICE = {
@@ -38,8 +35,4 @@ CASES = {
 
 
 def test_browser_and_python_agree_on_renegotiation_frames():
-    texts = {name: json.dumps(frame) for name, (frame, _) in CASES.items()}
-    js = run_js(*({"op": "parse_data_frame", "text": text} for text in texts.values()))
-    for (name, (_, expected)), text, result in zip(CASES.items(), texts.values(), js, strict=True):
-        assert ("error" not in result) is expected, f"browser: {name}: {result}"
-        assert python_accepts(text) is expected, f"python: {name}"
+    assert_both_accept_only_the_good(CASES)

@@ -6,25 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignalingClient } from '../../static/app/signaling/client.js';
+import { FakeSocket } from './fake-socket.js';
 
-class FakeSocket extends EventTarget {
-  static opened = [];
-  constructor(url) {
-    super();
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    FakeSocket.opened.push(this);
-  }
-  send(text) { this.sent.push(text); }
-  close(code = 1000) { this.fail(code); }
-  fail(code = 1006) {
-    this.readyState = 3;
-    this.dispatchEvent(Object.assign(new Event('close'), { code }));
-  }
-  receive(frame) {
-    this.dispatchEvent(Object.assign(new Event('message'), { data: JSON.stringify(frame) }));
-  }
+// A client on fake sockets and mock timers, stopped when the test ends.
+function newClient(t) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  FakeSocket.opened = [];
+  const client = new SignalingClient({
+    url: 'ws://parley.test/ws/signal',
+    createConnectionKeypair: () => ({ publicKey: new Uint8Array(32) }),
+    WebSocketImpl: FakeSocket,
+  });
+  t.after(() => client.stop());
+  return client;
 }
 
 function connect(client, id) {
@@ -44,14 +38,7 @@ function heard(client) {
 }
 
 test('the next connection never hears of its own earlier connections as peers', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
-  FakeSocket.opened = [];
-  const client = new SignalingClient({
-    url: 'ws://parley.test/ws/signal',
-    createConnectionKeypair: () => ({ publicKey: new Uint8Array(32) }),
-    WebSocketImpl: FakeSocket,
-  });
-  t.after(() => client.stop());
+  const client = newClient(t);
   const events = heard(client);
   client.start();
   connect(client, 'first');
@@ -71,14 +58,7 @@ test('the next connection never hears of its own earlier connections as peers', 
 });
 
 test('it remembers its last eight connections, this one included, not every one', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
-  FakeSocket.opened = [];
-  const client = new SignalingClient({
-    url: 'ws://parley.test/ws/signal',
-    createConnectionKeypair: () => ({ publicKey: new Uint8Array(32) }),
-    WebSocketImpl: FakeSocket,
-  });
-  t.after(() => client.stop());
+  const client = newClient(t);
   const events = heard(client);
   client.start();
   for (let i = 0; i < 10; i++) {

@@ -3,23 +3,7 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignalingClient } from '../../static/app/signaling/client.js';
-
-class FakeSocket extends EventTarget {
-  static opened = [];
-  constructor(url) {
-    super();
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    FakeSocket.opened.push(this);
-  }
-  send(text) { this.sent.push(text); }
-  close(code = 1000) { this.fail(code); }
-  fail(code = 1006) {
-    this.readyState = 3;
-    this.dispatchEvent(Object.assign(new Event('close'), { code }));
-  }
-}
+import { FakeSocket } from './fake-socket.js';
 
 const windowEvents = new EventTarget();
 
