@@ -23,8 +23,8 @@ import { randomBytes } from '../crypto/bytes.js';
 import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
 import { DownloadPlan } from './download-plan.js';
-import { viewableType } from './offer-fields.js';
 import { PartialTree } from './merkle.js';
+import { StoredFileUrl } from './stored-file-url.js';
 
 // Speed is the bytes verified over this window, so a stall shows within seconds.
 export const SPEED_WINDOW_MS = 3000;
@@ -46,7 +46,7 @@ export class Transfer {
   #ignored = 0;
   #served = 0;
   #bannedSources = new Map(); // identity id -> name: not asked for this file again
-  #storedFile = null; // Promise of { file, url } once asked for, while done
+  #storedFile = new StoredFileUrl(); // the finished file and its object URL, once asked for
 
   constructor({ offer, record, tree }) {
     this.offer = offer;
@@ -339,23 +339,11 @@ export class Transfer {
   // same each time it is asked for; null until the file is done.
   storedFile(files) {
     if (this.state !== 'done' || !this.fileName) return null;
-    if (!this.#storedFile) {
-      // The stored file has no type: a preview opened in a tab would show its raw bytes.
-      // The Blob refers to the stored file, it does not copy it.
-      const loading = files.file(this.fileName).then((file) => ({
-        file, url: URL.createObjectURL(new Blob([file], { type: viewableType(this.offer.mime) })),
-      }));
-      this.#storedFile = loading;
-      loading.catch(() => {
-        if (this.#storedFile === loading) this.#storedFile = null;
-      });
-    }
-    return this.#storedFile;
+    return this.#storedFile.get(() => files.file(this.fileName), this.offer.mime);
   }
 
   releaseStoredFile() {
-    this.#storedFile?.then(({ url }) => URL.revokeObjectURL(url), () => {});
-    this.#storedFile = null;
+    this.#storedFile.release();
   }
 
   // ---- What a file card shows ------------------------------------------------------------
