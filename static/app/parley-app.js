@@ -295,8 +295,8 @@ export class ParleyApp extends EventTarget {
     if (!session) return;
     const fields = { call, event, video };
     if (event === 'ended') {
-      const started = session.view.messages.find((m) => m.call?.call === call && m.call.event === 'started');
-      const from = Math.min(since || Date.now(), started?.ts ?? Infinity);
+      const startedAt = session.view.messages.find((m) => m.call?.call === call)?.call.startedAt;
+      const from = Math.min(since || Date.now(), startedAt ?? Infinity);
       fields.duration = Math.max(0, Math.min(Date.now() - from, MAX_CALL_DURATION_MS));
     }
     session.recordCall(fields).catch((error) => console.warn('call event not recorded', error));

@@ -162,27 +162,43 @@ test('10,000 entries of every kind build in one pass', () => {
   for (let i = 1; i < messages.length; i++) assert.ok(messages[i - 1].clock < messages[i].clock);
 });
 
-test('call events are history items: text null, `call` set, nothing changes them', () => {
+test('the entries of a call make one history item: text null, `call` its summary, nothing changes it', () => {
   const h = history();
   const CALL = toBase64Url(new Uint8Array(16).fill(7));
   const started = h.at(ADA, { type: 'call', call: CALL, event: 'started', video: true });
   const joined = h.at(BOB, { type: 'call', call: CALL, event: 'joined', video: true });
+  h.at(BOB, { type: 'call', call: CALL, event: 'joined', video: true });
   const ended = h.at(ADA, { type: 'call', call: CALL, event: 'ended', video: true, duration: 185_000 });
+  h.at(BOB, { type: 'call', call: CALL, event: 'ended', video: true, duration: 184_000 });
   h.edit(ADA, started, 'not a message');
   h.remove(ADA, started);
   h.remove(BOB, joined);
-  h.react(BOB, ended, '👍');
-  const reply = h.say(BOB, 'that was quick', ended);
+  h.react(BOB, started, '👍');
+  h.say(BOB, 'that was quick', ended);
   const { messages, members } = buildRoomState(h.records, { selfId: ADA });
-  assert.deepEqual(messages.map((m) => m.call?.event ?? m.text), ['started', 'joined', 'ended', 'that was quick']);
+  assert.deepEqual(messages.map((m) => m.text), [null, 'that was quick']);
   assert.deepEqual(messages[0], {
     id: started, author: ADA, ts: 1001, clock: 1, text: null, edited: false, deleted: false, reply: null, reactions: [],
-    call: { call: CALL, event: 'started', video: true },
+    call: { call: CALL, video: true, starter: ADA, startedAt: 1001, joined: [BOB], ended: true, duration: 185_000 },
   });
-  assert.deepEqual(messages[1].call, { call: CALL, event: 'joined', video: true });
-  assert.equal(messages[1].deleted, false);
-  assert.deepEqual(messages[2].call, { call: CALL, event: 'ended', video: true, duration: 185_000 });
-  assert.deepEqual(messages[2].reactions, []);
-  assert.deepEqual(messages.find((m) => m.id === reply).reply, { id: ended, author: null, text: null, deleted: false });
+  assert.deepEqual(messages[1].reply, { id: ended, author: null, text: null, deleted: false });
   assert.deepEqual([...members], [ADA, BOB]);
+});
+
+test('a call is on until an `ended` entry is held, and summarised from what is held', () => {
+  const h = history();
+  const FIRST = toBase64Url(new Uint8Array(16).fill(7));
+  const SECOND = toBase64Url(new Uint8Array(16).fill(8));
+  const joined = h.at(BOB, { type: 'call', call: FIRST, event: 'joined', video: false });
+  h.at(ADA, { type: 'call', call: SECOND, event: 'started', video: true });
+  h.say(ADA, 'between');
+  const { messages } = buildRoomState(h.records, { selfId: ADA });
+  assert.deepEqual(messages.map((m) => m.call?.call ?? m.text), [FIRST, SECOND, 'between']);
+  assert.equal(messages[0].id, joined);
+  assert.deepEqual(messages[0].call, {
+    call: FIRST, video: false, starter: null, startedAt: null, joined: [BOB], ended: false, duration: null,
+  });
+  assert.deepEqual(messages[1].call, {
+    call: SECOND, video: true, starter: ADA, startedAt: 1002, joined: [], ended: false, duration: null,
+  });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callDuration, callEventText, deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
+import { callDuration, callSummaryText, nameList, deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
 import { backoffDelay } from '../../static/app/signaling/client.js';
 
 test('delivery labels follow the receipts', () => {
@@ -39,9 +39,27 @@ test('call durations read m:ss, or h:mm:ss from an hour on', () => {
   for (const bad of [-1, NaN, undefined, Infinity]) assert.equal(callDuration(bad), '');
 });
 
-test('call events read as one history line', () => {
-  assert.equal(callEventText({ event: 'started', video: true }, 'Ada'), 'Ada started a video call');
-  assert.equal(callEventText({ event: 'started', video: false }, 'You'), 'You started a voice call');
-  assert.equal(callEventText({ event: 'joined', video: true }, 'Bob'), 'Bob joined the call');
-  assert.equal(callEventText({ event: 'ended', video: true, duration: 185_000 }, 'Ada'), 'Call ended · 3:05');
+test('names in a sentence', () => {
+  assert.equal(nameList([]), '');
+  assert.equal(nameList(['Bob']), 'Bob');
+  assert.equal(nameList(['Bob', 'Cy']), 'Bob and Cy');
+  assert.equal(nameList(['Bob', 'Cy', 'Dee']), 'Bob, Cy and Dee');
+  assert.equal(nameList(['Bob', 'Cy', 'Dee', 'Eve']), 'Bob, Cy and 2 others');
+});
+
+test('a call reads as one history line, from who is reading it', () => {
+  const names = { a: 'Ada', b: 'Bob', c: 'Cy' };
+  const as = (selfId) => ({ selfId, nameOf: (id) => names[id] });
+  const call = { video: true, starter: 'a', joined: [], ended: false, duration: null };
+  assert.equal(callSummaryText(call, as('b')), 'Ada started a video call');
+  assert.equal(callSummaryText({ ...call, video: false }, as('a')), 'You started a voice call');
+  assert.equal(callSummaryText({ ...call, joined: ['b', 'c'] }, as('b')), 'Ada started a video call · You and Cy joined');
+  assert.equal(callSummaryText({ ...call, starter: null, joined: ['b'] }, as('a')), 'A video call is on · Bob joined');
+  const over = { ...call, joined: ['b'], ended: true, duration: 185_000 };
+  assert.equal(callSummaryText(over, as('a')), 'Video call with Bob · 3:05');
+  assert.equal(callSummaryText(over, as('b')), 'Video call with Ada · 3:05');
+  assert.equal(callSummaryText(over, as('c')), 'Video call with Ada and Bob · 3:05');
+  assert.equal(callSummaryText({ ...over, joined: [] }, as('a')), 'Video call · 3:05');
+  assert.equal(callSummaryText({ ...over, starter: null, joined: [], duration: 0 }, as('a')), 'Video call · 0:00');
+  assert.equal(callSummaryText({ ...over, joined: ['x'] }, as('a')), 'Video call with Someone · 3:05');
 });

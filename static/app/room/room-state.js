@@ -14,11 +14,13 @@
 //               A file entry is also a message with text null and `file` set; edits,
 //               deletes and reactions have no effect on it (they apply to `message`s);
 //               a reply to it carries `fileName`.
-//     A `call` entry (a call started, joined or ended, §6 Calls) is also an item of
-//     `messages`, with text null and `call` set to { call, event, video, duration? }
-//     (duration only on 'ended'). It is history, not a chat message: edits, deletes,
-//     reactions and replies have no effect on it (a reply to it shows as a reply to an
-//     entry that is not a message).
+//     The `call` entries of one call (started, joined, ended, §6 Calls) make one item of
+//     `messages`, at the place of the first of them, with text null and `call` set to
+//     { call, video, starter, startedAt, joined: [authors], ended, duration } (starter
+//     and startedAt null until the `started` entry is held; duration null until an
+//     `ended` one is). It is history, not a chat message: edits, deletes, reactions and
+//     replies have no effect on it (a reply to it shows as a reply to an entry that is
+//     not a message).
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -40,6 +42,22 @@ function reactionList(byEmoji, selfId) {
   return list;
 }
 
+// One history line per call, however many devices wrote about it: who started it, who
+// joined, and, once the last one out wrote `ended`, how long it lasted (the longest
+// figure, should two devices each think they were last).
+function addCallEvent(summary, author, ts, { event, video, duration }) {
+  if (event === 'started' && summary.starter === null) {
+    summary.starter = author;
+    summary.startedAt = ts;
+    summary.video = video;
+  } else if (event === 'joined' && author !== summary.starter && !summary.joined.includes(author)) {
+    summary.joined.push(author);
+  } else if (event === 'ended') {
+    summary.ended = true;
+    summary.duration = Math.max(summary.duration ?? 0, duration);
+  }
+}
+
 export function buildRoomState(records, { selfId = null } = {}) {
   const ordered = orderEntries(records);
   const messages = new Map(); // id -> message under construction
@@ -47,6 +65,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const members = new Set();
   const mailboxes = new Map();
   const files = new Map();
+  const calls = new Map(); // call id -> its one summary
 
   for (const { id, author, ts, clock, body } of ordered) {
     members.add(author);
@@ -64,12 +83,15 @@ export function buildRoomState(records, { selfId = null } = {}) {
       });
       if (!files.has(body.root)) files.set(body.root, { id, author, ts, ...file });
     } else if (body.type === 'call') {
-      const call = {
-        call: body.call, event: body.event, video: body.video, ...(body.event === 'ended' ? { duration: body.duration } : {}),
-      };
-      messages.set(id, {
-        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), call,
-      });
+      let summary = calls.get(body.call);
+      if (!summary) {
+        summary = { call: body.call, video: body.video, starter: null, startedAt: null, joined: [], ended: false, duration: null };
+        calls.set(body.call, summary);
+        messages.set(id, {
+          id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), call: summary,
+        });
+      }
+      addCallEvent(summary, author, ts, body);
     } else if (body.type === 'name' || body.type === 'join') {
       names.set(author, body.name);
     } else if (body.type === 'mailbox') {

@@ -10,7 +10,7 @@ import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
-import { plural } from './format.js';
+import { callSummaryText, plural } from './format.js';
 import { KeyChangeDialog } from './key-change-dialog.js';
 import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
@@ -289,11 +289,13 @@ export class ChatView {
     const authorName = this.#name(message.author);
     const replyAuthorName = message.reply ? this.#name(message.reply.author) : null;
     const verified = !mine && this.app.isVerified(message.author);
-    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine, verified]);
+    const callText = message.call
+      ? callSummaryText(message.call, { selfId: this.app.selfId, nameOf: (id) => this.#name(id) }) : '';
+    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine, verified, callText]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
     const el = messageView({
-      message, mine, authorName, replyAuthorName, delivered, verified, actions: this.actions,
+      message, mine, authorName, replyAuthorName, delivered, verified, callText, actions: this.actions,
       fileCard: message.file ? this.#card(message.file, mine).el : null,
     });
     this.rendered.set(message.id, { key, el });

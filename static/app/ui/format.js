@@ -69,11 +69,25 @@ export function callDuration(ms) {
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
 
-// The history line of a call event ({ event, video, duration } of a `call` entry, docs/
-// protocol.md §7) by `who` ("You" for one's own): "Ada started a video call".
-export function callEventText({ event, video, duration }, who) {
-  if (event === 'started') return `${who} started a ${video ? 'video' : 'voice'} call`;
-  if (event === 'joined') return `${who} joined the call`;
+// "Bob", "Bob and Cy", "Bob, Cy and Dee", "Bob, Cy and 2 others".
+export function nameList(names) {
+  if (names.length <= 2) return names.join(' and ');
+  if (names.length === 3) return `${names[0]}, ${names[1]} and ${names[2]}`;
+  return `${names[0]}, ${names[1]} and ${names.length - 2} others`;
+}
+
+// The one history line of a call (a room-state call summary, docs/protocol.md §7):
+// "Ada started a video call · Bob joined" while it lasts, "Video call with Ada · 3:05"
+// once over (the others in it, as this device's user sees them).
+export function callSummaryText({ video, starter, joined, ended, duration }, { selfId, nameOf }) {
+  const nameFor = (id) => (id === selfId ? 'You' : nameOf(id) ?? 'Someone');
+  const kind = video ? 'video call' : 'voice call';
+  if (!ended) {
+    const opening = starter === null ? `A ${kind} is on` : `${nameFor(starter)} started a ${kind}`;
+    return joined.length ? `${opening} · ${nameList(joined.map(nameFor))} joined` : opening;
+  }
+  const others = [...(starter === null ? [] : [starter]), ...joined].filter((id) => id !== selfId);
+  const Kind = kind[0].toUpperCase() + kind.slice(1);
   const length = callDuration(duration);
-  return length ? `Call ended · ${length}` : 'Call ended';
+  return [others.length ? `${Kind} with ${nameList(others.map(nameFor))}` : Kind, length].filter(Boolean).join(' · ');
 }

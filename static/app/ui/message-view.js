@@ -2,7 +2,7 @@
 // reaction chips, delivery state, and its actions (react, reply, edit, delete). A call
 // event (message.call) is a compact centred history line instead (callEventView).
 import { h } from './dom.js';
-import { callEventText, deliveryLabel, timeOfDay } from './format.js';
+import { deliveryLabel, timeOfDay } from './format.js';
 import { avatar } from './sidebar-view.js';
 
 const SNIPPET = 90;
@@ -17,8 +17,8 @@ export function messageKey(message, extra) {
 
 // A file offer (message.file) shows its FileCard element instead of text; edits,
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
-export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null }) {
-  if (message.call) return callEventView({ message, mine, authorName });
+export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null, callText = '' }) {
+  if (message.call) return callEventView({ message, text: callText });
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -63,18 +63,18 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
   toolbar);
 }
 
-// "📞 Ada started a video call · 14:02": no bubble, no avatar, no actions (edits,
-// deletes, reactions and replies have no effect on a call event, docs/protocol.md §7).
-export function callEventView({ message, mine, authorName }) {
+// "🎥 Video call with Ada · 3:05 · 14:02": one line per call (callSummaryText), no
+// bubble, no avatar, no actions (edits, deletes, reactions and replies have no effect
+// on a call event, docs/protocol.md §7).
+export function callEventView({ message, text }) {
   const { call } = message;
-  const icon = call.event === 'ended' ? '📞' : call.video ? '🎥' : '📞';
   return h('li', {
-    class: 'call-event', 'data-testid': 'call-event', dataset: { id: message.id, event: call.event }, tabIndex: -1,
+    class: 'call-event', 'data-testid': 'call-event',
+    dataset: { id: message.id, call: call.ended ? 'ended' : 'on' }, tabIndex: -1,
   },
   h('span', { class: 'call-event-line' },
-    h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, icon),
-    h('span', { class: 'call-event-text', 'data-testid': 'call-event-text' },
-      callEventText(call, mine ? 'You' : authorName ?? 'Someone')),
+    h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, call.video ? '🎥' : '📞'),
+    h('span', { class: 'call-event-text', 'data-testid': 'call-event-text' }, text),
     h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 

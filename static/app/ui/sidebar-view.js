@@ -3,7 +3,7 @@
 // "New room" action.
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
-import { callEventText, hueFor, initials, shortId } from './format.js';
+import { callSummaryText, hueFor, initials, shortId } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
 import { hideIpIndicator, PrivacySettingsView } from './privacy-settings-view.js';
 
@@ -120,7 +120,7 @@ function preview(message, session) {
   if (!message) return 'No messages yet';
   const who = message.author === session.selfId ? 'You' : session.memberName(message.author) ?? 'Someone';
   if (message.file) return `${who}: file ${message.file.name}`;
-  if (message.call) return callEventText(message.call, who);
+  if (message.call) return callSummaryText(message.call, { selfId: session.selfId, nameOf: (id) => session.memberName(id) });
   return `${who}: ${message.deleted ? 'deleted a message' : message.text}`;
 }
 
