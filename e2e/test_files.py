@@ -4,12 +4,12 @@ saved byte-identical, and resumed after the sender's browser quit midway."""
 
 import hashlib
 import os
-import struct
 import time
-import zlib
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
+
+from e2e.images import png
 
 TRANSFER_TIMEOUT = 180_000  # 64 MiB on a 2-core machine, with room to spare
 BIG = 64 * 1024 * 1024
@@ -31,23 +31,6 @@ def random_file(path, size: int):
             block = os.urandom(min(left, 1 << 20))
             file.write(block)
             left -= len(block)
-    return path
-
-
-def png(path, width: int = 40, height: int = 24):
-    """A small valid PNG: red-to-blue stripes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"".join(
-        bytes([255 * (x < width // 2), 64, 255 * (x >= width // 2)]) for x in range(width)
-    )
-    rows = (b"\x00" + row) * height
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
     return path
 
 

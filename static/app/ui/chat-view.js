@@ -16,6 +16,7 @@ import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
+import { ScrollKeeper } from './scroll-keeper.js';
 import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
@@ -61,6 +62,13 @@ export class ChatView {
     this.peerStrip = h('ul', { class: 'peer-strip', 'data-testid': 'peer-list', 'aria-label': 'People connected' });
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
+    this.scroll = new ScrollKeeper(this.list.el);
+    this.scroll.addEventListener('change', () => this.#renderJump());
+    this.readUpTo = null; // the newest message shown when the reader scrolled up
+    this.jump = h('button', {
+      class: 'jump-to-latest', type: 'button', 'data-testid': 'jump-to-latest', hidden: true,
+      onclick: () => this.scroll.toBottom(),
+    });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
     this.preparing = new PreparingFilesView();
     this.keyChange = new KeyChangeDialog({ app, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId) });
@@ -85,7 +93,8 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.callBanner, this.peerStrip, this.warnings, this.list.el, this.typing, this.preparing.el, this.composer.el);
+      this.invite, this.callBanner, this.peerStrip, this.warnings,
+      h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
     });
@@ -123,8 +132,8 @@ export class ChatView {
       this.composer.reset();
       this.#setInviteOpen(openInvite);
     }
+    if (changed) this.scroll.toBottom();
     this.render();
-    if (changed) this.list.el.scrollTop = this.list.el.scrollHeight;
   }
 
   render() {
@@ -261,8 +270,6 @@ export class ChatView {
 
   #renderMessages(session, alone) {
     const messages = session.view.messages;
-    const list = this.list.el;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     if (!messages.length) {
       this.rendered.clear();
       this.list.showEmpty(h('li', { class: 'empty-state', 'data-testid': 'empty-room' },
@@ -278,7 +285,22 @@ export class ChatView {
       const ids = new Set(messages.map((m) => m.id));
       for (const id of this.rendered.keys()) if (!ids.has(id)) this.rendered.delete(id);
     }
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    this.#renderJump();
+  }
+
+  // Scrolled up: a way back to the newest message, with how many arrived since.
+  #renderJump() {
+    const messages = this.#session()?.view.messages ?? [];
+    if (this.scroll.pinned || !messages.length) {
+      this.readUpTo = null;
+      this.jump.hidden = true;
+      return;
+    }
+    this.readUpTo ??= messages.at(-1).id;
+    const seen = messages.findIndex((m) => m.id === this.readUpTo);
+    const fresh = messages.slice(seen + 1).filter((m) => m.author !== this.app.selfId).length;
+    this.jump.textContent = fresh ? plural(fresh, 'new message') : 'Jump to latest';
+    this.jump.hidden = false;
   }
 
   // Elements are reused while their message looks the same: a catch-up of hundreds of
@@ -318,7 +340,7 @@ export class ChatView {
 
   #sendFiles(files) {
     this.transfers?.send(files);
-    this.list.el.scrollTop = this.list.el.scrollHeight;
+    this.scroll.toBottom();
   }
 
   async #submit(text, mode) {
@@ -327,7 +349,7 @@ export class ChatView {
       if (text !== mode.message.text) await session.edit(mode.message.id, text);
     } else {
       await session.send(text, { reply: mode?.kind === 'reply' ? mode.message.id : null });
-      this.list.el.scrollTop = this.list.el.scrollHeight;
+      this.scroll.toBottom();
     }
   }
 
