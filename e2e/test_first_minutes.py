@@ -1,7 +1,11 @@
 """What a new user meets in the first minutes (issue 17): each test here failed before
 its fix."""
 
+import re
+
 from playwright.sync_api import expect
+
+from e2e.user import TIMEOUT_MS
 
 
 def test_a_new_user_without_rooms_is_shown_how_to_start(new_user):
@@ -89,3 +93,37 @@ def test_a_bad_invite_link_is_named_without_covering_the_composer(new_user):
     expect(ada.page.get_by_test_id("room-name")).to_be_visible()
     expect(notice).to_be_visible()
     expect(notice).to_have_text("This invite link is damaged: ask for a new one.")
+
+
+def test_a_name_already_taken_blocks_nobody_and_can_be_changed(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Names")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    other_bob = new_user("Bob")
+    other_bob.open_invite(link)
+    for user in (ada, bob, other_bob):
+        user.wait_for_peers(2)
+
+    # Nobody gets a modal, nobody's composer is locked; the room says it plainly.
+    notice = ada.page.get_by_test_id("name-clash")
+    expect(notice).to_contain_text("Two people in this room are called “Bob”")
+    two_bobs = ada.page.get_by_test_id("peer").filter(has_text=re.compile(r"Bob \([\w-]{4}\)"))
+    expect(two_bobs).to_have_count(2)
+    own = other_bob.page.get_by_test_id("name-clash")
+    expect(own).to_contain_text("Someone else in this room is also called “Bob”")
+    for user in (ada, bob, other_bob):
+        expect(user.page.get_by_test_id("key-change-warning")).to_have_count(0)
+        expect(user.page.get_by_test_id("composer")).to_be_enabled()
+    other_bob.send("hello, I am the other Bob")
+    ada.expect_message("hello, I am the other Bob")
+
+    own.get_by_test_id("name-clash-rename").click()
+    other_bob.page.get_by_test_id("name-dialog-input").fill("Robert")
+    other_bob.page.get_by_test_id("name-dialog-input").press("Enter")
+    for user in (ada, bob, other_bob):
+        expect(user.page.get_by_test_id("name-clash")).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(ada.page.get_by_test_id("peer").filter(has_text="Robert")).to_have_count(1)
+    expect(ada.page.get_by_test_id("peer").filter(has_text="Bob")).to_have_count(1)
+    expect(ada.page.get_by_test_id("peer").filter(has_text="Bob (")).to_have_count(0)

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nameConflicts, sameName } from '../../static/app/room/name-conflicts.js';
+import { nameConflicts, sameName, sharedNames } from '../../static/app/room/name-conflicts.js';
 
 test('names match the way people read them', () => {
   assert.ok(sameName('Bob', ' bob '));
@@ -27,4 +27,11 @@ test('someone taking the user\'s own name is flagged', () => {
 test('no conflict without a shared name', () => {
   const names = new Map([['a', 'Ann'], ['b', 'Ben']]);
   assert.deepEqual(nameConflicts(names, { selfId: 'me', selfName: 'Ada' }), []);
+});
+
+test('the names more than one identity goes by, this device included', () => {
+  const names = new Map([['a', 'Ada'], ['b', 'Bob'], ['c', ' bob'], ['d', 'Dee']]);
+  assert.deepEqual([...sharedNames(names, { selfId: 's', selfName: 'Cy' })], ['bob']);
+  assert.deepEqual([...sharedNames(names, { selfId: 's', selfName: 'DEE' })].sort(), ['bob', 'dee']);
+  assert.deepEqual([...sharedNames(new Map([['s', 'Cy']]), { selfId: 's', selfName: 'Cy' })], [], 'one identity, one name');
 });

@@ -6,10 +6,28 @@
 //     names: Map identity id -> display name (from the room's history)
 //     firstSeen: Map identity id -> ms when this device first saw that identity
 //     -> [{ name, knownId, newId }]
+//   sharedNames(names, { selfId, selfName }) -> Set of the names several ids go by
+
+// What two names that read the same have in common: case, spacing and Unicode forms aside.
+export function nameKey(name) {
+  return String(name ?? '').normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
 
 export function sameName(a, b) {
-  const norm = (name) => String(name ?? '').normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
-  return norm(a) !== '' && norm(a) === norm(b);
+  return nameKey(a) !== '' && nameKey(a) === nameKey(b);
+}
+
+// The names (as nameKey) that more than one identity goes by, `selfName` counted for
+// `selfId`.
+export function sharedNames(names, { selfId, selfName }) {
+  const owners = new Map(); // nameKey -> a set of ids
+  for (const [id, name] of [...names, [selfId, selfName]]) {
+    const key = nameKey(name);
+    if (!key) continue;
+    if (!owners.has(key)) owners.set(key, new Set());
+    owners.get(key).add(id);
+  }
+  return new Set([...owners].filter(([, ids]) => ids.size > 1).map(([key]) => key));
 }
 
 export function nameConflicts(names, { selfId, selfName, firstSeen = new Map() }) {

@@ -15,6 +15,7 @@
 //   session.addEventListener('change', ...)
 //   session.addEventListener('appended', e => e.detail.record)   each own entry written
 import { identityId } from '../identity/identity.js';
+import { nameKey, sharedNames } from './name-conflicts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
@@ -25,6 +26,7 @@ const TYPING_RESEND_MS = 3000;
 const ACK_BATCH = 64;
 
 export class RoomSession extends EventTarget {
+  #shared = null; // the names several members go by, for one view
   constructor({ room, identity, store, swarm }) {
     super();
     this.room = room;
@@ -155,16 +157,28 @@ export class RoomSession extends EventTarget {
     return [...this.swarm.peers.values()].map((peer) => {
       const id = peer.identity ? identityId(peer.identity) : null;
       return {
-        connectionId: peer.connectionId, id, name: peer.name ?? (id ? this.memberName(id) : null), state: peer.state,
+        connectionId: peer.connectionId, id, name: id ? this.memberName(id, peer.name) : peer.name ?? null, state: peer.state,
         route: peer.link?.route ?? null,
         notify: (id && this.view.mailboxes.get(id)?.notify) ?? null,
       };
     });
   }
 
-  memberName(id) {
+  // Someone else going by a name that another member (or this device) also uses gets
+  // the start of their key after it, so that two "Bob"s can be told apart everywhere.
+  // `said` is what a peer calls itself on its link, for a member with no name entry yet.
+  memberName(id, said = null) {
     if (id === this.selfId) return this.identity.name;
-    return this.view.names.get(id) ?? this.room.members?.[id] ?? null;
+    const name = this.view.names.get(id) ?? this.room.members?.[id] ?? said ?? null;
+    return name !== null && this.#sharedNames().has(nameKey(name)) ? `${name} (${id.slice(0, 4)})` : name;
+  }
+
+  #sharedNames() {
+    const { view, identity: { name } } = this;
+    if (this.#shared?.view !== view || this.#shared.selfName !== name) {
+      this.#shared = { view, selfName: name, names: sharedNames(view.names, { selfId: this.selfId, selfName: name }) };
+    }
+    return this.#shared.names;
   }
 
   deliveredCount(message) {

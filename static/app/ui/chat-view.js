@@ -13,6 +13,7 @@ import { FileCard } from './file-card.js';
 import { callSummaryText, plural } from './format.js';
 import { KeyChangeDialog } from './key-change-dialog.js';
 import { MessageList } from './message-list.js';
+import { NameClashNotice } from './name-clash-notice.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
@@ -30,7 +31,7 @@ const ROUTE_TITLES = {
 const NOTIFY_LEVEL_LABELS = { all: 'All', mentions: 'Mentions', none: 'None' };
 
 export class ChatView {
-  constructor({ app, onBack }) {
+  constructor({ app, onBack, onEditName }) {
     this.app = app;
     this.topic = null;
     this.rendered = new Map(); // message id -> { key, el }
@@ -72,6 +73,9 @@ export class ChatView {
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
     this.preparing = new PreparingFilesView();
     this.keyChange = new KeyChangeDialog({ app, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId) });
+    this.nameClash = new NameClashNotice({
+      app, onEditName, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId),
+    });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
       onFiles: (files) => this.#sendFiles(files),
@@ -93,7 +97,7 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.callBanner, this.peerStrip, this.warnings,
+      this.invite, this.callBanner, this.peerStrip, this.warnings, this.nameClash.el,
       h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
@@ -242,12 +246,15 @@ export class ChatView {
     }));
   }
 
-  // A new key under a name this room already knows blocks the room until the user has
-  // read what it means (ui/key-change-dialog.js).
+  // A new key under the name of someone this user verified blocks the room until the
+  // user has read what it means (ui/key-change-dialog.js); any other shared name is a
+  // notice that blocks nothing (ui/name-clash-notice.js).
   #renderKeyWarning() {
-    const [conflict] = this.app.nameConflicts(this.topic);
-    this.keyChange.update(conflict ?? null);
-    if (conflict) this.composer.setBlocked('Read the safety warning first');
+    const conflicts = this.app.nameConflicts(this.topic);
+    const loud = conflicts.find((conflict) => this.app.isVerified(conflict.knownId));
+    this.keyChange.update(loud ?? null);
+    this.nameClash.update(conflicts.filter((conflict) => conflict !== loud));
+    if (loud) this.composer.setBlocked('Read the safety warning first');
     else this.composer.setBlocked(this.#session().canWrite() ? null : 'Getting your earlier messages back from the others…');
   }
 

@@ -1,6 +1,7 @@
-// The loud warning for a changed key: someone in the room uses a name the room already
-// knows (or this device's own name) with another key. It is modal: the room waits until
-// the user has read what it may mean, and it offers the new safety number to compare.
+// The loud warning for a changed key: someone in the room uses the name of a person
+// this user verified, with another key. It is modal: the room waits until the user has
+// read what it may mean, and it offers the new safety number to compare. A name shared
+// with anyone else is the quiet ui/name-clash-notice.js.
 //
 //   const dialog = new KeyChangeDialog({ app, onAcknowledge: (newId) => … })
 //   dialog.update(conflict)    conflict: { name, knownId, newId } (app.nameConflicts), or
@@ -37,16 +38,12 @@ export class KeyChangeDialog {
   }
 
   #build(conflict) {
-    const knownVerified = this.app.isVerified(conflict.knownId);
-    const selfTaken = conflict.knownId === this.app.selfId;
     return h('dialog', { class: 'dialog key-warning', 'data-testid': 'key-change-warning', dataset: { newId: conflict.newId } },
       h('form', { method: 'dialog', class: 'dialog-form' },
-        h('h2', {}, selfTaken ? 'Someone is using your name' : `${conflict.name}’s safety number changed`),
-        h('p', {}, selfTaken
-          ? `Someone in this room calls themselves “${conflict.name}”, like you, with a different key.`
-          : `Someone in this room calls themselves “${conflict.name}”, but with a different key than the ${conflict.name} you ${knownVerified ? 'verified' : 'knew'}.`),
-        knownVerified ? h('p', { class: 'key-warning-strong', 'data-testid': 'key-warning-verified' },
-          `You had verified ${conflict.name}. Do not trust the new key until you have compared safety numbers again.`) : null,
+        h('h2', {}, `${conflict.name}’s safety number changed`),
+        h('p', {}, `Someone in this room calls themselves “${conflict.name}”, but with a different key than the ${conflict.name} you verified.`),
+        h('p', { class: 'key-warning-strong', 'data-testid': 'key-warning-verified' },
+          `You had verified ${conflict.name}. Do not trust the new key until you have compared safety numbers again.`),
         h('p', { class: 'dialog-explanation' },
           'It may be the same person on a new device or after losing their key — or someone pretending to be them. Ask them, on a call or in person, before you share anything sensitive.'),
         h('div', { class: 'dialog-actions' },

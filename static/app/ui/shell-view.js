@@ -22,7 +22,7 @@ export class ShellView {
       onBackup: () => this.backup(),
       footer: sidebarFooter,
     });
-    this.chat = new ChatView({ app, onBack: () => this.select(null) });
+    this.chat = new ChatView({ app, onBack: () => this.select(null), onEditName: () => this.editName() });
     this.empty = h('main', { class: 'chat chat-empty', 'data-testid': 'no-room' },
       h('div', { class: 'empty-state' },
         h('h2', {}, 'Private rooms, peer to peer'),
