@@ -3,6 +3,8 @@ as the same person: the others see the same identity, still verified."""
 
 from playwright.sync_api import expect
 
+from e2e.user import TIMEOUT_MS
+
 
 def make_backup(user, passphrase, tmp_path):
     user.page.get_by_test_id("backup-button").click()
@@ -75,3 +77,34 @@ def test_restore_a_backup_in_a_fresh_browser_and_post_as_the_same_person(new_use
     expect(ada.page.get_by_test_id("peer").filter(has_text="Bob")).to_have_attribute(
         "data-verified", "true"
     )
+
+
+def test_a_restored_copy_steps_the_original_back_and_gives_it_back_when_closed(new_user, tmp_path):
+    ada = new_user("Ada")
+    link = ada.create_room("Two browsers")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    backup = make_backup(bob, "correct horse battery", tmp_path)
+
+    copy = new_user()
+    copy.open()
+    try_restore(copy, backup, "correct horse battery")
+    expect(copy.page.get_by_test_id("room-name")).to_have_text("Two browsers", timeout=20_000)
+    copy.wait_for_peers(1)
+    # The room talks to the copy; the original says so and writes nothing meanwhile.
+    elsewhere = bob.page.get_by_test_id("open-elsewhere")
+    expect(elsewhere).to_be_visible(timeout=TIMEOUT_MS)
+    expect(elsewhere).to_contain_text("open in another browser")
+    expect(bob.page.get_by_test_id("composer")).to_be_disabled()
+    copy.send("from the copy")
+    ada.expect_message("from the copy", author="Bob")
+
+    copy.close()
+    expect(elsewhere).to_be_hidden(timeout=TIMEOUT_MS)
+    bob.wait_for_peers(1)
+    bob.expect_message("from the copy")
+    expect(bob.page.get_by_test_id("composer")).to_be_enabled()
+    bob.send("back in the first browser")
+    ada.expect_message("back in the first browser", author="Bob")
+    expect(ada.page.get_by_test_id("peer-warning").locator('[data-code="fork"]')).to_have_count(0)

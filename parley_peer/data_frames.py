@@ -145,6 +145,8 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
             and (f["index"] is None or is_json_integer(f["index"], 0, MAX_MLINE_INDEX))
         ),
     ),
+    # The last frame on a link its sender drops for a newer device of our identity (§6).
+    "bye": ({"reason"}, lambda f: f["reason"] == "duplicate"),
 }
 DATA_FRAME_TYPES = tuple(_SCHEMAS)
 

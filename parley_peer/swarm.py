@@ -300,6 +300,9 @@ class RoomSwarm:
                 return self.dial_afresh(peer, "renegotiation")
             if frame["t"] in ("sdp", "ice"):
                 return None  # the rest of a renegotiation we do not take part in
+            if frame["t"] == "bye":
+                # The peer keeps another device of our identity: not dialled again (§6).
+                return self._spawn(peer.link.close("superseded"))
             return self._on_frame(peer, frame)
         # Until the peer's hello proves its identity, nothing else it sends counts.
         if frame["t"] != "hello" or peer.identity is None:

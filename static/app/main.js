@@ -52,6 +52,12 @@ async function boot() {
   }));
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
   document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
+  // Leaving the page closes every link at once: the people in its rooms see it go now,
+  // not once the network stops answering. A page kept in the back/forward cache was not
+  // left.
+  addEventListener('pagehide', (event) => {
+    if (!event.persisted) app.shutdown();
+  });
   lock.lost.then(() => {
     app.shutdown();
     root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));

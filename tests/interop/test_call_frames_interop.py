@@ -51,3 +51,14 @@ def assert_both_accept_only_the_good(cases: dict) -> None:
 
 def test_browser_and_python_agree_on_call_frames():
     assert_both_accept_only_the_good(CASES)
+
+
+def test_browser_and_python_agree_on_bye():
+    assert_both_accept_only_the_good(
+        {
+            "duplicate": ({"t": "bye", "reason": "duplicate"}, True),
+            "other reason": ({"t": "bye", "reason": "left"}, False),
+            "no reason": ({"t": "bye"}, False),
+            "extra field": ({"t": "bye", "reason": "duplicate", "at": 1}, False),
+        }
+    )

@@ -21,9 +21,10 @@ test('each frame type round-trips', () => {
     { t: 'want', author: ID, from: 0, to: 512 },
     { t: 'entries', entries: ['AQID', 'AQ'] },
     { t: 'typing', active: false },
+    { t: 'bye', reason: 'duplicate' },
   ];
   for (const frame of frames) assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
-  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice']);
+  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice', 'bye']);
 });
 
 test('bad frames are rejected with a code', () => {
@@ -74,6 +75,8 @@ test('replication frames keep the limits of §8', () => {
   rejects({ t: 'entries', entries: [''] });
   rejects({ t: 'typing', active: 'yes' });
   rejects({ t: 'typing' });
+  rejects({ t: 'bye', reason: 'bored' });
+  rejects({ t: 'bye' });
 });
 
 test('encodeDataFrame refuses to send what a peer would reject', () => {

@@ -39,8 +39,9 @@ class HandLink extends EventTarget {
     this.authenticatedCalls += 1;
   }
 
-  close(reason, error = null) {
+  close(reason, error = null, { lastWord = null } = {}) {
     if (this.state === 'closed') return;
+    this.lastWord = lastWord;
     this.state = 'closed';
     this.emit('closed', { reason, error });
   }
@@ -119,7 +120,7 @@ function alicesSwarm(t) {
       },
     };
   };
-  return { swarm, links, said, rejected, connection };
+  return { swarm, links, said, rejected, connection, signaling };
 }
 
 test('the first envelope of a connection names its peer, and the swarm says so before the hello', (t) => {
@@ -181,6 +182,69 @@ test('of two ready links to one person the newest wins; another person\'s link i
   assert.equal(carols.link.state, 'open');
   t.mock.timers.tick(60_000);
   assert.equal(swarm.peers.has('bob-1'), false, 'a retired twin is not dialled again');
+});
+
+// One identity open on two devices (a backup restored in a second browser): the older
+// device is told `bye`, and dialled again once the newer one has gone (§6, duplicates).
+test('the older device of one identity is told bye, and dialled again when the newer has gone', (t) => {
+  const { swarm, links, connection, signaling } = alicesSwarm(t);
+  const bob = createIdentity();
+  const original = connection('bob-1', bob);
+  original.signal();
+  original.hello();
+  const oldLink = original.link;
+  const copy = connection('bob-2', bob);
+  copy.signal();
+  copy.hello();
+  assert.equal(oldLink.state, 'closed');
+  assert.deepEqual(oldLink.lastWord, { t: 'bye', reason: 'duplicate' });
+
+  const made = links.length;
+  // The copy's browser was closed: its link goes, and the server says it left.
+  signaling.dispatchEvent(new CustomEvent('left', { detail: { topic: 'topic', id: 'bob-2' } }));
+  copy.link.close('channel_closed');
+  t.mock.timers.tick(0);
+  assert.equal(links.length, made + 1, 'a new link to the older device');
+  assert.equal(swarm.peers.get('bob-1').link, links.at(-1));
+  original.signal({ description: { type: 'answer', sdp: 'v=0\r\n' } });
+  original.hello(links.at(-1));
+  assert.deepEqual(swarm.readyPeers().map((peer) => peer.connectionId), ['bob-1']);
+});
+
+test('an older device that left the room is not dialled again', (t) => {
+  const { swarm, links, connection, signaling } = alicesSwarm(t);
+  const bob = createIdentity();
+  const original = connection('bob-1', bob);
+  original.signal();
+  original.hello();
+  const copy = connection('bob-2', bob);
+  copy.signal();
+  copy.hello();
+  for (const id of ['bob-1', 'bob-2']) signaling.dispatchEvent(new CustomEvent('left', { detail: { topic: 'topic', id } }));
+  const made = links.length;
+  copy.link.close('channel_closed');
+  t.mock.timers.tick(60_000);
+  assert.equal(links.length, made);
+  assert.equal(swarm.peers.size, 0);
+});
+
+test('a bye steps this device back: no redial, no writing, until that member links to it again', (t) => {
+  const { swarm, connection } = alicesSwarm(t);
+  const carol = createIdentity();
+  const first = connection('carol-1', carol);
+  first.signal();
+  first.hello(first.link, 'Carol');
+  assert.equal(swarm.twins.superseded, false);
+  first.link.deliver({ t: 'bye', reason: 'duplicate' });
+  assert.equal(swarm.twins.superseded, true);
+  t.mock.timers.tick(60_000);
+  assert.equal(swarm.peers.has('carol-1'), false, 'not dialled again');
+
+  // Alice's other device closed: Carol dials this one again.
+  const again = connection('carol-2', carol);
+  again.signal();
+  again.hello(again.link, 'Carol');
+  assert.equal(swarm.twins.superseded, false);
 });
 
 // A PeerLink stops its messages when it closes; the swarm does not count on it: a hello

@@ -81,6 +81,9 @@ const SCHEMAS = {
     mid: isShortTextOrNull(32),
     index: (index) => index === null || (isUint(index) && index < 64),
   },
+  // The last frame on a link its sender drops: `duplicate`, it keeps a newer device of
+  // the receiver's identity (docs/protocol.md §6, duplicates).
+  bye: { reason: (reason) => reason === 'duplicate' },
 };
 
 export const DATA_FRAME_TYPES = Object.freeze(Object.keys(SCHEMAS));

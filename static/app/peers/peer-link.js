@@ -11,7 +11,7 @@
 //   link.addEventListener('bad-frame', e => e.detail.code)   a frame that failed its schema
 //   link.addEventListener('route', ...)   link.route: 'direct' | 'relayed' | null (unknown yet)
 //   link.updateConfiguration(rtcConfig)  new ICE servers (renewed credentials) for a live link
-//   link.send(frame); link.close(reason)
+//   link.send(frame); link.close(reason, error, { lastWord: frame })
 //   link.takeChannel('parley-file') -> { channel, early } | null   a side channel the
 //     peer opened (docs/protocol.md §11), with the messages that came before its owner
 //
@@ -34,6 +34,7 @@ import { SideChannels } from './side-channels.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const MAX_EARLY_FRAMES = 32;
+const LAST_WORD_MS = 2000;
 // Chromium closes a data channel whose send buffer passes 16 MiB; stop well before.
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 // ICE that stays `disconnected` this long (a network change, a NAT rebinding) is
@@ -163,8 +164,11 @@ export class PeerLink extends EventTarget {
     if (this.overChannel && this.state === 'open' && this.linkRoute.takeStaleRelay()) this.pc.restartIce();
   }
 
-  close(reason = 'closed', error = null) {
+  // `lastWord`: a frame for the peer to read before the link goes. Closing a data channel
+  // sends what it holds first; the connection under it waits for that, or LAST_WORD_MS.
+  close(reason = 'closed', error = null, { lastWord = null } = {}) {
     if (this.state === 'closed') return;
+    const parting = lastWord !== null && this.send(lastWord);
     this.state = 'closed';
     this.closedReason = reason;
     clearTimeout(this.timeout);
@@ -173,11 +177,22 @@ export class PeerLink extends EventTarget {
     this.linkRoute.stop();
     try {
       this.channel?.close();
-      this.pc.close();
+      if (parting) this.#closeOnceSaid();
+      else this.pc.close();
     } catch {
       // already closed by the browser
     }
     this.#emit('closed', { reason, error });
+  }
+
+  #closeOnceSaid() {
+    const { channel, pc } = this;
+    const done = () => {
+      clearTimeout(timer);
+      pc.close();
+    };
+    const timer = setTimeout(done, LAST_WORD_MS);
+    channel.addEventListener('close', done, { once: true });
   }
 
   async #offer() {

@@ -24,6 +24,7 @@ import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
 import { signLinkProof, verifyLinkProof } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
+import { DeviceTwins } from './device-twins.js';
 import { dialsAgain, isFreshOffer, redialDelayMs, shouldRedial } from './redial.js';
 import { SwarmPeer } from './swarm-peer.js';
 
@@ -54,6 +55,7 @@ export class RoomSwarm extends EventTarget {
     this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
+    this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
   }
 
@@ -71,6 +73,7 @@ export class RoomSwarm extends EventTarget {
     this.#listen('left', ({ id }) => {
       this.announced.delete(id);
       this.#forgetRedial(id);
+      this.twins.forget(id);
       const peer = this.peers.get(id);
       // A link that is up does not need the server any more; one still negotiating does.
       if (peer && peer.state !== 'ready') peer.link.close('left');
@@ -190,6 +193,7 @@ export class RoomSwarm extends EventTarget {
       if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
       if (peer.closed(detail.reason)) this.#changed(peer);
       this.#maybeRedial(peer, detail.reason);
+      if (wasReady && detail.reason !== 'duplicate') this.#dialRetiredTwins(peer);
     });
     link.addEventListener('message', ({ detail }) => this.#onLinkFrame(peer, detail.frame));
     link.addEventListener('bad-frame', ({ detail }) => peer.strike(detail.code));
@@ -268,6 +272,7 @@ export class RoomSwarm extends EventTarget {
   #onLinkFrame(peer, frame) {
     if (peer.state === 'ready') {
       if (frame.t === 'hello') return this.#reject(peer.connectionId, 'malformed', peer);
+      if (frame.t === 'bye') return this.#supersededBy(peer);
       this.dispatchEvent(new CustomEvent('frame', { detail: { peer, frame } }));
       return undefined;
     }
@@ -296,6 +301,7 @@ export class RoomSwarm extends EventTarget {
     peer.link.authenticated();
     this.#forgetRedial(peer.connectionId);
     this.#retireTwins(peer);
+    this.twins.restore(peer.identity);
     this.#changed(peer);
     return undefined;
   }
@@ -303,11 +309,33 @@ export class RoomSwarm extends EventTarget {
   // After a reconnect (of either side) the same person can be reached through two links.
   // The older one is usually dead without knowing it yet (its peer quit or lost the
   // network), so the newest link wins, on both ends alike.
+  // The older device is told (`bye`), so it does not dial back and win in turn.
   #retireTwins(peer) {
     for (const other of this.peers.values()) {
       if (other !== peer && other.state === 'ready' && other.isSamePersonAs(peer)) {
-        other.link.close('duplicate');
+        this.twins.retire(other.connectionId, other.identity);
+        other.link.close('duplicate', null, { lastWord: { t: 'bye', reason: 'duplicate' } });
       }
+    }
+  }
+
+  // A member keeps our other device, open with our identity, instead of this one. Until
+  // it links to us again (when that device goes), this one must not write to the room.
+  #supersededBy(peer) {
+    this.twins.supersede(peer.identity);
+    peer.link.close('superseded');
+  }
+
+  // The newest device of an identity has gone: the older ones we dropped for it, if
+  // still in the room, are dialled again. They wait for it: they were told `bye`.
+  #dialRetiredTwins(gone) {
+    if (this.stopped || this.readyPeers().some((other) => other.isSamePersonAs(gone))) return;
+    for (const connectionId of this.twins.takeRetired(gone.identity)) {
+      this.#afterIce(() => {
+        if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
+          this.#link(connectionId, { initiator: true });
+        }
+      });
     }
   }
 

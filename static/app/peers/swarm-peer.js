@@ -29,7 +29,7 @@ import { equalBytes } from '../crypto/bytes.js';
 export const MAX_STRIKES = 16;
 // Closes that are routine, not news: the peer left, a newer link replaced this one,
 // or the channel simply closed.
-const QUIET_REASONS = new Set(['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'channel_closed']);
+const QUIET_REASONS = new Set(['left', 'duplicate', 'superseded', 'reconnected', 'redialled', 'closed', 'channel_closed']);
 
 export class SwarmPeer {
   #connectionId;

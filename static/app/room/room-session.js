@@ -122,8 +122,10 @@ export class RoomSession extends EventTarget {
 
   // False while this device does not hold its own log as far as it is known to go:
   // after a restore (docs/protocol.md §9), or when a peer announces more of our own log
-  // than we hold. Appending then would fork our own log.
+  // than we hold, or while a member keeps another device of our identity instead of
+  // this one (peers/device-twins.js). Appending then would fork our own log.
   canWrite() {
+    if (this.swarm.twins?.superseded) return false;
     const length = this.log.length(this.selfId);
     const restored = this.room.restored;
     if (restored && length < restored.ownLength) return false;

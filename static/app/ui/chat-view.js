@@ -1,7 +1,7 @@
 // The open room: header with people and their connection state, the invite panel,
 // security warnings, the conversation, who is typing, and the composer. The files being
-// prepared (ui/preparing-files-view.js) and the changed-key warning
-// (ui/key-change-dialog.js) have their own modules.
+// prepared (ui/preparing-files-view.js) and what stands between the user and writing
+// (ui/room-guards.js) have their own modules.
 import { MAX_CALL_MEMBERS } from '../calls/call-manager.js';
 import { inviteLink } from '../room/rooms.js';
 import { ComposerView } from './composer-view.js';
@@ -11,12 +11,11 @@ import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
 import { callSummaryText, plural } from './format.js';
-import { KeyChangeDialog } from './key-change-dialog.js';
 import { MessageList } from './message-list.js';
-import { NameClashNotice } from './name-clash-notice.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
+import { RoomGuards } from './room-guards.js';
 import { ScrollKeeper } from './scroll-keeper.js';
 import { copyButton } from './sidebar-view.js';
 
@@ -72,10 +71,7 @@ export class ChatView {
     });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
     this.preparing = new PreparingFilesView();
-    this.keyChange = new KeyChangeDialog({ app, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId) });
-    this.nameClash = new NameClashNotice({
-      app, onEditName, onAcknowledge: (newId) => this.app.acknowledgeKey(this.topic, newId),
-    });
+    this.guards = new RoomGuards({ app, onEditName });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
       onFiles: (files) => this.#sendFiles(files),
@@ -97,7 +93,7 @@ export class ChatView {
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.callBanner, this.peerStrip, this.warnings, this.nameClash.el,
+      this.invite, this.callBanner, this.peerStrip, this.warnings, this.guards.el,
       h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
@@ -158,7 +154,7 @@ export class ChatView {
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
     this.preparing.render(this.transfers);
-    this.#renderKeyWarning();
+    this.composer.setBlocked(this.guards.update(this.topic, session));
     const typing = session.typingNames();
     this.typing.textContent = typing.length
       ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
@@ -244,18 +240,6 @@ export class ChatView {
         }, ROUTE_LABELS[peer.route])
         : null));
     }));
-  }
-
-  // A new key under the name of someone this user verified blocks the room until the
-  // user has read what it means (ui/key-change-dialog.js); any other shared name is a
-  // notice that blocks nothing (ui/name-clash-notice.js).
-  #renderKeyWarning() {
-    const conflicts = this.app.nameConflicts(this.topic);
-    const loud = conflicts.find((conflict) => this.app.isVerified(conflict.knownId));
-    this.keyChange.update(loud ?? null);
-    this.nameClash.update(conflicts.filter((conflict) => conflict !== loud));
-    if (loud) this.composer.setBlocked('Read the safety warning first');
-    else this.composer.setBlocked(this.#session().canWrite() ? null : 'Getting your earlier messages back from the others…');
   }
 
   #renderWarnings(session) {

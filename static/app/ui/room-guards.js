@@ -1,0 +1,38 @@
+// What stands between the user and writing in the open room, and says why: a verified
+// person's name on a new key (the modal ui/key-change-dialog.js), two people under one
+// name (ui/name-clash-notice.js, blocks nothing), this identity open in another browser
+// that the room now talks to (peers/device-twins.js), and a restored device that has
+// not yet got its own earlier messages back.
+//
+//   const guards = new RoomGuards({ app, onEditName })
+//   guards.el                                   the notices, above the conversation
+//   guards.update(topic, session) -> why the composer is blocked, or null
+import { h } from './dom.js';
+import { KeyChangeDialog } from './key-change-dialog.js';
+import { NameClashNotice } from './name-clash-notice.js';
+
+export class RoomGuards {
+  constructor({ app, onEditName }) {
+    this.app = app;
+    this.topic = null;
+    const onAcknowledge = (newId) => this.app.acknowledgeKey(this.topic, newId);
+    this.keyChange = new KeyChangeDialog({ app, onAcknowledge });
+    this.nameClash = new NameClashNotice({ app, onAcknowledge, onEditName });
+    this.elsewhere = h('div', { class: 'warning', role: 'status', 'data-testid': 'open-elsewhere', hidden: true },
+      h('p', {}, 'Your identity is open in another browser too, and the people in this room now reach you there. This browser writes nothing here meanwhile, so your history does not split in two; it reconnects by itself when the other one closes.'));
+    this.el = h('div', { class: 'room-guards' }, this.elsewhere, this.nameClash.el);
+  }
+
+  update(topic, session) {
+    this.topic = topic;
+    const conflicts = this.app.nameConflicts(topic);
+    const loud = conflicts.find((conflict) => this.app.isVerified(conflict.knownId));
+    this.keyChange.update(loud ?? null);
+    this.nameClash.update(conflicts.filter((conflict) => conflict !== loud));
+    const elsewhere = session.swarm?.twins.superseded ?? false;
+    this.elsewhere.hidden = !elsewhere;
+    if (loud) return 'Read the safety warning first';
+    if (elsewhere) return 'Open in another browser: write from there, or close it';
+    return session.canWrite() ? null : 'Getting your earlier messages back from the others…';
+  }
+}
