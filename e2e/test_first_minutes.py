@@ -127,3 +127,24 @@ def test_a_name_already_taken_blocks_nobody_and_can_be_changed(new_user):
     expect(ada.page.get_by_test_id("peer").filter(has_text="Robert")).to_have_count(1)
     expect(ada.page.get_by_test_id("peer").filter(has_text="Bob")).to_have_count(1)
     expect(ada.page.get_by_test_id("peer").filter(has_text="Bob (")).to_have_count(0)
+
+
+def test_rooms_come_by_latest_activity_and_the_title_counts_unread(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("First")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    ada.create_room("Second")
+    rooms = ada.page.get_by_test_id("room-item")
+    expect(rooms.first).to_contain_text("Second")
+    expect(ada.page).to_have_title("Parley")
+
+    bob.send("news in the first room")
+    expect(rooms.first).to_contain_text("First", timeout=TIMEOUT_MS)
+    expect(rooms.first).to_contain_text("news in the first room")
+    expect(rooms.first.get_by_test_id("room-item-time")).to_have_text(re.compile(r"\d\d:\d\d"))
+    expect(ada.page).to_have_title("(1) Parley")
+    rooms.first.click()
+    ada.expect_message("news in the first room")
+    expect(ada.page).to_have_title("Parley")

@@ -150,8 +150,20 @@ export class ParleyApp extends EventTarget {
     return this.transferManagers.get(topic) ?? null;
   }
 
+  // Rooms by latest activity: the newest message, or when the room was made or joined.
   roomList() {
-    return [...this.rooms.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return [...this.rooms.values()].sort((a, b) => this.lastActivity(b) - this.lastActivity(a));
+  }
+
+  lastActivity(room) {
+    return Math.max(room.createdAt ?? 0, this.sessions.get(room.topic)?.view.messages.at(-1)?.ts ?? 0);
+  }
+
+  // Unread messages in every room: the tab title shows them.
+  unreadTotal() {
+    let total = 0;
+    for (const session of this.sessions.values()) total += session.unreadCount();
+    return total;
   }
 
   async setName(name) {

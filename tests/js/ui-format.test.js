@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { callDuration, callSummaryText, nameList, deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
+import { callDuration, callSummaryText, nameList, shortWhen, deliveryLabel, hueFor, initials, plural, shortId } from '../../static/app/ui/format.js';
 import { backoffDelay } from '../../static/app/signaling/client.js';
 
 test('delivery labels follow the receipts', () => {
@@ -62,4 +62,13 @@ test('a call reads as one history line, from who is reading it', () => {
   assert.equal(callSummaryText({ ...over, joined: [] }, as('a')), 'Video call · 3:05');
   assert.equal(callSummaryText({ ...over, starter: null, joined: [], duration: 0 }, as('a')), 'Video call · 0:00');
   assert.equal(callSummaryText({ ...over, joined: ['x'] }, as('a')), 'Video call with Someone · 3:05');
+});
+
+test('when a room was last active, in a few characters', () => {
+  const now = new Date(2026, 11, 5, 15, 30).getTime();
+  const at = (days, hour) => new Date(2026, 11, 5 - days, hour, 7).getTime();
+  assert.equal(shortWhen(at(0, 9), now, 'en-GB'), '09:07');
+  assert.equal(shortWhen(at(1, 23), now, 'en-GB'), 'Yesterday');
+  assert.equal(shortWhen(at(3, 12), now, 'en-GB'), 'Wed');
+  assert.equal(shortWhen(at(40, 12), now, 'en-GB'), '26 Oct');
 });

@@ -28,6 +28,16 @@ export function dayLabel(ts, now = Date.now()) {
   return new Date(ts).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 }
 
+// When something last happened, as short as a room list needs: "14:02" today, then
+// "Yesterday", a weekday within the week, else the date.
+export function shortWhen(ts, now = Date.now(), locale = undefined) {
+  const day = new Date(ts).toDateString();
+  if (day === new Date(now).toDateString()) return timeOfDay(ts, locale);
+  if (day === new Date(now - 86_400_000).toDateString()) return 'Yesterday';
+  if (now - ts < 6 * 86_400_000) return new Date(ts).toLocaleDateString(locale, { weekday: 'short' });
+  return new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+}
+
 // Only the author's own messages carry a delivery state.
 export function deliveryLabel(delivered, { mine }) {
   if (!mine) return '';

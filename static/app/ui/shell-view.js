@@ -35,6 +35,10 @@ export class ShellView {
   start() {
     this.app.addEventListener('change', ({ detail }) => this.render(detail.topic));
     window.addEventListener('hashchange', () => this.#takeInvite());
+    // Back to the tab: the open room counts as read (chat-view), and the title says so.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.render(this.selected);
+    });
     // A click on a notification while this window is open (sw/push-handler.js).
     navigator.serviceWorker?.addEventListener('message', (event) => {
       if (event.data?.type === 'open-room') this.#openRoom(event.data.room);
@@ -121,6 +125,8 @@ export class ShellView {
       const topics = this.dirtyTopics;
       this.dirtyTopics = new Set();
       this.sidebar.render(this.selected);
+      const unread = this.app.unreadTotal();
+      document.title = unread ? `(${unread}) Parley` : 'Parley';
       if (this.selected && (topics.has(null) || topics.has(this.selected))) this.chat.render();
     }, 30);
   }

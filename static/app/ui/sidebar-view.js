@@ -3,7 +3,7 @@
 // "New room" action.
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
-import { callSummaryText, hueFor, initials, shortId } from './format.js';
+import { callSummaryText, hueFor, initials, shortId, shortWhen } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
 import { hideIpIndicator, PrivacySettingsView } from './privacy-settings-view.js';
 
@@ -107,7 +107,11 @@ export class SidebarView {
         },
         avatar(room.name, room.topic, 'room'),
         h('span', { class: 'room-item-text' },
-          h('span', { class: 'room-item-name' }, room.name),
+          h('span', { class: 'room-item-top' },
+            h('span', { class: 'room-item-name' }, room.name),
+            h('time', {
+              class: 'room-item-time', 'data-testid': 'room-item-time', dateTime: new Date(this.app.lastActivity(room)).toISOString(),
+            }, shortWhen(this.app.lastActivity(room)))),
           h('span', { class: 'room-item-preview' }, preview(last, session))),
         h('span', { class: 'room-item-badges' },
           unread ? h('span', { class: 'unread-count', 'data-testid': 'unread-count', title: `${unread} unread` }, String(unread)) : null,
