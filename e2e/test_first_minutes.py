@@ -148,3 +148,39 @@ def test_rooms_come_by_latest_activity_and_the_title_counts_unread(new_user):
     rooms.first.click()
     ada.expect_message("news in the first room")
     expect(ada.page).to_have_title("Parley")
+
+
+# Chromium on Linux has no system share sheet (no navigator.share); this stands in for
+# one, to see what the invite hands to it.
+RECORD_SHARES = "navigator.share = async (data) => { (window.shared ??= []).push(data); };"
+
+
+def test_an_invite_names_its_room_and_comes_as_a_qr_code_and_to_the_share_sheet(new_user):
+    ada = new_user("Ada")
+    assert not ada.page.evaluate("'share' in navigator")
+    link = ada.create_room("Weekend plans")  # its invite panel opens with it
+    expect(ada.page.get_by_test_id("invite-share")).to_have_count(0)
+    ada.page.get_by_test_id("invite-qr-toggle").click()
+    qr = ada.page.locator(".invite-qr canvas.qr")
+    expect(qr).to_be_visible()
+    expect(qr).to_have_attribute("data-qr-text", link)
+
+    sharer = new_user()
+    sharer.page.add_init_script(RECORD_SHARES)
+    sharer.onboard("Cy")
+    sharer.open_invite(link)
+    sharer.page.get_by_test_id("invite-button").click()
+    sharer.page.get_by_test_id("invite-share").click()
+    shared = sharer.page.evaluate("window.shared")
+    assert shared == [{"title": "Join Weekend plans on Parley", "url": link}], shared
+
+    bob = new_user()
+    bob.page.goto(link)
+    expect(bob.page.get_by_test_id("onboarding-invite")).to_have_text(
+        "You are invited to join “Weekend plans”. Choose the name the people there will see."
+    )
+    bob.page.get_by_test_id("name-input").fill("Bob")
+    submit = bob.page.get_by_test_id("name-submit")
+    expect(submit).to_have_text("Join “Weekend plans”")
+    submit.click()
+    expect(bob.page.get_by_test_id("room-name")).to_have_text("Weekend plans")

@@ -14,6 +14,7 @@ import { callSummaryText, plural } from './format.js';
 import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
+import { qrCanvas } from './qr-canvas.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
 import { RoomGuards } from './room-guards.js';
 import { ScrollKeeper } from './scroll-keeper.js';
@@ -209,9 +210,25 @@ export class ChatView {
       class: 'invite-link', readOnly: true, value: link, 'data-testid': 'invite-link',
       'aria-label': 'Invite link', onfocus: (event) => event.target.select(),
     });
+    // The code is drawn when first asked for: most people copy or share the link.
+    const qrSlot = h('div', { class: 'invite-qr', hidden: true });
+    const qrToggle = h('button', {
+      class: 'button', type: 'button', 'data-testid': 'invite-qr-toggle', 'aria-expanded': 'false',
+      onclick: () => {
+        if (!qrSlot.firstChild) qrSlot.append(qrCanvas(link, { label: `QR code of the invite to ${room.name}` }));
+        qrSlot.hidden = !qrSlot.hidden;
+        qrToggle.setAttribute('aria-expanded', String(!qrSlot.hidden));
+      },
+    }, 'QR code');
+    // The system share sheet, where the browser has one (phones, some desktops).
+    const share = navigator.share ? h('button', {
+      class: 'button', type: 'button', 'data-testid': 'invite-share',
+      onclick: () => navigator.share({ title: `Join ${room.name} on Parley`, url: link }).catch(() => {}),
+    }, 'Share…') : null;
     replaceChildren(this.invite,
       h('p', {}, 'Anyone with this link can join the room and read its history. The secret part after # never reaches the server.'),
-      h('div', { class: 'invite-row' }, field, copyButton(link, 'Copy link')));
+      h('div', { class: 'invite-row' }, field, copyButton(link, 'Copy link'), share, qrToggle),
+      qrSlot);
   }
 
   #renderPeers(peers) {

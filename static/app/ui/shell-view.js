@@ -45,7 +45,7 @@ export class ShellView {
     });
     if (!this.app.identity.name) {
       replaceChildren(this.root, onboardingView({
-        app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(),
+        app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(), invite: inviteIn(location.hash),
       }));
       this.root.dataset.state = 'onboarding';
     } else {
@@ -172,5 +172,16 @@ export class ShellView {
     this.notice.hidden = false;
     clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => { this.notice.hidden = true; }, 6000);
+  }
+}
+
+// The invite in the address, if it is a well-formed one; a damaged one is dealt with
+// once the newcomer has a name (#takeInvite says what is wrong).
+function inviteIn(hash) {
+  try {
+    return parseInvite(hash);
+  } catch (error) {
+    if (error instanceof InviteError) return null;
+    throw error;
   }
 }
