@@ -148,6 +148,10 @@ def test_rooms_come_by_latest_activity_and_the_title_counts_unread(new_user):
     rooms.first.click()
     ada.expect_message("news in the first room")
     expect(ada.page).to_have_title("Parley")
+    # Who joined is a line in the history, once there is a conversation to show it in.
+    expect(ada.page.get_by_test_id("join-event")).to_have_text(
+        [re.compile(r"You joined\s*\d\d:\d\d"), re.compile(r"Bob joined\s*\d\d:\d\d")]
+    )
 
 
 # Chromium on Linux has no system share sheet (no navigator.share); this stands in for

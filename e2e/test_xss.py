@@ -80,3 +80,32 @@ def test_html_and_script_in_user_content_is_shown_as_text(new_user, python_peer)
         assert not [
             e for e in user.console_errors if "Content Security Policy" in e and "script" in e
         ]
+
+
+def test_links_and_formatting_are_made_of_text_and_fetch_nothing(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Formatting")
+    bob = new_user("Bob")
+    asked = []
+    bob.page.on("request", lambda request: asked.append(request.url))
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    text = "read *this* at https://example.org/page?a=1. and `<b>x</b>`\n> quoted _line_"
+    ada.send(text)
+    shown = bob.page.get_by_test_id("message-text").last
+    expect(shown).to_contain_text("read this at https://example.org/page?a=1. and <b>x</b>")
+    expect(shown.locator("strong")).to_have_text("this")
+    expect(shown.locator("code")).to_have_text("<b>x</b>")
+    expect(shown.locator(".quote-line em")).to_have_text("line")
+    anchor = shown.locator("a")
+    expect(anchor).to_have_count(1)
+    expect(anchor).to_have_attribute("href", "https://example.org/page?a=1")
+    expect(anchor).to_have_attribute("rel", "noopener noreferrer")
+    expect(anchor).to_have_attribute("target", "_blank")
+    assert shown.locator("b").count() == 0
+    ada.send("javascript:window.__pwned='link' and <a href=\"javascript:x()\">a</a>")
+    expect(bob.page.get_by_test_id("message-text").last).to_contain_text("javascript:")
+    assert bob.page.locator('.message-text a[href^="javascript"]').count() == 0
+    # No preview: nobody fetched the linked page.
+    assert not [url for url in asked if "example.org" in url], asked
+    assert_not_pwned(ada, bob)

@@ -202,3 +202,19 @@ test('a call is on until an `ended` entry is held, and summarised from what is h
     call: SECOND, video: true, starter: ADA, startedAt: 1002, joined: [], ended: false, duration: null,
   });
 });
+
+test('the timeline is the messages with, in their place, who joined', () => {
+  const h = history();
+  const adaJoined = h.name(ADA, 'Ada', 'join');
+  const hello = h.say(ADA, 'hello');
+  const bobJoined = h.name(BOB, 'Bob', 'join');
+  h.react(BOB, bobJoined, '👍');
+  h.remove(BOB, bobJoined);
+  const { messages, timeline } = buildRoomState(h.records, { selfId: ADA });
+  assert.deepEqual(messages.map((m) => m.id), [hello]);
+  assert.deepEqual(timeline.map((m) => [m.id, m.author, m.joined ?? false]), [
+    [adaJoined, ADA, true], [hello, ADA, false], [bobJoined, BOB, true],
+  ]);
+  assert.equal(timeline[2].deleted, false, 'nothing changes a join');
+  assert.deepEqual(timeline[2].reactions, []);
+});

@@ -35,7 +35,7 @@ export class RoomSession extends EventTarget {
     this.store = store;
     this.swarm = swarm;
     this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
-    this.view = { messages: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map() };
+    this.view = { messages: [], timeline: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map() };
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
     this.acks = new Map(); // own entry id -> Set of identity ids that acknowledged it

@@ -1,7 +1,7 @@
 // What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
 // same records give the same state on every device, whatever order they arrived in.
 //
-//   buildRoomState(records, { selfId }) -> { messages, names, members, mailboxes, files }
+//   buildRoomState(records, { selfId }) -> { messages, timeline, names, members, mailboxes, files }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
@@ -21,6 +21,8 @@
 //     `ended` one is). It is history, not a chat message: edits, deletes, reactions and
 //     replies have no effect on it (a reply to it shows as a reply to an entry that is
 //     not a message).
+//     timeline: `messages` and, in their place, the `join` entries, each with text null
+//               and `joined` true: the history line "Bob joined", which nothing changes.
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -92,7 +94,12 @@ export function buildRoomState(records, { selfId = null } = {}) {
         });
       }
       addCallEvent(summary, author, ts, body);
-    } else if (body.type === 'name' || body.type === 'join') {
+    } else if (body.type === 'join') {
+      names.set(author, body.name);
+      messages.set(id, {
+        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), joined: true,
+      });
+    } else if (body.type === 'name') {
       names.set(author, body.name);
     } else if (body.type === 'mailbox') {
       // An author's clocks only grow, so in room order the last one is the latest.
@@ -103,7 +110,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   // A second pass, so a change applies whatever its clock says about its target.
   for (const { author, body } of ordered) {
     const target = messages.get(body.target);
-    if (!target || target.file || target.call) continue;
+    if (!target || target.file || target.call || target.joined) continue;
     if (body.type === 'edit' && target.author === author) {
       target.text = body.text;
       target.edited = true;
@@ -118,7 +125,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const views = [];
   for (const message of messages.values()) {
     const found = message.reply === null ? undefined : messages.get(message.reply);
-    const replied = found?.call ? undefined : found;
+    const replied = found?.call || found?.joined ? undefined : found;
     views.push({
       ...message,
       text: message.deleted ? null : message.text,
@@ -132,5 +139,5 @@ export function buildRoomState(records, { selfId = null } = {}) {
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
     });
   }
-  return { messages: views, names, members, mailboxes, files };
+  return { messages: views.filter((view) => !view.joined), timeline: views, names, members, mailboxes, files };
 }

@@ -277,8 +277,9 @@ export class ChatView {
   }
 
   #renderMessages(session, alone) {
-    const messages = session.view.messages;
-    if (!messages.length) {
+    const messages = session.view.timeline;
+    // Until someone says something, the room explains itself; who joined shows after.
+    if (!session.view.messages.length) {
       this.rendered.clear();
       this.list.showEmpty(h('li', { class: 'empty-state', 'data-testid': 'empty-room' },
         h('h2', {}, alone ? 'Invite someone to start' : 'Say hello'),

@@ -1,8 +1,10 @@
 // One message in the conversation: author, time, reply quote, text (or tombstone),
 // reaction chips, delivery state, and its actions (react, reply, edit, delete). A call
-// event (message.call) is a compact centred history line instead (callEventView).
+// event (message.call) or a join (message.joined) is a compact centred history line
+// instead (callEventView, joinEventView).
 import { h } from './dom.js';
 import { deliveryLabel, timeOfDay } from './format.js';
+import { richText } from './rich-text.js';
 import { avatar } from './sidebar-view.js';
 
 const SNIPPET = 90;
@@ -19,6 +21,7 @@ export function messageKey(message, extra) {
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
 export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null, callText = '' }) {
   if (message.call) return callEventView({ message, text: callText });
+  if (message.joined) return joinEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -29,7 +32,7 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
     : null;
   const body = message.file ? fileCard : message.deleted
     ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' }, 'This message was deleted')
-    : h('p', { class: 'message-text', 'data-testid': 'message-text' }, message.text);
+    : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text));
   const reactions = message.reactions.length && !message.deleted
     ? h('ul', { class: 'reactions', 'aria-label': 'Reactions' }, message.reactions.map((reaction) =>
       h('li', {}, h('button', {
@@ -76,6 +79,15 @@ export function callEventView({ message, text }) {
     h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, call.video ? '🎥' : '📞'),
     h('span', { class: 'call-event-text', 'data-testid': 'call-event-text' }, text),
     h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
+}
+
+// "👋 Bob joined · 14:02": the history line of a `join` entry.
+export function joinEventView({ message, who }) {
+  return h('li', { class: 'call-event join-event', 'data-testid': 'join-event', dataset: { id: message.id }, tabIndex: -1 },
+    h('span', { class: 'call-event-line' },
+      h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, '👋'),
+      h('span', { class: 'call-event-text' }, `${who} joined`),
+      h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 
 function actionButton(label, icon, testid, onclick) {

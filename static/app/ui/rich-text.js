@@ -1,0 +1,93 @@
+// Message text as people format it in chat apps, without ever parsing HTML: links
+// (http and https only; nothing is fetched for them), *bold*, _italic_, `code`, and
+// lines that start with "> " as quotes. Pure: the parse is unit-tested in node, and
+// richText() builds DOM nodes from it with text nodes only.
+//
+//   parseRichText(text) -> [{ quote, parts: [{ type: 'text'|'link'|'bold'|'italic'|'code', text }] }]
+//   richText(text)      -> nodes for a message's <p>
+import { h } from './dom.js';
+
+const CODE = /`([^`\n]+)`/gu;
+const LINK = /\bhttps?:\/\/[^\s<>"'`]+/giu;
+// A marker counts where it opens and closes a phrase: after the start or a space (or an
+// opening bracket or quote), before the end, a space or punctuation; never inside a
+// word, so snake_case and 2*3*4 stay as typed.
+const EMPHASIS = /(^|[\s([{"'])([*_])(?=\S)(.+?)(?<=\S)\2(?=$|[\s)\]}"'.,;:!?])/gu;
+const TRAILING = /[.,;:!?'"]+$/u;
+
+export function parseRichText(text) {
+  return String(text).split('\n').map((line) => {
+    const quote = line.startsWith('> ');
+    return { quote, parts: parseLine(quote ? line.slice(2) : line) };
+  });
+}
+
+function parseLine(line) {
+  const parts = [];
+  let at = 0;
+  for (const match of line.matchAll(CODE)) {
+    parts.push(...links(line.slice(at, match.index)), { type: 'code', text: match[1] });
+    at = match.index + match[0].length;
+  }
+  parts.push(...links(line.slice(at)));
+  return parts.filter((part) => part.text !== '');
+}
+
+function links(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    const url = trimUrl(match[0]);
+    parts.push(...emphasis(text.slice(at, match.index)), { type: 'link', text: url });
+    at = match.index + url.length;
+  }
+  parts.push(...emphasis(text.slice(at)));
+  return parts;
+}
+
+// "(see https://a.example/x)." keeps the bracket and the full stop out of the link,
+// but a link's own brackets, as in a wiki address, stay in it.
+function trimUrl(url) {
+  let trimmed = url.replace(TRAILING, '');
+  while (trimmed.endsWith(')') && count(trimmed, '(') < count(trimmed, ')')) {
+    trimmed = trimmed.slice(0, -1).replace(TRAILING, '');
+  }
+  return trimmed;
+}
+
+function count(text, char) {
+  return text.split(char).length - 1;
+}
+
+function emphasis(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(EMPHASIS)) {
+    const [, before, marker, inner] = match;
+    parts.push({ type: 'text', text: text.slice(at, match.index) + before });
+    parts.push({ type: marker === '*' ? 'bold' : 'italic', text: inner });
+    at = match.index + match[0].length;
+  }
+  parts.push({ type: 'text', text: text.slice(at) });
+  return parts;
+}
+
+const TAGS = { bold: 'strong', italic: 'em', code: 'code' };
+
+export function richText(text) {
+  const lines = parseRichText(text);
+  const nodes = [];
+  lines.forEach(({ quote, parts }, i) => {
+    const inline = parts.map(partNode);
+    if (quote) nodes.push(h('span', { class: 'quote-line' }, inline));
+    else nodes.push(...inline, i < lines.length - 1 ? '\n' : null);
+  });
+  return nodes;
+}
+
+function partNode({ type, text }) {
+  if (type === 'link') {
+    return h('a', { href: text, target: '_blank', rel: 'noopener noreferrer', class: 'message-link' }, text);
+  }
+  return type === 'text' ? text : h(TAGS[type], {}, text);
+}
