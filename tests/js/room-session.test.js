@@ -23,6 +23,10 @@ test('a message reaches the other member, is stored there, and shows as delivere
   assert.ok(await bob.store.getEntry(sent.id), 'the receiver keeps the entry');
   const message = ada.session.view.messages.find((m) => m.id === sent.id);
   assert.equal(ada.session.deliveredCount(message), 1);
+  unlink(ada, bob);
+  await settle();
+  assert.equal(ada.session.deliveredCount(message), 1, 'delivered stays delivered when Bob goes');
+  assert.deepEqual(Object.keys([...ada.store.rooms.values()][0].ownHeldBy), [bob.id], 'and is kept');
 });
 
 test('what was written while apart is exchanged when the link comes up, once', async () => {

@@ -186,13 +186,29 @@ export class RoomSession extends EventTarget {
   deliveredCount(message) {
     if (message.author !== this.selfId) return 0;
     const seq = this.seqOf.get(message.id);
+    this.#noteOwnHolders();
     const holders = new Set(this.acks.get(message.id));
-    for (const peer of this.swarm.readyPeers()) {
-      const head = this.replicators.get(peer)?.remoteHeads.get(this.selfId);
-      if (peer.identity && head && seq !== undefined && head.length > seq) holders.add(identityId(peer.identity));
+    for (const [id, length] of Object.entries(this.room.ownHeldBy ?? {})) {
+      if (seq !== undefined && length > seq) holders.add(id);
     }
     holders.delete(this.selfId);
     return holders.size;
+  }
+
+  // How much of our own log each member holds, as their heads last said: a message
+  // delivered stays delivered when they go offline, and after a reload.
+  #noteOwnHolders() {
+    for (const peer of this.swarm.readyPeers()) {
+      const head = this.replicators.get(peer)?.remoteHeads.get(this.selfId);
+      if (peer.identity && head) this.#noteHeld(identityId(peer.identity), head.length);
+    }
+  }
+
+  #noteHeld(memberId, length) {
+    this.room.ownHeldBy ??= {};
+    if (length <= (this.room.ownHeldBy[memberId] ?? 0)) return;
+    this.room.ownHeldBy[memberId] = length;
+    this.store.saveRoom(this.room).catch((error) => console.warn('delivery state not saved', error));
   }
 
   typingNames(now = Date.now()) {
@@ -306,6 +322,8 @@ export class RoomSession extends EventTarget {
         this.acks.get(id).add(peerId);
         changed = true;
       }
+      const seq = this.seqOf.get(id);
+      if (seq !== undefined) this.#noteHeld(peerId, seq + 1);
     }
     if (changed) this.#changed();
   }
