@@ -188,3 +188,24 @@ def test_an_invite_names_its_room_and_comes_as_a_qr_code_and_to_the_share_sheet(
     expect(submit).to_have_text("Join “Weekend plans”")
     submit.click()
     expect(bob.page.get_by_test_id("room-name")).to_have_text("Weekend plans")
+
+
+def test_a_room_with_nobody_else_online_says_what_that_means(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Quiet")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    bob.send("I will be away")
+    ada.expect_message("I will be away")
+    alone = ada.page.get_by_test_id("room-alone")
+    expect(alone).to_be_hidden()
+    bob.close()
+    expect(alone).to_have_text(
+        "Nobody else in this room is online. What you send waits on this device until someone"
+        " is, and what others write meanwhile reaches you once they, or anyone who has it,"
+        " come online.",
+        timeout=TIMEOUT_MS,
+    )
+    ada.send("see you later")
+    expect(ada.message("see you later").get_by_test_id("delivery")).to_have_text("Sent")

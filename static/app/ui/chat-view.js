@@ -71,6 +71,7 @@ export class ChatView {
       onclick: () => this.scroll.toBottom(),
     });
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
+    this.alone = h('p', { class: 'room-alone', 'data-testid': 'room-alone', role: 'status', hidden: true });
     this.preparing = new PreparingFilesView();
     this.guards = new RoomGuards({ app, onEditName });
     this.composer = new ComposerView({
@@ -95,7 +96,7 @@ export class ChatView {
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
         this.voiceCall, this.videoCall, this.inviteToggle),
       this.invite, this.callBanner, this.peerStrip, this.warnings, this.guards.el,
-      h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.preparing.el, this.composer.el);
+      h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.alone, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
     });
@@ -154,6 +155,7 @@ export class ChatView {
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
+    this.#renderAlone(session, ready.length);
     this.preparing.render(this.transfers);
     this.composer.setBlocked(this.guards.update(this.topic, session));
     const typing = session.typingNames();
@@ -295,6 +297,16 @@ export class ChatView {
       for (const id of this.rendered.keys()) if (!ids.has(id)) this.rendered.delete(id);
     }
     this.#renderJump();
+  }
+
+  // Nobody else in the room is reachable: say what that means for what is written now
+  // and what others wrote meanwhile, rather than leave people to guess.
+  #renderAlone(session, ready) {
+    const others = [...session.view.members].filter((id) => id !== this.app.selfId).length;
+    const alone = others > 0 && ready === 0 && session.view.messages.length > 0;
+    this.alone.hidden = !alone;
+    if (!alone) return;
+    this.alone.textContent = 'Nobody else in this room is online. What you send waits on this device until someone is, and what others write meanwhile reaches you once they, or anyone who has it, come online.';
   }
 
   // Scrolled up: a way back to the newest message, with how many arrived since.
