@@ -168,6 +168,8 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         },
         {"duration": lambda v: is_json_integer(v, 0, MAX_CALL_DURATION_MS)},
     ),
+    "room": ({"name": _NAME}, {}),
+    "leave": ({}, {}),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 # type -> a rule across keys, run once every key has passed its own check.

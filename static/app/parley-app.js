@@ -20,12 +20,13 @@ import { DeviceNotifications } from './push/device-notifications.js';
 import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
 import { RoomWaker } from './push/room-waker.js';
 import { nameConflicts } from './room/name-conflicts.js';
-import { createRoom, roomRecord, withKeys } from './room/rooms.js';
+import { cleanRoomName, createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
 import { SignalingClient } from './signaling/client.js';
 
 export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
+const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
   static async start({ store, signalingUrl }) {
@@ -39,7 +40,10 @@ export class ParleyApp extends EventTarget {
     const app = new ParleyApp({ store, identity, signalingUrl, notifications });
     await app.ice.load();
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
-    for (const room of await store.listRooms()) await app.#openRoom(room);
+    for (const room of await store.listRooms()) {
+      if (room.left) app.leftRooms.set(room.topic, room);
+      else await app.#openRoom(room);
+    }
     app.signaling.start();
     notifications.start();
     return app;
@@ -52,6 +56,7 @@ export class ParleyApp extends EventTarget {
     this.selfId = identityId(identity.publicKey);
     this.fingerprint = safetyFingerprint(identity.publicKey);
     this.rooms = new Map();
+    this.leftRooms = new Map(); // topic -> record of a room this device left (kept, hidden)
     this.sessions = new Map();
     this.transferManagers = new Map();
     this.calls = new CallManager(); // the one call of this device (docs/protocol.md §6)
@@ -184,13 +189,46 @@ export class ParleyApp extends EventTarget {
     return this.#openRoom(room);
   }
 
-  // Joining a room twice (opening the same invite again) just selects it.
+  // Joining a room twice (opening the same invite again) just selects it. A room this
+  // device left comes back with its history, and says so with a new `join`.
   async joinInvite({ secret, name }) {
     const record = roomRecord(secret, name);
     const existing = this.rooms.get(record.topic);
     if (existing) return existing;
+    const left = this.leftRooms.get(record.topic);
+    this.leftRooms.delete(record.topic);
+    const joining = left ? { ...left, left: false, rejoining: true } : record;
+    await this.store.saveRoom(joining);
+    return this.#openRoom(joining);
+  }
+
+  // Leaving writes a `leave` entry, gives it a moment to reach the members online, and
+  // closes the room on this device. Its history stays here, hidden: the room's invite
+  // brings it back (a fresh start would write a second log under our key, a fork).
+  async leaveRoom(topic) {
+    const session = this.sessions.get(topic);
+    const room = this.rooms.get(topic);
+    if (!session || !room) return;
+    if (session.canWrite()) {
+      await session.leave();
+      await session.delivered(LEAVE_DELIVERY_MS);
+    }
+    session.stop();
+    this.transferManagers.get(topic)?.stop();
+    this.calls.detach(topic);
+    this.sessions.delete(topic);
+    this.transferManagers.delete(topic);
+    this.rooms.delete(topic);
+    const record = { ...room, left: true };
+    delete record.rejoining;
     await this.store.saveRoom(record);
-    return this.#openRoom(record);
+    this.leftRooms.set(topic, record);
+    this.#changed();
+  }
+
+  // A `room` entry renames the room for every member (docs/protocol.md §7).
+  async renameRoom(topic, name) {
+    await this.sessions.get(topic)?.renameRoom(cleanRoomName(name));
   }
 
   async #openRoom(record) {
@@ -204,6 +242,7 @@ export class ParleyApp extends EventTarget {
     await session.load();
     session.addEventListener('change', () => {
       this.#observeMembers(session);
+      this.#followRoomName(room, session);
       this.#changed(room.topic);
     });
     // Members who are away hear that something arrived (docs/protocol.md §10).
@@ -244,6 +283,14 @@ export class ParleyApp extends EventTarget {
 
   // Everyone seen in a room becomes a contact: remembered with the time this device
   // first saw the key, so a later key under the same name can be told apart.
+  // The name the room's members agreed on (its latest `room` entry) is the one shown.
+  #followRoomName(room, session) {
+    const { roomName } = session.view;
+    if (!roomName || roomName === room.name) return;
+    room.name = roomName;
+    this.store.saveRoom(room).catch((error) => console.warn('room name not saved', error));
+  }
+
   #observeMembers(session) {
     for (const [id, name] of session.view.names) {
       if (id === this.selfId) continue;

@@ -20,10 +20,12 @@ const valid = {
   file: { type: 'file', ...base, name: 'photo.png', size: 1024, mime: 'image/png', chunk: 131072, root: ID, key: ID },
   call: { type: 'call', ...base, call: CALL, event: 'started', video: true },
   callEnded: { type: 'call', ...base, call: CALL, event: 'ended', video: false, duration: 185_000 },
+  room: { type: 'room', ...base, name: 'Weekend plans' },
+  leave: { type: 'leave', ...base },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 

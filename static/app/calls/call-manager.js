@@ -77,6 +77,12 @@ export class CallManager extends EventTarget {
     });
   }
 
+  // The room is closed on this device (left): a call in it ends, and its frames stop.
+  detach(topic) {
+    if (this.state.topic === topic && this.state.phase !== 'idle') this.hangup();
+    this.swarms.delete(topic);
+  }
+
   async start(topic, { video }) {
     const swarm = this.swarms.get(topic);
     if (isLive(this.state) || !swarm || swarm.readyPeers().length === 0) return;

@@ -97,6 +97,10 @@ const SCHEMAS = {
     optional: { duration: isCallDuration },
     refine: (body) => Object.hasOwn(body, 'duration') === (body.event === 'ended'),
   },
+  // The room's name for everyone from now on; the latest in room order counts.
+  room: { required: { name: isName }, optional: {} },
+  // The author left the room; a later `join` of theirs brings them back.
+  leave: { required: {}, optional: {} },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

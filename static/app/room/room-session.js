@@ -16,6 +16,7 @@
 //   session.addEventListener('appended', e => e.detail.record)   each own entry written
 import { identityId } from '../identity/identity.js';
 import { nameKey, sharedNames } from './name-conflicts.js';
+import { OwnDelivery } from './own-delivery.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
@@ -35,10 +36,13 @@ export class RoomSession extends EventTarget {
     this.store = store;
     this.swarm = swarm;
     this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
-    this.view = { messages: [], timeline: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map() };
+    this.view = {
+      messages: [], timeline: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map(),
+      roomName: null, left: new Set(), lastActive: new Map(),
+    };
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
-    this.acks = new Map(); // own entry id -> Set of identity ids that acknowledged it
+    this.delivery = new OwnDelivery({ room, store });
     this.typing = new Map(); // identity id -> expiry time
     this.lastTypingSent = 0;
     this.writing = Promise.resolve();
@@ -60,6 +64,11 @@ export class RoomSession extends EventTarget {
     this.swarm.start();
     if (!this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
       this.#append({ type: 'join', name: this.identity.name || 'Someone' });
+    } else if (this.room.rejoining) {
+      // Back in a room this device left: its own log is whole, so a `join` follows it.
+      delete this.room.rejoining;
+      this.#append({ type: 'join', name: this.identity.name || 'Someone' }).catch(() => {});
+      this.store.saveRoom(this.room).catch(() => {});
     }
     this.#syncMailbox();
   }
@@ -95,6 +104,33 @@ export class RoomSession extends EventTarget {
   // 'joined' or 'ended'; `duration` (ms) only, and always, with 'ended'.
   recordCall({ call, event, video, duration }) {
     return this.#append({ type: 'call', call, event, video, ...(event === 'ended' ? { duration } : {}) });
+  }
+
+  renameRoom(name) {
+    return this.#append({ type: 'room', name });
+  }
+
+  leave() {
+    return this.#append({ type: 'leave' });
+  }
+
+  // Resolves once every member linked now holds all of our own log, or after `ms`.
+  delivered(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.removeEventListener('change', check);
+        resolve();
+      };
+      const check = () => {
+        this.#noteOwnHolders();
+        const length = this.log.length(this.selfId);
+        if (this.swarm.readyPeers().every((peer) => !peer.identity || this.delivery.holds(identityId(peer.identity), length))) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.addEventListener('change', check);
+      check();
+    });
   }
 
   rename(name) {
@@ -183,32 +219,34 @@ export class RoomSession extends EventTarget {
     return this.#shared.names;
   }
 
+  // The room's members as its history and links tell: who they are, whether they are
+  // online (a ready link), when this device last saw them (a link, or their latest
+  // entry), whether they left. This device first, then by name.
+  memberList() {
+    const online = new Set(this.swarm.readyPeers().filter((peer) => peer.identity).map((peer) => identityId(peer.identity)));
+    const { members, lastActive, left } = this.view;
+    const list = [...new Set([this.selfId, ...members])].map((id) => ({
+      id, name: this.memberName(id) ?? 'Someone', self: id === this.selfId, online: online.has(id),
+      lastSeen: Math.max(this.room.lastLinked?.[id] ?? 0, lastActive.get(id) ?? 0) || null,
+      left: left.has(id),
+    }));
+    return list.sort((a, b) => Number(b.self) - Number(a.self) || Number(b.online) - Number(a.online)
+      || a.name.localeCompare(b.name));
+  }
+
   deliveredCount(message) {
     if (message.author !== this.selfId) return 0;
     const seq = this.seqOf.get(message.id);
     this.#noteOwnHolders();
-    const holders = new Set(this.acks.get(message.id));
-    for (const [id, length] of Object.entries(this.room.ownHeldBy ?? {})) {
-      if (seq !== undefined && length > seq) holders.add(id);
-    }
-    holders.delete(this.selfId);
-    return holders.size;
+    return seq === undefined ? 0 : this.delivery.holders(seq);
   }
 
-  // How much of our own log each member holds, as their heads last said: a message
-  // delivered stays delivered when they go offline, and after a reload.
+  // How much of our own log each member holds, as their heads say (room/own-delivery.js).
   #noteOwnHolders() {
     for (const peer of this.swarm.readyPeers()) {
       const head = this.replicators.get(peer)?.remoteHeads.get(this.selfId);
-      if (peer.identity && head) this.#noteHeld(identityId(peer.identity), head.length);
+      if (peer.identity && head) this.delivery.note(identityId(peer.identity), head.length);
     }
-  }
-
-  #noteHeld(memberId, length) {
-    this.room.ownHeldBy ??= {};
-    if (length <= (this.room.ownHeldBy[memberId] ?? 0)) return;
-    this.room.ownHeldBy[memberId] = length;
-    this.store.saveRoom(this.room).catch((error) => console.warn('delivery state not saved', error));
   }
 
   typingNames(now = Date.now()) {
@@ -254,7 +292,11 @@ export class RoomSession extends EventTarget {
     if (peer.state === 'closed' && !this.replicators.has(peer) && !peer.quiet) {
       this.#warn(peer.reason, peer);
     }
-    if (peer.state === 'closed') this.replicators.delete(peer);
+    if (peer.state === 'closed' && this.replicators.delete(peer) && peer.identity) {
+      // Last seen: when this device last had them on a link.
+      this.room.lastLinked = { ...this.room.lastLinked, [identityId(peer.identity)]: Date.now() };
+      this.store.saveRoom(this.room).catch(() => {});
+    }
     if (peer.state === 'ready' && !this.replicators.has(peer)) {
       const replicator = new Replicator({
         log: this.log,
@@ -313,17 +355,11 @@ export class RoomSession extends EventTarget {
   #onAck(peer, ids) {
     if (!peer.identity) return;
     const peerId = identityId(peer.identity);
+    if (peerId === this.selfId) return;
     let changed = false;
     for (const id of ids) {
-      const own = this.view.messages.find((m) => m.id === id && m.author === this.selfId);
-      if (!own || peerId === this.selfId) continue;
-      if (!this.acks.has(id)) this.acks.set(id, new Set());
-      if (!this.acks.get(id).has(peerId)) {
-        this.acks.get(id).add(peerId);
-        changed = true;
-      }
-      const seq = this.seqOf.get(id);
-      if (seq !== undefined) this.#noteHeld(peerId, seq + 1);
+      const seq = this.log.get(id)?.author === this.selfId ? this.seqOf.get(id) : undefined;
+      if (seq !== undefined && this.delivery.note(peerId, seq + 1)) changed = true;
     }
     if (changed) this.#changed();
   }

@@ -1,7 +1,8 @@
 // What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
 // same records give the same state on every device, whatever order they arrived in.
 //
-//   buildRoomState(records, { selfId }) -> { messages, timeline, names, members, mailboxes, files }
+//   buildRoomState(records, { selfId }) -> { messages, timeline, names, members, mailboxes, files,
+//                                             roomName, left, lastActive }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
@@ -21,8 +22,13 @@
 //     `ended` one is). It is history, not a chat message: edits, deletes, reactions and
 //     replies have no effect on it (a reply to it shows as a reply to an entry that is
 //     not a message).
-//     timeline: `messages` and, in their place, the `join` entries, each with text null
-//               and `joined` true: the history line "Bob joined", which nothing changes.
+//     timeline: `messages` and, in their place, the `join`, `leave` and `room` entries,
+//               each with text null and `event` set to { type: 'join' | 'leave' } or
+//               { type: 'room', name }: history lines ("Bob joined", "Ada renamed the
+//               room"), which nothing changes
+//     roomName: the name of the latest `room` entry in room order, or null
+//     left:     Set of authors whose latest `join` or `leave` is a `leave`
+//     lastActive: Map author -> the latest `ts` among their entries
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -68,9 +74,13 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const mailboxes = new Map();
   const files = new Map();
   const calls = new Map(); // call id -> its one summary
+  const left = new Set();
+  const lastActive = new Map(); // author -> ts of their latest entry
+  let roomName = null;
 
   for (const { id, author, ts, clock, body } of ordered) {
     members.add(author);
+    lastActive.set(author, Math.max(lastActive.get(author) ?? 0, ts));
     if (body.type === 'message') {
       messages.set(id, {
         id, author, ts, clock, text: body.text, edited: false, deleted: false,
@@ -94,10 +104,14 @@ export function buildRoomState(records, { selfId = null } = {}) {
         });
       }
       addCallEvent(summary, author, ts, body);
-    } else if (body.type === 'join') {
-      names.set(author, body.name);
+    } else if (body.type === 'join' || body.type === 'leave' || body.type === 'room') {
+      if (body.type === 'join') names.set(author, body.name);
+      if (body.type === 'join') left.delete(author);
+      if (body.type === 'leave') left.add(author);
+      if (body.type === 'room') roomName = body.name;
+      const event = body.type === 'room' ? { type: 'room', name: body.name } : { type: body.type };
       messages.set(id, {
-        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), joined: true,
+        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), event,
       });
     } else if (body.type === 'name') {
       names.set(author, body.name);
@@ -110,7 +124,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   // A second pass, so a change applies whatever its clock says about its target.
   for (const { author, body } of ordered) {
     const target = messages.get(body.target);
-    if (!target || target.file || target.call || target.joined) continue;
+    if (!target || target.file || target.call || target.event) continue;
     if (body.type === 'edit' && target.author === author) {
       target.text = body.text;
       target.edited = true;
@@ -125,7 +139,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const views = [];
   for (const message of messages.values()) {
     const found = message.reply === null ? undefined : messages.get(message.reply);
-    const replied = found?.call || found?.joined ? undefined : found;
+    const replied = found?.call || found?.event ? undefined : found;
     views.push({
       ...message,
       text: message.deleted ? null : message.text,
@@ -139,5 +153,8 @@ export function buildRoomState(records, { selfId = null } = {}) {
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
     });
   }
-  return { messages: views.filter((view) => !view.joined), timeline: views, names, members, mailboxes, files };
+  return {
+    messages: views.filter((view) => !view.event), timeline: views, names, members, mailboxes, files, roomName, left,
+    lastActive,
+  };
 }

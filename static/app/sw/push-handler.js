@@ -60,7 +60,9 @@ async function notificationFor(store, text) {
   if (!settings.enabled || !isMember) return null;
   // Identity ids are the base64url public key (identity.js, which the worker cannot import).
   if (identity && wake.from === toBase64Url(identity.publicKey)) return null; // our own wake
-  return wakeNotification({ wake, room: room ?? null, senderName: contact?.name, preview: settings.preview });
+  // A room this device left (ParleyApp.leaveRoom) counts as one it does not hold.
+  const held = room && !room.left ? room : null;
+  return wakeNotification({ wake, room: held, senderName: contact?.name, preview: settings.preview });
 }
 
 async function appIsInFront(scope) {

@@ -3,22 +3,21 @@
 // prepared (ui/preparing-files-view.js) and what stands between the user and writing
 // (ui/room-guards.js) have their own modules.
 import { MAX_CALL_MEMBERS } from '../calls/call-manager.js';
-import { inviteLink } from '../room/rooms.js';
 import { ComposerView } from './composer-view.js';
 import { openContactDialog } from './contact-dialog.js';
 import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
+import { InvitePanel } from './invite-panel.js';
 import { callSummaryText, plural } from './format.js';
 import { MessageList } from './message-list.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
-import { qrCanvas } from './qr-canvas.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
 import { RoomGuards } from './room-guards.js';
+import { RoomMenu } from './room-menu.js';
 import { ScrollKeeper } from './scroll-keeper.js';
-import { copyButton } from './sidebar-view.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
 // How a ready link's traffic travels (peers/link-route.js).
@@ -31,7 +30,7 @@ const ROUTE_TITLES = {
 const NOTIFY_LEVEL_LABELS = { all: 'All', mentions: 'Mentions', none: 'None' };
 
 export class ChatView {
-  constructor({ app, onBack, onEditName }) {
+  constructor({ app, onBack, onEditName, onLeft }) {
     this.app = app;
     this.topic = null;
     this.rendered = new Map(); // message id -> { key, el }
@@ -39,10 +38,7 @@ export class ChatView {
     this.onTransfers = ({ detail }) => this.#onTransfers(detail.root);
     this.title = h('h1', { class: 'chat-title', 'data-testid': 'room-name' });
     this.subtitle = h('p', { class: 'chat-subtitle', 'data-testid': 'peer-summary' });
-    this.inviteToggle = h('button', {
-      class: 'button', type: 'button', 'data-testid': 'invite-button',
-      'aria-expanded': 'false', onclick: () => this.#setInviteOpen(this.invite.hidden),
-    }, 'Invite');
+    this.invite = new InvitePanel();
     // Calls are 1:1 for now: possible when exactly one other person is connected.
     this.voiceCall = h('button', {
       class: 'button call-start', type: 'button', 'data-testid': 'call-voice', 'aria-label': 'Voice call',
@@ -52,7 +48,6 @@ export class ChatView {
       class: 'button call-start', type: 'button', 'data-testid': 'call-video', 'aria-label': 'Video call',
       title: 'Video call', onclick: () => this.#startCall(true),
     }, 'Video');
-    this.invite = h('section', { class: 'invite-panel', hidden: true, 'aria-label': 'Invite link' });
     // A native select: keyboard and screen readers work without extra code.
     this.notifyLevel = h('select', {
       class: 'notify-level-select', 'data-testid': 'room-notify',
@@ -74,6 +69,7 @@ export class ChatView {
     this.alone = h('p', { class: 'room-alone', 'data-testid': 'room-alone', role: 'status', hidden: true });
     this.preparing = new PreparingFilesView();
     this.guards = new RoomGuards({ app, onEditName });
+    this.roomMenu = new RoomMenu({ app, topic: () => this.topic, onLeft });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
       onFiles: (files) => this.#sendFiles(files),
@@ -94,8 +90,8 @@ export class ChatView {
         h('div', { class: 'chat-heading' }, this.title, this.subtitle),
         h('label', { class: 'notify-level', title: 'Notifications for this room' },
           h('span', { class: 'bell-icon', 'aria-hidden': 'true' }), this.notifyLevel),
-        this.voiceCall, this.videoCall, this.inviteToggle),
-      this.invite, this.callBanner, this.peerStrip, this.warnings, this.guards.el,
+        this.voiceCall, this.videoCall, this.invite.toggle, this.roomMenu.el),
+      this.invite.el, this.callBanner, this.peerStrip, this.warnings, this.guards.el,
       h('div', { class: 'messages-pane' }, this.list.el, this.jump), this.typing, this.alone, this.preparing.el, this.composer.el);
     this.app.calls.addEventListener('change', () => {
       if (this.topic) this.render();
@@ -130,9 +126,8 @@ export class ChatView {
       this.cards.clear();
       this.rendered.clear();
       this.list.reset();
-      this.inviteFor = null;
       this.composer.reset();
-      this.#setInviteOpen(openInvite);
+      this.invite.setOpen(openInvite);
     }
     if (changed) this.scroll.toBottom();
     this.render();
@@ -150,7 +145,7 @@ export class ChatView {
     this.subtitle.textContent = (ready.length
       ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
       : 'Nobody else is connected · end-to-end encrypted') + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
-    this.#renderInvite(room);
+    this.invite.show(room);
     this.#renderCallButtons(ready);
     this.#renderPeers(peers);
     this.#renderWarnings(session);
@@ -202,35 +197,6 @@ export class ChatView {
 
   #startCall(video) {
     this.app.calls.start(this.topic, { video });
-  }
-
-  #renderInvite(room) {
-    if (this.inviteFor === room.topic) return; // keep a selection the user is making
-    this.inviteFor = room.topic;
-    const link = inviteLink(room, location.origin);
-    const field = h('input', {
-      class: 'invite-link', readOnly: true, value: link, 'data-testid': 'invite-link',
-      'aria-label': 'Invite link', onfocus: (event) => event.target.select(),
-    });
-    // The code is drawn when first asked for: most people copy or share the link.
-    const qrSlot = h('div', { class: 'invite-qr', hidden: true });
-    const qrToggle = h('button', {
-      class: 'button', type: 'button', 'data-testid': 'invite-qr-toggle', 'aria-expanded': 'false',
-      onclick: () => {
-        if (!qrSlot.firstChild) qrSlot.append(qrCanvas(link, { label: `QR code of the invite to ${room.name}` }));
-        qrSlot.hidden = !qrSlot.hidden;
-        qrToggle.setAttribute('aria-expanded', String(!qrSlot.hidden));
-      },
-    }, 'QR code');
-    // The system share sheet, where the browser has one (phones, some desktops).
-    const share = navigator.share ? h('button', {
-      class: 'button', type: 'button', 'data-testid': 'invite-share',
-      onclick: () => navigator.share({ title: `Join ${room.name} on Parley`, url: link }).catch(() => {}),
-    }, 'Share…') : null;
-    replaceChildren(this.invite,
-      h('p', {}, 'Anyone with this link can join the room and read its history. The secret part after # never reaches the server.'),
-      h('div', { class: 'invite-row' }, field, copyButton(link, 'Copy link'), share, qrToggle),
-      qrSlot);
   }
 
   #renderPeers(peers) {
@@ -288,7 +254,7 @@ export class ChatView {
         h('p', {}, alone
           ? 'Share the invite link. Messages go straight to the people in this room, encrypted on this device; the server only introduces you.'
           : 'You are connected. Messages are end-to-end encrypted.'),
-        alone ? h('button', { class: 'button primary', type: 'button', onclick: () => this.#setInviteOpen(true) }, 'Show invite link') : null));
+        alone ? h('button', { class: 'button primary', type: 'button', onclick: () => this.invite.setOpen(true) }, 'Show invite link') : null));
       return;
     }
     this.list.update(messages);
@@ -405,8 +371,4 @@ export class ChatView {
     setTimeout(() => el.classList.remove('highlight'), 1500);
   }
 
-  #setInviteOpen(open) {
-    this.invite.hidden = !open;
-    this.inviteToggle.setAttribute('aria-expanded', String(open));
-  }
 }

@@ -1,7 +1,7 @@
 // One message in the conversation: author, time, reply quote, text (or tombstone),
 // reaction chips, delivery state, and its actions (react, reply, edit, delete). A call
-// event (message.call) or a join (message.joined) is a compact centred history line
-// instead (callEventView, joinEventView).
+// event (message.call) or a room event (message.event: joined, left, renamed) is a
+// compact centred history line instead (callEventView, roomEventView).
 import { h } from './dom.js';
 import { deliveryLabel, timeOfDay } from './format.js';
 import { richText } from './rich-text.js';
@@ -21,7 +21,7 @@ export function messageKey(message, extra) {
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
 export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null, callText = '' }) {
   if (message.call) return callEventView({ message, text: callText });
-  if (message.joined) return joinEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
+  if (message.event) return roomEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -81,12 +81,19 @@ export function callEventView({ message, text }) {
     h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 
-// "👋 Bob joined · 14:02": the history line of a `join` entry.
-export function joinEventView({ message, who }) {
-  return h('li', { class: 'call-event join-event', 'data-testid': 'join-event', dataset: { id: message.id }, tabIndex: -1 },
+const ROOM_EVENTS = {
+  join: { icon: '👋', testid: 'join-event', text: (who) => `${who} joined` },
+  leave: { icon: '🚪', testid: 'leave-event', text: (who) => `${who} left` },
+  room: { icon: '✏️', testid: 'rename-event', text: (who, { name }) => `${who} renamed the room to “${name}”` },
+};
+
+// "👋 Bob joined · 14:02": the history line of a `join`, `leave` or `room` entry.
+export function roomEventView({ message, who }) {
+  const { icon, testid, text } = ROOM_EVENTS[message.event.type];
+  return h('li', { class: 'call-event room-event', 'data-testid': testid, dataset: { id: message.id }, tabIndex: -1 },
     h('span', { class: 'call-event-line' },
-      h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, '👋'),
-      h('span', { class: 'call-event-text' }, `${who} joined`),
+      h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, icon),
+      h('span', { class: 'call-event-text' }, text(who, message.event)),
       h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 

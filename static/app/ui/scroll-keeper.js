@@ -19,9 +19,21 @@ export class ScrollKeeper extends EventTarget {
     el.addEventListener('scroll', () => this.#onScroll(), { passive: true });
     // Pictures load after their message is placed; `load` does not bubble, so capture it.
     el.addEventListener('load', () => this.#settle(), true);
-    new MutationObserver(() => this.#settle())
+    // Each item is watched for its size too: a picture can take its height a frame
+    // after it loaded, with no event on the list at all.
+    this.items = new ResizeObserver(() => this.#settle());
+    new MutationObserver((records) => this.#onMutation(records))
       .observe(el, { childList: true, subtree: true, characterData: true, attributes: true });
     new ResizeObserver(() => this.#onResize()).observe(el);
+  }
+
+  #onMutation(records) {
+    for (const { target, addedNodes, removedNodes } of records) {
+      if (target !== this.el) continue;
+      for (const node of addedNodes) if (node.nodeType === 1) this.items.observe(node);
+      for (const node of removedNodes) if (node.nodeType === 1) this.items.unobserve(node);
+    }
+    this.#settle();
   }
 
   toBottom() {
@@ -29,11 +41,15 @@ export class ScrollKeeper extends EventTarget {
     this.#settle();
   }
 
+  // Only the reader moves the view up. Down, or not at all, with the end further away,
+  // the content grew under a view that was at the end: it stays there.
   #onScroll() {
     if (this.el.clientHeight === 0) return; // hidden: its scroll position means nothing
     const fromBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
+    const movedUp = this.el.scrollTop < this.top;
     this.top = this.el.scrollTop;
-    this.#setPinned(fromBottom <= SLACK_PX);
+    if (this.pinned && !movedUp) this.#settle();
+    else this.#setPinned(fromBottom <= SLACK_PX);
   }
 
   #onResize() {
@@ -48,7 +64,9 @@ export class ScrollKeeper extends EventTarget {
   }
 
   #settle() {
-    if (this.pinned && this.el.clientHeight > 0) this.el.scrollTop = this.el.scrollHeight;
+    if (!this.pinned || this.el.clientHeight === 0) return;
+    this.el.scrollTop = this.el.scrollHeight;
+    this.top = this.el.scrollTop;
   }
 
   #setPinned(pinned) {

@@ -22,7 +22,9 @@ export class ShellView {
       onBackup: () => this.backup(),
       footer: sidebarFooter,
     });
-    this.chat = new ChatView({ app, onBack: () => this.select(null), onEditName: () => this.editName() });
+    this.chat = new ChatView({
+      app, onBack: () => this.select(null), onEditName: () => this.editName(), onLeft: () => this.#afterLeaving(),
+    });
     this.empty = h('main', { class: 'chat chat-empty', 'data-testid': 'no-room' },
       h('div', { class: 'empty-state' },
         h('h2', {}, 'Private rooms, peer to peer'),
@@ -140,6 +142,12 @@ export class ShellView {
     if (!name) return;
     const room = await this.app.createRoom(name);
     this.select(room.topic, { openInvite: true });
+  }
+
+  // Out of a room just left: the newest other room on a wide screen, else the list.
+  #afterLeaving() {
+    const next = this.app.roomList()[0];
+    this.select(next && matchMedia('(min-width: 760px)').matches ? next.topic : null);
   }
 
   async editName() {

@@ -1,0 +1,80 @@
+"""A room's life (issue 17, rooms): who is in it, a name for everyone, leaving and coming
+back by the same invite."""
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e.user import TIMEOUT_MS
+
+
+def open_menu_item(user, testid):
+    user.page.get_by_test_id("room-menu").locator("summary").click()
+    user.page.get_by_test_id(testid).click()
+
+
+def test_members_rename_leave_and_come_back(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Book club")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    bob.send("hi")
+    ada.expect_message("hi")
+
+    # The menu opens and Escape closes it, without leaving the room.
+    ada.page.get_by_test_id("room-menu").locator("summary").click()
+    expect(ada.page.get_by_test_id("room-leave")).to_be_visible()
+    ada.page.keyboard.press("Escape")
+    expect(ada.page.get_by_test_id("room-leave")).to_be_hidden()
+
+    open_menu_item(ada, "room-members")
+    members = ada.page.get_by_test_id("members-dialog")
+    expect(members.get_by_test_id("member")).to_have_count(2)
+    expect(members.get_by_test_id("member").first).to_contain_text("Ada (you)")
+    expect(members.get_by_test_id("member").nth(1)).to_contain_text("Bob")
+    expect(members.get_by_test_id("member").nth(1)).to_have_attribute("data-online", "true")
+    ada.page.keyboard.press("Escape")
+    expect(members).to_have_count(0)
+
+    # A new name, for everyone, with a line in each history.
+    open_menu_item(ada, "room-rename")
+    ada.page.get_by_test_id("rename-dialog-input").fill("Reading circle")
+    ada.page.get_by_test_id("rename-dialog-input").press("Enter")
+    for user in (ada, bob):
+        expect(user.page.get_by_test_id("room-name")).to_have_text(
+            "Reading circle", timeout=TIMEOUT_MS
+        )
+        expect(user.page.get_by_test_id("room-item")).to_contain_text("Reading circle")
+    expect(ada.page.get_by_test_id("rename-event")).to_contain_text(
+        "You renamed the room to “Reading circle”"
+    )
+    expect(bob.page.get_by_test_id("rename-event")).to_contain_text(
+        "Ada renamed the room to “Reading circle”"
+    )
+
+    # Bob leaves: his room list is empty, Ada's history says so.
+    open_menu_item(bob, "room-leave")
+    bob.page.get_by_test_id("leave-dialog").get_by_role("button", name="Leave").click()
+    expect(bob.page.get_by_test_id("room-item")).to_have_count(0)
+    expect(bob.page.get_by_test_id("no-room")).to_be_visible()
+    expect(ada.page.get_by_test_id("leave-event")).to_contain_text("Bob left", timeout=TIMEOUT_MS)
+    open_menu_item(ada, "room-members")
+    bob_row = ada.page.get_by_test_id("member").filter(has_text="Bob")
+    expect(bob_row.get_by_test_id("member-state")).to_have_text("left")
+    ada.page.keyboard.press("Escape")
+
+    # The old invite brings him back, with the history and the room's new name.
+    bob.page.reload()
+    expect(bob.page.get_by_test_id("room-item")).to_have_count(0)
+    bob.open_invite(link)
+    expect(bob.page.get_by_test_id("room-name")).to_have_text("Reading circle")
+    bob.expect_message("hi")
+    expect(ada.page.get_by_test_id("join-event").filter(has_text="Bob joined")).to_have_count(
+        2, timeout=TIMEOUT_MS
+    )
+    bob.send("back again")
+    ada.expect_message("back again", author="Bob")
+    expect(ada.page.get_by_test_id("peer-warning").locator('[data-code="fork"]')).to_have_count(0)
+    open_menu_item(ada, "room-members")
+    expect(bob_row.get_by_test_id("member-state")).to_have_text(re.compile("online"))

@@ -1,0 +1,72 @@
+// The open room's menu in its header: who is in the room, rename it, leave it. A
+// <details> disclosure: keyboard and screen readers work without extra code; Escape or
+// a click outside closes it, and choosing an item does too.
+//
+//   const menu = new RoomMenu({ app, topic: () => openTopic, onLeft }); header.append(menu.el)
+import { askForText, askToConfirm } from './dialogs.js';
+import { h } from './dom.js';
+import { openMembersDialog } from './members-dialog.js';
+
+export class RoomMenu {
+  constructor({ app, topic, onLeft }) {
+    this.app = app;
+    this.topic = topic;
+    this.onLeft = onLeft;
+    const item = (label, testid, action) => h('button', {
+      type: 'button', class: 'room-menu-item', 'data-testid': testid,
+      onclick: () => {
+        this.close();
+        action();
+      },
+    }, label);
+    this.el = h('details', { class: 'room-menu', 'data-testid': 'room-menu' },
+      h('summary', { class: 'button room-menu-button', title: 'Room', 'aria-label': 'Room menu' }, '⋯'),
+      h('div', { class: 'room-menu-panel' },
+        item('Members', 'room-members', () => this.#members()),
+        item('Rename room', 'room-rename', () => this.#rename()),
+        item('Leave room', 'room-leave', () => this.#leave())));
+    this.el.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && this.close()) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    });
+    globalThis.document?.addEventListener('pointerdown', (event) => {
+      if (this.el.open && !this.el.contains(event.target)) this.close();
+    });
+  }
+
+  close() {
+    if (!this.el.open) return false;
+    this.el.open = false;
+    if (this.el.contains(globalThis.document?.activeElement)) this.el.querySelector('summary').focus();
+    return true;
+  }
+
+  #members() {
+    const topic = this.topic();
+    openMembersDialog({ app: this.app, session: this.app.session(topic), roomName: this.app.rooms.get(topic).name });
+  }
+
+  async #rename() {
+    const topic = this.topic();
+    const name = await askForText({
+      title: 'Rename room', label: 'Room name', value: this.app.rooms.get(topic)?.name ?? '',
+      submitLabel: 'Rename', testid: 'rename-dialog',
+      explanation: 'The new name is for everyone in the room, and the room’s history says who chose it.',
+    });
+    if (name) await this.app.renameRoom(topic, name);
+  }
+
+  async #leave() {
+    const topic = this.topic();
+    const confirmed = await askToConfirm({
+      title: 'Leave this room?',
+      text: 'The others see that you left, and you stop receiving its messages. Its history stays on this device; the invite link brings you back.',
+      confirmLabel: 'Leave', testid: 'leave-dialog',
+    });
+    if (!confirmed) return;
+    await this.app.leaveRoom(topic);
+    this.onLeft();
+  }
+}
