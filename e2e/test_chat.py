@@ -1,6 +1,10 @@
 """Two people, two browser contexts: create a room, join by invite link, talk."""
 
+import time
+
 from playwright.sync_api import expect
+
+from e2e.user import TIMEOUT_MS
 
 
 def test_identity_is_made_and_kept_across_reloads(new_user):
@@ -58,3 +62,59 @@ def test_messages_sent_before_a_peer_connects_reach_it(new_user):
     expect(ada.message("Written while alone").get_by_test_id("delivery")).to_have_text(
         "Delivered to 1"
     )
+
+
+def test_mention_someone_from_the_composer(new_user):
+    ada = new_user("Ada Lovelace")
+    link = ada.create_room("Mentions")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    bob.wait_for_peers(1)
+    composer = bob.page.get_by_test_id("composer")
+    picker = bob.page.get_by_test_id("mention-picker")
+    composer.press_sequentially("see @lov")
+    expect(picker.get_by_test_id("mention-option")).to_have_text(["Ada Lovelace"])
+    composer.press("Escape")  # closes the list, keeps the text
+    expect(picker).to_be_hidden()
+    expect(composer).to_have_value("see @lov")
+    composer.press("Backspace")
+    expect(picker).to_be_visible()
+    composer.press("Enter")  # chooses, does not send
+    expect(composer).to_have_value("see @Ada Lovelace ")
+    composer.press_sequentially("now")
+    composer.press("Enter")
+
+    message = ada.expect_message("see @Ada Lovelace now", author="Bob")
+    expect(message).to_have_attribute("data-mentions-me", "true")
+    expect(message.locator(".mention.me")).to_have_text("@Ada Lovelace")
+    expect(bob.message("see @Ada Lovelace now").locator(".mention")).to_have_text("@Ada Lovelace")
+
+
+def test_read_receipts_and_turning_them_off(new_user):
+    ada = new_user("Ada")
+    link = ada.create_room("Receipts")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    ada.send("did you read this?")
+    bob.expect_message("did you read this?")
+    expect(ada.message("did you read this?").get_by_test_id("delivery")).to_have_text(
+        "Read by 1", timeout=TIMEOUT_MS
+    )
+
+    bob.page.get_by_test_id("read-receipts-toggle").uncheck()
+    expect(bob.page.get_by_test_id("read-receipts-state")).to_have_text(
+        "Off. Nobody sees when you have read their messages."
+    )
+    ada.send("and this?")
+    bob.expect_message("and this?")
+    # Longer than a receipt waits; a receipt would come before Bob's next entry.
+    time.sleep(RECEIPT_DELAY_S + 0.5)
+    bob.send("no receipt from me")
+    ada.expect_message("no receipt from me")
+    expect(ada.message("and this?").get_by_test_id("delivery")).to_have_text("Delivered to 1")
+    bob.page.reload()
+    expect(bob.page.get_by_test_id("read-receipts-toggle")).not_to_be_checked()
+
+
+RECEIPT_DELAY_S = 3  # room/read-receipts.js RECEIPT_DELAY_MS

@@ -78,3 +78,39 @@ def test_members_rename_leave_and_come_back(new_user):
     expect(ada.page.get_by_test_id("peer-warning").locator('[data-code="fork"]')).to_have_count(0)
     open_menu_item(ada, "room-members")
     expect(bob_row.get_by_test_id("member-state")).to_have_text(re.compile("online"))
+
+
+def test_search_finds_rooms_and_messages_on_this_device(new_user):
+    ada = new_user("Ada")
+    ada.create_room("Weekend plans")
+    ada.send("Lunch on Saturday?")
+    for i in range(40):
+        ada.send(f"filler {i}")
+    ada.create_room("Work")
+    ada.send("no lunch today, sorry")
+    search = ada.page.get_by_test_id("search")
+
+    search.fill("week")
+    expect(ada.page.get_by_test_id("room-item")).to_have_count(1)
+    expect(ada.page.get_by_test_id("room-item")).to_contain_text("Weekend plans")
+    expect(ada.page.get_by_test_id("search-result")).to_have_count(0)
+
+    search.fill("LUNCH")
+    results = ada.page.get_by_test_id("search-result")
+    expect(results).to_have_count(2)
+    expect(results.first).to_contain_text("Work")
+    expect(results.first.locator("mark")).to_have_text("lunch")
+    expect(results.nth(1)).to_contain_text("You: Lunch on Saturday?")
+    results.nth(1).click()
+    expect(ada.page.get_by_test_id("room-name")).to_have_text("Weekend plans")
+    found = ada.message("Lunch on Saturday?")
+    expect(found).to_be_in_viewport()
+    expect(found).to_be_focused()
+
+    search.fill("nothing like this")
+    expect(ada.page.get_by_test_id("search-empty")).to_have_text(
+        "Nothing here matches “nothing like this”."
+    )
+    search.press("Escape")
+    expect(search).to_have_value("")
+    expect(ada.page.get_by_test_id("room-item")).to_have_count(2)

@@ -170,6 +170,7 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     ),
     "room": ({"name": _NAME}, {}),
     "leave": ({}, {}),
+    "read": ({"upTo": lambda v: is_json_integer(v, 1, MAX_SEQ)}, {}),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 # type -> a rule across keys, run once every key has passed its own check.

@@ -26,7 +26,8 @@ import { SignalingClient } from './signaling/client.js';
 
 export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
-const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
+const LEAVE_DELIVERY_MS = 3000;
+const READ_RECEIPTS_SETTING = 'read-receipts'; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
   static async start({ store, signalingUrl }) {
@@ -39,6 +40,7 @@ export class ParleyApp extends EventTarget {
     await notifications.load();
     const app = new ParleyApp({ store, identity, signalingUrl, notifications });
     await app.ice.load();
+    app.readReceipts = (await store.loadSetting(READ_RECEIPTS_SETTING)) !== false;
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) {
       if (room.left) app.leftRooms.set(room.topic, room);
@@ -56,6 +58,7 @@ export class ParleyApp extends EventTarget {
     this.selfId = identityId(identity.publicKey);
     this.fingerprint = safetyFingerprint(identity.publicKey);
     this.rooms = new Map();
+    this.readReceipts = true;
     this.leftRooms = new Map(); // topic -> record of a room this device left (kept, hidden)
     this.sessions = new Map();
     this.transferManagers = new Map();
@@ -237,7 +240,9 @@ export class ParleyApp extends EventTarget {
       room, identity: this.identity, signaling: this.signaling,
       localName: () => this.identity.name ?? '', iceConfig: this.ice,
     });
-    const session = new RoomSession({ room, identity: this.identity, store: this.store, swarm });
+    const session = new RoomSession({
+      room, identity: this.identity, store: this.store, swarm, sendsReceipts: () => this.readReceipts,
+    });
     this.calls.attach(room.topic, swarm);
     await session.load();
     session.addEventListener('change', () => {
@@ -262,6 +267,13 @@ export class ParleyApp extends EventTarget {
   }
 
   // A save that fails leaves the preference as it was (IceConfig), and the switch with it.
+  // Whether this device writes read receipts (room/read-receipts.js); on unless turned off.
+  async setReadReceipts(on) {
+    await this.store.saveSetting(READ_RECEIPTS_SETTING, Boolean(on));
+    this.readReceipts = Boolean(on);
+    this.#changed();
+  }
+
   async setHideIp(on) {
     try {
       await this.ice.setHideIp(on);

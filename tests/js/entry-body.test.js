@@ -22,10 +22,11 @@ const valid = {
   callEnded: { type: 'call', ...base, call: CALL, event: 'ended', video: false, duration: 185_000 },
   room: { type: 'room', ...base, name: 'Weekend plans' },
   leave: { type: 'leave', ...base },
+  read: { type: 'read', ...base, upTo: 12 },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 

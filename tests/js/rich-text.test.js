@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRichText } from '../../static/app/ui/rich-text.js';
 
-const parts = (text) => parseRichText(text).map(({ quote, parts: line }) =>
+const parts = (text, names = []) => parseRichText(text, { names }).map(({ quote, parts: line }) =>
   [quote, line.map(({ type, text: inner }) => `${type}:${inner}`)]);
 
 test('plain text stays one text part per line', () => {
@@ -31,4 +31,12 @@ test('bold, italic and code, only where a marker opens and closes a phrase', () 
 test('a line that starts with "> " is a quote', () => {
   assert.deepEqual(parts('> you said *this*\nyes'), [[true, ['text:you said ', 'bold:this']], [false, ['text:yes']]]);
   assert.deepEqual(parts('>no space'), [[false, ['text:>no space']]]);
+});
+
+test('mentions: "@" and a member name, the longest first, not inside a word', () => {
+  const names = ['Ada', 'Ada Lovelace', 'Bob'];
+  assert.deepEqual(parts('hi @ada lovelace and @Bob, not me@ada or @Bobby', names),
+    [[false, ['text:hi ', 'mention:@ada lovelace', 'text: and ', 'mention:@Bob', 'text:, not me@ada or @Bobby']]]);
+  assert.deepEqual(parts('@A.B *x*', ['A.B']), [[false, ['mention:@A.B', 'text: ', 'bold:x']]], 'names are text, not patterns');
+  assert.deepEqual(parts('@Bob', []), [[false, ['text:@Bob']]]);
 });

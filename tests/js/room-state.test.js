@@ -218,3 +218,14 @@ test('the timeline is the messages with, in their place, who joined', () => {
   assert.equal(timeline[2].deleted, false, 'nothing changes a join');
   assert.deepEqual(timeline[2].reactions, []);
 });
+
+test('read receipts: the highest upTo of each author, and no message of their own', () => {
+  const h = history();
+  h.say(ADA, 'one');
+  h.at(BOB, { type: 'read', upTo: 5 });
+  h.at(BOB, { type: 'read', upTo: 3 });
+  const { messages, timeline, readUpTo } = buildRoomState(h.records, { selfId: ADA });
+  assert.deepEqual([...readUpTo], [[BOB, 5]]);
+  assert.equal(messages.length, 1);
+  assert.equal(timeline.length, 1);
+});

@@ -6,6 +6,8 @@ import { backoffDelay } from '../../static/app/signaling/client.js';
 test('delivery labels follow the receipts', () => {
   assert.equal(deliveryLabel(0, { mine: true }), 'Sent');
   assert.equal(deliveryLabel(2, { mine: true }), 'Delivered to 2');
+  assert.equal(deliveryLabel(2, { mine: true, read: 1 }), 'Read by 1');
+  assert.equal(deliveryLabel(2, { mine: false, read: 1 }), '');
   assert.equal(deliveryLabel(1, { mine: false }), '');
 });
 

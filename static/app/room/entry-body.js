@@ -101,6 +101,8 @@ const SCHEMAS = {
   room: { required: { name: isName }, optional: {} },
   // The author left the room; a later `join` of theirs brings them back.
   leave: { required: {}, optional: {} },
+  // A read receipt: the author has read the room up to this Lamport clock.
+  read: { required: { upTo: (value) => Number.isSafeInteger(value) && value >= 1 }, optional: {} },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

@@ -6,6 +6,7 @@
 //   delivery.note(memberId, length) -> whether it grew (then it is saved)
 //   delivery.holders(seq)           -> how many members hold our entry at `seq`
 //   delivery.holds(memberId, length) -> whether that member holds our first `length` entries
+//   await delivery.whenHeld({ held: () => bool, changes: EventTarget, ms })
 export class OwnDelivery {
   constructor({ room, store }) {
     this.room = room;
@@ -26,5 +27,23 @@ export class OwnDelivery {
 
   holds(memberId, length) {
     return (this.room.ownHeldBy?.[memberId] ?? 0) >= length;
+  }
+
+  // Resolves when `held()` says so, asked at once and on each 'change' of `changes`, or
+  // after `ms`, whichever comes first.
+  whenHeld({ held, changes, ms }) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        changes.removeEventListener('change', check);
+        resolve();
+      };
+      const check = () => {
+        if (held()) done();
+      };
+      const timer = setTimeout(done, ms);
+      changes.addEventListener('change', check);
+      check();
+    });
   }
 }

@@ -15,8 +15,10 @@
 //   session.addEventListener('change', ...)
 //   session.addEventListener('appended', e => e.detail.record)   each own entry written
 import { identityId } from '../identity/identity.js';
+import { memberList } from './member-list.js';
 import { nameKey, sharedNames } from './name-conflicts.js';
 import { OwnDelivery } from './own-delivery.js';
+import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
@@ -28,7 +30,7 @@ const ACK_BATCH = 64;
 
 export class RoomSession extends EventTarget {
   #shared = null; // the names several members go by, for one view
-  constructor({ room, identity, store, swarm }) {
+  constructor({ room, identity, store, swarm, sendsReceipts = () => true }) {
     super();
     this.room = room;
     this.identity = identity;
@@ -38,11 +40,16 @@ export class RoomSession extends EventTarget {
     this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
     this.view = {
       messages: [], timeline: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map(),
-      roomName: null, left: new Set(), lastActive: new Map(),
+      roomName: null, left: new Set(), lastActive: new Map(), readUpTo: new Map(),
     };
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
     this.delivery = new OwnDelivery({ room, store });
+    this.receipts = new ReadReceipts({
+      enabled: sendsReceipts,
+      state: () => ({ view: this.view, selfId: this.selfId, lastReadClock: this.room.lastReadClock ?? 0, canWrite: this.canWrite() }),
+      write: (body) => this.#append(body),
+    });
     this.typing = new Map(); // identity id -> expiry time
     this.lastTypingSent = 0;
     this.writing = Promise.resolve();
@@ -74,6 +81,7 @@ export class RoomSession extends EventTarget {
   }
 
   stop() {
+    this.receipts.stop();
     this.swarm.stop();
   }
 
@@ -116,20 +124,13 @@ export class RoomSession extends EventTarget {
 
   // Resolves once every member linked now holds all of our own log, or after `ms`.
   delivered(ms) {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.removeEventListener('change', check);
-        resolve();
-      };
-      const check = () => {
+    return this.delivery.whenHeld({
+      changes: this, ms,
+      held: () => {
         this.#noteOwnHolders();
         const length = this.log.length(this.selfId);
-        if (this.swarm.readyPeers().every((peer) => !peer.identity || this.delivery.holds(identityId(peer.identity), length))) done();
-      };
-      const timer = setTimeout(done, ms);
-      this.addEventListener('change', check);
-      check();
+        return this.swarm.readyPeers().every((peer) => !peer.identity || this.delivery.holds(identityId(peer.identity), length));
+      },
     });
   }
 
@@ -219,19 +220,17 @@ export class RoomSession extends EventTarget {
     return this.#shared.names;
   }
 
-  // The room's members as its history and links tell: who they are, whether they are
-  // online (a ready link), when this device last saw them (a link, or their latest
-  // entry), whether they left. This device first, then by name.
+  // Who is in the room: online, last seen, left (room/member-list.js).
   memberList() {
     const online = new Set(this.swarm.readyPeers().filter((peer) => peer.identity).map((peer) => identityId(peer.identity)));
-    const { members, lastActive, left } = this.view;
-    const list = [...new Set([this.selfId, ...members])].map((id) => ({
-      id, name: this.memberName(id) ?? 'Someone', self: id === this.selfId, online: online.has(id),
-      lastSeen: Math.max(this.room.lastLinked?.[id] ?? 0, lastActive.get(id) ?? 0) || null,
-      left: left.has(id),
-    }));
-    return list.sort((a, b) => Number(b.self) - Number(a.self) || Number(b.online) - Number(a.online)
-      || a.name.localeCompare(b.name));
+    return memberList({
+      view: this.view, selfId: this.selfId, online, lastLinked: this.room.lastLinked ?? {},
+      nameOf: (id) => this.memberName(id),
+    });
+  }
+
+  readCount(message) {
+    return message.author === this.selfId ? readCount(this.view, this.selfId, message) : 0;
   }
 
   deliveredCount(message) {
@@ -264,6 +263,7 @@ export class RoomSession extends EventTarget {
     if (newest <= (this.room.lastReadClock ?? 0)) return;
     this.room.lastReadClock = newest;
     await this.store.saveRoom(this.room);
+    this.receipts.afterRead();
     this.#changed();
   }
 

@@ -2,7 +2,7 @@
 // same records give the same state on every device, whatever order they arrived in.
 //
 //   buildRoomState(records, { selfId }) -> { messages, timeline, names, members, mailboxes, files,
-//                                             roomName, left, lastActive }
+//                                             roomName, left, lastActive, readUpTo }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
@@ -29,6 +29,7 @@
 //     roomName: the name of the latest `room` entry in room order, or null
 //     left:     Set of authors whose latest `join` or `leave` is a `leave`
 //     lastActive: Map author -> the latest `ts` among their entries
+//     readUpTo: Map author -> the highest `upTo` of their `read` receipts
 //
 // Rules: edits and deletes count only from the author of the target, and only on
 // `message` entries; the latest edit in room order wins and a delete beats every edit
@@ -76,6 +77,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const calls = new Map(); // call id -> its one summary
   const left = new Set();
   const lastActive = new Map(); // author -> ts of their latest entry
+  const readUpTo = new Map();
   let roomName = null;
 
   for (const { id, author, ts, clock, body } of ordered) {
@@ -115,6 +117,8 @@ export function buildRoomState(records, { selfId = null } = {}) {
       });
     } else if (body.type === 'name') {
       names.set(author, body.name);
+    } else if (body.type === 'read') {
+      readUpTo.set(author, Math.max(readUpTo.get(author) ?? 0, body.upTo));
     } else if (body.type === 'mailbox') {
       // An author's clocks only grow, so in room order the last one is the latest.
       mailboxes.set(author, { mailbox: body.mailbox, notify: body.notify });
@@ -155,6 +159,6 @@ export function buildRoomState(records, { selfId = null } = {}) {
   }
   return {
     messages: views.filter((view) => !view.event), timeline: views, names, members, mailboxes, files, roomName, left,
-    lastActive,
+    lastActive, readUpTo,
   };
 }

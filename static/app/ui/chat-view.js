@@ -75,6 +75,7 @@ export class ChatView {
       onFiles: (files) => this.#sendFiles(files),
       onTyping: (active) => this.#session()?.setTyping(active),
       onEditLast: () => this.#editLast(),
+      members: () => this.#session()?.memberList().filter((member) => !member.self && !member.left) ?? [],
     });
     this.actions = {
       react: (id, emoji, on) => this.#session().react(id, emoji, on),
@@ -82,7 +83,7 @@ export class ChatView {
       reply: (message) => this.composer.startReply(message, this.#name(message.author)),
       edit: (message) => this.composer.startEdit(message),
       remove: (message) => this.#remove(message),
-      jumpTo: (id) => this.#jumpTo(id),
+      jumpTo: (id) => this.jumpTo(id),
     };
     this.el = h('main', { class: 'chat', 'aria-label': 'Conversation' },
       h('header', { class: 'chat-header' },
@@ -246,6 +247,13 @@ export class ChatView {
 
   #renderMessages(session, alone) {
     const messages = session.view.timeline;
+    // Mentions are marked by the members' names: new names, new elements.
+    const names = [...new Set([...session.view.names.values(), this.app.identity.name].filter(Boolean))];
+    const namesKey = names.join('\u0000');
+    if (namesKey !== this.textOptions?.key) {
+      this.textOptions = { key: namesKey, names, selfName: this.app.identity.name };
+      this.rendered.clear();
+    }
     // Until someone says something, the room explains itself; who joined shows after.
     if (!session.view.messages.length) {
       this.rendered.clear();
@@ -295,16 +303,18 @@ export class ChatView {
   #messageElement(session, message) {
     const mine = message.author === this.app.selfId;
     const delivered = mine ? session.deliveredCount(message) : 0;
+    const read = mine ? session.readCount(message) : 0;
     const authorName = this.#name(message.author);
     const replyAuthorName = message.reply ? this.#name(message.reply.author) : null;
     const verified = !mine && this.app.isVerified(message.author);
     const callText = message.call
       ? callSummaryText(message.call, { selfId: this.app.selfId, nameOf: (id) => this.#name(id) }) : '';
-    const key = messageKey(message, [delivered, authorName, replyAuthorName, mine, verified, callText]);
+    const key = messageKey(message, [delivered, read, authorName, replyAuthorName, mine, verified, callText]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
     const el = messageView({
-      message, mine, authorName, replyAuthorName, delivered, verified, callText, actions: this.actions,
+      message, mine, authorName, replyAuthorName, delivered, read, verified, callText, actions: this.actions,
+      textOptions: this.textOptions,
       fileCard: message.file ? this.#card(message.file, mine).el : null,
     });
     this.rendered.set(message.id, { key, el });
@@ -362,7 +372,8 @@ export class ChatView {
     if (confirmed) await this.#session().remove(message.id);
   }
 
-  #jumpTo(id) {
+  // Shows a message of the open room, highlighted a moment (a reply's quote, a search).
+  jumpTo(id) {
     const el = this.list.reveal(id);
     if (!el) return;
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });

@@ -1,15 +1,17 @@
 // The composer: writes new messages, replies and edits, and tells the room when the user
 // is typing. Enter sends, Shift+Enter is a new line, Escape cancels a reply or an edit,
-// ArrowUp in an empty composer edits the user's last message. Files come through the
+// ArrowUp in an empty composer edits the user's last message; "@" offers the room's
+// members to mention (ui/mention-picker.js). Files come through the
 // attach button (a picker, several at once) or a paste; ChatView takes dropped ones.
 import { MAX_TEXT_CODE_POINTS } from '../room/entry-body.js';
 import { h, replaceChildren } from './dom.js';
+import { MentionPicker } from './mention-picker.js';
 
 // From here on the composer shows how many characters are left to the limit.
 const COUNT_FROM = MAX_TEXT_CODE_POINTS - 500;
 
 export class ComposerView {
-  constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {} }) {
+  constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {}, members = () => [] }) {
     this.onSubmit = onSubmit;
     this.onFiles = onFiles;
     this.onTyping = onTyping;
@@ -52,7 +54,8 @@ export class ComposerView {
     this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
       this.attach, this.picker, this.input,
       h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
-    this.el = h('div', { class: 'composer-area' }, this.context, this.count, this.form);
+    this.mentions = new MentionPicker({ input: this.input, members });
+    this.el = h('div', { class: 'composer-area' }, this.mentions.el, this.context, this.count, this.form);
   }
 
   // While a safety warning is open, or a restored device is still catching up with its
@@ -112,6 +115,7 @@ export class ComposerView {
   }
 
   #onKey(event) {
+    if (this.mentions.onKey(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.form.requestSubmit();

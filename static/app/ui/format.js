@@ -38,9 +38,11 @@ export function shortWhen(ts, now = Date.now(), locale = undefined) {
   return new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'short' });
 }
 
-// Only the author's own messages carry a delivery state.
-export function deliveryLabel(delivered, { mine }) {
+// Only the author's own messages carry a delivery state: read (by how many, from their
+// receipts), else delivered (to how many), else sent.
+export function deliveryLabel(delivered, { mine, read = 0 }) {
   if (!mine) return '';
+  if (read > 0) return `Read by ${read}`;
   return delivered === 0 ? 'Sent' : `Delivered to ${delivered}`;
 }
 

@@ -4,6 +4,7 @@
 // compact centred history line instead (callEventView, roomEventView).
 import { h } from './dom.js';
 import { deliveryLabel, timeOfDay } from './format.js';
+import { mentions } from '../push/notify-levels.js';
 import { richText } from './rich-text.js';
 import { avatar } from './sidebar-view.js';
 
@@ -19,7 +20,9 @@ export function messageKey(message, extra) {
 
 // A file offer (message.file) shows its FileCard element instead of text; edits,
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
-export function messageView({ message, mine, authorName, replyAuthorName, delivered, verified, actions, fileCard = null, callText = '' }) {
+export function messageView({
+  message, mine, authorName, replyAuthorName, delivered, read = 0, verified, actions, fileCard = null, callText = '', textOptions = {},
+}) {
   if (message.call) return callEventView({ message, text: callText });
   if (message.event) return roomEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
   const replyQuote = message.reply
@@ -32,7 +35,7 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
     : null;
   const body = message.file ? fileCard : message.deleted
     ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' }, 'This message was deleted')
-    : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text));
+    : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text, textOptions));
   const reactions = message.reactions.length && !message.deleted
     ? h('ul', { class: 'reactions', 'aria-label': 'Reactions' }, message.reactions.map((reaction) =>
       h('li', {}, h('button', {
@@ -43,7 +46,7 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
         onclick: () => actions.react(message.id, reaction.emoji, !reaction.mine),
       }, h('span', { class: 'reaction-emoji' }, reaction.emoji), h('span', { class: 'reaction-count' }, String(reaction.count))))))
     : null;
-  const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine });
+  const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine, read });
   const status = delivery ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivery) : null;
   const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
     message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
@@ -52,7 +55,8 @@ export function messageView({ message, mine, authorName, replyAuthorName, delive
     mine && !message.file ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
 
   return h('li', {
-    class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message', dataset: { id: message.id },
+    class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message',
+    dataset: { id: message.id, mentionsMe: String(!mine && !message.deleted && mentions(message.text, textOptions.selfName)) },
     tabIndex: -1,
   },
   mine ? null : avatar(authorName, message.author),

@@ -1,7 +1,7 @@
-// The device's "Hide my IP address" switch in the sidebar (peers/ice-config.js): what it
-// costs, that it is on, and a clear warning when it is on but the server offers no relay
-// (then no link can be made at all). Plus the small indicator the sidebar header shows
-// while it is on.
+// The device's privacy switches in the sidebar: "Hide my IP address" (peers/ice-config.js):
+// what it costs, that it is on, and a clear warning when it is on but the server offers
+// no relay (then no link can be made at all), plus the small indicator the sidebar
+// header shows while it is on; and "Send read receipts" (room/read-receipts.js).
 import { h } from './dom.js';
 
 export const HIDE_IP_OFF_TEXT = 'Off. People you connect to directly can learn your IP address.';
@@ -21,12 +21,25 @@ export class PrivacySettingsView {
     this.status = h('p', { class: 'setting-status', id: 'hide-ip-state', role: 'status', 'data-testid': 'hide-ip-state' });
     this.warning = h('p', { class: 'setting-warning', role: 'alert', 'data-testid': 'hide-ip-warning', hidden: true },
       NO_RELAY_WARNING);
+    this.receipts = h('input', {
+      type: 'checkbox', role: 'switch', class: 'switch', id: 'read-receipts-toggle', 'data-testid': 'read-receipts-toggle',
+      'aria-describedby': 'read-receipts-state',
+      onchange: () => this.app.setReadReceipts(this.receipts.checked).catch((error) => {
+        console.warn('parley: the read receipts setting could not be saved', error);
+        this.render();
+      }),
+    });
+    this.receiptsStatus = h('p', { class: 'setting-status', id: 'read-receipts-state', 'data-testid': 'read-receipts-state' });
     this.el = h('section', { class: 'privacy-settings', 'aria-label': 'Privacy', 'data-testid': 'privacy-settings' },
       h('label', { class: 'switch-row', for: 'hide-ip-toggle' },
         h('span', { class: 'switch-label' }, 'Hide my IP address'),
         this.toggle),
       this.status,
-      this.warning);
+      this.warning,
+      h('label', { class: 'switch-row', for: 'read-receipts-toggle' },
+        h('span', { class: 'switch-label' }, 'Send read receipts'),
+        this.receipts),
+      this.receiptsStatus);
   }
 
   render() {
@@ -37,6 +50,10 @@ export class PrivacySettingsView {
     this.status.textContent = hideIp ? HIDE_IP_ON_TEXT : HIDE_IP_OFF_TEXT;
     this.toggle.checked = hideIp;
     this.warning.hidden = !relayMissing;
+    this.receipts.checked = this.app.readReceipts;
+    this.receiptsStatus.textContent = this.app.readReceipts
+      ? 'People in your rooms see when you have read their messages.'
+      : 'Off. Nobody sees when you have read their messages.';
   }
 }
 

@@ -1,10 +1,12 @@
 // Message text as people format it in chat apps, without ever parsing HTML: links
-// (http and https only; nothing is fetched for them), *bold*, _italic_, `code`, and
-// lines that start with "> " as quotes. Pure: the parse is unit-tested in node, and
-// richText() builds DOM nodes from it with text nodes only.
+// (http and https only; nothing is fetched for them), *bold*, _italic_, `code`, lines
+// that start with "> " as quotes, and "@Name" of the room's members as mentions. Pure:
+// the parse is unit-tested in node, and richText() builds DOM nodes from it with text
+// nodes only.
 //
-//   parseRichText(text) -> [{ quote, parts: [{ type: 'text'|'link'|'bold'|'italic'|'code', text }] }]
-//   richText(text)      -> nodes for a message's <p>
+//   parseRichText(text, { names }) -> [{ quote, parts: [{ type, text }] }]
+//     type: 'text' | 'link' | 'bold' | 'italic' | 'code' | 'mention'
+//   richText(text, { names, selfName }) -> nodes for a message's <p>
 import { h } from './dom.js';
 
 const CODE = /`([^`\n]+)`/gu;
@@ -15,31 +17,53 @@ const LINK = /\bhttps?:\/\/[^\s<>"'`]+/giu;
 const EMPHASIS = /(^|[\s([{"'])([*_])(?=\S)(.+?)(?<=\S)\2(?=$|[\s)\]}"'.,;:!?])/gu;
 const TRAILING = /[.,;:!?'"]+$/u;
 
-export function parseRichText(text) {
+export function parseRichText(text, { names = [] } = {}) {
+  const mention = mentionPattern(names);
   return String(text).split('\n').map((line) => {
     const quote = line.startsWith('> ');
-    return { quote, parts: parseLine(quote ? line.slice(2) : line) };
+    return { quote, parts: parseLine(quote ? line.slice(2) : line, mention) };
   });
 }
 
-function parseLine(line) {
+// "@" and a member's name, longest names first (so "@Ada Lovelace" beats "@Ada"),
+// whatever the case, not inside a word.
+function mentionPattern(names) {
+  const escaped = [...new Set(names.filter(Boolean))]
+    .sort((a, b) => b.length - a.length)
+    .map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return escaped.length ? new RegExp(`(?<![\\p{L}\\p{N}_])@(?:${escaped.join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
+}
+
+function parseLine(line, mention) {
   const parts = [];
   let at = 0;
   for (const match of line.matchAll(CODE)) {
-    parts.push(...links(line.slice(at, match.index)), { type: 'code', text: match[1] });
+    parts.push(...links(line.slice(at, match.index), mention), { type: 'code', text: match[1] });
     at = match.index + match[0].length;
   }
-  parts.push(...links(line.slice(at)));
+  parts.push(...links(line.slice(at), mention));
   return parts.filter((part) => part.text !== '');
 }
 
-function links(text) {
+function links(text, mention) {
   const parts = [];
   let at = 0;
   for (const match of text.matchAll(LINK)) {
     const url = trimUrl(match[0]);
-    parts.push(...emphasis(text.slice(at, match.index)), { type: 'link', text: url });
+    parts.push(...mentions(text.slice(at, match.index), mention), { type: 'link', text: url });
     at = match.index + url.length;
+  }
+  parts.push(...mentions(text.slice(at), mention));
+  return parts;
+}
+
+function mentions(text, mention) {
+  if (!mention) return emphasis(text);
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(mention)) {
+    parts.push(...emphasis(text.slice(at, match.index)), { type: 'mention', text: match[0] });
+    at = match.index + match[0].length;
   }
   parts.push(...emphasis(text.slice(at)));
   return parts;
@@ -74,18 +98,20 @@ function emphasis(text) {
 
 const TAGS = { bold: 'strong', italic: 'em', code: 'code' };
 
-export function richText(text) {
-  const lines = parseRichText(text);
+export function richText(text, { names = [], selfName = null } = {}) {
+  const lines = parseRichText(text, { names });
+  const self = selfName ? `@${selfName}`.toLowerCase() : null;
   const nodes = [];
   lines.forEach(({ quote, parts }, i) => {
-    const inline = parts.map(partNode);
+    const inline = parts.map((part) => partNode(part, self));
     if (quote) nodes.push(h('span', { class: 'quote-line' }, inline));
     else nodes.push(...inline, i < lines.length - 1 ? '\n' : null);
   });
   return nodes;
 }
 
-function partNode({ type, text }) {
+function partNode({ type, text }, self) {
+  if (type === 'mention') return h('span', { class: text.toLowerCase() === self ? 'mention me' : 'mention' }, text);
   if (type === 'link') {
     return h('a', { href: text, target: '_blank', rel: 'noopener noreferrer', class: 'message-link' }, text);
   }

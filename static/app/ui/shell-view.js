@@ -20,6 +20,10 @@ export class ShellView {
       onNewRoom: () => this.newRoom(),
       onEditName: () => this.editName(),
       onBackup: () => this.backup(),
+      onOpenMessage: (topic, id) => {
+        this.select(topic);
+        this.chat.jumpTo(id);
+      },
       footer: sidebarFooter,
     });
     this.chat = new ChatView({

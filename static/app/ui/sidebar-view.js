@@ -5,6 +5,7 @@ import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { callSummaryText, hueFor, initials, shortId, shortWhen } from './format.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
+import { searchResults } from './search-results.js';
 import { hideIpIndicator, PrivacySettingsView } from './privacy-settings-view.js';
 
 const SERVER_STATE_LABELS = {
@@ -21,13 +22,26 @@ const CLOSE_CODE_LABELS = {
 
 export class SidebarView {
   // footer: an optional element under the room list (the "Install Parley" card).
-  constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup, footer = null }) {
+  constructor({ app, onSelectRoom, onNewRoom, onEditName, onBackup, onOpenMessage, footer = null }) {
     this.onBackup = onBackup;
     this.app = app;
     this.onSelectRoom = onSelectRoom;
     this.serverState = h('span', { class: 'server-state', 'data-testid': 'server-state', role: 'status' });
     this.profile = h('section', { class: 'profile', 'aria-label': 'Your identity' });
     this.roomList = h('ul', { class: 'room-list', 'data-testid': 'room-list' });
+    this.onOpenMessage = onOpenMessage;
+    this.selectedTopic = null;
+    // Escape empties the search first; the list comes back.
+    this.search = h('input', {
+      type: 'search', class: 'room-search', placeholder: 'Search rooms and messages', 'aria-label': 'Search rooms and messages',
+      'data-testid': 'search', maxLength: 200, oninput: () => this.#renderRooms(this.selectedTopic),
+      onkeydown: (event) => {
+        if (event.key !== 'Escape' || !this.search.value) return;
+        event.preventDefault();
+        this.search.value = '';
+        this.#renderRooms(this.selectedTopic);
+      },
+    });
     this.notificationSettings = new NotificationSettingsView({ app });
     this.privacySettings = new PrivacySettingsView({ app });
     this.hideIpIndicator = hideIpIndicator();
@@ -44,6 +58,7 @@ export class SidebarView {
         h('h2', {}, 'Rooms'),
         h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
           '+ New room')),
+      this.search,
       this.roomList,
       footer);
     this.onEditName = onEditName;
@@ -86,37 +101,48 @@ export class SidebarView {
   }
 
   #renderRooms(selectedTopic) {
+    this.selectedTopic = selectedTopic;
     const rooms = this.app.roomList();
+    this.search.hidden = rooms.length === 0;
     if (!rooms.length) {
       replaceChildren(this.roomList, h('li', { class: 'room-list-empty' },
         'No rooms yet. Create one, or open an invite link someone sent you.'));
       return;
     }
-    replaceChildren(this.roomList, rooms.map((room) => {
-      const session = this.app.session(room.topic);
-      const ready = session.peerList().filter((peer) => peer.state === 'ready').length;
-      const last = session.view.messages.at(-1);
-      const unread = room.topic === selectedTopic ? 0 : session.unreadCount();
-      return h('li', {},
-        h('button', {
-          class: `room-item${room.topic === selectedTopic ? ' selected' : ''}`,
-          type: 'button',
-          'data-testid': 'room-item',
-          'aria-current': room.topic === selectedTopic ? 'true' : null,
-          onclick: () => this.onSelectRoom(room.topic),
-        },
-        avatar(room.name, room.topic, 'room'),
-        h('span', { class: 'room-item-text' },
-          h('span', { class: 'room-item-top' },
-            h('span', { class: 'room-item-name' }, room.name),
-            h('time', {
-              class: 'room-item-time', 'data-testid': 'room-item-time', dateTime: new Date(this.app.lastActivity(room)).toISOString(),
-            }, shortWhen(this.app.lastActivity(room)))),
-          h('span', { class: 'room-item-preview' }, preview(last, session))),
-        h('span', { class: 'room-item-badges' },
-          unread ? h('span', { class: 'unread-count', 'data-testid': 'unread-count', title: `${unread} unread` }, String(unread)) : null,
-          ready ? h('span', { class: 'online-dot', title: `${ready} connected`, 'aria-label': `${ready} connected` }) : null)));
-    }));
+    const roomItem = (room) => this.#roomItem(room, selectedTopic);
+    if (this.search.value.trim()) {
+      replaceChildren(this.roomList, searchResults({
+        app: this.app, query: this.search.value, roomItem, onOpenMessage: this.onOpenMessage,
+      }));
+      return;
+    }
+    replaceChildren(this.roomList, rooms.map(roomItem));
+  }
+
+  #roomItem(room, selectedTopic) {
+    const session = this.app.session(room.topic);
+    const ready = session.peerList().filter((peer) => peer.state === 'ready').length;
+    const last = session.view.messages.at(-1);
+    const unread = room.topic === selectedTopic ? 0 : session.unreadCount();
+    return h('li', {},
+      h('button', {
+        class: `room-item${room.topic === selectedTopic ? ' selected' : ''}`,
+        type: 'button',
+        'data-testid': 'room-item',
+        'aria-current': room.topic === selectedTopic ? 'true' : null,
+        onclick: () => this.onSelectRoom(room.topic),
+      },
+      avatar(room.name, room.topic, 'room'),
+      h('span', { class: 'room-item-text' },
+        h('span', { class: 'room-item-top' },
+          h('span', { class: 'room-item-name' }, room.name),
+          h('time', {
+            class: 'room-item-time', 'data-testid': 'room-item-time', dateTime: new Date(this.app.lastActivity(room)).toISOString(),
+          }, shortWhen(this.app.lastActivity(room)))),
+        h('span', { class: 'room-item-preview' }, preview(last, session))),
+      h('span', { class: 'room-item-badges' },
+        unread ? h('span', { class: 'unread-count', 'data-testid': 'unread-count', title: `${unread} unread` }, String(unread)) : null,
+        ready ? h('span', { class: 'online-dot', title: `${ready} connected`, 'aria-label': `${ready} connected` }) : null)));
   }
 }
 
