@@ -38,6 +38,11 @@ def card(user, name: str):
     return user.page.locator(f'[data-testid="file-card"][data-name="{name}"]')
 
 
+def download(user, name):
+    """A file over the automatic download limit: the user clicks Download."""
+    card(user, name).get_by_test_id("file-download").click(timeout=60_000)
+
+
 def send_files(user, *paths):
     user.page.get_by_test_id("file-input").set_input_files([str(p) for p in paths])
 
@@ -121,6 +126,9 @@ def test_small_and_big_files_arrive_byte_identical_and_images_preview(new_user, 
     send_files(ada, big)
     expect(card(bob, "big.bin")).to_have_count(1, timeout=60_000)
     offered = time.monotonic()
+    # Over the automatic download limit (25 MB by default): it waits for a click.
+    expect(card(bob, "big.bin")).to_have_attribute("data-state", "offered")
+    card(bob, "big.bin").get_by_test_id("file-download").click()
     expect_done(bob, "big.bin")
     finished = time.monotonic()
     print(
@@ -174,6 +182,7 @@ def test_transfer_resumes_after_the_sender_quits_midway(persistent_user, new_use
     big = random_file(tmp_path / "resume.bin", BIG)
     count = BIG // CHUNK
     send_files(ada, big)
+    download(bob, "resume.bin")
     # Once Bob holds some but not all chunks, Ada's browser quits.
     bob.page.wait_for_function(
         """count => {
@@ -247,6 +256,7 @@ def test_transfer_resumes_after_the_receiver_reloads_midway(new_user, tmp_path):
     big = random_file(tmp_path / "reload.bin", BIG)
     count = BIG // CHUNK
     send_files(ada, big)
+    download(bob, "reload.bin")
     # Midway: a tenth of the chunks verified, written and saved (the state is saved every
     # 100 ms or so; how far it trails the chunks held depends on the machine's speed).
     deadline = time.monotonic() + TRANSFER_TIMEOUT / 1000
@@ -296,11 +306,37 @@ def test_a_file_behind_another_is_never_said_to_wait_for_its_sender_who_is_onlin
 ):
     ada, bob = room_of_two(new_user)
     bob.page.evaluate(RECORD_CARD_STATES)
-    first = random_file(tmp_path / "first.bin", 24 * 1024 * 1024)
-    second = random_file(tmp_path / "second.bin", 24 * 1024 * 1024)
+    first = random_file(tmp_path / "first.bin", 20 * 1024 * 1024)  # under the 25 MB default
+    second = random_file(tmp_path / "second.bin", 20 * 1024 * 1024)
     send_files(ada, first, second)
     for name in ("first.bin", "second.bin"):
         expect_done(bob, name, timeout=120_000)
     states = bob.page.evaluate("window.__cardStates")
     assert states.get("second.bin"), states
     assert "waiting" not in states["first.bin"] + states["second.bin"], states
+
+
+def test_automatic_downloads_follow_the_setting(new_user, tmp_path):
+    ada, bob = room_of_two(new_user)
+    state = bob.page.get_by_test_id("auto-download-state")
+    expect(bob.page.get_by_test_id("auto-download")).to_have_value("25mb")
+    expect(state).to_have_text(
+        "Files up to 25 MB come by themselves; bigger ones wait until you click Download."
+    )
+    bob.page.get_by_test_id("auto-download").select_option("never")
+    expect(state).to_have_text("Files wait until you click Download.")
+
+    note = random_file(tmp_path / "note.bin", 2048)
+    send_files(ada, note)
+    expect(card(ada, "note.bin")).to_have_attribute("data-state", "done", timeout=60_000)
+    ada.send("after the file")
+    bob.expect_message("after the file")
+    # The offer came before the message and was decided on arrival: it only waits.
+    assert card(bob, "note.bin").get_attribute("data-state") == "offered"
+    expect(card(bob, "note.bin").get_by_test_id("file-status")).to_have_text("Not downloaded yet")
+    download(bob, "note.bin")
+    expect_done(bob, "note.bin")
+    assert save(bob, "note.bin", tmp_path) == sha256(note)
+
+    bob.page.reload()
+    expect(bob.page.get_by_test_id("auto-download")).to_have_value("never")

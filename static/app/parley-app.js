@@ -9,6 +9,7 @@
 //   app.ice (peers/ice-config.js): ICE servers and "Hide my IP address"; await app.setHideIp(on)
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
+import { autoDownloadBytes, DEFAULT_AUTO_DOWNLOAD, isAutoDownloadChoice } from './files/auto-download.js';
 import { FileStore } from './files/file-store.js';
 import { TransferManager } from './files/transfer-manager.js';
 import { IceConfig } from './peers/ice-config.js';
@@ -27,7 +28,8 @@ import { SignalingClient } from './signaling/client.js';
 export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
 const LEAVE_DELIVERY_MS = 3000;
-const READ_RECEIPTS_SETTING = 'read-receipts'; // how long leaving waits for its entry to reach those online
+const READ_RECEIPTS_SETTING = 'read-receipts';
+const AUTO_DOWNLOAD_SETTING = 'auto-download'; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
   static async start({ store, signalingUrl }) {
@@ -41,6 +43,8 @@ export class ParleyApp extends EventTarget {
     const app = new ParleyApp({ store, identity, signalingUrl, notifications });
     await app.ice.load();
     app.readReceipts = (await store.loadSetting(READ_RECEIPTS_SETTING)) !== false;
+    const autoDownload = await store.loadSetting(AUTO_DOWNLOAD_SETTING);
+    if (isAutoDownloadChoice(autoDownload)) app.autoDownload = autoDownload;
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) {
       if (room.left) app.leftRooms.set(room.topic, room);
@@ -59,6 +63,7 @@ export class ParleyApp extends EventTarget {
     this.fingerprint = safetyFingerprint(identity.publicKey);
     this.rooms = new Map();
     this.readReceipts = true;
+    this.autoDownload = DEFAULT_AUTO_DOWNLOAD;
     this.leftRooms = new Map(); // topic -> record of a room this device left (kept, hidden)
     this.sessions = new Map();
     this.transferManagers = new Map();
@@ -254,7 +259,9 @@ export class ParleyApp extends EventTarget {
     session.addEventListener('appended', ({ detail }) => {
       this.waker.afterOwnEntry(session, detail.record).catch((error) => console.warn('wake failed', error));
     });
-    const transfers = new TransferManager({ room, session, swarm, store: this.store, files: this.fileStore });
+    const transfers = new TransferManager({
+      room, session, swarm, store: this.store, files: this.fileStore, autoDownloadBytes: () => autoDownloadBytes(this.autoDownload),
+    });
     await transfers.load();
     this.rooms.set(room.topic, room);
     this.sessions.set(room.topic, session);
@@ -267,6 +274,14 @@ export class ParleyApp extends EventTarget {
   }
 
   // A save that fails leaves the preference as it was (IceConfig), and the switch with it.
+  // Which offered files download by themselves (files/auto-download.js).
+  async setAutoDownload(value) {
+    if (!isAutoDownloadChoice(value)) throw new Error('bad_choice');
+    await this.store.saveSetting(AUTO_DOWNLOAD_SETTING, value);
+    this.autoDownload = value;
+    this.#changed();
+  }
+
   // Whether this device writes read receipts (room/read-receipts.js); on unless turned off.
   async setReadReceipts(on) {
     await this.store.saveSetting(READ_RECEIPTS_SETTING, Boolean(on));

@@ -165,7 +165,7 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
   const files = new Map(); // root -> offer: the room log's `file` entries, shared
 
   class Member {
-    constructor(name, identity = createIdentity(), stores = {}, { offersLate = false } = {}) {
+    constructor(name, identity = createIdentity(), stores = {}, { offersLate = false, autoDownloadBytes = Number.MAX_SAFE_INTEGER } = {}) {
       this.name = name;
       this.identity = identity;
       this.selfId = identityId(identity.publicKey);
@@ -189,7 +189,7 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
       });
       this.manager = new TransferManager({
         room: { topic }, session: this.session, swarm: this.swarm, store: this.store, files: this.files, stallMs,
-        perPeer,
+        perPeer, autoDownloadBytes: () => autoDownloadBytes,
       });
     }
   }
@@ -197,8 +197,9 @@ export function filesRoom({ stallMs, perPeer = 8 } = {}) {
   const room = {
     files,
     members,
-    async member(name, { identity, files: memberFiles, store, offersLate } = {}) {
-      const member = new Member(name, identity, { files: memberFiles, store }, { offersLate });
+    // Members download every offer by themselves unless `autoDownloadBytes` says less.
+    async member(name, { identity, files: memberFiles, store, offersLate, autoDownloadBytes } = {}) {
+      const member = new Member(name, identity, { files: memberFiles, store }, { offersLate, autoDownloadBytes });
       members.push(member);
       await member.manager.load();
       member.manager.start();

@@ -45,6 +45,21 @@ test('an offered file reaches another member byte for byte, verified and counted
   assert.equal(saved.state, 'done');
 });
 
+test('an offer over the automatic download limit waits for Download', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob', { autoDownloadBytes: SIZE - 1 });
+  room.connect(ada, bob);
+  const bytes = randomBytes(SIZE);
+  const root = await offer(ada, bytes);
+  // The offer handler decides at once: a download would have left 'offered' by now.
+  await room.until(() => bob.manager.status(root)?.state === 'offered');
+  assert.equal(bob.manager.status(root).held, 0);
+  bob.manager.download(root);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), bytes);
+});
+
 test('an empty file is one empty chunk and arrives too', async () => {
   const room = filesRoom();
   const ada = await room.member('ada');

@@ -33,6 +33,7 @@ import { toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
+import { autoDownloadBytes as autoDownloadOf, DEFAULT_AUTO_DOWNLOAD } from './auto-download.js';
 import { ChunkReceiver } from './chunk-receiver.js';
 import { ChunkServer } from './chunk-server.js';
 import { DownloadControl } from './download-control.js';
@@ -46,13 +47,14 @@ import { TransferRegistry } from './transfer-registry.js';
 
 export { fileNameOf, mimeOf };
 
-export const AUTO_DOWNLOAD_BYTES = 512 * 1024 * 1024; // bigger offers wait for a click
 // `have?` questions about files this device has not heard of yet, kept per link.
 const MAX_EARLY_QUESTIONS = 256;
 
 export class TransferManager extends EventTarget {
-  constructor({ room, session, swarm, store, files, stallMs, perPeer }) {
+  // autoDownloadBytes: the largest offer that downloads by itself (files/auto-download.js).
+  constructor({ room, session, swarm, store, files, stallMs, perPeer, autoDownloadBytes = () => autoDownloadOf(DEFAULT_AUTO_DOWNLOAD) }) {
     super();
+    this.autoDownloadBytes = autoDownloadBytes;
     this.room = room;
     this.topic = room.topic;
     this.session = session;
@@ -171,7 +173,7 @@ export class TransferManager extends EventTarget {
         if (link.asked.has(root)) this.server.answerHave(link, transfer, transfer.rootBytes, transfer.count);
       }
       if (transfer.isActive) this.downloads.begin(transfer);
-      else if (!record && transfer.state === 'offered' && offer.size <= AUTO_DOWNLOAD_BYTES) this.download(root);
+      else if (!record && transfer.state === 'offered' && offer.size <= this.autoDownloadBytes()) this.download(root);
       this.#changed(root);
     }
   }

@@ -34,6 +34,9 @@ export class FileCard {
     this.progress = h('progress', { class: 'file-progress', max: 1, value: 0, 'data-testid': 'file-progress', 'aria-label': `Progress of ${offer.name}` });
     this.status = h('p', { class: 'file-status', 'data-testid': 'file-status' });
     this.details = h('p', { class: 'file-details', 'data-testid': 'file-details' });
+    // The counters are there for whoever wants them, folded away: the status line says
+    // what matters in words.
+    this.moreInfo = h('details', { class: 'file-more' }, h('summary', {}, 'Details'), this.details);
     this.actions = h('div', { class: 'file-actions' });
     this.el = h('div', { class: 'file-card', 'data-testid': 'file-card', dataset: { root: offer.root, name: offer.name } },
       this.preview,
@@ -42,7 +45,7 @@ export class FileCard {
         h('div', { class: 'file-info' },
           h('strong', { class: 'file-name', 'data-testid': 'file-name', title: offer.name }, offer.name),
           h('span', { class: 'file-meta' }, [byteSize(offer.size), typeLabel(offer)].filter(Boolean).join(' · ')))),
-      this.progress, this.status, this.details, this.actions);
+      this.progress, this.status, this.moreInfo, this.actions);
     this.update({ now: true });
   }
 
@@ -77,7 +80,7 @@ export class FileCard {
     this.progress.hidden = s.state === 'done' || s.state === 'offered' || s.state === 'cancelled';
     this.status.textContent = this.#statusText(s, percent);
     this.details.textContent = this.#detailsText(s);
-    this.details.hidden = !this.details.textContent;
+    this.moreInfo.hidden = !this.details.textContent;
     this.#renderActions(s);
     if (s.state === 'done') this.#loadFile();
   }

@@ -4,6 +4,7 @@
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { callSummaryText, hueFor, initials, shortId, shortWhen } from './format.js';
+import { DownloadSettingsView } from './download-settings-view.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
 import { searchResults } from './search-results.js';
 import { hideIpIndicator, PrivacySettingsView } from './privacy-settings-view.js';
@@ -44,6 +45,7 @@ export class SidebarView {
     });
     this.notificationSettings = new NotificationSettingsView({ app });
     this.privacySettings = new PrivacySettingsView({ app });
+    this.downloadSettings = new DownloadSettingsView({ app });
     this.hideIpIndicator = hideIpIndicator();
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
@@ -54,6 +56,7 @@ export class SidebarView {
       this.profile,
       this.notificationSettings.el,
       this.privacySettings.el,
+      this.downloadSettings.el,
       h('div', { class: 'section-title' },
         h('h2', {}, 'Rooms'),
         h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
@@ -72,6 +75,7 @@ export class SidebarView {
     this.#renderProfile();
     this.notificationSettings.render();
     this.privacySettings.render();
+    this.downloadSettings.render();
     this.hideIpIndicator.hidden = !this.app.ice.hideIp;
     this.#renderRooms(selectedTopic);
   }
