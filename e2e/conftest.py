@@ -37,10 +37,10 @@ def new_user(browser, server_url):
     """Make users: each is a fresh browser context (its own storage) with one page."""
     contexts = []
 
-    def make(name: str | None = None):
+    def make(name: str | None = None, **context_options):
         from e2e.user import User
 
-        context = browser.new_context(base_url=server_url)
+        context = browser.new_context(base_url=server_url, **context_options)
         contexts.append(context)
         user = User(context.new_page(), server_url)
         if name:

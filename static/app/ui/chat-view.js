@@ -18,6 +18,7 @@ import { reasonText, SECURITY_CODES } from './reasons.js';
 import { RoomGuards } from './room-guards.js';
 import { RoomMenu } from './room-menu.js';
 import { ScrollKeeper } from './scroll-keeper.js';
+import { touchActions } from './touch-actions.js';
 
 const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
 // How a ready link's traffic travels (peers/link-route.js).
@@ -59,6 +60,7 @@ export class ChatView {
     this.warnings = h('div', { class: 'warnings', 'aria-live': 'assertive' });
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
     this.scroll = new ScrollKeeper(this.list.el);
+    touchActions(this.list.el);
     this.scroll.addEventListener('change', () => this.#renderJump());
     this.readUpTo = null; // the newest message shown when the reader scrolled up
     this.jump = h('button', {
@@ -376,6 +378,7 @@ export class ChatView {
   jumpTo(id) {
     const el = this.list.reveal(id);
     if (!el) return;
+    this.scroll.release();
     el.scrollIntoView({ block: 'center', behavior: 'smooth' });
     el.classList.add('highlight');
     el.focus({ preventScroll: true });

@@ -1,8 +1,7 @@
 // The sidebar's "Download files automatically" choice (files/auto-download.js): a native
 // select, and what the choice means in words.
-import { AUTO_DOWNLOAD_CHOICES, autoDownloadBytes } from '../files/auto-download.js';
+import { AUTO_DOWNLOAD_CHOICES } from '../files/auto-download.js';
 import { h } from './dom.js';
-import { byteSize } from './format.js';
 
 export class DownloadSettingsView {
   constructor({ app }) {
@@ -25,9 +24,9 @@ export class DownloadSettingsView {
   render() {
     const { autoDownload } = this.app;
     this.select.value = autoDownload;
-    const bytes = autoDownloadBytes(autoDownload);
+    const { label } = AUTO_DOWNLOAD_CHOICES.find((choice) => choice.value === autoDownload);
     if (autoDownload === 'never') this.status.textContent = 'Files wait until you click Download.';
     else if (autoDownload === 'always') this.status.textContent = 'Every file shared in your rooms comes to this device.';
-    else this.status.textContent = `Files up to ${byteSize(bytes)} come by themselves; bigger ones wait until you click Download.`;
+    else this.status.textContent = `Files ${label.replace('Up to', 'up to')} come by themselves; bigger ones wait until you click Download.`;
   }
 }

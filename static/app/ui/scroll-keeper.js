@@ -6,6 +6,7 @@
 //   const keeper = new ScrollKeeper(list)   // the scrolling element
 //   keeper.pinned                           // true while at the newest message
 //   keeper.toBottom()                       // go to the newest message and stay there
+//   keeper.release()                        // stop keeping to the end (before a jump)
 //   'change' events when `pinned` changes
 const SLACK_PX = 48; // this close to the end counts as at the end
 
@@ -39,6 +40,11 @@ export class ScrollKeeper extends EventTarget {
   toBottom() {
     this.#setPinned(true);
     this.#settle();
+  }
+
+  // The view is about to go elsewhere (a reply's quote, a search result): stay off the end.
+  release() {
+    this.#setPinned(false);
   }
 
   // Only the reader moves the view up. Down, or not at all, with the end further away,

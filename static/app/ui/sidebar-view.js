@@ -47,6 +47,18 @@ export class SidebarView {
     this.privacySettings = new PrivacySettingsView({ app });
     this.downloadSettings = new DownloadSettingsView({ app });
     this.hideIpIndicator = hideIpIndicator();
+    this.identityFacts = h('dl', { class: 'identity-facts' });
+    // Who you are in detail and how this device behaves, folded on a phone, where the
+    // room list should come first; open on a wide screen.
+    this.settings = h('details', {
+      class: 'device-settings', 'data-testid': 'device-settings',
+      open: !globalThis.matchMedia?.('(max-width: 759px)').matches,
+    },
+    h('summary', {}, 'Your ID and settings'),
+    this.identityFacts,
+    this.notificationSettings.el,
+    this.privacySettings.el,
+    this.downloadSettings.el);
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
         brandMark(),
@@ -54,9 +66,7 @@ export class SidebarView {
         this.serverState,
         this.hideIpIndicator),
       this.profile,
-      this.notificationSettings.el,
-      this.privacySettings.el,
-      this.downloadSettings.el,
+      this.settings,
       h('div', { class: 'section-title' },
         h('h2', {}, 'Rooms'),
         h('button', { class: 'button small', type: 'button', 'data-testid': 'new-room', onclick: onNewRoom },
@@ -93,15 +103,15 @@ export class SidebarView {
               class: 'link-button', type: 'button', 'data-testid': 'show-my-qr',
               onclick: () => openContactDialog({ app: this.app, id: selfId, name: identity.name }),
             }, 'Show QR'),
-            h('button', { class: 'link-button', type: 'button', 'data-testid': 'backup-button', onclick: this.onBackup }, 'Back up')))),
-      h('dl', { class: 'identity-facts' },
-        h('dt', {}, 'Your ID'),
-        h('dd', {},
-          h('code', { 'data-testid': 'my-id', title: selfId }, shortId(selfId)),
-          copyButton(selfId, 'Copy ID')),
-        h('dt', {}, 'Safety number'),
-        h('dd', {}, h('code', { class: 'fingerprint', 'data-testid': 'my-fingerprint', 'aria-label': fingerprint },
-          fingerprint.split(' ').flatMap((group, i) => [i ? ' ' : null, h('span', {}, group)])))));
+            h('button', { class: 'link-button', type: 'button', 'data-testid': 'backup-button', onclick: this.onBackup }, 'Back up')))));
+    replaceChildren(this.identityFacts,
+      h('dt', {}, 'Your ID'),
+      h('dd', {},
+        h('code', { 'data-testid': 'my-id', title: selfId }, shortId(selfId)),
+        copyButton(selfId, 'Copy ID')),
+      h('dt', {}, 'Safety number'),
+      h('dd', {}, h('code', { class: 'fingerprint', 'data-testid': 'my-fingerprint', 'aria-label': fingerprint },
+        fingerprint.split(' ').flatMap((group, i) => [i ? ' ' : null, h('span', {}, group)]))));
   }
 
   #renderRooms(selectedTopic) {
