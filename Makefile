@@ -8,14 +8,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-python install-node install-chromium install-redis install-turn install-nat-lab clean
+.PHONY: run test lint format bench install install-python install-node install-chromium install-fonts install-redis install-turn install-nat-lab clean
 
 run: install install-turn
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn
 
-test: install install-chromium install-redis install-turn install-nat-lab
+test: install install-chromium install-fonts install-redis install-turn install-nat-lab
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -76,6 +76,13 @@ install-chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 		else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
+
+# An emoji font, so that the browsers of the tests (and their screenshots) show emoji as
+# people see them rather than empty boxes.
+install-fonts:
+	@[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q fonts-noto-color-emoji; \
+		else sudo apt-get update -q && sudo apt-get install -y -q fonts-noto-color-emoji; fi; }
 
 # Debian's redis-server, for the tests of several processes on Redis (tests/scaleout/);
 # the tests start their own on a unix socket, so it is not started as a service here.
