@@ -200,7 +200,7 @@ export class ParleyApp extends EventTarget {
   // Joining a room twice (opening the same invite again) just selects it. A room this
   // device left comes back with its history, and says so with a new `join`.
   async joinInvite({ secret, name }) {
-    const record = roomRecord(secret, name);
+    const record = { ...roomRecord(secret, name), invited: true };
     const existing = this.rooms.get(record.topic);
     if (existing) return existing;
     const left = this.leftRooms.get(record.topic);

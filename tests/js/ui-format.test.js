@@ -14,6 +14,8 @@ test('delivery labels follow the receipts', () => {
 test('names and ids for display', () => {
   assert.equal(initials('ada lovelace'), 'AL');
   assert.equal(initials('  '), '?');
+  assert.equal(initials('Bob (k3Xa)'), 'BK');
+  assert.equal(initials('(Bob)'), 'B');
   assert.equal(shortId('abcdefghijklmnop'), 'abcdef…mnop');
   assert.equal(plural(1, 'person', 'people'), '1 person');
   assert.equal(plural(3, 'person', 'people'), '3 people');

@@ -16,8 +16,9 @@
 //   session.addEventListener('appended', e => e.detail.record)   each own entry written
 import { identityId } from '../identity/identity.js';
 import { memberList } from './member-list.js';
-import { nameKey, sharedNames } from './name-conflicts.js';
+import { memberName } from './member-names.js';
 import { OwnDelivery } from './own-delivery.js';
+import { PendingJoin } from './pending-join.js';
 import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
@@ -27,9 +28,10 @@ const MAX_WARNINGS = 20;
 const TYPING_SHOWN_MS = 6000;
 const TYPING_RESEND_MS = 3000;
 const ACK_BATCH = 64;
+const JOIN_WAIT_MS = 10_000; // a `join` through an invite waits at most this for the history
+const JOIN_AFTER_HISTORY_MS = 300;
 
 export class RoomSession extends EventTarget {
-  #shared = null; // the names several members go by, for one view
   constructor({ room, identity, store, swarm, sendsReceipts = () => true }) {
     super();
     this.room = room;
@@ -45,6 +47,7 @@ export class RoomSession extends EventTarget {
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
     this.delivery = new OwnDelivery({ room, store });
+    this.join = new PendingJoin(() => this.#append(this.#joinBody()).catch(() => {}));
     this.receipts = new ReadReceipts({
       enabled: sendsReceipts,
       state: () => ({ view: this.view, selfId: this.selfId, lastReadClock: this.room.lastReadClock ?? 0, canWrite: this.canWrite() }),
@@ -70,17 +73,19 @@ export class RoomSession extends EventTarget {
     this.swarm.addEventListener('rejected', ({ detail }) => this.#warn(detail.code, detail.peer));
     this.swarm.start();
     if (!this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
-      this.#append({ type: 'join', name: this.identity.name || 'Someone' });
+      if (this.room.invited) this.join.wait(JOIN_WAIT_MS); // room/pending-join.js
+      else this.#append(this.#joinBody());
     } else if (this.room.rejoining) {
       // Back in a room this device left: its own log is whole, so a `join` follows it.
       delete this.room.rejoining;
-      this.#append({ type: 'join', name: this.identity.name || 'Someone' }).catch(() => {});
+      this.#append(this.#joinBody()).catch(() => {});
       this.store.saveRoom(this.room).catch(() => {});
     }
     this.#syncMailbox();
   }
 
   stop() {
+    this.join.stop();
     this.receipts.stop();
     this.swarm.stop();
   }
@@ -179,8 +184,13 @@ export class RoomSession extends EventTarget {
     return result;
   }
 
+  #joinBody() {
+    return { type: 'join', name: this.identity.name || 'Someone' };
+  }
+
   // Only from inside the `writing` chain.
   async #appendNow(fields) {
+    if (fields.type !== 'join' && this.join.take()) await this.#appendNow(this.#joinBody());
     if (!this.canWrite()) throw new Error('catching_up');
     const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
     await this.store.saveEntries([record]);
@@ -203,21 +213,10 @@ export class RoomSession extends EventTarget {
     });
   }
 
-  // Someone else going by a name that another member (or this device) also uses gets
-  // the start of their key after it, so that two "Bob"s can be told apart everywhere.
-  // `said` is what a peer calls itself on its link, for a member with no name entry yet.
+  // A member's name as shown (room/member-names.js); `said` is what a peer calls itself
+  // on its link, for a member with no name entry yet.
   memberName(id, said = null) {
-    if (id === this.selfId) return this.identity.name;
-    const name = this.view.names.get(id) ?? this.room.members?.[id] ?? said ?? null;
-    return name !== null && this.#sharedNames().has(nameKey(name)) ? `${name} (${id.slice(0, 4)})` : name;
-  }
-
-  #sharedNames() {
-    const { view, identity: { name } } = this;
-    if (this.#shared?.view !== view || this.#shared.selfName !== name) {
-      this.#shared = { view, selfName: name, names: sharedNames(view.names, { selfId: this.selfId, selfName: name }) };
-    }
-    return this.#shared.names;
+    return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, said);
   }
 
   // Who is in the room: online, last seen, left (room/member-list.js).
@@ -343,6 +342,7 @@ export class RoomSession extends EventTarget {
       await this.store.saveRoom(this.room);
     }
     this.#rebuild();
+    if (this.join.pending) this.join.wait(JOIN_AFTER_HISTORY_MS); // once the batches stop
     this.#syncMailbox(); // a mailbox held back while catching up can go out now
   }
 

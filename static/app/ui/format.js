@@ -5,7 +5,8 @@ export function shortId(id) {
 }
 
 export function initials(name) {
-  const words = String(name ?? '').trim().split(/\s+/).filter(Boolean);
+  // Words that start with a letter or digit: "Bob (k3Xa)" is "BK", not "B(".
+  const words = String(name ?? '').trim().split(/\s+/).map((word) => word.replace(/^[^\p{L}\p{N}]+/u, '')).filter(Boolean);
   if (!words.length) return '?';
   return (words[0][0] + (words[1]?.[0] ?? '')).toUpperCase();
 }
