@@ -9,10 +9,12 @@ from playwright.sync_api import expect
 
 from e2e.calls import (
     REMOTE_UFRAG,
+    WATCH_MEDIA,
     call_view,
     expect_flowing,
     expect_not_flowing,
     expect_streams,
+    joined,
     local_tracks,
     relayed,
     ring_and_accept,
@@ -220,3 +222,25 @@ def test_screen_share_and_device_switch_renegotiate_on_the_link_only(new_user):
     for user in (ada, bob):
         expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
         assert all(t["state"] == "ended" for t in local_tracks(user)), local_tracks(user)
+
+
+# What a phone browser is like: no screen capture (Chrome on Android has no getDisplayMedia).
+NO_SCREEN_CAPTURE = "delete MediaDevices.prototype.getDisplayMedia;"
+
+
+def test_no_screen_share_button_where_the_browser_cannot_share_a_screen(new_user):
+    ada = joined(new_user, "Ada")
+    link = ada.create_room("Phones")
+    bob = new_user()
+    bob.page.add_init_script(WATCH_MEDIA)
+    bob.page.add_init_script(NO_SCREEN_CAPTURE)
+    bob.onboard("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    ring_and_accept(ada, [bob], button="call-voice")
+    for user in (ada, bob):
+        expect(call_view(user)).to_have_attribute("data-phase", "active")
+    expect(ada.page.get_by_test_id("call-screen")).to_be_visible()
+    expect(bob.page.get_by_test_id("call-screen")).to_have_count(0)
+    expect(bob.page.get_by_test_id("call-mute")).to_be_visible()
+    bob.page.get_by_test_id("call-hangup").click()

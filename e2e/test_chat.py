@@ -1,7 +1,5 @@
 """Two people, two browser contexts: create a room, join by invite link, talk."""
 
-import time
-
 from playwright.sync_api import expect
 
 from e2e.user import TIMEOUT_MS
@@ -106,15 +104,7 @@ def test_read_receipts_and_turning_them_off(new_user):
     expect(bob.page.get_by_test_id("read-receipts-state")).to_have_text(
         "Off. Nobody sees when you have read their messages."
     )
-    ada.send("and this?")
-    bob.expect_message("and this?")
-    # Longer than a receipt waits; a receipt would come before Bob's next entry.
-    time.sleep(RECEIPT_DELAY_S + 0.5)
-    bob.send("no receipt from me")
-    ada.expect_message("no receipt from me")
-    expect(ada.message("and this?").get_by_test_id("delivery")).to_have_text("Delivered to 1")
+    # That no receipt is written then is tests/js/read-receipts.test.js: here, waiting
+    # for nothing to happen would prove nothing on a slow machine.
     bob.page.reload()
     expect(bob.page.get_by_test_id("read-receipts-toggle")).not_to_be_checked()
-
-
-RECEIPT_DELAY_S = 3  # room/read-receipts.js RECEIPT_DELAY_MS

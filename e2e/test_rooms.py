@@ -64,6 +64,8 @@ def test_members_rename_leave_and_come_back(new_user):
     expect(bob_row.get_by_test_id("member-state")).to_have_text("left")
     ada.page.keyboard.press("Escape")
 
+    ada.send("while Bob was away")
+
     # The old invite brings him back, with the history and the room's new name.
     bob.page.reload()
     expect(bob.page.get_by_test_id("room-item")).to_have_count(0)
@@ -73,6 +75,13 @@ def test_members_rename_leave_and_come_back(new_user):
     expect(ada.page.get_by_test_id("join-event").filter(has_text="Bob joined")).to_have_count(
         2, timeout=TIMEOUT_MS
     )
+    # His new join comes after what was said while he was away.
+    lines = ada.page.locator('[data-testid="messages"] > li').evaluate_all(
+        "els => els.map(el => el.textContent)"
+    )
+    away = next(i for i, text in enumerate(lines) if "while Bob was away" in text)
+    back = max(i for i, text in enumerate(lines) if "Bob joined" in text)
+    assert away < back, lines
     bob.send("back again")
     ada.expect_message("back again", author="Bob")
     expect(ada.page.get_by_test_id("peer-warning").locator('[data-code="fork"]')).to_have_count(0)

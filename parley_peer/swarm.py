@@ -11,11 +11,9 @@ only then do its frames reach ``on_frame``. With ``send_hello=False`` the swarm 
 greet: the owner sends its own (``hello_frame(peer)`` builds an honest one).
 
 A link that fails while its peer is still in the room is dialled again by one of the two
-ends, as in the browser (``parley_peer.redial``).
-
-A side channel the peer opens (`parley-file`, §11) is held by its link and announced to
-``on_side_channel(peer, label)``; the owner takes it (``peer.link.take_channel``) once
-the peer is ready.
+ends, as in the browser (``parley_peer.redial``). A side channel the peer opens
+(`parley-file`, §11) is held by its link and announced to ``on_side_channel(peer,
+label)``; the owner takes it (``peer.link.take_channel``) once the peer is ready.
 """
 
 import asyncio
@@ -300,8 +298,7 @@ class RoomSwarm:
                 return self.dial_afresh(peer, "renegotiation")
             if frame["t"] in ("sdp", "ice"):
                 return None  # the rest of a renegotiation we do not take part in
-            if frame["t"] == "bye":
-                # The peer keeps another device of our identity: not dialled again (§6).
+            if frame["t"] == "bye":  # it keeps another device of ours: not dialled again (§6)
                 return self._spawn(peer.link.close("superseded"))
             return self._on_frame(peer, frame)
         # Until the peer's hello proves its identity, nothing else it sends counts.
@@ -337,9 +334,8 @@ class RoomSwarm:
         self._link(peer.connection_id, initiator=True)
 
     def _retire_twins(self, peer: Peer) -> None:
-        """Two ready links to one identity (after either side reconnected): the newest wins,
-        on both ends alike (§6, as room-swarm.js does). The older one is usually dead
-        without knowing it yet."""
+        """Two ready links to one identity: the newest wins, on both ends alike (§6, as in
+        room-swarm.js); the older one is usually dead without knowing it yet."""
         for other in self.ready_peers():
             if other is not peer and other.identity == peer.identity:
                 self._spawn(other.link.close("duplicate"))

@@ -9,7 +9,8 @@
 //   app.ice (peers/ice-config.js): ICE servers and "Hide my IP address"; await app.setHideIp(on)
 //   app.addEventListener('change', ...)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
-import { autoDownloadBytes, DEFAULT_AUTO_DOWNLOAD, isAutoDownloadChoice } from './files/auto-download.js';
+import { DeviceSettings } from './device-settings.js';
+import { autoDownloadBytes } from './files/auto-download.js';
 import { FileStore } from './files/file-store.js';
 import { TransferManager } from './files/transfer-manager.js';
 import { IceConfig } from './peers/ice-config.js';
@@ -27,9 +28,7 @@ import { SignalingClient } from './signaling/client.js';
 
 export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
-const LEAVE_DELIVERY_MS = 3000;
-const READ_RECEIPTS_SETTING = 'read-receipts';
-const AUTO_DOWNLOAD_SETTING = 'auto-download'; // how long leaving waits for its entry to reach those online
+const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
   static async start({ store, signalingUrl }) {
@@ -42,9 +41,7 @@ export class ParleyApp extends EventTarget {
     await notifications.load();
     const app = new ParleyApp({ store, identity, signalingUrl, notifications });
     await app.ice.load();
-    app.readReceipts = (await store.loadSetting(READ_RECEIPTS_SETTING)) !== false;
-    const autoDownload = await store.loadSetting(AUTO_DOWNLOAD_SETTING);
-    if (isAutoDownloadChoice(autoDownload)) app.autoDownload = autoDownload;
+    app.settings = await DeviceSettings.load(store);
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) {
       if (room.left) app.leftRooms.set(room.topic, room);
@@ -62,8 +59,8 @@ export class ParleyApp extends EventTarget {
     this.selfId = identityId(identity.publicKey);
     this.fingerprint = safetyFingerprint(identity.publicKey);
     this.rooms = new Map();
-    this.readReceipts = true;
-    this.autoDownload = DEFAULT_AUTO_DOWNLOAD;
+    this.settings = new DeviceSettings(store); // device-settings.js
+    this.leaving = new Set(); // topics being left: nothing more is written there
     this.leftRooms = new Map(); // topic -> record of a room this device left (kept, hidden)
     this.sessions = new Map();
     this.transferManagers = new Map();
@@ -103,13 +100,15 @@ export class ParleyApp extends EventTarget {
         secretKey: toBase64Url(this.identity.secretKey),
         name: this.identity.name || 'Me',
       },
-      rooms: this.roomList().map((room) => {
+      // Rooms this device left too: a restored device that opens one's invite again must
+      // know its own log there, or it would start a second one (a fork).
+      rooms: [...this.roomList().map((room) => {
         const log = this.sessions.get(room.topic).log;
-        return {
-          secret: toBase64Url(room.secret), name: room.name, createdAt: room.createdAt,
-          ownLength: log.length(this.selfId), ownHead: log.headId(this.selfId) ?? null,
-        };
-      }),
+        return { room, ownLength: log.length(this.selfId), ownHead: log.headId(this.selfId) ?? null };
+      }), ...[...this.leftRooms.values()].map((room) => ({ room, ownLength: room.ownLength ?? 0, ownHead: room.ownHead ?? null }))]
+        .map(({ room, ownLength, ownHead }) => ({
+          secret: toBase64Url(room.secret), name: room.name, createdAt: room.createdAt, ownLength, ownHead,
+        })),
       // Verified people first: past the format's limit, the rest are only names.
       contacts: [...this.contacts.values()]
         .sort((a, b) => Number(Boolean(b.verifiedAt)) - Number(Boolean(a.verifiedAt)))
@@ -216,18 +215,24 @@ export class ParleyApp extends EventTarget {
   async leaveRoom(topic) {
     const session = this.sessions.get(topic);
     const room = this.rooms.get(topic);
-    if (!session || !room) return;
+    if (!session || !room || this.leaving.has(topic)) return;
+    this.leaving.add(topic);
+    this.#changed(topic);
+    // A call in it ends first, so that its history comes before the `leave`.
+    this.calls.detach(topic);
     if (session.canWrite()) {
       await session.leave();
       await session.delivered(LEAVE_DELIVERY_MS);
     }
     session.stop();
     this.transferManagers.get(topic)?.stop();
-    this.calls.detach(topic);
     this.sessions.delete(topic);
     this.transferManagers.delete(topic);
     this.rooms.delete(topic);
-    const record = { ...room, left: true };
+    this.leaving.delete(topic);
+    const record = {
+      ...room, left: true, ownLength: session.log.length(this.selfId), ownHead: session.log.headId(this.selfId) ?? null,
+    };
     delete record.rejoining;
     await this.store.saveRoom(record);
     this.leftRooms.set(topic, record);
@@ -246,7 +251,7 @@ export class ParleyApp extends EventTarget {
       localName: () => this.identity.name ?? '', iceConfig: this.ice,
     });
     const session = new RoomSession({
-      room, identity: this.identity, store: this.store, swarm, sendsReceipts: () => this.readReceipts,
+      room, identity: this.identity, store: this.store, swarm, sendsReceipts: () => this.settings.readReceipts,
     });
     this.calls.attach(room.topic, swarm);
     await session.load();
@@ -260,7 +265,7 @@ export class ParleyApp extends EventTarget {
       this.waker.afterOwnEntry(session, detail.record).catch((error) => console.warn('wake failed', error));
     });
     const transfers = new TransferManager({
-      room, session, swarm, store: this.store, files: this.fileStore, autoDownloadBytes: () => autoDownloadBytes(this.autoDownload),
+      room, session, swarm, store: this.store, files: this.fileStore, autoDownloadBytes: () => autoDownloadBytes(this.settings.autoDownload),
     });
     await transfers.load();
     this.rooms.set(room.topic, room);
@@ -273,22 +278,13 @@ export class ParleyApp extends EventTarget {
     return room;
   }
 
+  // A device setting changes (device-settings.js), and the views hear of it.
+  async changeSetting(change) {
+    await change(this.settings);
+    this.#changed();
+  }
+
   // A save that fails leaves the preference as it was (IceConfig), and the switch with it.
-  // Which offered files download by themselves (files/auto-download.js).
-  async setAutoDownload(value) {
-    if (!isAutoDownloadChoice(value)) throw new Error('bad_choice');
-    await this.store.saveSetting(AUTO_DOWNLOAD_SETTING, value);
-    this.autoDownload = value;
-    this.#changed();
-  }
-
-  // Whether this device writes read receipts (room/read-receipts.js); on unless turned off.
-  async setReadReceipts(on) {
-    await this.store.saveSetting(READ_RECEIPTS_SETTING, Boolean(on));
-    this.readReceipts = Boolean(on);
-    this.#changed();
-  }
-
   async setHideIp(on) {
     try {
       await this.ice.setHideIp(on);
@@ -308,8 +304,6 @@ export class ParleyApp extends EventTarget {
     this.#changed();
   }
 
-  // Everyone seen in a room becomes a contact: remembered with the time this device
-  // first saw the key, so a later key under the same name can be told apart.
   // The name the room's members agreed on (its latest `room` entry) is the one shown.
   #followRoomName(room, session) {
     const { roomName } = session.view;
@@ -318,6 +312,8 @@ export class ParleyApp extends EventTarget {
     this.store.saveRoom(room).catch((error) => console.warn('room name not saved', error));
   }
 
+  // Everyone seen in a room becomes a contact: remembered with the time this device
+  // first saw the key, so a later key under the same name can be told apart.
   #observeMembers(session) {
     for (const [id, name] of session.view.names) {
       if (id === this.selfId) continue;

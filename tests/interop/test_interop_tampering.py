@@ -307,6 +307,21 @@ def body_schema_cases() -> dict[str, tuple[str, str]]:
         "call duration text": (call('"ended"', ',"duration":"1000"'), "malformed"),
         "call duration null": (call('"ended"', ',"duration":null'), "malformed"),
         "call with text": (call(extra=',"text":"x"'), "malformed"),
+        "room": (typed("room", ',"name":"Weekend plans"'), OK),
+        "room 64 code points": (typed("room", ',"name":"' + "🎉" * 64 + '"'), OK),
+        "room 65": (typed("room", ',"name":"' + "a" * 65 + '"'), "malformed"),
+        "room empty": (typed("room", ',"name":""'), "malformed"),
+        "room without name": (typed("room", ""), "malformed"),
+        "leave": (typed("leave", ""), OK),
+        "leave with name": (typed("leave", ',"name":"Ada"'), "malformed"),
+        "read": (typed("read", ',"upTo":12'), OK),
+        "read at 2^53 - 1": (typed("read", f',"upTo":{2**53 - 1}'), OK),
+        "read 1.0": (typed("read", ',"upTo":1.0'), OK),
+        "read 0": (typed("read", ',"upTo":0'), "malformed"),
+        "read 1.5": (typed("read", ',"upTo":1.5'), "malformed"),
+        "read 2^53": (typed("read", f',"upTo":{2**53}'), "malformed"),
+        "read as text": (typed("read", ',"upTo":"3"'), "malformed"),
+        "read without upTo": (typed("read", ""), "malformed"),
     }
 
 

@@ -176,3 +176,30 @@ test('without a server connection the wake is retried with the next message', as
   assert.equal(await waker.afterOwnEntry(ada.session, await ada.session.send('two')), 1);
   assert.equal(await waker.afterOwnEntry(ada.session, await ada.session.send('three')), 0, 'then once a minute');
 });
+
+test('a mention wakes by the name chosen, also when two share it, and never someone who left', async () => {
+  const room = createRoom('Tea');
+  const ada = await sessionFor(person('Ada'), room);
+  const bobs = [await sessionFor(person('Bob'), room), await sessionFor(person('Bob'), room)];
+  const boxes = bobs.map(() => createMailboxKeys());
+  bobs.forEach((bob, i) => bob.session.setMailbox({ mailbox: toBase64Url(boxes[i].publicKey), notify: 'mentions' }));
+  await settle();
+  for (const bob of bobs) {
+    link(ada, bob);
+    await settle();
+    unlink(ada, bob);
+  }
+  assert.match(ada.session.memberName(bobs[0].id), /^Bob \(/, 'the room tells the two apart');
+  const signaling = new RecordingSignaling();
+  const waker = new RoomWaker({ identity: ada.session.identity, signaling, now: () => 1_000_000 });
+  const sent = await ada.session.send('@Bob tea?');
+  assert.equal(await waker.afterOwnEntry(ada.session, sent), 2);
+
+  await bobs[1].session.leave();
+  link(ada, bobs[1]);
+  await settle();
+  unlink(ada, bobs[1]);
+  const later = new RoomWaker({ identity: ada.session.identity, signaling, now: () => 2_000_000 });
+  const again = await ada.session.send('@Bob still there?');
+  assert.equal(await later.afterOwnEntry(ada.session, again), 1, 'not the Bob who left');
+});

@@ -40,3 +40,9 @@ test('mentions: "@" and a member name, the longest first, not inside a word', ()
   assert.deepEqual(parts('@A.B *x*', ['A.B']), [[false, ['mention:@A.B', 'text: ', 'bold:x']]], 'names are text, not patterns');
   assert.deepEqual(parts('@Bob', []), [[false, ['text:@Bob']]]);
 });
+
+test('a link trimmed of a long tail of punctuation and brackets keeps the rest as text', () => {
+  const tail = `${'.'.repeat(1990)}a${')'.repeat(1990)}`;
+  const [[, line]] = parts(`https://x/${tail}`);
+  assert.deepEqual(line, [`link:https://x/${'.'.repeat(1990)}a`, `text:${')'.repeat(1990)}`]);
+});

@@ -229,3 +229,19 @@ test('read receipts: the highest upTo of each author, and no message of their ow
   assert.equal(messages.length, 1);
   assert.equal(timeline.length, 1);
 });
+
+test('the room name is the latest room entry in room order; a leave counts until a later join', () => {
+  const h = history();
+  h.name(ADA, 'Ada', 'join');
+  h.at(BOB, { type: 'room', name: 'Second' }, 5);
+  h.at(ADA, { type: 'room', name: 'First' }, 3);
+  h.at(BOB, { type: 'leave' }, 6);
+  h.at(ADA, { type: 'leave' }, 7);
+  h.at(ADA, { type: 'join', name: 'Ada' }, 8); // back
+  const { roomName, left, timeline } = buildRoomState(h.records, { selfId: ADA });
+  assert.equal(roomName, 'Second', 'the latest clock, not the latest to arrive');
+  assert.deepEqual([...left], [BOB]);
+  assert.deepEqual(timeline.map((m) => m.event), [
+    { type: 'join' }, { type: 'room', name: 'First' }, { type: 'room', name: 'Second' }, { type: 'leave' }, { type: 'leave' }, { type: 'join' },
+  ]);
+});

@@ -6,7 +6,7 @@
 // hand over a fake server and fake links, with mock timers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toBase64Url } from '../../static/app/crypto/bytes.js';
+import { compareBytes, toBase64Url } from '../../static/app/crypto/bytes.js';
 import { deriveRoomKeys, newRoomSecret } from '../../static/app/crypto/room-keys.js';
 import { createConnectionKeypair, createIdentity } from '../../static/app/identity/identity.js';
 import { signLinkProof } from '../../static/app/peers/link-proof.js';
@@ -85,8 +85,7 @@ function alicesSwarm(t) {
   swarm.start();
 
   // A connection of `person` that the server announces; it signals Alice first.
-  const connection = (id, person) => {
-    const keypair = createConnectionKeypair();
+  const connection = (id, person, keypair = createConnectionKeypair()) => {
     signaling.dispatchEvent(new CustomEvent('joined', {
       detail: { topic: 'topic', peer: { id, key: toBase64Url(keypair.publicKey) } },
     }));
@@ -229,9 +228,13 @@ test('an older device that left the room is not dialled again', (t) => {
 });
 
 test('a bye steps this device back: no redial, no writing, until that member links to it again', (t) => {
-  const { swarm, connection } = alicesSwarm(t);
+  const { swarm, connection, signaling } = alicesSwarm(t);
   const carol = createIdentity();
-  const first = connection('carol-1', carol);
+  // Carol's key sorts after Alice's: Alice is the end that would dial again (redial.js).
+  let keypair;
+  do keypair = createConnectionKeypair();
+  while (compareBytes(signaling.connectionKeypair.publicKey, keypair.publicKey) >= 0);
+  const first = connection('carol-1', carol, keypair);
   first.signal();
   first.hello(first.link, 'Carol');
   assert.equal(swarm.twins.superseded, false);
@@ -245,6 +248,35 @@ test('a bye steps this device back: no redial, no writing, until that member lin
   again.signal();
   again.hello(again.link, 'Carol');
   assert.equal(swarm.twins.superseded, false);
+});
+
+test('a member that said bye and then left the server no longer holds this device back', (t) => {
+  const { swarm, connection, signaling } = alicesSwarm(t);
+  const carol = createIdentity();
+  const first = connection('carol-1', carol);
+  first.signal();
+  first.hello(first.link, 'Carol');
+  let told = 0;
+  swarm.addEventListener('twins', () => { told += 1; });
+  first.link.deliver({ t: 'bye', reason: 'duplicate' });
+  assert.equal(swarm.twins.superseded, true);
+  signaling.dispatchEvent(new CustomEvent('left', { detail: { topic: 'topic', id: 'carol-1' } }));
+  assert.equal(swarm.twins.superseded, false);
+  assert.equal(told, 1);
+});
+
+test('a bye on an old link while a newer one to the same member comes up holds nothing back', (t) => {
+  const { swarm, connection } = alicesSwarm(t);
+  const carol = createIdentity();
+  const old = connection('carol-1', carol);
+  old.signal();
+  old.hello(old.link, 'Carol');
+  const oldLink = old.link;
+  // Alice reconnected: a new link to Carol is being made, and Carol retires the old one.
+  connection('carol-2', carol).signal();
+  oldLink.deliver({ t: 'bye', reason: 'duplicate' });
+  assert.equal(swarm.twins.superseded, false);
+  assert.equal(oldLink.state, 'closed');
 });
 
 // A PeerLink stops its messages when it closes; the swarm does not count on it: a hello

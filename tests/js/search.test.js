@@ -27,3 +27,8 @@ test('a snippet shows the match with some words around it', () => {
   assert.deepEqual(snippet(text, 60, 6, { around: 5 }), { before: '…aaaaa', match: 'needle', after: 'bbbbb…' });
   assert.deepEqual(snippet('needle', 0, 6), { before: '', match: 'needle', after: '' });
 });
+
+test('a text whose lower case changes length has nothing marked', () => {
+  const [found] = searchMessages([{ topic: 'a', messages: [msg('1', 'İİİİ hello world', 1)] }], 'hello');
+  assert.equal(found.at, -1);
+});

@@ -9,7 +9,6 @@ from nacl.signing import SigningKey
 from parley_peer.encoding import b64url_encode
 from parley_peer.keys import derive_room_keys
 from parley_peer.link_proof import sign_link_proof
-from parley_peer.redial import should_redial
 from parley_peer.replay import ReplayGuard
 from parley_peer.swarm import Peer, RoomSwarm
 
@@ -58,7 +57,7 @@ async def test_the_newer_link_to_an_identity_wins_whichever_keys_sort_first():
         assert older.link.closed_reason == "duplicate"
 
 
-async def test_a_bye_closes_the_link_as_superseded_and_it_is_not_dialled_again():
+async def test_a_bye_closes_the_link_as_superseded():
     keys = derive_room_keys(b"\x02" * 32)
     swarm = RoomSwarm(
         keys=keys, identity=SigningKey.generate(), signaling=None, replay_guard=ReplayGuard()
@@ -68,6 +67,3 @@ async def test_a_bye_closes_the_link_as_superseded_and_it_is_not_dialled_again()
     swarm._on_link_frame(carol, {"t": "bye", "reason": "duplicate"})
     await asyncio.gather(*swarm._tasks)
     assert carol.link.closed_reason == "superseded"
-    assert not should_redial(
-        reason="superseded", we_dial=True, announced=True, twin_ready=False, attempts=0
-    )

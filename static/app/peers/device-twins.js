@@ -8,14 +8,16 @@
 //                                           forgotten: its newest device has gone, so we
 //                                           dial them again
 //   twins.forget(connectionId)           it left the room
-//   twins.supersede(identity)            `identity` said bye: it talks to our other device
+//   twins.supersede(identity, connectionId)  that member said bye: it talks to our other device
 //   twins.restore(identity)              -> whether that ended: it links to us again
+//   twins.forget(connectionId)           it left the room: it prefers nothing any more
+//                                        -> whether that ended a step back
 //   twins.superseded                     true while any member prefers our other device
 import { equalBytes, toBase64Url } from '../crypto/bytes.js';
 
 export class DeviceTwins {
   #retired = new Map(); // connectionId -> identity bytes
-  #supersededBy = new Set(); // identity ids (base64url) of members who said bye
+  #supersededBy = new Map(); // connectionId -> identity id (base64url) of a member who said bye
 
   retire(connectionId, identity) {
     this.#retired.set(connectionId, identity);
@@ -27,16 +29,21 @@ export class DeviceTwins {
     return ids;
   }
 
+  // -> whether this device is no longer stepped back for that connection
   forget(connectionId) {
     this.#retired.delete(connectionId);
+    return this.#supersededBy.delete(connectionId);
   }
 
-  supersede(identity) {
-    this.#supersededBy.add(toBase64Url(identity));
+  supersede(identity, connectionId) {
+    this.#supersededBy.set(connectionId, toBase64Url(identity));
   }
 
   restore(identity) {
-    return this.#supersededBy.delete(toBase64Url(identity));
+    const id = toBase64Url(identity);
+    const by = [...this.#supersededBy].filter(([, other]) => other === id).map(([connectionId]) => connectionId);
+    for (const connectionId of by) this.#supersededBy.delete(connectionId);
+    return by.length > 0;
   }
 
   get superseded() {

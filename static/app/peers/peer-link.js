@@ -186,13 +186,8 @@ export class PeerLink extends EventTarget {
   }
 
   #closeOnceSaid() {
-    const { channel, pc } = this;
-    const done = () => {
-      clearTimeout(timer);
-      pc.close();
-    };
-    const timer = setTimeout(done, LAST_WORD_MS);
-    channel.addEventListener('close', done, { once: true });
+    const timer = setTimeout(() => this.pc.close(), LAST_WORD_MS);
+    this.channel.addEventListener('close', () => clearTimeout(timer) || this.pc.close(), { once: true });
   }
 
   async #offer() {

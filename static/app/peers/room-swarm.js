@@ -7,6 +7,7 @@
 //   swarm.addEventListener('peer', e => e.detail.peer)               // any peer state change
 //   swarm.addEventListener('frame', e => ({ peer, frame } = e.detail))  // from ready peers
 //   swarm.addEventListener('rejected', e => ({ code, peer } = e.detail))
+//   swarm.addEventListener('twins', ...)   swarm.twins.superseded changed without a peer event
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
 //
 // A peer is one remote connection, a SwarmPeer (peers/swarm-peer.js): the swarm moves it
@@ -73,7 +74,8 @@ export class RoomSwarm extends EventTarget {
     this.#listen('left', ({ id }) => {
       this.announced.delete(id);
       this.#forgetRedial(id);
-      this.twins.forget(id);
+      // A member that preferred our other device and left the server prefers nothing now.
+      if (this.twins.forget(id)) this.dispatchEvent(new Event('twins'));
       const peer = this.peers.get(id);
       // A link that is up does not need the server any more; one still negotiating does.
       if (peer && peer.state !== 'ready') peer.link.close('left');
@@ -321,9 +323,12 @@ export class RoomSwarm extends EventTarget {
 
   // A member keeps our other device, open with our identity, instead of this one. Until
   // it links to us again (when that device goes), this one must not write to the room.
+  // (A `bye` on an old link while a newer one to the same member is up or coming up is
+  // this device's own reconnect, not another device: nothing to step back from.)
   #supersededBy(peer) {
-    this.twins.supersede(peer.identity);
-    peer.link.close('superseded');
+    const newer = [...this.peers.values()].some((other) => other !== peer && other.state !== 'closed' && other.isSamePersonAs(peer));
+    if (!newer) this.twins.supersede(peer.identity, peer.connectionId);
+    peer.link.close(newer ? 'duplicate' : 'superseded');
   }
 
   // The newest device of an identity has gone: the older ones we dropped for it, if

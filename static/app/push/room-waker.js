@@ -35,8 +35,9 @@ export class RoomWaker {
       .map((peer) => identityId(peer.identity)));
     const chosen = [];
     for (const [member, { mailbox, notify }] of session.view.mailboxes) {
-      if (member === this.selfId || linked.has(member)) continue;
-      const kind = wakeKindFor(notify, record.body.text, session.memberName(member));
+      if (member === this.selfId || linked.has(member) || session.view.left?.has(member)) continue;
+      // The name they chose, as typed after an "@" (not the "Bob (k3Xa)" a room shows).
+      const kind = wakeKindFor(notify, record.body.text, session.view.names.get(member) ?? session.memberName(member));
       if (!kind) continue;
       chosen.push({ member, mailbox: fromBase64Url(mailbox, 32), kind });
     }

@@ -2,15 +2,20 @@
 // heads and their acks (docs/protocol.md §8), kept with the room record: "Delivered"
 // outlives their link and a reload.
 //
-//   const delivery = new OwnDelivery({ room, store })
+//   const delivery = new OwnDelivery({ room, store, linked: () => [{ id, length }] })
+//     linked: the members linked now, with how much of our log their heads announce
 //   delivery.note(memberId, length) -> whether it grew (then it is saved)
 //   delivery.holders(seq)           -> how many members hold our entry at `seq`
-//   delivery.holds(memberId, length) -> whether that member holds our first `length` entries
-//   await delivery.whenHeld({ held: () => bool, changes: EventTarget, ms })
+//   await delivery.whenAllHold({ length: () => n, changes: EventTarget, ms })
 export class OwnDelivery {
-  constructor({ room, store }) {
+  constructor({ room, store, linked = () => [] }) {
     this.room = room;
     this.store = store;
+    this.linked = linked;
+  }
+
+  #fromHeads() {
+    for (const { id, length } of this.linked()) if (length > 0) this.note(id, length);
   }
 
   note(memberId, length) {
@@ -22,16 +27,17 @@ export class OwnDelivery {
   }
 
   holders(seq) {
+    this.#fromHeads();
     return Object.values(this.room.ownHeldBy ?? {}).filter((length) => length > seq).length;
   }
 
-  holds(memberId, length) {
-    return (this.room.ownHeldBy?.[memberId] ?? 0) >= length;
-  }
-
-  // Resolves when `held()` says so, asked at once and on each 'change' of `changes`, or
-  // after `ms`, whichever comes first.
-  whenHeld({ held, changes, ms }) {
+  // Resolves once every member linked holds our first `length()` entries, asked at once
+  // and on each 'change' of `changes`, or after `ms`, whichever comes first.
+  whenAllHold({ length, changes, ms }) {
+    const held = () => {
+      this.#fromHeads();
+      return this.linked().every(({ id }) => (this.room.ownHeldBy?.[id] ?? 0) >= length());
+    };
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

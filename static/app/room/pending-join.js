@@ -4,22 +4,26 @@
 // (docs/protocol.md §8) rather than at clock 1 among the room's first entries.
 //
 //   const join = new PendingJoin(() => write the join)
-//   join.wait(ms)    (re)arm: the join is due in `ms`
+//   join.wait(ms)    (re)arm: the join is due in `ms`, and never later than the `ms` of
+//                    the first wait: a steady stream of history does not hold it back
 //   join.take()      -> whether one was pending (it no longer is): write it now
 //   join.stop()
 export class PendingJoin {
-  constructor(onDue) {
+  constructor(onDue, now = () => Date.now()) {
     this.onDue = onDue;
+    this.now = now;
     this.pending = false;
     this.timer = null;
+    this.deadline = null;
   }
 
   wait(ms) {
+    if (!this.pending) this.deadline = this.now() + ms;
     this.pending = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       if (this.take()) this.onDue();
-    }, ms);
+    }, Math.max(0, Math.min(ms, this.deadline - this.now())));
   }
 
   take() {
@@ -30,6 +34,7 @@ export class PendingJoin {
 
   stop() {
     this.pending = false;
+    this.deadline = null;
     clearTimeout(this.timer);
   }
 }

@@ -3,17 +3,16 @@
 // (buildRoomState). docs/protocol.md §6–§8. It reads the swarm's peers and reports a
 // peer's rejected entries to it (peer.strike); the peer decides when that is enough.
 //
-//   const session = new RoomSession({ room, identity, store, swarm })
-//   await session.load(); session.start()
-//   await session.send(text, { reply }); session.edit(id, text); session.remove(id)
-//   session.react(id, emoji, on); session.setTyping(active); session.markRead()
-//   session.sendFile({ name, size, mime, chunk, root, key })   a file offer (§11)
-//   session.recordCall({ call, event, video, duration })   a call event in the history
-//   session.setMailbox({ mailbox, notify } | null)   what this room should know (§10)
-//   session.view            -> { messages, names, members, mailboxes }
-//   session.peerList(), session.typingNames(), session.unreadCount(), session.warnings
-//   session.addEventListener('change', ...)
-//   session.addEventListener('appended', e => e.detail.record)   each own entry written
+//   const session = new RoomSession({ room, identity, store, swarm, sendsReceipts })
+//   await session.load(); session.start(); session.stop()
+//   writes: send(text, { reply }), edit, remove, react, sendFile(offer) (§11),
+//     recordCall({ call, event, video, duration }), rename(name), renameRoom(name),
+//     leave(), setMailbox({ mailbox, notify } | null) (§10); setTyping(active), markRead()
+//   session.view -> buildRoomState's { messages, timeline, names, members, ... }
+//   reads: peerList(), memberList(), memberName(id), typingNames(), unreadCount(),
+//     deliveredCount(message), readCount(message), canWrite(), warnings
+//   await session.delivered(ms)   every member linked now holds our whole log (or ms)
+//   events: 'change'; 'appended' (e.detail.record: each own entry written)
 import { identityId } from '../identity/identity.js';
 import { memberList } from './member-list.js';
 import { memberName } from './member-names.js';
@@ -46,11 +45,16 @@ export class RoomSession extends EventTarget {
     };
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
-    this.delivery = new OwnDelivery({ room, store });
-    this.join = new PendingJoin(() => this.#append(this.#joinBody()).catch(() => {}));
+    this.delivery = new OwnDelivery({ room, store, linked: () => this.#heldByLinked() });
+    // A join that could not be written (this device catching up) is due again later.
+    this.join = new PendingJoin(() => this.#append(this.#joinBody())
+      .then(() => this.#syncMailbox(), () => this.join.wait(JOIN_WAIT_MS)));
     this.receipts = new ReadReceipts({
       enabled: sendsReceipts,
-      state: () => ({ view: this.view, selfId: this.selfId, lastReadClock: this.room.lastReadClock ?? 0, canWrite: this.canWrite() }),
+      state: () => ({
+        view: this.view, selfId: this.selfId, lastReadClock: this.room.lastReadClock ?? 0,
+        canWrite: this.canWrite() && !this.join.pending,
+      }),
       write: (body) => this.#append(body),
     });
     this.typing = new Map(); // identity id -> expiry time
@@ -71,16 +75,13 @@ export class RoomSession extends EventTarget {
     this.swarm.addEventListener('peer', ({ detail }) => this.#onPeer(detail.peer));
     this.swarm.addEventListener('frame', ({ detail }) => this.#onFrame(detail.peer, detail.frame));
     this.swarm.addEventListener('rejected', ({ detail }) => this.#warn(detail.code, detail.peer));
+    this.swarm.addEventListener('twins', () => this.#changed());
     this.swarm.start();
-    if (!this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId)) {
-      if (this.room.invited) this.join.wait(JOIN_WAIT_MS); // room/pending-join.js
-      else this.#append(this.#joinBody());
-    } else if (this.room.rejoining) {
-      // Back in a room this device left: its own log is whole, so a `join` follows it.
-      delete this.room.rejoining;
-      this.#append(this.#joinBody()).catch(() => {});
-      this.store.saveRoom(this.room).catch(() => {});
-    }
+    // Through an invite, or back in a room this device left (its own log whole), the
+    // `join` waits for the room's history (room/pending-join.js).
+    const fresh = !this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId);
+    if ((fresh && this.room.invited) || this.room.rejoining) this.join.wait(JOIN_WAIT_MS);
+    else if (fresh) this.#append(this.#joinBody());
     this.#syncMailbox();
   }
 
@@ -123,20 +124,16 @@ export class RoomSession extends EventTarget {
     return this.#append({ type: 'room', name });
   }
 
-  leave() {
-    return this.#append({ type: 'leave' });
+  // After its `leave`, a session writes nothing more (ParleyApp.leaveRoom stops it).
+  async leave() {
+    const record = await this.#append({ type: 'leave' });
+    this.hasLeft = true;
+    return record;
   }
 
   // Resolves once every member linked now holds all of our own log, or after `ms`.
   delivered(ms) {
-    return this.delivery.whenHeld({
-      changes: this, ms,
-      held: () => {
-        this.#noteOwnHolders();
-        const length = this.log.length(this.selfId);
-        return this.swarm.readyPeers().every((peer) => !peer.identity || this.delivery.holds(identityId(peer.identity), length));
-      },
-    });
+    return this.delivery.whenAllHold({ length: () => this.log.length(this.selfId), changes: this, ms });
   }
 
   rename(name) {
@@ -154,7 +151,8 @@ export class RoomSession extends EventTarget {
   #syncMailbox() {
     const run = this.writing.then(async () => {
       const wanted = this.wantedMailbox;
-      if (!wanted || !this.canWrite()) return;
+      // Not before the join: the mailbox entry would take its place at the room's start.
+      if (!wanted || !this.canWrite() || this.join.pending) return;
       const known = this.view.mailboxes.get(this.selfId);
       if (known?.mailbox === wanted.mailbox && known?.notify === wanted.notify) return;
       await this.#appendNow({ type: 'mailbox', mailbox: wanted.mailbox, notify: wanted.notify });
@@ -190,10 +188,15 @@ export class RoomSession extends EventTarget {
 
   // Only from inside the `writing` chain.
   async #appendNow(fields) {
+    if (this.hasLeft) throw new Error('left');
     if (fields.type !== 'join' && this.join.take()) await this.#appendNow(this.#joinBody());
     if (!this.canWrite()) throw new Error('catching_up');
     const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
     await this.store.saveEntries([record]);
+    if (fields.type === 'join' && this.room.rejoining) {
+      delete this.room.rejoining;
+      await this.store.saveRoom(this.room);
+    }
     for (const peer of this.swarm.readyPeers()) this.replicators.get(peer)?.pushOwn([record]);
     this.#rebuild();
     this.dispatchEvent(new CustomEvent('appended', { detail: { record } }));
@@ -214,9 +217,10 @@ export class RoomSession extends EventTarget {
   }
 
   // A member's name as shown (room/member-names.js); `said` is what a peer calls itself
-  // on its link, for a member with no name entry yet.
+  // on its link, for a member with no name entry yet (a newcomer's `join` waits).
   memberName(id, said = null) {
-    return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, said);
+    const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find((peer) => peer.identity && identityId(peer.identity) === id)?.name);
+    return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, hello ?? null);
   }
 
   // Who is in the room: online, last seen, left (room/member-list.js).
@@ -233,18 +237,15 @@ export class RoomSession extends EventTarget {
   }
 
   deliveredCount(message) {
-    if (message.author !== this.selfId) return 0;
-    const seq = this.seqOf.get(message.id);
-    this.#noteOwnHolders();
+    const seq = message.author === this.selfId ? this.seqOf.get(message.id) : undefined;
     return seq === undefined ? 0 : this.delivery.holders(seq);
   }
 
-  // How much of our own log each member holds, as their heads say (room/own-delivery.js).
-  #noteOwnHolders() {
-    for (const peer of this.swarm.readyPeers()) {
-      const head = this.replicators.get(peer)?.remoteHeads.get(this.selfId);
-      if (peer.identity && head) this.delivery.note(identityId(peer.identity), head.length);
-    }
+  // What each linked member's heads say it holds of our own log (room/own-delivery.js).
+  #heldByLinked() {
+    return this.swarm.readyPeers().filter((peer) => peer.identity).map((peer) => ({
+      id: identityId(peer.identity), length: this.replicators.get(peer)?.remoteHeads.get(this.selfId)?.length ?? 0,
+    }));
   }
 
   typingNames(now = Date.now()) {

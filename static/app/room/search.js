@@ -25,7 +25,11 @@ export function searchMessages(sources, query, { limit = MAX_RESULTS } = {}) {
     for (const message of messages) {
       if (message.deleted || typeof message.text !== 'string') continue;
       if (!normalise(message.text).includes(wanted)) continue;
-      found.push({ topic, message, at: message.text.toLowerCase().indexOf(String(query).trim().toLowerCase()) });
+      // Lower case can change a text's length ('İ'): then nothing is marked, rather than
+      // the wrong words.
+      const lower = message.text.toLowerCase();
+      const at = lower.length === message.text.length ? lower.indexOf(String(query).trim().toLowerCase()) : -1;
+      found.push({ topic, message, at });
     }
   }
   return found.sort((a, b) => b.message.ts - a.message.ts).slice(0, limit);

@@ -61,7 +61,10 @@ export class ChatView {
     this.list = new MessageList({ element: (message) => this.#messageElement(this.#session(), message) });
     this.scroll = new ScrollKeeper(this.list.el);
     touchActions(this.list.el);
-    this.scroll.addEventListener('change', () => this.#renderJump());
+    this.scroll.addEventListener('change', () => {
+      this.#renderJump();
+      this.#markRead();
+    });
     this.readUpTo = null; // the newest message shown when the reader scrolled up
     this.jump = h('button', {
       class: 'jump-to-latest', type: 'button', 'data-testid': 'jump-to-latest', hidden: true,
@@ -160,7 +163,13 @@ export class ChatView {
     this.typing.textContent = typing.length
       ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
       : '';
-    if (document.visibilityState === 'visible') session.markRead();
+    this.#markRead();
+  }
+
+  // Read means seen: the tab in front and the view at the newest message (a reader who
+  // scrolled up has not read what came since; receipts say only what is true).
+  #markRead() {
+    if (document.visibilityState === 'visible' && this.scroll.pinned) this.#session()?.markRead();
   }
 
   focusComposer() {
@@ -278,7 +287,7 @@ export class ChatView {
   // Nobody else in the room is reachable: say what that means for what is written now
   // and what others wrote meanwhile, rather than leave people to guess.
   #renderAlone(session, ready) {
-    const others = [...session.view.members].filter((id) => id !== this.app.selfId).length;
+    const others = [...session.view.members].filter((id) => id !== this.app.selfId && !session.view.left.has(id)).length;
     const alone = others > 0 && ready === 0 && session.view.messages.length > 0;
     this.alone.hidden = !alone;
     if (!alone) return;

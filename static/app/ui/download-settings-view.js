@@ -8,7 +8,7 @@ export class DownloadSettingsView {
     this.app = app;
     this.select = h('select', {
       id: 'auto-download-select', 'data-testid': 'auto-download', 'aria-describedby': 'auto-download-state',
-      onchange: () => this.app.setAutoDownload(this.select.value).catch((error) => {
+      onchange: () => this.app.changeSetting((settings) => settings.setAutoDownload(this.select.value)).catch((error) => {
         console.warn('parley: the download setting could not be saved', error);
         this.render();
       }),
@@ -22,7 +22,7 @@ export class DownloadSettingsView {
   }
 
   render() {
-    const { autoDownload } = this.app;
+    const { autoDownload } = this.app.settings;
     this.select.value = autoDownload;
     const { label } = AUTO_DOWNLOAD_CHOICES.find((choice) => choice.value === autoDownload);
     if (autoDownload === 'never') this.status.textContent = 'Files wait until you click Download.';

@@ -24,7 +24,7 @@ export class PrivacySettingsView {
     this.receipts = h('input', {
       type: 'checkbox', role: 'switch', class: 'switch', id: 'read-receipts-toggle', 'data-testid': 'read-receipts-toggle',
       'aria-describedby': 'read-receipts-state',
-      onchange: () => this.app.setReadReceipts(this.receipts.checked).catch((error) => {
+      onchange: () => this.app.changeSetting((settings) => settings.setReadReceipts(this.receipts.checked)).catch((error) => {
         console.warn('parley: the read receipts setting could not be saved', error);
         this.render();
       }),
@@ -50,8 +50,8 @@ export class PrivacySettingsView {
     this.status.textContent = hideIp ? HIDE_IP_ON_TEXT : HIDE_IP_OFF_TEXT;
     this.toggle.checked = hideIp;
     this.warning.hidden = !relayMissing;
-    this.receipts.checked = this.app.readReceipts;
-    this.receiptsStatus.textContent = this.app.readReceipts
+    this.receipts.checked = this.app.settings.readReceipts;
+    this.receiptsStatus.textContent = this.app.settings.readReceipts
       ? 'People in your rooms see when you have read their messages.'
       : 'Off. Nobody sees when you have read their messages.';
   }

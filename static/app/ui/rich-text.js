@@ -15,7 +15,7 @@ const LINK = /\bhttps?:\/\/[^\s<>"'`]+/giu;
 // opening bracket or quote), before the end, a space or punctuation; never inside a
 // word, so snake_case and 2*3*4 stay as typed.
 const EMPHASIS = /(^|[\s([{"'])([*_])(?=\S)(.+?)(?<=\S)\2(?=$|[\s)\]}"'.,;:!?])/gu;
-const TRAILING = /[.,;:!?'"]+$/u;
+const TRAILING = new Set(['.', ',', ';', ':', '!', '?', "'", '"']);
 
 export function parseRichText(text, { names = [] } = {}) {
   const mention = mentionPattern(names);
@@ -71,16 +71,27 @@ function mentions(text, mention) {
 
 // "(see https://a.example/x)." keeps the bracket and the full stop out of the link,
 // but a link's own brackets, as in a wiki address, stay in it.
+// One pass from the end, counting brackets once: linear in the length of the link.
 function trimUrl(url) {
-  let trimmed = url.replace(TRAILING, '');
-  while (trimmed.endsWith(')') && count(trimmed, '(') < count(trimmed, ')')) {
-    trimmed = trimmed.slice(0, -1).replace(TRAILING, '');
+  let open = 0;
+  let close = 0;
+  for (const char of url) {
+    if (char === '(') open += 1;
+    else if (char === ')') close += 1;
   }
-  return trimmed;
-}
-
-function count(text, char) {
-  return text.split(char).length - 1;
+  let end = url.length;
+  while (end > 0) {
+    const char = url[end - 1];
+    if (TRAILING.has(char)) {
+      end -= 1;
+    } else if (char === ')' && open < close) {
+      end -= 1;
+      close -= 1;
+    } else {
+      break;
+    }
+  }
+  return url.slice(0, end);
 }
 
 function emphasis(text) {

@@ -31,6 +31,7 @@ export class RoomGuards {
     this.nameClash.update(conflicts.filter((conflict) => conflict !== loud));
     const elsewhere = session.swarm?.twins.superseded ?? false;
     this.elsewhere.hidden = !elsewhere;
+    if (this.app.leaving.has(topic)) return 'Leaving this room…';
     if (loud) return 'Read the safety warning first';
     if (elsewhere) return 'Open in another browser: write from there, or close it';
     return session.canWrite() ? null : 'Getting your earlier messages back from the others…';
