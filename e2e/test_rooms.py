@@ -22,11 +22,16 @@ def test_members_rename_leave_and_come_back(new_user):
     bob.send("hi")
     ada.expect_message("hi")
 
-    # The menu opens and Escape closes it, without leaving the room.
+    # The menu opens, the arrows walk it, and Escape closes it without leaving the room.
     ada.page.get_by_test_id("room-menu").locator("summary").click()
     expect(ada.page.get_by_test_id("room-leave")).to_be_visible()
+    ada.page.keyboard.press("ArrowDown")
+    expect(ada.page.get_by_test_id("room-members")).to_be_focused()
+    ada.page.keyboard.press("ArrowUp")
+    expect(ada.page.get_by_test_id("room-leave")).to_be_focused()
     ada.page.keyboard.press("Escape")
     expect(ada.page.get_by_test_id("room-leave")).to_be_hidden()
+    expect(ada.page.get_by_test_id("room-menu").locator("summary")).to_be_focused()
 
     open_menu_item(ada, "room-members")
     members = ada.page.get_by_test_id("members-dialog")

@@ -17,6 +17,9 @@ test('a mention is the display name after an @, in any case', () => {
   assert.equal(mentions('@Bo', 'Bob'), false);
   assert.equal(mentions('@Bob', ''), false);
   assert.equal(mentions('@Bob', null), false);
+  assert.equal(mentions('hi @Adam', 'Ada'), false, 'not inside a longer name');
+  assert.equal(mentions('mail me@bob.example', 'Bob'), false, 'not inside a word');
+  assert.ok(mentions('hi @Adam and @Ada', 'Ada'), 'a later whole mention counts');
 });
 
 test('the sender wakes for all, for mentions only when mentioned, never for none', () => {

@@ -20,11 +20,21 @@ export function notifyLevelOf(room) {
   return isNotifyLevel(room?.notify) ? room.notify : DEFAULT_NOTIFY_LEVEL;
 }
 
+const WORD = /[\p{L}\p{N}_]/u;
+
 // A display name "appears after an @" (§10): `@ada` and `@Ada Lovelace` mention Ada
-// Lovelace only in the second case; case is ignored, as people type names loosely.
+// Lovelace only in the second case; case is ignored, as people type names loosely. The
+// name must end there ("@Ada" is not a mention of "Ad"), as ui/rich-text.js marks it.
 export function mentions(text, name) {
   if (typeof text !== 'string' || typeof name !== 'string' || !name) return false;
-  return text.toLowerCase().includes(`@${name.toLowerCase()}`);
+  const lower = text.toLowerCase();
+  const wanted = `@${name.toLowerCase()}`;
+  for (let at = lower.indexOf(wanted); at >= 0; at = lower.indexOf(wanted, at + 1)) {
+    const before = at === 0 ? '' : lower[at - 1];
+    const after = lower[at + wanted.length] ?? '';
+    if (!WORD.test(before) && !WORD.test(after)) return true;
+  }
+  return false;
 }
 
 // The sender's side: whether a member whose latest `mailbox` entry says `level` is worth

@@ -1,6 +1,6 @@
 // The open room's menu in its header: who is in the room, rename it, leave it. A
-// <details> disclosure: keyboard and screen readers work without extra code; Escape or
-// a click outside closes it, and choosing an item does too.
+// <details> disclosure: keyboard and screen readers work without extra code (the arrows
+// walk its items); Escape or a click outside closes it, and choosing an item does too.
 //
 //   const menu = new RoomMenu({ app, topic: () => openTopic, onLeft }); header.append(menu.el)
 import { askForText, askToConfirm } from './dialogs.js';
@@ -29,6 +29,13 @@ export class RoomMenu {
       if (event.key === 'Escape' && this.close()) {
         event.preventDefault();
         event.stopPropagation();
+      } else if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && this.el.open) {
+        // The arrows walk the items, round and round, as in any menu.
+        event.preventDefault();
+        const items = [...this.el.querySelectorAll('.room-menu-item')];
+        const at = items.indexOf(globalThis.document.activeElement);
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        items[(at + step + items.length + (at < 0 && step < 0 ? 1 : 0)) % items.length].focus();
       }
     });
     globalThis.document?.addEventListener('pointerdown', (event) => {
