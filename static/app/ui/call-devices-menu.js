@@ -3,6 +3,7 @@
 //
 //   const menu = new DeviceMenu({ calls }); controls.append(menu.render())
 //   menu.close() -> whether it was open      (Escape; a click outside closes it too)
+import { closeDisclosure, closeOnOutsidePress } from './disclosure.js';
 import { h, replaceChildren } from './dom.js';
 
 const KINDS = [
@@ -35,16 +36,11 @@ export class DeviceMenu {
     mediaDevices?.addEventListener?.('devicechange', () => {
       if (this.el.open) this.#refresh();
     });
-    globalThis.document?.addEventListener('pointerdown', (event) => {
-      if (this.el.open && !this.el.contains(event.target)) this.close();
-    });
+    closeOnOutsidePress(this.el);
   }
 
   close() {
-    if (!this.el.open) return false;
-    this.el.open = false;
-    if (this.el.contains(globalThis.document?.activeElement)) this.el.querySelector('summary').focus();
-    return true;
+    return closeDisclosure(this.el);
   }
 
   render() {

@@ -4,6 +4,7 @@
 //
 //   const menu = new RoomMenu({ app, topic: () => openTopic, onLeft }); header.append(menu.el)
 import { askForText, askToConfirm } from './dialogs.js';
+import { closeDisclosure, closeOnOutsidePress } from './disclosure.js';
 import { h } from './dom.js';
 import { openMembersDialog } from './members-dialog.js';
 
@@ -38,16 +39,11 @@ export class RoomMenu {
         items[(at + step + items.length + (at < 0 && step < 0 ? 1 : 0)) % items.length].focus();
       }
     });
-    globalThis.document?.addEventListener('pointerdown', (event) => {
-      if (this.el.open && !this.el.contains(event.target)) this.close();
-    });
+    closeOnOutsidePress(this.el);
   }
 
   close() {
-    if (!this.el.open) return false;
-    this.el.open = false;
-    if (this.el.contains(globalThis.document?.activeElement)) this.el.querySelector('summary').focus();
-    return true;
+    return closeDisclosure(this.el);
   }
 
   #members() {
