@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh Debian machine with Python 3.11+ and Node:
 #   make run    install what is missing, migrate, serve on http://127.0.0.1:8000 (with a
-#               development STUN/TURN on 127.0.0.1:3478 when coturn is installed)
+#               development STUN/TURN on 127.0.0.1:3478 when coturn is installed, and the
+#               blind mirror service beside it; MIRROR=off leaves it out)
 #   make test   install what is missing (Chromium, redis-server, coturn included), run every test
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ PORT ?= 8000
 run: install install-turn
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py vapid_keys --if-missing
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn $(if $(filter 0 no off,$(MIRROR)),,--mirror)
 
 test: install install-chromium install-fonts install-redis install-turn install-nat-lab
 	$(BIN)/ruff check .

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "signal_server",
+    "mirror",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,12 @@ PARLEY_SIGNAL = {
     "ICE_RATE_PER_SECOND": float(os.environ.get("PARLEY_ICE_RATE_PER_SECOND", 1 / 60)),
     "ICE_ADDRESS_BURST": int(os.environ.get("PARLEY_ICE_ADDRESS_BURST", 64)),
     "ICE_ADDRESS_RATE_PER_SECOND": float(os.environ.get("PARLEY_ICE_ADDRESS_RATE_PER_SECOND", 0.1)),
+    # The mirror service's connection (docs/protocol.md §12) joins every room it holds
+    # and links to their members: once it has proved the mirror key, these replace its
+    # topic limit and token bucket, and its topics no longer count against its address.
+    "MIRROR_MAX_TOPICS": int(os.environ.get("PARLEY_MIRROR_MAX_TOPICS", 4096)),
+    "MIRROR_RATE_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_RATE_PER_SECOND", 400)),
+    "MIRROR_BURST": int(os.environ.get("PARLEY_MIRROR_BURST", 2000)),
 }
 
 # ICE servers handed to clients in the `ice-servers` frame (docs/protocol.md §3,
@@ -194,6 +201,15 @@ PARLEY_COTURN = {
 # Where the server keeps the files it makes itself (the VAPID key); never in the repo.
 PARLEY_DATA_DIR = Path(os.environ.get("PARLEY_DATA_DIR", BASE_DIR / "data"))
 
+# The mirror service's public Ed25519 key (docs/protocol.md §12), base64url: only a
+# connection that signs with it is relayed `mirror` requests. Empty: the key is read from
+# PARLEY_MIRROR_KEY_FILE, which the service writes and may write after the server has
+# started (signal_server/mirror_key.py); no key at all means no mirror service.
+PARLEY_MIRROR_KEY = os.environ.get("PARLEY_MIRROR_KEY", "")
+PARLEY_MIRROR_KEY_FILE = Path(
+    os.environ.get("PARLEY_MIRROR_KEY_FILE", "") or PARLEY_DATA_DIR / "mirror.pub"
+)
+
 # Web Push (docs/protocol.md §10, docs/deployment.md "Push"). The VAPID private key is
 # made by `python manage.py vapid_keys` in PARLEY_DATA_DIR; PARLEY_VAPID_PRIVATE_KEY (the
 # base64url 32-byte scalar, or a PEM) overrides the file, for deployments without one.
@@ -224,6 +240,17 @@ PARLEY_MAX_REQUEST_BODY_BYTES = int(os.environ.get("PARLEY_MAX_REQUEST_BODY_BYTE
 PARLEY_PUSH_THREADS = int(os.environ.get("PARLEY_PUSH_THREADS", 8))
 PARLEY_PUSH_TIMEOUT_SECONDS = float(os.environ.get("PARLEY_PUSH_TIMEOUT_SECONDS", 10))
 
+# The blind mirror service (`manage.py mirror`, docs/protocol.md §12, docs/deployment.md
+# "Mirror"): the rendezvous server it serves, and the operator's limits.
+PARLEY_MIRROR = {
+    "SERVER_URL": os.environ.get("PARLEY_MIRROR_SERVER_URL", "http://127.0.0.1:8000"),
+    "MAX_ROOMS": int(os.environ.get("PARLEY_MIRROR_MAX_ROOMS", 1000)),
+    "MAX_ROOM_BYTES": int(os.environ.get("PARLEY_MIRROR_MAX_ROOM_BYTES", 1 << 30)),
+    "ENTRIES_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_ENTRIES_PER_SECOND", 200)),
+    "ENTRIES_BURST": int(os.environ.get("PARLEY_MIRROR_ENTRIES_BURST", 2000)),
+    "EXPIRY_DAYS": float(os.environ.get("PARLEY_MIRROR_EXPIRY_DAYS", 30)),
+}
+
 # Every line goes through one rate limit (parley/log_limits.py): a burst, then so many a
 # second; what it drops is counted on the next line. The access log (one line per HTTP
 # request and per closed WebSocket, daphne only) is INFO, shown at daphne's default
@@ -247,6 +274,6 @@ LOGGING = {
             "formatter": "plain",
         }
     },
-    "loggers": {"parley.access": {"level": "INFO"}},
+    "loggers": {"parley.access": {"level": "INFO"}, "mirror": {"level": "INFO"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PARLEY_LOG_LEVEL", "WARNING")},
 }

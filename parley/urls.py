@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signal_server import health, pwa_views, views
+from signal_server import health, mirror_key, pwa_views, views
 from signal_server.push import views as push_views
 
 urlpatterns = [
@@ -9,5 +9,6 @@ urlpatterns = [
     path("sw.js", pwa_views.service_worker, name="service-worker"),
     path("push/vapid", push_views.vapid_public_key, name="push-vapid"),
     path("healthz", health.healthz, name="healthz"),
+    path("mirror", mirror_key.mirror_view, name="mirror"),
     path("push/subscription", push_views.subscription, name="push-subscription"),
 ]

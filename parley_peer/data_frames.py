@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from parley_peer.encoding import b64url_decode, dump_json_utf8, is_json_integer, parse_json_utf8
+from parley_peer.entry import MAX_FILE_BYTES
 from parley_peer.errors import EncodingError, ProtocolError
 from parley_peer.link_proof import PROOF_BYTES
 
@@ -29,6 +30,7 @@ MAX_SDP_LENGTH = 60_000
 MAX_CANDIDATE_LENGTH = 1_024
 MAX_MID_LENGTH = 32
 MAX_MLINE_INDEX = 63
+MIRROR_ROLE = "mirror"  # the optional `role` of a blind mirror's hello (§12)
 
 
 class DataFrameError(ProtocolError):
@@ -92,6 +94,8 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
             and isinstance(f["name"], str)
             and len(f["name"]) <= MAX_NAME_LENGTH
             and _is_bytes(f["proof"], PROOF_BYTES)
+            # A blind mirror says so (§12): members do not take it for a person.
+            and f.get("role", MIRROR_ROLE) == MIRROR_ROLE
         ),
     ),
     # An empty ack says nothing; the browser never sends one and rejects it.
@@ -147,8 +151,15 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
     ),
     # The last frame on a link its sender drops for a newer device of our identity (§6).
     "bye": ({"reason"}, lambda f: f["reason"] == "duplicate"),
+    # A member asks a blind mirror to keep a file's chunks (§12).
+    "keep": (
+        {"root", "size"},
+        lambda f: _is_bytes(f["root"], 32) and is_json_integer(f["size"], 0, MAX_FILE_BYTES),
+    ),
 }
 DATA_FRAME_TYPES = tuple(_SCHEMAS)
+# Fields a frame may carry besides its required ones (checked by the frame's check).
+_OPTIONAL: dict[str, set[str]] = {"hello": {"role"}}
 
 
 def parse_data_frame(text: str | bytes) -> dict:
@@ -166,7 +177,8 @@ def parse_data_frame(text: str | bytes) -> dict:
     if not isinstance(frame.get("t"), str) or frame["t"] not in _SCHEMAS:
         raise DataFrameError("unknown_type")
     fields, valid = _SCHEMAS[frame["t"]]
-    if set(frame) != fields | {"t"} or not valid(frame):
+    present = set(frame) - _OPTIONAL.get(frame["t"], set())
+    if present != fields | {"t"} or not valid(frame):
         raise DataFrameError("malformed", f"bad {frame['t']} frame")
     return frame
 

@@ -4,6 +4,7 @@ Clients derive these; changing a context string forks the network.
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import nacl.hashlib
 import nacl.utils
@@ -30,6 +31,17 @@ class RoomKeys:
     message_key: bytes
     membership_key: bytes
     mirror_key: bytes
+
+
+class LinkKeys(Protocol):
+    """What linking to a room's members takes (§4, §6): RoomKeys, or the capability of a
+    blind mirror (§12), which has nothing more."""
+
+    @property
+    def discovery_key(self) -> bytes: ...
+
+    @property
+    def membership_key(self) -> bytes: ...
 
 
 def new_room_secret() -> bytes:

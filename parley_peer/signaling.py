@@ -6,10 +6,18 @@
     await client.join(topic); await client.signal(topic, to, blob); await client.close()
     servers, expires = await client.request_ice_servers()   # once joined (parley_peer/ice.py)
 
+    # The mirror service (§12): register this connection, then answer requests.
+    await client.serve_mirror(mirror_key)    # nacl.signing.SigningKey; SignalingError if refused
+    await client.mirror_reply(frame["from"], sealed_reply)   # for a `mirror-request` frame
+    # A member: ask the mirror; its answer arrives as a `mirror-reply` frame.
+    await client.request_mirror(sealed_request)
+
 Like the browser's SignalingClient it knows nothing about rooms or envelopes, and it
 paces its frames under 90% of the server's token bucket (§3) so that a burst of
 handshakes is delayed rather than dropped. Unlike it, it does not reconnect: a closed
-socket sets ``closed`` and the owner decides what to do.
+socket sets ``closed`` and the owner decides what to do. A new connection (``connect()``
+again, or a new client) is a new connection id and key, which the server knows nothing
+of: the owner calls ``serve_mirror`` again on it.
 """
 
 import asyncio
@@ -21,6 +29,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
@@ -30,6 +39,7 @@ from parley_peer.encoding import b64url_encode
 PROTOCOL_VERSION = 1
 PING_INTERVAL_S = 25  # §5: clients ping every 25 s, well inside the 90 s idle timeout
 PACE_SHARE = 0.9
+MIRROR_SERVE_CONTEXT = b"parley-mirror-serve-v1"  # §12, what the mirror key signs
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[dict], None]
@@ -138,6 +148,9 @@ class SignalingClient:
         self._pacer = Pacer(
             float(self.limits.get("rate_per_second") or 20), float(self.limits.get("burst") or 100)
         )
+        # Open again after an earlier connection of this client closed.
+        self.closed.clear()
+        self.close_code = None
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._ping())]
 
     async def _hello(self) -> dict:
@@ -195,6 +208,83 @@ class SignalingClient:
         if frame["type"] == "error":
             raise SignalingError(frame.get("code", "error"), frame.get("message", ""))
         return frame.get("servers"), frame.get("expires")
+
+    async def serve_mirror(
+        self,
+        mirror_key: SigningKey,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        *,
+        rate_per_second: float | None = None,
+        burst: int | None = None,
+    ) -> None:
+        """Register this connection as the server's mirror service (§12): `mirror-serve`
+        signed with `mirror_key`, then wait for `mirror-serving`. From then on the server
+        sends this connection every `mirror-request` (to the listeners, as other frames).
+
+        Raises SignalingError with the server's code (`bad_mirror`: not the server's
+        mirror key, a clock more than 60 s off, or a server without a mirror service),
+        `timeout` when no answer came within `timeout` seconds, or `closed` when the
+        socket went. Once per connection: after a reconnect, call it again.
+
+        `mirror-serving` states the connection's new limits, and its frames are paced
+        under them from then on (`rate_per_second`, `burst`: to pace otherwise).
+        """
+        ts = time.time_ns() // 1_000_000
+        message = MIRROR_SERVE_CONTEXT + self.public_key + ts.to_bytes(8, "big")
+        frame = {
+            "type": "mirror-serve",
+            "key": b64url_encode(bytes(mirror_key.verify_key)),
+            "ts": ts,
+            "sig": b64url_encode(mirror_key.sign(message).signature),
+        }
+        answer: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+
+        def catch(frame: dict) -> None:
+            about_serve = frame["type"] == "mirror-serving" or (
+                frame["type"] == "error"
+                and (frame.get("ref") == "mirror-serve" or frame.get("code") == "unknown_type")
+            )
+            if about_serve and not answer.done():
+                answer.set_result(frame)
+
+        self.add_listener(catch)
+        try:
+            if not await self._send(frame):
+                raise SignalingError("closed", "the rendezvous socket is closed")
+            closed = asyncio.ensure_future(self.closed.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    (answer, closed), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                closed.cancel()
+        finally:
+            self.remove_listener(catch)
+        if answer not in done:
+            if closed in done:
+                raise SignalingError("closed", "the rendezvous socket closed")
+            raise SignalingError("timeout", f"no answer to mirror-serve within {timeout} s")
+        reply = answer.result()
+        if reply["type"] == "error":
+            raise SignalingError(reply.get("code", "error"), reply.get("message", ""))
+        limits = reply.get("limits")
+        if isinstance(limits, dict):
+            self.limits = {**self.limits, **limits}
+        self._pacer = Pacer(
+            rate_per_second or float(self.limits.get("rate_per_second") or 20),
+            burst or float(self.limits.get("burst") or 100),
+        )
+
+    async def mirror_reply(self, to: str, blob: str) -> bool:
+        """Answer a `mirror-request` from connection `to` (its `from`) with a sealed reply
+        (base64url, 1072 bytes); False when the socket is already gone."""
+        return await self._send({"type": "mirror-reply", "to": to, "blob": blob})
+
+    async def request_mirror(self, blob: str) -> bool:
+        """Send a sealed request (base64url, 1072 bytes) to the server's mirror service;
+        False when the socket is already gone. The answer comes to the listeners as a
+        `mirror-reply` frame, or an `error` with ref `mirror` (`no_mirror`)."""
+        return await self._send({"type": "mirror", "blob": blob})
 
     async def close(self) -> None:
         for task in self._tasks:

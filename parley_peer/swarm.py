@@ -27,7 +27,7 @@ from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
 from parley_peer.envelope import EnvelopeError, open_envelope, seal_envelope
 from parley_peer.errors import EncodingError
 from parley_peer.ice import IceConfig
-from parley_peer.keys import RoomKeys, identity_id
+from parley_peer.keys import LinkKeys, identity_id
 from parley_peer.link_proof import sign_link_proof, verify_link_proof
 from parley_peer.redial import (
     RedialTimers,
@@ -60,6 +60,7 @@ class Peer:
     link: PeerLink | None = None
     identity: bytes | None = None  # Ed25519 key from its first verified envelope
     name: str | None = None  # from its `hello` frame
+    role: str | None = None  # its hello's `role`: "mirror" for a blind mirror (§12)
     state: str = "connecting"  # connecting | ready | closed
     reason: str | None = None  # why it closed
     last_signal_at: int = 0  # the newest envelope timestamp this link accepted (ms)
@@ -82,7 +83,7 @@ class RoomSwarm:
     def __init__(
         self,
         *,
-        keys: RoomKeys,
+        keys: LinkKeys,
         identity: SigningKey,
         signaling: SignalingClient,
         replay_guard: ReplayGuard,
@@ -94,6 +95,7 @@ class RoomSwarm:
         send_hello: bool = True,
         resolve_mdns: bool = False,
         ice: IceConfig | None = None,
+        role: str | None = None,
     ) -> None:
         self.keys, self.identity, self.signaling = keys, identity, signaling
         self.replay_guard = replay_guard
@@ -103,6 +105,7 @@ class RoomSwarm:
         self._on_peer, self._on_frame, self._on_rejected = on_peer, on_frame, on_rejected
         self._on_side_channel = on_side_channel
         self.local_name, self.send_hello = local_name, send_hello
+        self.role = role  # our hello's `role`: "mirror" in a blind mirror (§12)
         self.resolve_mdns = resolve_mdns
         # The ICE servers every link is made with; None: none (a test of the swarm alone).
         self.ice = ice
@@ -276,7 +279,8 @@ class RoomSwarm:
             peer.link.local_fingerprint,
             peer.link.remote_fingerprint,
         )
-        return {"t": "hello", "v": 1, "name": self.local_name(), "proof": b64url_encode(proof)}
+        hello = {"t": "hello", "v": 1, "name": self.local_name(), "proof": b64url_encode(proof)}
+        return {**hello, "role": self.role} if self.role else hello
 
     def _on_open(self, peer: Peer) -> None:
         if self.send_hello:
@@ -314,6 +318,7 @@ class RoomSwarm:
         if not valid:
             return self._spawn(peer.link.close("bad_link_proof"))
         peer.name = frame["name"].strip() or None
+        peer.role = frame.get("role")
         peer.link.authenticated()
         self._redials.forget(peer.connection_id)
         self._retire_twins(peer)

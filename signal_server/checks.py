@@ -4,16 +4,27 @@ Every check raises ProtocolError (and changes nothing) or returns; the consumer 
 them after parsing a frame and before doing anything with it (docs/protocol.md §3).
 `check_address_can_connect` runs before any frame and raises ConnectionRefused.
 `check_wake_budget` is the one check that spends: a token of each wake budget it passes.
+The mirror checks (`check_mirror_serve`, `check_mirror_registered`, `check_is_mirror`)
+decide which connection may serve as the mirror service, and that one is there (§12).
 
 The per-address checks are given the count before the consumer's `add_*` call, which
 compared it with the cap and counted only under the cap, in one atomic step (in Redis
 too, shared by every process); the check then turns "at the cap" into the refusal.
 """
 
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
 from signal_server import frames
 from signal_server.limits import TokenBucket
-from signal_server.protocol import Frame, Hello, ProtocolError
+from signal_server.mirror_key import serve_message
+from signal_server.protocol import Frame, Hello, MirrorServe, ProtocolError
 from signal_server.state.interfaces import KeyedBuckets, Member, TopicRegistry
+
+# How far a `mirror-serve`'s ts may be from the server's clock: a signature copied from
+# a connection is no use on another (it covers the connection key), and an old one of
+# the same connection key (a client that reuses keys) no use after a minute.
+MIRROR_SERVE_SKEW_MS = 60_000
 
 
 class ConnectionRefused(Exception):
@@ -127,3 +138,39 @@ async def check_ice_budget(
     else:
         return
     raise ProtocolError(frames.ICE_RATE_LIMITED, message, "ice-servers")
+
+
+def check_mirror_serve(
+    frame: MirrorServe, connection_key: bytes, mirror_key: bytes | None, now_ms: int
+) -> None:
+    """The connection proves the mirror key: the one configured, signing this connection
+    key at a time within a minute of the server's clock (docs/protocol.md §12)."""
+    if mirror_key is None:
+        message = "this server has no mirror service"
+    elif frame.key != mirror_key:
+        message = "not this server's mirror key"
+    elif abs(now_ms - frame.ts) > MIRROR_SERVE_SKEW_MS:
+        message = "ts is more than 60 s from the server's clock"
+    else:
+        try:
+            VerifyKey(frame.key).verify(serve_message(connection_key, frame.ts), frame.sig)
+        except BadSignatureError:
+            message = "the signature does not verify"
+        else:
+            return
+    raise ProtocolError(frames.BAD_MIRROR, message, frame.type)
+
+
+def check_mirror_registered(mirror: Member | None) -> Member:
+    """A `mirror` request needs a registered mirror service; its connection."""
+    if mirror is None:
+        raise ProtocolError(frames.NO_MIRROR, "no mirror service is connected", "mirror")
+    return mirror
+
+
+def check_is_mirror(mirror: Member | None, member_id: bytes) -> None:
+    """Only the registered mirror service's connection answers requests."""
+    if mirror is None or mirror.id != member_id:
+        raise ProtocolError(
+            frames.NOT_MIRROR, "this connection is not the mirror service", "mirror-reply"
+        )

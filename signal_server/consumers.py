@@ -10,18 +10,19 @@ over the cap is closed at once.
 A `wake` is pushed in a task of its own (push/sender.py), answered with `woken` when the
 push services have answered, so a slow push service never holds up relaying.
 `ice-servers` is answered with the STUN/TURN servers and a fresh TURN credential
-(ice_servers.py), within a per-connection and a per-address budget (checks.py).
+(ice_servers.py), within a per-connection and a per-address budget (checks.py). The
+mirror frames are handled by mirror_relay.py; the mirror's connection gets its limits here.
 
 The topics, the per-address caps, the per-mailbox wake budget, the per-address ICE
-budget and the relay to other processes are the process's shared state
-(state/interfaces.py, from
-state.factory.shared_state()): in memory, or with settings.REDIS_URL in Redis, shared
-by every server process. The consumer uses either alike. A frame that needs the shared
-state while it is unreachable (errors.Unavailable) is answered `unavailable` and the
-connection is closed with 4503; so is every connection of the process when the state
-reports itself lost (the relay's `watch`: Redis gone or emptied, its subscription
-lost), and a new connection is refused with 4503 until it is back (`check_ready`). The
-clients reconnect with backoff and join again.
+budget, the mirror's registration and the relay to other processes are the process's
+shared state (state/interfaces.py, from state.factory.shared_state()): in memory, or
+with settings.REDIS_URL in Redis, shared by every server process. The consumer uses
+either alike. A frame that needs the shared state while it is unreachable
+(errors.Unavailable) is answered `unavailable` and the connection is closed with 4503;
+so is every connection of the process when the state reports itself lost (the relay's
+`watch`: Redis gone or emptied, its subscription lost), and a new connection is refused
+with 4503 until it is back (`check_ready`). The clients reconnect with backoff and join
+again.
 
 Nothing here logs per frame or logs blob content.
 """
@@ -49,12 +50,16 @@ from signal_server.checks import (
 )
 from signal_server.ice_servers import ice_servers_answer
 from signal_server.limits import Limits, TokenBucket
+from signal_server.mirror_relay import MirrorEndpoint
 from signal_server.protocol import (
     Frame,
     Hello,
     IceServers,
     Join,
     Leave,
+    MirrorReply,
+    MirrorRequest,
+    MirrorServe,
     Ping,
     ProtocolError,
     Signal,
@@ -83,6 +88,9 @@ class SignalConsumer(InboxWebsocketConsumer):
         self.idle_watch: asyncio.Task | None = None
         # The address this connection is counted against; None until it is counted.
         self.address: str | None = None
+        # Its topic memberships counted against that address: all of them, but none once
+        # it serves as the mirror (memberships are numbers there, whichever topics).
+        self.counted_topics = 0
         # Wakes waiting for the push services; a reference keeps each task alive.
         self.wakes: set[asyncio.Task] = set()
         self.closing: asyncio.Task | None = None
@@ -103,6 +111,10 @@ class SignalConsumer(InboxWebsocketConsumer):
         self.registry = self.state.topics
         self.addresses = self.state.addresses
         self.bucket = TokenBucket(self.limits.rate_per_second, self.limits.burst)
+        self.topic_limit = self.limits.topics
+        self.mirror = MirrorEndpoint(
+            self.state, self.send_frame, self.serve_as_mirror, self.limits.for_mirror()
+        )
         self.wake_bucket = TokenBucket(self.limits.wake_rate_per_second, self.limits.wake_burst)
         self.mailbox_wakes = self.state.buckets(
             "wake", self.limits.mailbox_wake_rate_per_second, self.limits.mailbox_wake_burst
@@ -161,21 +173,16 @@ class SignalConsumer(InboxWebsocketConsumer):
             case Hello():
                 await self.do_hello(frame.key)
             case Join():
-                check_can_join(self.topics, frame.topic, self.limits.topics)
-                new_topic = frame.topic not in self.topics
-                if new_topic:
-                    # Counted here unless the address is at its cap (then nothing is).
+                check_can_join(self.topics, frame.topic, self.topic_limit)
+                if frame.topic not in self.topics and not self.mirror.serving:
+                    # Counted here unless the address is at its cap (then nothing is); a
+                    # join that then fails (Unavailable) closes the connection, which
+                    # gives back what counted_topics holds.
                     cap = self.limits.topics_per_address
                     memberships = await self.addresses.add_topic(self.counted_address, cap)
                     check_address_can_join(self.topics, frame.topic, memberships, cap)
-                try:
-                    await self.do_join(frame.topic)
-                except Unavailable:
-                    # A topic the registry never took is not in self.topics, so the close
-                    # that follows would not give its count back.
-                    if new_topic and frame.topic not in self.topics:
-                        await self.addresses.remove_topic(self.counted_address)
-                    raise
+                    self.counted_topics += 1
+                await self.do_join(frame.topic)
             case Leave():
                 check_joined(self.topics, frame.topic, frame.type)
                 await self.do_leave(frame.topic)
@@ -199,6 +206,8 @@ class SignalConsumer(InboxWebsocketConsumer):
                     self.topics, self.ice_bucket, self.address_ice, self.counted_address
                 )
                 await self.send_frame(ice_servers_answer())
+            case MirrorServe() | MirrorRequest() | MirrorReply():
+                await self.mirror.handle(frame, self.me)
 
     # Frames other than hello come only after it (check_hello_order), and only on a
     # connection that was counted (a refused one is closed before its first frame).
@@ -242,7 +251,7 @@ class SignalConsumer(InboxWebsocketConsumer):
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)
-        await self.addresses.remove_topic(self.counted_address)
+        await self.uncount_topic()
         await self.announce_left(topic, await self.registry.leave(self.me.id, topic))
 
     async def do_signal(self, frame: Signal, receiver: Member) -> None:
@@ -250,6 +259,19 @@ class SignalConsumer(InboxWebsocketConsumer):
         # it is in the topic (relay_signal).
         text = signal_text(encode_b64url(frame.topic), self.id_text, frame.blob)
         await self.deliver(receiver, {"type": "relay.signal", "topic": frame.topic, "text": text})
+
+    async def uncount_topic(self) -> None:
+        if self.counted_topics:
+            await self.addresses.remove_topic(self.counted_address)
+            self.counted_topics -= 1
+
+    async def serve_as_mirror(self) -> None:
+        """The mirror service links to every room it holds (§12): its own limits, and its
+        topics no longer count against its address."""
+        self.bucket = TokenBucket(self.limits.mirror_rate_per_second, self.limits.mirror_burst)
+        self.topic_limit = self.limits.mirror_topics
+        while self.counted_topics:
+            await self.uncount_topic()
 
     def start_wake(self, frame: Wake) -> None:
         task = asyncio.create_task(self.do_wake(frame.mailbox, frame.blob))
@@ -300,6 +322,14 @@ class SignalConsumer(InboxWebsocketConsumer):
         if not self.closed and event["topic"] in self.topics:
             topic, peer_id = encode_b64url(event["topic"]), encode_b64url(event["id"])
             await self.send_frame({"type": "left", "topic": topic, "id": peer_id})
+
+    async def mirror_request(self, event: dict) -> None:
+        if not self.closed:
+            await self.mirror.request_arrived(event)
+
+    async def mirror_reply(self, event: dict) -> None:
+        if not self.closed:
+            await self.send_text(event["text"])
 
     # Errors, limits and closing.
 
@@ -367,8 +397,10 @@ class SignalConsumer(InboxWebsocketConsumer):
             self.idle_watch.cancel()
         self.relay.unwatch(self.shared_state_lost)
         try:
+            if self.member is not None:
+                await self.mirror.close(self.member.id)
             if self.address is not None:
-                await self.addresses.remove_connection(self.address, topics=len(self.topics))
+                await self.addresses.remove_connection(self.address, topics=self.counted_topics)
             if self.member is not None:
                 for topic, others in (await self.registry.leave_all(self.member.id)).items():
                     await self.announce_left(topic, others)

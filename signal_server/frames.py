@@ -6,7 +6,18 @@ against the table in docs/protocol.md and static/app/signaling/frames.js.
 
 PROTOCOL_VERSION = 1
 
-CLIENT_FRAME_TYPES = ("hello", "join", "leave", "signal", "ping", "wake", "ice-servers")
+CLIENT_FRAME_TYPES = (
+    "hello",
+    "join",
+    "leave",
+    "signal",
+    "ping",
+    "wake",
+    "ice-servers",
+    "mirror-serve",
+    "mirror",
+    "mirror-reply",
+)
 SERVER_FRAME_TYPES = (
     "welcome",
     "peers",
@@ -16,6 +27,9 @@ SERVER_FRAME_TYPES = (
     "pong",
     "woken",
     "ice-servers",
+    "mirror-serving",
+    "mirror-request",
+    "mirror-reply",
     "error",
 )
 
@@ -29,6 +43,9 @@ SEALED_BLOB_BYTES = frozenset({1072, 4144, 16432})
 # A wake (§10) is a 1024-byte padded plaintext sealed the same way.
 WAKE_BLOB_BYTES = 1072
 MAILBOX_ID_BYTES = 32
+# A mirror request or reply (§12) is padded and sealed as a wake is.
+MIRROR_BLOB_BYTES = 1072
+SIGNATURE_BYTES = 64
 
 # Error codes (§3 "Errors").
 BAD_JSON = "bad_json"
@@ -42,10 +59,13 @@ BAD_TOPIC = "bad_topic"
 BAD_ID = "bad_id"
 BAD_BLOB = "bad_blob"
 BAD_MAILBOX = "bad_mailbox"
+BAD_MIRROR = "bad_mirror"
 TOO_MANY_TOPICS = "too_many_topics"
 TOO_MANY_TOPICS_PER_ADDRESS = "too_many_topics_per_address"
 NOT_JOINED = "not_joined"
 UNREACHABLE = "unreachable"
+NO_MIRROR = "no_mirror"
+NOT_MIRROR = "not_mirror"
 RATE_LIMITED = "rate_limited"
 WAKE_RATE_LIMITED = "wake_rate_limited"
 ICE_RATE_LIMITED = "ice_rate_limited"
@@ -64,10 +84,13 @@ ERROR_CODES = (
     BAD_ID,
     BAD_BLOB,
     BAD_MAILBOX,
+    BAD_MIRROR,
     TOO_MANY_TOPICS,
     TOO_MANY_TOPICS_PER_ADDRESS,
     NOT_JOINED,
     UNREACHABLE,
+    NO_MIRROR,
+    NOT_MIRROR,
     RATE_LIMITED,
     WAKE_RATE_LIMITED,
     ICE_RATE_LIMITED,
@@ -80,8 +103,9 @@ ERROR_CODES = (
 # while its signals are in flight, `too_many_topics_per_address` depends on the other
 # connections from the same address (a shared NAT), not on this one, and
 # `wake_rate_limited` on the other connections that wake the same mailbox,
-# `ice_rate_limited` on the other connections from the same address, and
-# `unavailable` on the server's Redis (the connection is closed with 4503 anyway).
+# `ice_rate_limited` on the other connections from the same address, `no_mirror` on
+# whether the mirror service's connection is there, and `unavailable` on the server's
+# Redis (the connection is closed with 4503 anyway).
 UNCOUNTED_ERRORS = frozenset(
     {
         RATE_LIMITED,
@@ -89,6 +113,7 @@ UNCOUNTED_ERRORS = frozenset(
         TOO_MANY_TOPICS_PER_ADDRESS,
         WAKE_RATE_LIMITED,
         ICE_RATE_LIMITED,
+        NO_MIRROR,
         UNAVAILABLE,
     }
 )

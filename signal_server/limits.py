@@ -37,6 +37,10 @@ class Limits:
     ice_burst: int
     ice_address_rate_per_second: float
     ice_address_burst: int
+    # Of the mirror service's connection, once it has proved the mirror key (§12).
+    mirror_topics: int
+    mirror_rate_per_second: float
+    mirror_burst: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -61,7 +65,20 @@ class Limits:
             ice_burst=int(conf["ICE_BURST"]),
             ice_address_rate_per_second=float(conf["ICE_ADDRESS_RATE_PER_SECOND"]),
             ice_address_burst=int(conf["ICE_ADDRESS_BURST"]),
+            mirror_topics=int(conf["MIRROR_MAX_TOPICS"]),
+            mirror_rate_per_second=float(conf["MIRROR_RATE_PER_SECOND"]),
+            mirror_burst=int(conf["MIRROR_BURST"]),
         )
+
+    def for_mirror(self) -> dict:
+        """The `limits` of `mirror-serving`: the `welcome` limits the mirror's connection
+        has from then on (§12)."""
+        return {
+            **self.for_client(),
+            "topics": self.mirror_topics,
+            "rate_per_second": self.mirror_rate_per_second,
+            "burst": self.mirror_burst,
+        }
 
     def for_client(self) -> dict:
         """The `limits` object of the `welcome` frame: what a client must stay within.

@@ -1,9 +1,10 @@
 """Parsing and schema validation of client frames (docs/protocol.md §3).
 
 `parse_frame(text, max_bytes)` turns one WebSocket text frame into a `Hello`, `Join`,
-`Leave`, `Signal`, `Ping`, `Wake` or `IceServers`, or raises `ProtocolError` with the
-error code of the protocol. It knows nothing about connection state: "hello first" or
-"is this connection in the topic" are checks of the consumer.
+`Leave`, `Signal`, `Ping`, `Wake`, `IceServers`, `MirrorServe`, `MirrorRequest` or
+`MirrorReply`, or raises `ProtocolError` with the error code of the protocol. It knows
+nothing about connection state: "hello first" or "is this connection in the topic" are
+checks of the consumer.
 
 The parser is strict on purpose: a frame carries exactly the fields of its type, and
 binary values must be canonical base64url, so that one value has exactly one spelling
@@ -75,7 +76,39 @@ class IceServers:
     type: ClassVar[str] = "ice-servers"
 
 
-Frame = Hello | Join | Leave | Signal | Ping | Wake | IceServers
+@dataclass(frozen=True, slots=True)
+class MirrorServe:
+    type: ClassVar[str] = "mirror-serve"
+    key: bytes  # the mirror key it claims; checked against the configured one (checks.py)
+    ts: int  # ms since the epoch, signed with the connection key
+    sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorRequest:
+    type: ClassVar[str] = "mirror"
+    blob: str  # relayed unread, as a signal's blob
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorReply:
+    type: ClassVar[str] = "mirror-reply"
+    to: bytes
+    blob: str
+
+
+Frame = (
+    Hello
+    | Join
+    | Leave
+    | Signal
+    | Ping
+    | Wake
+    | IceServers
+    | MirrorServe
+    | MirrorRequest
+    | MirrorReply
+)
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -91,6 +124,12 @@ def signal_text(topic: str, sender: str, blob: str) -> str:
     escaping, so the text is the same as json.dumps would make (tests/server/test_protocol.py).
     """
     return f'{{"type":"signal","topic":"{topic}","from":"{sender}","blob":"{blob}"}}'
+
+
+def mirror_reply_text(blob: str) -> str:
+    """The `mirror-reply` frame a requester gets, from a validated base64url blob
+    (made once by the mirror's consumer, as signal_text is)."""
+    return f'{{"type":"mirror-reply","blob":"{blob}"}}'
 
 
 def decode_b64url(text: str) -> bytes | None:
@@ -230,6 +269,34 @@ def _parse_ice_servers(obj: dict) -> IceServers:
     return IceServers()
 
 
+# What a JavaScript number holds exactly: a client's clock in ms fits with room to spare.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _parse_mirror_serve(obj: dict) -> MirrorServe:
+    _check_fields(obj, "mirror-serve", {"key": str, "ts": int, "sig": str})
+    key = _binary(obj["key"], (frames.KEY_BYTES,), frames.BAD_KEY, "key", "mirror-serve")
+    ts = obj["ts"]
+    if not 0 <= ts <= MAX_SAFE_INTEGER:
+        # No such ts is within 60 s of any clock: the same answer as a stale one.
+        raise ProtocolError(frames.BAD_MIRROR, "ts is not a time in ms", "mirror-serve")
+    sig = _binary(obj["sig"], (frames.SIGNATURE_BYTES,), frames.BAD_MIRROR, "sig", "mirror-serve")
+    return MirrorServe(key=key, ts=ts, sig=sig)
+
+
+def _parse_mirror(obj: dict) -> MirrorRequest:
+    _check_fields(obj, "mirror", {"blob": str})
+    _check_blob(obj["blob"], (frames.MIRROR_BLOB_BYTES,), "mirror")
+    return MirrorRequest(blob=obj["blob"])
+
+
+def _parse_mirror_reply(obj: dict) -> MirrorReply:
+    _check_fields(obj, "mirror-reply", {"to": str, "blob": str})
+    to = _binary(obj["to"], (frames.CONNECTION_ID_BYTES,), frames.BAD_ID, "to", "mirror-reply")
+    _check_blob(obj["blob"], (frames.MIRROR_BLOB_BYTES,), "mirror-reply")
+    return MirrorReply(to=to, blob=obj["blob"])
+
+
 _PARSERS: dict[str, Callable[[dict], Frame]] = {
     "hello": _parse_hello,
     "join": _parse_join,
@@ -238,6 +305,9 @@ _PARSERS: dict[str, Callable[[dict], Frame]] = {
     "ping": _parse_ping,
     "wake": _parse_wake,
     "ice-servers": _parse_ice_servers,
+    "mirror-serve": _parse_mirror_serve,
+    "mirror": _parse_mirror,
+    "mirror-reply": _parse_mirror_reply,
 }
 assert tuple(_PARSERS) == frames.CLIENT_FRAME_TYPES
 

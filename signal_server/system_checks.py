@@ -7,7 +7,7 @@ so a production start cannot skip them.
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from signal_server import ice_servers
+from signal_server import ice_servers, mirror_key
 from signal_server.state.factory import redis_extra_missing
 
 CHECK_EMBEDDED_KEY = "signal_server.E001"
@@ -17,6 +17,7 @@ CHECK_TURN_HALF_SET = "signal_server.E004"
 CHECK_TURN_SECRET = "signal_server.E005"  # noqa: S105 (a check id)
 CHECK_TURN_TTL = "signal_server.E006"
 CHECK_TURN_RENEWAL = "signal_server.E007"
+CHECK_MIRROR_KEY = "signal_server.E008"
 RENEWAL_HEADROOM = 1.2
 
 
@@ -127,3 +128,21 @@ def check_ice_servers(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def check_mirror_key(app_configs, **kwargs) -> list[Error]:
+    """A PARLEY_MIRROR_KEY that is set is a key: else the server would run, silently,
+    without the mirror service the operator configured."""
+    text = settings.PARLEY_MIRROR_KEY.strip()
+    if not text or mirror_key.parse_mirror_key(text) is not None:
+        return []
+    return [
+        Error(
+            "PARLEY_MIRROR_KEY is not the base64url of a 32-byte Ed25519 public key.",
+            hint="Set it to the key the mirror service writes to mirror.pub in its data "
+            "directory, or leave it empty for the server to read that file "
+            "(PARLEY_MIRROR_KEY_FILE).",
+            id=CHECK_MIRROR_KEY,
+        )
+    ]

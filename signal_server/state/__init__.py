@@ -2,8 +2,9 @@
 process) reads and writes.
 
 - `interfaces.py` declares it: the topic registry, the per-address counts, the keyed
-  token buckets (the per-mailbox wake budget), the event relay to other processes, and
-  `SharedState`, the bundle of the four that the consumer and the checks use.
+  token buckets (the per-mailbox wake budget), the mirror service's registration, the
+  event relay to other processes, and `SharedState`, the bundle of the five that the
+  consumer and the checks use.
 - `memory.py` keeps it in this process's memory: the default, one server process.
 - `redis/` keeps it in Redis, for several processes (`REDIS_URL`); the only modules that
   import `redis` and `msgpack` (the optional `redis` extra).

@@ -110,6 +110,24 @@ class KeyedBuckets(Protocol):
         ...
 
 
+class MirrorDirectory(Protocol):
+    """Which connection serves as the mirror service (docs/protocol.md §12): at most one,
+    for every process alike, so that a `mirror` request reaches it wherever it came in."""
+
+    async def register(self, member: Member) -> None:
+        """`member` serves from now on, in place of whichever did (the latest wins)."""
+        ...
+
+    async def current(self) -> Member | None:
+        """The member that serves, or None (none registered, or its process is dead)."""
+        ...
+
+    async def unregister(self, member_id: bytes) -> None:
+        """`member_id` no longer serves, if it is the current one; else nothing changes
+        (a connection that was replaced must not take its successor with it)."""
+        ...
+
+
 class EventRelay(Protocol):
     """How events reach connections of other processes, and whether they can.
 
@@ -148,6 +166,9 @@ class SharedState(Protocol):
 
     @property
     def addresses(self) -> AddressRegistry: ...
+
+    @property
+    def mirrors(self) -> MirrorDirectory: ...
 
     @property
     def relay(self) -> EventRelay: ...

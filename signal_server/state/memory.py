@@ -1,11 +1,11 @@
 """The shared state in this process's memory: the default, for one server process.
 
-`MemoryState` bundles a topic registry, per-address counts, keyed wake buckets and a
-relay that has no other process to reach; each implements its Protocol in
-interfaces.py. Nothing here can be unreachable, so nothing raises errors.Unavailable.
-Every structure forgets a key as soon as it holds nothing (a topic without members, an
-address without connections; full buckets, limits.BucketRegistry), so the state is as
-large as what is connected.
+`MemoryState` bundles a topic registry, per-address counts, keyed wake buckets, the
+mirror service's registration and a relay that has no other process to reach; each
+implements its Protocol in interfaces.py. Nothing here can be unreachable, so nothing
+raises errors.Unavailable. Every structure forgets a key as soon as it holds nothing (a
+topic without members, an address without connections; full buckets,
+limits.BucketRegistry), so the state is as large as what is connected.
 """
 
 import logging
@@ -123,6 +123,21 @@ class MemoryBuckets:
         return self.buckets.take(key)
 
 
+class MemoryMirrorDirectory:
+    def __init__(self) -> None:
+        self._current: Member | None = None
+
+    async def register(self, member: Member) -> None:
+        self._current = member
+
+    async def current(self) -> Member | None:
+        return self._current
+
+    async def unregister(self, member_id: bytes) -> None:
+        if self._current is not None and self._current.id == member_id:
+            self._current = None
+
+
 class LocalRelay:
     """No other process: a channel name not held here belongs to a closed connection."""
 
@@ -149,6 +164,7 @@ class MemoryState:
     def __init__(self) -> None:
         self.topics = MemoryTopicRegistry()
         self.addresses = MemoryAddressRegistry()
+        self.mirrors = MemoryMirrorDirectory()
         self.relay = LocalRelay()
         self._buckets: dict[tuple[str, float, int], MemoryBuckets] = {}
 

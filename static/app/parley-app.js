@@ -25,6 +25,8 @@ import { nameConflicts } from './room/name-conflicts.js';
 import { cleanRoomName, createRoom, roomRecord, withKeys } from './room/rooms.js';
 import { RoomSession } from './room/room-session.js';
 import { SignalingClient } from './signaling/client.js';
+import { RoomMirrors } from './mirror/room-mirrors.js';
+import { isPerson } from './peers/swarm-peer.js';
 
 export const MAX_DISPLAY_NAME = 64;
 const MAX_BACKUP_CONTACTS = 10_000;
@@ -81,6 +83,7 @@ export class ParleyApp extends EventTarget {
     this.ice.hasLinks = () => [...this.sessions.values()].some((session) => session.swarm.peers.size > 0);
     this.ice.addEventListener('change', ({ detail }) => this.#onIceChange(detail.why));
     this.waker = new RoomWaker({ identity, signaling: this.signaling });
+    this.mirrors = new RoomMirrors({ signaling: this.signaling, store }); // docs/protocol.md §12
     this.notifications = notifications;
     notifications?.addEventListener('change', () => this.#changed());
     // Turned on or off: every room hears about it right away (restored rooms once they
@@ -153,7 +156,7 @@ export class ParleyApp extends EventTarget {
   linkedPeerCount() {
     const people = new Set();
     for (const session of this.sessions.values()) {
-      for (const peer of session.swarm.readyPeers()) people.add(toBase64Url(peer.identity));
+      for (const peer of session.swarm.readyPeers().filter(isPerson)) people.add(toBase64Url(peer.identity));
     }
     return people.size;
   }

@@ -20,6 +20,7 @@ import {
 } from '../../static/app/files/chunk-crypto.js';
 import { MerkleTree, verifyChunk } from '../../static/app/files/merkle.js';
 import { encodeFileFrame, parseFileFrame } from '../../static/app/files/file-frames.js';
+import { openReply, sealRequest } from '../../static/app/mirror/mirror-request.js';
 
 const sodium = await sodiumReady;
 const replayGuard = new ReplayGuard();
@@ -150,6 +151,17 @@ const operations = {
   }),
 
   parse_data_frame: ({ text }) => parseDataFrame(text),
+
+  // Blind mirrors (§12): a request as a member seals it, a reply as a member opens it.
+  seal_mirror_request: ({ requestOp, secret, mirrorKey, now }) => ({
+    blob: sealRequest({ op: requestOp, keys: deriveRoomKeys(bin(secret, 32)), mirrorKey: bin(mirrorKey, 32), now }),
+  }),
+
+  // The connection's X25519 private key itself (PyNaCl's PrivateKey bytes), not a seed.
+  open_mirror_reply: ({ blob, connectionKey }) => {
+    const privateKey = bin(connectionKey, 32);
+    return openReply(blob, { publicKey: sodium.crypto_scalarmult_base(privateKey), privateKey });
+  },
 
   parse_file_frame: ({ bytes }) => {
     const { proof, ...frame } = parseFileFrame(bin(bytes));

@@ -62,3 +62,36 @@ def test_browser_and_python_agree_on_bye():
             "extra field": ({"t": "bye", "reason": "duplicate", "at": 1}, False),
         }
     )
+
+
+def test_browser_and_python_agree_on_a_mirror_hello():
+    hello = {"t": "hello", "v": 1, "name": "Mirror", "proof": "A" * 85 + "w"}
+    assert_both_accept_only_the_good(
+        {
+            "a member's": (hello, True),
+            "a mirror's": ({**hello, "role": "mirror"}, True),
+            "another role": ({**hello, "role": "admin"}, False),
+            "a null role": ({**hello, "role": None}, False),
+            "a role and an extra field": ({**hello, "role": "mirror", "x": 1}, False),
+            "a role without a proof": (
+                {"t": "hello", "v": 1, "name": "M", "role": "mirror"},
+                False,
+            ),
+        }
+    )
+
+
+def test_browser_and_python_agree_on_keep():
+    root = "A" * 42 + "w"
+    assert_both_accept_only_the_good(
+        {
+            "a file": ({"t": "keep", "root": root, "size": 5 * 2**20}, True),
+            "an empty file": ({"t": "keep", "root": root, "size": 0}, True),
+            "the largest file": ({"t": "keep", "root": root, "size": 2**41}, True),
+            "too large": ({"t": "keep", "root": root, "size": 2**41 + 1}, False),
+            "negative size": ({"t": "keep", "root": root, "size": -1}, False),
+            "short root": ({"t": "keep", "root": "A" * 42, "size": 1}, False),
+            "no size": ({"t": "keep", "root": root}, False),
+            "extra field": ({"t": "keep", "root": root, "size": 1, "name": "x"}, False),
+        }
+    )

@@ -4,13 +4,14 @@ import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
 from django.test import override_settings
+from nacl.signing import SigningKey
 
 from e2e.redis_server import RedisServer
 from signal_server.state.factory import shared_states
 from signal_server.state.memory import MemoryState
 
 from .push_requests import Api
-from .wire import Client
+from .wire import Client, b64
 
 
 def pytest_configure(config):
@@ -113,3 +114,19 @@ def http():
 def api(http):
     """The push API (/push/subscription) from a client address of its own."""
     return Api(http)
+
+
+@pytest.fixture
+def mirror_key(settings, tmp_path) -> SigningKey:
+    """A fresh mirror key, configured through PARLEY_MIRROR_KEY."""
+    key = SigningKey.generate()
+    settings.PARLEY_MIRROR_KEY = b64(bytes(key.verify_key))
+    settings.PARLEY_MIRROR_KEY_FILE = tmp_path / "no-such-dir" / "mirror.pub"
+    return key
+
+
+@pytest.fixture
+def no_mirror_key(settings, tmp_path) -> None:
+    """A server without a mirror service: no key in the environment, no key file."""
+    settings.PARLEY_MIRROR_KEY = ""
+    settings.PARLEY_MIRROR_KEY_FILE = tmp_path / "mirror.pub"

@@ -130,6 +130,19 @@ class FrameStrategies:
             ),
             st.just({"type": "ping"}),
             st.just({"type": "ice-servers"}),
+            # No valid signature can be drawn: these reach the mirror checks, and fail.
+            st.builds(
+                lambda key, ts, sig: {"type": "mirror-serve", "key": key, "ts": ts, "sig": sig},
+                fixed_bytes(32),
+                st.integers(0, 2**53 - 1),
+                fixed_bytes(64),
+            ),
+            st.builds(lambda blob: {"type": "mirror", "blob": blob}, fixed_bytes(1072)),
+            st.builds(
+                lambda to, blob: {"type": "mirror-reply", "to": to, "blob": blob},
+                targets,
+                fixed_bytes(1072),
+            ),
         )
         self.mutated = self._mutated().map(as_json)
         self.others = st.one_of(

@@ -5,9 +5,9 @@ sends a batch of hostile frames from fuzz_frames.py and checks every answer:
 
 - before `hello`, each frame gets exactly one answer: an error, `welcome`, or a close;
 - after it, each frame is followed by a `ping`, and before the `pong` comes at most one
-  answer: an error, the frame's normal answer (`peers`), or nothing for a `leave` or
-  `signal`, which are not answered when they succeed (a signal to itself comes back
-  through the channel layer at any time, and is skipped);
+  answer: an error, the frame's normal answer (`peers`), or nothing for a `leave`,
+  `signal`, `mirror` or `mirror-reply`, which are not answered when they succeed (a
+  signal to itself comes back through the channel layer at any time, and is skipped);
 - an error frame has exactly the documented shape and a documented code, and the close
   that follows it, if any, is the documented one (4009, 4000, or 4001 exactly when the
   counted errors pass MAX_ERRORS); no close comes without its error;
@@ -37,8 +37,13 @@ EXAMPLES = 250
 BATCH = 24
 
 CLOSE_AFTER = {frames.FRAME_TOO_LARGE: 4009, frames.BAD_VERSION: 4000}
-ANSWERS = {"hello": {"welcome"}, "join": {"peers"}, "ice-servers": {"ice-servers"}}
-SILENT_WHEN_VALID = {"leave", "signal"}
+ANSWERS = {
+    "hello": {"welcome"},
+    "join": {"peers"},
+    "ice-servers": {"ice-servers"},
+    "mirror-serve": {"mirror-serving"},
+}
+SILENT_WHEN_VALID = {"leave", "signal", "mirror", "mirror-reply"}
 
 fuzz_settings = hypothesis_settings(
     max_examples=EXAMPLES,

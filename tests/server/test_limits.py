@@ -61,12 +61,14 @@ def test_limits_are_read_from_settings_when_asked():
         "ICE_BURST": 14,
         "ICE_ADDRESS_RATE_PER_SECOND": 0.0625,
         "ICE_ADDRESS_BURST": 15,
+        "MIRROR_MAX_TOPICS": 16,
+        "MIRROR_RATE_PER_SECOND": 17.5,
+        "MIRROR_BURST": 18,
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
-    assert limits == Limits(
-        1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13, 0.125, 14, 0.0625, 15
-    )
+    first = (1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13, 0.125, 14, 0.0625)
+    assert limits == Limits(*first, 15, 16, 17.5, 18)
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,

@@ -261,6 +261,44 @@ async def test_the_same_buckets_are_shared_and_other_names_or_rates_are_apart(st
     assert await state.buckets("wake", NO_REFILL, 2).take(b"m")
 
 
+# The mirror service's registration.
+
+
+async def test_the_latest_registration_is_the_mirror_until_it_unregisters(state):
+    mirrors, a, b = state.mirrors, member(1), member(2)
+    assert await mirrors.current() is None
+    await mirrors.register(a)
+    assert await mirrors.current() == a  # whole: id, key and channel name
+    await mirrors.register(b)
+    assert await mirrors.current() == b
+    await mirrors.unregister(a.id)  # replaced already: takes nothing with it
+    assert await mirrors.current() == b
+    await mirrors.register(a)  # a replaced one may take over again
+    assert await mirrors.current() == a
+    await mirrors.unregister(a.id)
+    assert await mirrors.current() is None
+    await mirrors.unregister(a.id)  # twice is harmless
+    await mirrors.unregister(b.id)
+    assert await mirrors.current() is None
+
+
+async def test_another_process_sees_the_mirror_if_they_share_the_state(backend, state):
+    other = backend.track(backend.another_process(state))
+    mine, theirs = member(1), member(2)
+    await state.mirrors.register(mine)
+    if backend.shared_between_processes:
+        assert await other.mirrors.current() == mine
+        await other.mirrors.register(theirs)  # the latest wins, whichever process
+        assert await state.mirrors.current() == theirs
+        await state.mirrors.unregister(mine.id)
+        assert await other.mirrors.current() == theirs
+        await other.mirrors.unregister(theirs.id)
+        assert await state.mirrors.current() is None
+    else:
+        assert await other.mirrors.current() is None
+        assert await state.mirrors.current() == mine
+
+
 # The relay to other processes.
 
 
@@ -315,6 +353,14 @@ async def test_an_event_for_another_process_reaches_it_if_they_share_the_state(b
         events: list[Event] = [
             {"type": "relay.signal", "topic": topic(), "text": '{"type":"signal"}'},
             {"type": "topic.left", "topic": topic(), "id": os.urandom(16)},
+            {
+                "type": "mirror.request",
+                "id": os.urandom(16),
+                "key": os.urandom(32),
+                "blob": "AAAA",
+                "reply_to": "0123456789abcdef!0123456789abcdef",
+            },
+            {"type": "mirror.reply", "text": '{"type":"mirror-reply","blob":"AAAA"}'},
         ]
         for event in events:
             await state.relay.publish(inbox.channel_name, event)

@@ -6,6 +6,7 @@ httptools) relays about twice as fast per core and is the production server
 (docs/deployment.md, bench/README.md). Both serve the same `parley.asgi:application`.
 `--turn` starts coturn beside the server and stops it with the server (coturn_process.py:
 `start_beside_server`; `make run` uses it for a development STUN and TURN on 127.0.0.1).
+`--mirror` does the same with the blind mirror service (`manage.py mirror`, mirror/).
 """
 
 import os
@@ -16,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from mirror.beside_server import MirrorProcess
 from signal_server.coturn_process import CoturnFailed, start_beside_server
 
 # The server cuts a WebSocket message above this before it is buffered for Django; the
@@ -50,6 +52,12 @@ class Command(BaseCommand):
             "loopback --host, a development relay with a secret new for this run)",
         )
 
+        parser.add_argument(
+            "--mirror",
+            action="store_true",
+            help="also run the blind mirror service (manage.py mirror) for this server",
+        )
+
     def handle(self, *args, **options):
         limit = settings.PARLEY_SIGNAL["MAX_FRAME_BYTES"] * TRANSPORT_LIMIT_FACTOR
         workers = options["workers"]
@@ -67,12 +75,20 @@ class Command(BaseCommand):
                 coturn = start_beside_server(where.listening_host(), self.stderr.write)
             except CoturnFailed as error:
                 raise CommandError(str(error)) from error
+        mirror = None
+        if options["mirror"]:
+            # It reaches the server on loopback when the server listens on every address.
+            host = where.listening_host()
+            host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            mirror = MirrorProcess(f"http://{host}:{where.listening_port()}")
         try:
             if options["server"] == "uvicorn":
                 serve_uvicorn(where, limit, workers)
             else:
                 serve_daphne(where, limit, options["verbosity_daphne"])
         finally:
+            if mirror is not None:
+                mirror.stop()
             if coturn is not None:
                 coturn.stop()
 
@@ -92,6 +108,12 @@ class Binding:
             return self.host
         with socket.socket(fileno=os.dup(self.fd)) as inherited:
             return inherited.getsockname()[0]
+
+    def listening_port(self) -> int:
+        if self.fd is None:
+            return self.port
+        with socket.socket(fileno=os.dup(self.fd)) as inherited:
+            return inherited.getsockname()[1]
 
     def daphne_argv(self) -> list[str]:
         if self.fd is not None:

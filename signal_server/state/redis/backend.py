@@ -1,6 +1,7 @@
 """The shared state in Redis, for several server processes: `RedisState` bundles one
-RedisLink (link.py) with the topic registry, per-address counts, keyed buckets and
-event relay built on it, as factory.py asks for them when settings.REDIS_URL is set.
+RedisLink (link.py) with the topic registry, per-address counts, keyed buckets, mirror
+registration and event relay built on it, as factory.py asks for them when
+settings.REDIS_URL is set.
 
 Importing this module imports `redis` and `msgpack`: only the factory does, and only
 with REDIS_URL, so the base install works without the `redis` extra.
@@ -11,6 +12,7 @@ from typing import Any
 from signal_server.state.redis.addresses import RedisAddressRegistry
 from signal_server.state.redis.buckets import RedisBucketRegistry
 from signal_server.state.redis.link import RedisLink
+from signal_server.state.redis.mirrors import RedisMirrorDirectory
 from signal_server.state.redis.relay import RedisRelay
 from signal_server.state.redis.topics import RedisTopicRegistry
 
@@ -20,6 +22,7 @@ class RedisState:
         self.link = link
         self.topics = RedisTopicRegistry(link)
         self.addresses = RedisAddressRegistry(link)
+        self.mirrors = RedisMirrorDirectory(link)
         self.relay = RedisRelay(link)
         self._buckets: dict[tuple[str, float, int], RedisBucketRegistry] = {}
 

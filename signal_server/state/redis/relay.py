@@ -41,6 +41,8 @@ EVENT_FIELDS: dict[str, dict[str, type]] = {
     "relay.signal": {"topic": bytes, "text": str},
     "topic.joined": {"topic": bytes, "id": bytes, "key": bytes},
     "topic.left": {"topic": bytes, "id": bytes},
+    "mirror.request": {"id": bytes, "key": bytes, "blob": str, "reply_to": str},
+    "mirror.reply": {"text": str},
 }
 
 

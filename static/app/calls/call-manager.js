@@ -16,6 +16,7 @@ import { IDLE, isInCall, isLive, nextCallState, RING_TIMEOUT_MS } from './call-s
 import { CallRoster } from './call-roster.js';
 import { LinkMedia } from './link-media.js';
 import { LocalMedia } from './local-media.js';
+import { isPerson } from '../peers/swarm-peer.js';
 
 const ENDED_SHOWN_MS = 2500;
 // A mesh sends every stream to everyone: beyond this many, calls would fall apart.
@@ -85,7 +86,7 @@ export class CallManager extends EventTarget {
 
   async start(topic, { video }) {
     const swarm = this.swarms.get(topic);
-    if (isLive(this.state) || !swarm || swarm.readyPeers().length === 0) return;
+    if (isLive(this.state) || !swarm || swarm.readyPeers().filter(isPerson).length === 0) return;
     const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     this.#reset();
     if (!this.#move({ type: 'start', id, topic, video })) return;
@@ -93,7 +94,7 @@ export class CallManager extends EventTarget {
     this.entered = true;
     this.joinedAt = Date.now();
     this.#history('started');
-    for (const peer of swarm.readyPeers()) {
+    for (const peer of swarm.readyPeers().filter(isPerson)) {
       this.invited.add(peer);
       this.#send(peer, 'invite');
     }

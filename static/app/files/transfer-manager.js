@@ -15,6 +15,7 @@
 //   await manager.fileOf(root) -> { file, url }   the stored file (object URL, not a copy)
 //   manager.preparing                       files being prepared to be offered
 //   manager.addEventListener('change', e => e.detail.root)   (null: the preparing list)
+//   manager.filesMirrorLacks(connectionId)   files held whole here that a mirror does not
 //
 // A download: for each ready peer, `have?`; a DownloadPlan picks what to `want` of whom
 // (at most 64 chunks in flight per peer, each chunk at one peer at a time). A chunk is
@@ -46,6 +47,14 @@ import { Transfer } from './transfer.js';
 import { TransferRegistry } from './transfer-registry.js';
 
 export { fileNameOf, mimeOf };
+
+// Every chunk 0..count-1 set in a `have` bitfield that starts at chunk 0.
+function holdsAll(bits, count) {
+  for (let index = 0; index < count; index += 1) {
+    if (!(bits[index >> 3] & (1 << (index & 7)))) return false;
+  }
+  return true;
+}
 
 // `have?` questions about files this device has not heard of yet, kept per link.
 const MAX_EARLY_QUESTIONS = 256;
@@ -137,6 +146,7 @@ export class TransferManager extends EventTarget {
       await this.store.saveTransfer(transfer.toRecord());
       this.transfers.add(transfer);
       await this.session.sendFile(offer);
+      for (const link of this.links.current()) if (link.peer.isMirror) this.#keep(link, transfer);
       this.preparing.delete(item.id);
       this.#changed(null);
       this.#changed(root);
@@ -215,6 +225,7 @@ export class TransferManager extends EventTarget {
       const link = {
         connectionId: peer.connectionId, peer, peerKey: identityId(peer.identity), strikes: 0,
         asked: new Set(), has: new Map(), heardAt: new Map(), awaiting: new Set(), channel: null,
+        whole: new Set(), // roots a mirror said it holds every chunk of
       };
       link.channel = new FileChannel({
         link: peer.link,
@@ -224,6 +235,7 @@ export class TransferManager extends EventTarget {
       this.links.add(link);
       for (const t of this.transfers) {
         if (t.plan) this.links.askHave(link, t.root, t.rootBytes);
+        if (peer.isMirror && t.state === 'done') this.#keep(link, t);
       }
     } else if (peer.state === 'closed' && this.links.has(peer.connectionId)) {
       const { link, wasCurrent } = this.links.remove(peer.connectionId);
@@ -236,6 +248,21 @@ export class TransferManager extends EventTarget {
       }
       for (const t of this.transfers) this.#changed(t.root);
     }
+  }
+
+  // A blind mirror keeps the chunks of every file a member holds whole (docs/protocol.md
+  // §12): it fetches them over the file channel like any downloader, and serves them.
+  // Its answer to `have?`, and the `have` it sends once it holds the whole file, say how
+  // far it got (filesMirrorLacks).
+  #keep(link, transfer) {
+    this.swarm.sendTo(link.peer, { t: 'keep', root: transfer.root, size: transfer.offer.size });
+    this.links.askHave(link, transfer.root, transfer.rootBytes);
+  }
+
+  filesMirrorLacks(connectionId) {
+    const link = this.links.current().find((candidate) => candidate.connectionId === connectionId);
+    if (!link) return null;
+    return [...this.transfers].filter((t) => t.state === 'done' && !link.whole.has(t.root)).length;
   }
 
   #strike(link, code) {
@@ -266,6 +293,10 @@ export class TransferManager extends EventTarget {
         return this.server.answerHave(link, t, frame.root, count);
       case 'have':
         link.awaiting.delete(root);
+        if (link.peer.isMirror && frame.first === 0 && holdsAll(frame.bits, count)) {
+          link.whole.add(root);
+          this.#changed(root);
+        }
         if (!t?.plan) return undefined;
         if (frame.bits.some((byte) => byte !== 0)) link.has.set(root, true);
         t.plan.peerHas(link.peerKey, frame.first, frame.bits);

@@ -11,6 +11,7 @@ export const MAX_WANT_SPAN = 512;
 export const MAX_ENTRIES_PER_FRAME = 64;
 export const MAX_SDP_LENGTH = 60_000;
 export const MAX_CANDIDATE_LENGTH = 1024;
+export const MAX_FILE_BYTES = 131_072 * 2 ** 24; // §11: 2^24 chunks
 export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'present', 'decline', 'busy', 'hangup']);
 const B64URL = /^[A-Za-z0-9_-]+$/;
 // A call id: 16 random bytes, base64url (22 characters).
@@ -84,7 +85,17 @@ const SCHEMAS = {
   // The last frame on a link its sender drops: `duplicate`, it keeps a newer device of
   // the receiver's identity (docs/protocol.md §6, duplicates).
   bye: { reason: (reason) => reason === 'duplicate' },
+  // A member asks a blind mirror to keep a file's chunks (docs/protocol.md §12).
+  keep: {
+    root: (root) => isIdText(root),
+    size: (size) => isUint(size) && size <= MAX_FILE_BYTES,
+  },
 };
+
+// Fields a frame may carry besides its required ones: a blind mirror's hello says
+// `role: 'mirror'` (docs/protocol.md §12), so that members do not take it for a person.
+export const MIRROR_ROLE = 'mirror';
+const OPTIONAL = { hello: { role: (role) => role === MIRROR_ROLE } };
 
 export const DATA_FRAME_TYPES = Object.freeze(Object.keys(SCHEMAS));
 
@@ -102,8 +113,11 @@ export function parseDataFrame(text) {
   if (!frame || typeof frame !== 'object' || Array.isArray(frame)) throw new DataFrameError('malformed');
   if (typeof frame.t !== 'string' || !Object.hasOwn(SCHEMAS, frame.t)) throw new DataFrameError('unknown_type');
   const schema = SCHEMAS[frame.t];
+  const optional = OPTIONAL[frame.t] ?? {};
   for (const key of Object.keys(frame)) {
-    if (key !== 't' && !Object.hasOwn(schema, key)) throw new DataFrameError('malformed', `unexpected field ${key}`);
+    if (key === 't' || Object.hasOwn(schema, key)) continue;
+    if (!Object.hasOwn(optional, key)) throw new DataFrameError('malformed', `unexpected field ${key}`);
+    if (!optional[key](frame[key], frame)) throw new DataFrameError('malformed', `bad field ${key}`);
   }
   for (const [key, valid] of Object.entries(schema)) {
     if (!Object.hasOwn(frame, key) || !valid(frame[key], frame)) {

@@ -299,7 +299,7 @@ export class RoomSwarm extends EventTarget {
     }
     // A peer that cannot become ready (its link closed meanwhile) changes nothing: it
     // must not retire a ready twin or be announced.
-    if (!peer.authenticated(frame.name)) return undefined;
+    if (!peer.authenticated(frame.name, frame.role ?? null)) return undefined;
     peer.link.authenticated();
     this.#forgetRedial(peer.connectionId);
     this.#retireTwins(peer);

@@ -7,11 +7,12 @@
 //   peer.connectionId, peer.connectionKey, peer.localConnectionKey, peer.link, peer.since
 //   peer.identity        the identity key its envelopes are signed with (null until the first)
 //   peer.name            the display name its hello carried (null until then, or if blank)
+//   peer.isMirror        its hello said it is a blind mirror (docs/protocol.md §12): not a person
 //   peer.state           'connecting' -> 'ready' -> 'closed', or 'connecting' -> 'closed'
 //   peer.reason, peer.quiet   why it closed, and whether that is routine rather than news
 //   peer.strike(code)    it broke a rule beyond doubt; peer.strikes counts them
 //
-// Only the swarm moves it: learnIdentity(key), heardSignal(timestamp), authenticated(name),
+// Only the swarm moves it: learnIdentity(key), heardSignal(timestamp), authenticated(name, role),
 // closed(reason). Each refuses what cannot happen (a second identity, a closed peer
 // becoming ready), so no caller can put a peer into a state its link never reached.
 // Anyone may ask: isSomeoneElse(key), isSamePersonAs(otherPeer), hasHeardSignalSince(ts).
@@ -27,6 +28,10 @@
 import { equalBytes } from '../crypto/bytes.js';
 
 export const MAX_STRIKES = 16;
+
+// A person, not a blind mirror (docs/protocol.md §12): a mirror replicates like any peer
+// but is nobody to call, count or wake.
+export const isPerson = (peer) => !peer.isMirror;
 // Closes that are routine, not news: the peer left, a newer link replaced this one,
 // or the channel simply closed.
 const QUIET_REASONS = new Set(['left', 'duplicate', 'superseded', 'reconnected', 'redialled', 'closed', 'channel_closed']);
@@ -40,6 +45,7 @@ export class SwarmPeer {
   #onStrike;
   #identity = null;
   #name = null;
+  #role = null;
   #state = 'connecting';
   #reason = null;
   #strikes = 0;
@@ -64,6 +70,7 @@ export class SwarmPeer {
   get since() { return this.#since; }
   get identity() { return this.#identity; }
   get name() { return this.#name; }
+  get isMirror() { return this.#role === 'mirror'; }
   get state() { return this.#state; }
   get reason() { return this.#reason; }
   get quiet() { return QUIET_REASONS.has(this.#reason); }
@@ -98,9 +105,10 @@ export class SwarmPeer {
 
   // Its hello proved its identity at its end of the DTLS connection. False if it cannot
   // become ready: it is no longer connecting, or no envelope named it.
-  authenticated(name) {
+  authenticated(name, role = null) {
     if (this.#state !== 'connecting' || !this.#identity) return false;
     this.#name = name.trim() || null;
+    this.#role = role;
     this.#state = 'ready';
     return true;
   }

@@ -13,6 +13,7 @@ import { mailboxId } from './mailbox-keys.js';
 import { wakeKindFor } from './notify-levels.js';
 import { buildWake } from './wake.js';
 import { WakeLimiter } from './wake-limiter.js';
+import { isPerson } from '../peers/swarm-peer.js';
 
 // Failures the user cannot act on, and that say nothing is wrong with this device.
 const QUIET_FAILURES = new Set(['wake_rate_limited', 'offline', 'timeout']);
@@ -30,7 +31,7 @@ export class RoomWaker {
   // Whom to wake for this record: [{ member, mailbox (bytes), kind }].
   recipients(session, record) {
     if (record.author !== this.selfId || record.body?.type !== 'message') return [];
-    const linked = new Set(session.swarm.readyPeers()
+    const linked = new Set(session.swarm.readyPeers().filter(isPerson)
       .filter((peer) => peer.identity)
       .map((peer) => identityId(peer.identity)));
     const chosen = [];

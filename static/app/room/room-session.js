@@ -22,6 +22,7 @@ import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
+import { isPerson } from '../peers/swarm-peer.js';
 
 const MAX_WARNINGS = 20;
 const TYPING_SHOWN_MS = 6000;
@@ -210,7 +211,7 @@ export class RoomSession extends EventTarget {
       const id = peer.identity ? identityId(peer.identity) : null;
       return {
         connectionId: peer.connectionId, id, name: id ? this.memberName(id, peer.name) : peer.name ?? null, state: peer.state,
-        route: peer.link?.route ?? null,
+        route: peer.link?.route ?? null, mirror: peer.isMirror,
         notify: (id && this.view.mailboxes.get(id)?.notify) ?? null,
       };
     });
@@ -225,7 +226,7 @@ export class RoomSession extends EventTarget {
 
   // Who is in the room: online, last seen, left (room/member-list.js).
   memberList() {
-    const online = new Set(this.swarm.readyPeers().filter((peer) => peer.identity).map((peer) => identityId(peer.identity)));
+    const online = new Set(this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => identityId(peer.identity)));
     return memberList({
       view: this.view, selfId: this.selfId, online, lastLinked: this.room.lastLinked ?? {},
       nameOf: (id) => this.memberName(id),
@@ -243,7 +244,7 @@ export class RoomSession extends EventTarget {
 
   // What each linked member's heads say it holds of our own log (room/own-delivery.js).
   #heldByLinked() {
-    return this.swarm.readyPeers().filter((peer) => peer.identity).map((peer) => ({
+    return this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => ({
       id: identityId(peer.identity), length: this.replicators.get(peer)?.remoteHeads.get(this.selfId)?.length ?? 0,
     }));
   }

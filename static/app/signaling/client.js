@@ -6,6 +6,7 @@
 //   client.join(topic); client.leave(topic); client.sendSignal(topic, to, blob)
 //   await client.wake(mailboxId, blob)  -> { mailbox, delivered }  (rejects with .code)
 //   await client.requestIceServers()    -> { servers, expires }    (rejects with .code)
+//   await client.askMirror(blob)         -> { blob, keypair }      (rejects with .code)
 //
 // It knows nothing about rooms or envelopes: topics and blobs are opaque bytes/strings.
 // Every (re)connection gets a fresh connection keypair, so the server cannot link a
@@ -27,6 +28,8 @@ const WAKE_TIMEOUT_MS = 20_000;
 // may list it: this client's own earlier connections, which it must not dial. It
 // remembers this many.
 const OWN_CONNECTIONS_REMEMBERED = 8;
+// A mirror service answers once it has stored the room and joined its topic (§12).
+const MIRROR_TIMEOUT_MS = 15_000;
 // Links wait for the ICE servers (peers/ice-config.js): never longer than this.
 export const ICE_SERVERS_TIMEOUT_MS = 5_000;
 
@@ -45,6 +48,16 @@ export class IceServersFailed extends Error {
   constructor(code) {
     super(code);
     this.name = 'IceServersFailed';
+    this.code = code;
+  }
+}
+
+// Why askMirror() gave no reply: the server's error code (`no_mirror`, `bad_blob`),
+// `timeout` or `offline`.
+export class MirrorAskFailed extends Error {
+  constructor(code) {
+    super(code);
+    this.name = 'MirrorAskFailed';
     this.code = code;
   }
 }
@@ -75,6 +88,8 @@ export class SignalingClient extends EventTarget {
     this.wakeInFlight = null; // { mailbox, resolve, reject, timer }
     this.wakeQueue = Promise.resolve();
     this.iceInFlight = null; // { promise, resolve, reject, timer }
+    this.mirrorInFlight = null; // { keypair, resolve, reject, timer }
+    this.mirrorQueue = Promise.resolve();
   }
 
   start() {
@@ -150,6 +165,34 @@ export class SignalingClient extends EventTarget {
     clearTimeout(pending.timer);
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
+  }
+
+  // Hands a sealed request to the server's mirror service (§12 `mirror`). Resolves with
+  // the sealed reply and the connection keypair it is sealed to. One at a time: a reply
+  // does not say which request it answers.
+  askMirror(blob) {
+    const result = this.mirrorQueue.then(() => this.#askMirrorNow(blob));
+    this.mirrorQueue = result.catch(() => {});
+    return result;
+  }
+
+  #askMirrorNow(blob) {
+    if (this.state !== 'online') return Promise.reject(new MirrorAskFailed('offline'));
+    return new Promise((resolve, reject) => {
+      const pending = { keypair: this.connectionKeypair, resolve, reject, timer: null };
+      pending.timer = setTimeout(() => this.#settleMirror(new MirrorAskFailed('timeout')), MIRROR_TIMEOUT_MS);
+      this.mirrorInFlight = pending;
+      if (!this.#send({ type: 'mirror', blob })) this.#settleMirror(new MirrorAskFailed('offline'));
+    });
+  }
+
+  #settleMirror(outcome) {
+    const pending = this.mirrorInFlight;
+    if (!pending) return;
+    this.mirrorInFlight = null;
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve({ blob: outcome, keypair: pending.keypair });
   }
 
   // Asks for this device's STUN/TURN servers (§3 `ice-servers`; allowed once a topic is
@@ -267,11 +310,18 @@ export class SignalingClient extends EventTarget {
       case 'ice-servers':
         this.#onIceServers(frame);
         break;
+      case 'mirror-reply':
+        if (typeof frame.blob === 'string') this.#settleMirror(frame.blob);
+        break;
       case 'error':
         // A server that predates `ice-servers` answers `unknown_type` without a ref; this
         // client sends no other type such a server would not know.
         if (this.iceInFlight && (frame.ref === 'ice-servers' || (frame.code === 'unknown_type' && !frame.ref))) {
           this.#settleIce(new IceServersFailed(String(frame.code)));
+          break;
+        }
+        if (frame.ref === 'mirror' && this.mirrorInFlight) {
+          this.#settleMirror(new MirrorAskFailed(String(frame.code)));
           break;
         }
         if (frame.ref === 'wake' && this.wakeInFlight) {
@@ -303,6 +353,7 @@ export class SignalingClient extends EventTarget {
   #teardown() {
     this.#settleWake(new WakeFailed('offline'));
     this.#settleIce(new IceServersFailed('offline'));
+    this.#settleMirror(new MirrorAskFailed('offline'));
     clearInterval(this.pingTimer);
     this.pingTimer = null;
     this.pacer?.reset();

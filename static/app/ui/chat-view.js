@@ -145,18 +145,21 @@ export class ChatView {
     if (!room || !session) return;
     this.title.textContent = room.name;
     this.notifyLevel.value = this.app.notifyLevel(this.topic);
-    const peers = session.peerList();
+    // A blind mirror (docs/protocol.md §12) is no person: it is named apart.
+    const peers = session.peerList().filter((peer) => !peer.mirror);
     const ready = peers.filter((peer) => peer.state === 'ready');
+    const mirrored = session.peerList().some((peer) => peer.mirror && peer.state === 'ready');
     // "Hide my IP address" shows here too: on a phone the sidebar is out of sight.
     this.subtitle.textContent = (ready.length
       ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
-      : 'Nobody else is connected · end-to-end encrypted') + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
+      : 'Nobody else is connected · end-to-end encrypted') + (mirrored ? ' · kept by a mirror' : '')
+      + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.invite.show(room);
     this.#renderCallButtons(ready);
     this.#renderPeers(peers);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
-    this.#renderAlone(session, ready.length);
+    this.#renderAlone(session, ready.length, mirrored);
     this.preparing.render(this.transfers);
     this.composer.setBlocked(this.guards.update(this.topic, session));
     const typing = session.typingNames();
@@ -286,12 +289,14 @@ export class ChatView {
 
   // Nobody else in the room is reachable: say what that means for what is written now
   // and what others wrote meanwhile, rather than leave people to guess.
-  #renderAlone(session, ready) {
+  #renderAlone(session, ready, mirrored) {
     const others = [...session.view.members].filter((id) => id !== this.app.selfId && !session.view.left.has(id)).length;
     const alone = others > 0 && ready === 0 && session.view.messages.length > 0;
     this.alone.hidden = !alone;
     if (!alone) return;
-    this.alone.textContent = 'Nobody else in this room is online. What you send waits on this device until someone is, and what others write meanwhile reaches you once they, or anyone who has it, come online.';
+    this.alone.textContent = mirrored
+      ? 'Nobody else in this room is online. A mirror keeps what you send, encrypted, and gives it to the others when they come back.'
+      : 'Nobody else in this room is online. What you send waits on this device until someone is, and what others write meanwhile reaches you once they, or anyone who has it, come online.';
   }
 
   // Scrolled up: a way back to the newest message, with how many arrived since.

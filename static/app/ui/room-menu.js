@@ -1,4 +1,5 @@
-// The open room's menu in its header: who is in the room, rename it, leave it. A
+// The open room's menu in its header: who is in the room, rename it, keep it available
+// offline (a blind mirror), leave it. A
 // <details> disclosure: keyboard and screen readers work without extra code (the arrows
 // walk its items); Escape or a click outside closes it, and choosing an item does too.
 //
@@ -7,6 +8,7 @@ import { askForText, askToConfirm } from './dialogs.js';
 import { closeDisclosure, closeOnOutsidePress } from './disclosure.js';
 import { h } from './dom.js';
 import { openMembersDialog } from './members-dialog.js';
+import { openMirrorDialog } from './mirror-dialog.js';
 
 export class RoomMenu {
   constructor({ app, topic, onLeft }) {
@@ -25,6 +27,7 @@ export class RoomMenu {
       h('div', { class: 'room-menu-panel' },
         item('Members', 'room-members', () => this.#members()),
         item('Rename room', 'room-rename', () => this.#rename()),
+        item('Available offline…', 'room-mirror', () => openMirrorDialog({ app: this.app, topic: this.topic() })),
         item('Leave room', 'room-leave', () => this.#leave())));
     this.el.addEventListener('keydown', (event) => {
       if (event.key === 'Escape' && this.close()) {

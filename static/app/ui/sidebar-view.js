@@ -135,7 +135,7 @@ export class SidebarView {
 
   #roomItem(room, selectedTopic) {
     const session = this.app.session(room.topic);
-    const ready = session.peerList().filter((peer) => peer.state === 'ready').length;
+    const ready = session.peerList().filter((peer) => peer.state === 'ready' && !peer.mirror).length;
     const last = session.view.messages.at(-1);
     const unread = room.topic === selectedTopic ? 0 : session.unreadCount();
     return h('li', {},

@@ -1,0 +1,231 @@
+"""The mirror service (docs/protocol.md §12): one rendezvous connection that registers as
+the server's mirror, answers sealed requests, and links to members in every room held.
+
+    service = MirrorService(server_url, mirror_key, limits)
+    await service.run()       # until cancelled: reconnects with backoff, rooms from the DB
+
+Everything stored goes through mirror/store.py. Logs name rooms by the first characters
+of their topic and say what happened, never what an entry holds (it cannot know).
+"""
+
+import asyncio
+import datetime
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from nacl.signing import SigningKey
+
+from mirror import store
+from mirror.held_room import HeldRoomPeer, RoomLimits
+from parley_peer.blind_log import BlindEntry, BlindLog
+from parley_peer.encoding import b64url_decode
+from parley_peer.ice import IceConfig, IceServers
+from parley_peer.mirror_request import (
+    MirrorCapability,
+    MirrorRequestError,
+    open_request,
+    reply_error,
+    reply_ok,
+    seal_reply,
+)
+from parley_peer.signaling import SignalingClient, SignalingError
+
+logger = logging.getLogger("mirror")
+T = TypeVar("T")
+
+FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.5, 30.0
+EXPIRY_CHECK_S = 3600.0
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    max_rooms: int
+    room: RoomLimits
+    expiry_days: float
+
+
+class SharedIce(IceConfig):
+    """One set of ICE servers for every room of the service's connection: asked once, not
+    per room (the server's per-connection budget), renewed while any room has links."""
+
+    async def refresh(self) -> IceServers:
+        if self.current.servers and (self.renew_in() or 0) > 60:
+            return self.current
+        return await super().refresh()
+
+    async def stop(self) -> None:
+        """A room leaving must not stop the renewal of the others (see close)."""
+
+    async def close(self) -> None:
+        await super().stop()
+
+
+class MirrorService:
+    def __init__(self, server_url: str, mirror_key: SigningKey, limits: ServiceLimits) -> None:
+        self.server_url, self.mirror_key, self.limits = server_url, mirror_key, limits
+        self.rooms: dict[str, HeldRoomPeer] = {}
+        self.signaling: SignalingClient | None = None
+        self.ice: SharedIce | None = None
+        self.ready = asyncio.Event()  # registered, rooms started (tests wait on it)
+        self._requests: set[asyncio.Task] = set()
+        self._db = asyncio.Lock()  # one database call at a time
+
+    async def run(self) -> None:
+        backoff = FIRST_BACKOFF_S
+        expiry = asyncio.ensure_future(self._expire_forever())
+        try:
+            while True:
+                try:
+                    await self._serve_once()
+                    backoff = FIRST_BACKOFF_S
+                except (OSError, SignalingError, TimeoutError) as problem:
+                    logger.info("rendezvous connection failed: %s", problem)
+                delay = backoff * random.uniform(0.5, 1.5)  # jitter, not a secret
+                backoff = min(MAX_BACKOFF_S, backoff * 2)
+                logger.info("reconnecting in %.1f s", delay)
+                await asyncio.sleep(delay)
+        finally:
+            expiry.cancel()
+            await self._teardown()
+
+    async def _serve_once(self) -> None:
+        signaling = SignalingClient(self.server_url)
+        await signaling.connect()
+        self.signaling = signaling
+        self.ice = SharedIce(signaling, has_links=self._has_links)
+        try:
+            signaling.add_listener(self._on_server_frame)
+            await signaling.serve_mirror(self.mirror_key)
+            logger.info("serving as the mirror of %s", self.server_url)
+            for stored in await self._db_call(store.load_rooms):
+                await self._start_room(stored.capability, stored)
+            self.ready.set()
+            await signaling.closed.wait()
+            logger.info("rendezvous connection closed (%s)", signaling.close_code)
+        finally:
+            self.ready.clear()
+            await self._teardown()
+
+    async def _teardown(self) -> None:
+        rooms, self.rooms = list(self.rooms.values()), {}
+        for room in rooms:
+            await room.stop()
+        if self.ice is not None:
+            await self.ice.close()
+        if self.signaling is not None:
+            await self.signaling.close()
+
+    def _has_links(self) -> bool:
+        return any(room.swarm.peers for room in self.rooms.values())
+
+    async def _db_call(self, function: Callable[..., T], *args: object) -> T:
+        async with self._db:
+            return await sync_to_async(function, thread_sensitive=True)(*args)
+
+    # RoomStore (held_room.py), on the database.
+
+    async def save_entries(self, topic: str, added: list[BlindEntry], forks: list[bytes]) -> None:
+        await self._db_call(store.save, topic, added, forks)
+
+    async def keep_file(self, topic: str, root: bytes, size: int) -> None:
+        await self._db_call(store.keep_file, topic, root, size)
+
+    async def save_chunk(
+        self, topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]
+    ) -> None:
+        await self._db_call(store.save_chunk, topic, root, index, ciphertext, proof)
+
+    def _touched(self, topic: str) -> None:
+        task = asyncio.ensure_future(self._db_call(store.touch, topic))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
+    async def _start_room(
+        self,
+        capability: MirrorCapability,
+        stored: store.StoredRoom | None = None,
+    ) -> None:
+        assert self.signaling is not None and self.ice is not None
+        room = HeldRoomPeer(
+            capability,
+            BlindLog(
+                capability.discovery_key,
+                stored.entries if stored else [],
+                stored.forked if stored else [],
+            ),
+            stored.files if stored else [],
+            signaling=self.signaling,
+            ice=self.ice,
+            identity=self.mirror_key,
+            limits=self.limits.room,
+            store=self,
+            on_touched=self._touched,
+        )
+        self.rooms[capability.topic] = room
+        await room.start()
+        logger.info("room %s: held (%d entries)", room.short, room.log.count())
+
+    # Requests (§12).
+
+    def _on_server_frame(self, frame: dict) -> None:
+        if frame.get("type") != "mirror-request":
+            return
+        task = asyncio.ensure_future(self._answer(frame))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
+    async def _answer(self, frame: dict) -> None:
+        try:
+            requester_key = b64url_decode(frame.get("key"), 32)  # type: ignore[arg-type]
+        except Exception:
+            return  # the server's own frame, malformed: nobody to answer
+        try:
+            request = open_request(frame.get("blob"), self.mirror_key)
+            reply = await self._carry_out(request.op, request.capability)
+        except MirrorRequestError as error:
+            reply = reply_error(None, error.code)
+        signaling = self.signaling
+        if signaling is not None:
+            await signaling.mirror_reply(frame["from"], seal_reply(reply, requester_key))
+
+    async def _carry_out(self, op: str, capability: MirrorCapability) -> dict:
+        topic = capability.topic
+        try:
+            if op == "hold":
+                new = await self._db_call(store.hold, capability, self.limits.max_rooms)
+                if new or topic not in self.rooms:
+                    await self._start_room(capability)
+            else:
+                await self._db_call(store.drop, capability)
+                room = self.rooms.pop(topic, None)
+                if room is not None:
+                    await room.stop()
+                logger.info("room %s: dropped at a member's request", topic[:8])
+        except store.StoreRefusal as refusal:
+            logger.info("room %s: %s refused (%s)", topic[:8], op, refusal.code)
+            return reply_error(topic, refusal.code)
+        return reply_ok(topic)
+
+    # Expiry.
+
+    async def _expire_forever(self) -> None:
+        while True:
+            await self.expire()
+            await asyncio.sleep(EXPIRY_CHECK_S)
+
+    async def expire(self) -> list[str]:
+        before = timezone.now() - datetime.timedelta(days=self.limits.expiry_days)
+        dropped = await self._db_call(store.expire, before)
+        for topic in dropped:
+            room = self.rooms.pop(topic, None)
+            if room is not None:
+                await room.stop()
+            logger.info(
+                "room %s: expired, untouched for %g days", topic[:8], self.limits.expiry_days
+            )
+        return dropped
