@@ -40,6 +40,7 @@ bench: install install-chromium install-turn install-nat-lab
 	$(BIN)/python -m bench.signaling
 	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
+	$(BIN)/python -m bench.mirror
 	$(BIN)/python -m bench.files
 	$(BIN)/python -m bench.hostile
 	$(BIN)/python -m bench.nat

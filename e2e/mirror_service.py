@@ -21,7 +21,7 @@ READY_LINE = "serving as the mirror of"
 
 
 class MirrorProcess:
-    def __init__(self, server_url: str, folder: Path) -> None:
+    def __init__(self, server_url: str, folder: Path, env: dict[str, str] | None = None) -> None:
         self.server_url, self.folder = server_url, folder
         self.database = folder / "mirror.sqlite3"
         self.log_path = folder / "mirror.log"
@@ -31,6 +31,7 @@ class MirrorProcess:
             "PARLEY_DATA_DIR": str(folder),
             "PARLEY_MIRROR_KEY_FILE": str(folder / "mirror.pub"),
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         self.process: subprocess.Popen | None = None
         manage = [sys.executable, str(ROOT / "manage.py")]
@@ -77,6 +78,10 @@ class MirrorProcess:
             ).fetchall()
         return [(topic, bytes(author), seq, bytes(data)) for topic, author, seq, data in rows]
 
+    def room_count(self) -> int:
+        with sqlite3.connect(self.database) as db:
+            return db.execute("SELECT count(*) FROM mirror_heldroom").fetchone()[0]
+
     def chunk_count(self) -> int:
         with sqlite3.connect(self.database) as db:
             return db.execute("SELECT count(*) FROM mirror_heldchunk").fetchone()[0]
@@ -87,11 +92,14 @@ class MirrorProcess:
 
 
 @contextmanager
-def mirrored_server():
+def mirrored_server(
+    mirror_env: dict[str, str] | None = None, server_env: dict[str, str] | None = None
+):
     with tempfile.TemporaryDirectory(prefix="parley-mirror-") as folder:
         public_key = Path(folder) / "mirror.pub"
-        with running_server({"PARLEY_MIRROR_KEY_FILE": str(public_key)}) as url:
-            mirror = MirrorProcess(url, Path(folder))
+        env = {"PARLEY_MIRROR_KEY_FILE": str(public_key), **(server_env or {})}
+        with running_server(env) as url:
+            mirror = MirrorProcess(url, Path(folder), mirror_env)
             mirror.start()
             try:
                 yield url, mirror

@@ -160,7 +160,7 @@ def test_messages_reach_a_member_who_was_away_from_the_mirror_alone(mirrored, tm
         for topic, author, seq, data in ada.page.evaluate(ENTRIES_JS)
     }
     held = mirror.entries()
-    assert len(held) == len(authors) >= 7  # two joins, four messages, and what else was written
+    assert len(held) >= 8  # two joins, five messages (the file too), and what else was written
     for topic, author, seq, data in held:
         assert authors[(topic, b64url_encode(author), seq)] == data
 
@@ -182,3 +182,44 @@ def test_a_restarted_mirror_still_holds_the_room(mirrored, tmp_path):
     _, mirror, person = mirrored
     chat_through_the_mirror(person, mirror, tmp_path, restart_between=True)
     assert mirror.log().count("serving as the mirror of") == 2
+
+
+def test_a_full_mirror_says_so_and_withdrawing_a_room_makes_space(browser):
+    with mirrored_server({"PARLEY_MIRROR_MAX_ROOMS": "1"}) as (url, mirror):
+        context = browser.new_context(base_url=url)
+        try:
+            ada = User(context.new_page(), url)
+            ada.onboard(ADA)
+            ada.create_room("First")
+            keep_on_mirror(ada)
+            ada.create_room("Second")
+            dialog = open_mirror_dialog(ada)
+            dialog.get_by_test_id("mirror-action").click()
+            expect(dialog.get_by_test_id("mirror-error")).to_have_text(
+                "The mirror is full: it takes no new rooms."
+            )
+            expect(dialog.get_by_test_id("mirror-action")).to_have_text("Keep this room available")
+            dialog.get_by_role("button", name="Close").click()
+
+            ada.page.get_by_test_id("room-item").filter(has_text="First").click()
+            dialog = open_mirror_dialog(ada)
+            dialog.get_by_test_id("mirror-action").click()  # "Stop keeping it"
+            expect(dialog.get_by_test_id("mirror-list")).to_contain_text(
+                "No mirror holds this room", timeout=TIMEOUT_MS
+            )
+            expect(dialog.get_by_test_id("mirror-action")).to_have_text("Keep this room available")
+            dialog.get_by_role("button", name="Close").click()
+            assert mirror.room_count() == 0 and mirror.entries() == []  # forgotten, not hidden
+
+            ada.page.get_by_test_id("room-item").filter(has_text="Second").click()
+            keep_on_mirror(ada)
+        finally:
+            context.close()
+
+
+def test_a_server_without_a_mirror_says_so(new_user):
+    ada = new_user(ADA)
+    ada.create_room("Plain")
+    dialog = open_mirror_dialog(ada)
+    dialog.get_by_test_id("mirror-action").click()
+    expect(dialog.get_by_test_id("mirror-error")).to_have_text("This server has no mirror service.")

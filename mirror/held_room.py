@@ -17,8 +17,7 @@ its chunks are fetched from every member link, checked against its root, and sto
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from nacl.signing import SigningKey
 
@@ -39,6 +38,9 @@ logger = logging.getLogger("mirror")
 
 MAX_STRIKES = 16
 REPLICATED = ("heads", "want", "entries")
+# Wakes for entries not held yet (§12): at most this many per room, for this long.
+MAX_PENDING_WAKES = 256
+PENDING_WAKE_S = 600.0
 
 
 class RoomStore(Protocol):
@@ -55,8 +57,7 @@ class RoomStore(Protocol):
     ) -> Awaitable[None]: ...
 
 
-@dataclass(frozen=True)
-class RoomLimits:
+class RoomLimits(NamedTuple):
     max_bytes: int
     entries_per_second: float
     entries_burst: int
@@ -75,11 +76,14 @@ class HeldRoomPeer:
         limits: RoomLimits,
         store: RoomStore,
         on_touched: Callable[[str], None] = lambda topic: None,
+        send_wake: Callable[[bytes, str], object] = lambda mailbox, blob: None,
     ) -> None:
         self.capability, self.log, self.limits = capability, log, limits
         self.topic = capability.topic
         self.short = self.topic[:8]
-        self.store, self._on_touched = store, on_touched
+        self.store, self._on_touched, self._send_wake = store, on_touched, send_wake
+        # entry id -> [(mailbox id, sealed wake, when it came)], pushed once it is held
+        self.pending_wakes: dict[bytes, list[tuple[bytes, str, float]]] = {}
         self.files = {file.root: file for file in files}
         self.replicators: dict[Peer, BlindReplicator] = {}
         self.file_links: dict[Peer, BlindFileLink] = {}
@@ -107,6 +111,11 @@ class HeldRoomPeer:
             link.close()
         if self._writes is not None:
             await self._writes  # what arrived is stored before the room lets go
+
+    async def flushed(self) -> None:
+        """Return once every write queued so far has reached the database."""
+        if self._writes is not None:
+            await self._writes
 
     @property
     def bytes_used(self) -> int:
@@ -156,6 +165,8 @@ class HeldRoomPeer:
         replicator = self.replicators.get(peer)
         if replicator is not None and frame["t"] == "keep":
             return self._keep(frame)
+        if replicator is not None and frame["t"] == "wake":
+            return self._wake_when_held(frame)
         if replicator is None or frame["t"] not in REPLICATED:
             return None  # hello, and what a mirror takes no part in (acks, typing, calls)
         if frame["t"] == "entries" and not self._within_rate(peer, len(frame["entries"])):
@@ -165,6 +176,32 @@ class HeldRoomPeer:
             logger.info("room %s: closing a link that sent bad entries", self.short)
             asyncio.ensure_future(peer.link.close("misbehaving"))
         return None
+
+    # Wakes: pushed once the entry they announce is here, so that whoever is woken finds
+    # it even when its author has gone.
+
+    def _wake_when_held(self, frame: dict) -> None:
+        entry = b64url_decode(frame["entry"], 32)
+        mailbox = b64url_decode(frame["mailbox"], 32)
+        if entry in self.log.ids:
+            self._send_wake(mailbox, frame["blob"])
+            return
+        now = asyncio.get_running_loop().time()
+        for waiting in list(self.pending_wakes):
+            self.pending_wakes[waiting] = [
+                w for w in self.pending_wakes[waiting] if now - w[2] < PENDING_WAKE_S
+            ]
+            if not self.pending_wakes[waiting]:
+                del self.pending_wakes[waiting]
+        if sum(map(len, self.pending_wakes.values())) >= MAX_PENDING_WAKES:
+            logger.info("room %s: too many wakes wait for their entries; one dropped", self.short)
+            return
+        self.pending_wakes.setdefault(entry, []).append((mailbox, frame["blob"], now))
+
+    def _wake_for(self, added: list[BlindEntry]) -> None:
+        for entry in added:
+            for mailbox, blob, _ in self.pending_wakes.pop(entry.id, []):
+                self._send_wake(mailbox, blob)
 
     # Files.
 
@@ -209,6 +246,8 @@ class HeldRoomPeer:
         result = self.log.ingest(datas, room_bytes_left=left)
         if "quota" in result.rejected:
             logger.info("room %s: full (%d bytes); entries refused", self.short, self.log.bytes)
+        if result.added:
+            self._wake_for(result.added)
         if result.added or result.forks:
             added, forks = result.added, result.forks
             self._queue_write(lambda: self.store.save_entries(self.topic, added, forks))
@@ -217,6 +256,9 @@ class HeldRoomPeer:
             authors = {entry.author for entry in result.added}
             for replicator in self.replicators.values():
                 replicator.announce(authors)
+        if result.forks:
+            logger.info("room %s: an author forked their log; no more of it is kept", self.short)
+        if result.added:
             logger.info(
                 "room %s: stored %d entries (%d held)",
                 self.short,

@@ -140,6 +140,16 @@ class MirrorService:
     ) -> None:
         await self._db_call(store.save_chunk, topic, root, index, ciphertext, proof)
 
+    def _send_wake(self, mailbox: bytes, blob: str) -> None:
+        """Hand a member's sealed wake to the server to push (§10): the service learns the
+        mailbox id and nothing else."""
+        if self.signaling is None:
+            return
+        task = asyncio.ensure_future(self.signaling.wake(mailbox, blob))
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+        logger.info("a wake handed on")
+
     def _touched(self, topic: str) -> None:
         task = asyncio.ensure_future(self._db_call(store.touch, topic))
         self._requests.add(task)
@@ -165,6 +175,7 @@ class MirrorService:
             limits=self.limits.room,
             store=self,
             on_touched=self._touched,
+            send_wake=self._send_wake,
         )
         self.rooms[capability.topic] = room
         await room.start()

@@ -158,6 +158,10 @@ PARLEY_SIGNAL = {
     "MIRROR_MAX_TOPICS": int(os.environ.get("PARLEY_MIRROR_MAX_TOPICS", 4096)),
     "MIRROR_RATE_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_RATE_PER_SECOND", 400)),
     "MIRROR_BURST": int(os.environ.get("PARLEY_MIRROR_BURST", 2000)),
+    # It hands on the wakes of every room it holds (§12): the per-mailbox budget still holds.
+    "MIRROR_WAKE_RATE_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_WAKE_RATE_PER_SECOND", 50)),
+    "MIRROR_WAKE_BURST": int(os.environ.get("PARLEY_MIRROR_WAKE_BURST", 500)),
+    "MIRROR_WAKES_IN_FLIGHT": int(os.environ.get("PARLEY_MIRROR_WAKES_IN_FLIGHT", 64)),
 }
 
 # ICE servers handed to clients in the `ice-servers` frame (docs/protocol.md §3,

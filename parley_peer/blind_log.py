@@ -46,11 +46,13 @@ class BlindLog:
         self.discovery_key = discovery_key
         self._logs: dict[bytes, list[BlindEntry]] = {}
         self.forked: set[bytes] = set(forked)
+        self.ids: set[bytes] = set()  # of every entry held
         self.bytes = 0
         for entry in sorted(entries, key=lambda e: (e.author, e.seq)):
             log = self._logs.setdefault(entry.author, [])
             if entry.seq == len(log):
                 log.append(entry)
+                self.ids.add(entry.id)
                 self.bytes += len(entry.data)
 
     def length(self, author: bytes) -> int:
@@ -105,6 +107,7 @@ class BlindLog:
                     return result
                 entry = BlindEntry(author, seq, entry_id(data), data)
                 self._logs.setdefault(author, []).append(entry)
+                self.ids.add(entry.id)
                 self.bytes += len(data)
                 if left is not None:
                     left -= len(data)

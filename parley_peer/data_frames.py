@@ -151,6 +151,12 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
     ),
     # The last frame on a link its sender drops for a newer device of our identity (§6).
     "bye": ({"reason"}, lambda f: f["reason"] == "duplicate"),
+    # A member hands a blind mirror the sealed wake of a member who is away, to push once
+    # it holds the entry (§12).
+    "wake": (
+        {"entry", "mailbox", "blob"},
+        lambda f: _is_id(f["entry"]) and _is_bytes(f["mailbox"], 32) and _is_bytes(f["blob"], 1072),
+    ),
     # A member asks a blind mirror to keep a file's chunks (§12).
     "keep": (
         {"root", "size"},

@@ -50,7 +50,8 @@ ICE (``parley_peer.ice``): once joined, the peer asks the server for its STUN an
 servers (`ice-servers`, §3) before it dials or answers, makes every link with them, and
 renews the TURN credential while it has links; ``ice`` holds them. ``relay_only=True``
 makes every link go through TURN (aiortc's ``iceTransportPolicy: "relay"``), as the
-browser's "Hide my IP address" does.
+browser's "Hide my IP address" does. ``role="mirror"`` makes its hello say it is a
+blind mirror (§12), as a tampering mirror in a test would.
 """
 
 import asyncio
@@ -116,6 +117,7 @@ class RoomPeer:
         resolve_mdns: bool = False,
         connection_key: PrivateKey | None = None,
         relay_only: bool = False,
+        role: str | None = None,
     ) -> None:
         self.room_secret, self.room_name = parse_room(room)
         self.room_keys = derive_room_keys(self.room_secret)
@@ -146,6 +148,7 @@ class RoomPeer:
             send_hello=send_hello,
             resolve_mdns=resolve_mdns,
             ice=self.ice,
+            role=role,
         )
 
     @property

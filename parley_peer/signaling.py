@@ -275,6 +275,11 @@ class SignalingClient:
             burst or float(self.limits.get("burst") or 100),
         )
 
+    async def wake(self, mailbox: bytes, blob: str) -> bool:
+        """Ask the server to push a sealed wake (§3 `wake`, §10); its `woken` answer
+        reaches the listeners. False when the socket is already gone."""
+        return await self._send({"type": "wake", "mailbox": b64url_encode(mailbox), "blob": blob})
+
     async def mirror_reply(self, to: str, blob: str) -> bool:
         """Answer a `mirror-request` from connection `to` (its `from`) with a sealed reply
         (base64url, 1072 bytes); False when the socket is already gone."""

@@ -116,6 +116,7 @@ class SignalConsumer(InboxWebsocketConsumer):
             self.state, self.send_frame, self.serve_as_mirror, self.limits.for_mirror()
         )
         self.wake_bucket = TokenBucket(self.limits.wake_rate_per_second, self.limits.wake_burst)
+        self.wakes_in_flight = self.limits.wakes_in_flight
         self.mailbox_wakes = self.state.buckets(
             "wake", self.limits.mailbox_wake_rate_per_second, self.limits.mailbox_wake_burst
         )
@@ -195,7 +196,7 @@ class SignalConsumer(InboxWebsocketConsumer):
             case Wake():
                 await check_wake_budget(
                     len(self.wakes),
-                    self.limits.wakes_in_flight,
+                    self.wakes_in_flight,
                     self.wake_bucket,
                     self.mailbox_wakes,
                     frame.mailbox,
@@ -270,6 +271,10 @@ class SignalConsumer(InboxWebsocketConsumer):
         topics no longer count against its address."""
         self.bucket = TokenBucket(self.limits.mirror_rate_per_second, self.limits.mirror_burst)
         self.topic_limit = self.limits.mirror_topics
+        self.wake_bucket = TokenBucket(
+            self.limits.mirror_wake_rate_per_second, self.limits.mirror_wake_burst
+        )
+        self.wakes_in_flight = self.limits.mirror_wakes_in_flight
         while self.counted_topics:
             await self.uncount_topic()
 

@@ -41,6 +41,9 @@ class Limits:
     mirror_topics: int
     mirror_rate_per_second: float
     mirror_burst: int
+    mirror_wake_rate_per_second: float
+    mirror_wake_burst: int
+    mirror_wakes_in_flight: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -68,6 +71,9 @@ class Limits:
             mirror_topics=int(conf["MIRROR_MAX_TOPICS"]),
             mirror_rate_per_second=float(conf["MIRROR_RATE_PER_SECOND"]),
             mirror_burst=int(conf["MIRROR_BURST"]),
+            mirror_wake_rate_per_second=float(conf["MIRROR_WAKE_RATE_PER_SECOND"]),
+            mirror_wake_burst=int(conf["MIRROR_WAKE_BURST"]),
+            mirror_wakes_in_flight=int(conf["MIRROR_WAKES_IN_FLIGHT"]),
         )
 
     def for_mirror(self) -> dict:

@@ -95,3 +95,20 @@ def test_browser_and_python_agree_on_keep():
             "extra field": ({"t": "keep", "root": root, "size": 1, "name": "x"}, False),
         }
     )
+
+
+def test_browser_and_python_agree_on_a_wake_for_a_mirror():
+    entry, mailbox = "B" * 42 + "A", "C" * 42 + "g"
+    blob = "D" * 1429 + "Q"
+    good = {"t": "wake", "entry": entry, "mailbox": mailbox, "blob": blob}
+    assert_both_accept_only_the_good(
+        {
+            "a wake": (good, True),
+            "a short blob": ({**good, "blob": blob[:-2] + "Q"}, False),
+            "a blob with spare bits set": ({**good, "blob": blob[:-1] + "B"}, False),
+            "a blob with padding": ({**good, "blob": blob[:-1] + "="}, False),
+            "a short mailbox": ({**good, "mailbox": "C" * 42}, False),
+            "no entry": ({k: v for k, v in good.items() if k != "entry"}, False),
+            "an extra field": ({**good, "kind": "message"}, False),
+        }
+    )

@@ -24,7 +24,7 @@ test('each frame type round-trips', () => {
     { t: 'bye', reason: 'duplicate' },
   ];
   for (const frame of frames) assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
-  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice', 'bye', 'keep']);
+  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice', 'bye', 'wake', 'keep']);
 });
 
 test('bad frames are rejected with a code', () => {

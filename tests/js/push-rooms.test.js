@@ -203,3 +203,30 @@ test('a mention wakes by the name chosen, also when two share it, and never some
   const again = await ada.session.send('@Bob still there?');
   assert.equal(await later.afterOwnEntry(ada.session, again), 1, 'not the Bob who left');
 });
+
+test('with a blind mirror linked, the wake goes to the mirror, which pushes it once it holds the entry', async () => {
+  const { ada, bob } = await roomOfTwo();
+  const bobMailbox = createMailboxKeys();
+  bob.session.setMailbox({ mailbox: toBase64Url(bobMailbox.publicKey), notify: 'all' });
+  await settle();
+  link(ada, bob);
+  await settle();
+  unlink(ada, bob);
+  const mirror = { isMirror: true, state: 'ready', identity: new Uint8Array(32).fill(9) };
+  const handed = [];
+  const { swarm } = ada.session;
+  const readyPeers = swarm.readyPeers.bind(swarm);
+  swarm.readyPeers = () => [...readyPeers(), mirror];
+  swarm.sendTo = (peer, frame) => peer === mirror && handed.push(frame) > 0;
+  const signaling = new RecordingSignaling();
+  const waker = new RoomWaker({ identity: ada.session.identity, signaling });
+  const sent = await ada.session.send('tea at five');
+  assert.equal(await waker.afterOwnEntry(ada.session, sent), 1);
+  assert.equal(signaling.wakes.length, 0, 'nothing through the server from this device');
+  const [frame] = handed;
+  assert.deepEqual(Object.keys(frame).sort(), ['blob', 'entry', 'mailbox', 't']);
+  assert.equal(frame.t, 'wake');
+  assert.equal(frame.entry, sent.id);
+  assert.equal(frame.mailbox, toBase64Url(mailboxId(bobMailbox.publicKey)));
+  assert.equal(openWake(frame.blob, { mailbox: bobMailbox }).text, 'tea at five');
+});

@@ -195,3 +195,17 @@ test('a closed link lets go of its replicator: reconnecting many times keeps one
   await settle();
   assert.deepEqual(texts(ada), ['still replicated']);
 });
+
+test('a peer announcing what it holds is shown at once (how far a mirror holds the room)', async () => {
+  const { ada, bob } = await twoPeople();
+  const sent = await ada.session.send('kept');
+  link(ada, bob);
+  await settle();
+  let changes = 0;
+  ada.session.addEventListener('change', () => { changes += 1; });
+  // Bob says again that it holds Ada's log: nothing to fetch, nothing new stored.
+  ada.swarm.receive(JSON.stringify({ t: 'heads', heads: [{ author: ada.id, length: 2, head: sent.id }] }));
+  await settle();
+  assert.ok(changes >= 1, 'the UI hears of it');
+  assert.equal(ada.session.replicators.get(ada.swarm.peer).remoteHeads.get(ada.id).length, 2);
+});

@@ -21,6 +21,7 @@ from signal_server import consumers
 from signal_server.models import PushSubscription
 from signal_server.push import vapid
 
+from .mirror_fixtures import serve
 from .push_fixtures import (  # noqa: F401
     fresh_push_limits,
     push_service,
@@ -279,6 +280,34 @@ async def test_the_per_connection_wake_limit_holds_and_pushes_nothing(
     # Another connection has its own budget.
     assert await wake(other, mailboxes[2].mailbox_id_b64, a_wake(mailboxes[2])) == 1
     assert len(push_service.requests) == 3
+
+
+async def test_the_mirror_service_has_a_wake_budget_of_its_own(
+    client,
+    limits,
+    mirror_key,
+    vapid_key,  # noqa: F811
+    push_service,  # noqa: F811
+):
+    """It hands on the wakes of every room it holds (§12): more than one connection's."""
+    limits(
+        WAKE_RATE_PER_SECOND=0.001,
+        WAKE_BURST=1,
+        MIRROR_WAKE_RATE_PER_SECOND=0.001,
+        MIRROR_WAKE_BURST=3,
+    )
+    mailboxes = [MailboxKeys.generate() for _ in range(4)]
+    for mailbox in mailboxes:
+        await register(mailbox, make_subscription(push_service.endpoint()))
+    ordinary, mirror = await client(), await client()
+    await serve(mirror, mirror_key)
+    assert await wake(ordinary, mailboxes[0].mailbox_id_b64, a_wake(mailboxes[0])) == 1
+    await send_wake(ordinary, mailboxes[1].mailbox_id_b64, a_wake(mailboxes[1]))
+    await ordinary.expect_error("wake_rate_limited", "wake")
+    for mailbox in mailboxes[1:]:
+        assert await wake(mirror, mailbox.mailbox_id_b64, a_wake(mailbox)) == 1
+    await send_wake(mirror, mailboxes[0].mailbox_id_b64, a_wake(mailboxes[0]))
+    await mirror.expect_error("wake_rate_limited", "wake")
 
 
 async def test_the_per_mailbox_wake_limit_is_shared_by_every_connection(

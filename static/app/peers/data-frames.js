@@ -12,6 +12,8 @@ export const MAX_ENTRIES_PER_FRAME = 64;
 export const MAX_SDP_LENGTH = 60_000;
 export const MAX_CANDIDATE_LENGTH = 1024;
 export const MAX_FILE_BYTES = 131_072 * 2 ** 24; // §11: 2^24 chunks
+// A sealed wake (§10): 1,072 bytes are 1,430 characters with 4 spare bits, zero.
+const WAKE_BLOB_TEXT = /^[A-Za-z0-9_-]{1429}[AQgw]$/;
 export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'present', 'decline', 'busy', 'hangup']);
 const B64URL = /^[A-Za-z0-9_-]+$/;
 // A call id: 16 random bytes, base64url (22 characters).
@@ -85,6 +87,13 @@ const SCHEMAS = {
   // The last frame on a link its sender drops: `duplicate`, it keeps a newer device of
   // the receiver's identity (docs/protocol.md §6, duplicates).
   bye: { reason: (reason) => reason === 'duplicate' },
+  // A member hands a blind mirror the sealed wake of a member who is away, to push once
+  // it holds the entry (docs/protocol.md §12).
+  wake: {
+    entry: (entry) => isIdText(entry),
+    mailbox: (mailbox) => isIdText(mailbox),
+    blob: (blob) => typeof blob === 'string' && WAKE_BLOB_TEXT.test(blob),
+  },
   // A member asks a blind mirror to keep a file's chunks (docs/protocol.md §12).
   keep: {
     root: (root) => isIdText(root),

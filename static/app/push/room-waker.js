@@ -6,7 +6,9 @@
 //   await waker.afterOwnEntry(session, record)   -> number of wakes sent
 //
 // The server learns only a mailbox id and 1,072 opaque bytes; the limiter keeps a burst
-// of messages to someone away down to one push a minute.
+// of messages to someone away down to one push a minute. With a blind mirror linked in
+// the room (docs/protocol.md §12) the wake goes to the mirror instead, which pushes it
+// once it holds the entry: whoever is woken finds the message even if we have gone.
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
 import { mailboxId } from './mailbox-keys.js';
@@ -47,6 +49,7 @@ export class RoomWaker {
 
   async afterOwnEntry(session, record) {
     const topic = session.room.topic;
+    const mirror = session.swarm.readyPeers().find((peer) => peer.isMirror) ?? null;
     let sent = 0;
     for (const { member, mailbox, kind } of this.recipients(session, record)) {
       if (!this.limiter.take(`${topic}|${member}`)) continue;
@@ -58,6 +61,10 @@ export class RoomWaker {
         });
       } catch {
         continue; // a "mailbox" that is not a curve point: nobody can be woken there
+      }
+      if (mirror && session.swarm.sendTo(mirror, { t: 'wake', entry: record.id, mailbox: toBase64Url(mailboxId(mailbox)), blob })) {
+        sent++;
+        continue;
       }
       try {
         await this.signaling.wake(toBase64Url(mailboxId(mailbox)), blob);

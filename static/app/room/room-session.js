@@ -317,6 +317,9 @@ export class RoomSession extends EventTarget {
   #onFrame(peer, frame) {
     switch (frame.t) {
       case 'heads':
+        // What a peer holds shows (a mirror's progress, docs/protocol.md §12).
+        this.replicators.get(peer)?.receive(frame);
+        return this.#changed();
       case 'want':
       case 'entries':
         return this.replicators.get(peer)?.receive(frame);
