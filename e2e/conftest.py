@@ -104,3 +104,25 @@ def persistent_user(browser_type, browser_type_launch_args, server_url, tmp_path
             context.close()
         except Exception:  # noqa: BLE001 - already closed by the test
             pass
+
+
+@pytest.fixture
+def mirrored(browser):
+    """(url, mirror service, person(name) -> an onboarded User) on a server with a blind
+    mirror beside it (e2e/mirror_service.py)."""
+    from e2e.mirror_service import mirrored_server
+    from e2e.user import User
+
+    contexts = []
+    with mirrored_server() as (url, mirror):
+
+        def person(name: str) -> User:
+            context = browser.new_context(base_url=url)
+            contexts.append(context)
+            user = User(context.new_page(), url)
+            user.onboard(name)
+            return user
+
+        yield url, mirror, person
+        for context in contexts:
+            context.close()

@@ -5,7 +5,6 @@ authors' entries byte for byte and holds no plaintext, in its database or its lo
 
 import hashlib
 
-import pytest
 from playwright.sync_api import expect
 
 from e2e.mirror_service import mirrored_server
@@ -34,23 +33,6 @@ ENTRIES_JS = """async () => {
     db.close();
     return records.map((r) => [r.topic, r.author, r.seq, Array.from(r.bytes)]);
 }"""
-
-
-@pytest.fixture
-def mirrored(browser):
-    contexts = []
-    with mirrored_server() as (url, mirror):
-
-        def person(name: str) -> User:
-            context = browser.new_context(base_url=url)
-            contexts.append(context)
-            user = User(context.new_page(), url)
-            user.onboard(name)
-            return user
-
-        yield url, mirror, person
-        for context in contexts:
-            context.close()
 
 
 def come_back(user: User) -> User:

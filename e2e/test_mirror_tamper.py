@@ -1,11 +1,13 @@
-"""A mirror that tampers (docs/protocol.md §12): a Python peer whose hello says it is a
-mirror hands Bob, who was away, an altered copy of Ada's entry, an entry of another
+"""A mirror that tampers (docs/protocol.md §12): the server's own mirror key in a Python
+peer whose hello says it is a mirror (so members trust it as the mirror) hands Bob, who
+was away, an altered copy of Ada's entry, an entry of another
 room, an entry it wrote itself and a damaged chunk. Bob's browser rejects each (the
 entries with the reason of §7, the chunk by its proof), shows and stores nothing of them,
 and takes the honest copies."""
 
 import hashlib
 
+from nacl.signing import SigningKey
 from playwright.sync_api import expect
 
 from e2e.test_mirror import ENTRIES_JS, come_back, leave_page
@@ -15,6 +17,7 @@ from parley_peer.entry import CIPHERTEXT, create_entry
 from parley_peer.keys import new_room_secret
 from parley_peer.log_fetch import file_offers
 from parley_peer.room_peer import RoomPeer
+from parley_peer.room_peer_thread import RoomPeerThread
 
 FILE_BYTES = bytes((i * 7 + 3) & 0xFF for i in range(300_000))  # three chunks
 
@@ -23,12 +26,13 @@ def warning(user, code):
     return user.page.locator(f'[data-testid="peer-warning"] [data-code="{code}"]')
 
 
-def test_a_tampering_mirror_is_caught_and_nothing_of_it_is_shown_or_stored(
-    new_user, python_peer, server_url, tmp_path
-):
-    ada = new_user("Ada")
+def test_a_tampering_mirror_is_caught_and_nothing_of_it_is_shown_or_stored(mirrored, tmp_path):
+    server_url, service, person = mirrored
+    service.stop()  # its key plays the mirror here, and tampers
+    mirror_key = SigningKey(b64url_decode((service.folder / "mirror.key").read_text().strip()))
+    ada = person("Ada")
     link = ada.create_room("Guarded")
-    bob = new_user("Bob")
+    bob = person("Bob")
     bob.open_invite(link)
     ada.wait_for_peers(1)
     ada.send("before Bob left")
@@ -40,7 +44,7 @@ def test_a_tampering_mirror_is_caught_and_nothing_of_it_is_shown_or_stored(
     card = '[data-testid="file-card"][data-name="plan.bin"]'
     expect(ada.page.locator(card)).to_have_attribute("data-state", "done", timeout=TIMEOUT_MS)
 
-    with python_peer(link, "Mirror", role="mirror") as mirror:
+    with RoomPeerThread(server_url, link, "", identity=mirror_key, role="mirror") as mirror:
         mirror.wait_ready(1)
         log = mirror.fetch_log()  # what an honest mirror would hold of Ada's
         [offer] = file_offers(log)

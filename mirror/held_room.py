@@ -7,11 +7,14 @@ of what arrives.
 
 It replicates with members only: a peer whose hello says it is a mirror gets no
 replicator (two keyless holders could pass each other entries no member can open).
-Entries go through BlindLog.ingest (checks 1 to 4 of §7, the room's byte quota) and
-reach the database through `saver` in arrival order; what a link sends past its entry
-rate is dropped unread, and a link with more than 16 failed entries is closed. A
-`keep` adds a file (within the room's quota: its ciphertext counts with the entries);
-its chunks are fetched from every member link, checked against its root, and stored.
+A link's frames go through its PacedInbox (in order, at the operator's entry rate; a
+flood closes the link). Entries go through BlindLog.ingest (checks 1 to 4 of §7, the
+room's byte quota) and reach the database through `store`, one write at a time in
+arrival order; the links hear the new heads once they are written. A link with more
+than 16 failed entries is closed. A `keep` adds a file (within the room's quota: its
+ciphertext counts with the entries); its chunks are fetched from every member link,
+checked against its root and length, and stored. A `wake` is pushed once its entry is
+here.
 """
 
 import asyncio
@@ -21,6 +24,7 @@ from typing import NamedTuple, Protocol
 
 from nacl.signing import SigningKey
 
+from mirror.paced_inbox import PacedInbox
 from parley_peer.blind_files import BlindFile, BlindFileLink
 from parley_peer.blind_log import BlindEntry, BlindLog, Ingested
 from parley_peer.blind_replicator import BlindReplicator
@@ -32,15 +36,33 @@ from parley_peer.mirror_request import MirrorCapability
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.swarm import Peer, RoomSwarm
-from signal_server.limits import TokenBucket
 
 logger = logging.getLogger("mirror")
 
 MAX_STRIKES = 16
-REPLICATED = ("heads", "want", "entries")
+MAX_FILES_PER_ROOM = 4096
+
+
+def frame_cost(frame: dict) -> int:
+    """What a frame costs of a link's entry budget: the entries it brings or asks for."""
+    if frame["t"] == "entries":
+        return len(frame["entries"])
+    if frame["t"] == "want":
+        return frame["to"] - frame["from"]
+    return 1
+
+
+# What a mirror takes from a member link, through the link's paced inbox.
+HANDLED = ("heads", "want", "entries", "keep", "wake")
 # Wakes for entries not held yet (§12): at most this many per room, for this long.
 MAX_PENDING_WAKES = 256
 PENDING_WAKE_S = 600.0
+
+
+class PendingWake(NamedTuple):
+    mailbox: bytes  # the mailbox id
+    blob: str  # the sealed wake
+    since: float  # the loop's time when it came
 
 
 class RoomStore(Protocol):
@@ -82,12 +104,12 @@ class HeldRoomPeer:
         self.topic = capability.topic
         self.short = self.topic[:8]
         self.store, self._on_touched, self._send_wake = store, on_touched, send_wake
-        # entry id -> [(mailbox id, sealed wake, when it came)], pushed once it is held
-        self.pending_wakes: dict[bytes, list[tuple[bytes, str, float]]] = {}
+        # entry id -> the wakes waiting for it, in arrival order; pushed once it is held
+        self.pending_wakes: dict[bytes, list[PendingWake]] = {}
         self.files = {file.root: file for file in files}
         self.replicators: dict[Peer, BlindReplicator] = {}
         self.file_links: dict[Peer, BlindFileLink] = {}
-        self._buckets: dict[Peer, TokenBucket] = {}
+        self._inboxes: dict[Peer, PacedInbox] = {}
         self._writes: asyncio.Task | None = None
         self.swarm = RoomSwarm(
             keys=capability,
@@ -125,7 +147,9 @@ class HeldRoomPeer:
     def _on_peer(self, peer: Peer) -> None:
         if peer.state == "closed":
             self.replicators.pop(peer, None)
-            self._buckets.pop(peer, None)
+            inbox = self._inboxes.pop(peer, None)
+            if inbox is not None:
+                inbox.close()
             file_link = self.file_links.pop(peer, None)
             if file_link is not None:
                 file_link.close()
@@ -138,7 +162,13 @@ class HeldRoomPeer:
             on_entries=lambda datas: self._ingest(peer, datas),
         )
         self.replicators[peer] = replicator
-        self._buckets[peer] = TokenBucket(self.limits.entries_per_second, self.limits.entries_burst)
+        self._inboxes[peer] = PacedInbox(
+            rate=self.limits.entries_per_second,
+            burst=self.limits.entries_burst,
+            cost=frame_cost,
+            handle=lambda frame: self._handle(peer, frame),
+            on_flood=lambda: self._close(peer, "it sends faster than allowed"),
+        )
         logger.info("room %s: a member linked (%d linked)", self.short, len(self.replicators))
         self._on_touched(self.topic)
         replicator.start()
@@ -162,20 +192,28 @@ class HeldRoomPeer:
         return peer.link is not None and peer.link.send_text(dump_json_utf8(frame).decode())
 
     def _on_frame(self, peer: Peer, frame: dict) -> None:
+        inbox = self._inboxes.get(peer)
+        if inbox is not None and frame["t"] in HANDLED:
+            inbox.put(frame)  # in order, at the link's pace
+        # Anything else (hello, acks, typing, calls) a mirror takes no part in.
+
+    def _handle(self, peer: Peer, frame: dict) -> None:
         replicator = self.replicators.get(peer)
-        if replicator is not None and frame["t"] == "keep":
-            return self._keep(frame)
-        if replicator is not None and frame["t"] == "wake":
-            return self._wake_when_held(frame)
-        if replicator is None or frame["t"] not in REPLICATED:
-            return None  # hello, and what a mirror takes no part in (acks, typing, calls)
-        if frame["t"] == "entries" and not self._within_rate(peer, len(frame["entries"])):
+        if replicator is None:
             return
-        replicator.receive(frame)
-        if replicator.strikes > MAX_STRIKES and peer.link is not None:
-            logger.info("room %s: closing a link that sent bad entries", self.short)
+        if frame["t"] == "keep":
+            self._keep(frame, self.file_links.get(peer))
+        elif frame["t"] == "wake":
+            self._wake_when_held(frame)
+        else:
+            replicator.receive(frame)
+        if replicator.strikes > MAX_STRIKES:
+            self._close(peer, "it sent bad entries")
+
+    def _close(self, peer: Peer, why: str) -> None:
+        if peer.link is not None:
+            logger.info("room %s: closing a link: %s", self.short, why)
             asyncio.ensure_future(peer.link.close("misbehaving"))
-        return None
 
     # Wakes: pushed once the entry they announce is here, so that whoever is woken finds
     # it even when its author has gone.
@@ -187,27 +225,43 @@ class HeldRoomPeer:
             self._send_wake(mailbox, frame["blob"])
             return
         now = asyncio.get_running_loop().time()
-        for waiting in list(self.pending_wakes):
-            self.pending_wakes[waiting] = [
-                w for w in self.pending_wakes[waiting] if now - w[2] < PENDING_WAKE_S
-            ]
-            if not self.pending_wakes[waiting]:
-                del self.pending_wakes[waiting]
+        self._forget_old_wakes(now)
         if sum(map(len, self.pending_wakes.values())) >= MAX_PENDING_WAKES:
-            logger.info("room %s: too many wakes wait for their entries; one dropped", self.short)
-            return
-        self.pending_wakes.setdefault(entry, []).append((mailbox, frame["blob"], now))
+            # The oldest gives way: a flood of wakes for entries that never come must not
+            # keep out the wakes of messages that are on their way.
+            oldest = min(self.pending_wakes, key=lambda e: self.pending_wakes[e][0].since)
+            self.pending_wakes[oldest].pop(0)
+            if not self.pending_wakes[oldest]:
+                del self.pending_wakes[oldest]
+            logger.info(
+                "room %s: too many wakes wait for their entries; the oldest went", self.short
+            )
+        self.pending_wakes.setdefault(entry, []).append(PendingWake(mailbox, frame["blob"], now))
+
+    def _forget_old_wakes(self, now: float) -> None:
+        for waiting in list(self.pending_wakes):
+            fresh = [w for w in self.pending_wakes[waiting] if now - w.since < PENDING_WAKE_S]
+            if fresh:
+                self.pending_wakes[waiting] = fresh
+            else:
+                del self.pending_wakes[waiting]
 
     def _wake_for(self, added: list[BlindEntry]) -> None:
+        self._forget_old_wakes(asyncio.get_running_loop().time())
         for entry in added:
-            for mailbox, blob, _ in self.pending_wakes.pop(entry.id, []):
-                self._send_wake(mailbox, blob)
+            for wake in self.pending_wakes.pop(entry.id, []):
+                self._send_wake(wake.mailbox, wake.blob)
 
     # Files.
 
-    def _keep(self, frame: dict) -> None:
+    def _keep(self, frame: dict, asker: BlindFileLink | None) -> None:
         root, size = b64url_decode(frame["root"], 32), frame["size"]
         if root in self.files:
+            if asker is not None:
+                asker.fetch(self.files[root])  # it may hold chunks the others lacked
+            return
+        if len(self.files) >= MAX_FILES_PER_ROOM:
+            logger.info("room %s: keeps the most files it may; a file was refused", self.short)
             return
         file = BlindFile(root, size)
         if self.bytes_used + file.ciphertext_size > self.limits.max_bytes:
@@ -233,14 +287,6 @@ class HeldRoomPeer:
         for link in self.file_links.values():
             link.announce(file)
 
-    def _within_rate(self, peer: Peer, count: int) -> bool:
-        bucket = self._buckets[peer]
-        for _ in range(count):
-            if not bucket.take():
-                logger.info("room %s: a link sends entries too fast; dropped", self.short)
-                return False
-        return True
-
     def _ingest(self, peer: Peer, datas: list[bytes]) -> Ingested:
         left = max(0, self.limits.max_bytes - self.bytes_used)
         result = self.log.ingest(datas, room_bytes_left=left)
@@ -250,12 +296,16 @@ class HeldRoomPeer:
             self._wake_for(result.added)
         if result.added or result.forks:
             added, forks = result.added, result.forks
-            self._queue_write(lambda: self.store.save_entries(self.topic, added, forks))
-            # Every link hears the new heads, the one they came on too: that is how the
-            # member who wrote them sees how far the mirror holds the room (§12).
             authors = {entry.author for entry in result.added}
-            for replicator in self.replicators.values():
-                replicator.announce(authors)
+
+            def announce() -> None:
+                # Every link hears the new heads once they are stored, the one they came
+                # on too: so the member who wrote them sees how far the mirror holds the
+                # room (§12), and "holds" means on disk.
+                for replicator in self.replicators.values():
+                    replicator.announce(authors)
+
+            self._queue_write(lambda: self.store.save_entries(self.topic, added, forks), announce)
         if result.forks:
             logger.info("room %s: an author forked their log; no more of it is kept", self.short)
         if result.added:
@@ -267,8 +317,11 @@ class HeldRoomPeer:
             )
         return result
 
-    def _queue_write(self, write_one: Callable[[], Awaitable[None]]) -> None:
-        """Writes reach the database in arrival order, one at a time."""
+    def _queue_write(
+        self, write_one: Callable[[], Awaitable[None]], then: Callable[[], None] = lambda: None
+    ) -> None:
+        """Writes reach the database in arrival order, one at a time; `then` runs once its
+        write has."""
         previous = self._writes
 
         async def write() -> None:
@@ -278,5 +331,7 @@ class HeldRoomPeer:
                 await write_one()
             except Exception:
                 logger.exception("room %s: storing failed", self.short)
+                return
+            then()
 
         self._writes = asyncio.ensure_future(write())

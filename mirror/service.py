@@ -19,6 +19,7 @@ from typing import TypeVar
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 from nacl.signing import SigningKey
+from websockets.exceptions import WebSocketException
 
 from mirror import store
 from mirror.held_room import HeldRoomPeer, RoomLimits
@@ -27,6 +28,7 @@ from parley_peer.encoding import b64url_decode
 from parley_peer.ice import IceConfig, IceServers
 from parley_peer.mirror_request import (
     MirrorCapability,
+    MirrorRequest,
     MirrorRequestError,
     open_request,
     reply_error,
@@ -39,6 +41,7 @@ logger = logging.getLogger("mirror")
 T = TypeVar("T")
 
 FIRST_BACKOFF_S, MAX_BACKOFF_S = 0.5, 30.0
+STEADY_S = 60.0
 EXPIRY_CHECK_S = 3600.0
 
 
@@ -74,17 +77,24 @@ class MirrorService:
         self.ready = asyncio.Event()  # registered, rooms started (tests wait on it)
         self._requests: set[asyncio.Task] = set()
         self._db = asyncio.Lock()  # one database call at a time
+        # The newest request carried out per room: requests are fresh for 10 minutes, so
+        # remembering them for this process's life is enough to refuse replays.
+        self._last_request_ts: dict[str, int] = {}
 
     async def run(self) -> None:
         backoff = FIRST_BACKOFF_S
         expiry = asyncio.ensure_future(self._expire_forever())
         try:
             while True:
+                began = asyncio.get_running_loop().time()
                 try:
                     await self._serve_once()
-                    backoff = FIRST_BACKOFF_S
-                except (OSError, SignalingError, TimeoutError) as problem:
+                except (OSError, SignalingError, TimeoutError, WebSocketException) as problem:
                     logger.info("rendezvous connection failed: %s", problem)
+                # Only a connection that lasted starts the backoff again: one the server
+                # closes at once (a limit, a restart loop) must not be retried in a hurry.
+                if asyncio.get_running_loop().time() - began > STEADY_S:
+                    backoff = FIRST_BACKOFF_S
                 delay = backoff * random.uniform(0.5, 1.5)  # jitter, not a secret
                 backoff = min(MAX_BACKOFF_S, backoff * 2)
                 logger.info("reconnecting in %.1f s", delay)
@@ -197,15 +207,25 @@ class MirrorService:
             return  # the server's own frame, malformed: nobody to answer
         try:
             request = open_request(frame.get("blob"), self.mirror_key)
-            reply = await self._carry_out(request.op, request.capability)
         except MirrorRequestError as error:
             reply = reply_error(None, error.code)
+        else:
+            try:
+                reply = await self._carry_out(request)
+            except Exception:  # the requester hears of it rather than waiting in vain
+                logger.exception("a %s request failed", request.op)
+                reply = reply_error(request.capability.topic, "failed")
         signaling = self.signaling
         if signaling is not None:
             await signaling.mirror_reply(frame["from"], seal_reply(reply, requester_key))
 
-    async def _carry_out(self, op: str, capability: MirrorCapability) -> dict:
-        topic = capability.topic
+    async def _carry_out(self, request: MirrorRequest) -> dict:
+        op, capability, topic = request.op, request.capability, request.capability.topic
+        # A request replayed by whoever relays it (a hold after its drop, or the reverse)
+        # is older than the last one carried out for the room: refused.
+        if request.ts <= self._last_request_ts.get(topic, -1):
+            return reply_error(topic, "stale")
+        self._last_request_ts[topic] = request.ts
         try:
             if op == "hold":
                 new = await self._db_call(store.hold, capability, self.limits.max_rooms)
@@ -230,12 +250,15 @@ class MirrorService:
             await asyncio.sleep(EXPIRY_CHECK_S)
 
     async def expire(self) -> list[str]:
+        # A member linked now touches its room: only rooms nobody uses go.
+        for topic in [topic for topic, held in self.rooms.items() if held.replicators]:
+            await self._db_call(store.touch, topic)
         before = timezone.now() - datetime.timedelta(days=self.limits.expiry_days)
         dropped = await self._db_call(store.expire, before)
         for topic in dropped:
-            room = self.rooms.pop(topic, None)
-            if room is not None:
-                await room.stop()
+            gone = self.rooms.pop(topic, None)
+            if gone is not None:
+                await gone.stop()
             logger.info(
                 "room %s: expired, untouched for %g days", topic[:8], self.limits.expiry_days
             )

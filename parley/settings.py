@@ -158,6 +158,11 @@ PARLEY_SIGNAL = {
     "MIRROR_MAX_TOPICS": int(os.environ.get("PARLEY_MIRROR_MAX_TOPICS", 4096)),
     "MIRROR_RATE_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_RATE_PER_SECOND", 400)),
     "MIRROR_BURST": int(os.environ.get("PARLEY_MIRROR_BURST", 2000)),
+    # Requests to the mirror service (§12), per client address, every connection together.
+    "MIRROR_REQUEST_RATE_PER_SECOND": float(
+        os.environ.get("PARLEY_MIRROR_REQUEST_RATE_PER_SECOND", 0.2)
+    ),
+    "MIRROR_REQUEST_BURST": int(os.environ.get("PARLEY_MIRROR_REQUEST_BURST", 20)),
     # It hands on the wakes of every room it holds (§12): the per-mailbox budget still holds.
     "MIRROR_WAKE_RATE_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_WAKE_RATE_PER_SECOND", 50)),
     "MIRROR_WAKE_BURST": int(os.environ.get("PARLEY_MIRROR_WAKE_BURST", 500)),
@@ -250,8 +255,8 @@ PARLEY_MIRROR = {
     "SERVER_URL": os.environ.get("PARLEY_MIRROR_SERVER_URL", "http://127.0.0.1:8000"),
     "MAX_ROOMS": int(os.environ.get("PARLEY_MIRROR_MAX_ROOMS", 1000)),
     "MAX_ROOM_BYTES": int(os.environ.get("PARLEY_MIRROR_MAX_ROOM_BYTES", 1 << 30)),
-    "ENTRIES_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_ENTRIES_PER_SECOND", 200)),
-    "ENTRIES_BURST": int(os.environ.get("PARLEY_MIRROR_ENTRIES_BURST", 2000)),
+    "ENTRIES_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_ENTRIES_PER_SECOND", 1000)),
+    "ENTRIES_BURST": int(os.environ.get("PARLEY_MIRROR_ENTRIES_BURST", 5000)),
     "EXPIRY_DAYS": float(os.environ.get("PARLEY_MIRROR_EXPIRY_DAYS", 30)),
 }
 

@@ -30,6 +30,7 @@ from parley_peer.files import (
     bitfield,
     check_frame_chunks,
     chunk_count,
+    chunk_range,
     encode_file_frame,
     have_ranges,
     parse_file_frame,
@@ -40,6 +41,9 @@ HIGH_WATER = 4 * 1024 * 1024
 LOW_WATER = 1024 * 1024
 MAX_STRIKES = 16  # malformed messages and bad chunks before the link's files are ignored
 MAX_WAITING_CONTROL = 1024  # control messages queued until our channel opens
+# Chunks asked of us and not yet sent: a downloader keeps 64 in flight (§11); one that
+# asks for more than this is struck for each chunk past it.
+MAX_QUEUED_CHUNKS = 256
 logger = logging.getLogger(__name__)
 
 
@@ -171,6 +175,9 @@ class BlindFileLink:
 
     def _on_want(self, file: BlindFile, frame: FileFrame) -> None:
         for index in range(frame.first, frame.first + frame.count):
+            if len(self.queue) >= MAX_QUEUED_CHUNKS:
+                self.strikes += 1
+                break
             if index in file.chunks:
                 self.queue.append((file.root, index))
             else:
@@ -183,9 +190,14 @@ class BlindFileLink:
             return  # not asked for: ignored (§11)
         self._give_back(file, index)
         ciphertext = frame.ciphertext or b""
+        start, end = chunk_range(file.size, index)
         if index in file.chunks:
             pass
-        elif verify_chunk(file.root, index, ciphertext, frame.proof, file.count):
+        # The root binds the bytes, not their length: a member could make up a root for a
+        # "file" of size 0 with chunks of any size. So the length is the size's (§11).
+        elif len(ciphertext) == end - start + TAG_BYTES and verify_chunk(
+            file.root, index, ciphertext, frame.proof, file.count
+        ):
             if self._store_chunk(file, index, ciphertext, frame.proof):
                 file.chunks[index] = (ciphertext, list(frame.proof))
         else:

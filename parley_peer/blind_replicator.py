@@ -9,7 +9,10 @@ rules of static/app/room/replicator.js for a holder that writes nothing of its o
 `on_entries(frame_entries)` gets the decoded entries of an `entries` frame and returns
 what the owner made of them (BlindLog.ingest, with its quota): the owner stores them.
 At most one `want` per author is open on the link, and the next starts at the new local
-length, so no entry crosses a link twice; `want` is answered from what is held.
+length, so no entry crosses a link twice; `want` is answered from what is held. At most
+8 authors' wants are open on a link at once (the others wait their turn), so what an
+honest member sends back at any moment is bounded, and at most 4,096 authors are
+remembered per link.
 """
 
 from collections.abc import Callable
@@ -19,6 +22,9 @@ from parley_peer.data_frames import MAX_HEADS, MAX_WANT_SPAN
 from parley_peer.encoding import b64url_decode, b64url_encode
 from parley_peer.errors import EncodingError
 from parley_peer.room_peer import entry_frames
+
+MAX_OPEN_WANTS = 8
+MAX_REMOTE_AUTHORS = 4096
 
 
 class BlindReplicator:
@@ -70,12 +76,19 @@ class BlindReplicator:
             self._note(entry.author, entry.seq + 1)
         for author, seq in result.gaps:
             self._note(author, seq + 1)
-        for author in {entry.author for entry in result.added} | {a for a, _ in result.gaps}:
-            self._request(author)
         for author in result.forks:
             self._wanted.pop(author, None)
+        touched = {entry.author for entry in result.added} | {a for a, _ in result.gaps}
+        for author in touched:
+            self._request(author)
+        for author in list(self.remote_length):  # wants that waited for a free slot
+            if len(self._wanted) >= MAX_OPEN_WANTS:
+                break
+            self._request(author)
 
     def _note(self, author: bytes, length: int) -> None:
+        if author not in self.remote_length and len(self.remote_length) >= MAX_REMOTE_AUTHORS:
+            return
         if length > self.remote_length.get(author, 0):
             self.remote_length[author] = length
 
@@ -90,7 +103,7 @@ class BlindReplicator:
                 return
             del self._wanted[author]
         remote = self.remote_length.get(author, 0)
-        if remote <= local:
+        if remote <= local or len(self._wanted) >= MAX_OPEN_WANTS:
             return
         end = min(remote, local + MAX_WANT_SPAN)
         self._wanted[author] = end

@@ -34,7 +34,7 @@ KEY_BYTES = 32
 OPS = ("hold", "drop")
 FRESH_MS = 10 * 60 * 1000
 MAX_TS = 2**53 - 1
-REPLY_ERRORS = ("malformed", "stale", "full", "wrong_key", "not_held")
+REPLY_ERRORS = ("malformed", "stale", "full", "wrong_key", "not_held", "failed")
 _REQUEST_FIELDS = {"v", "op", "topic", "membership", "ts"}
 
 

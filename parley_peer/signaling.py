@@ -21,6 +21,7 @@ of: the owner calls ``serve_mirror`` again on it.
 """
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -104,7 +105,9 @@ class SignalingClient:
         self._given_key = connection_key
         self.connection_id: str | None = None
         self.limits: dict = {}
-        self.errors: list[dict] = []  # server `error` frames, for tests and logs
+        # The latest server `error` frames, for tests and logs (a long-lived client, the
+        # mirror service, must not keep them all).
+        self.errors: collections.deque[dict] = collections.deque(maxlen=256)
         self.closed = asyncio.Event()
         self.close_code: int | None = None
         self._listeners: list[Listener] = []

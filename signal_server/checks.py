@@ -115,6 +115,14 @@ async def check_wake_budget(
     raise ProtocolError(frames.WAKE_RATE_LIMITED, message, "wake")
 
 
+async def check_mirror_budget(address_budget: KeyedBuckets, address: str) -> None:
+    """A `mirror` request within its address's budget: each costs the mirror service a
+    sealed box opened and answered, and may hold a room (§12)."""
+    if not await address_budget.take(address.encode("utf-8")):
+        message = "too many mirror requests from this address"
+        raise ProtocolError(frames.MIRROR_RATE_LIMITED, message, "mirror")
+
+
 async def check_ice_budget(
     joined: set[bytes],
     connection_budget: TokenBucket,

@@ -45,6 +45,7 @@ from signal_server.checks import (
     check_hello_order,
     check_ice_budget,
     check_joined,
+    check_mirror_budget,
     check_reachable,
     check_wake_budget,
 )
@@ -123,6 +124,11 @@ class SignalConsumer(InboxWebsocketConsumer):
         self.ice_bucket = TokenBucket(self.limits.ice_rate_per_second, self.limits.ice_burst)
         self.address_ice = self.state.buckets(
             "ice", self.limits.ice_address_rate_per_second, self.limits.ice_address_burst
+        )
+        self.address_mirror = self.state.buckets(
+            "mirror",
+            self.limits.mirror_request_rate_per_second,
+            self.limits.mirror_request_burst,
         )
         self.last_frame = time.monotonic()
         address = addresses.client_address(self.scope, settings.PARLEY_TRUSTED_PROXY_COUNT)
@@ -207,7 +213,10 @@ class SignalConsumer(InboxWebsocketConsumer):
                     self.topics, self.ice_bucket, self.address_ice, self.counted_address
                 )
                 await self.send_frame(ice_servers_answer())
-            case MirrorServe() | MirrorRequest() | MirrorReply():
+            case MirrorRequest():
+                await check_mirror_budget(self.address_mirror, self.counted_address)
+                await self.mirror.handle(frame, self.me)
+            case MirrorServe() | MirrorReply():
                 await self.mirror.handle(frame, self.me)
 
     # Frames other than hello come only after it (check_hello_order), and only on a

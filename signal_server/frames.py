@@ -69,6 +69,7 @@ NOT_MIRROR = "not_mirror"
 RATE_LIMITED = "rate_limited"
 WAKE_RATE_LIMITED = "wake_rate_limited"
 ICE_RATE_LIMITED = "ice_rate_limited"
+MIRROR_RATE_LIMITED = "mirror_rate_limited"
 FRAME_TOO_LARGE = "frame_too_large"
 UNAVAILABLE = "unavailable"
 
@@ -94,6 +95,7 @@ ERROR_CODES = (
     RATE_LIMITED,
     WAKE_RATE_LIMITED,
     ICE_RATE_LIMITED,
+    MIRROR_RATE_LIMITED,
     FRAME_TOO_LARGE,
     UNAVAILABLE,
 )
@@ -103,7 +105,8 @@ ERROR_CODES = (
 # while its signals are in flight, `too_many_topics_per_address` depends on the other
 # connections from the same address (a shared NAT), not on this one, and
 # `wake_rate_limited` on the other connections that wake the same mailbox,
-# `ice_rate_limited` on the other connections from the same address, `no_mirror` on
+# `ice_rate_limited` and `mirror_rate_limited` on the other connections from the same
+# address, `no_mirror` on
 # whether the mirror service's connection is there, and `unavailable` on the server's
 # Redis (the connection is closed with 4503 anyway).
 UNCOUNTED_ERRORS = frozenset(
@@ -113,6 +116,7 @@ UNCOUNTED_ERRORS = frozenset(
         TOO_MANY_TOPICS_PER_ADDRESS,
         WAKE_RATE_LIMITED,
         ICE_RATE_LIMITED,
+        MIRROR_RATE_LIMITED,
         NO_MIRROR,
         UNAVAILABLE,
     }

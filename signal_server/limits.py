@@ -44,6 +44,8 @@ class Limits:
     mirror_wake_rate_per_second: float
     mirror_wake_burst: int
     mirror_wakes_in_flight: int
+    mirror_request_rate_per_second: float
+    mirror_request_burst: int
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -74,6 +76,8 @@ class Limits:
             mirror_wake_rate_per_second=float(conf["MIRROR_WAKE_RATE_PER_SECOND"]),
             mirror_wake_burst=int(conf["MIRROR_WAKE_BURST"]),
             mirror_wakes_in_flight=int(conf["MIRROR_WAKES_IN_FLIGHT"]),
+            mirror_request_rate_per_second=float(conf["MIRROR_REQUEST_RATE_PER_SECOND"]),
+            mirror_request_burst=int(conf["MIRROR_REQUEST_BURST"]),
         )
 
     def for_mirror(self) -> dict:

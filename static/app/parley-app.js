@@ -84,6 +84,7 @@ export class ParleyApp extends EventTarget {
     this.ice.addEventListener('change', ({ detail }) => this.#onIceChange(detail.why));
     this.waker = new RoomWaker({ identity, signaling: this.signaling });
     this.mirrors = new RoomMirrors({ signaling: this.signaling, store }); // docs/protocol.md §12
+    this.mirrors.service().catch(() => {}); // known before a mirror links, or asked again later
     this.notifications = notifications;
     notifications?.addEventListener('change', () => this.#changed());
     // Turned on or off: every room hears about it right away (restored rooms once they
@@ -252,6 +253,7 @@ export class ParleyApp extends EventTarget {
     const swarm = new RoomSwarm({
       room, identity: this.identity, signaling: this.signaling,
       localName: () => this.identity.name ?? '', iceConfig: this.ice,
+      trustsMirror: (identity) => this.mirrors.isService(identity),
     });
     const session = new RoomSession({
       room, identity: this.identity, store: this.store, swarm, sendsReceipts: () => this.settings.readReceipts,

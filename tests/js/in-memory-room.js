@@ -53,15 +53,16 @@ class LinkedSwarm extends EventTarget {
     const peer = new SwarmPeer({
       connectionId: 'link',
       link: { close: (reason) => this.drop(reason) },
+      trustsMirror: () => true, // a test that says a peer is the mirror means it
       onStrike: (code) => this.dispatchEvent(new CustomEvent('rejected', { detail: { connectionId: 'link', code, peer } })),
     });
     return peer;
   }
 
-  connect(remoteIdentity, remoteName) {
+  connect(remoteIdentity, remoteName, role = null) {
     if (this.peer.state === 'closed') this.peer = this.#newPeer();
     this.peer.learnIdentity(remoteIdentity);
-    this.peer.authenticated(remoteName);
+    this.peer.authenticated(remoteName, role);
     this.peers.set('link', this.peer);
     this.dispatchEvent(new CustomEvent('peer', { detail: { peer: this.peer } }));
   }

@@ -45,7 +45,8 @@ function scene({ answer, mirrorAnswer = null } = {}) {
     fetchImpl: async () => new Response(JSON.stringify(mirrorAnswer ?? { mirror: { key: toBase64Url(mirror.publicKey) } })),
   });
   const secret = new Uint8Array(32).fill(3);
-  const room = { topic: 't', secret, keys: deriveRoomKeys(secret) };
+  const keys = deriveRoomKeys(secret);
+  const room = { topic: toBase64Url(keys.discoveryKey), secret, keys };
   return { mirrors, room, asked, saved, mirror };
 }
 
@@ -73,6 +74,8 @@ test('a refusal, a server error, a forged reply and a missing service each give 
     [{ answer: () => toBase64Url(new Uint8Array(1072)) }, 'malformed'],
     [{ answer: () => ({}), mirrorAnswer: { mirror: null } }, 'no_service'],
     [{ answer: () => ({}), mirrorAnswer: { mirror: { key: 'short' } } }, 'server_error'],
+    // A late reply about another room answers nothing here.
+    [{ answer: () => ({ v: 1, topic: toBase64Url(new Uint8Array(32).fill(1)), ok: true }) }, 'malformed'],
   ];
   for (const [options, code] of cases) {
     const { mirrors, room, saved } = scene(options);

@@ -196,10 +196,13 @@ test('a closed link lets go of its replicator: reconnecting many times keeps one
   assert.deepEqual(texts(ada), ['still replicated']);
 });
 
-test('a peer announcing what it holds is shown at once (how far a mirror holds the room)', async () => {
+test('a mirror announcing what it holds is shown at once (how far it holds the room)', async () => {
   const { ada, bob } = await twoPeople();
   const sent = await ada.session.send('kept');
-  link(ada, bob);
+  ada.swarm.remote = bob.swarm;
+  bob.swarm.remote = ada.swarm;
+  ada.swarm.connect(bob.session.identity.publicKey, '', 'mirror');
+  bob.swarm.connect(ada.session.identity.publicKey, 'Ada');
   await settle();
   let changes = 0;
   ada.session.addEventListener('change', () => { changes += 1; });
@@ -208,4 +211,33 @@ test('a peer announcing what it holds is shown at once (how far a mirror holds t
   await settle();
   assert.ok(changes >= 1, 'the UI hears of it');
   assert.equal(ada.session.replicators.get(ada.swarm.peer).remoteHeads.get(ada.id).length, 2);
+});
+
+test('entries a mirror cannot check are dropped without counting against its link', async () => {
+  const { createEntry } = await import('../../static/app/room/entry.js');
+  const { ada, bob } = await twoPeople();
+  // Ada's side sees Bob's link as a blind mirror's (its hello said role: mirror).
+  ada.swarm.remote = bob.swarm;
+  bob.swarm.remote = ada.swarm;
+  ada.swarm.connect(bob.session.identity.publicKey, 'Mirror', 'mirror');
+  bob.swarm.connect(ada.session.identity.publicKey, 'Ada');
+  await settle();
+  const keys = ada.session.room.keys;
+  // Written by others who hold the membership key but not the message key.
+  const junk = [];
+  for (let seq = 0; seq < 20; seq += 1) {
+    const other = person(`author ${seq}`);
+    junk.push(createEntry({
+      identity: other, seq: 0, body: { type: 'message', text: 'x', ts: 0, clock: 1 },
+      messageKey: keys.membershipKey, discoveryKey: keys.discoveryKey,
+    }));
+  }
+  for (const entry of junk) {
+    ada.swarm.receive(JSON.stringify({ t: 'entries', entries: [toBase64Url(entry.bytes)] }));
+  }
+  await settle();
+  assert.equal(ada.swarm.peer.strikes, 0, 'not the mirror\'s doing');
+  assert.equal(ada.swarm.peer.state, 'ready');
+  assert.ok(ada.session.warnings.some((w) => w.code === 'undecryptable'), 'but the user hears of it');
+  assert.equal(ada.session.view.messages.length, 0);
 });

@@ -138,3 +138,19 @@ test('every strike is reported; the one after the limit closes the link as misbe
 test('the limit is sixteen strikes, whatever their kind (docs/protocol.md §6, §8)', () => {
   assert.equal(MAX_STRIKES, 16);
 });
+
+test('a peer is a mirror only if its hello says so and its identity is the server\'s mirror', () => {
+  const mirrorKey = createIdentity().publicKey;
+  const make = (identity, role) => {
+    const peer = new SwarmPeer({
+      connectionId: 'c', connectionKey: new Uint8Array(32), localConnectionKey: new Uint8Array(32).fill(1),
+      link: recordingLink(), trustsMirror: (key) => key === mirrorKey,
+    });
+    peer.learnIdentity(identity);
+    peer.authenticated('x', role);
+    return peer;
+  };
+  assert.equal(make(mirrorKey, 'mirror').isMirror, true);
+  assert.equal(make(createIdentity().publicKey, 'mirror').isMirror, false, 'a member who claims it is still a person');
+  assert.equal(make(mirrorKey, null).isMirror, false);
+});

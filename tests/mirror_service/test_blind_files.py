@@ -114,3 +114,18 @@ async def test_a_chunk_not_asked_for_a_root_not_kept_and_a_lack_leave_nothing_st
     assert not file.chunks and link.strikes == 1
     assert [parse_file_frame(d).type for d in mirror_end.sent] == ["lack", "lack"]
     link.close()
+
+
+async def test_a_chunk_longer_than_the_files_size_allows_is_refused():
+    """A member could make up a root over chunks of any length and ask the mirror to keep
+    a "file" of size 0: the proof holds, the length does not."""
+    big = encrypt_file(b"\x01" * 5000, new_file_key())
+    claimed = BlindFile(big.root, 0)  # one empty chunk is all size 0 allows
+    member_end, mirror_end = wired()
+    server = FileLink({big.root: HeldFile(big)}, member_end)
+    link = BlindFileLink({claimed.root: claimed}, mirror_end, lambda *args: True)
+    link.fetch(claimed)
+    await until(lambda: link.strikes == 1)
+    assert not claimed.chunks
+    for each in (server, link):
+        each.close()

@@ -2,9 +2,10 @@
 checks 1 to 4 of §7 with the discovery key alone, entries kept byte for byte."""
 
 import pytest
+from nacl.signing import SigningKey
 
 from parley_peer.blind_log import BlindLog
-from parley_peer.entry import EntryError, open_entry
+from parley_peer.entry import EntryError, create_entry, open_entry
 from parley_peer.keys import derive_room_keys, new_room_secret
 from parley_peer.mirror_request import MirrorCapability
 from parley_peer.room_peer import RoomPeer
@@ -89,3 +90,26 @@ def test_the_capability_alone_cannot_open_an_entry(room):
             open_entry(entry.data, message_key=key, discovery_key=keys.discovery_key)
         assert caught.value.code == "undecryptable"
     assert b"secret plans" not in entry.data
+
+
+def test_an_entry_made_with_the_capability_alone_is_refused_by_members(room):
+    """A mirror can sign (it has a key of its own) but cannot post: whatever key of the
+    capability it encrypts with, members cannot open the entry (§7 check 5)."""
+    secret, ada, _ = room
+    keys = derive_room_keys(secret)
+    capability = MirrorCapability.of(keys)
+    mirror = SigningKey.generate()
+    for key in (capability.discovery_key, capability.membership_key):
+        body = ada.message_body("posted by the mirror", clock=1, ts=0)
+        entry = create_entry(
+            identity=mirror,
+            seq=0,
+            prev=None,
+            body=body,
+            message_key=key,
+            discovery_key=capability.discovery_key,
+        )
+        assert BlindLog(keys.discovery_key).ingest([entry.data]).added  # a mirror would keep it
+        with pytest.raises(EntryError) as caught:
+            open_entry(entry.data, message_key=keys.message_key, discovery_key=keys.discovery_key)
+        assert caught.value.code == "undecryptable"

@@ -16,6 +16,7 @@ from e2e.server import running_server
 from mirror import store
 from mirror.held_room import RoomLimits
 from mirror.models import HeldEntry, HeldRoom
+from mirror.paced_inbox import MAX_WAITING_FRAMES
 from mirror.service import MirrorService, ServiceLimits
 from parley_peer.encoding import b64url_encode
 from parley_peer.keys import new_room_secret
@@ -204,7 +205,7 @@ async def test_a_room_past_its_bytes_stores_no_more(server_url):
             await ada.close()
 
 
-async def test_a_link_past_its_entry_rate_stores_no_more(server_url):
+async def test_a_link_past_its_entry_rate_waits_and_a_flood_is_cut_off(server_url):
     limits = ServiceLimits(
         max_rooms=10,
         room=ROOMY.room._replace(entries_per_second=0.01, entries_burst=5),
@@ -215,18 +216,14 @@ async def test_a_link_past_its_entry_rate_stores_no_more(server_url):
         try:
             await ask(ada, "hold")
             [mirror] = await ada.wait_ready(1, timeout=WAIT_S)
-            entries = chain(ada, 12)
+            entries = chain(ada, 5 + MAX_WAITING_FRAMES + 1)
             await ada.send_entries(entries[:5])  # the link's five tokens
             await mirror_heads(ada, 5)
-            await ada.send_entries(entries[5:])  # the bucket is empty: dropped unread
-            # A barrier: the mirror answers a `want` after every frame before it.
-            want = {"t": "want", "author": ada.identity_id, "from": 0, "to": 12}
-            await ada.send_frame(want, mirror)
-            while True:  # (its heads after the first five may come first)
-                _, answer = await ada.next_frame(timeout=WAIT_S)
-                if answer["t"] == "entries":
-                    break
-            assert len(answer["entries"]) == 5
+            # The budget is spent: each frame now waits its turn, and a link that keeps
+            # more waiting than an honest member ever could is closed.
+            for entry in entries[5:]:
+                await ada.send_frame({"t": "entries", "entries": [b64url_encode(entry.data)]})
+            await ada.wait_for(lambda: mirror.state == "closed", WAIT_S)
             await service.rooms[ada._swarm.topic].flushed()
             assert len(await stored(ada._swarm.topic)) == 5
         finally:
@@ -246,7 +243,15 @@ async def test_a_restart_keeps_the_room_and_expiry_drops_an_untouched_one(server
             await mirror_heads(ada, 2, not_from=before)
             topic = ada._swarm.topic
             long_ago = timezone.now() - datetime.timedelta(days=31)
-            await sync_to_async(HeldRoom.objects.filter(topic=topic).update)(touched=long_ago)
+            untouched = HeldRoom.objects.filter(topic=topic).update
+            await sync_to_async(untouched)(touched=long_ago)
+            assert await service.expire() == [], "a member is linked: the room is in use"
+            await ada.close()  # nobody links any more
+            for _ in range(WAIT_S * 20):  # until the mirror has seen the link close
+                if not service.rooms[topic].replicators:
+                    break
+                await asyncio.sleep(0.05)
+            await sync_to_async(untouched)(touched=long_ago)
             assert await service.expire() == [topic]
             assert topic not in service.rooms
             assert await sync_to_async(HeldRoom.objects.count)() == 0

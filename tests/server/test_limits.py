@@ -67,11 +67,13 @@ def test_limits_are_read_from_settings_when_asked():
         "MIRROR_WAKE_RATE_PER_SECOND": 19.5,
         "MIRROR_WAKE_BURST": 20,
         "MIRROR_WAKES_IN_FLIGHT": 21,
+        "MIRROR_REQUEST_RATE_PER_SECOND": 22.5,
+        "MIRROR_REQUEST_BURST": 23,
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
     first = (1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13, 0.125, 14, 0.0625)
-    assert limits == Limits(*first, 15, 16, 17.5, 18, 19.5, 20, 21)
+    assert limits == Limits(*first, 15, 16, 17.5, 18, 19.5, 20, 21, 22.5, 23)
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,

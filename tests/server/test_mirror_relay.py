@@ -164,3 +164,22 @@ async def test_a_request_needs_hello_first(client, mirror_key):
     await ask(early)
     await early.expect_error("hello_required", "mirror")
     await m.expect_nothing()
+
+
+async def test_requests_beyond_the_address_budget_are_refused_and_not_relayed(
+    client, limits, mirror_key
+):
+    limits(MIRROR_REQUEST_RATE_PER_SECOND=0.001, MIRROR_REQUEST_BURST=2, MAX_ERRORS=1)
+    m, first, second = await client(), await client(), await client()
+    await serve(m, mirror_key)
+    await ask(first)
+    await ask(second)  # the address's two, shared by its connections
+    for _ in range(2):
+        assert (await m.receive())["type"] == "mirror-request"
+    for c in (first, second):
+        await ask(c)
+        await c.expect_error("mirror_rate_limited", "mirror")
+    # Not counted toward 4001 (MAX_ERRORS=1): the connections stay.
+    await first.send({"type": "ping"})
+    await first.expect("pong")
+    await m.expect_nothing()

@@ -8,7 +8,9 @@ mirror, and reconnects on its own. `make run` starts one beside the server
 """
 
 import asyncio
+import contextlib
 import logging
+import signal
 from pathlib import Path
 
 from django.conf import settings
@@ -44,7 +46,15 @@ class Command(BaseCommand):
         key = load_or_create(data / SEED_FILE_NAME, Path(settings.PARLEY_MIRROR_KEY_FILE))
         service = MirrorService(options["server"], key, limits_from_settings())
         self.stdout.write(f"mirror service for {options['server']}", ending="\n")
-        try:
-            asyncio.run(service.run())
-        except KeyboardInterrupt:
-            pass
+        asyncio.run(run_until_stopped(service))
+
+
+async def run_until_stopped(service: MirrorService) -> None:
+    """Run until SIGTERM or SIGINT, then let the service close its rooms: what arrived is
+    stored before the process ends (a supervisor's stop, `serve --mirror` ending)."""
+    running = asyncio.ensure_future(service.run())
+    loop = asyncio.get_running_loop()
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop, running.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await running

@@ -14,7 +14,7 @@ import { isIdText } from '../room/entry-body.js';
 export const MIRROR_PADDED_BYTES = 1024;
 export const MIRROR_BLOB_BYTES = MIRROR_PADDED_BYTES + 48; // + crypto_box_SEALBYTES
 export const MIRROR_OPS = Object.freeze(['hold', 'drop']);
-export const MIRROR_REPLY_ERRORS = Object.freeze(['malformed', 'stale', 'full', 'wrong_key', 'not_held']);
+export const MIRROR_REPLY_ERRORS = Object.freeze(['malformed', 'stale', 'full', 'wrong_key', 'not_held', 'failed']);
 
 export class MirrorReplyError extends Error {
   constructor(detail) {

@@ -23,7 +23,8 @@ export const MIRROR_ERRORS = Object.freeze({
   full: 'The mirror is full: it takes no new rooms.',
   wrong_key: 'The mirror holds a room at this address under other keys, so it refused.',
   not_held: 'The mirror does not hold this room.',
-  stale: 'This device’s clock is more than 10 minutes off, so the mirror refused the request.',
+  stale: 'The mirror refused the request as out of date: check this device’s clock, and try again.',
+  failed: 'The mirror could not do it just now. Try again later.',
   malformed: 'The mirror could not read the request.',
   timeout: 'The mirror did not answer. Check your connection and try again.',
   offline: 'Not connected to the server. Try again once you are online.',
@@ -35,6 +36,7 @@ export class RoomMirrors {
   #store;
   #fetch;
   #service = null; // the promise of GET /mirror, once it succeeded or said "none"
+  #serviceId = null;
 
   constructor({ signaling, store, fetchImpl = (...args) => globalThis.fetch(...args) }) {
     this.#signaling = signaling;
@@ -43,15 +45,24 @@ export class RoomMirrors {
   }
 
   service() {
-    this.#service ??= this.#askService().catch((error) => {
+    this.#service ??= this.#askService().then((service) => {
+      this.#serviceId = service?.id ?? null;
+      return service;
+    }, (error) => {
       this.#service = null; // asked again next time
       throw error;
     });
     return this.#service;
   }
 
+  // Whether an identity key is the server's mirror (known once service() has answered).
+  isService(identity) {
+    return this.#serviceId !== null && toBase64Url(identity) === this.#serviceId;
+  }
+
   async #askService() {
     const response = await this.#fetch('/mirror', { credentials: 'omit', cache: 'no-store' });
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_CHARACTERS) throw new Error('server_error');
     const text = await response.text();
     if (!response.ok || text.length > MAX_ANSWER_CHARACTERS) throw new Error('server_error');
     const answer = JSON.parse(text);
@@ -87,6 +98,8 @@ export class RoomMirrors {
       if (error instanceof MirrorReplyError) return { ok: false, error: 'malformed' };
       throw error;
     }
+    // A late reply to an earlier request (for another room) is no answer to this one.
+    if (reply.topic !== null && reply.topic !== room.topic) return { ok: false, error: 'malformed' };
     if (reply.ok || (op === 'drop' && reply.error === 'not_held')) {
       if (op === 'hold') room.mirrored = { id: service.id, since: Date.now() };
       else delete room.mirrored;

@@ -38,13 +38,16 @@ const MAX_WAITING_FOR_ICE = 256;
 export class RoomSwarm extends EventTarget {
   constructor({
     room, identity, signaling, localName = () => '', rtcConfig = {}, iceConfig = null,
-    makeLink = (options) => new PeerLink(options), random = Math.random,
+    makeLink = (options) => new PeerLink(options), random = Math.random, trustsMirror = () => false,
   }) {
     super();
     this.room = room; // { topic (base64url), keys: { discoveryKey, membershipKey } }
     this.identity = identity;
     this.signaling = signaling;
     this.localName = localName;
+    // Whether an identity is the server's blind mirror (docs/protocol.md §12): only then
+    // does a hello's role make a peer a mirror rather than a person.
+    this.trustsMirror = trustsMirror;
     this.rtcConfig = rtcConfig;
     this.iceConfig = iceConfig;
     this.waitingForIce = []; // work that makes links, held until iceConfig is ready
@@ -181,7 +184,7 @@ export class RoomSwarm extends EventTarget {
       rtcConfig: this.iceConfig?.rtcConfiguration() ?? this.rtcConfig,
     });
     const peer = new SwarmPeer({
-      connectionId, connectionKey, localConnectionKey, link,
+      connectionId, connectionKey, localConnectionKey, link, trustsMirror: this.trustsMirror,
       onStrike: (code) => this.#reject(connectionId, code, peer),
     });
     this.peers.set(connectionId, peer);
@@ -266,7 +269,9 @@ export class RoomSwarm extends EventTarget {
       remoteFingerprint: link.remoteFingerprint,
     });
     // A hello that could not go out would leave the peer to refuse our next frame.
-    if (!link.send({ t: 'hello', v: 1, name: this.localName(), proof: toBase64Url(proof) })) {
+    // The mirror is nobody to greet by name: it has no use for it.
+    const name = peer.identity && this.trustsMirror(peer.identity) ? '' : this.localName();
+    if (!link.send({ t: 'hello', v: 1, name, proof: toBase64Url(proof) })) {
       link.close('negotiation_failed');
     }
   }

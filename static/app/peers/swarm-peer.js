@@ -7,7 +7,8 @@
 //   peer.connectionId, peer.connectionKey, peer.localConnectionKey, peer.link, peer.since
 //   peer.identity        the identity key its envelopes are signed with (null until the first)
 //   peer.name            the display name its hello carried (null until then, or if blank)
-//   peer.isMirror        its hello said it is a blind mirror (docs/protocol.md §12): not a person
+//   peer.isMirror        its hello said it is a blind mirror and its identity is the server's
+//                        mirror key (docs/protocol.md §12): not a person
 //   peer.state           'connecting' -> 'ready' -> 'closed', or 'connecting' -> 'closed'
 //   peer.reason, peer.quiet   why it closed, and whether that is routine rather than news
 //   peer.strike(code)    it broke a rule beyond doubt; peer.strikes counts them
@@ -50,13 +51,18 @@ export class SwarmPeer {
   #reason = null;
   #strikes = 0;
   #lastSignalAt = 0;
+  #trustsMirror;
 
-  constructor({ connectionId, connectionKey, localConnectionKey, link, onStrike = () => {}, now = Date.now() }) {
+  constructor({
+    connectionId, connectionKey, localConnectionKey, link, onStrike = () => {}, now = Date.now(),
+    trustsMirror = () => false,
+  }) {
     this.#connectionId = connectionId;
     this.#connectionKey = connectionKey;
     this.#localConnectionKey = localConnectionKey;
     this.#link = link;
     this.#onStrike = onStrike;
+    this.#trustsMirror = trustsMirror;
     this.#since = now;
     // Its state lives in private fields, which freezing leaves writable to its methods;
     // nothing else can be hung on it (what a module keeps per peer, it keeps itself).
@@ -70,7 +76,9 @@ export class SwarmPeer {
   get since() { return this.#since; }
   get identity() { return this.#identity; }
   get name() { return this.#name; }
-  get isMirror() { return this.#role === 'mirror'; }
+  // A claim alone is not enough: a member could say so to be left out of the counts and
+  // be handed everyone's wakes.
+  get isMirror() { return this.#role === 'mirror' && this.#identity !== null && this.#trustsMirror(this.#identity); }
   get state() { return this.#state; }
   get reason() { return this.#reason; }
   get quiet() { return QUIET_REASONS.has(this.#reason); }

@@ -22,14 +22,16 @@ import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { buildRoomState } from './room-state.js';
+import { Typing } from './typing.js';
 import { isPerson } from '../peers/swarm-peer.js';
 
 const MAX_WARNINGS = 20;
-const TYPING_SHOWN_MS = 6000;
-const TYPING_RESEND_MS = 3000;
 const ACK_BATCH = 64;
 const JOIN_WAIT_MS = 10_000; // a `join` through an invite waits at most this for the history
 const JOIN_AFTER_HISTORY_MS = 300;
+// A blind mirror checks what it can without the message key (docs/protocol.md §12): an
+// entry that fails a check it cannot make is its author's doing, not the mirror's.
+const blamesAuthor = (peer, code) => peer.isMirror && (code === 'undecryptable' || code === 'bad_clock');
 
 export class RoomSession extends EventTarget {
   constructor({ room, identity, store, swarm, sendsReceipts = () => true }) {
@@ -58,8 +60,11 @@ export class RoomSession extends EventTarget {
       }),
       write: (body) => this.#append(body),
     });
-    this.typing = new Map(); // identity id -> expiry time
-    this.lastTypingSent = 0;
+    this.typing = new Typing({
+      // Typing is for people: a mirror is not told.
+      broadcast: (frame) => this.swarm.readyPeers().filter(isPerson).forEach((peer) => this.swarm.sendTo(peer, frame)),
+      changed: () => this.#changed(),
+    });
     this.writing = Promise.resolve();
     this.changeQueued = false;
     this.seqOf = new Map();
@@ -250,7 +255,7 @@ export class RoomSession extends EventTarget {
   }
 
   typingNames(now = Date.now()) {
-    return [...this.typing].filter(([, until]) => until > now).map(([id]) => this.memberName(id) ?? 'Someone');
+    return this.typing.ids(now).map((id) => this.memberName(id) ?? 'Someone');
   }
 
   // Call events are history, not something to read: they are not counted.
@@ -269,10 +274,7 @@ export class RoomSession extends EventTarget {
   }
 
   setTyping(active) {
-    const now = Date.now();
-    if (active && now - this.lastTypingSent < TYPING_RESEND_MS) return;
-    this.lastTypingSent = active ? now : 0;
-    this.swarm.broadcast({ t: 'typing', active });
+    this.typing.send(active);
   }
 
   // Something a peer did that the user should hear about, from outside the session
@@ -304,29 +306,30 @@ export class RoomSession extends EventTarget {
         send: (frame) => this.swarm.sendTo(peer, frame),
         onAdded: (records, info) => this.#onAdded(peer, records, info),
         // A strike reaches the user as the swarm's `rejected` event, like a bad frame.
-        onRejected: ({ code, strike }) => (strike ? peer.strike(code) : this.#warn(code, peer)),
+        onRejected: ({ code, strike }) => (strike && !blamesAuthor(peer, code) ? peer.strike(code) : this.#warn(code, peer)),
         onFork: (fork) => this.#onFork(peer, fork),
       });
       this.replicators.set(peer, replicator);
       replicator.start();
     }
-    if (peer.state === 'closed' && peer.identity) this.typing.delete(identityId(peer.identity));
+    if (peer.state === 'closed' && peer.identity) this.typing.forget(identityId(peer.identity));
     this.#changed();
   }
 
   #onFrame(peer, frame) {
     switch (frame.t) {
       case 'heads':
-        // What a peer holds shows (a mirror's progress, docs/protocol.md §12).
         this.replicators.get(peer)?.receive(frame);
-        return this.#changed();
+        // How far a mirror holds the room shows as it comes (docs/protocol.md §12).
+        return peer.isMirror ? this.#changed() : undefined;
       case 'want':
       case 'entries':
         return this.replicators.get(peer)?.receive(frame);
       case 'ack':
         return this.#onAck(peer, frame.ids);
       case 'typing':
-        return this.#onTyping(peer, frame.active);
+        if (peer.isMirror) return undefined;
+        return peer.identity ? this.typing.heard(identityId(peer.identity), frame.active) : undefined;
       default:
         return undefined;
     }
@@ -340,7 +343,7 @@ export class RoomSession extends EventTarget {
       this.swarm.sendTo(fromPeer, { t: 'ack', ids: received.slice(i, i + ACK_BATCH) });
     }
     if (!stored.length) return;
-    for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.delete(record.author);
+    for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.forget(record.author);
     for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) this.replicators.get(peer)?.announce();
     if (this.room.restored && this.canWrite()) {
       delete this.room.restored;
@@ -367,15 +370,6 @@ export class RoomSession extends EventTarget {
       if (seq !== undefined && this.delivery.note(peerId, seq + 1)) changed = true;
     }
     if (changed) this.#changed();
-  }
-
-  #onTyping(peer, active) {
-    if (!peer.identity) return;
-    const id = identityId(peer.identity);
-    if (active) this.typing.set(id, Date.now() + TYPING_SHOWN_MS);
-    else this.typing.delete(id);
-    this.#changed();
-    if (active) setTimeout(() => this.#changed(), TYPING_SHOWN_MS + 50);
   }
 
   #warn(code, peer) {
