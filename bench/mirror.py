@@ -90,7 +90,7 @@ def catch_up(url: str, entries: int, authors: int) -> dict:
         reader.page.context.close()
 
         keep_on_mirror(holder)
-        expect_mirror_holds_everything(holder)
+        expect_mirror_holds_everything(holder, timeout=CATCH_UP_TIMEOUT_MS)
         holder.page.context.close()
         _, from_mirror = time_to_all_shown(browser, url, link, entries)
         browser.close()
@@ -167,6 +167,8 @@ async def capacity(url: str, pid: int, mirror_key: bytes, rooms: int, per_room: 
         for member in members:
             await mirror_holds(member, per_room)
         cpu_per_entry = (cpu_seconds(pid) - cpu_before) / (rooms * per_room)
+        await asyncio.sleep(2)
+        after_entries = rss_bytes(pid)
         discovery = [m.room_keys.discovery_key for m in members]
         checked = time.process_time()
         for key, chain in zip(discovery, batches, strict=True):
@@ -185,6 +187,7 @@ async def capacity(url: str, pid: int, mirror_key: bytes, rooms: int, per_room: 
         "rss_before_mib": round(before / 2**20, 1),
         "rss_after_rooms_mib": round(after_rooms / 2**20, 1),
         "memory_per_room_kib": round((after_rooms - before) / rooms / 1024, 1),
+        "memory_per_entry_b": round((after_entries - after_rooms) / (rooms * per_room)),
         "entries_stored": rooms * per_room,
         "mirror_cpu_per_entry_us": round(cpu_per_entry * 1e6, 1),
         "signature_check_per_entry_us": round(verify_per_entry * 1e6, 1),
@@ -214,6 +217,7 @@ def main() -> None:
     print(f"  ratio mirror / member       {caught_up['mirror_to_member_ratio']:.2f}")
     print(f"one mirror process: {held['rooms']} rooms, {held['links_open']} links open")
     print(f"  memory per room             {held['memory_per_room_kib']:.0f} KiB")
+    print(f"  memory per entry held       {held['memory_per_entry_b']} bytes")
     print(f"  CPU per entry stored        {held['mirror_cpu_per_entry_us']:.0f} µs")
     print(f"  signature check alone       {held['signature_check_per_entry_us']:.0f} µs")
     print(f"  ratio                       {held['cpu_ratio']:.1f}")

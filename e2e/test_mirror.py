@@ -56,11 +56,11 @@ def open_mirror_dialog(user: User):
     return dialog
 
 
-def expect_mirror_holds_everything(user: User) -> None:
+def expect_mirror_holds_everything(user: User, timeout: int = TIMEOUT_MS) -> None:
     """The mirror linked in this room holds every entry this browser holds (its heads)."""
     dialog = open_mirror_dialog(user)
     mirror = dialog.get_by_test_id("mirror").and_(dialog.locator('[data-ready="true"]'))
-    expect(mirror).to_have_attribute("data-behind", "0", timeout=TIMEOUT_MS)
+    expect(mirror).to_have_attribute("data-behind", "0", timeout=timeout)
     expect(mirror.get_by_test_id("mirror-state")).to_have_text("linked · holds everything")
     dialog.get_by_role("button", name="Close").click()
 

@@ -255,8 +255,8 @@ PARLEY_MIRROR = {
     "SERVER_URL": os.environ.get("PARLEY_MIRROR_SERVER_URL", "http://127.0.0.1:8000"),
     "MAX_ROOMS": int(os.environ.get("PARLEY_MIRROR_MAX_ROOMS", 1000)),
     "MAX_ROOM_BYTES": int(os.environ.get("PARLEY_MIRROR_MAX_ROOM_BYTES", 1 << 30)),
-    "ENTRIES_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_ENTRIES_PER_SECOND", 1000)),
-    "ENTRIES_BURST": int(os.environ.get("PARLEY_MIRROR_ENTRIES_BURST", 5000)),
+    "ENTRIES_PER_SECOND": float(os.environ.get("PARLEY_MIRROR_ENTRIES_PER_SECOND", 2000)),
+    "ENTRIES_BURST": int(os.environ.get("PARLEY_MIRROR_ENTRIES_BURST", 20000)),
     "EXPIRY_DAYS": float(os.environ.get("PARLEY_MIRROR_EXPIRY_DAYS", 30)),
 }
 
