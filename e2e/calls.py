@@ -60,8 +60,21 @@ LOCAL_TRACKS = """() => window.__tracks.map((t) => ({
   kind: t.kind, state: t.readyState, enabled: t.enabled }))"""
 
 
+# A sealed envelope of the smallest size (1,072 bytes, §4) holds an ICE candidate; an SDP
+# with media (a call's offer or answer, several KB) needs a larger one.
+SMALLEST_SEALED_CHARACTERS = 1430
+
+
 def signal_count(user) -> int:
-    return sum(1 for _, text in user.frames if json.loads(text).get("type") == "signal")
+    """Envelopes big enough for a call's SDP that this page sent or received through the
+    server. Candidates are left out: the links' own can still trickle in after they are
+    ready (their gathering ends later on a busy machine), and say nothing of a call."""
+    return sum(
+        1
+        for _, text in user.frames
+        if (frame := json.loads(text)).get("type") == "signal"
+        and len(frame.get("blob", "")) > SMALLEST_SEALED_CHARACTERS
+    )
 
 
 def relayed(user) -> int:
