@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from e2e.mirror_service import mirrored_server
 from e2e.push_service import FakePushService, make_subscription
-from e2e.test_mirror import keep_on_mirror, leave_page
+from e2e.test_mirror import expect_mirror_holds_everything, keep_on_mirror, leave_page
 from e2e.user import TIMEOUT_MS, User
 
 
@@ -52,6 +52,8 @@ def test_the_mirror_pushes_the_wake_once_it_holds_the_message(browser):
                 keep_on_mirror(ada)
                 leave_page(bob)
                 ada.wait_for_peers(0)
+                # A wake goes through a mirror only when it holds all the room so far.
+                expect_mirror_holds_everything(ada)
 
                 ada.send("the eagle lands at noon")
                 [request] = push_service.wait_for_requests(1, timeout=TIMEOUT_MS / 1000)

@@ -204,7 +204,7 @@ test('a mention wakes by the name chosen, also when two share it, and never some
   assert.equal(await later.afterOwnEntry(ada.session, again), 1, 'not the Bob who left');
 });
 
-test('with a blind mirror linked, the wake goes to the mirror, which pushes it once it holds the entry', async () => {
+async function withMirror({ lagging }) {
   const { ada, bob } = await roomOfTwo();
   const bobMailbox = createMailboxKeys();
   bob.session.setMailbox({ mailbox: toBase64Url(bobMailbox.publicKey), notify: 'all' });
@@ -218,10 +218,19 @@ test('with a blind mirror linked, the wake goes to the mirror, which pushes it o
   const readyPeers = swarm.readyPeers.bind(swarm);
   swarm.readyPeers = () => [...readyPeers(), mirror];
   swarm.sendTo = (peer, frame) => peer === mirror && handed.push(frame) > 0;
+  // What the mirror's heads said it holds: all of the room so far, or one entry less.
+  const heads = new Map(ada.session.log.heads().map(({ author, length }) => [author, { length }]));
+  if (lagging) heads.set(bob.id, { length: heads.get(bob.id).length - 1 });
+  ada.session.replicators.set(mirror, { remoteHeads: heads, pushOwn: () => {} });
   const signaling = new RecordingSignaling();
   const waker = new RoomWaker({ identity: ada.session.identity, signaling });
   const sent = await ada.session.send('tea at five');
   assert.equal(await waker.afterOwnEntry(ada.session, sent), 1);
+  return { handed, signaling, sent, bobMailbox };
+}
+
+test('with a blind mirror linked, the wake goes to the mirror, which pushes it once it holds the entry', async () => {
+  const { handed, signaling, sent, bobMailbox } = await withMirror({ lagging: false });
   assert.equal(signaling.wakes.length, 0, 'nothing through the server from this device');
   const [frame] = handed;
   assert.deepEqual(Object.keys(frame).sort(), ['blob', 'entry', 'mailbox', 't']);
@@ -229,4 +238,10 @@ test('with a blind mirror linked, the wake goes to the mirror, which pushes it o
   assert.equal(frame.entry, sent.id);
   assert.equal(frame.mailbox, toBase64Url(mailboxId(bobMailbox.publicKey)));
   assert.equal(openWake(frame.blob, { mailbox: bobMailbox }).text, 'tea at five');
+});
+
+test('a mirror that lags behind might never hold the entry: the member is woken directly', async () => {
+  const { handed, signaling } = await withMirror({ lagging: true });
+  assert.deepEqual(handed, []);
+  assert.equal(signaling.wakes.length, 1);
 });

@@ -7,8 +7,10 @@
 //
 // The server learns only a mailbox id and 1,072 opaque bytes; the limiter keeps a burst
 // of messages to someone away down to one push a minute. With a blind mirror linked in
-// the room (docs/protocol.md §12) the wake goes to the mirror instead, which pushes it
-// once it holds the entry: whoever is woken finds the message even if we have gone.
+// the room that holds everything but this entry (docs/protocol.md §12) the wake goes to
+// the mirror instead, which pushes it once it holds the entry: whoever is woken finds the
+// message even if we have gone. A mirror that lags (full, or refusing an author) might
+// never hold it, and its wake would be lost: then we wake them ourselves.
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { identityId } from '../identity/identity.js';
 import { mailboxId } from './mailbox-keys.js';
@@ -16,9 +18,16 @@ import { wakeKindFor } from './notify-levels.js';
 import { buildWake } from './wake.js';
 import { WakeLimiter } from './wake-limiter.js';
 import { isPerson } from '../peers/swarm-peer.js';
+import { mirrorStatus } from '../mirror/room-mirrors.js';
 
 // Failures the user cannot act on, and that say nothing is wrong with this device.
 const QUIET_FAILURES = new Set(['wake_rate_limited', 'offline', 'timeout']);
+
+// The mirror linked in the room whose heads lack nothing but, at most, this entry.
+function keepingUp(session) {
+  const held = new Map(mirrorStatus(session).map(({ id, behind }) => [id, behind]));
+  return session.swarm.readyPeers().find((peer) => peer.isMirror && (held.get(identityId(peer.identity)) ?? 2) <= 1) ?? null;
+}
 
 export class RoomWaker {
   constructor({ identity, signaling, limiter = new WakeLimiter(), now = () => Date.now(), log = console }) {
@@ -49,7 +58,7 @@ export class RoomWaker {
 
   async afterOwnEntry(session, record) {
     const topic = session.room.topic;
-    const mirror = session.swarm.readyPeers().find((peer) => peer.isMirror) ?? null;
+    const mirror = keepingUp(session);
     let sent = 0;
     for (const { member, mailbox, kind } of this.recipients(session, record)) {
       if (!this.limiter.take(`${topic}|${member}`)) continue;
