@@ -12,7 +12,7 @@ import asyncio
 import datetime
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -155,13 +155,15 @@ class MirrorService:
         mailbox id and nothing else."""
         if self.signaling is None:
             return
-        task = asyncio.ensure_future(self.signaling.wake(mailbox, blob))
-        self._requests.add(task)
-        task.add_done_callback(self._requests.discard)
+        self._spawn(self.signaling.wake(mailbox, blob))
         logger.info("a wake handed on")
 
     def _touched(self, topic: str) -> None:
-        task = asyncio.ensure_future(self._db_call(store.touch, topic))
+        self._spawn(self._db_call(store.touch, topic))
+
+    def _spawn(self, work: Awaitable[object]) -> None:
+        """Run `work` on its own, kept referenced until it ends."""
+        task = asyncio.ensure_future(work)
         self._requests.add(task)
         task.add_done_callback(self._requests.discard)
 
@@ -196,9 +198,7 @@ class MirrorService:
     def _on_server_frame(self, frame: dict) -> None:
         if frame.get("type") != "mirror-request":
             return
-        task = asyncio.ensure_future(self._answer(frame))
-        self._requests.add(task)
-        task.add_done_callback(self._requests.discard)
+        self._spawn(self._answer(frame))
 
     async def _answer(self, frame: dict) -> None:
         try:

@@ -15,13 +15,12 @@ asked of one link at a time, at most 64 in flight per link; a `lack` or a closed
 gives it back for another link to ask.
 """
 
-import asyncio
-import collections
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from parley_peer.file_sender import FileSender
 from parley_peer.files import (
     MAX_WANT_COUNT,
     TAG_BYTES,
@@ -37,10 +36,7 @@ from parley_peer.files import (
     verify_chunk,
 )
 
-HIGH_WATER = 4 * 1024 * 1024
-LOW_WATER = 1024 * 1024
 MAX_STRIKES = 16  # malformed messages and bad chunks before the link's files are ignored
-MAX_WAITING_CONTROL = 1024  # control messages queued until our channel opens
 # Chunks asked of us and not yet sent: a downloader keeps 64 in flight (§11); one that
 # asks for more than this is struck for each chunk past it.
 MAX_QUEUED_CHUNKS = 256
@@ -91,15 +87,9 @@ class BlindFileLink:
         self.strikes = 0
         self.peer_has: dict[bytes, set[int]] = {}  # root -> chunks the peer announced
         self.in_flight: set[tuple[bytes, int]] = set()
-        self.queue: collections.deque[tuple[bytes, int]] = collections.deque()
-        self._waiting: list[bytes] = []
-        self._wake = asyncio.Event()
-        out.bufferedAmountLowThreshold = LOW_WATER
-        out.on("open", self._on_open)
-        out.on("bufferedamountlow", self._wake.set)
-        out.on("close", self._wake.set)
+        # Chunks asked of us go as (root, index), served if still held when their turn comes.
+        self.sender: FileSender[tuple[bytes, int]] = FileSender(out, frame_of=self._chunk_frame)
         out.on("message", self.receive)
-        self._pump_task = asyncio.ensure_future(self._pump())
 
     def adopt(self, channel: Any, early: list[str | bytes]) -> None:
         self.peer_channel = channel
@@ -110,19 +100,19 @@ class BlindFileLink:
     def fetch(self, file: BlindFile) -> None:
         """Ask the peer what it holds of `file`; its `have` answers bring the `want`s."""
         if not file.complete and not self.closed:
-            self._send_control(encode_file_frame(FileFrame("have?", file.root)))
+            self.sender.control(encode_file_frame(FileFrame("have?", file.root)))
 
     def announce(self, file: BlindFile) -> None:
         """Tell the peer what we hold of `file` (a `have` it did not ask for, §11)."""
         if not self.closed:
             for message in file.have_frames():
-                self._send_control(message)
+                self.sender.control(message)
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        self._pump_task.cancel()
+        self.sender.close()
         for root, index in self.in_flight:
             file = self.files.get(root)
             if file is not None and file.asked.get(index) is self:
@@ -148,7 +138,7 @@ class BlindFileLink:
         if file is None:
             if frame.type == "want":  # nothing of a file we do not keep
                 for index in range(frame.first, frame.first + frame.count):
-                    self._send_control(
+                    self.sender.control(
                         encode_file_frame(FileFrame("lack", frame.root, index=index))
                     )
             return  # other roots are ignored (§11)
@@ -162,7 +152,7 @@ class BlindFileLink:
 
     def _on_have_asked(self, file: BlindFile, frame: FileFrame) -> None:
         for message in file.have_frames():
-            self._send_control(message)
+            self.sender.control(message)
 
     def _on_have(self, file: BlindFile, frame: FileFrame) -> None:
         announced = self.peer_has.setdefault(file.root, set())
@@ -175,14 +165,13 @@ class BlindFileLink:
 
     def _on_want(self, file: BlindFile, frame: FileFrame) -> None:
         for index in range(frame.first, frame.first + frame.count):
-            if len(self.queue) >= MAX_QUEUED_CHUNKS:
+            if len(self.sender.queue) >= MAX_QUEUED_CHUNKS:
                 self.strikes += 1
                 break
             if index in file.chunks:
-                self.queue.append((file.root, index))
+                self.sender.add([(file.root, index)])
             else:
-                self._send_control(encode_file_frame(FileFrame("lack", file.root, index=index)))
-        self._wake.set()
+                self.sender.control(encode_file_frame(FileFrame("lack", file.root, index=index)))
 
     def _on_chunk(self, file: BlindFile, frame: FileFrame) -> None:
         index = frame.index
@@ -212,7 +201,12 @@ class BlindFileLink:
         self.peer_has.get(file.root, set()).discard(frame.index)
 
     def _on_cancel(self, file: BlindFile, frame: FileFrame) -> None:
-        self.queue = collections.deque(item for item in self.queue if item[0] != file.root)
+        self.sender.drop(lambda item: item[0] == file.root)
+
+    def _chunk_frame(self, item: tuple[bytes, int]) -> bytes | None:
+        root, index = item
+        file = self.files.get(root)
+        return file.chunk_frame(index) if file is not None and index in file.chunks else None
 
     def _give_back(self, file: BlindFile, index: int) -> None:
         self.in_flight.discard((file.root, index))
@@ -234,39 +228,7 @@ class BlindFileLink:
             self.in_flight.add((file.root, index))
         for first, count in _runs(wanted):
             frame = FileFrame("want", file.root, first=first, count=count)
-            self._send_control(encode_file_frame(frame))
-
-    # Sending.
-
-    def _send_control(self, message: bytes) -> None:
-        if self.out.readyState == "connecting":
-            if len(self._waiting) < MAX_WAITING_CONTROL:
-                self._waiting.append(message)
-        elif self.out.readyState == "open":
-            self.out.send(message)
-
-    def _on_open(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        for message in waiting:
-            self.out.send(message)
-        self._wake.set()
-
-    async def _pump(self) -> None:
-        while not self.closed:
-            self._wake.clear()
-            if not self.queue or self.out.readyState != "open":
-                if self.out.readyState in ("closing", "closed"):
-                    return
-                await self._wake.wait()
-                continue
-            if self.out.bufferedAmount > HIGH_WATER:
-                await self._wake.wait()
-                continue
-            root, index = self.queue.popleft()
-            file = self.files.get(root)
-            if file is not None and index in file.chunks:
-                self.out.send(file.chunk_frame(index))
-            await asyncio.sleep(0)
+            self.sender.control(encode_file_frame(frame))
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:

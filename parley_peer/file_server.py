@@ -21,12 +21,12 @@ until then: a test can count them without waiting for a quiet spell.
 """
 
 import asyncio
-import collections
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from parley_peer.file_sender import FileSender
 from parley_peer.files import (
     FILE_CHANNEL,
     EncryptedFile,
@@ -37,9 +37,6 @@ from parley_peer.files import (
     parse_file_frame,
 )
 
-HIGH_WATER = 4 * 1024 * 1024  # hold back chunks while this much waits in the channel
-LOW_WATER = 1024 * 1024  # ... until it drains to this (`bufferedamountlow`)
-MAX_WAITING_CONTROL = 1024  # control messages queued until our channel opens
 DAMAGE = ("ciphertext", "proof")
 logger = logging.getLogger(__name__)
 
@@ -119,17 +116,13 @@ class FileLink:
         self.peer_channel: Any = None
         self.closed = False
         self.malformed = 0  # messages that failed §11's checks
-        self.queue: collections.deque[tuple[HeldFile, int]] = collections.deque()
         self._barriers: list[tuple[bytes, int, asyncio.Future[None]]] = []  # probes unanswered
-        self._waiting: list[bytes] = []
-        self._wake = asyncio.Event()
-        out.bufferedAmountLowThreshold = LOW_WATER
-        out.on("open", self._on_open)
-        out.on("bufferedamountlow", self._wake.set)
-        out.on("close", self._wake.set)
+        # Chunks go as (held file, index), the frame made (damaged or not) when it is sent.
+        self.sender: FileSender[tuple[HeldFile, int]] = FileSender(
+            out, frame_of=lambda item: item[0].next_frame(item[1]), on_sent=on_change
+        )
         out.on("close", self._fail_barriers)
         out.on("message", self.receive)
-        self._pump_task = asyncio.ensure_future(self._pump())
 
     def adopt(self, channel: Any, early: list[str | bytes]) -> None:
         """The peer's own channel, with what it sent before we took it."""
@@ -148,15 +141,14 @@ class FileLink:
             done.set_exception(ConnectionError("the file channel is closed"))
             return done
         self._barriers.append((root, index, done))
-        self._send_control(encode_file_frame(FileFrame("want", root, first=index, count=1)))
+        self.sender.control(encode_file_frame(FileFrame("want", root, first=index, count=1)))
         return done
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        self.queue.clear()
-        self._pump_task.cancel()
+        self.sender.close()
         self._fail_barriers()
         for channel in (self.out, self.peer_channel):
             if channel is not None:
@@ -181,11 +173,11 @@ class FileLink:
         if frame.type == "have?" and held is not None:
             held.have_asked += 1
             for message in held.encrypted.have_frames():
-                self._send_control(message)
+                self.sender.control(message)
         elif frame.type == "want":
             self._on_want(held, frame)
         elif frame.type == "cancel":
-            self.queue = collections.deque(item for item in self.queue if item[0] is not held)
+            self.sender.drop(lambda item: item[0] is held)
         elif frame.type in ("chunk", "lack"):
             self._answered(frame.root, frame.index)
         # `have?` of a file not held and `have`: a server asks for nothing (and a root
@@ -213,44 +205,10 @@ class FileLink:
         indices = range(frame.first, frame.first + frame.count)
         if held is None:  # not a file we hold: none of its chunks
             for index in indices:
-                self._send_control(encode_file_frame(FileFrame("lack", frame.root, index=index)))
+                self.sender.control(encode_file_frame(FileFrame("lack", frame.root, index=index)))
             return
         held.asked.extend(indices)
-        self.queue.extend((held, index) for index in indices)
-        self._wake.set()
-
-    # Sending.
-
-    def _send_control(self, message: bytes) -> None:
-        if self.out.readyState == "connecting":
-            if len(self._waiting) < MAX_WAITING_CONTROL:
-                self._waiting.append(message)
-        elif self.out.readyState == "open":
-            self.out.send(message)
-
-    def _on_open(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        for message in waiting:
-            self.out.send(message)
-        self._wake.set()
-
-    async def _pump(self) -> None:
-        """Sends queued chunks in the order asked while the channel's buffer is under
-        HIGH_WATER; then waits for `bufferedamountlow` (or more to send, or open)."""
-        while not self.closed:
-            self._wake.clear()
-            if not self.queue or self.out.readyState != "open":
-                if self.out.readyState in ("closing", "closed"):
-                    return
-                await self._wake.wait()
-                continue
-            if self.out.bufferedAmount > HIGH_WATER:
-                await self._wake.wait()
-                continue
-            held, index = self.queue.popleft()
-            self.out.send(held.next_frame(index))
-            self._on_change()
-            await asyncio.sleep(0)  # let the transport and other links run between chunks
+        self.sender.add((held, index) for index in indices)
 
 
 class FileServer:

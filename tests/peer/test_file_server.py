@@ -10,7 +10,8 @@ import pytest
 from pyee.asyncio import AsyncIOEventEmitter
 
 from e2e.server import running_server
-from parley_peer.file_server import HIGH_WATER, LOW_WATER, FileLink, FileServer, HeldFile
+from parley_peer.file_sender import HIGH_WATER, LOW_WATER
+from parley_peer.file_server import FileLink, FileServer, HeldFile
 from parley_peer.files import (
     CHUNK_SIZE,
     FILE_CHANNEL,

@@ -1,7 +1,7 @@
 // Schema of the frames on a peer link's `parley` data channel (docs/protocol.md §6, §8).
 // Pure: parseDataFrame(text) returns a frame or throws DataFrameError(code);
 // encodeDataFrame(frame) returns the JSON text, refusing what a peer would reject.
-import { isIdText } from '../room/entry-body.js';
+import { isIdText, MAX_FILE_BYTES } from '../room/entry-body.js';
 
 export const MAX_DATA_FRAME_BYTES = 65_536;
 export const MAX_ACK_IDS = 64;
@@ -11,7 +11,6 @@ export const MAX_WANT_SPAN = 512;
 export const MAX_ENTRIES_PER_FRAME = 64;
 export const MAX_SDP_LENGTH = 60_000;
 export const MAX_CANDIDATE_LENGTH = 1024;
-export const MAX_FILE_BYTES = 131_072 * 2 ** 24; // §11: 2^24 chunks
 // A sealed wake (§10): 1,072 bytes are 1,430 characters with 4 spare bits, zero.
 const WAKE_BLOB_TEXT = /^[A-Za-z0-9_-]{1429}[AQgw]$/;
 export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'present', 'decline', 'busy', 'hangup']);
