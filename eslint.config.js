@@ -8,8 +8,8 @@
 // 160 characters (a line of user-facing text may run longer).
 //
 // Globals by where the code runs: the page (static/app), a Worker (the OPFS worker), the
-// service worker (static/app/sw, bundled into /sw.js by signal_server/app_shell.py), and
-// node (tests, scripts, bench).
+// service worker (static/app/sw, bundled into /sw.js by signal_server/app_shell.py), a
+// benchmark's page (bench/*.js) and node (tests, scripts, bench).
 import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
 import globals from 'globals';
@@ -52,6 +52,8 @@ export default [
   { files: ['static/app/**/*.js'], languageOptions: { globals: globals.browser } },
   { files: ['static/app/files/opfs-worker.js'], languageOptions: { globals: globals.worker } },
   { files: ['static/app/sw/**/*.js'], languageOptions: { globals: globals.serviceworker } },
+  // Scripts a benchmark installs in its pages (before the page's own, not as modules).
+  { files: ['bench/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   {
     files: ['tests/**/*.js', 'tests/**/*.mjs', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: globals.node },
