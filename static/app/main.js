@@ -43,8 +43,12 @@ async function boot() {
     root.dataset.state = 'other-tab';
     return;
   }
+  // Marks for the boot's timeline (python -m bench.connect --trace).
+  performance.mark('parley:device-lock');
   await sodiumReady;
+  performance.mark('parley:libsodium');
   const store = await ParleyStore.open();
+  performance.mark('parley:store');
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
   banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling }), {

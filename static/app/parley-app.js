@@ -49,6 +49,7 @@ export class ParleyApp extends EventTarget {
       if (room.left) app.leftRooms.set(room.topic, room);
       else await app.#openRoom(room);
     }
+    performance.mark('parley:rooms-open');
     app.signaling.start();
     notifications.start();
     return app;

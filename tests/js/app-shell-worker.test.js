@@ -96,6 +96,36 @@ test('each asset is fetched with the integrity hash /sw.js gave for it', async (
   assert.equal(byPath['/'], '', 'the page is rendered by the server and has no fixed hash');
 });
 
+// The Static Routing API: the browser answers the app's files from this version's cache
+// without running the worker's script.
+async function installWithRoutes(addRoutes) {
+  const worker = installed('v3');
+  const event = new Event('install');
+  let done = Promise.resolve();
+  event.waitUntil = (promise) => { done = promise; };
+  event.addRoutes = addRoutes;
+  worker.dispatchEvent(event);
+  await done;
+  return worker;
+}
+
+test('where the browser routes from a cache, every static file goes to this version\'s cache; the page does not', async () => {
+  const rules = [];
+  const worker = await installWithRoutes(async (rule) => { rules.push(rule); });
+  assert.deepEqual(rules, [{
+    condition: { urlPattern: { pathname: '/static/*' }, requestMethod: 'GET' },
+    source: { cacheName: 'parley-shell-v3' },
+  }]);
+  assert.ok(worker.caches.caches.get('parley-shell-v3').entries.has(`${ORIGIN}/static/app/main.js`));
+});
+
+test('a browser that refuses the route still installs, and the fetch handler serves', async (t) => {
+  const warned = t.mock.method(console, 'warn', () => {});
+  const worker = await installWithRoutes(async () => { throw new TypeError('unsupported source'); });
+  assert.equal(warned.mock.callCount(), 1);
+  assert.equal(await (await fetchEvent(worker, '/static/app/main.js')).text(), 'network /static/app/main.js');
+});
+
 test('one missing file fails the install instead of activating a partial shell', async () => {
   failing.add('/static/app/style.css');
   const worker = installed('v1');

@@ -159,6 +159,30 @@ test('a refused renewal of a short-lived credential is asked again before it exp
   ice.stop();
 });
 
+test('the first ask goes out behind the joins, before anyone is dialled; once, and only in a topic', async () => {
+  const { ice, signaling } = setup();
+  signaling.topics.clear();
+  signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  ice.prefetch();
+  assert.equal(signaling.asked, 0, 'the server refuses an ask from a connection in no topic');
+  signaling.topics.add('topic');
+  signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  assert.equal(signaling.asked, 1, 'a welcome follows the joins: it asks');
+  ice.prefetch();
+  await ice.whenReady();
+  assert.equal(signaling.asked, 1, 'one ask in flight at a time');
+  assert.deepEqual(ice.rtcConfiguration().iceServers, [STUN]);
+  ice.prefetch();
+  signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  assert.equal(signaling.asked, 1, 'answered: nothing more until a renewal is due');
+  ice.stop();
+  const joinedLater = setup();
+  joinedLater.ice.prefetch();
+  assert.equal(joinedLater.signaling.asked, 1, 'a join after the welcome asks at once');
+  await joinedLater.ice.whenReady();
+  joinedLater.ice.stop();
+});
+
 test('a renewal that fell due while the rendezvous connection was down is asked on the next welcome', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const nowS = 1_000_000_000;

@@ -18,6 +18,7 @@ export class FakeIceSignaling extends EventTarget {
     this.asked = 0;
     this.state = 'online';
     this.connectionId = 'connection-1';
+    this.topics = new Set(['topic']); // what the client has joined
     this.pending = [];
   }
 

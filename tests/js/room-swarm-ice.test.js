@@ -38,6 +38,7 @@ class HeldIceConfig {
   constructor() {
     this.config = { iceServers: [], iceTransportPolicy: 'all' };
     this.asks = 0;
+    this.prefetches = 0;
     this.#hold();
   }
   #hold() {
@@ -45,6 +46,7 @@ class HeldIceConfig {
   }
   // The next ask waits again (a credential that expired, an ask that failed).
   holdAgain() { this.#hold(); }
+  prefetch() { this.prefetches += 1; }
   whenReady() {
     this.asks += 1;
     return this.ready;
@@ -84,6 +86,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 test('no link is made, dialled or answered, before the ICE servers are known', async (t) => {
   t.mock.method(console, 'info', () => {});
   const { ends: [a, b], announce } = pairInARoom();
+  assert.deepEqual([a.iceConfig.prefetches, b.iceConfig.prefetches], [1, 1], 'each asked right behind its join');
   announce(a, b, 'joined');
   announce(b, a, 'peers'); // b joined and would dial a
   await settle();

@@ -6,6 +6,7 @@
 //
 //   const ice = new IceConfig({ signaling, store })
 //   await ice.load()                  the stored preference (off by default)
+//   ice.prefetch()                    after a join: the first ask, before anyone is dialled
 //   await ice.whenReady()             before making any link; asks the server when needed,
 //                                     never rejects, never waits past the client's 5 s
 //   ice.rtcConfiguration()  -> { iceServers, iceTransportPolicy: 'relay' | 'all' }
@@ -16,8 +17,8 @@
 //                                     'servers' (a new answer), 'unanswered', 'hide-ip'
 //
 // When to ask: a server allows it only once this connection is in a topic, so the first
-// ask comes from the first link a room swarm wants to make (by then its join went out
-// first on the same socket). A device with TURN credentials asks again at 3/4 of their
+// ask goes out with the joins of the first `welcome`, or comes from the first link a
+// room swarm wants to make (by then its join went out first on the same socket). A device with TURN credentials asks again at 3/4 of their
 // lifetime while it has links, and otherwise before its next link. A failed ask (rate
 // limit, timeout) is not repeated on the same connection for a minute (less when a valid
 // credential would expire before: #retryAfterMs), and never on a
@@ -50,10 +51,12 @@ export class IceConfig extends EventTarget {
     this.lastFailure = null; // { connectionId, at }
     this.renewAt = Infinity;
     this.renewTimer = null;
-    // A renewal that fell due while the rendezvous connection was down: the `welcome`
-    // comes after the client rejoined its topics, so the server allows the ask.
+    // The `welcome` comes after the client (re)joined its topics, so the server allows
+    // an ask: the first one (prefetch), or a renewal that fell due while the connection
+    // was down.
     signaling.addEventListener('welcome', () => {
-      if (this.answered && this.now() >= this.renewAt && this.hasLinks()) this.whenReady();
+      if (!this.answered) this.prefetch();
+      else if (this.now() >= this.renewAt && this.hasLinks()) this.whenReady();
     });
   }
 
@@ -98,6 +101,13 @@ export class IceConfig extends EventTarget {
       .filter((server) => fresh || server.username === undefined)
       .map((server) => ({ ...server, urls: [...server.urls] }));
     return { iceServers, iceTransportPolicy: this.hideIp ? 'relay' : 'all' };
+  }
+
+  // The first ask goes out right behind a join, so its answer is here by the time
+  // `peers` names someone to dial: a round trip less before the first link. Called by a
+  // swarm that just joined, and on `welcome` (which follows the client's joins).
+  prefetch() {
+    if (!this.answered && this.signaling.topics?.size > 0) this.whenReady();
   }
 
   whenReady() {

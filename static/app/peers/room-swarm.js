@@ -101,6 +101,7 @@ export class RoomSwarm extends EventTarget {
       for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
     }, { anyTopic: true });
     this.signaling.join(this.room.topic);
+    this.iceConfig?.prefetch();
   }
 
   stop() {
