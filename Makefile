@@ -65,12 +65,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,redis,peer,bench]'
 	touch $@
 
-install-node: static/vendor/.built
+install-node: static/vendor/.built static/bundle/.built
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 static/vendor/.built: node_modules/.installed scripts/build-vendor.mjs
 	npm run --silent build
+	touch $@
+# The app's bundle (scripts/build-app.mjs), rebuilt whenever a module changes; the
+# server serves the modules instead while it is missing or older than they are.
+APP_MODULES := $(shell find static/app -name '*.js' -not -path 'static/app/sw/*')
+static/bundle/.built: static/vendor/.built scripts/build-app.mjs $(APP_MODULES)
+	node scripts/build-app.mjs
 	touch $@
 
 # Debian's Chromium: Playwright cannot download its own browser here.
@@ -103,4 +109,4 @@ install-turn:
 		else sudo apt-get update -q && sudo apt-get install -y -q coturn; fi; }
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor staticfiles
+	rm -rf $(VENV) node_modules static/vendor static/bundle staticfiles

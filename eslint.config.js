@@ -15,7 +15,7 @@ import stylistic from '@stylistic/eslint-plugin';
 import globals from 'globals';
 
 export default [
-  { ignores: ['static/vendor/', 'node_modules/', '.venv/', 'staticfiles/', 'test-results/', 'bench/results/'] },
+  { ignores: ['static/vendor/', 'static/bundle/', 'node_modules/', '.venv/', 'staticfiles/', 'test-results/', 'bench/results/'] },
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 2024, sourceType: 'module' },

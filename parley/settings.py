@@ -92,6 +92,10 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 PARLEY_SERVE_STATIC = _env_bool("PARLEY_SERVE_STATIC", True)
+# The page loads the app's bundle (static/bundle/, built by `make`) while it matches the
+# modules it was built from, else the modules (signal_server/app_bundle.py). Off: always
+# the modules.
+PARLEY_APP_BUNDLE = _env_bool("PARLEY_APP_BUNDLE", True)
 
 USE_TZ = True
 LANGUAGE_CODE = "en"

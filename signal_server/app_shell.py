@@ -1,10 +1,11 @@
 """What the service worker caches, and the version that names that cache.
 
 The app shell is the page at "/" plus every static file the browser app loads: its own
-modules and stylesheet (static/app/), the vendored libraries (static/vendor/) and the
-icons (static/icons/). The service worker (/sw.js, see views.service_worker) precaches
-exactly this list under a cache named by `shell_version()`, and a page is only ever
-served from one version's cache, so old and new files never mix.
+modules (static/app/) or, when the page loads it instead, their bundle (static/bundle/),
+its stylesheets, the vendored libraries (static/vendor/) and the icons (static/icons/).
+The service worker (/sw.js, see views.service_worker) precaches exactly this list under
+a cache named by `shell_version()`, and a page is only ever served from one version's
+cache, so old and new files never mix.
 
 The version is a hash of the list and of every listed file's bytes, plus the page
 template and the service worker's own modules: any change to what the browser runs makes
@@ -23,13 +24,15 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
 
+from signal_server.app_bundle import BUNDLE_FOLDER, MANIFEST, page_scripts
+
 # Folders of the static tree that make up the shell.
-SHELL_FOLDERS = ("app/", "vendor/", "icons/")
+SHELL_FOLDERS = ("app/", "bundle/", "vendor/", "icons/")
 # The service worker's own modules are fetched by the browser with the worker script;
 # they are hashed into the version but the page never loads them, so they are not cached.
 WORKER_FOLDER = "app/sw/"
 # Build bookkeeping the browser never asks for.
-NOT_SERVED = {"vendor/integrity.json", "vendor/README.md"}
+NOT_SERVED = {"vendor/integrity.json", "vendor/README.md", MANIFEST}
 IGNORE_PATTERNS = [".*", "*~", "*.map"]
 SHELL_TEMPLATE = "index.html"
 
@@ -56,10 +59,16 @@ def _static_files() -> dict[str, Path]:
 
 
 def _shell_and_worker_files() -> tuple[list[ShellFile], list[ShellFile]]:
+    # The page loads the bundle or the modules (app_bundle.py), never both: the other
+    # is not cached.
+    scripts = page_scripts()
+    unused = scripts.replaced if scripts.bundled else None
     shell: list[ShellFile] = []
     worker: list[ShellFile] = []
     for path, source in sorted(_static_files().items()):
         if not path.startswith(SHELL_FOLDERS) or path in NOT_SERVED:
+            continue
+        if (path in unused) if unused is not None else path.startswith(BUNDLE_FOLDER):
             continue
         (worker if path.startswith(WORKER_FOLDER) else shell).append(ShellFile(path, source))
     return shell, worker

@@ -2,9 +2,10 @@
 
 A browser learns a module's imports only once the module has arrived, so a graph of
 many small modules loads in rounds, one per level of depth. The page lists every module
-main.js reaches through static `import … from` / `export … from` as a modulepreload
-link, and the browser fetches them all in one round. Dynamic `import()`s stay out: they
-are what loads later on purpose.
+main.js reaches through static `import … from` / `export … from`, and through main.js's
+own `import()`s (it loads the app that way, at once), as a modulepreload link, and the
+browser fetches them all in one round. Other `import()`s stay out: they are what loads
+later on purpose.
 """
 
 import re
@@ -18,11 +19,16 @@ from django.conf import settings
 STATIC_IMPORT = re.compile(
     r"""(?:^|[;\s}])(?:import|export)\s*(?:[\w*{},\s$]+?\s*from\s*)?['"](\.{1,2}/[^'"]+)['"]"""
 )
+DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*['"](\.{1,2}/[^'"]+)['"]\s*\)""")
 COMMENTS = re.compile(r"/\*.*?\*/|(?<![:'\"\\])//[^\n]*", re.DOTALL)
 
 
 def static_imports(source: str) -> list[str]:
     return STATIC_IMPORT.findall(COMMENTS.sub("", source))
+
+
+def dynamic_imports(source: str) -> list[str]:
+    return DYNAMIC_IMPORT.findall(COMMENTS.sub("", source))
 
 
 def module_graph(entry: str = "app/main.js") -> tuple[str, ...]:
@@ -47,8 +53,12 @@ def _walk(entry: str) -> tuple[str, ...]:
         if key in seen:
             continue
         seen[key] = None
+        if key.startswith("vendor/"):
+            continue  # built by esbuild into single files: no imports of their own
         source = (root / key).read_text()
-        for specifier in static_imports(source):
+        # The entry's own import()s run at boot (main.js loads the app that way).
+        boot = dynamic_imports(source) if key == entry else []
+        for specifier in [*static_imports(source), *boot]:
             pending.append(_normalise(path.parent / specifier))
     return tuple(seen)
 

@@ -1,6 +1,7 @@
 // A classic script that runs before the app's module graph finishes loading. If that
 // graph cannot load (a vendored file failed its integrity check, or the network broke),
 // main.js never runs, so the page says so here instead of "Starting Parley…" forever.
+// main.js fires the same error on the script when the app it imports cannot load.
 (function watchAppModule() {
   var script = document.getElementById('app-module');
   if (!script) return;

@@ -1,23 +1,21 @@
-// Boot: take the device lock, load libsodium, open the device store, start the app,
-// draw the shell. Another tab that holds the lock leaves this one a "use here" screen.
-import { CallMonitor } from './calls/call-monitor.js';
-import { CallView } from './ui/call-view.js';
-import { sodiumReady } from './crypto/sodium.js';
-import { ParleyApp } from './parley-app.js';
-import { Connectivity } from './pwa/connectivity.js';
+// Boot: take the device lock, open the rendezvous socket, then load the app (libsodium,
+// the device store, the shell) and start it. Another tab that holds the lock leaves this
+// one a "use here" screen.
+//
+// This module imports nothing that needs libsodium: modules that do wait for it at
+// their top level, and so would hold this one back until it is ready. The socket's
+// handshake runs meanwhile; the app comes in with import() (app-start.js).
 import { InstallPrompt } from './pwa/install-prompt.js';
 import { AppUpdates } from './pwa/service-worker-client.js';
-import { ParleyStore } from './storage/db.js';
+import { EarlySocket } from './signaling/early-socket.js';
 import { acquireDeviceLock } from './storage/device-lock.js';
-import { connectionBanner } from './ui/connection-banner.js';
-import { installCard } from './ui/install-card.js';
 import { otherTabView } from './ui/other-tab-view.js';
-import { ShellView } from './ui/shell-view.js';
 import { updateBanner } from './ui/update-banner.js';
 
 const root = document.getElementById('app');
 const banners = document.getElementById('app-banners');
 const TAKE_OVER_FLAG = 'parley-take-over';
+const signalingUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/signal`;
 
 // Before the boot, which may fail: a new version is also the way out of a broken one.
 // Nothing at boot waits for the network: the shell comes from the service worker's
@@ -34,28 +32,33 @@ function takeOver() {
   location.reload();
 }
 
+function showOtherTab(lost) {
+  root.replaceChildren(otherTabView({ lost, onUseHere: takeOver }));
+  root.dataset.state = 'other-tab';
+}
+
 async function boot() {
   const steal = sessionStorage.getItem(TAKE_OVER_FLAG) === '1';
   sessionStorage.removeItem(TAKE_OVER_FLAG);
   const lock = await acquireDeviceLock({ steal });
   if (!lock) {
-    root.replaceChildren(otherTabView({ lost: false, onUseHere: takeOver }));
-    root.dataset.state = 'other-tab';
+    showOtherTab(false);
     return;
   }
   // Marks for the boot's timeline (python -m bench.connect --trace).
   performance.mark('parley:device-lock');
-  await sodiumReady;
-  performance.mark('parley:libsodium');
-  const store = await ParleyStore.open();
-  performance.mark('parley:store');
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const app = await ParleyApp.start({ store, signalingUrl: `${scheme}://${location.host}/ws/signal` });
-  banners.prepend(connectionBanner(new Connectivity({ signaling: app.signaling }), {
-    linkedPeers: () => app.linkedPeerCount(), changes: app,
-  }));
-  new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
-  document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
+  const early = EarlySocket.open(signalingUrl);
+  let startApp;
+  try {
+    ({ startApp } = await import('./app-start.js'));
+  } catch (error) {
+    // The app's files did not load (a vendored file failed its integrity check, or the
+    // network broke): boot-guard.js says so, as when main.js itself cannot load.
+    document.getElementById('app-module')?.dispatchEvent(new Event('error'));
+    console.error(error);
+    return;
+  }
+  const app = await startApp({ root, banners, install, signalingUrl, WebSocketImpl: early.WebSocketImpl });
   // Leaving the page closes every link at once: the people in its rooms see it go now,
   // not once the network stops answering. A page kept in the back/forward cache was not
   // left.
@@ -64,8 +67,7 @@ async function boot() {
   });
   lock.lost.then(() => {
     app.shutdown();
-    root.replaceChildren(otherTabView({ lost: true, onUseHere: takeOver }));
-    root.dataset.state = 'other-tab';
+    showOtherTab(true);
   });
 }
 

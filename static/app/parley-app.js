@@ -1,7 +1,7 @@
 // ParleyApp: the user's device state and the live objects around it — identity, rooms,
 // the rendezvous connection and one RoomSession per room. No DOM: ui/ renders it.
 //
-//   const app = await ParleyApp.start({ store, signalingUrl })
+//   const app = await ParleyApp.start({ store, signalingUrl, WebSocketImpl? })
 //   app.identity, app.rooms (Map topic -> room), app.session(topic), app.signalingState
 //   await app.setName(name); await app.createRoom(name); await app.joinInvite(invite)
 //   app.notifications (push/device-notifications.js); await app.setNotifyLevel(topic, level)
@@ -33,7 +33,7 @@ const MAX_BACKUP_CONTACTS = 10_000;
 const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
-  static async start({ store, signalingUrl }) {
+  static async start({ store, signalingUrl, WebSocketImpl }) {
     let identity = await store.loadIdentity();
     if (!identity) {
       identity = { ...createIdentity(), name: '', createdAt: Date.now() };
@@ -41,7 +41,7 @@ export class ParleyApp extends EventTarget {
     }
     const notifications = new DeviceNotifications({ store });
     await notifications.load();
-    const app = new ParleyApp({ store, identity, signalingUrl, notifications });
+    const app = new ParleyApp({ store, identity, signalingUrl, WebSocketImpl, notifications });
     await app.ice.load();
     app.settings = await DeviceSettings.load(store);
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
@@ -55,7 +55,7 @@ export class ParleyApp extends EventTarget {
     return app;
   }
 
-  constructor({ store, identity, signalingUrl, notifications = null }) {
+  constructor({ store, identity, signalingUrl, WebSocketImpl, notifications = null }) {
     super();
     this.store = store;
     this.identity = identity;
@@ -72,7 +72,7 @@ export class ParleyApp extends EventTarget {
     // One file worker for every room; null where this browser cannot store files.
     this.fileStore = FileStore.open();
     this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
-    this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair });
+    this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair, WebSocketImpl });
     this.signalingState = 'connecting';
     this.signaling.addEventListener('state', ({ detail }) => {
       this.signalingState = detail.state;

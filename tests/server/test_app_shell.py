@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
-from signal_server import app_shell
+from signal_server import app_bundle, app_shell, module_graph
+from signal_server.app_bundle import page_scripts
 from signal_server.app_shell import (
     service_worker_script,
     shell_files,
@@ -25,13 +26,28 @@ APP = STATIC / "app"
 IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}/[^'"]+)['"]""")
 
 
+CACHES = (
+    app_shell._cached_version,
+    app_shell._cached_integrity,
+    app_bundle._cached_choice,
+    module_graph._cached_walk,
+)
+
+
 @pytest.fixture(autouse=True)
 def fresh_version():
-    app_shell._cached_version.cache_clear()
-    app_shell._cached_integrity.cache_clear()
+    for cached in CACHES:
+        cached.cache_clear()
     yield
-    app_shell._cached_version.cache_clear()
-    app_shell._cached_integrity.cache_clear()
+    for cached in CACHES:
+        cached.cache_clear()
+
+
+@pytest.fixture
+def modules_not_bundle():
+    """The page loads the modules themselves (PARLEY_APP_BUNDLE=0)."""
+    with override_settings(PARLEY_APP_BUNDLE=False):
+        yield
 
 
 @pytest.fixture
@@ -78,7 +94,7 @@ def test_the_shell_is_the_app_vendor_and_icon_files_the_browser_loads(shell_tree
 def test_the_real_shell_holds_the_app_its_libraries_and_icons():
     urls = shell_urls()
     for needed in [
-        "/static/app/main.js",
+        f"/static/{page_scripts().entry}",
         "/static/app/style.css",
         "/static/app/boot-guard.js",
         "/static/vendor/libsodium.js",
@@ -92,7 +108,7 @@ def test_the_real_shell_holds_the_app_its_libraries_and_icons():
     assert not [url for url in urls if url.startswith("/static/app/sw/")]
 
 
-def test_every_module_the_page_imports_is_in_the_shell():
+def test_every_module_the_page_imports_is_in_the_shell(modules_not_bundle):
     """Static and dynamic imports alike: a module left out would not load offline."""
     urls = shell_urls()
     page_modules = [p for p in APP.rglob("*.js") if "sw" not in p.relative_to(APP).parts]
@@ -103,6 +119,28 @@ def test_every_module_the_page_imports_is_in_the_shell():
             if f"/static/{resolved.as_posix()}" not in urls:
                 missing.append(f"{module.relative_to(ROOT)} imports {target}")
     assert page_modules and not missing
+
+
+BUNDLE_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|new URL\()['"](\.{1,2}/[^'"]+)['"]""")
+
+
+def test_every_file_the_bundle_loads_is_in_the_shell_and_the_modules_it_replaced_are_not():
+    """Run by `make test` after `make` built the bundle: the page loads it, offline too."""
+    scripts = page_scripts()
+    assert scripts.bundled, "no current bundle: `make install-node` builds it"
+    urls = shell_urls()
+    bundle = STATIC / "bundle" / "app"
+    missing = []
+    for module in bundle.glob("*.js"):
+        assert f"/static/bundle/app/{module.name}" in urls
+        for target in BUNDLE_IMPORT.findall(module.read_text(encoding="utf-8")):
+            resolved = (module.parent / target).resolve().relative_to(STATIC)
+            if f"/static/{resolved.as_posix()}" not in urls:
+                missing.append(f"{module.name} loads {target}")
+    assert not missing
+    assert "/static/bundle/app/opfs-worker.js" in urls  # new URL(…, import.meta.url)
+    assert "/static/app/main.js" not in urls and "/static/app/files/merkle.js" not in urls
+    assert "/static/app/boot-guard.js" in urls and "/static/app/style.css" in urls
 
 
 def test_the_version_changes_with_any_shell_file(shell_tree):

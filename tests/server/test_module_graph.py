@@ -1,7 +1,7 @@
 """signal_server/module_graph.py: which imports count as static (preloaded) and which do
 not. e2e/test_boot_modules.py checks the whole graph against what Chromium loads."""
 
-from signal_server.module_graph import module_graph, static_imports
+from signal_server.module_graph import dynamic_imports, module_graph, static_imports
 
 
 def test_static_imports_and_re_exports_count_dynamic_imports_and_comments_do_not():
@@ -36,4 +36,11 @@ def test_the_graph_starts_at_main_and_reaches_the_vendored_libraries():
     assert graph[0] == "app/main.js"
     assert len(graph) == len(set(graph))
     assert {"app/files/merkle.js", "vendor/libsodium.js", "vendor/idb.js"} <= set(graph)
-    assert "app/ui/backup-dialog.js" not in graph
+    assert "app/app-start.js" in graph  # main.js's own import(): it loads at boot
+    assert "app/ui/backup-dialog.js" not in graph  # another module's import(): later
+
+
+def test_dynamic_imports_are_read_apart():
+    source = "import './a.js';\nconst b = await import('./b.js');\n// import('./c.js')\n"
+    assert dynamic_imports(source) == ["./b.js"]
+    assert static_imports(source) == ["./a.js"]

@@ -18,6 +18,7 @@ import { IceServersSchemaError, parseIceServersAnswer } from './ice-servers.js';
 import { FramePacer } from './pacer.js';
 
 const PING_INTERVAL_MS = 25_000;
+const OPEN_STATE = 1; // WebSocket.OPEN, also where no WebSocket global exists (node)
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 // The server answers `woken` once the push services have answered (§3), which can take
@@ -255,9 +256,10 @@ export class SignalingClient extends EventTarget {
     this.connectionKeypair = this.createConnectionKeypair();
     const socket = new this.WebSocketImpl(this.url);
     this.socket = socket;
-    socket.addEventListener('open', () => {
-      this.#send({ type: 'hello', v: PROTOCOL_VERSION, key: toBase64Url(this.connectionKeypair.publicKey) });
-    });
+    const hello = () => this.#send({ type: 'hello', v: PROTOCOL_VERSION, key: toBase64Url(this.connectionKeypair.publicKey) });
+    // A socket opened before the client (signaling/early-socket.js) may be open already.
+    if (socket.readyState === OPEN_STATE) hello();
+    else socket.addEventListener('open', hello);
     socket.addEventListener('message', (event) => this.#onFrame(event.data));
     socket.addEventListener('close', (event) => {
       if (this.socket === socket) this.#onClose(event);
@@ -362,12 +364,12 @@ export class SignalingClient extends EventTarget {
 
   // Before `welcome` only `hello` is sent; after it every frame goes through the pacer.
   #send(frame) {
-    if (this.socket?.readyState !== 1) return false;
+    if (this.socket?.readyState !== OPEN_STATE) return false;
     return this.pacer ? this.pacer.push(frame) : this.#sendNow(frame);
   }
 
   #sendNow(frame) {
-    if (this.socket?.readyState !== 1) return false;
+    if (this.socket?.readyState !== OPEN_STATE) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
   }

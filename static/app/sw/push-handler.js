@@ -65,9 +65,12 @@ async function notificationFor(store, text) {
   return wakeNotification({ wake, room: held, senderName: contact?.name, preview: settings.preview });
 }
 
+// The app is the page at the worker's folder ("/"): another page of the origin in front
+// (a JSON endpoint, say) shows no messages, so it does not count.
 async function appIsInFront(scope) {
+  const app = new URL('./', scope.location.href).pathname;
   const windows = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  return windows.some((client) => client.focused && client.visibilityState === 'visible');
+  return windows.some((client) => client.focused && client.visibilityState === 'visible' && new URL(client.url).pathname === app);
 }
 
 // An open window of the app selects the room; otherwise a new one opens on it. The
