@@ -43,6 +43,9 @@ export class ParleyApp extends EventTarget {
     await notifications.load();
     const app = new ParleyApp({ store, identity, signalingUrl, WebSocketImpl, notifications });
     await app.ice.load();
+    // The hello goes out now (the socket may be open already: main.js opened it early);
+    // each room joins its topic as it opens, on the welcome or at once after it.
+    app.signaling.start();
     app.settings = await DeviceSettings.load(store);
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
     for (const room of await store.listRooms()) {
@@ -50,7 +53,6 @@ export class ParleyApp extends EventTarget {
       else await app.#openRoom(room);
     }
     performance.mark('parley:rooms-open');
-    app.signaling.start();
     notifications.start();
     return app;
   }
