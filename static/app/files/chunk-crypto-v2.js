@@ -1,9 +1,10 @@
 // Chunk format 2 (docs/protocol.md §11): AES-256-GCM and SHA-256 through WebCrypto. Same
 // shape as format 1 (files/chunk-crypto.js: one key per file, the chunk index as the
 // nonce, the index and the file's size as additional data, prefixed leaf and node
-// hashes), other primitives: the browser runs them natively, off the page's thread,
-// where format 1's XChaCha20-Poly1305 and BLAKE2b run in WebAssembly on it. PyNaCl's
-// crypto_aead_aes256gcm_* and crypto_hash_sha256 are the same functions byte for byte.
+// hashes), other primitives: the browser runs them as native code on the CPU's AES and
+// SHA instructions, where format 1's XChaCha20-Poly1305 and BLAKE2b run in WebAssembly.
+// PyNaCl's crypto_aead_aes256gcm_* and crypto_hash_sha256 are the same functions byte
+// for byte.
 //
 // WebCrypto is asynchronous: seal, open and leafHash return promises. parentHash (65
 // bytes in, computed millions of times for a big tree) stays synchronous, in libsodium.

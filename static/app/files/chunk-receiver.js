@@ -44,9 +44,9 @@ export class ChunkReceiver {
     }
     t.countReceived();
     t.beginCheck(index);
-    // The checks of several chunks run at once (format 2's run outside this thread), but
-    // their outcomes are taken in the order the chunks came: writes stay in file order,
-    // so the file worker can gather them.
+    // Checks are asynchronous (WebCrypto answers with promises) and may end out of order,
+    // but their outcomes are taken in the order the chunks came: writes stay in file
+    // order, so the file worker can gather them.
     const checked = this.#check(t, index, proof, ciphertext);
     const previous = this.#order.get(t) ?? Promise.resolve();
     const next = previous.then(() => checked).then((outcome) => {
