@@ -12,6 +12,8 @@ and samples its JS heap.
 
 import time
 
+from bench import cpu_threads
+
 MB = 1_000_000
 MAX_MESSAGE = 262_144  # a data channel message over this is refused here
 SWEEP_SIZES = [16_384, 65_536, 131_072, 196_608, MAX_MESSAGE]
@@ -159,12 +161,19 @@ class BareChannel:
             context.close()
 
 
-def reference_run(browser, total: int, warmup: int, size: int, high: int, low: int) -> dict:
-    """A fresh connection, a warm-up transfer on it, then the timed transfer."""
+def reference_run(
+    browser, total: int, warmup: int, size: int, high: int, low: int, cpu: bool = False
+) -> dict:
+    """A fresh connection, a warm-up transfer on it, then the timed transfer (with the
+    CPU seconds it cost, thread by thread, if `cpu`: bench/cpu_threads.py)."""
     channel = BareChannel(browser)
     try:
         channel.transfer(warmup, size, high, low)
+        before = cpu_threads.snapshot() if cpu else None
         result = channel.transfer(total, size, high, low)
+        if before is not None:
+            spent = cpu_threads.difference(before, cpu_threads.snapshot())
+            result["cpu"] = dict(cpu_threads.by_thread(spent))
         result["path"] = channel.path
         return result
     finally:

@@ -31,6 +31,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
+from bench import cpu_threads
 from bench.bare_channel import MAX_MESSAGE, MB, reference_run, sweep
 from bench.connect import RESULTS
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -178,7 +179,7 @@ def write_random_file(path: Path, size: int) -> None:
             out.write(os.urandom(min(4 * MIB, size - at)))
 
 
-def parley_transfer(browser, url: str, big: Path, warm: Path) -> dict:
+def parley_transfer(browser, url: str, big: Path, warm: Path, cpu: bool = False) -> dict:
     """A offers the file `big` in a new room and B downloads it; returns MB/s and heap.
 
     The file `warm` goes first on the same link (the first transfer on a connection is
@@ -202,9 +203,10 @@ def parley_transfer(browser, url: str, big: Path, warm: Path) -> dict:
         bob.wait_for_peers(1)
         alice.wait_for_peers(1)
         one_file(alice, bob, warm)
-        measured = one_file(alice, bob, big)
+        measured = one_file(alice, bob, big, cpu)
         size = big.stat().st_size
         return {
+            **({"cpu": measured["cpu"]} if cpu else {}),
             "bytes": size,
             "seconds": round(measured["seconds"], 3),
             "mb_s": round(size / measured["seconds"] / MB, 2),
@@ -220,8 +222,9 @@ def parley_transfer(browser, url: str, big: Path, warm: Path) -> dict:
             context.close()
 
 
-def one_file(alice, bob, path: Path) -> dict:
-    """A picks `path` in the composer; B's card for it is followed until done."""
+def one_file(alice, bob, path: Path, cpu: bool = False) -> dict:
+    """A picks `path` in the composer; B's card for it is followed until done (with the
+    CPU seconds from B's download click to done, thread by thread, if `cpu`)."""
     watch = {"card": FILE_CARD, "done": DONE_STATE, "name": path.name}
     bob.page.evaluate(
         f"(watch) => {{ window.benchTransfer = ({WATCH_TRANSFER_JS})(watch); }}", watch
@@ -232,6 +235,7 @@ def one_file(alice, bob, path: Path) -> dict:
         expect(card).to_have_count(1, timeout=120_000)
     except AssertionError as error:
         raise NotAvailable(f"no {FILE_CARD} for {path.name} at the receiver") from error
+    before = cpu_threads.snapshot() if cpu else None
     bob.page.evaluate("(button) => window.benchClickDownload(button)", FILE_DOWNLOAD)
     bob.page.evaluate("() => window.benchTransfer.then((state) => { window.benchDone = state; })")
     workers = WorkerHeaps(bob.page.context.browser, bob.page)
@@ -245,6 +249,10 @@ def one_file(alice, bob, path: Path) -> dict:
         workers.sample()
     finally:
         workers.close()
+    if before is not None:
+        state["cpu"] = dict(
+            cpu_threads.by_thread(cpu_threads.difference(before, cpu_threads.snapshot()))
+        )
     state["workerHeapPeak"] = workers.peak
     for key, label in [
         ("firstWantAt", "B's first want"),
@@ -263,13 +271,23 @@ def one_file(alice, bob, path: Path) -> dict:
 
 def summary(runs: list[dict]) -> dict:
     rates = [run["mb_s"] for run in runs]
-    return {
+    result = {
         "runs": runs,
         "median_mb_s": statistics.median(rates),
         "min_mb_s": min(rates),
         "max_mb_s": max(rates),
         "heap_peak_mb": max(run["heap_peak_mb"] for run in runs),
     }
+    if all("cpu" in run for run in runs):
+        for run in runs:
+            run["cpu_s_per_mb"] = round(sum(run["cpu"].values()) / (run["bytes"] / MB), 5)
+        result["median_cpu_s_per_mb"] = statistics.median(run["cpu_s_per_mb"] for run in runs)
+        threads: dict[str, float] = {}
+        for run in runs:
+            for name, seconds in run["cpu"].items():
+                threads[name] = threads.get(name, 0.0) + seconds / (run["bytes"] / MB) / len(runs)
+        result["cpu_s_per_mb_by_thread"] = dict(sorted(threads.items(), key=lambda kv: -kv[1]))
+    return result
 
 
 def met(ok: bool) -> str:
@@ -314,6 +332,23 @@ def print_table(result: dict) -> None:
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     for label, value, target in rows:
         print(f"  {label:<{widths[0]}}  {value:<{widths[1]}}  {target}".rstrip())
+    if "median_cpu_s_per_mb" in ref and "median_cpu_s_per_mb" in parley:
+        print_cpu(ref, parley)
+
+
+def print_cpu(ref: dict, parley: dict) -> None:
+    """CPU ms per MB of the timed transfers (every process under this one), by thread."""
+    ratio = ref["median_cpu_s_per_mb"] / parley["median_cpu_s_per_mb"]
+    print(
+        f"  CPU per MB (median): reference {1000 * ref['median_cpu_s_per_mb']:.1f} ms,"
+        f" Parley {1000 * parley['median_cpu_s_per_mb']:.1f} ms (reference / Parley {ratio:.2f})"
+    )
+    names = list(dict.fromkeys([*parley["cpu_s_per_mb_by_thread"], *ref["cpu_s_per_mb_by_thread"]]))
+    for name in names:
+        r = ref["cpu_s_per_mb_by_thread"].get(name, 0.0)
+        p = parley["cpu_s_per_mb_by_thread"].get(name, 0.0)
+        if max(r, p) >= 0.0002:
+            print(f"    {name:<40} reference {1000 * r:5.2f} ms/MB   Parley {1000 * p:5.2f} ms/MB")
 
 
 def main() -> None:
@@ -326,6 +361,9 @@ def main() -> None:
     parser.add_argument("--low-mib", type=float, default=1, help="bufferedamountlow threshold")
     parser.add_argument("--sweep", action="store_true", help="compare message sizes first")
     parser.add_argument("--no-parley", action="store_true", help="the reference only")
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU per MB of each timed transfer, by thread (Linux)"
+    )
     args = parser.parse_args()
     if not 0 < args.message_size <= MAX_MESSAGE:
         parser.error(f"--message-size must be 1..{MAX_MESSAGE}")
@@ -352,8 +390,8 @@ def main() -> None:
         # Interleaved, so that a busy machine slows both halves alike.
         for _ in range(args.runs):
             size = args.message_size
-            reference_runs.append(reference_run(browser, total, warmup, size, high, low))
-            if parley and parley.error is None and (run := parley.run(browser)):
+            reference_runs.append(reference_run(browser, total, warmup, size, high, low, args.cpu))
+            if parley and parley.error is None and (run := parley.run(browser, args.cpu)):
                 parley_runs.append(run)
         result["reference"] = summary(reference_runs)
         if parley is None:
@@ -381,9 +419,9 @@ class Parley:
         write_random_file(self.warm, warmup)
         self.error = None
 
-    def run(self, browser) -> dict | None:
+    def run(self, browser, cpu: bool = False) -> dict | None:
         try:
-            return parley_transfer(browser, self.url, self.big, self.warm)
+            return parley_transfer(browser, self.url, self.big, self.warm, cpu)
         except NotAvailable as reason:
             self.error = {"status": "not available yet", "error": str(reason)}
         except (PlaywrightError, PlaywrightTimeout, AssertionError) as error:

@@ -57,7 +57,10 @@ def test_damaged_chunks_are_rejected_and_fetched_from_an_honest_member(
         log = mallory.fetch_log()
         [offer] = file_offers(log)
         held = mallory.hold_file(
-            data, b64url_decode(offer["key"], 32), corrupt={2: "ciphertext", 9: "proof"}
+            data,
+            b64url_decode(offer["key"], 32),
+            corrupt={2: "ciphertext", 9: "proof"},
+            version=offer.get("format", 1),
         )
         assert b64url_encode(held.root) == offer["root"]
 

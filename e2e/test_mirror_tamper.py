@@ -50,7 +50,11 @@ def test_a_tampering_mirror_is_caught_and_nothing_of_it_is_shown_or_stored(mirro
         [offer] = file_offers(log)
         leave_page(ada)
         held = mirror.hold_file(
-            FILE_BYTES, b64url_decode(offer["key"]), corrupt={1: "ciphertext"}, corrupt_times=1
+            FILE_BYTES,
+            b64url_decode(offer["key"]),
+            corrupt={1: "ciphertext"},
+            corrupt_times=1,
+            version=offer.get("format", 1),
         )
         bob = come_back(bob)
         mirror.wait_for(lambda: [p for p in mirror.peers if p.state == "ready"])

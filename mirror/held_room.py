@@ -72,7 +72,7 @@ class RoomStore(Protocol):
         self, topic: str, added: list[BlindEntry], forks: list[bytes]
     ) -> Awaitable[None]: ...
 
-    def keep_file(self, topic: str, root: bytes, size: int) -> Awaitable[None]: ...
+    def keep_file(self, topic: str, root: bytes, size: int, version: int) -> Awaitable[None]: ...
 
     def save_chunk(
         self, topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]
@@ -255,7 +255,8 @@ class HeldRoomPeer:
     # Files.
 
     def _keep(self, frame: dict, asker: BlindFileLink | None) -> None:
-        root, size = b64url_decode(frame["root"], 32), frame["size"]
+        root, size = b64url_decode(frame["root"], 32), int(frame["size"])
+        version = int(frame.get("format", 1))
         if root in self.files:
             if asker is not None:
                 asker.fetch(self.files[root])  # it may hold chunks the others lacked
@@ -263,12 +264,12 @@ class HeldRoomPeer:
         if len(self.files) >= MAX_FILES_PER_ROOM:
             logger.info("room %s: keeps the most files it may; a file was refused", self.short)
             return
-        file = BlindFile(root, size)
+        file = BlindFile(root, size, version)
         if self.bytes_used + file.ciphertext_size > self.limits.max_bytes:
             logger.info("room %s: full; a file to keep was refused", self.short)
             return
         self.files[root] = file
-        self._queue_write(lambda: self.store.keep_file(self.topic, root, size))
+        self._queue_write(lambda: self.store.keep_file(self.topic, root, size, version))
         logger.info("room %s: keeping a file of %d chunks", self.short, file.count)
         for link in self.file_links.values():
             link.fetch(file)

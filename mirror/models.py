@@ -51,6 +51,8 @@ class HeldFile(models.Model):
     room = models.ForeignKey(HeldRoom, on_delete=models.CASCADE, related_name="files")
     root = models.BinaryField(max_length=32)
     size = models.BigIntegerField()
+    # The chunk format (§11) the `keep` named: which hash checks the chunks.
+    format = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "root"], name="one_file_per_root")]

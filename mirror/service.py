@@ -142,8 +142,8 @@ class MirrorService:
     async def save_entries(self, topic: str, added: list[BlindEntry], forks: list[bytes]) -> None:
         await self._db_call(store.save, topic, added, forks)
 
-    async def keep_file(self, topic: str, root: bytes, size: int) -> None:
-        await self._db_call(store.keep_file, topic, root, size)
+    async def keep_file(self, topic: str, root: bytes, size: int, version: int) -> None:
+        await self._db_call(store.keep_file, topic, root, size, version)
 
     async def save_chunk(
         self, topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]

@@ -48,7 +48,7 @@ def load_rooms() -> list[StoredRoom]:
         forked = [bytes(f.author) for f in room.forked.all()]
         files = []
         for held in room.files.all():
-            file = BlindFile(bytes(held.root), held.size)
+            file = BlindFile(bytes(held.root), held.size, held.format)
             for chunk in held.chunks.all():
                 proof = bytes(chunk.proof)
                 nodes = [proof[i : i + 32] for i in range(0, len(proof), 32)]
@@ -109,10 +109,12 @@ def save(topic: str, entries: list[BlindEntry], forked: list[bytes]) -> None:
         )
 
 
-def keep_file(topic: str, root: bytes, size: int) -> None:
+def keep_file(topic: str, root: bytes, size: int, version: int) -> None:
     room = HeldRoom.objects.filter(topic=topic).first()
     if room is not None:
-        HeldFile.objects.get_or_create(room=room, root=root, defaults={"size": size})
+        HeldFile.objects.get_or_create(
+            room=room, root=root, defaults={"size": size, "format": version}
+        )
 
 
 def save_chunk(topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]) -> None:

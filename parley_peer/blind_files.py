@@ -10,9 +10,9 @@ asked it to keep (`keep`), fetched from members and served to them on the
     link.close()
 
 A chunk is kept only when its proof leads to the root (`verify_chunk` with the file's
-chunk count); `on_chunk(file, index, ciphertext, proof)` stores it. Each missing chunk is
-asked of one link at a time, at most 64 in flight per link; a `lack` or a closed link
-gives it back for another link to ask.
+chunk count and chunk format, both from the member's `keep`); `on_chunk(file, index,
+ciphertext, proof)` stores it. Each missing chunk is asked of one link at a time, at most
+64 in flight per link; a `lack` or a closed link gives it back for another link to ask.
 """
 
 import logging
@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 class BlindFile:
     root: bytes
     size: int
+    version: int = 1  # the chunk format (§11), which says how leaves and nodes are hashed
     chunks: dict[int, tuple[bytes, list[bytes]]] = field(default_factory=dict)
     asked: dict[int, "BlindFileLink"] = field(default_factory=dict)  # in flight, by whom
 
@@ -185,7 +186,7 @@ class BlindFileLink:
         # The root binds the bytes, not their length: a member could make up a root for a
         # "file" of size 0 with chunks of any size. So the length is the size's (§11).
         elif len(ciphertext) == end - start + TAG_BYTES and verify_chunk(
-            file.root, index, ciphertext, frame.proof, file.count
+            file.root, index, ciphertext, frame.proof, file.count, file.version
         ):
             if self._store_chunk(file, index, ciphertext, frame.proof):
                 file.chunks[index] = (ciphertext, list(frame.proof))

@@ -1,10 +1,9 @@
-"""Files (docs/protocol.md §11): chunk encryption, the Merkle tree and the binary messages
-of the ``parley-file`` data channel. The mirror of static/app/files/ (chunk-crypto.js,
-merkle.js, file-frames.js), byte for byte, so a Python peer can offer and serve chunks
-to browsers (and serve damaged ones on purpose in tests).
-
-Encryption is deterministic (the nonce is the chunk index, the key is used for one file
-only), so every holder of a file makes the same ciphertexts, leaves and root.
+"""Files (docs/protocol.md §11): whole encrypted files, the Merkle tree and the binary
+messages of the ``parley-file`` data channel. The mirror of static/app/files/ (merkle.js,
+file-frames.js), byte for byte, so a Python peer can offer and serve chunks to browsers
+(and serve damaged ones on purpose in tests). The chunks' encryption, in either chunk
+format, is parley_peer.chunk_crypto; ``version`` arguments name the format (1: an offer
+without ``format``).
 """
 
 import math
@@ -13,18 +12,67 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import nacl.bindings
-import nacl.exceptions
-import nacl.hashlib
-import nacl.utils
 
+from parley_peer.chunk_crypto import (
+    CHUNK_SIZE,
+    FILE_FORMATS,
+    FILE_KEY_BYTES,
+    HASH_BYTES,
+    MAX_CHUNKS,
+    MAX_FILE_SIZE,
+    NEW_FILE_FORMAT,
+    TAG_BYTES,
+    FileChunkError,
+    chunk_count,
+    chunk_range,
+    decrypt_chunk,
+    encrypt_chunk,
+    leaf_hash,
+    new_file_key,
+    parent_hash,
+)
 from parley_peer.errors import ProtocolError
 
-CHUNK_SIZE = 131_072
-MAX_CHUNKS = 2**24
-MAX_FILE_SIZE = CHUNK_SIZE * MAX_CHUNKS
-FILE_KEY_BYTES = 32
-HASH_BYTES = 32
-TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES
+# What other modules import from here (names of parley_peer.chunk_crypto included).
+__all__ = [
+    "CHUNK_SIZE",
+    "FILE_CHANNEL",
+    "FILE_FORMATS",
+    "FILE_FRAME_TYPES",
+    "FILE_KEY_BYTES",
+    "HASH_BYTES",
+    "MAX_CHUNKS",
+    "MAX_CHUNK_CIPHERTEXT",
+    "MAX_FILE_FRAME_BYTES",
+    "MAX_FILE_SIZE",
+    "MAX_HAVE_BITS_BYTES",
+    "MAX_PROOF_NODES",
+    "MAX_WANT_COUNT",
+    "MIN_CHUNK_CIPHERTEXT",
+    "NEW_FILE_FORMAT",
+    "TAG_BYTES",
+    "EncryptedFile",
+    "FileChunkError",
+    "FileFrame",
+    "FileFrameError",
+    "MerkleTree",
+    "bitfield",
+    "check_frame_chunks",
+    "chunk_count",
+    "chunk_range",
+    "decrypt_chunk",
+    "encode_file_frame",
+    "encrypt_chunk",
+    "encrypt_file",
+    "have_ranges",
+    "leaf_hash",
+    "new_file_key",
+    "padded_leaf_count",
+    "parse_file_frame",
+    "proof_length",
+    "root_from_proof",
+    "verify_chunk",
+]
 
 FILE_CHANNEL = "parley-file"
 MAX_FILE_FRAME_BYTES = 262_144
@@ -35,16 +83,9 @@ MIN_CHUNK_CIPHERTEXT = TAG_BYTES
 MAX_CHUNK_CIPHERTEXT = CHUNK_SIZE + TAG_BYTES
 FILE_FRAME_TYPES = ("have?", "have", "want", "chunk", "lack", "cancel")
 
-_AD_CONTEXT = b"parley-chunk-v1"
-_LEAF_PREFIX = b"\x00"
-_NODE_PREFIX = b"\x01"
 _TYPE_CODES = {name: code for code, name in enumerate(FILE_FRAME_TYPES, start=1)}
 _BODY_AT = 1 + HASH_BYTES  # what follows the type byte and the root
 _PROOF_AT = _BODY_AT + 4 + 1
-
-
-class FileChunkError(ProtocolError):
-    """``bad_chunk`` (proof or decryption failed), ``malformed`` or ``too_large``."""
 
 
 class FileFrameError(ProtocolError):
@@ -52,94 +93,16 @@ class FileFrameError(ProtocolError):
         super().__init__("malformed", detail)
 
 
-# --- chunks -------------------------------------------------------------------------
-
-
-def _require_size(size: int) -> None:
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise TypeError("size must be an integer >= 0")
-    if size > MAX_FILE_SIZE:
-        raise FileChunkError("too_large", f"more than {MAX_CHUNKS} chunks")
-
-
-def chunk_count(size: int) -> int:
-    """n = max(1, ceil(size / S)): an empty file is one empty chunk."""
-    _require_size(size)
-    return max(1, math.ceil(size / CHUNK_SIZE))
-
-
-def chunk_range(size: int, index: int) -> tuple[int, int]:
-    count = chunk_count(size)
-    if not 0 <= index < count:
-        raise IndexError(f"chunk index must be 0..{count - 1}")
-    start = index * CHUNK_SIZE
-    return start, min(size, start + CHUNK_SIZE)
-
-
-def _chunk_length(size: int, index: int) -> int:
-    start, end = chunk_range(size, index)
-    return end - start
-
-
-def _nonce(index: int) -> bytes:
-    return struct.pack("<Q", index) + bytes(16)
-
-
-def _additional_data(index: int, size: int) -> bytes:
-    """Binds a ciphertext to its place and to the file's length."""
-    return _AD_CONTEXT + struct.pack("<QQ", index, size)
-
-
-def _require_key(key: bytes) -> None:
-    if not isinstance(key, bytes) or len(key) != FILE_KEY_BYTES:
-        raise TypeError(f"key must be {FILE_KEY_BYTES} bytes")
-
-
-def new_file_key() -> bytes:
-    return nacl.utils.random(FILE_KEY_BYTES)
-
-
-def encrypt_chunk(key: bytes, index: int, size: int, plaintext: bytes) -> bytes:
-    """``plaintext`` must be exactly chunk ``index`` of a file of ``size`` bytes."""
-    _require_key(key)
-    if len(plaintext) != _chunk_length(size, index):
-        raise ValueError(f"chunk {index} of a {size}-byte file has another length")
-    return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        bytes(plaintext), _additional_data(index, size), _nonce(index), key
-    )
-
-
-def decrypt_chunk(key: bytes, index: int, size: int, ciphertext: bytes) -> bytes:
-    _require_key(key)
-    if len(ciphertext) != _chunk_length(size, index) + TAG_BYTES:
-        raise FileChunkError("bad_chunk", "ciphertext length")
-    try:
-        return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            bytes(ciphertext), _additional_data(index, size), _nonce(index), key
-        )
-    except nacl.exceptions.CryptoError as error:
-        raise FileChunkError("bad_chunk", "does not decrypt") from error
-
-
-def leaf_hash(index: int, ciphertext: bytes) -> bytes:
-    """BLAKE2b-256(0x00 ‖ u64le(index) ‖ ciphertext)."""
-    state = nacl.hashlib.blake2b(_LEAF_PREFIX + struct.pack("<Q", index), digest_size=HASH_BYTES)
-    state.update(bytes(ciphertext))
-    return state.digest()
-
-
-def _parent_hash(left: bytes, right: bytes) -> bytes:
-    return nacl.hashlib.blake2b(_NODE_PREFIX + left + right, digest_size=HASH_BYTES).digest()
-
-
 @dataclass(frozen=True)
 class EncryptedFile:
-    """What a sender offers: the entry's ``root`` and ``key``, and every chunk ready to serve."""
+    """What a sender offers: the entry's ``root``, ``key`` and ``format`` (``version``),
+    and every chunk ready to serve."""
 
     key: bytes
     size: int
     ciphertexts: list[bytes]
     tree: "MerkleTree"
+    version: int = 1
 
     @property
     def root(self) -> bytes:
@@ -166,15 +129,16 @@ class EncryptedFile:
         )
 
 
-def encrypt_file(data: bytes, key: bytes | None = None) -> EncryptedFile:
+def encrypt_file(data: bytes, key: bytes | None = None, version: int = 1) -> EncryptedFile:
     key = new_file_key() if key is None else key
     size = len(data)
     ciphertexts = [
-        encrypt_chunk(key, i, size, data[slice(*chunk_range(size, i))])
+        encrypt_chunk(key, i, size, data[slice(*chunk_range(size, i))], version)
         for i in range(chunk_count(size))
     ]
-    tree = MerkleTree.from_leaves([leaf_hash(i, c) for i, c in enumerate(ciphertexts)])
-    return EncryptedFile(key, size, ciphertexts, tree)
+    leaves = [leaf_hash(i, c, version) for i, c in enumerate(ciphertexts)]
+    tree = MerkleTree.from_leaves(leaves, version)
+    return EncryptedFile(key, size, ciphertexts, tree, version)
 
 
 # --- Merkle tree --------------------------------------------------------------------
@@ -195,20 +159,21 @@ class MerkleTree:
     """Heap-ordered nodes: the root is 1, the children of v are 2v and 2v + 1, leaf i is
     P + i. Padding leaves are 32 zero bytes; the parents above them are hashed as usual."""
 
-    def __init__(self, count: int, nodes: list[bytes]) -> None:
+    def __init__(self, count: int, nodes: list[bytes], version: int = 1) -> None:
         self.count = count
+        self.version = version
         self.padded = padded_leaf_count(count)
         self._nodes = nodes
 
     @classmethod
-    def from_leaves(cls, leaves: list[bytes]) -> "MerkleTree":
+    def from_leaves(cls, leaves: list[bytes], version: int = 1) -> "MerkleTree":
         padded = padded_leaf_count(len(leaves))
         if any(len(leaf) != HASH_BYTES for leaf in leaves):
             raise ValueError("a leaf must be 32 bytes")
         nodes = [b""] * padded + list(leaves) + [bytes(HASH_BYTES)] * (padded - len(leaves))
         for v in range(padded - 1, 0, -1):
-            nodes[v] = _parent_hash(nodes[2 * v], nodes[2 * v + 1])
-        return cls(len(leaves), nodes)
+            nodes[v] = parent_hash(nodes[2 * v], nodes[2 * v + 1], version)
+        return cls(len(leaves), nodes, version)
 
     @property
     def root(self) -> bytes:
@@ -233,7 +198,7 @@ class MerkleTree:
             raise IndexError(f"chunk index must be 0..{self.count - 1}")
 
 
-def root_from_proof(index: int, leaf: bytes, proof: list[bytes], n: int) -> bytes:
+def root_from_proof(index: int, leaf: bytes, proof: list[bytes], n: int, version: int = 1) -> bytes:
     """The root that ``leaf`` at ``index`` and its proof lead to. A proof of the wrong
     length is ``bad_chunk``, an index >= n ``malformed`` (§11)."""
     padded = padded_leaf_count(n)
@@ -246,16 +211,21 @@ def root_from_proof(index: int, leaf: bytes, proof: list[bytes], n: int) -> byte
     v = padded + index
     node = bytes(leaf)
     for sibling in map(bytes, proof):
-        node = _parent_hash(node, sibling) if v % 2 == 0 else _parent_hash(sibling, node)
+        node = (
+            parent_hash(node, sibling, version)
+            if v % 2 == 0
+            else parent_hash(sibling, node, version)
+        )
         v >>= 1
     return node
 
 
 def verify_chunk(
-    root: bytes, index: int, ciphertext: bytes, proof: list[bytes], count: int
+    root: bytes, index: int, ciphertext: bytes, proof: list[bytes], count: int, version: int = 1
 ) -> bool:
     try:
-        computed = root_from_proof(index, leaf_hash(index, ciphertext), proof, count)
+        leaf = leaf_hash(index, ciphertext, version)
+        computed = root_from_proof(index, leaf, proof, count, version)
     except FileChunkError:
         return False
     return nacl.bindings.sodium_memcmp(computed, root) if len(root) == HASH_BYTES else False

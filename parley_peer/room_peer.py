@@ -240,15 +240,18 @@ class RoomPeer:
         *,
         corrupt: dict[int, str] | None = None,
         corrupt_times: int | None = None,
+        version: int = 1,
     ) -> HeldFile:
-        """Serve ``data`` (encrypted with the offer's ``key``, so its root is the offer's)
-        to every ready link; ``corrupt`` chunks are served damaged, ``corrupt_times``
-        times each (None: always). Call it on the peer's loop."""
+        """Serve ``data`` (encrypted with the offer's ``key`` in its chunk format
+        ``version``, so its root is the offer's) to every ready link; ``corrupt`` chunks
+        are served damaged, ``corrupt_times`` times each (None: always). Call it on the
+        peer's loop."""
         if self.file_server is None:
             self.file_server = FileServer(on_change=self._changed.set)
             for peer in self._swarm.ready_peers():
                 self.file_server.on_peer(peer)
-        return self.file_server.hold(encrypt_file(data, key), corrupt, corrupt_times)
+        encrypted = encrypt_file(data, key, version)
+        return self.file_server.hold(encrypted, corrupt, corrupt_times)
 
     async def file_barrier(self, peer: Peer, held: HeldFile, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Probe ``peer`` on its file channel and wait for the answer (see FileServer and

@@ -15,10 +15,9 @@ import { openBackup, sealBackup } from '../../static/app/identity/backup.js';
 import { mailboxId, wakeKey } from '../../static/app/push/mailbox-keys.js';
 import { registrationBody, unregistrationBody } from '../../static/app/push/push-registration.js';
 import { buildWake, openWake } from '../../static/app/push/wake.js';
-import {
-  chunkCount, chunkRange, decryptChunk, encryptChunk, leafHash,
-} from '../../static/app/files/chunk-crypto.js';
-import { MerkleTree, verifyChunk } from '../../static/app/files/merkle.js';
+import { chunkCount, chunkRange } from '../../static/app/files/chunk-crypto.js';
+import { chunkFormat } from '../../static/app/files/chunk-formats.js';
+import { checkedLeaf, MerkleTree } from '../../static/app/files/merkle.js';
 import { encodeFileFrame, parseFileFrame } from '../../static/app/files/file-frames.js';
 import { openReply, sealRequest } from '../../static/app/mirror/mirror-request.js';
 
@@ -114,15 +113,19 @@ const operations = {
 
   unregistration_body: ({ mailboxSeed, endpoint, ts }) => unregistrationBody(mailboxFromSeed(mailboxSeed), endpoint, ts),
 
-  // Files (§11): every chunk of `data` with its leaf and proof, and the root.
-  encrypt_file: ({ key, data }) => {
+  // Files (§11), in chunk format `format` (1 when absent): every chunk of `data` with
+  // its leaf and proof, and the root.
+  encrypt_file: async ({ key, data, format = 1 }) => {
     const plain = data === '' ? new Uint8Array(0) : bin(data);
     const size = plain.length;
-    const ciphertexts = Array.from({ length: chunkCount(size) }, (_, i) => {
+    const chunks = chunkFormat(format);
+    const cipher = await chunks.cipher(bin(key, 32));
+    const ciphertexts = await Promise.all(Array.from({ length: chunkCount(size) }, (_, i) => {
       const { start, end } = chunkRange(size, i);
-      return encryptChunk(bin(key, 32), i, size, plain.subarray(start, end));
-    });
-    const tree = MerkleTree.fromLeaves(ciphertexts.map((c, i) => leafHash(i, c)));
+      return cipher.seal(i, size, plain.subarray(start, end));
+    }));
+    const leaves = await Promise.all(ciphertexts.map((c, i) => chunks.leafHash(i, c)));
+    const tree = MerkleTree.fromLeaves(leaves, chunks);
     return {
       ciphertexts: ciphertexts.map(b64),
       leaves: ciphertexts.map((_, i) => b64(tree.leaf(i))),
@@ -131,17 +134,21 @@ const operations = {
     };
   },
 
-  merkle_tree: ({ leaves }) => {
-    const tree = MerkleTree.fromLeaves(leaves.map((leaf) => bin(leaf, 32)));
+  merkle_tree: ({ leaves, format = 1 }) => {
+    const tree = MerkleTree.fromLeaves(leaves.map((leaf) => bin(leaf, 32)), chunkFormat(format));
     return { root: b64(tree.root), proofs: leaves.map((_, i) => tree.proof(i).map(b64)) };
   },
 
-  decrypt_chunk: ({ key, index, size, ciphertext }) => ({
-    plaintext: b64(decryptChunk(bin(key, 32), index, size, bin(ciphertext))),
-  }),
+  decrypt_chunk: async ({ key, index, size, ciphertext, format = 1 }) => {
+    const cipher = await chunkFormat(format).cipher(bin(key, 32));
+    return { plaintext: b64(await cipher.open(index, size, bin(ciphertext))) };
+  },
 
-  verify_chunk: ({ root, index, ciphertext, proof, count }) => ({
-    valid: verifyChunk({ root: bin(root), index, ciphertext: bin(ciphertext), proof: proof.map((node) => bin(node)), count }),
+  verify_chunk: async ({ root, index, ciphertext, proof, count, format = 1 }) => ({
+    valid: await checkedLeaf({
+      root: bin(root), index, ciphertext: bin(ciphertext), proof: proof.map((node) => bin(node)), count,
+      format: chunkFormat(format),
+    }) !== null,
   }),
 
   // Frames as JSON: the parsed fields, binary ones base64url, proof a list.
@@ -169,9 +176,10 @@ const operations = {
   },
 };
 
-function run({ op, ...request }) {
+// One request at a time, in order (a batch may depend on its order: the replay guard).
+async function run({ op, ...request }) {
   try {
-    return operations[op](request);
+    return await operations[op](request);
   } catch (error) {
     if (typeof error.code !== 'string') throw error;
     return { error: error.code };
@@ -179,4 +187,6 @@ function run({ op, ...request }) {
 }
 
 const requests = JSON.parse(readFileSync(0, 'utf8'));
-process.stdout.write(JSON.stringify(requests.map(run)));
+const results = [];
+for (const request of requests) results.push(await run(request));
+process.stdout.write(JSON.stringify(results));

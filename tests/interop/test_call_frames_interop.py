@@ -93,6 +93,12 @@ def test_browser_and_python_agree_on_keep():
             "short root": ({"t": "keep", "root": "A" * 42, "size": 1}, False),
             "no size": ({"t": "keep", "root": root}, False),
             "extra field": ({"t": "keep", "root": root, "size": 1, "name": "x"}, False),
+            "chunk format 2": ({"t": "keep", "root": root, "size": 1, "format": 2}, True),
+            "format 1 said": ({"t": "keep", "root": root, "size": 1, "format": 1}, False),
+            "format 3": ({"t": "keep", "root": root, "size": 1, "format": 3}, False),
+            "format as text": ({"t": "keep", "root": root, "size": 1, "format": "2"}, False),
+            "format true": ({"t": "keep", "root": root, "size": 1, "format": True}, False),
+            "format null": ({"t": "keep", "root": root, "size": 1, "format": None}, False),
         }
     )
 

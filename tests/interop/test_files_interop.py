@@ -1,7 +1,7 @@
 """Files agree between the browser modules (static/app/files/) and parley_peer.files
-(docs/protocol.md §11): for the same key and bytes both make the same ciphertexts, leaves,
-roots and proofs; each opens and verifies what the other made and refuses the same
-damage; both write the same frame bytes and parse each other's."""
+(docs/protocol.md §11), in both chunk formats: for the same key and bytes both make the
+same ciphertexts, leaves, roots and proofs; each opens and verifies what the other made
+and refuses the same damage; both write the same frame bytes and parse each other's."""
 
 import nacl.utils
 import pytest
@@ -10,6 +10,7 @@ from parley_peer.encoding import b64url_decode as unb64
 from parley_peer.encoding import b64url_encode as b64
 from parley_peer.files import (
     CHUNK_SIZE,
+    FILE_FORMATS,
     MAX_CHUNK_CIPHERTEXT,
     FileChunkError,
     FileFrame,
@@ -32,13 +33,23 @@ def flip(data: bytes, at: int = 0) -> bytes:
     return data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
 
 
+@pytest.fixture(scope="module", params=FILE_FORMATS)
+def version(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def files():
-    """Each size encrypted by both sides with one key."""
+def files(version):
+    """Each size encrypted by both sides with one key, in the chunk format `version`."""
     made = [(size, nacl.utils.random(32), nacl.utils.random(size)) for size in SIZES]
-    from_js = run_js(*({"op": "encrypt_file", "key": b64(k), "data": b64(d)} for _, k, d in made))
+    from_js = run_js(
+        *(
+            {"op": "encrypt_file", "key": b64(k), "data": b64(d), "format": version}
+            for _, k, d in made
+        )
+    )
     return [
-        (key, data, encrypt_file(data, key), js)
+        (key, data, encrypt_file(data, key, version), js)
         for (_, key, data), js in zip(made, from_js, strict=True)
     ]
 
@@ -53,21 +64,23 @@ def test_ciphertexts_leaves_roots_and_proofs_are_identical(files):
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 1000])
-def test_trees_of_any_size_agree(n):
+def test_trees_of_any_size_agree(n, version):
     leaves = [nacl.utils.random(32) for _ in range(n)]
-    tree = MerkleTree.from_leaves(leaves)
-    [js] = run_js({"op": "merkle_tree", "leaves": [b64(leaf) for leaf in leaves]})
+    tree = MerkleTree.from_leaves(leaves, version)
+    [js] = run_js(
+        {"op": "merkle_tree", "leaves": [b64(leaf) for leaf in leaves], "format": version}
+    )
     assert js["root"] == b64(tree.root)
     assert js["proofs"] == [[b64(node) for node in tree.proof(i)] for i in range(n)]
 
 
-def test_each_side_decrypts_the_other_and_refuses_the_same_damage(files):
+def test_each_side_decrypts_the_other_and_refuses_the_same_damage(files, version):
     requests, expected = [], []
     for key, data, python, js in files:
         size = python.size
         for i, ciphertext in enumerate(js["ciphertexts"]):
             chunk = unb64(ciphertext)
-            plain = decrypt_chunk(key, i, size, chunk)
+            plain = decrypt_chunk(key, i, size, chunk, version)
             assert plain == data[i * CHUNK_SIZE : (i + 1) * CHUNK_SIZE]
             cases = [
                 (key, i, size, chunk, {"plaintext": b64(plain)}),
@@ -83,17 +96,18 @@ def test_each_side_decrypts_the_other_and_refuses_the_same_damage(files):
                         "index": index,
                         "size": case_size,
                         "ciphertext": b64(case_chunk),
+                        "format": version,
                     }
                 )
                 expected.append(result)
                 if "error" in result:
                     with pytest.raises(FileChunkError) as error:
-                        decrypt_chunk(case_key, index, case_size, case_chunk)
+                        decrypt_chunk(case_key, index, case_size, case_chunk, version)
                     assert error.value.code == result["error"]
     assert run_js(*requests) == expected
 
 
-def test_python_proofs_verify_in_js_and_damage_fails_in_both(files):
+def test_python_proofs_verify_in_js_and_damage_fails_in_both(files, version):
     requests, expected = [], []
     for _, _, python, _ in files:
         n = python.tree.count
@@ -105,7 +119,7 @@ def test_python_proofs_verify_in_js_and_damage_fails_in_both(files):
                 cases += [(i, chunk, proof[:-1], False), ((i + 1) % n, chunk, proof, False)]
             cases += [(i, chunk, [*proof, bytes(32)], False), (n, chunk, proof, False)]
             for index, case_chunk, case_proof, valid in cases:
-                assert verify_chunk(python.root, index, case_chunk, case_proof, n) is valid
+                assert verify_chunk(python.root, index, case_chunk, case_proof, n, version) is valid
                 requests.append(
                     {
                         "op": "verify_chunk",
@@ -114,6 +128,7 @@ def test_python_proofs_verify_in_js_and_damage_fails_in_both(files):
                         "ciphertext": b64(case_chunk),
                         "proof": [b64(node) for node in case_proof],
                         "count": n,
+                        "format": version,
                     }
                 )
                 expected.append({"valid": valid})

@@ -3,15 +3,18 @@ encodings, envelopes and entries made on one side open on the other with every f
 
 import hashlib
 import json
+import struct
 from pathlib import Path
 
+import nacl.bindings
 import nacl.utils
 import pytest
 
 from parley_peer.encoding import b64url_decode as unb64
 from parley_peer.encoding import b64url_encode as b64
-from parley_peer.entry import create_entry, entry_id
+from parley_peer.entry import create_entry, entry_id, is_entry_body
 from parley_peer.envelope import SEALED_SIZES, seal_envelope
+from parley_peer.files import encrypt_file
 from parley_peer.keys import derive_room_keys, identity_id, safety_fingerprint
 from parley_peer.replay import ReplayGuard
 
@@ -193,3 +196,64 @@ def test_entries_made_on_one_side_open_on_the_other(scene, body) -> None:
         {"op": "verify_entry", "bytes": b64(second), "discoveryKey": b64(scene.room.discovery_key)}
     )
     assert js_verified == verified
+
+
+def test_both_sides_take_the_same_file_offers(scene) -> None:
+    """A `file` entry names chunk format 2 or none (format 1); any other `format` is
+    malformed on both sides (the offers of vectors.json)."""
+    offers = VECTORS["fileOffers"]
+    cases = [(body, True) for body in offers["valid"]]
+    cases += [(body, False) for body in offers["invalid"]]
+    requests = []
+    for body, good in cases:
+        assert is_entry_body(body) is good, body
+        requests.append(
+            {
+                "op": "create_entry",
+                "identitySeed": b64(scene.alice.seed),
+                "seq": 0,
+                "prev": b64(bytes(32)),
+                "body": body,
+                "messageKey": b64(scene.room.message_key),
+                "discoveryKey": b64(scene.room.discovery_key),
+            }
+        )
+    made = run_js(*requests)
+    assert [("error" not in result) for result in made] == [good for _, good in cases]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_file_chunk_vector_follows_from_the_documented_formula(version) -> None:
+    """§11 by hand: the AEAD of the format with the documented nonce and AD (PyNaCl's
+    primitives), leaves and nodes with Python's hashlib (independent of libsodium); and
+    parley_peer.files makes the same."""
+    vector = VECTORS["fileChunks"]
+    expected = vector[f"format{version}"]
+    key, size = bytes.fromhex(vector["key"]), vector["size"]
+    data = bytes((7 * i + 3) & 0xFF for i in range(size))
+    aead, context, nonce_bytes = {
+        1: (nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt, b"parley-chunk-v1", 24),
+        2: (nacl.bindings.crypto_aead_aes256gcm_encrypt, b"parley-chunk-v2", 12),
+    }[version]
+
+    def digest(data: bytes) -> bytes:
+        if version == 1:
+            return hashlib.blake2b(data, digest_size=32).digest()
+        return hashlib.sha256(data).digest()
+
+    chunks = [data[:131072], data[131072:]]
+    ciphertexts = [
+        aead(
+            chunk,
+            context + struct.pack("<QQ", i, size),
+            struct.pack("<Q", i) + bytes(nonce_bytes - 8),
+            key,
+        )
+        for i, chunk in enumerate(chunks)
+    ]
+    assert [hashlib.sha256(c).hexdigest() for c in ciphertexts] == expected["ciphertextSha256"]
+    assert ciphertexts[1].hex() == expected["lastCiphertext"]
+    leaves = [digest(b"\x00" + struct.pack("<Q", i) + c) for i, c in enumerate(ciphertexts)]
+    assert [leaf.hex() for leaf in leaves] == expected["leaves"]
+    assert digest(b"\x01" + leaves[0] + leaves[1]).hex() == expected["root"]
+    assert encrypt_file(data, key, version).root.hex() == expected["root"]

@@ -96,7 +96,7 @@ test('leaves bind the index, and callers get clear errors for misuse', () => {
 
 test('the file modules load without top-level await, so a Worker can import them', async () => {
   const { readFile } = await import('node:fs/promises');
-  for (const name of ['chunk-crypto', 'merkle', 'file-frames', 'bitfield', 'download-plan']) {
+  for (const name of ['chunk-crypto', 'chunk-crypto-v2', 'chunk-formats', 'merkle', 'file-frames', 'bitfield', 'download-plan']) {
     const source = await readFile(new URL(`../../static/app/files/${name}.js`, import.meta.url), 'utf8');
     assert.doesNotMatch(source, /^(?:export )?(?:const|let|var)? ?[\w{}, ]*=? ?await /m, name);
     assert.doesNotMatch(source, /crypto\/bytes\.js/, `${name} imports bytes.js, which awaits libsodium`);

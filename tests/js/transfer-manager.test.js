@@ -279,3 +279,43 @@ test('a peer that asked about a file before we knew of it hears of our chunks on
   await room.until(done(cyd, root));
   assert.deepEqual(await stored(cyd, root), bytes);
 });
+
+// An offer an older client made: no `format`, so chunk format 1 (XChaCha20-Poly1305,
+// BLAKE2b), served and fetched as before.
+async function offerInFormat1(member, bytes) {
+  const { prepareFile } = await import('../../static/app/files/prepare-file.js');
+  const { FORMAT_V1 } = await import('../../static/app/files/chunk-formats.js');
+  const { Transfer } = await import('../../static/app/files/transfer.js');
+  const { toBase64Url } = await import('../../static/app/crypto/bytes.js');
+  const file = new File([bytes], 'old.bin');
+  const prepared = await prepareFile({ file, files: member.files, name: 'old-offer', format: FORMAT_V1 });
+  assert.equal(prepared.format, 1);
+  const offer = {
+    name: 'old.bin', size: bytes.length, mime: '', chunk: CHUNK_SIZE, root: toBase64Url(prepared.root),
+    key: toBase64Url(prepared.key),
+  };
+  member.manager.transfers.add(Transfer.sent({
+    offer: { ...offer, author: member.selfId }, topic: member.manager.topic, fileName: 'old-offer', tree: prepared.tree,
+  }));
+  await member.session.sendFile(offer);
+  return offer.root;
+}
+
+test('new offers are in chunk format 2, and an offer in format 1 still downloads', async () => {
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob');
+  room.connect(ada, bob);
+  const fresh = randomBytes(SIZE, 3);
+  const root = await offer(ada, fresh);
+  assert.equal(room.files.get(root).format, 2);
+  await room.until(done(bob, root));
+  assert.deepEqual(await stored(bob, root), fresh);
+  const old = randomBytes(SIZE, 4);
+  const oldRoot = await offerInFormat1(ada, old);
+  assert.equal(room.files.get(oldRoot).format, undefined);
+  await room.until(done(bob, oldRoot));
+  assert.deepEqual(await stored(bob, oldRoot), old);
+  assert.equal(bob.manager.status(oldRoot).rejected, 0);
+  assert.equal(bob.manager.transfers.get(oldRoot).format.version, 1);
+});

@@ -351,3 +351,55 @@ test('a done file gives one object URL of its stored file, asked again after a f
   assert.deepEqual(loads, ['stored', 'stored']);
   t.releaseStoredFile();
 });
+
+test('a chunk being checked is taken: not taken again, not a stall, and a flush waits for it', () => {
+  const file = madeUpFile(8);
+  const t = Transfer.fromOffer({ offer: file.offer, topic: TOPIC });
+  t.start();
+  const plan = t.beginPlan(4);
+  plan.peerHas(ADA, 0, new Uint8Array([0xff]));
+  plan.next(ADA);
+  t.beginCheck(0);
+  assert.equal(t.hasOrIsWriting(0), true);
+  assert.equal(t.isWriting(0), true, 'arrived: the stall watch leaves it alone');
+  assert.equal(t.writingCount, 0);
+  t.startWrite(1, file.chunk(1), CHUNK_SIZE, 0);
+  t.written(1, t.fileName);
+  for (const index of [2, 3]) {
+    t.beginCheck(index);
+    t.endCheck(index);
+    plan.giveBack(ADA, index);
+  }
+  assert.equal(t.flushDue(16), false, 'chunk 0 is still being checked: it joins the batch');
+  t.endCheck(0);
+  assert.equal(t.hasOrIsWriting(0), false);
+  plan.giveBack(ADA, 0);
+  assert.equal(t.flushDue(16), true);
+  t.beginCheck(5);
+  t.cancel();
+  assert.equal(t.isWriting(5), false, 'a cancel forgets the chunks being checked');
+});
+
+test('an offer in chunk format 2 keeps and restores its tree with that format', async () => {
+  const { FORMAT_V1, FORMAT_V2 } = await import('../../static/app/files/chunk-formats.js');
+  const leaves = Array.from({ length: 3 }, (_, i) => new Uint8Array(32).fill(i + 1));
+  const tree = MerkleTree.fromLeaves(leaves, FORMAT_V2);
+  assert.notDeepEqual(tree.root, MerkleTree.fromLeaves(leaves, FORMAT_V1).root);
+  const offer = {
+    name: 'data.bin', mime: '', chunk: CHUNK_SIZE, size: 3 * CHUNK_SIZE, root: toBase64Url(tree.root),
+    key: toBase64Url(new Uint8Array(32).fill(9)), format: 2,
+  };
+  const t = Transfer.fromOffer({ offer, topic: TOPIC });
+  assert.equal(t.format, FORMAT_V2);
+  t.start();
+  t.beginPlan(4);
+  t.startWrite(1, { peerKey: ADA, leaf: tree.leaf(1), proof: tree.proof(1) }, CHUNK_SIZE, 0);
+  t.written(1, t.fileName);
+  assert.deepEqual(t.flushed(t.takeUnflushed()), [1]);
+  const again = Transfer.fromOffer({ offer, record: structuredClone(t.toRecord()), topic: TOPIC });
+  assert.equal(again.holds(1), true, 'the saved tree checks out with SHA-256');
+  const cipher = await t.cipher();
+  assert.equal(t.cipher(), t.cipher(), 'one key per transfer');
+  const sealed = await cipher.seal(0, offer.size, new Uint8Array(CHUNK_SIZE));
+  assert.equal(sealed.length, CHUNK_SIZE + 16);
+});

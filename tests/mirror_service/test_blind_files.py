@@ -129,3 +129,27 @@ async def test_a_chunk_longer_than_the_files_size_allows_is_refused():
     assert not claimed.chunks
     for each in (server, link):
         each.close()
+
+
+async def test_a_file_in_chunk_format_2_is_checked_with_its_own_hash():
+    """The `keep` says the format: a mirror that took a format 2 file for format 1 (or
+    the reverse) could check none of its chunks."""
+    key = new_file_key()
+    encrypted = encrypt_file(DATA, key, version=2)
+    for version, kept in [(2, True), (1, False)]:
+        file = BlindFile(encrypted.root, len(DATA), version)
+        member_end, mirror_end = wired()
+        server = FileLink({file.root: HeldFile(encrypted)}, member_end)
+        link = BlindFileLink({file.root: file}, mirror_end, lambda *args: True)
+        link.fetch(file)
+        if kept:
+            await until(lambda file=file: file.complete)
+            assert link.strikes == 0
+            for index, (ciphertext, proof) in file.chunks.items():
+                assert decrypt_chunk(key, index, len(DATA), ciphertext, 2)
+                assert verify_chunk(file.root, index, ciphertext, proof, file.count, 2)
+        else:
+            await until(lambda link=link: link.strikes >= 1)
+            assert not file.chunks
+        for each in (server, link):
+            each.close()

@@ -9,10 +9,12 @@ import pytest
 
 from parley_peer.files import (
     CHUNK_SIZE,
+    FILE_FORMATS,
     MAX_CHUNK_CIPHERTEXT,
     MAX_CHUNKS,
     MAX_FILE_FRAME_BYTES,
     MAX_FILE_SIZE,
+    NEW_FILE_FORMAT,
     FileChunkError,
     FileFrame,
     FileFrameError,
@@ -143,6 +145,46 @@ def test_every_proof_verifies_and_damage_is_rejected(n):
     with pytest.raises(FileChunkError) as error:
         root_from_proof(0, leaf_hash(0, chunks[0]), [*tree.proof(0), bytes(32)], n)
     assert error.value.code == "bad_chunk"
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_SIZE, 2 * CHUNK_SIZE + 3])
+def test_format_2_files_round_trip_and_are_aes_gcm_and_sha256(size):
+    data = file_of(size)
+    encrypted = encrypt_file(data, version=2)
+    assert encrypted.version == 2
+    plain = b"".join(
+        decrypt_chunk(encrypted.key, i, size, c, 2) for i, c in enumerate(encrypted.ciphertexts)
+    )
+    assert plain == data
+    last = chunk_count(size) - 1
+    start, end = chunk_range(size, last)
+    nonce = struct.pack("<Q", last) + bytes(4)
+    ad = b"parley-chunk-v2" + struct.pack("<QQ", last, size)
+    ciphertext = nacl.bindings.crypto_aead_aes256gcm_encrypt(
+        data[start:end], ad, nonce, encrypted.key
+    )
+    assert encrypted.ciphertexts[last] == ciphertext
+    leaf = nacl.bindings.crypto_hash_sha256(b"\x00" + struct.pack("<Q", last) + ciphertext)
+    assert encrypted.tree.leaf(last) == leaf
+    for i, c in enumerate(encrypted.ciphertexts):
+        assert verify_chunk(encrypted.root, i, c, encrypted.tree.proof(i), chunk_count(size), 2)
+        assert not verify_chunk(encrypted.root, i, c, encrypted.tree.proof(i), chunk_count(size))
+
+
+def test_a_chunk_of_one_format_does_not_open_as_the_other_and_unknown_formats_are_refused():
+    key = new_file_key()
+    data = file_of(CHUNK_SIZE + 7)
+    one, two = encrypt_file(data, key, 1), encrypt_file(data, key, 2)
+    assert one.root != two.root
+    for ciphertext, version in [(one.ciphertexts[1], 2), (two.ciphertexts[1], 1)]:
+        with pytest.raises(FileChunkError) as error:
+            decrypt_chunk(key, 1, len(data), ciphertext, version)
+        assert error.value.code == "bad_chunk"
+    for version in (0, 3, "2", None):
+        with pytest.raises(FileChunkError) as error:
+            encrypt_chunk(key, 0, 1, b"x", version)
+        assert error.value.code == "malformed"
+    assert FILE_FORMATS == (1, 2) and NEW_FILE_FORMAT == 2
 
 
 FRAMES = [

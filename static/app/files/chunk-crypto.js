@@ -1,7 +1,11 @@
 // File chunks and their encryption (docs/protocol.md §11): a file is cut into chunks of
-// CHUNK_SIZE bytes, each sealed with XChaCha20-Poly1305 under a key made for this file
-// only. The nonce is the chunk index, so the encryption is deterministic: every holder of
-// the plaintext makes the same ciphertext, and so the same Merkle leaves and root.
+// CHUNK_SIZE bytes, each sealed under a key made for this file only. The nonce is the
+// chunk index, so the encryption is deterministic: every holder of the plaintext makes
+// the same ciphertext, and so the same Merkle leaves and root.
+//
+// This module has what both chunk formats share (sizes, ranges) and format 1:
+// XChaCha20-Poly1305 and BLAKE2b in libsodium. Format 2 is files/chunk-crypto-v2.js;
+// files/chunk-formats.js gives either behind one interface.
 //
 // No top-level await (a Worker may import this): call after `sodiumReady` resolved.
 import { sodium } from '../crypto/sodium.js';
@@ -18,6 +22,7 @@ export const TAG_BYTES = 16;
 const AD_CONTEXT = utf8Encode('parley-chunk-v1');
 const NONCE_BYTES = 24;
 const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
 
 export class FileChunkError extends Error {
   constructor(code, detail) {
@@ -28,7 +33,7 @@ export class FileChunkError extends Error {
 }
 
 // Little-endian u64 of a safe integer; two u32 halves because BigInt is slow per chunk.
-function writeUint64LE(bytes, offset, value) {
+export function writeUint64LE(bytes, offset, value) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint32(offset, value % 2 ** 32, true);
   view.setUint32(offset + 4, Math.floor(value / 2 ** 32), true);
@@ -123,4 +128,16 @@ export function leafHash(index, ciphertext) {
   sodium.crypto_generichash_update(state, prefix);
   sodium.crypto_generichash_update(state, ciphertext);
   return sodium.crypto_generichash_final(state, HASH_BYTES);
+}
+
+// One reusable input buffer: parents are hashed millions of times for big files, and
+// libsodium.js copies its input into the WebAssembly heap anyway.
+const parentInput = new Uint8Array(1 + 2 * HASH_BYTES);
+parentInput[0] = NODE_PREFIX;
+
+// BLAKE2b-256(0x01 ‖ left ‖ right): an inner node of the Merkle tree (files/merkle.js).
+export function parentHash(left, right) {
+  parentInput.set(left, 1);
+  parentInput.set(right, 1 + HASH_BYTES);
+  return sodium.crypto_generichash(HASH_BYTES, parentInput, null);
 }

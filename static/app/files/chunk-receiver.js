@@ -1,9 +1,9 @@
 // ChunkReceiver: the receiving side of the file engine (docs/protocol.md §11). A chunk
 // that was asked for is verified against the file's root (Merkle proof), decrypted (its
-// AEAD tag), and handed to the file worker to write at i·S; written chunks are flushed
-// FLUSH_CHUNKS at a time, and only once flushed does a chunk count as held: added to the
-// PartialTree that proves it to others, released in the plan, saved, and announced
-// (`have`) to the peers that asked.
+// AEAD tag) in the offer's chunk format (files/chunk-formats.js), and handed to the file
+// worker to write at i·S; written chunks are flushed FLUSH_CHUNKS at a time, and only
+// once flushed does a chunk count as held: added to the PartialTree that proves it to
+// others, released in the plan, saved, and announced (`have`) to the peers that asked.
 //
 //   const receiver = new ChunkReceiver(host)
 //     host: { files, store, session, links (FileLinks), pump(t), fail(t, error),
@@ -11,8 +11,8 @@
 //   receiver.chunk(link, t, frame)   a `chunk` frame for transfer t (files/transfer.js)
 //   receiver.flush(t)                flushes the written chunks if due (Transfer.flushDue)
 //   receiver.finish(t); receiver.saveSoon(t); await receiver.saveNow(t)
-import { CHUNK_SIZE, decryptChunk, FileChunkError } from './chunk-crypto.js';
-import { verifiedLeaf } from './merkle.js';
+import { CHUNK_SIZE, FileChunkError } from './chunk-crypto.js';
+import { checkedLeaf } from './merkle.js';
 
 // Written chunks are flushed (and then count as held) FLUSH_CHUNKS at a time, or as soon
 // as nothing else asked for is on its way (the last chunks, a pause, a peer gone). Each
@@ -24,6 +24,8 @@ export const FLUSH_CHUNKS = 16;
 const saveEveryMs = (count) => Math.min(2000, Math.max(100, count / 5));
 
 export class ChunkReceiver {
+  #order = new WeakMap(); // transfer -> the promise of the last chunk's outcome taken
+
   constructor(host) {
     this.host = host;
   }
@@ -41,19 +43,50 @@ export class ChunkReceiver {
       return;
     }
     t.countReceived();
-    const leaf = verifiedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count });
-    let plaintext = null;
-    if (leaf) {
-      try {
-        plaintext = decryptChunk(t.key, index, t.offer.size, ciphertext);
-      } catch (error) {
-        if (!(error instanceof FileChunkError)) throw error;
-        // The proof shows these are the very bytes the root names: the peer served the
-        // file faithfully, and it is the offer's key that does not open it (a member
-        // can post an offer with another's root and a wrong key). Nobody is blamed.
-        host.fail(t, Object.assign(new Error('bad_offer'), { code: 'bad_offer' }));
-        return;
-      }
+    t.beginCheck(index);
+    // Checks are asynchronous (WebCrypto answers with promises) and may end out of order,
+    // but their outcomes are taken in the order the chunks came: writes stay in file
+    // order, so the file worker can gather them.
+    const checked = this.#check(t, index, proof, ciphertext);
+    const previous = this.#order.get(t) ?? Promise.resolve();
+    const next = previous.then(() => checked).then((outcome) => {
+      t.endCheck(index);
+      this.#take(link, t, index, proof, outcome);
+    }).catch((error) => {
+      t.endCheck(index);
+      host.fail(t, error);
+    });
+    this.#order.set(t, next);
+  }
+
+  // { leaf, plaintext }: leaf null when the proof does not lead to the root (the chunk is
+  // not opened then), plaintext null when it does but the chunk does not open.
+  async #check(t, index, proof, ciphertext) {
+    const leaf = await checkedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count, format: t.format });
+    if (!leaf) return { leaf: null, plaintext: null };
+    try {
+      const cipher = await t.cipher();
+      return { leaf, plaintext: await cipher.open(index, t.offer.size, ciphertext) };
+    } catch (error) {
+      if (!(error instanceof FileChunkError)) throw error;
+      return { leaf, plaintext: null };
+    }
+  }
+
+  #take(link, t, index, proof, { leaf, plaintext }) {
+    const { host } = this;
+    // The download may have moved on while the chunk was checked: cancelled, or the
+    // peer gone (its chunks were given back to be asked again).
+    if (t.hasOrIsWriting(index) || !t.plan || !t.plan.isWanted(link.peerKey, index)) {
+      t.countIgnored();
+      return;
+    }
+    if (leaf && !plaintext) {
+      // The proof shows these are the very bytes the root names: the peer served the
+      // file faithfully, and it is the offer's key that does not open it (a member
+      // can post an offer with another's root and a wrong key). Nobody is blamed.
+      host.fail(t, Object.assign(new Error('bad_offer'), { code: 'bad_offer' }));
+      return;
     }
     if (!plaintext) {
       t.countRejected();

@@ -1,7 +1,8 @@
 // ChunkServer: the serving side of the file engine (docs/protocol.md §11). Answers
 // `have?` with what this device holds and `want` with the chunks (or `lack`), each
-// sealed again from the stored plaintext and sent with its Merkle proof; the FileChannel
-// of the link sends them under its backpressure.
+// sealed again from the stored plaintext (in the offer's chunk format: the same bytes
+// every time, the encryption is deterministic) and sent with its Merkle proof; the
+// FileChannel of the link sends them under its backpressure.
 //
 //   const server = new ChunkServer({ files, onServed: (t) => … })
 //   server.answerHave(link, t, rootBytes, count)   t: the Transfer, or null if none here
@@ -14,7 +15,7 @@
 // 1 MiB ones), so one read of up to READ_SPAN held chunks serves the next ones too.
 import { toBase64Url } from '../crypto/encoding.js';
 import { Bitfield } from './bitfield.js';
-import { CHUNK_SIZE, chunkCount, encryptChunk } from './chunk-crypto.js';
+import { CHUNK_SIZE, chunkCount } from './chunk-crypto.js';
 import { encodeFileFrame } from './file-frames.js';
 
 export const READ_SPAN = 8;
@@ -53,7 +54,8 @@ export class ChunkServer {
     const plaintext = await this.#readers.get(link).read({
       fileName: t.fileName, size: t.offer.size, index, held: (i) => t.holds(i),
     });
-    const ciphertext = encryptChunk(t.key, index, t.offer.size, plaintext);
+    const cipher = await t.cipher();
+    const ciphertext = await cipher.seal(index, t.offer.size, plaintext);
     t.countServed();
     this.onServed(t);
     return encodeFileFrame({ type: 'chunk', root: t.rootBytes, index, proof: t.tree.proof(index), ciphertext });

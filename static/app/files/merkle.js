@@ -1,5 +1,6 @@
 // The Merkle tree of a file (docs/protocol.md §11): leaves are leafHash(i, ciphertext),
-// padded with zero hashes to a power of two P, parents BLAKE2b-256(0x01 ‖ left ‖ right).
+// padded with zero hashes to a power of two P, parents H(0x01 ‖ left ‖ right), H being
+// the hash of the offer's chunk format (files/chunk-formats.js; format 1 by default).
 // A chunk travels with the sibling hashes from its leaf up, so a receiver checks it
 // against the root of the `file` entry before it decrypts or stores anything, and a
 // holder that cannot decrypt (a blind mirror) can check and serve it too.
@@ -8,12 +9,11 @@
 // 2v + 1, and leaf i is P + i. The sibling of v is v ^ 1, its parent v >> 1.
 //
 // No top-level await (a Worker may import this): call after `sodiumReady` resolved.
-import { sodium } from '../crypto/sodium.js';
 import { equalBytes } from '../crypto/encoding.js';
 import { Bitfield } from './bitfield.js';
 import { FileChunkError, HASH_BYTES, leafHash, MAX_CHUNKS } from './chunk-crypto.js';
+import { FORMAT_V1 } from './chunk-formats.js';
 
-const NODE_PREFIX = 0x01;
 const PARTIAL_FORMAT_VERSION = 1;
 
 function requireCount(n) {
@@ -35,24 +35,13 @@ export function proofLength(n) {
   return Math.log2(paddedLeafCount(n));
 }
 
-// One reusable input buffer: parents are hashed millions of times for big files, and
-// libsodium.js copies its input into the WebAssembly heap anyway.
-const parentInput = new Uint8Array(1 + 2 * HASH_BYTES);
-parentInput[0] = NODE_PREFIX;
-
-function parentHash(left, right) {
-  parentInput.set(left, 1);
-  parentInput.set(right, 1 + HASH_BYTES);
-  return sodium.crypto_generichash(HASH_BYTES, parentInput, null);
-}
-
 function isHash(value) {
   return value instanceof Uint8Array && value.length === HASH_BYTES;
 }
 
 // The root that `leaf` at `index` and its proof lead to. A proof of the wrong length or
 // with a node that is not 32 bytes is a bad chunk; an index >= n is malformed (§11).
-export function rootFromProof(index, leaf, proof, n) {
+export function rootFromProof(index, leaf, proof, n, format = FORMAT_V1) {
   const padded = paddedLeafCount(n);
   if (!Number.isSafeInteger(index) || index < 0 || index >= n) {
     throw new FileChunkError('malformed', `chunk index must be 0..${n - 1}`);
@@ -61,6 +50,7 @@ export function rootFromProof(index, leaf, proof, n) {
     throw new FileChunkError('bad_chunk', 'proof length');
   }
   if (!isHash(leaf) || !proof.every(isHash)) throw new FileChunkError('bad_chunk', 'node size');
+  const { parentHash } = format;
   let node = padded + index;
   let hash = leaf;
   for (const sibling of proof) {
@@ -70,20 +60,31 @@ export function rootFromProof(index, leaf, proof, n) {
   return hash;
 }
 
-// The chunk's leaf when the chunk and its proof lead to `root`, else null. The leaf is
-// what PartialTree.add needs, so a receiver hashes the 128 KiB ciphertext only once.
-export function verifiedLeaf({ root, index, ciphertext, proof, count }) {
-  if (!isHash(root) || !(ciphertext instanceof Uint8Array)) return null;
-  let leaf;
-  let computed;
+// Whether `leaf` at `index` and its proof lead to `root`.
+export function leadsToRoot({ root, index, leaf, proof, count, format = FORMAT_V1 }) {
+  if (!isHash(root)) return false;
   try {
-    leaf = leafHash(index, ciphertext);
-    computed = rootFromProof(index, leaf, proof, count);
+    return equalBytes(rootFromProof(index, leaf, proof, count, format), root);
   } catch (error) {
-    if (error instanceof FileChunkError) return null;
+    if (error instanceof FileChunkError) return false;
     throw error;
   }
-  return equalBytes(computed, root) ? leaf : null;
+}
+
+// The chunk's leaf when the chunk and its proof lead to `root`, else null (format 1, at
+// once). The leaf is what PartialTree.add needs, so a receiver hashes the 128 KiB
+// ciphertext only once.
+export function verifiedLeaf({ root, index, ciphertext, proof, count }) {
+  if (!isHash(root) || !(ciphertext instanceof Uint8Array)) return null;
+  const leaf = leafHash(index, ciphertext);
+  return leadsToRoot({ root, index, leaf, proof, count }) ? leaf : null;
+}
+
+// verifiedLeaf for either format: a promise of the leaf, or of null.
+export async function checkedLeaf({ root, index, ciphertext, proof, count, format = FORMAT_V1 }) {
+  if (!isHash(root) || !(ciphertext instanceof Uint8Array) || !Number.isSafeInteger(index) || index < 0) return null;
+  return format.leafHash(index, ciphertext)
+    .then((leaf) => (leadsToRoot({ root, index, leaf, proof, count, format }) ? leaf : null));
 }
 
 export function verifyChunk(chunk) {
@@ -95,15 +96,16 @@ export function verifyChunk(chunk) {
 export class MerkleTree {
   #nodes;
 
-  constructor(n, nodes) {
+  constructor(n, nodes, format) {
     this.count = n;
     this.padded = paddedLeafCount(n);
+    this.format = format;
     this.#nodes = nodes;
   }
 
   // `leaves`: an array of n 32-byte hashes, or one Uint8Array of n × 32 bytes (handy
   // from a Worker: one transferable buffer).
-  static fromLeaves(leaves) {
+  static fromLeaves(leaves, format = FORMAT_V1) {
     const packed = leaves instanceof Uint8Array;
     const n = packed ? leaves.length / HASH_BYTES : leaves.length;
     if (!Number.isInteger(n)) throw new RangeError('packed leaves must be a multiple of 32 bytes');
@@ -119,8 +121,9 @@ export class MerkleTree {
     }
     // Padding leaves stay zero; every parent above them is hashed like any other.
     const node = (v) => nodes.subarray(v * HASH_BYTES, (v + 1) * HASH_BYTES);
+    const { parentHash } = format;
     for (let v = padded - 1; v >= 1; v--) nodes.set(parentHash(node(2 * v), node(2 * v + 1)), v * HASH_BYTES);
-    return new MerkleTree(n, nodes);
+    return new MerkleTree(n, nodes, format);
   }
 
   #node(v) {
@@ -152,7 +155,7 @@ export class MerkleTree {
   // Every chunk held: the original sender and complete holders serve through the same
   // PartialTree code as anyone else.
   toPartial() {
-    const partial = new PartialTree(this.count, this.root);
+    const partial = new PartialTree(this.count, this.root, this.format);
     partial[LOAD_COMPLETE](this.#nodes);
     return partial;
   }
@@ -169,8 +172,9 @@ export class PartialTree {
   #pool = new Uint8Array(64 * HASH_BYTES);
   #used = 0;
 
-  constructor(n, root) {
+  constructor(n, root, format = FORMAT_V1) {
     if (!isHash(root)) throw new TypeError('root must be 32 bytes');
+    this.format = format;
     this.count = n;
     this.padded = paddedLeafCount(n);
     this.root = root.slice();
@@ -213,9 +217,10 @@ export class PartialTree {
   // Records a verified chunk. The path is recomputed (log2(P) small hashes) and checked
   // against the root again, so a wrong call cannot plant nodes: throws bad_chunk.
   add(index, leaf, proof) {
-    const computed = rootFromProof(index, leaf, proof, this.count);
+    const computed = rootFromProof(index, leaf, proof, this.count, this.format);
     if (!equalBytes(computed, this.root)) throw new FileChunkError('bad_chunk', 'proof does not lead to the root');
     if (this.held.has(index)) return;
+    const { parentHash } = this.format;
     let v = this.padded + index;
     let hash = leaf;
     this.#put(v, hash);
@@ -269,8 +274,8 @@ export class PartialTree {
 
   // Rebuilds the tree and checks that it leads to `root`, so damaged storage is found
   // here and not by the peers we would serve it to. Throws FileChunkError('malformed').
-  static fromBytes(bytes, n, root) {
-    const tree = new PartialTree(n, root);
+  static fromBytes(bytes, n, root, format = FORMAT_V1) {
+    const tree = new PartialTree(n, root, format);
     const heldLength = Math.ceil(n / 8);
     if (!(bytes instanceof Uint8Array) || bytes.length < 1 + heldLength || bytes[0] !== PARTIAL_FORMAT_VERSION) {
       throw new FileChunkError('malformed', 'not a saved PartialTree');
@@ -288,6 +293,7 @@ export class PartialTree {
     const nodesAt = 1 + heldLength;
     stored.forEach((v, k) => tree.#put(v, bytes.subarray(nodesAt + k * HASH_BYTES, nodesAt + (k + 1) * HASH_BYTES)));
     // Deeper nodes have larger numbers, so descending order computes children first.
+    const { parentHash } = format;
     for (const v of [...covered].sort((a, b) => b - a)) {
       if (v < tree.padded) tree.#put(v, parentHash(tree.#get(2 * v), tree.#get(2 * v + 1)));
     }

@@ -138,7 +138,7 @@ export class TransferManager extends EventTarget {
       root = toBase64Url(prepared.root);
       const offer = {
         name: fileNameOf(file.name), size: file.size, mime: mimeOf(file.type), chunk: CHUNK_SIZE, root,
-        key: toBase64Url(prepared.key),
+        key: toBase64Url(prepared.key), ...(prepared.format !== 1 && { format: prepared.format }),
       };
       const transfer = Transfer.sent({
         offer: { ...offer, author: this.session.selfId }, topic: this.topic, fileName, tree: prepared.tree,
@@ -255,7 +255,9 @@ export class TransferManager extends EventTarget {
   // Its answer to `have?`, and the `have` it sends once it holds the whole file, say how
   // far it got (filesMirrorLacks).
   #keep(link, transfer) {
-    this.swarm.sendTo(link.peer, { t: 'keep', root: transfer.root, size: transfer.offer.size });
+    const { size, format = 1 } = transfer.offer;
+    // A mirror checks chunks itself: it must know the format's hash (format 1 unsaid).
+    this.swarm.sendTo(link.peer, { t: 'keep', root: transfer.root, size, ...(format !== 1 && { format }) });
     this.links.askHave(link, transfer.root, transfer.rootBytes);
   }
 

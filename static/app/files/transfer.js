@@ -6,6 +6,7 @@
 //   const t = Transfer.fromOffer({ offer, record, topic, canStore })   a received offer
 //   const t = Transfer.sent({ offer, topic, fileName, tree })          one this device prepared
 //   t.root, t.rootBytes, t.offer, t.key, t.count, t.tree, t.plan
+//   t.format (files/chunk-formats.js); t.cipher() -> Promise of { seal, open } of its chunks
 //   t.state (offered | active | paused | cancelled | done | failed), t.reason, t.role,
 //   t.fileName, t.isActive, t.heldBytes
 //   t.start() -> 'begin' | 'resume' | null; t.beginPlan(perPeer); t.pause(); t.fail(code)
@@ -15,33 +16,35 @@
 //   t.storedFile(files) -> Promise of { file, url } once done; t.releaseStoredFile()
 //   t.toRecord()     what IndexedDB keeps (store `transfers`; the shape is stored: keep it)
 //
-// A chunk goes through three stages here: `writing` (verified, handed to the file
+// A chunk goes through four stages here: `checking` (arrived, its proof and tag being
+// checked: asynchronous in chunk format 2), `writing` (verified, handed to the file
 // worker), written and waiting for a flush, then held (in the tree, so proved to others
 // and saved). Only held chunks count, so what is saved is always on disk.
 import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
+import { formatOf } from './chunk-formats.js';
 import { DownloadPlan } from './download-plan.js';
 import { PartialTree } from './merkle.js';
+import { SaveSchedule } from './save-schedule.js';
+import { SpeedMeter } from './speed-meter.js';
 import { StoredFileUrl } from './stored-file-url.js';
 
-// Speed is the bytes verified over this window, so a stall shows within seconds.
-export const SPEED_WINDOW_MS = 3000;
-// A window shorter than this (the first chunks) would exaggerate the speed.
-const MIN_SPEED_SPAN_MS = 500;
+export { SPEED_WINDOW_MS } from './speed-meter.js';
 
 export class Transfer {
   #record;
   #tree;
   #plan = null;
+  #cipher = null; // Promise of the file key's { seal, open } (files/chunk-formats.js)
+  #checking = new Set(); // indices arrived and being verified
   #writing = new Map(); // index -> { peerKey, leaf, proof }: verified, being written
   #unflushed = []; // indices written, waiting for a flush
   #flushing = false;
   #finishing = false;
-  #saveTimer = null;
-  #saving = Promise.resolve();
-  #samples = []; // [at (ms), bytes] of verified chunks, for the speed
+  #saves = new SaveSchedule();
+  #meter = new SpeedMeter(); // the verified chunks, for the speed
   #rejected = 0;
   #ignored = 0;
   #served = 0;
@@ -53,10 +56,12 @@ export class Transfer {
     this.root = offer.root;
     this.rootBytes = fromBase64Url(offer.root, 32);
     this.key = fromBase64Url(offer.key, 32);
+    this.format = formatOf(offer);
     const tooLarge = offer.size > CHUNK_SIZE * MAX_CHUNKS;
     this.count = tooLarge ? 1 : chunkCount(offer.size);
     this.#record = record;
-    this.#tree = tree ?? savedTree(record.tree, this.count, this.rootBytes) ?? new PartialTree(this.count, this.rootBytes);
+    this.#tree = tree ?? savedTree(record.tree, this.count, this.rootBytes, this.format)
+      ?? new PartialTree(this.count, this.rootBytes, this.format);
     if (tooLarge) this.#setState('failed', 'too_large');
   }
 
@@ -130,13 +135,20 @@ export class Transfer {
     return this.#tree.has(index);
   }
 
-  // Held, or verified and on its way to the disk: either way not taken again.
+  // Held, or here and on its way to the disk: either way not taken again.
   hasOrIsWriting(index) {
-    return this.#tree.has(index) || this.#writing.has(index);
+    return this.#tree.has(index) || this.isWriting(index);
   }
 
+  // Arrived: being checked, or verified and being written.
   isWriting(index) {
-    return this.#writing.has(index);
+    return this.#checking.has(index) || this.#writing.has(index);
+  }
+
+  // The file key's { seal, open } for this offer's chunk format, made once.
+  cipher() {
+    this.#cipher ??= this.format.cipher(this.key);
+    return this.#cipher;
   }
 
   get writingCount() {
@@ -148,7 +160,7 @@ export class Transfer {
   }
 
   get savePending() {
-    return this.#saveTimer !== null;
+    return this.#saves.pending;
   }
 
   get bannedNames() {
@@ -192,7 +204,8 @@ export class Transfer {
   cancel() {
     if (this.role === 'sender' || this.state === 'done') return null;
     this.#halt('cancelled', null);
-    this.#tree = new PartialTree(this.count, this.rootBytes);
+    this.#tree = new PartialTree(this.count, this.rootBytes, this.format);
+    this.#checking.clear();
     this.#writing.clear();
     this.#unflushed = [];
     const { fileName } = this.#record;
@@ -203,7 +216,7 @@ export class Transfer {
   #halt(state, reason) {
     this.#setState(state, reason);
     if (state !== 'paused') this.#plan = null;
-    this.#samples = [];
+    this.#meter.clear();
   }
 
   // Every chunk is held: the file is done once its state is saved; until then the card
@@ -256,10 +269,20 @@ export class Transfer {
     this.#bannedSources.set(peerKey, name);
   }
 
+  // A chunk that arrived is being checked (its proof, its tag); endCheck once it is done,
+  // whatever the outcome.
+  beginCheck(index) {
+    this.#checking.add(index);
+  }
+
+  endCheck(index) {
+    this.#checking.delete(index);
+  }
+
   // A verified chunk handed to the file worker (bytes: its plaintext length).
   startWrite(index, { peerKey, leaf, proof }, bytes, now) {
     this.#writing.set(index, { peerKey, leaf, proof });
-    this.#samples.push([now, bytes]);
+    this.#meter.add(now, bytes);
   }
 
   // The write of `index` into `fileName` is done; false if the transfer moved on since
@@ -311,20 +334,12 @@ export class Transfer {
   // ---- Saving (the caller writes; the Transfer keeps the timer and the order) ------------
 
   saveSoon(delayMs, save) {
-    if (this.#saveTimer) return;
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = null;
-      save();
-    }, delayMs);
+    this.#saves.soon(delayMs, save);
   }
 
   // Saves after the saves before it; write(record) stores the record.
   saveNow(write) {
-    clearTimeout(this.#saveTimer);
-    this.#saveTimer = null;
-    this.#saving = this.#saving.then(() => write(this.toRecord()))
-      .catch((error) => console.warn('parley: transfer state not saved', error));
-    return this.#saving;
+    return this.#saves.now(() => write(this.toRecord()));
   }
 
   // The record as stored: the same object each time, with the tree as it is now.
@@ -348,12 +363,9 @@ export class Transfer {
 
   // ---- What a file card shows ------------------------------------------------------------
 
-  // Bytes/s of the chunks verified over the last SPEED_WINDOW_MS.
+  // Bytes/s of the chunks verified over the last SPEED_WINDOW_MS (files/speed-meter.js).
   speed(now = performance.now()) {
-    this.#samples = this.#samples.filter(([at]) => now - at <= SPEED_WINDOW_MS);
-    if (this.#samples.length < 2) return 0;
-    const span = Math.max(MIN_SPEED_SPAN_MS, now - this.#samples[0][0]);
-    return this.#samples.reduce((sum, [, bytes]) => sum + bytes, 0) / (span / 1000);
+    return this.#meter.speed(now);
   }
 
   // sources: ready peers that announced a chunk this transfer still lacks.
@@ -381,10 +393,10 @@ export class Transfer {
 }
 
 // A saved tree checked against the root, or null (none, or damaged: start again).
-function savedTree(bytes, count, rootBytes) {
+function savedTree(bytes, count, rootBytes, format) {
   if (!bytes) return null;
   try {
-    return PartialTree.fromBytes(bytes, count, rootBytes);
+    return PartialTree.fromBytes(bytes, count, rootBytes, format);
   } catch {
     return null;
   }

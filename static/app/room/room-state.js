@@ -91,6 +91,7 @@ export function buildRoomState(records, { selfId = null } = {}) {
     } else if (body.type === 'file') {
       const file = {
         name: body.name, size: body.size, mime: body.mime, chunk: body.chunk, root: body.root, key: body.key,
+        ...(body.format !== undefined && { format: body.format }),
       };
       messages.set(id, {
         id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), file,
