@@ -31,7 +31,7 @@ FILE_KEY_BYTES = 32
 HASH_BYTES = 32
 TAG_BYTES = 16  # both formats' tags
 FILE_FORMATS = (1, 2)
-NEW_FILE_FORMAT = 2  # what new offers use
+NEW_FILE_FORMAT = 1  # what new offers use: format 2 once older clients are gone (protocol §11)
 
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
@@ -112,6 +112,9 @@ _FORMATS = {
 }
 
 
+_NO_AES = "AES-256-GCM is unavailable on this CPU"
+
+
 def _format(version: int) -> _Format:
     try:
         return _FORMATS[version]
@@ -136,7 +139,12 @@ def encrypt_chunk(key: bytes, index: int, size: int, plaintext: bytes, version: 
     if len(plaintext) != _chunk_length(size, index):
         raise ValueError(f"chunk {index} of a {size}-byte file has another length")
     ad = _additional_data(fmt, index, size)
-    return fmt.seal(bytes(plaintext), ad, _nonce(fmt, index), key)
+    try:
+        return fmt.seal(bytes(plaintext), ad, _nonce(fmt, index), key)
+    except nacl.exceptions.UnavailableError as error:
+        raise FileChunkError(
+            "unsupported_format", "AES-256-GCM is unavailable on this CPU"
+        ) from error
 
 
 def decrypt_chunk(key: bytes, index: int, size: int, ciphertext: bytes, version: int = 1) -> bytes:
@@ -147,6 +155,12 @@ def decrypt_chunk(key: bytes, index: int, size: int, ciphertext: bytes, version:
     try:
         ad = _additional_data(fmt, index, size)
         return fmt.open(bytes(ciphertext), ad, _nonce(fmt, index), key)
+    except nacl.exceptions.UnavailableError as error:
+        # libsodium's AES-256-GCM needs the CPU's AES instructions: without them every
+        # chunk of format 2 would otherwise look bad, and honest peers would be blamed.
+        raise FileChunkError(
+            "unsupported_format", "AES-256-GCM is unavailable on this CPU"
+        ) from error
     except nacl.exceptions.CryptoError as error:
         raise FileChunkError("bad_chunk", "does not decrypt") from error
 

@@ -6,8 +6,8 @@ chunks the entry imports, and a SHA-256 of every module it was built from. The p
 loads the bundle only while every one of those hashes still matches the module on disk
 and the manifest names the same modules the import graph reaches now; otherwise (no
 bundle yet, or a module edited since) it loads the modules themselves, with a
-modulepreload link each (module_graph.py), and the server logs once why. Either way the
-browser runs the same code.
+modulepreload link each (module_graph.py), and the server logs why (once per process;
+with DEBUG, each time it checks). Either way the browser runs the same code.
 
 PARLEY_APP_BUNDLE=0 always serves the modules. With DEBUG the check runs on every
 page, so an edited module shows on the next reload.

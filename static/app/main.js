@@ -54,11 +54,20 @@ async function boot() {
   } catch (error) {
     // The app's files did not load (a vendored file failed its integrity check, or the
     // network broke): boot-guard.js says so, as when main.js itself cannot load.
+    early.take(signalingUrl)?.close(1000);
     document.getElementById('app-module')?.dispatchEvent(new Event('error'));
     console.error(error);
     return;
   }
-  const app = await startApp({ root, banners, install, signalingUrl, WebSocketImpl: early.WebSocketImpl });
+  let app;
+  try {
+    app = await startApp({ root, banners, install, signalingUrl, WebSocketImpl: early.WebSocketImpl });
+  } catch (error) {
+    // A socket no client took would hold one of this address's connections until the
+    // server's idle timeout.
+    early.take(signalingUrl)?.close(1000);
+    throw error;
+  }
   // Leaving the page closes every link at once: the people in its rooms see it go now,
   // not once the network stops answering. A page kept in the back/forward cache was not
   // left.

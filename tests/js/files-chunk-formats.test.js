@@ -35,7 +35,7 @@ async function sealAll(format, key, data) {
 
 test('formats: 1 when an offer names none, 2 for new offers, nothing else', () => {
   assert.deepEqual([...FILE_FORMATS], [1, 2]);
-  assert.equal(NEW_FILE_FORMAT, 2);
+  assert.equal(NEW_FILE_FORMAT, 1, 'format 2 is read everywhere first, offered later');
   assert.equal(formatOf({}), FORMAT_V1);
   assert.equal(formatOf({ format: 2 }), FORMAT_V2);
   assert.equal(chunkFormat(2).version, 2);

@@ -282,40 +282,60 @@ test('a peer that asked about a file before we knew of it hears of our chunks on
 
 // An offer an older client made: no `format`, so chunk format 1 (XChaCha20-Poly1305,
 // BLAKE2b), served and fetched as before.
-async function offerInFormat1(member, bytes) {
+// An offer in a chunk format of the test's choosing, as a client that offers it would make.
+async function offerInFormat(member, bytes, version) {
   const { prepareFile } = await import('../../static/app/files/prepare-file.js');
-  const { FORMAT_V1 } = await import('../../static/app/files/chunk-formats.js');
+  const { chunkFormat } = await import('../../static/app/files/chunk-formats.js');
   const { Transfer } = await import('../../static/app/files/transfer.js');
   const { toBase64Url } = await import('../../static/app/crypto/bytes.js');
   const file = new File([bytes], 'old.bin');
-  const prepared = await prepareFile({ file, files: member.files, name: 'old-offer', format: FORMAT_V1 });
-  assert.equal(prepared.format, 1);
+  const prepared = await prepareFile({ file, files: member.files, name: `offer-${version}`, format: chunkFormat(version) });
+  assert.equal(prepared.format, version);
   const offer = {
     name: 'old.bin', size: bytes.length, mime: '', chunk: CHUNK_SIZE, root: toBase64Url(prepared.root),
-    key: toBase64Url(prepared.key),
+    key: toBase64Url(prepared.key), ...(version === 1 ? {} : { format: version }),
   };
   member.manager.transfers.add(Transfer.sent({
-    offer: { ...offer, author: member.selfId }, topic: member.manager.topic, fileName: 'old-offer', tree: prepared.tree,
+    offer: { ...offer, author: member.selfId }, topic: member.manager.topic, fileName: `offer-${version}`, tree: prepared.tree,
   }));
   await member.session.sendFile(offer);
   return offer.root;
 }
 
-test('new offers are in chunk format 2, and an offer in format 1 still downloads', async () => {
+test('new offers are in chunk format 1 for now, and an offer in format 2 downloads too', async () => {
   const room = filesRoom();
   const ada = await room.member('ada');
   const bob = await room.member('bob');
   room.connect(ada, bob);
   const fresh = randomBytes(SIZE, 3);
   const root = await offer(ada, fresh);
-  assert.equal(room.files.get(root).format, 2);
+  assert.equal(room.files.get(root).format, undefined, 'format 1 is said by leaving it out');
   await room.until(done(bob, root));
   assert.deepEqual(await stored(bob, root), fresh);
-  const old = randomBytes(SIZE, 4);
-  const oldRoot = await offerInFormat1(ada, old);
-  assert.equal(room.files.get(oldRoot).format, undefined);
-  await room.until(done(bob, oldRoot));
-  assert.deepEqual(await stored(bob, oldRoot), old);
-  assert.equal(bob.manager.status(oldRoot).rejected, 0);
-  assert.equal(bob.manager.transfers.get(oldRoot).format.version, 1);
+  const later = randomBytes(SIZE, 4);
+  const laterRoot = await offerInFormat(ada, later, 2);
+  assert.equal(room.files.get(laterRoot).format, 2);
+  await room.until(done(bob, laterRoot));
+  assert.deepEqual(await stored(bob, laterRoot), later);
+  assert.equal(bob.manager.status(laterRoot).rejected, 0);
+  assert.equal(bob.manager.transfers.get(laterRoot).format.version, 2);
+});
+
+test('a chunk whose stored copy changed is not sealed and sent again: the peer hears lack', async (t) => {
+  const warned = t.mock.method(console, 'warn', () => {});
+  const room = filesRoom();
+  const ada = await room.member('ada');
+  const bob = await room.member('bob', { autoDownloadBytes: SIZE - 1 });
+  room.connect(ada, bob);
+  const bytes = randomBytes(SIZE);
+  const root = await offer(ada, bytes);
+  await room.until(() => bob.manager.status(root)?.state === 'offered');
+  const { fileName } = ada.manager.transfers.get(root);
+  ada.files.data.get(fileName)[3 * CHUNK_SIZE + 10] ^= 1; // the copy chunk 3 is read from
+  bob.manager.download(root);
+  await room.until(() => bob.manager.status(root).held === CHUNKS - 1);
+  assert.equal(bob.manager.status(root).rejected, 0, 'no chunk that fails its proof went out');
+  assert.notEqual(bob.manager.status(root).state, 'done');
+  assert.equal(ada.manager.status(root).served, CHUNKS - 1);
+  assert.ok(warned.mock.calls.some(({ arguments: [text] }) => String(text).includes('chunk 3 no longer matches')));
 });

@@ -4,6 +4,7 @@ docs/protocol.md §11, checked against PyNaCl's primitives directly."""
 import struct
 
 import nacl.bindings
+import nacl.exceptions
 import nacl.hashlib
 import pytest
 
@@ -184,7 +185,7 @@ def test_a_chunk_of_one_format_does_not_open_as_the_other_and_unknown_formats_ar
         with pytest.raises(FileChunkError) as error:
             encrypt_chunk(key, 0, 1, b"x", version)
         assert error.value.code == "malformed"
-    assert FILE_FORMATS == (1, 2) and NEW_FILE_FORMAT == 2
+    assert FILE_FORMATS == (1, 2) and NEW_FILE_FORMAT == 1
 
 
 FRAMES = [
@@ -291,3 +292,29 @@ def test_a_python_sender_answers_have_and_want():
     assert verify_chunk(encrypted.root, 3, chunk.ciphertext, chunk.proof, 4)
     damaged = parse_file_frame(encrypted.chunk_frame(3, ciphertext=bytes(17)))
     assert not verify_chunk(encrypted.root, 3, damaged.ciphertext, damaged.proof, 4)
+
+
+def test_a_cpu_without_aes_says_so_instead_of_blaming_the_chunk(monkeypatch):
+    """PyNaCl raises UnavailableError (a CryptoError) for AES-256-GCM on a CPU without
+    AES instructions; this machine has them, so the test stands in for such a CPU."""
+    from dataclasses import replace
+
+    from parley_peer import chunk_crypto
+
+    def unavailable(*_args):
+        raise nacl.exceptions.UnavailableError("no AES instructions")
+
+    key = bytes(range(32))
+    sealed = chunk_crypto.encrypt_chunk(key, 0, 5, b"hello", version=2)
+    without_aes = replace(chunk_crypto._FORMATS[2], seal=unavailable, open=unavailable)
+    monkeypatch.setitem(chunk_crypto._FORMATS, 2, without_aes)
+    for attempt in (
+        lambda: chunk_crypto.decrypt_chunk(key, 0, 5, sealed, version=2),
+        lambda: chunk_crypto.encrypt_chunk(key, 0, 5, b"hello", version=2),
+    ):
+        with pytest.raises(chunk_crypto.FileChunkError) as raised:
+            attempt()
+        assert raised.value.code == "unsupported_format"
+    with pytest.raises(chunk_crypto.FileChunkError) as tampered:
+        chunk_crypto.decrypt_chunk(key, 0, 5, sealed[:-1] + bytes([sealed[-1] ^ 1]), version=1)
+    assert tampered.value.code == "bad_chunk"

@@ -11,7 +11,11 @@
 import * as v1 from './chunk-crypto.js';
 import * as v2 from './chunk-crypto-v2.js';
 
-export const NEW_FILE_FORMAT = 2;
+// Format 1 still: a client that predates format 2 rejects an offer with `format` as
+// malformed, counts it against the peer that sent it (enough of them close the link) and
+// keeps none of that author's later entries. This version reads, checks and serves both;
+// a later one offers format 2, once the clients before this one are gone (protocol §11).
+export const NEW_FILE_FORMAT = 1;
 
 export const FORMAT_V1 = Object.freeze({
   version: 1,

@@ -1,7 +1,8 @@
 // ChunkServer: the serving side of the file engine (docs/protocol.md §11). Answers
 // `have?` with what this device holds and `want` with the chunks (or `lack`), each
 // sealed again from the stored plaintext (in the offer's chunk format: the same bytes
-// every time, the encryption is deterministic) and sent with its Merkle proof; the
+// every time, the encryption is deterministic), checked against the root, and sent with
+// its Merkle proof; the
 // FileChannel of the link sends them under its backpressure.
 //
 //   const server = new ChunkServer({ files, onServed: (t) => … })
@@ -17,6 +18,7 @@ import { toBase64Url } from '../crypto/encoding.js';
 import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount } from './chunk-crypto.js';
 import { encodeFileFrame } from './file-frames.js';
+import { checkedLeaf } from './merkle.js';
 
 export const READ_SPAN = 8;
 
@@ -56,9 +58,18 @@ export class ChunkServer {
     });
     const cipher = await t.cipher();
     const ciphertext = await cipher.seal(index, t.offer.size, plaintext);
+    // Sent only if it is the chunk the offer committed to. A stored copy that changed
+    // would seal another plaintext under the same key and nonce, which gives away the XOR
+    // of the two (and, with AES-GCM, the key that authenticates); the peer gets `lack`.
+    const proof = t.tree.proof(index);
+    const leaf = await checkedLeaf({ root: t.rootBytes, index, ciphertext, proof, count: t.count, format: t.format });
+    if (!leaf) {
+      console.warn(`parley: the stored copy of chunk ${index} no longer matches its file; not sent`);
+      return null;
+    }
     t.countServed();
     this.onServed(t);
-    return encodeFileFrame({ type: 'chunk', root: t.rootBytes, index, proof: t.tree.proof(index), ciphertext });
+    return encodeFileFrame({ type: 'chunk', root: t.rootBytes, index, proof, ciphertext });
   }
 }
 

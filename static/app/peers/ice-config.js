@@ -17,9 +17,9 @@
 //                                     'servers' (a new answer), 'unanswered', 'hide-ip'
 //
 // When to ask: a server allows it only once this connection is in a topic, so the first
-// ask goes out with the joins of the first `welcome`, or comes from the first link a
-// room swarm wants to make (by then its join went out first on the same socket). A device with TURN credentials asks again at 3/4 of their
-// lifetime while it has links, and otherwise before its next link. A failed ask (rate
+// ask goes out right behind a join (prefetch), or comes from the first link a room swarm
+// wants to make (by then its join went out first on the same socket). A device with TURN
+// credentials asks again at 3/4 of their lifetime while it has links, and otherwise before its next link. A failed ask (rate
 // limit, timeout) is not repeated on the same connection for a minute (less when a valid
 // credential would expire before: #retryAfterMs), and never on a
 // connection to a server that does not know the frame (`unknown_type`: its error frames
@@ -103,9 +103,10 @@ export class IceConfig extends EventTarget {
     return { iceServers, iceTransportPolicy: this.hideIp ? 'relay' : 'all' };
   }
 
-  // The first ask goes out right behind a join, so its answer is here by the time
-  // `peers` names someone to dial: a round trip less before the first link. Called by a
-  // swarm that just joined, and on `welcome` (which follows the client's joins).
+  // The first ask goes out right behind a join: the server answers the join (`peers`)
+  // and then the ask, so the first dial waits for one answer after `peers` instead of a
+  // whole round trip. Called by a swarm that just joined, and on `welcome` (which
+  // follows the client's joins).
   prefetch() {
     if (!this.answered && this.signaling.topics?.size > 0) this.whenReady();
   }
