@@ -55,18 +55,28 @@ def _walk(entry: str) -> tuple[str, ...]:
         seen[key] = None
         if key.startswith("vendor/"):
             continue  # built by esbuild into single files: no imports of their own
-        source = (root / key).read_text()
+        try:
+            source = (root / key).read_text()
+        except OSError:
+            # A broken import fails in the browser, which says which; the page still
+            # renders, and the bundle's check still refuses a tree it was not built from.
+            continue
         # The entry's own import()s run at boot (main.js loads the app that way).
         boot = dynamic_imports(source) if key == entry else []
         for specifier in [*static_imports(source), *boot]:
-            pending.append(_normalise(path.parent / specifier))
+            target = _normalise(path.parent / specifier)
+            if target is not None:
+                pending.append(target)
     return tuple(seen)
 
 
-def _normalise(path: PurePosixPath) -> PurePosixPath:
+def _normalise(path: PurePosixPath) -> PurePosixPath | None:
+    """The path without `.` and `..`; None if it climbs out of the static tree."""
     parts: list[str] = []
     for part in path.parts:
         if part == "..":
+            if not parts:
+                return None
             parts.pop()
         elif part != ".":
             parts.append(part)

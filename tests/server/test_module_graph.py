@@ -1,6 +1,8 @@
 """signal_server/module_graph.py: which imports count as static (preloaded) and which do
 not. e2e/test_boot_modules.py checks the whole graph against what Chromium loads."""
 
+from django.test import override_settings
+
 from signal_server.module_graph import dynamic_imports, module_graph, static_imports
 
 
@@ -44,3 +46,14 @@ def test_dynamic_imports_are_read_apart():
     source = "import './a.js';\nconst b = await import('./b.js');\n// import('./c.js')\n"
     assert dynamic_imports(source) == ["./b.js"]
     assert static_imports(source) == ["./a.js"]
+
+
+def test_a_broken_import_leaves_the_page_to_the_browser_and_does_not_fail_the_server(tmp_path):
+    static = tmp_path / "static"
+    (static / "app").mkdir(parents=True)
+    (static / "app" / "main.js").write_text(
+        "import './gone.js';\nimport '../../../outside.js';\nimport './here.js';\n"
+    )
+    (static / "app" / "here.js").write_text("export {};\n")
+    with override_settings(STATICFILES_DIRS=[static], DEBUG=True):
+        assert module_graph() == ("app/main.js", "app/gone.js", "app/here.js")
