@@ -13,7 +13,8 @@
 import { sodium } from '../crypto/sodium.js';
 import { utf8Encode } from '../crypto/encoding.js';
 import {
-  CHUNK_SIZE, chunkRange, FILE_KEY_BYTES, FileChunkError, HASH_BYTES, TAG_BYTES, writeUint64LE,
+  CHUNK_SIZE, chunkAdditionalData, chunkLength, chunkNonce, FILE_KEY_BYTES, FileChunkError, HASH_BYTES, TAG_BYTES,
+  writeUint64LE,
 } from './chunk-crypto.js';
 
 const AD_CONTEXT = utf8Encode('parley-chunk-v2');
@@ -22,27 +23,11 @@ const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 const LEAF_HEADER_BYTES = 9; // prefix byte ‖ u64le(index)
 
-function nonceOf(index) {
-  const nonce = new Uint8Array(NONCE_BYTES);
-  writeUint64LE(nonce, 0, index);
-  return nonce;
-}
-
-function additionalData(index, size) {
-  const ad = new Uint8Array(AD_CONTEXT.length + 16);
-  ad.set(AD_CONTEXT);
-  writeUint64LE(ad, AD_CONTEXT.length, index);
-  writeUint64LE(ad, AD_CONTEXT.length + 8, size);
-  return ad;
-}
-
 function params(index, size) {
-  return { name: 'AES-GCM', iv: nonceOf(index), additionalData: additionalData(index, size), tagLength: 8 * TAG_BYTES };
-}
-
-function chunkLength(size, index) {
-  const { start, end } = chunkRange(size, index);
-  return end - start;
+  return {
+    name: 'AES-GCM', iv: chunkNonce(index, NONCE_BYTES), additionalData: chunkAdditionalData(AD_CONTEXT, index, size),
+    tagLength: 8 * TAG_BYTES,
+  };
 }
 
 // The file key as a WebCrypto key, made once per file: { seal, open } of its chunks.

@@ -67,26 +67,30 @@ export function chunkRange(size, index) {
   return { start, end: Math.min(size, start + CHUNK_SIZE) };
 }
 
-function chunkLength(size, index) {
+export function chunkLength(size, index) {
   const { start, end } = chunkRange(size, index);
   return end - start;
 }
 
-function nonceOf(index) {
-  const nonce = new Uint8Array(NONCE_BYTES);
+// Both formats: the nonce is u64le(index) padded with zeros to the format's length.
+export function chunkNonce(index, length) {
+  const nonce = new Uint8Array(length);
   writeUint64LE(nonce, 0, index);
   return nonce;
 }
 
-// Binds each ciphertext to its position and to the file's length, so chunks cannot be
-// swapped, and a last chunk cannot pass as a shorter file.
-function additionalData(index, size) {
-  const ad = new Uint8Array(AD_CONTEXT.length + 16);
-  ad.set(AD_CONTEXT);
-  writeUint64LE(ad, AD_CONTEXT.length, index);
-  writeUint64LE(ad, AD_CONTEXT.length + 8, size);
+// Both formats: binds each ciphertext to its position and to the file's length, so chunks
+// cannot be swapped, and a last chunk cannot pass as a shorter file.
+export function chunkAdditionalData(context, index, size) {
+  const ad = new Uint8Array(context.length + 16);
+  ad.set(context);
+  writeUint64LE(ad, context.length, index);
+  writeUint64LE(ad, context.length + 8, size);
   return ad;
 }
+
+const nonceOf = (index) => chunkNonce(index, NONCE_BYTES);
+const additionalData = (index, size) => chunkAdditionalData(AD_CONTEXT, index, size);
 
 export function newFileKey() {
   return sodium.randombytes_buf(FILE_KEY_BYTES);
