@@ -111,18 +111,7 @@ def mirrored(browser):
     """(url, mirror service, person(name) -> an onboarded User) on a server with a blind
     mirror beside it (e2e/mirror_service.py)."""
     from e2e.mirror_service import mirrored_server
-    from e2e.user import User
+    from e2e.user import onboarded_people
 
-    contexts = []
-    with mirrored_server() as (url, mirror):
-
-        def person(name: str) -> User:
-            context = browser.new_context(base_url=url)
-            contexts.append(context)
-            user = User(context.new_page(), url)
-            user.onboard(name)
-            return user
-
+    with mirrored_server() as (url, mirror), onboarded_people(browser, url) as person:
         yield url, mirror, person
-        for context in contexts:
-            context.close()

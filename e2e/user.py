@@ -1,6 +1,7 @@
 """A person using Parley in one browser context: the verbs tests are written in."""
 
 import json
+from contextlib import contextmanager
 
 from playwright.sync_api import Page, expect
 
@@ -150,3 +151,23 @@ def _json_object(text: str) -> dict:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+@contextmanager
+def onboarded_people(browser, url: str):
+    """person(name) -> an onboarded User in a browser context of its own on `url`; every
+    context is closed on the way out."""
+    contexts = []
+
+    def person(name: str) -> User:
+        context = browser.new_context(base_url=url)
+        contexts.append(context)
+        user = User(context.new_page(), url)
+        user.onboard(name)
+        return user
+
+    try:
+        yield person
+    finally:
+        for context in contexts:
+            context.close()
