@@ -18,15 +18,40 @@ export function hueFor(id) {
   return hash % 360;
 }
 
+// One formatter per locale and style, made once: toLocale*String makes a new one each
+// call, and a room draws a time for every message.
+const formatters = new Map();
+const STYLES = {
+  time: { hour: '2-digit', minute: '2-digit' },
+  day: { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' },
+  weekday: { weekday: 'short' },
+  date: { day: 'numeric', month: 'short' },
+};
+
+function formatDate(ts, style, locale) {
+  const key = `${style} ${locale ?? ''}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, STYLES[style]);
+    formatters.set(key, formatter);
+  }
+  return formatter.format(new Date(ts));
+}
+
+// The first formatter of a page loads the locale's data, which takes a while: the time
+// of day's is made as this module loads (while the page waits for the network), not
+// when the first room list is drawn.
+formatDate(0, 'time');
+
 export function timeOfDay(ts, locale = undefined) {
-  return new Date(ts).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  return formatDate(ts, 'time', locale);
 }
 
 export function dayLabel(ts, now = Date.now()) {
   const day = new Date(ts).toDateString();
   if (day === new Date(now).toDateString()) return 'Today';
   if (day === new Date(now - 86_400_000).toDateString()) return 'Yesterday';
-  return new Date(ts).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+  return formatDate(ts, 'day');
 }
 
 // When something last happened, as short as a room list needs: "14:02" today, then
@@ -35,8 +60,8 @@ export function shortWhen(ts, now = Date.now(), locale = undefined) {
   const day = new Date(ts).toDateString();
   if (day === new Date(now).toDateString()) return timeOfDay(ts, locale);
   if (day === new Date(now - 86_400_000).toDateString()) return 'Yesterday';
-  if (now - ts < 6 * 86_400_000) return new Date(ts).toLocaleDateString(locale, { weekday: 'short' });
-  return new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+  if (now - ts < 6 * 86_400_000) return formatDate(ts, 'weekday', locale);
+  return formatDate(ts, 'date', locale);
 }
 
 // Only the author's own messages carry a delivery state: read (by how many, from their
