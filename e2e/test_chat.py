@@ -108,3 +108,25 @@ def test_read_receipts_and_turning_them_off(new_user):
     # for nothing to happen would prove nothing on a slow machine.
     bob.page.reload()
     expect(bob.page.get_by_test_id("read-receipts-toggle")).not_to_be_checked()
+
+
+def test_the_composer_grows_with_its_lines_and_is_one_row_again_once_sent(new_user):
+    ada = new_user("Ada")
+    ada.create_room("Lines")
+    composer = ada.page.get_by_test_id("composer")
+
+    def height() -> float:
+        return composer.evaluate("el => el.getBoundingClientRect().height")
+
+    empty = height()
+    composer.fill("one line")
+    assert height() == empty, "one line is as high as none"
+    composer.fill("one\ntwo\nthree")
+    three = height()
+    assert three > empty
+    composer.fill("\n".join(["line"] * 30))
+    assert height() == 160, "at most 160 px; the rest scrolls"
+    composer.press("Enter")
+    expect(ada.page.get_by_test_id("message")).to_have_count(1)
+    expect(composer).to_have_value("")
+    assert height() == empty

@@ -151,15 +151,23 @@ export class ComposerView {
     this.tooLong = over;
     this.count.hidden = length < COUNT_FROM;
     this.count.classList.toggle('over', over);
+    this.form.querySelector('button[type=submit]').disabled = this.blocked || over;
+    // The text only when shown: the first number formatted loads the locale's data.
+    if (this.count.hidden) return;
     const limit = MAX_TEXT_CODE_POINTS.toLocaleString('en');
     this.count.textContent = over
       ? `${length.toLocaleString('en')} / ${limit} characters: too long to send. Shorten it, or send it as a file.`
       : `${length.toLocaleString('en')} / ${limit} characters`;
-    this.form.querySelector('button[type=submit]').disabled = this.blocked || over;
   }
 
+  // One row high as the style sheet draws it, taller while the text needs more rows.
+  // An empty one is not measured: that would force a layout of the whole page (a room
+  // opening draws an empty composer).
   #autosize() {
-    this.input.style.height = 'auto';
-    this.input.style.height = `${Math.min(this.input.scrollHeight, 160)}px`;
+    this.input.style.height = '';
+    if (!this.input.value) return;
+    const { scrollHeight, clientHeight, offsetHeight } = this.input;
+    if (scrollHeight <= clientHeight) return;
+    this.input.style.height = `${Math.min(scrollHeight + offsetHeight - clientHeight, 160)}px`;
   }
 }
