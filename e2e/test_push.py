@@ -125,18 +125,6 @@ def wait_for_notifications(page, count: int) -> list[dict]:
     raise AssertionError(f"{count} notifications expected, {shown_notifications(page)} shown")
 
 
-def sent_wake_frames(user, count: int = 0) -> list[dict]:
-    """The `wake` frames the page sent, once at least ``count`` of them reached us:
-    Playwright dispatches the socket events it holds only while we wait on the page."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while True:
-        user.page.wait_for_timeout(100)
-        frames = [json.loads(text) for direction, text in user.frames if direction == "sent"]
-        wakes = [frame for frame in frames if frame["type"] == "wake"]
-        if len(wakes) >= count or time.monotonic() > deadline:
-            return wakes
-
-
 def test_a_push_to_an_offline_member_shows_the_room_and_sender_only(
     new_user, persistent_user, push_service, server_url
 ):
@@ -166,7 +154,7 @@ def test_a_push_to_an_offline_member_shows_the_room_and_sender_only(
     [request] = push_service.wait_for_requests(1, timeout=TIMEOUT_MS / 1000)
     assert request.path == subscription.endpoint.split(push_service.origin)[1]
     blob = subscription.decrypt(request.body).decode("ascii")
-    [wake] = sent_wake_frames(ada, count=1)
+    [wake] = ada.sent_frames("wake", count=1)
     assert wake["blob"] == blob, "the server forwards the sealed blob unchanged"
     assert len(base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))) == 1072
     for seen in (request.body, json.dumps(wake).encode(), blob.encode()):
@@ -225,5 +213,5 @@ def test_a_member_who_wants_no_notifications_in_a_room_is_not_woken(
     ada.send(f"@Bob are you there? {secrets.token_hex(4)}")
     expect(ada.page.get_by_test_id("message")).to_have_count(1)
     ada.page.wait_for_timeout(3000)  # a wake would have gone out at once
-    assert sent_wake_frames(ada) == []
+    assert ada.sent_frames("wake") == []
     assert push_service.requests_for(subscription.endpoint) == []

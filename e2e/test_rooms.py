@@ -128,3 +128,23 @@ def test_search_finds_rooms_and_messages_on_this_device(new_user):
     search.press("Escape")
     expect(search).to_have_value("")
     expect(ada.page.get_by_test_id("room-item")).to_have_count(2)
+
+
+def test_an_invite_joins_its_room_before_the_rooms_already_here(new_user):
+    """Someone opening an invite waits for that link: the page's first `join` is the
+    invite's room, and the rooms it had open come after it."""
+    ada = new_user("Ada")
+    link = ada.create_room("Invited")
+    invited = ada.sent_frames("join", count=1)[-1]["topic"]
+    bob = new_user("Bob")
+    for name in ("One", "Two", "Three"):
+        bob.create_room(name)
+    own = {frame["topic"] for frame in bob.sent_frames("join", count=3)}
+    bob.page.goto("about:blank")  # a new load, not a new fragment on the open page
+    before = len(bob.frames)
+    bob.open_invite(link)
+    expect(bob.page.get_by_test_id("room-name")).to_have_text("Invited")
+    joins = [frame["topic"] for frame in bob.sent_frames("join", count=4, since=before)]
+    assert joins[0] == invited, joins
+    assert set(joins[1:]) == own
+    bob.wait_for_peers(1)

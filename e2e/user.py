@@ -1,6 +1,7 @@
 """A person using Parley in one browser context: the verbs tests are written in."""
 
 import json
+import time
 from contextlib import contextmanager
 
 from playwright.sync_api import Page, expect
@@ -76,6 +77,19 @@ class User:
         ]
         assert hellos, "the page has not greeted the rendezvous server"
         return b64url_decode(hellos[-1])
+
+    def sent_frames(self, kind: str, count: int = 0, since: int = 0) -> list[dict]:
+        """The frames of this type the page sent on /ws/signal (from self.frames[since]
+        on), once at least ``count`` of them reached us: Playwright dispatches the socket
+        events it holds only while we wait on the page."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            self.page.wait_for_timeout(100)
+            seen = self.frames[since:]
+            sent = [json.loads(text) for direction, text in seen if direction == "sent"]
+            frames = [frame for frame in sent if frame["type"] == kind]
+            if len(frames) >= count or time.monotonic() > deadline:
+                return frames
 
     def wait_for_peers(self, count: int = 1):
         ready = self.page.locator('[data-testid="peer"][data-state="ready"]')

@@ -33,7 +33,10 @@ const MAX_BACKUP_CONTACTS = 10_000;
 const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
-  static async start({ store, signalingUrl, WebSocketImpl }) {
+  // `invite` ({ secret, name }, from the address bar): its room opens before the others,
+  // so its `join` goes out with the welcome (a person opening an invite waits for that
+  // link). Only for a named identity: a new one joins once onboarding names it.
+  static async start({ store, signalingUrl, WebSocketImpl, invite = null }) {
     let identity = await store.loadIdentity();
     if (!identity) {
       identity = { ...createIdentity(), name: '', createdAt: Date.now() };
@@ -48,10 +51,16 @@ export class ParleyApp extends EventTarget {
     app.signaling.start();
     app.settings = await DeviceSettings.load(store);
     for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
-    for (const room of await store.listRooms()) {
-      if (room.left) app.leftRooms.set(room.topic, room);
-      else await app.#openRoom(room);
+    const records = await store.listRooms();
+    for (const room of records) if (room.left) app.leftRooms.set(room.topic, room);
+    const kept = records.filter((room) => !room.left);
+    if (invite && identity.name) {
+      const topic = roomRecord(invite.secret, invite.name).topic;
+      const known = kept.find((room) => room.topic === topic);
+      await (known ? app.#openRoom(known) : app.joinInvite(invite));
+      app.invitedTopic = topic;
     }
+    for (const room of kept) if (!app.rooms.has(room.topic)) await app.#openRoom(room);
     performance.mark('parley:rooms-open');
     notifications.start();
     return app;
@@ -68,6 +77,7 @@ export class ParleyApp extends EventTarget {
     this.leaving = new Set(); // topics being left: nothing more is written there
     this.leftRooms = new Map(); // topic -> record of a room this device left (kept, hidden)
     this.sessions = new Map();
+    this.invitedTopic = null; // the room of the invite this page was opened with
     this.transferManagers = new Map();
     this.calls = new CallManager(); // the one call of this device (docs/protocol.md §6)
     this.calls.addEventListener('history', ({ detail }) => this.#recordCall(detail));
@@ -167,6 +177,16 @@ export class ParleyApp extends EventTarget {
 
   transfers(topic) {
     return this.transferManagers.get(topic) ?? null;
+  }
+
+  // Resolves once the room of the invite this page was opened with has sent its first
+  // offers (peers/room-swarm.js `dialled`), or after `ms`; at once without one.
+  async inviteDialled(ms) {
+    const swarm = this.sessions.get(this.invitedTopic)?.swarm;
+    if (!swarm) return;
+    let timer;
+    await Promise.race([swarm.dialled, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+    clearTimeout(timer);
   }
 
   // Rooms by latest activity: the newest message, or when the room was made or joined.

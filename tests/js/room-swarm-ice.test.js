@@ -189,3 +189,51 @@ test('a redial waits for the ICE servers as a first dial does', async (t) => {
   assert.equal(FakeLink.made.length, made + 1);
   assert.equal(redialler.swarm.peers.get(other.id).link.initiator, true);
 });
+
+// A page opened by an invite draws once its first offers are out (app-start.js).
+test('`dialled` settles once the offers to the first `peers` are out, or nobody was named', async (t) => {
+  t.mock.method(console, 'info', () => {});
+  const { ends: [a, b], announce } = pairInARoom();
+  let dialled = false;
+  b.swarm.dialled.then(() => { dialled = true; });
+  announce(b, a, 'peers');
+  await settle();
+  assert.equal(dialled, false, 'the dial waits for the ICE servers');
+  b.iceConfig.release();
+  await settle();
+  assert.equal(FakeLink.made.length, 1);
+  assert.equal(dialled, true, 'the offer went out');
+
+  const { ends: [alone] } = pairInARoom();
+  let aloneDialled = false;
+  alone.swarm.dialled.then(() => { aloneDialled = true; });
+  alone.signaling.dispatchEvent(new CustomEvent('peers', { detail: { topic: 'topic', peers: [] } }));
+  await settle();
+  assert.equal(aloneDialled, true, 'nobody to dial: at once, without the ICE servers');
+});
+
+test('`dialled` settles when the first link closes before its offer, or the swarm stops', async (t) => {
+  t.mock.method(console, 'info', () => {});
+  const { ends: [a, b], announce } = pairInARoom();
+  let dialled = false;
+  b.swarm.dialled.then(() => { dialled = true; });
+  announce(b, a, 'peers');
+  const dispatch = FakeLink.prototype.dispatchEvent;
+  // This link fails before it says anything.
+  t.mock.method(FakeLink.prototype, 'dispatchEvent', function (event) {
+    return event.type === 'signal' ? true : dispatch.call(this, event);
+  });
+  b.iceConfig.release();
+  await settle();
+  assert.equal(dialled, false);
+  FakeLink.made[0].close('negotiation_failed');
+  await settle();
+  assert.equal(dialled, true);
+
+  const { ends: [, waiting] } = pairInARoom();
+  let stopped = false;
+  waiting.swarm.dialled.then(() => { stopped = true; });
+  waiting.swarm.stop();
+  await settle();
+  assert.equal(stopped, true);
+});

@@ -9,6 +9,7 @@
 //   swarm.addEventListener('rejected', e => ({ code, peer } = e.detail))
 //   swarm.addEventListener('twins', ...)   swarm.twins.superseded changed without a peer event
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
+//   await swarm.dialled   the first `peers` answer's offers are out (or it named nobody)
 //
 // A peer is one remote connection, a SwarmPeer (peers/swarm-peer.js): the swarm moves it
 // through its states, others only read it (connectionId, identity, name, state, reason)
@@ -61,7 +62,12 @@ export class RoomSwarm extends EventTarget {
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
     this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
+    this.dialled = new Promise((resolve) => {
+      this.#dialledNow = resolve;
+    });
   }
+
+  #dialledNow;
 
   start() {
     this.#listen('peers', ({ peers }) => {
@@ -69,8 +75,11 @@ export class RoomSwarm extends EventTarget {
         this.#announce(id, key);
         return id;
       });
+      if (!ids.length) this.#firstDial([]);
       this.#afterIce(() => {
+        const fresh = ids.filter((id) => !this.peers.has(id));
         for (const id of ids) this.#link(id, { initiator: true });
+        this.#firstDial(fresh.map((id) => this.peers.get(id)).filter(Boolean));
       });
     });
     this.#listen('joined', ({ peer }) => this.#announce(peer.id, peer.key));
@@ -106,6 +115,7 @@ export class RoomSwarm extends EventTarget {
 
   stop() {
     this.stopped = true;
+    this.#dialledNow();
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
     for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
@@ -163,6 +173,16 @@ export class RoomSwarm extends EventTarget {
       });
     }
     return undefined;
+  }
+
+  // `dialled` settles once each link the first `peers` answer made has sent its offer
+  // or closed: a page opening an invite draws after that (app-start.js).
+  #firstDial(peers) {
+    const offered = (peer) => new Promise((resolve) => {
+      peer.link.addEventListener('signal', resolve, { once: true });
+      peer.link.addEventListener('closed', resolve, { once: true });
+    });
+    Promise.all(peers.map(offered)).then(this.#dialledNow);
   }
 
   #announce(connectionId, key) {
