@@ -3,8 +3,8 @@
 // one a "use here" screen.
 //
 // This module imports nothing that needs libsodium: modules that do wait for it at
-// their top level, and so would hold this one back until it is ready. The socket's
-// handshake runs meanwhile; the app comes in with import() (app-start.js).
+// their top level, and so would hold this one back until it is ready. The app comes in
+// with import() (app-start.js), started at once; the socket's handshake runs meanwhile.
 import { InstallPrompt } from './pwa/install-prompt.js';
 import { AppUpdates } from './pwa/service-worker-client.js';
 import { EarlySocket } from './signaling/early-socket.js';
@@ -37,6 +37,11 @@ function showOtherTab(lost) {
   root.dataset.state = 'other-tab';
 }
 
+// The app's modules load (and libsodium compiles) while the device lock is asked for;
+// a failure is reported where boot() waits for them.
+const appModule = import('./app-start.js');
+appModule.catch(() => {});
+
 async function boot() {
   const steal = sessionStorage.getItem(TAKE_OVER_FLAG) === '1';
   sessionStorage.removeItem(TAKE_OVER_FLAG);
@@ -50,7 +55,7 @@ async function boot() {
   const early = EarlySocket.open(signalingUrl);
   let startApp;
   try {
-    ({ startApp } = await import('./app-start.js'));
+    ({ startApp } = await appModule);
   } catch (error) {
     // The app's files did not load (a vendored file failed its integrity check, or the
     // network broke): boot-guard.js says so, as when main.js itself cannot load.
