@@ -8,6 +8,8 @@ import { h, replaceChildren } from './dom.js';
 import { onboardingView } from './onboarding-view.js';
 import { SidebarView } from './sidebar-view.js';
 
+const RENDER_EVERY_MS = 30;
+
 export class ShellView {
   constructor({ app, root, sidebarFooter = null }) {
     this.app = app;
@@ -120,21 +122,23 @@ export class ShellView {
   }
 
   // Changes come in bursts (a catch-up delivers hundreds of entries): draw at most once
-  // per 30 ms.
+  // per 30 ms. The first change after a quiet spell (a peer just connected) draws at once.
   render(topic = null) {
     if (this.root.dataset.state !== 'ready') return;
     this.dirtyTopics ??= new Set();
     this.dirtyTopics.add(topic);
     if (this.renderTimer) return;
+    const sinceLast = performance.now() - (this.drawnAt ?? -Infinity);
     this.renderTimer = setTimeout(() => {
       this.renderTimer = null;
+      this.drawnAt = performance.now();
       const topics = this.dirtyTopics;
       this.dirtyTopics = new Set();
       this.sidebar.render(this.selected);
       const unread = this.app.unreadTotal();
       document.title = unread ? `(${unread}) Parley` : 'Parley';
       if (this.selected && (topics.has(null) || topics.has(this.selected))) this.chat.render();
-    }, 30);
+    }, Math.max(0, RENDER_EVERY_MS - sinceLast));
   }
 
   async newRoom() {
