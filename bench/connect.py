@@ -15,7 +15,9 @@ on the same server (bench/bare_rendezvous.js): load (the server's small 404 page
 the rendezvous WebSocket, hello, join, offer and answer and candidates through `signal`,
 data channel open; the clock stops at the channel's `open` in the page that dialled.
 
-`python -m bench.connect --runs 20`; `--trace` prints one timeline of each kind.
+`python -m bench.connect --runs 20`; `--trace` prints one timeline of each kind;
+`--baseline DIR` adds the warm and cold visits of another checkout (its own server,
+its app bundle built), interleaved in the same rounds: what a change bought.
 """
 
 import argparse
@@ -23,6 +25,7 @@ import base64
 import json
 import os
 import statistics
+from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -157,13 +160,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--trace", action="store_true", help="print one timeline of each visit")
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured alongside")
     args = parser.parse_args()
     kinds = {"bare": [], "warm": [], "cold": []}
-    with running_server() as url, sync_playwright() as playwright:
+    if args.baseline:
+        kinds |= {"baseline warm": [], "baseline cold": []}
+    with ExitStack() as stack, sync_playwright() as playwright:
+        url = stack.enter_context(running_server())
+        baseline = None
+        if args.baseline:
+            baseline = stack.enter_context(running_server(root=args.baseline))
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # Warm-up: the browser's first WebRTC setup, the server's first requests.
         bare_sample(browser, url)
         parley_sample(browser, url, cold=False)
+        if baseline:
+            parley_sample(browser, baseline, cold=False)
         if args.trace:
             bare_sample(browser, url, trace=True)
             parley_sample(browser, url, cold=False, trace=True)
@@ -173,10 +185,13 @@ def main() -> None:
             kinds["bare"].append(bare_sample(browser, url))
             kinds["warm"].append(parley_sample(browser, url, cold=False))
             kinds["cold"].append(parley_sample(browser, url, cold=True))
+            if baseline:
+                kinds["baseline warm"].append(parley_sample(browser, baseline, cold=False))
+                kinds["baseline cold"].append(parley_sample(browser, baseline, cold=True))
         browser.close()
     result = {kind: summary(times) for kind, times in kinds.items()}
     bare = result["bare"]
-    for kind in ("warm", "cold"):
+    for kind in kinds.keys() - {"bare"}:
         result[kind]["median_ratio"] = result[kind]["median_s"] / bare["median_s"]
         result[kind]["p95_ratio"] = result[kind]["p95_s"] / bare["p95_s"]
     RESULTS.mkdir(exist_ok=True)
@@ -186,7 +201,16 @@ def main() -> None:
         f"{'runs':>4} {'median':>8} {'p95':>8} {'range':>13} {'median/bare':>12} {'p95/bare':>9}"
     )
     print(f"  {'':16} {header}")
-    for kind, label in (("bare", "bare pages"), ("warm", "Parley, warm"), ("cold", "Parley, cold")):
+    labels = {
+        "bare": "bare pages",
+        "warm": "Parley, warm",
+        "cold": "Parley, cold",
+        "baseline warm": "baseline, warm",
+        "baseline cold": "baseline, cold",
+    }
+    for kind, label in labels.items():
+        if kind not in result:
+            continue
         row = result[kind]
         ratios = ""
         if kind != "bare":
@@ -208,8 +232,16 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(8, 4))
-    colours = {"bare": "#868e96", "warm": "#3b6ea5", "cold": "#c92a2a"}
+    colours = {
+        "bare": "#868e96",
+        "warm": "#3b6ea5",
+        "cold": "#c92a2a",
+        "baseline warm": "#a5bfdd",
+        "baseline cold": "#eaa3a3",
+    }
     for kind, colour in colours.items():
+        if kind not in result:
+            continue
         times_ms = [t * 1000 for t in result[kind]["all_s"]]
         runs = range(1, len(times_ms) + 1)
         axis.plot(runs, times_ms, "o", color=colour, label=kind, markersize=4)
