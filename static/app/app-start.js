@@ -28,9 +28,6 @@ export async function startApp({ root, banners, install, signalingUrl, WebSocket
   }));
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
   document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
-  // A page's first RTCPeerConnection sets up WebRTC itself, which takes a while: done
-  // once the page is idle, not when the first person dials in.
-  globalThis.requestIdleCallback?.(() => new RTCPeerConnection().close(), { timeout: 2000 });
   return app;
 }
 
