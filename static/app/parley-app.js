@@ -43,15 +43,16 @@ export class ParleyApp extends EventTarget {
       await store.saveIdentity(identity);
     }
     const notifications = new DeviceNotifications({ store });
-    await notifications.load();
     const app = new ParleyApp({ store, identity, signalingUrl, WebSocketImpl, notifications });
-    await app.ice.load();
+    await Promise.all([notifications.load(), app.ice.load()]);
     // The hello goes out now (the socket may be open already: main.js opened it early);
     // each room joins its topic as it opens, on the welcome or at once after it.
     app.signaling.start();
-    app.settings = await DeviceSettings.load(store);
-    for (const contact of await store.listContacts()) app.contacts.set(contact.id, contact);
-    const records = await store.listRooms();
+    const [settings, contacts, records] = await Promise.all([
+      DeviceSettings.load(store), store.listContacts(), store.listRooms(),
+    ]);
+    app.settings = settings;
+    for (const contact of contacts) app.contacts.set(contact.id, contact);
     for (const room of records) if (room.left) app.leftRooms.set(room.topic, room);
     const kept = records.filter((room) => !room.left);
     if (invite && identity.name) {
