@@ -5,7 +5,7 @@ import { CallMonitor } from './calls/call-monitor.js';
 import { sodiumReady } from './crypto/sodium.js';
 import { ParleyApp } from './parley-app.js';
 import { Connectivity } from './pwa/connectivity.js';
-import { InviteError, parseInvite } from './room/rooms.js';
+import { inviteIn } from './room/rooms.js';
 import { ParleyStore } from './storage/db.js';
 import { CallView } from './ui/call-view.js';
 import { connectionBanner } from './ui/connection-banner.js';
@@ -19,7 +19,7 @@ export async function startApp({ root, banners, install, signalingUrl, WebSocket
   performance.mark('parley:libsodium');
   const store = await ParleyStore.open();
   performance.mark('parley:store');
-  const app = await ParleyApp.start({ store, signalingUrl, WebSocketImpl, invite: inviteInAddress() });
+  const app = await ParleyApp.start({ store, signalingUrl, WebSocketImpl, invite: inviteIn(location.hash) });
   // Someone opening an invite waits for the link to the inviter: its offers go out
   // before the shell's first drawing, which holds the page's main thread for a while.
   await app.inviteDialled(FIRST_DRAW_WAIT_MS);
@@ -29,14 +29,4 @@ export async function startApp({ root, banners, install, signalingUrl, WebSocket
   new ShellView({ app, root, sidebarFooter: installCard(install) }).start();
   document.body.append(new CallView({ app, monitor: new CallMonitor({ calls: app.calls }) }).el);
   return app;
-}
-
-// The shell reads the address bar again and says what is wrong with a broken link.
-function inviteInAddress() {
-  try {
-    return parseInvite(location.hash);
-  } catch (error) {
-    if (error instanceof InviteError) return null;
-    throw error;
-  }
 }

@@ -37,8 +37,9 @@ function showOtherTab(lost) {
   root.dataset.state = 'other-tab';
 }
 
-// The app's modules load (and libsodium compiles) while the device lock is asked for;
-// a failure is reported where boot() waits for them.
+// The app's modules load (and libsodium compiles) while the device lock is asked for
+// (a tab that finds Parley open in another loads them for nothing); a failure is
+// reported where boot() waits for them.
 const appModule = import('./app-start.js');
 appModule.catch(() => {});
 

@@ -58,8 +58,14 @@ export class ParleyApp extends EventTarget {
     if (invite && identity.name) {
       const topic = roomRecord(invite.secret, invite.name).topic;
       const known = kept.find((room) => room.topic === topic);
-      await (known ? app.#openRoom(known) : app.joinInvite(invite));
-      app.invitedTopic = topic;
+      try {
+        await (known ? app.#openRoom(known) : app.joinInvite(invite));
+        app.invitedTopic = topic;
+      } catch (error) {
+        // The shell takes the invite from the address bar as before, and says so if it
+        // fails again; the other rooms still open.
+        console.warn(`the invite's room did not open first: ${error.message}`);
+      }
     }
     for (const room of kept) if (!app.rooms.has(room.topic)) await app.#openRoom(room);
     performance.mark('parley:rooms-open');

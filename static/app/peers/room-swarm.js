@@ -62,6 +62,7 @@ export class RoomSwarm extends EventTarget {
     this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
     this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
+    this.firstDialSeen = false; // `dialled` follows the first `peers` answer only
     this.dialled = new Promise((resolve) => {
       this.#dialledNow = resolve;
     });
@@ -178,6 +179,8 @@ export class RoomSwarm extends EventTarget {
   // `dialled` settles once each link the first `peers` answer made has sent its offer
   // or closed: a page opening an invite draws after that (app-start.js).
   #firstDial(peers) {
+    if (this.firstDialSeen) return;
+    this.firstDialSeen = true;
     const offered = (peer) => new Promise((resolve) => {
       peer.link.addEventListener('signal', resolve, { once: true });
       peer.link.addEventListener('closed', resolve, { once: true });

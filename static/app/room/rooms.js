@@ -4,6 +4,7 @@
 //   const room = createRoom('Weekend plans')
 //   inviteLink(room, location.origin)       -> 'https://host/#join=...&name=...'
 //   parseInvite(location.hash)              -> { secret, name } | null (throws InviteError)
+//   inviteIn(location.hash)                 -> { secret, name } | null (a damaged one too)
 //   roomToOpen(location.hash)               -> topic of `#open=<topic>` | null
 //   withKeys(room)                          -> room plus { keys, topic }
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
@@ -55,6 +56,17 @@ export function parseInvite(hash) {
     throw new InviteError('bad_invite');
   }
   return { secret, name: cleanRoomName(params.get('name')) };
+}
+
+// The invite in the address, if it is a well-formed one: a damaged one is dealt with
+// where it can be shown (ShellView says what is wrong once the newcomer has a name).
+export function inviteIn(hash) {
+  try {
+    return parseInvite(hash);
+  } catch (error) {
+    if (error instanceof InviteError) return null;
+    throw error;
+  }
 }
 
 // `#open=<discovery key>`: a notification's way to open a room (docs/protocol.md §10).

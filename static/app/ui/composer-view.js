@@ -152,8 +152,12 @@ export class ComposerView {
     this.count.hidden = length < COUNT_FROM;
     this.count.classList.toggle('over', over);
     this.form.querySelector('button[type=submit]').disabled = this.blocked || over;
-    // The text only when shown: the first number formatted loads the locale's data.
-    if (this.count.hidden) return;
+    // The text only when shown (the first number formatted loads the locale's data);
+    // a hidden one says nothing, as the textarea is described by it.
+    if (this.count.hidden) {
+      this.count.textContent = '';
+      return;
+    }
     const limit = MAX_TEXT_CODE_POINTS.toLocaleString('en');
     this.count.textContent = over
       ? `${length.toLocaleString('en')} / ${limit} characters: too long to send. Shorten it, or send it as a file.`

@@ -1,7 +1,7 @@
 // ShellView: the page layout and navigation — onboarding, the sidebar, the open room,
 // invite links in the address bar, and the phone layout (one pane at a time).
 import { ParleyApp } from '../parley-app.js';
-import { InviteError, parseInvite, roomToOpen } from '../room/rooms.js';
+import { InviteError, inviteIn, parseInvite, roomToOpen } from '../room/rooms.js';
 import { ChatView } from './chat-view.js';
 import { askForText } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
@@ -131,13 +131,13 @@ export class ShellView {
     const sinceLast = performance.now() - (this.drawnAt ?? -Infinity);
     this.renderTimer = setTimeout(() => {
       this.renderTimer = null;
-      this.drawnAt = performance.now();
       const topics = this.dirtyTopics;
       this.dirtyTopics = new Set();
       this.sidebar.render(this.selected);
       const unread = this.app.unreadTotal();
       document.title = unread ? `(${unread}) Parley` : 'Parley';
       if (this.selected && (topics.has(null) || topics.has(this.selected))) this.chat.render();
+      this.drawnAt = performance.now(); // a long draw is followed by 30 ms without one
     }, Math.max(0, RENDER_EVERY_MS - sinceLast));
   }
 
@@ -188,16 +188,5 @@ export class ShellView {
     this.notice.hidden = false;
     clearTimeout(this.noticeTimer);
     this.noticeTimer = setTimeout(() => { this.notice.hidden = true; }, 6000);
-  }
-}
-
-// The invite in the address, if it is a well-formed one; a damaged one is dealt with
-// once the newcomer has a name (#takeInvite says what is wrong).
-function inviteIn(hash) {
-  try {
-    return parseInvite(hash);
-  } catch (error) {
-    if (error instanceof InviteError) return null;
-    throw error;
   }
 }
