@@ -52,6 +52,15 @@ new MutationObserver((_, observer) => {
 });
 """
 
+# Each kind of sample: its label in the table and its colour in the chart.
+KINDS = {
+    "bare": ("bare pages", "#868e96"),
+    "warm": ("Parley, warm", "#3b6ea5"),
+    "cold": ("Parley, cold", "#c92a2a"),
+    "baseline warm": ("baseline, warm", "#a5bfdd"),
+    "baseline cold": ("baseline, cold", "#eaa3a3"),
+}
+
 
 def random_topic() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
@@ -201,14 +210,7 @@ def main() -> None:
         f"{'runs':>4} {'median':>8} {'p95':>8} {'range':>13} {'median/bare':>12} {'p95/bare':>9}"
     )
     print(f"  {'':16} {header}")
-    labels = {
-        "bare": "bare pages",
-        "warm": "Parley, warm",
-        "cold": "Parley, cold",
-        "baseline warm": "baseline, warm",
-        "baseline cold": "baseline, cold",
-    }
-    for kind, label in labels.items():
+    for kind, (label, _) in KINDS.items():
         if kind not in result:
             continue
         row = result[kind]
@@ -232,14 +234,7 @@ def chart(result: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(8, 4))
-    colours = {
-        "bare": "#868e96",
-        "warm": "#3b6ea5",
-        "cold": "#c92a2a",
-        "baseline warm": "#a5bfdd",
-        "baseline cold": "#eaa3a3",
-    }
-    for kind, colour in colours.items():
+    for kind, (_, colour) in KINDS.items():
         if kind not in result:
             continue
         times_ms = [t * 1000 for t in result[kind]["all_s"]]
