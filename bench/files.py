@@ -15,7 +15,8 @@ Both sides sample the receiving page's JS heap (performance.memory.usedJSHeapSiz
 exact by --enable-precise-memory-info); for Parley, B's workers' heaps are added. The
 target: Parley at least 0.9 of the reference's MB/s with B's peak heap under 100 MB. The
 two halves alternate, run by run. Run with `make bench` or `python -m bench.files`;
-`--sweep` first compares message sizes for the reference. bench/README.md says more.
+`--sweep` first compares message sizes for the reference; `--persistent` puts every page
+in a persistent profile of its own browser (bench/profiles.py). bench/README.md says more.
 """
 
 import argparse
@@ -34,6 +35,7 @@ from playwright.sync_api import expect, sync_playwright
 from bench import cpu_threads
 from bench.bare_channel import MAX_MESSAGE, MB, reference_run, sweep
 from bench.connect import RESULTS
+from bench.profiles import PersistentProfiles
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 MIB = 1 << 20
@@ -364,6 +366,11 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="CPU per MB of each timed transfer, by thread (Linux)"
     )
+    parser.add_argument(
+        "--persistent",
+        action="store_true",
+        help="each page in a persistent profile of its own browser, as people use it",
+    )
     args = parser.parse_args()
     if not 0 < args.message_size <= MAX_MESSAGE:
         parser.error(f"--message-size must be 1..{MAX_MESSAGE}")
@@ -379,8 +386,13 @@ def main() -> None:
     with ExitStack() as stack:
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=launch_args)
+        # Where the pages live: private contexts of this browser, or profiles of their own.
+        people = browser
+        if args.persistent:
+            people = PersistentProfiles(playwright, stack, launch_args)
+            result["profiles"] = "persistent, one browser each"
         if args.sweep:
-            result["sweep"] = sweep(browser, 64 * MIB, warmup, high, low)
+            result["sweep"] = sweep(people, 64 * MIB, warmup, high, low)
             print("message size sweep (64 MiB each, two rounds, one warmed-up connection)")
             for row in result["sweep"]:
                 rates = ", ".join(f"{rate:.1f}" for rate in row["mb_s"])
@@ -390,8 +402,8 @@ def main() -> None:
         # Interleaved, so that a busy machine slows both halves alike.
         for _ in range(args.runs):
             size = args.message_size
-            reference_runs.append(reference_run(browser, total, warmup, size, high, low, args.cpu))
-            if parley and parley.error is None and (run := parley.run(browser, args.cpu)):
+            reference_runs.append(reference_run(people, total, warmup, size, high, low, args.cpu))
+            if parley and parley.error is None and (run := parley.run(people, args.cpu)):
                 parley_runs.append(run)
         result["reference"] = summary(reference_runs)
         if parley is None:

@@ -148,3 +148,33 @@ def test_an_invite_joins_its_room_before_the_rooms_already_here(new_user):
     assert joins[0] == invited, joins
     assert set(joins[1:]) == own
     bob.wait_for_peers(1)
+
+
+def test_an_invite_loaded_again_opens_the_room_kept_here_or_brings_a_left_one_back(new_user):
+    """The invite of a room this device has, loaded in a new tab, opens that room as it
+    was (its history, its settings, one entry in the list), and after leaving it brings
+    the room back."""
+    ada = new_user("Ada")
+    link = ada.create_room("Kept")
+    bob = new_user("Bob")
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    bob.send("before")
+    ada.expect_message("before")
+    bob.page.get_by_test_id("room-notify").select_option("mentions")
+
+    for _ in ("kept", "left"):
+        bob.page.goto("about:blank")  # a new load of the invite, not a new fragment
+        bob.open_invite(link)
+        expect(bob.page.get_by_test_id("room-name")).to_have_text("Kept")
+        expect(bob.page.get_by_test_id("room-item")).to_have_count(1)
+        expect(bob.page.get_by_test_id("room-notify")).to_have_value("mentions")
+        bob.expect_message("before")
+        bob.wait_for_peers(1)
+        open_menu_item(bob, "room-leave")
+        bob.page.get_by_test_id("leave-dialog").get_by_role("button", name="Leave").click()
+        expect(bob.page.get_by_test_id("room-item")).to_have_count(0)
+
+    expect(ada.page.get_by_test_id("join-event").filter(has_text="Bob joined")).to_have_count(
+        2, timeout=TIMEOUT_MS
+    )
