@@ -1,11 +1,13 @@
 """A file offered in chunk format 2 (AES-256-GCM, SHA-256: docs/protocol.md §11) by a
 client that offers it, here a Python peer, downloads in a browser byte for byte. This
 version's browsers still offer format 1 ("Rolling out a format"), which every other
-file test covers."""
+file test covers. An offer in a format a later version defines is kept and shown as such."""
 
 import hashlib
 import os
 import time
+
+from playwright.sync_api import expect
 
 from e2e.test_files import CHUNK, card, expect_done, save
 from e2e.test_python_peer import LINK_TIMEOUT_S
@@ -40,3 +42,41 @@ def test_a_format_2_offer_downloads_byte_for_byte(new_user, python_peer, tmp_pat
         expect_done(ada, "v2.bin", timeout=60_000)
         assert card(ada, "v2.bin").get_attribute("data-rejected") == "0"
         assert save(ada, "v2.bin", tmp_path) == hashlib.sha256(data).hexdigest()
+
+
+def test_an_offer_in_a_later_format_is_shown_as_needing_a_newer_parley(new_user, python_peer):
+    """A `file` entry naming a format this version does not know (docs/protocol.md §11)
+    is no misbehaviour: the entry is kept, the author's later entries too, and the card
+    says what to do instead of fetching."""
+    ada = new_user("Ada")
+    link = ada.create_room("Formats")
+    with python_peer(link, "Monty") as monty:
+        monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
+        ada.wait_for_peers(1)
+        now = time.time_ns() // 1_000_000
+        join = monty.make_entry({"type": "join", "ts": now, "clock": 1, "name": "Monty"}, seq=0)
+        offer = {
+            "type": "file",
+            "ts": now,
+            "clock": 2,
+            "name": "later.bin",
+            "size": 3 * CHUNK,
+            "mime": "",
+            "chunk": CHUNK,
+            "root": b64url_encode(os.urandom(32)),
+            "key": b64url_encode(os.urandom(32)),
+            "format": 3,
+        }
+        entry = monty.make_entry(offer, seq=1, prev=join.id)
+        after = monty.make_entry(
+            {"type": "message", "ts": now, "clock": 3, "text": "and after it"}, seq=2, prev=entry.id
+        )
+        monty.send_entries([join, entry, after])
+        ada.expect_message("and after it", author="Monty")
+        later = card(ada, "later.bin")
+        expect(later).to_have_attribute("data-state", "failed")
+        expect(later.get_by_test_id("file-status")).to_contain_text("newer version of Parley")
+        expect(later.get_by_test_id("file-download")).to_have_count(0)
+        expect(later.get_by_test_id("file-retry")).to_have_count(0)
+        ada.wait_for_peers(1)
+        expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)

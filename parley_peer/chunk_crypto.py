@@ -22,6 +22,8 @@ import nacl.exceptions
 import nacl.hashlib
 import nacl.utils
 
+from parley_peer.encoding import is_json_integer
+from parley_peer.entry import MAX_FILE_FORMAT
 from parley_peer.errors import ProtocolError
 
 CHUNK_SIZE = 131_072
@@ -38,7 +40,9 @@ _NODE_PREFIX = b"\x01"
 
 
 class FileChunkError(ProtocolError):
-    """``bad_chunk`` (proof or decryption failed), ``malformed`` or ``too_large``."""
+    """``bad_chunk`` (proof or decryption failed), ``malformed``, ``too_large``,
+    ``newer_format`` (a later version's chunk format) or ``unsupported_format`` (format 2
+    on a CPU without AES instructions)."""
 
 
 def _require_size(size: int) -> None:
@@ -119,7 +123,9 @@ def _format(version: int) -> _Format:
     try:
         return _FORMATS[version]
     except (KeyError, TypeError):
-        raise FileChunkError("malformed", f"no chunk format {version!r}") from None
+        later = is_json_integer(version, 3, MAX_FILE_FORMAT)
+        code = "newer_format" if later else "malformed"
+        raise FileChunkError(code, f"no chunk format {version!r} here") from None
 
 
 def _nonce(fmt: _Format, index: int) -> bytes:

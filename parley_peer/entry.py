@@ -49,6 +49,7 @@ MAILBOX_NOTIFY_LEVELS = ("all", "mentions", "none")
 MAX_CALL_DURATION_MS = 86_400_000  # a day
 FILE_CHUNK_BYTES = 131072  # the only chunk size, in both chunk formats (§11)
 FILE_FORMAT_V2 = 2  # a file entry's `format`; without one, format 1
+MAX_FILE_FORMAT = 255  # formats after 2 are a later version's (§11)
 MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
 MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
@@ -158,8 +159,9 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
             "root": _is_id,
             "key": _is_id,
         },
-        # The chunk format (§11): absent is format 1; the only other one is 2.
-        {"format": lambda v: is_json_integer(v, FILE_FORMAT_V2, FILE_FORMAT_V2)},
+        # The chunk format (§11): absent is format 1, then 2; one this version does not
+        # know (up to 255) is a later version's: kept and shown, its file not fetched.
+        {"format": lambda v: is_json_integer(v, FILE_FORMAT_V2, MAX_FILE_FORMAT)},
     ),
     # A call event (§6 Calls) in the history; see _BODY_RULES for `duration`.
     "call": (

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { sodiumReady } from '../../static/app/crypto/sodium.js';
 import { CHUNK_SIZE, chunkCount, chunkRange, FileChunkError } from '../../static/app/files/chunk-crypto.js';
 import {
-  chunkFormat, FILE_FORMATS, FORMAT_V1, FORMAT_V2, formatOf, NEW_FILE_FORMAT,
+  chunkFormat, FILE_FORMATS, FORMAT_V1, FORMAT_V2, formatOf, knowsFormat, NEW_FILE_FORMAT,
 } from '../../static/app/files/chunk-formats.js';
 import { checkedLeaf, MerkleTree, PartialTree } from '../../static/app/files/merkle.js';
 
@@ -33,15 +33,21 @@ async function sealAll(format, key, data) {
   }));
 }
 
-test('formats: 1 when an offer names none, 2 for new offers, nothing else', () => {
+test('formats: 1 when an offer names none, 2, and a later version\'s is named as such', () => {
   assert.deepEqual([...FILE_FORMATS], [1, 2]);
   assert.equal(NEW_FILE_FORMAT, 1, 'format 2 is read everywhere first, offered later');
   assert.equal(formatOf({}), FORMAT_V1);
   assert.equal(formatOf({ format: 2 }), FORMAT_V2);
   assert.equal(chunkFormat(2).version, 2);
-  for (const version of [0, 3, '2', null]) {
+  for (const version of [0, '2', null, 256]) {
     assert.throws(() => chunkFormat(version), (e) => e instanceof FileChunkError && e.code === 'malformed');
   }
+  for (const version of [3, 255]) {
+    assert.throws(() => chunkFormat(version), (e) => e instanceof FileChunkError && e.code === 'newer_format');
+  }
+  assert.equal(knowsFormat({}), true);
+  assert.equal(knowsFormat({ format: 2 }), true);
+  assert.equal(knowsFormat({ format: 3 }), false);
 });
 
 for (const format of [FORMAT_V1, FORMAT_V2]) {

@@ -173,6 +173,7 @@ def test_format_2_files_round_trip_and_are_aes_gcm_and_sha256(size):
 
 
 def test_a_chunk_of_one_format_does_not_open_as_the_other_and_unknown_formats_are_refused():
+    # A later version's format (3..255) is `newer_format`; anything else is malformed.
     key = new_file_key()
     data = file_of(CHUNK_SIZE + 7)
     one, two = encrypt_file(data, key, 1), encrypt_file(data, key, 2)
@@ -181,10 +182,17 @@ def test_a_chunk_of_one_format_does_not_open_as_the_other_and_unknown_formats_ar
         with pytest.raises(FileChunkError) as error:
             decrypt_chunk(key, 1, len(data), ciphertext, version)
         assert error.value.code == "bad_chunk"
-    for version in (0, 3, "2", None):
+    for version, code in [
+        (0, "malformed"),
+        ("2", "malformed"),
+        (None, "malformed"),
+        (256, "malformed"),
+        (3, "newer_format"),
+        (255, "newer_format"),
+    ]:
         with pytest.raises(FileChunkError) as error:
             encrypt_chunk(key, 0, 1, b"x", version)
-        assert error.value.code == "malformed"
+        assert error.value.code == code, version
     assert FILE_FORMATS == (1, 2) and NEW_FILE_FORMAT == 1
 
 

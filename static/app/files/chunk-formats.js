@@ -8,6 +8,7 @@
 //   await format.leafHash(index, ciphertext); format.parentHash(left, right)   (sync)
 //
 // seal, open and leafHash return promises for both formats (format 1 computes at once).
+import { MAX_FILE_FORMAT } from '../room/entry-body.js';
 import * as v1 from './chunk-crypto.js';
 import * as v2 from './chunk-crypto-v2.js';
 
@@ -45,11 +46,18 @@ export const FILE_FORMATS = Object.freeze([...FORMATS.keys()]);
 
 export function chunkFormat(version) {
   const format = FORMATS.get(version);
-  if (!format) throw new v1.FileChunkError('malformed', `no chunk format ${version}`);
-  return format;
+  if (format) return format;
+  const later = Number.isInteger(version) && version > 2 && version <= MAX_FILE_FORMAT;
+  throw new v1.FileChunkError(later ? 'newer_format' : 'malformed', `no chunk format ${version} in this version`);
 }
 
 // The format an offer names: `format` absent is format 1.
 export function formatOf(offer) {
   return chunkFormat(offer.format ?? 1);
+}
+
+// Whether this version can fetch, check and serve the offer's chunks: an entry may name a
+// later version's format (docs/protocol.md §11), which is kept and shown, not fetched.
+export function knowsFormat(offer) {
+  return FORMATS.has(offer.format ?? 1);
 }

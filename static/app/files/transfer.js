@@ -24,7 +24,7 @@ import { fromBase64Url, toBase64Url } from '../crypto/encoding.js';
 import { randomBytes } from '../crypto/bytes.js';
 import { Bitfield } from './bitfield.js';
 import { CHUNK_SIZE, chunkCount, MAX_CHUNKS } from './chunk-crypto.js';
-import { formatOf } from './chunk-formats.js';
+import { formatOf, knowsFormat } from './chunk-formats.js';
 import { DownloadPlan } from './download-plan.js';
 import { PartialTree } from './merkle.js';
 import { SaveSchedule } from './save-schedule.js';
@@ -56,13 +56,18 @@ export class Transfer {
     this.root = offer.root;
     this.rootBytes = fromBase64Url(offer.root, 32);
     this.key = fromBase64Url(offer.key, 32);
-    this.format = formatOf(offer);
+    // A later version's format: nothing of it is fetched or served here; the tree
+    // below (format 1's, of one chunk) is never filled.
+    const known = knowsFormat(offer);
+    this.format = formatOf(known ? offer : {});
     const tooLarge = offer.size > CHUNK_SIZE * MAX_CHUNKS;
-    this.count = tooLarge ? 1 : chunkCount(offer.size);
+    this.count = tooLarge || !known ? 1 : chunkCount(offer.size);
     this.#record = record;
     this.#tree = tree ?? savedTree(record.tree, this.count, this.rootBytes, this.format)
       ?? new PartialTree(this.count, this.rootBytes, this.format);
     if (tooLarge) this.#setState('failed', 'too_large');
+    else if (!known) this.#setState('failed', 'newer_format');
+    else if (record.reason === 'newer_format') this.#setState('offered', null); // updated since
   }
 
   // An offer from the room log, with the record saved for it before (a reload) or none.
@@ -170,10 +175,12 @@ export class Transfer {
   // ---- The course of a download ---------------------------------------------------------
 
   // Starts or resumes fetching. 'resume': a paused download whose plan is kept; 'begin':
-  // a new plan is due; null: nothing to fetch (sent by us, done, running, too large).
+  // a new plan is due; null: nothing to fetch (sent by us, done, running, too large, a
+  // later version's format).
   start() {
     const { role, state, reason } = this.#record;
-    if (role === 'sender' || state === 'done' || state === 'active' || reason === 'too_large') return null;
+    if (role === 'sender' || state === 'done' || state === 'active') return null;
+    if (reason === 'too_large' || reason === 'newer_format') return null;
     const resuming = state === 'paused' && this.#plan !== null;
     this.#setState('active', null);
     this.#record.fileName ??= toBase64Url(randomBytes(18));

@@ -21,6 +21,7 @@ export const MAX_FILE_NAME_CODE_POINTS = 255;
 export const MAX_MIME_LENGTH = 127;
 export const FILE_CHUNK_BYTES = 131072; // the only chunk size, in both chunk formats (§11)
 export const FILE_FORMAT_V2 = 2; // a file entry's `format`; without one, format 1
+export const MAX_FILE_FORMAT = 255; // formats after 2 are a later version's (§11)
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
 // 43 base64url characters are 258 bits for 32 bytes: the last character must leave the
@@ -90,8 +91,9 @@ const SCHEMAS = {
       name: textOf(MAX_FILE_NAME_CODE_POINTS), size: isFileSize, mime: isMime,
       chunk: (value) => value === FILE_CHUNK_BYTES, root: isIdText, key: isIdText,
     },
-    // The chunk format (§11): absent is format 1; the only other one is 2.
-    optional: { format: (value) => value === FILE_FORMAT_V2 },
+    // The chunk format (§11): absent is format 1, then 2; one this version does not know
+    // (up to 255) is a later version's: kept and shown, its file not fetched.
+    optional: { format: (value) => Number.isInteger(value) && value >= FILE_FORMAT_V2 && value <= MAX_FILE_FORMAT },
   },
   // A call event (§6 Calls) in the history: `duration` is there exactly when it ended.
   call: {

@@ -12,6 +12,8 @@ import { fileReasonText } from './reasons.js';
 
 const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
 const MIN_UPDATE_MS = 200;
+// Failures that trying again would not mend.
+const FOR_GOOD = ['too_large', 'no_storage', 'newer_format'];
 
 const STATE_TEXT = {
   offered: 'Not downloaded yet',
@@ -137,7 +139,7 @@ export class FileCard {
     if (s.state === 'offered' || s.state === 'cancelled') {
       buttons.push(button('Download', 'file-download', () => this.manager.download(root), true));
     }
-    if (s.state === 'failed' && s.role !== 'sender' && s.reason !== 'too_large' && s.reason !== 'no_storage') {
+    if (s.state === 'failed' && s.role !== 'sender' && !FOR_GOOD.includes(s.reason)) {
       buttons.push(button('Try again', 'file-retry', () => this.manager.download(root), true));
     }
     if (s.state === 'done' && this.saved?.url) {
