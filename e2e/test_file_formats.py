@@ -75,7 +75,9 @@ def test_an_offer_in_a_later_format_is_shown_as_needing_a_newer_parley(new_user,
         ada.expect_message("and after it", author="Monty")
         later = card(ada, "later.bin")
         expect(later).to_have_attribute("data-state", "failed")
-        expect(later.get_by_test_id("file-status")).to_contain_text("newer version of Parley")
+        expect(later.get_by_test_id("file-status")).to_have_text(
+            "Sent from a newer version of Parley: update Parley (reload the page) to get it."
+        )
         expect(later.get_by_test_id("file-download")).to_have_count(0)
         expect(later.get_by_test_id("file-retry")).to_have_count(0)
         ada.wait_for_peers(1)

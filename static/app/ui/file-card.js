@@ -69,6 +69,7 @@ export class FileCard {
   #render(s) {
     const { dataset } = this.el;
     dataset.state = s.state;
+    dataset.reason = s.reason ?? '';
     dataset.held = String(s.held ?? 0);
     dataset.count = String(s.count ?? 0);
     dataset.received = String(s.received ?? 0);
@@ -115,6 +116,8 @@ export class FileCard {
       case 'paused':
         return `Paused at ${percent}%`;
       case 'failed':
+        // Not a failure: this version cannot fetch it yet.
+        if (s.reason === 'newer_format') return 'Sent from a newer version of Parley: update Parley (reload the page) to get it.';
         return `Failed: ${fileReasonText(s.reason)}`;
       default:
         return STATE_TEXT[s.state] ?? s.state;

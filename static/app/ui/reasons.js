@@ -44,7 +44,7 @@ const FILE_REASONS = {
   storage_failed: 'writing it to this device failed',
   not_stored: 'its copy on this device is gone',
   too_large: 'it is larger than Parley can send',
-  newer_format: 'it comes from a newer version of Parley; update Parley (reload the page) to fetch it',
+  newer_format: 'it comes from a newer version of Parley',
   prepare_failed: 'the file could not be read',
   bad_offer: 'its offer carries a key that does not open it (the file itself is intact: the offer is wrong)',
   catching_up: 'your earlier messages are still coming back',
