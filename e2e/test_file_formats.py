@@ -80,5 +80,6 @@ def test_an_offer_in_a_later_format_is_shown_as_needing_a_newer_parley(new_user,
         )
         expect(later.get_by_test_id("file-download")).to_have_count(0)
         expect(later.get_by_test_id("file-retry")).to_have_count(0)
+        expect(later.get_by_test_id("file-progress")).to_be_hidden()
         ada.wait_for_peers(1)
         expect(ada.page.get_by_test_id("peer-warning")).to_have_count(0)

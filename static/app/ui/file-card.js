@@ -80,7 +80,8 @@ export class FileCard {
     const fraction = s.count ? s.held / s.count : 0;
     const percent = Math.floor(fraction * 100);
     this.progress.value = fraction;
-    this.progress.hidden = s.state === 'done' || s.state === 'offered' || s.state === 'cancelled';
+    this.progress.hidden = ['done', 'offered', 'cancelled'].includes(s.state)
+      || (s.state === 'failed' && FOR_GOOD.includes(s.reason)); // nothing was or will be fetched
     this.status.textContent = this.#statusText(s, percent);
     this.details.textContent = this.#detailsText(s);
     this.moreInfo.hidden = !this.details.textContent;
