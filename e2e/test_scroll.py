@@ -91,3 +91,18 @@ def test_new_messages_while_scrolled_up_and_after_a_call(new_user):
         expect(call_view(user)).to_be_hidden(timeout=TIMEOUT_MS)
         expect(user.page.get_by_test_id("call-event")).to_have_attribute("data-call", "ended")
         expect_at_bottom(user)
+
+
+def test_a_change_as_the_reader_scrolls_up_does_not_pull_them_back_down(new_user):
+    """The scroll event of a move comes with the next frame: a change of the conversation
+    in between (a receipt, a card that updates) found the view still "at the end" and put
+    it back there, so the reader's move was undone and "jump to latest" never showed."""
+    ada = new_user("Ada")
+    ada.create_room("Busy room")
+    fill_room(ada, 30)
+    expect_at_bottom(ada)
+    ada.page.get_by_test_id("messages").evaluate(
+        "el => { el.scrollTop = 0; el.firstElementChild.setAttribute('data-probe', ''); }"
+    )
+    expect(ada.page.get_by_test_id("jump-to-latest")).to_be_visible()
+    assert ada.page.get_by_test_id("messages").evaluate("el => el.scrollTop") == 0

@@ -71,6 +71,16 @@ export class ScrollKeeper extends EventTarget {
 
   #settle() {
     if (!this.pinned || this.el.clientHeight === 0) return;
+    // The view went up since we last placed it, away from the end: the reader moved it,
+    // and the scroll event saying so comes with the next frame. A change in between
+    // must not pull them back down. (Content that shrank lowers scrollTop too, but
+    // leaves the view at the end.)
+    const fromBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
+    if (this.el.scrollTop < this.top && fromBottom > SLACK_PX) {
+      this.top = this.el.scrollTop;
+      this.#setPinned(false);
+      return;
+    }
     this.el.scrollTop = this.el.scrollHeight;
     this.top = this.el.scrollTop;
   }
