@@ -14,6 +14,30 @@ from e2e.test_python_peer import LINK_TIMEOUT_S
 from parley_peer.encoding import b64url_encode
 
 
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def join_and_offer(monty, name: str, size: int, root: bytes, key: bytes, *, version: int):
+    """Monty's `join` (clock 1) and his `file` entry (clock 2) offering `size` bytes under
+    `root` and `key` in chunk format `version`."""
+    now = now_ms()
+    join = monty.make_entry({"type": "join", "ts": now, "clock": 1, "name": "Monty"}, seq=0)
+    offer = {
+        "type": "file",
+        "ts": now,
+        "clock": 2,
+        "name": name,
+        "size": size,
+        "mime": "",
+        "chunk": CHUNK,
+        "root": b64url_encode(root),
+        "key": b64url_encode(key),
+        "format": version,
+    }
+    return join, monty.make_entry(offer, seq=1, prev=join.id)
+
+
 def test_a_format_2_offer_downloads_byte_for_byte(new_user, python_peer, tmp_path):
     ada = new_user("Ada")
     link = ada.create_room("Formats")
@@ -23,21 +47,7 @@ def test_a_format_2_offer_downloads_byte_for_byte(new_user, python_peer, tmp_pat
         data = os.urandom(3 * CHUNK + 4321)
         key = os.urandom(32)
         held = monty.hold_file(data, key, version=2)
-        now = time.time_ns() // 1_000_000
-        join = monty.make_entry({"type": "join", "ts": now, "clock": 1, "name": "Monty"}, seq=0)
-        offer = {
-            "type": "file",
-            "ts": now,
-            "clock": 2,
-            "name": "v2.bin",
-            "size": len(data),
-            "mime": "",
-            "chunk": CHUNK,
-            "root": b64url_encode(held.root),
-            "key": b64url_encode(key),
-            "format": 2,
-        }
-        entry = monty.make_entry(offer, seq=1, prev=join.id)
+        join, entry = join_and_offer(monty, "v2.bin", len(data), held.root, key, version=2)
         monty.send_entries([join, entry])
         expect_done(ada, "v2.bin", timeout=60_000)
         assert card(ada, "v2.bin").get_attribute("data-rejected") == "0"
@@ -53,23 +63,13 @@ def test_an_offer_in_a_later_format_is_shown_as_needing_a_newer_parley(new_user,
     with python_peer(link, "Monty") as monty:
         monty.wait_ready(1, timeout=LINK_TIMEOUT_S)
         ada.wait_for_peers(1)
-        now = time.time_ns() // 1_000_000
-        join = monty.make_entry({"type": "join", "ts": now, "clock": 1, "name": "Monty"}, seq=0)
-        offer = {
-            "type": "file",
-            "ts": now,
-            "clock": 2,
-            "name": "later.bin",
-            "size": 3 * CHUNK,
-            "mime": "",
-            "chunk": CHUNK,
-            "root": b64url_encode(os.urandom(32)),
-            "key": b64url_encode(os.urandom(32)),
-            "format": 3,
-        }
-        entry = monty.make_entry(offer, seq=1, prev=join.id)
+        join, entry = join_and_offer(
+            monty, "later.bin", 3 * CHUNK, os.urandom(32), os.urandom(32), version=3
+        )
         after = monty.make_entry(
-            {"type": "message", "ts": now, "clock": 3, "text": "and after it"}, seq=2, prev=entry.id
+            {"type": "message", "ts": now_ms(), "clock": 3, "text": "and after it"},
+            seq=2,
+            prev=entry.id,
         )
         monty.send_entries([join, entry, after])
         ada.expect_message("and after it", author="Monty")

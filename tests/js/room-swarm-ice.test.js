@@ -191,32 +191,36 @@ test('a redial waits for the ICE servers as a first dial does', async (t) => {
 });
 
 // A page opened by an invite draws once its first offers are out (app-start.js).
+// watch(promise).settled: whether it has settled yet.
+function watch(promise) {
+  const seen = { settled: false };
+  promise.then(() => { seen.settled = true; });
+  return seen;
+}
+
 test('`dialled` settles once the offers to the first `peers` are out, or nobody was named', async (t) => {
   t.mock.method(console, 'info', () => {});
   const { ends: [a, b], announce } = pairInARoom();
-  let dialled = false;
-  b.swarm.dialled.then(() => { dialled = true; });
+  const dialled = watch(b.swarm.dialled);
   announce(b, a, 'peers');
   await settle();
-  assert.equal(dialled, false, 'the dial waits for the ICE servers');
+  assert.equal(dialled.settled, false, 'the dial waits for the ICE servers');
   b.iceConfig.release();
   await settle();
   assert.equal(FakeLink.made.length, 1);
-  assert.equal(dialled, true, 'the offer went out');
+  assert.equal(dialled.settled, true, 'the offer went out');
 
   const { ends: [alone] } = pairInARoom();
-  let aloneDialled = false;
-  alone.swarm.dialled.then(() => { aloneDialled = true; });
+  const aloneDialled = watch(alone.swarm.dialled);
   alone.signaling.dispatchEvent(new CustomEvent('peers', { detail: { topic: 'topic', peers: [] } }));
   await settle();
-  assert.equal(aloneDialled, true, 'nobody to dial: at once, without the ICE servers');
+  assert.equal(aloneDialled.settled, true, 'nobody to dial: at once, without the ICE servers');
 });
 
 test('`dialled` settles when the first link closes before its offer, or the swarm stops', async (t) => {
   t.mock.method(console, 'info', () => {});
   const { ends: [a, b], announce } = pairInARoom();
-  let dialled = false;
-  b.swarm.dialled.then(() => { dialled = true; });
+  const dialled = watch(b.swarm.dialled);
   announce(b, a, 'peers');
   const dispatch = FakeLink.prototype.dispatchEvent;
   // This link fails before it says anything.
@@ -225,15 +229,14 @@ test('`dialled` settles when the first link closes before its offer, or the swar
   });
   b.iceConfig.release();
   await settle();
-  assert.equal(dialled, false);
+  assert.equal(dialled.settled, false);
   FakeLink.made[0].close('negotiation_failed');
   await settle();
-  assert.equal(dialled, true);
+  assert.equal(dialled.settled, true);
 
   const { ends: [, waiting] } = pairInARoom();
-  let stopped = false;
-  waiting.swarm.dialled.then(() => { stopped = true; });
+  const stopped = watch(waiting.swarm.dialled);
   waiting.swarm.stop();
   await settle();
-  assert.equal(stopped, true);
+  assert.equal(stopped.settled, true);
 });

@@ -26,11 +26,17 @@ async function offer(member, bytes, name = 'data.bin') {
 
 const done = (member, root) => () => member.manager.status(root)?.state === 'done';
 
-test('an offered file reaches another member byte for byte, verified and counted', async () => {
+// A room with Ada and Bob linked; `bobOptions` for Bob's member (files-fixture.js).
+async function adaAndBob(bobOptions = {}) {
   const room = filesRoom();
   const ada = await room.member('ada');
-  const bob = await room.member('bob');
+  const bob = await room.member('bob', bobOptions);
   room.connect(ada, bob);
+  return { room, ada, bob };
+}
+
+test('an offered file reaches another member byte for byte, verified and counted', async () => {
+  const { room, ada, bob } = await adaAndBob();
   const bytes = randomBytes(SIZE);
   const root = await offer(ada, bytes);
   assert.equal(room.files.get(root).size, SIZE);
@@ -46,10 +52,7 @@ test('an offered file reaches another member byte for byte, verified and counted
 });
 
 test('an offer over the automatic download limit waits for Download', async () => {
-  const room = filesRoom();
-  const ada = await room.member('ada');
-  const bob = await room.member('bob', { autoDownloadBytes: SIZE - 1 });
-  room.connect(ada, bob);
+  const { room, ada, bob } = await adaAndBob({ autoDownloadBytes: SIZE - 1 });
   const bytes = randomBytes(SIZE);
   const root = await offer(ada, bytes);
   // The offer handler decides at once: a download would have left 'offered' by now.
@@ -61,10 +64,7 @@ test('an offer over the automatic download limit waits for Download', async () =
 });
 
 test('an empty file is one empty chunk and arrives too', async () => {
-  const room = filesRoom();
-  const ada = await room.member('ada');
-  const bob = await room.member('bob');
-  room.connect(ada, bob);
+  const { room, ada, bob } = await adaAndBob();
   const root = await offer(ada, new Uint8Array(0), 'empty.txt');
   await room.until(done(bob, root));
   assert.equal((await stored(bob, root)).length, 0);
@@ -152,10 +152,7 @@ test('a transfer cut off continues from the saved chunks after a reload, none fe
 });
 
 test('pause stops asking, resume continues, cancel forgets the stored chunks', async () => {
-  const room = filesRoom();
-  const ada = await room.member('ada');
-  const bob = await room.member('bob');
-  room.connect(ada, bob);
+  const { room, ada, bob } = await adaAndBob();
   const bytes = randomBytes(CHUNK_SIZE * 120, 4);
   const root = await offer(ada, bytes);
   await room.until(() => (bob.manager.status(root)?.held ?? 0) >= 10);
@@ -303,10 +300,7 @@ async function offerInFormat(member, bytes, version) {
 }
 
 test('new offers are in chunk format 1 for now, and an offer in format 2 downloads too', async () => {
-  const room = filesRoom();
-  const ada = await room.member('ada');
-  const bob = await room.member('bob');
-  room.connect(ada, bob);
+  const { room, ada, bob } = await adaAndBob();
   const fresh = randomBytes(SIZE, 3);
   const root = await offer(ada, fresh);
   assert.equal(room.files.get(root).format, undefined, 'format 1 is said by leaving it out');
@@ -323,10 +317,7 @@ test('new offers are in chunk format 1 for now, and an offer in format 2 downloa
 
 test('a chunk whose stored copy changed is not sealed and sent again: the peer hears lack', async (t) => {
   const warned = t.mock.method(console, 'warn', () => {});
-  const room = filesRoom();
-  const ada = await room.member('ada');
-  const bob = await room.member('bob', { autoDownloadBytes: SIZE - 1 });
-  room.connect(ada, bob);
+  const { room, ada, bob } = await adaAndBob({ autoDownloadBytes: SIZE - 1 });
   const bytes = randomBytes(SIZE);
   const root = await offer(ada, bytes);
   await room.until(() => bob.manager.status(root)?.state === 'offered');
