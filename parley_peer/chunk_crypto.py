@@ -22,8 +22,7 @@ import nacl.exceptions
 import nacl.hashlib
 import nacl.utils
 
-from parley_peer.encoding import is_json_integer
-from parley_peer.entry import MAX_FILE_FORMAT
+from parley_peer.entry import is_file_format
 from parley_peer.errors import ProtocolError
 
 CHUNK_SIZE = 131_072
@@ -123,8 +122,8 @@ def _format(version: int) -> _Format:
     try:
         return _FORMATS[version]
     except (KeyError, TypeError):
-        later = is_json_integer(version, 3, MAX_FILE_FORMAT)
-        code = "newer_format" if later else "malformed"
+        # One an entry may name but this peer does not know is a later version's.
+        code = "newer_format" if is_file_format(version) else "malformed"
         raise FileChunkError(code, f"no chunk format {version!r} here") from None
 
 

@@ -129,6 +129,11 @@ def _is_call_id(value: Any) -> bool:
     return True
 
 
+def is_file_format(value: Any) -> bool:
+    """A ``format`` a file entry may name (§11): 2, or a later version's up to 255."""
+    return is_json_integer(value, FILE_FORMAT_V2, MAX_FILE_FORMAT)
+
+
 def _is_mime(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= MAX_MIME_LENGTH and bool(_MIME.fullmatch(value))
 
@@ -161,7 +166,7 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         },
         # The chunk format (§11): absent is format 1, then 2; one this version does not
         # know (up to 255) is a later version's: kept and shown, its file not fetched.
-        {"format": lambda v: is_json_integer(v, FILE_FORMAT_V2, MAX_FILE_FORMAT)},
+        {"format": is_file_format},
     ),
     # A call event (§6 Calls) in the history; see _BODY_RULES for `duration`.
     "call": (

@@ -8,7 +8,7 @@
 //   await format.leafHash(index, ciphertext); format.parentHash(left, right)   (sync)
 //
 // seal, open and leafHash return promises for both formats (format 1 computes at once).
-import { MAX_FILE_FORMAT } from '../room/entry-body.js';
+import { isFileFormat } from '../room/entry-body.js';
 import * as v1 from './chunk-crypto.js';
 import * as v2 from './chunk-crypto-v2.js';
 
@@ -47,8 +47,8 @@ export const FILE_FORMATS = Object.freeze([...FORMATS.keys()]);
 export function chunkFormat(version) {
   const format = FORMATS.get(version);
   if (format) return format;
-  const later = Number.isInteger(version) && version > 2 && version <= MAX_FILE_FORMAT;
-  throw new v1.FileChunkError(later ? 'newer_format' : 'malformed', `no chunk format ${version} in this version`);
+  // One an entry may name but this version does not know is a later version's.
+  throw new v1.FileChunkError(isFileFormat(version) ? 'newer_format' : 'malformed', `no chunk format ${version} in this version`);
 }
 
 // The format an offer names: `format` absent is format 1.

@@ -22,6 +22,11 @@ export const MAX_MIME_LENGTH = 127;
 export const FILE_CHUNK_BYTES = 131072; // the only chunk size, in both chunk formats (§11)
 export const FILE_FORMAT_V2 = 2; // a file entry's `format`; without one, format 1
 export const MAX_FILE_FORMAT = 255; // formats after 2 are a later version's (§11)
+
+// A `format` a file entry may name (§11): 2, or a later version's up to 255.
+export function isFileFormat(value) {
+  return Number.isInteger(value) && value >= FILE_FORMAT_V2 && value <= MAX_FILE_FORMAT;
+}
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
 // 43 base64url characters are 258 bits for 32 bytes: the last character must leave the
@@ -93,7 +98,7 @@ const SCHEMAS = {
     },
     // The chunk format (§11): absent is format 1, then 2; one this version does not know
     // (up to 255) is a later version's: kept and shown, its file not fetched.
-    optional: { format: (value) => Number.isInteger(value) && value >= FILE_FORMAT_V2 && value <= MAX_FILE_FORMAT },
+    optional: { format: isFileFormat },
   },
   // A call event (§6 Calls) in the history: `duration` is there exactly when it ended.
   call: {

@@ -51,7 +51,7 @@ export class ScrollKeeper extends EventTarget {
   // the content grew under a view that was at the end: it stays there.
   #onScroll() {
     if (this.el.clientHeight === 0) return; // hidden: its scroll position means nothing
-    const fromBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
+    const fromBottom = this.#fromBottom();
     const movedUp = this.el.scrollTop < this.top;
     this.top = this.el.scrollTop;
     if (this.pinned && !movedUp) this.#settle();
@@ -75,14 +75,17 @@ export class ScrollKeeper extends EventTarget {
     // and the scroll event saying so comes with the next frame. A change in between
     // must not pull them back down. (Content that shrank lowers scrollTop too, but
     // leaves the view at the end.)
-    const fromBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
-    if (this.el.scrollTop < this.top && fromBottom > SLACK_PX) {
+    if (this.el.scrollTop < this.top && this.#fromBottom() > SLACK_PX) {
       this.top = this.el.scrollTop;
       this.#setPinned(false);
       return;
     }
     this.el.scrollTop = this.el.scrollHeight;
     this.top = this.el.scrollTop;
+  }
+
+  #fromBottom() {
+    return this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight;
   }
 
   #setPinned(pinned) {
