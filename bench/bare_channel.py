@@ -127,9 +127,13 @@ PATH_JS = """async () => {
 class BareChannel:
     """Two pages in two contexts of one browser, one data channel between them."""
 
-    def __init__(self, browser):
-        self.contexts = [browser.new_context(), browser.new_context()]
+    def __init__(self, browser, page_url: str | None = None):
+        """`page_url`: the pages load it first (an origin for storage and workers)."""
+        self.contexts = [browser.new_context(bypass_csp=page_url is not None) for _ in range(2)]
         self.sender, self.receiver = (context.new_page() for context in self.contexts)
+        if page_url:
+            for page in (self.sender, self.receiver):
+                page.goto(page_url)
         offer = self.sender.evaluate(CONNECT_JS, None)
         answer = self.receiver.evaluate(CONNECT_JS, offer)
         self.sender.evaluate(OPEN_JS, answer)

@@ -14,6 +14,9 @@ The reference, in the same run and interleaved with Parley's samples, is two bar
 on the same server (bench/bare_rendezvous.js): load (the server's small 404 page), open
 the rendezvous WebSocket, hello, join, offer and answer and candidates through `signal`,
 data channel open; the clock stops at the channel's `open` in the page that dialled.
+The floor, also in the same rounds, is those pages plus the work Parley's protocol
+cannot do without (libsodium loaded, blobs signed and sealed, the certificate check and
+a signed link proof each way on the channel): what is left over it is the app's.
 
 `python -m bench.connect --runs 20`; `--trace` prints one timeline of each kind;
 `--baseline DIR` adds the warm and cold visits of another checkout (its own server,
@@ -28,6 +31,7 @@ import statistics
 from contextlib import ExitStack
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from bench.connect_trace import TRACE_JS, print_trace
@@ -55,6 +59,7 @@ new MutationObserver((_, observer) => {
 # Each kind of sample: its label in the table and its colour in the chart.
 KINDS = {
     "bare": ("bare pages", "#868e96"),
+    "floor": ("floor pages", "#2b8a3e"),
     "warm": ("Parley, warm", "#3b6ea5"),
     "cold": ("Parley, cold", "#c92a2a"),
     "baseline warm": ("baseline, warm", "#a5bfdd"),
@@ -66,9 +71,15 @@ def random_topic() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
 
 
-def bare_sample(browser, url: str, trace: bool = False) -> float:
-    """Two bare pages: the first joins and waits; the second is timed from its navigation."""
+def bare_sample(browser, url: str, trace: bool = False, floor: bool = False) -> float:
+    """Two bare pages: the first joins and waits; the second is timed from its navigation.
+
+    `floor`: the pages also do the crypto and the round trips Parley's protocol needs
+    (bench/bare_rendezvous.js), the joining one with libsodium cached and compiled by two
+    earlier loads in its context, as a warm visit has it.
+    """
     contexts = [browser.new_context(), browser.new_context()]
+    level = "&floor" if floor else ""
     try:
         for context in contexts:
             if trace:
@@ -76,13 +87,27 @@ def bare_sample(browser, url: str, trace: bool = False) -> float:
             context.add_init_script(BARE_SCRIPT)
         topic = random_topic()
         first = contexts[0].new_page()
-        first.goto(f"{url}{BARE_PATH}?topic={topic}")
+        first.goto(f"{url}{BARE_PATH}?topic={topic}{level}")
         wait_for_value(first, "bareJoined")
         second = contexts[1].new_page()
-        second.goto(f"{url}{BARE_PATH}?topic={topic}")
-        opened = wait_for_value(second, "bareOpenedAt") / 1000
+        if floor:
+            for _ in range(2):
+                second.goto(f"{url}{BARE_PATH}?floor&warm")
+                wait_for_value(second, "bareWarm")
+            second.close()
+            second = contexts[1].new_page()
+        second.goto(f"{url}{BARE_PATH}?topic={topic}{level}")
+        try:
+            opened = wait_for_value(second, "bareOpenedAt") / 1000
+        except PlaywrightError as error:
+            opened = error
+        errors = [page.evaluate("window.bareErrors") for page in (second, first)]
+        if isinstance(opened, Exception) or any(errors):
+            raise RuntimeError(f"{opened}; errors (joining page, other page): {errors}")
         if trace:
-            print_trace(second, first, "bare", end=("bareOpenedAt", "channel open: clock stops"))
+            stop = "peer's proof checked" if floor else "channel open"
+            end = ("bareOpenedAt", f"{stop}: clock stops")
+            print_trace(second, first, "floor" if floor else "bare", end=end)
         return opened
     finally:
         for context in contexts:
@@ -171,7 +196,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="print one timeline of each visit")
     parser.add_argument("--baseline", type=Path, help="another checkout, measured alongside")
     args = parser.parse_args()
-    kinds = {"bare": [], "warm": [], "cold": []}
+    kinds = {"bare": [], "floor": [], "warm": [], "cold": []}
     if args.baseline:
         kinds |= {"baseline warm": [], "baseline cold": []}
     with ExitStack() as stack, sync_playwright() as playwright:
@@ -182,16 +207,19 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # Warm-up: the browser's first WebRTC setup, the server's first requests.
         bare_sample(browser, url)
+        bare_sample(browser, url, floor=True)
         parley_sample(browser, url, cold=False)
         if baseline:
             parley_sample(browser, baseline, cold=False)
         if args.trace:
             bare_sample(browser, url, trace=True)
+            bare_sample(browser, url, trace=True, floor=True)
             parley_sample(browser, url, cold=False, trace=True)
             parley_sample(browser, url, cold=True, trace=True)
         # Interleaved, so a busy moment of the machine slows every kind alike.
         for _ in range(args.runs):
             kinds["bare"].append(bare_sample(browser, url))
+            kinds["floor"].append(bare_sample(browser, url, floor=True))
             kinds["warm"].append(parley_sample(browser, url, cold=False))
             kinds["cold"].append(parley_sample(browser, url, cold=True))
             if baseline:
@@ -200,14 +228,17 @@ def main() -> None:
         browser.close()
     result = {kind: summary(times) for kind, times in kinds.items()}
     bare = result["bare"]
+    floor = result["floor"]
     for kind in kinds.keys() - {"bare"}:
         result[kind]["median_ratio"] = result[kind]["median_s"] / bare["median_s"]
         result[kind]["p95_ratio"] = result[kind]["p95_s"] / bare["p95_s"]
+        result[kind]["median_over_floor"] = result[kind]["median_s"] / floor["median_s"]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "connect.json").write_text(json.dumps(result, indent=2))
     print("time to connect: page navigation -> first message deliverable (same run)")
     header = (
         f"{'runs':>4} {'median':>8} {'p95':>8} {'range':>13} {'median/bare':>12} {'p95/bare':>9}"
+        f" {'median/floor':>13}"
     )
     print(f"  {'':16} {header}")
     for kind, (label, _) in KINDS.items():
@@ -217,6 +248,8 @@ def main() -> None:
         ratios = ""
         if kind != "bare":
             ratios = f"{row['median_ratio']:>12.2f} {row['p95_ratio']:>9.2f}"
+            if kind != "floor":
+                ratios += f" {row['median_over_floor']:>13.2f}"
         span = f"{row['min_s'] * 1000:.0f}-{row['max_s'] * 1000:.0f} ms"
         print(
             f"  {label:16} {row['runs']:>4} {row['median_s'] * 1000:>5.0f} ms "

@@ -8,6 +8,11 @@ buffer of random bytes; the receiver counts bytes and checks a sequence number i
 message. Each run warms the connection up first (the first transfer on a new connection
 is several times slower), then times 256 MiB from the first send to the last byte in.
 
+Floor (bench/floor_channel.py): the reference plus the least a verified, stored transfer
+needs (each chunk sealed with AES-GCM, hashed with SHA-256 and opened, then written to
+OPFS by a worker), and nothing of Parley's: what a transfer that checks and keeps what
+it receives can reach on this machine.
+
 Parley: A offers a 256 MiB file of random bytes in a room (after a warm-up file) and B
 downloads it, timed in B's page from B's first chunk request to the file shown as done.
 
@@ -35,6 +40,7 @@ from playwright.sync_api import expect, sync_playwright
 from bench import cpu_threads
 from bench.bare_channel import MAX_MESSAGE, MB, reference_run, sweep
 from bench.connect import RESULTS
+from bench.floor_channel import floor_run
 from bench.profiles import PersistentProfiles
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -307,6 +313,12 @@ def print_table(result: dict) -> None:
             f"  reference run {index}: {run['mb_s']:6.1f} MB/s in {run['seconds']:.2f} s,"
             f" receiver heap {run['heap_before_mb']:.1f} -> peak {run['heap_peak_mb']:.1f} MB"
         )
+    floor = result.get("floor")
+    for index, run in enumerate(floor["runs"] if floor else [], 1):
+        print(
+            f"  floor run {index}: {run['mb_s']:6.1f} MB/s in {run['seconds']:.2f} s,"
+            f" receiver heap {run['heap_before_mb']:.1f} -> peak {run['heap_peak_mb']:.1f} MB"
+        )
     if "error" in parley:
         print(f"  Parley transfer: {parley['status']} ({parley['error']})")
         rate = ratio = heap = "-"
@@ -328,29 +340,48 @@ def print_table(result: dict) -> None:
         (f"reference MB/s (median of {runs})", f"{ref['median_mb_s']:.1f} MB/s", ""),
         ("Parley MB/s (median)", rate, ""),
         ("ratio Parley / reference", ratio, f">= {TARGET_RATIO}"),
+        *floor_rows(floor, ref, parley),
         ("B's peak JS heap", heap, f"< {TARGET_HEAP_MB} MB"),
         ("reference receiver's peak JS heap", f"{ref['heap_peak_mb']:.1f} MB", ""),
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(2)]
     for label, value, target in rows:
         print(f"  {label:<{widths[0]}}  {value:<{widths[1]}}  {target}".rstrip())
-    if "median_cpu_s_per_mb" in ref and "median_cpu_s_per_mb" in parley:
-        print_cpu(ref, parley)
+    halves = {"reference": ref, "floor": floor or {}, "Parley": parley}
+    if all("median_cpu_s_per_mb" in half for half in halves.values() if half):
+        print_cpu({name: half for name, half in halves.items() if half})
 
 
-def print_cpu(ref: dict, parley: dict) -> None:
+def floor_rows(floor: dict | None, ref: dict, parley: dict) -> list[tuple[str, str, str]]:
+    """The floor's speed and what it leaves: its ratio to the reference is the most a
+    verified, stored transfer reaches here (bench/floor_channel.py)."""
+    if not floor:
+        return []
+    rows = [
+        ("floor MB/s (median)", f"{floor['median_mb_s']:.1f} MB/s", ""),
+        ("ratio floor / reference", f"{floor['median_mb_s'] / ref['median_mb_s']:.2f}", ""),
+    ]
+    if "median_mb_s" in parley:
+        over_floor = parley["median_mb_s"] / floor["median_mb_s"]
+        rows.append(("ratio Parley / floor", f"{over_floor:.2f}", ""))
+    return rows
+
+
+def print_cpu(halves: dict[str, dict]) -> None:
     """CPU ms per MB of the timed transfers (every process under this one), by thread."""
-    ratio = ref["median_cpu_s_per_mb"] / parley["median_cpu_s_per_mb"]
-    print(
-        f"  CPU per MB (median): reference {1000 * ref['median_cpu_s_per_mb']:.1f} ms,"
-        f" Parley {1000 * parley['median_cpu_s_per_mb']:.1f} ms (reference / Parley {ratio:.2f})"
+    medians = ", ".join(
+        f"{name} {1000 * half['median_cpu_s_per_mb']:.1f} ms" for name, half in halves.items()
     )
-    names = list(dict.fromkeys([*parley["cpu_s_per_mb_by_thread"], *ref["cpu_s_per_mb_by_thread"]]))
+    print(f"  CPU per MB (median): {medians}")
+    threads = [name for half in halves.values() for name in half["cpu_s_per_mb_by_thread"]]
+    names = list(dict.fromkeys(threads))
     for name in names:
-        r = ref["cpu_s_per_mb_by_thread"].get(name, 0.0)
-        p = parley["cpu_s_per_mb_by_thread"].get(name, 0.0)
-        if max(r, p) >= 0.0002:
-            print(f"    {name:<40} reference {1000 * r:5.2f} ms/MB   Parley {1000 * p:5.2f} ms/MB")
+        spent = [half["cpu_s_per_mb_by_thread"].get(name, 0.0) for half in halves.values()]
+        if max(spent) >= 0.0002:
+            columns = "   ".join(
+                f"{label} {1000 * value:5.2f}" for label, value in zip(halves, spent, strict=True)
+            )
+            print(f"    {name:<40} {columns} ms/MB")
 
 
 def main() -> None:
@@ -398,14 +429,21 @@ def main() -> None:
                 rates = ", ".join(f"{rate:.1f}" for rate in row["mb_s"])
                 print(f"  {row['message_size']:>7} B  {rates} MB/s")
         parley = None if args.no_parley else Parley(stack, total, warmup)
-        reference_runs, parley_runs = [], []
-        # Interleaved, so that a busy machine slows both halves alike.
+        reference_runs, floor_runs, parley_runs = [], [], []
+        # Interleaved, so that a busy machine slows every half alike.
         for _ in range(args.runs):
             size = args.message_size
             reference_runs.append(reference_run(people, total, warmup, size, high, low, args.cpu))
+            if parley:
+                floor_url = f"{parley.url}/bench/floor"
+                floor_runs.append(
+                    floor_run(people, floor_url, total, warmup, size, high, low, args.cpu)
+                )
             if parley and parley.error is None and (run := parley.run(people, args.cpu)):
                 parley_runs.append(run)
         result["reference"] = summary(reference_runs)
+        if floor_runs:
+            result["floor"] = summary(floor_runs)
         if parley is None:
             result["parley"] = {"status": "skipped", "error": "--no-parley"}
         elif parley.error:

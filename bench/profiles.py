@@ -21,8 +21,8 @@ class PersistentProfiles:
         self.stack = stack
         self.args = args
 
-    def new_context(self):
+    def new_context(self, **options):
         folder = self.stack.enter_context(tempfile.TemporaryDirectory(prefix="parley-profile-"))
         return self.playwright.chromium.launch_persistent_context(
-            folder, executable_path=CHROMIUM, args=self.args
+            folder, executable_path=CHROMIUM, args=self.args, **options
         )
