@@ -8,6 +8,7 @@
 //   app.transfers(topic) -> the room's files (files/transfer-manager.js)
 //   app.ice (peers/ice-config.js): ICE servers and "Hide my IP address"; await app.setHideIp(on)
 //   app.addEventListener('change', ...)
+//   identity/backup-contents.js makes a backup of it and restores one
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { DeviceSettings } from './device-settings.js';
 import { autoDownloadBytes } from './files/auto-download.js';
@@ -17,7 +18,7 @@ import { IceConfig } from './peers/ice-config.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { CallManager } from './calls/call-manager.js';
 import { MAX_CALL_DURATION_MS } from './room/entry-body.js';
-import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
+import { toBase64Url } from './crypto/bytes.js';
 import { DeviceNotifications } from './push/device-notifications.js';
 import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
 import { RoomWaker } from './push/room-waker.js';
@@ -29,7 +30,6 @@ import { RoomMirrors } from './mirror/room-mirrors.js';
 import { isPerson } from './peers/swarm-peer.js';
 
 export const MAX_DISPLAY_NAME = 64;
-const MAX_BACKUP_CONTACTS = 10_000;
 const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
@@ -112,54 +112,6 @@ export class ParleyApp extends EventTarget {
     notifications?.addEventListener('mailbox', () => {
       for (const [topic, session] of this.sessions) session.setMailbox(notifications.announcement(this.rooms.get(topic)));
     });
-  }
-
-  // What an identity backup holds (identity/backup.js; docs/protocol.md §9).
-  backupContents() {
-    return {
-      v: 1,
-      createdAt: Date.now(),
-      identity: {
-        publicKey: toBase64Url(this.identity.publicKey),
-        secretKey: toBase64Url(this.identity.secretKey),
-        name: this.identity.name || 'Me',
-      },
-      // Rooms this device left too: a restored device that opens one's invite again must
-      // know its own log there, or it would start a second one (a fork).
-      rooms: [...this.roomList().map((room) => {
-        const log = this.sessions.get(room.topic).log;
-        return { room, ownLength: log.length(this.selfId), ownHead: log.headId(this.selfId) ?? null };
-      }), ...[...this.leftRooms.values()].map((room) => ({ room, ownLength: room.ownLength ?? 0, ownHead: room.ownHead ?? null }))]
-        .map(({ room, ownLength, ownHead }) => ({
-          secret: toBase64Url(room.secret), name: room.name, createdAt: room.createdAt, ownLength, ownHead,
-        })),
-      // Verified people first: past the format's limit, the rest are only names.
-      contacts: [...this.contacts.values()]
-        .sort((a, b) => Number(Boolean(b.verifiedAt)) - Number(Boolean(a.verifiedAt)))
-        .slice(0, MAX_BACKUP_CONTACTS)
-        .map(({ id, name, verifiedAt }) => ({ id, name: [...(name ?? '')].slice(0, 64).join(''), verifiedAt: verifiedAt ?? null })),
-    };
-  }
-
-  // Replaces this device's (fresh) identity with a backed-up one. The caller reloads.
-  // Restored rooms write nothing until the device holds its own log up to where the
-  // backup was made: appending earlier would fork it.
-  static async restore(store, contents) {
-    await store.saveIdentity({
-      publicKey: fromBase64Url(contents.identity.publicKey, 32),
-      secretKey: fromBase64Url(contents.identity.secretKey, 64),
-      name: contents.identity.name,
-      createdAt: Date.now(),
-      restoredAt: Date.now(),
-    });
-    for (const room of contents.rooms) {
-      const record = roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt);
-      record.restored = { ownLength: room.ownLength, ownHead: room.ownHead };
-      await store.saveRoom(record);
-    }
-    for (const contact of contents.contacts) {
-      await store.saveContact({ ...contact, firstSeen: 0 });
-    }
   }
 
   shutdown() {

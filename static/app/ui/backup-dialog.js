@@ -1,6 +1,7 @@
 // Back up the identity (with its rooms and contacts) to a file sealed with a
 // passphrase, and restore such a file on another browser (identity/backup.js).
 import { BackupError, backupFileName, openBackup, sealBackup } from '../identity/backup.js';
+import { backupContents } from '../identity/backup-contents.js';
 import { h } from './dom.js';
 
 const BACKUP_ERRORS = {
@@ -53,7 +54,7 @@ export function openBackupDialog({ app }) {
       status.textContent = 'Encrypting…';
       await nextFrame();
       try {
-        const bytes = sealBackup(app.backupContents(), passphrase.value);
+        const bytes = sealBackup(backupContents(app), passphrase.value);
         download(bytes, backupFileName(app.identity.name, new Date()));
         dialog.close();
       } catch (error) {

@@ -1,6 +1,5 @@
 // ShellView: the page layout and navigation — onboarding, the sidebar, the open room,
 // invite links in the address bar, and the phone layout (one pane at a time).
-import { ParleyApp } from '../parley-app.js';
 import { InviteError, inviteIn, parseInvite, roomToOpen } from '../room/rooms.js';
 import { ChatView } from './chat-view.js';
 import { askForText } from './dialogs.js';
@@ -168,11 +167,13 @@ export class ShellView {
   }
 
   async #restore() {
-    const { openRestoreDialog } = await import('./backup-dialog.js');
+    const [{ openRestoreDialog }, { restoreBackup }] = await Promise.all([
+      import('./backup-dialog.js'), import('../identity/backup-contents.js'),
+    ]);
     openRestoreDialog({
       onRestore: async (contents) => {
         this.app.shutdown();
-        await ParleyApp.restore(this.app.store, contents);
+        await restoreBackup(this.app.store, contents);
         location.reload();
       },
     });
