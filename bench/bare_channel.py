@@ -15,6 +15,7 @@ import time
 from bench import cpu_threads
 
 MB = 1_000_000
+MIB = 1 << 20
 MAX_MESSAGE = 262_144  # a data channel message over this is refused here
 SWEEP_SIZES = [16_384, 65_536, 131_072, 196_608, MAX_MESSAGE]
 

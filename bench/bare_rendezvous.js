@@ -31,7 +31,7 @@ if (location.pathname === '/bench/bare-rendezvous') (() => {
     await sodium.ready;
     return sodium;
   }) : null;
-  if (params.has('warm')) {
+  if (floor && params.has('warm')) {
     sodiumReady.then(() => { window.bareWarm = true; });
     return;
   }
@@ -98,7 +98,7 @@ if (location.pathname === '/bench/bare-rendezvous') (() => {
   const sdps = { local: null, remote: null };
   async function checkedFingerprints() {
     const dtls = pc.sctp.transport;
-    // As Parley: the certificate can appear a moment after the channel opens.
+    // As Parley: the certificate can appear a moment after the connection is `connected`.
     for (let waited = 0; dtls.getRemoteCertificates().length === 0; waited += 5) {
       if (waited > 5000) throw new Error('no remote certificate');
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -113,38 +113,53 @@ if (location.pathname === '/bench/bare-rendezvous') (() => {
 
   const linkProofInput = (first, second) => concat(encoder.encode(`parley-link-v1${topic}`), first, second);
 
-  // Floor: each end proves its identity on the channel; the dialling end greets at once,
-  // the answering end once the dialler's hello came, and each checks the other's proof.
-  function authenticate(channel, { dialled, peerIdentity }) {
-    let fingerprints = null;
-    const greet = () => channel.send(JSON.stringify({
-      proof: toBase64url(sodium.crypto_sign_detached(linkProofInput(...fingerprints), identity.privateKey)),
+  // Floor: each end proves its identity on the channel, as Parley: the certificate check
+  // starts when the connection is `connected`; the dialling end greets as soon as its
+  // channel is open and the check passed, the answering end once a frame came on it
+  // (before it reads that frame), and each checks the other's proof.
+  function authenticate(channel, { dialled, peerIdentity, checked }) {
+    const greet = ([own, peers]) => channel.send(JSON.stringify({
+      proof: toBase64url(sodium.crypto_sign_detached(linkProofInput(own, peers), identity.privateKey)),
     }));
+    let greeted = false;
     channel.addEventListener('message', async ({ data }) => {
-      fingerprints ??= await checkedFingerprints();
+      const fingerprints = await checked;
+      if (!dialled && !greeted) {
+        greeted = true;
+        greet(fingerprints);
+      }
       const [own, peers] = fingerprints;
       const proof = fromBase64url(JSON.parse(data).proof);
       if (!sodium.crypto_sign_verify_detached(proof, linkProofInput(peers, own), peerIdentity.value)) {
         throw new Error('bad link proof');
       }
+      window.bareProofsChecked = (window.bareProofsChecked ?? 0) + 1;
       if (dialled) window.bareOpenedAt = performance.now();
-      else greet();
     });
-    if (dialled) {
-      channel.addEventListener('open', async () => {
-        fingerprints = await checkedFingerprints();
-        greet();
-      });
-    }
+    if (dialled) channel.addEventListener('open', async () => greet(await checked));
   }
 
+  // Floor: the certificate check of the connection, started once it is `connected`.
+  function certificateChecked() {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pc.connectionState !== 'connected') return;
+        pc.removeEventListener('connectionstatechange', check);
+        checkedFingerprints().then(resolve, reject);
+      };
+      pc.addEventListener('connectionstatechange', check);
+    });
+  }
+
+  let checked = null; // floor: the certificate check's promise
   function connect(to) {
     pc = new RTCPeerConnection();
+    if (floor) checked = certificateChecked();
     pc.addEventListener('icecandidate', ({ candidate }) => {
       if (candidate) signal(to, { candidate: candidate.toJSON() });
     });
     pc.addEventListener('datachannel', ({ channel }) => {
-      if (floor) authenticate(channel, { dialled: false, peerIdentity });
+      if (floor) authenticate(channel, { dialled: false, peerIdentity, checked });
       else channel.addEventListener('open', () => { window.bareOpenedAt = performance.now(); });
     });
     return pc;
@@ -181,7 +196,7 @@ if (location.pathname === '/bench/bare-rendezvous') (() => {
       connect(peer.id);
       const channel = pc.createDataChannel('bare');
       if (floor) {
-        authenticate(channel, { dialled: true, peerIdentity });
+        authenticate(channel, { dialled: true, peerIdentity, checked });
       } else {
         channel.addEventListener('open', () => { window.bareOpenedAt = performance.now(); });
       }

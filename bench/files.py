@@ -37,14 +37,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
 from bench import cpu_threads
-from bench.bare_channel import MAX_MESSAGE, MB, reference_run, sweep
+from bench.bare_channel import MAX_MESSAGE, MB, MIB, reference_run, sweep
 from bench.connect import RESULTS
 from bench.files_report import print_table, summary
 from bench.floor_channel import floor_run
 from bench.profiles import PersistentProfiles
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-MIB = 1 << 20
 
 # The Parley UI this bench drives (see parley_transfer). Kept in one place so a rename in
 # the app is a one-line change here.

@@ -2,8 +2,9 @@
 each, no timing asserted (timing targets live in bench/).
 
 - bench.connect's floor pages: libsodium loaded, blobs signed and sealed through the real
-  server, the certificate check and a signed link proof each way; the clock stops only
-  once the dialling page has checked the answerer's proof, with no error on either page.
+  server, the certificate check and a signed link proof each way; a sample counts only
+  if each page checked the other's proof once and neither page had an error
+  (bench.connect.bare_sample raises otherwise), and the bare pages check none.
 - bench.files's floor: every byte sealed, hashed, opened and written to OPFS in order.
 """
 
