@@ -1,0 +1,130 @@
+// Overlay: which members of one room this device keeps links to. In a small room it links
+// to everyone (a full mesh); in a big one it keeps its number of links between a low
+// and a high water mark around a target, so a room of thousands costs each member a
+// handful of links, and the links together still connect every member (issue 20).
+//
+//   const overlay = new Overlay({ degree: OVERLAY_DEGREE, random })
+//   overlay.learn(ids)        members heard of: the server's sample, `joined`, peers' lists
+//   overlay.forget(id)        the member left the room
+//   overlay.dialling(id)      a link to it is being set up (by either end)
+//   overlay.linked(id)        that link is ready
+//   overlay.unlinked(id)      that link closed (the member may still be in the room)
+//   overlay.refused(id)       it turned our link down (full): a candidate no more, until
+//                             it is heard of again
+//   overlay.plan() -> { dial: [ids], prune: [ids] }   what to do now; call after changes
+//   overlay.makeRoom() -> [ids]   links to close so that one more, offered by another
+//                             member, fits under the high mark
+//   overlay.links, overlay.known
+//
+// No timers and no I/O: the swarm tells it what happened and does what it plans. Which
+// members are dialled and which pruned is random (the swarm passes Math.random, the
+// simulation a seeded generator), so the links form a random graph: with each member
+// at the low water mark or more, such a graph is connected but for vanishing odds, and
+// its diameter grows with the logarithm of the room's size.
+
+// Gossipsub's defaults are D = 6, D_low = 4, D_high = 12. A link here also carries the
+// room's history to a member catching up and serves its files, and a browser keeps a
+// link open for as long as the page is, so a little more redundancy is cheap: a member
+// whose two neighbours leave at once still has six. The high mark leaves room for the
+// members who dial in while this one is at its target, without pruning at once.
+export const OVERLAY_DEGREE = Object.freeze({ target: 8, low: 6, high: 12 });
+const MAX_KNOWN = 1024; // members remembered as candidates; beyond, new ones replace old
+
+export class Overlay {
+  constructor({ degree = OVERLAY_DEGREE, random = Math.random } = {}) {
+    if (!(degree.low <= degree.target && degree.target <= degree.high)) {
+      throw new RangeError('the overlay needs low <= target <= high');
+    }
+    this.degree = degree;
+    this.random = random;
+    this.known = new Set(); // members heard of and not gone, linked or not
+    this.links = new Set(); // ready links
+    this.pending = new Set(); // links being set up
+  }
+
+  learn(ids) {
+    for (const id of ids) {
+      if (this.known.has(id)) continue;
+      if (this.known.size >= MAX_KNOWN) this.#forgetACandidate();
+      this.known.add(id);
+    }
+  }
+
+  forget(id) {
+    this.known.delete(id);
+    this.links.delete(id);
+    this.pending.delete(id);
+  }
+
+  dialling(id) {
+    this.learn([id]);
+    if (!this.links.has(id)) this.pending.add(id);
+  }
+
+  linked(id) {
+    this.learn([id]);
+    this.pending.delete(id);
+    this.links.add(id);
+  }
+
+  unlinked(id) {
+    this.pending.delete(id);
+    this.links.delete(id);
+  }
+
+  refused(id) {
+    this.unlinked(id);
+    this.known.delete(id);
+  }
+
+  // Links ready or on their way.
+  get degreeNow() {
+    return this.links.size + this.pending.size;
+  }
+
+  // A member that dials in is always taken: a newcomer whose dials were all refused
+  // would have no link at all, and as a room grows every member would fill up with
+  // links it did not choose. At the high mark this one first sheds links at random down
+  // to one under the target; a member shed falls under its low mark only rarely, and
+  // then dials someone else.
+  makeRoom() {
+    if (this.degreeNow < this.degree.high) return [];
+    const shed = this.#pick([...this.links], this.degreeNow - this.degree.target + 1);
+    for (const id of shed) this.unlinked(id);
+    return shed;
+  }
+
+  plan() {
+    const { target, high } = this.degree;
+    const candidates = [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
+    // A room small enough: everyone.
+    if (this.known.size <= high) return { dial: candidates, prune: [] };
+    // Between the marks nothing changes: a neighbour that leaves is replaced only once
+    // the links fall under the low mark, so churn does not ripple through the room.
+    if (this.degreeNow < this.degree.low) {
+      return { dial: this.#pick(candidates, target - this.degreeNow), prune: [] };
+    }
+    if (this.degreeNow > high) {
+      return { dial: [], prune: this.#pick([...this.links], this.degreeNow - target) };
+    }
+    return { dial: [], prune: [] };
+  }
+
+  #pick(ids, count) {
+    const pool = [...ids];
+    const picked = [];
+    while (picked.length < count && pool.length) {
+      const at = Math.floor(this.random() * pool.length);
+      picked.push(pool[at]);
+      pool[at] = pool[pool.length - 1];
+      pool.pop();
+    }
+    return picked;
+  }
+
+  #forgetACandidate() {
+    const candidates = [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
+    const [gone] = this.#pick(candidates, 1);
+    if (gone !== undefined) this.known.delete(gone);
+  }
+}
