@@ -11,8 +11,10 @@
 // - a member joins every `joinEveryMs`; the server answers its `join` with a random
 //   sample of at most `sample` members online and tells at most `announce` of them
 //   about it (the bounded `joined` a room of thousands needs; today's server tells all);
-// - a link takes `setupMs` to set up; the member dialled takes it, shedding links
-//   first if it is at its high mark (Overlay.makeRoom); when a link is up both ends tell each
+// - a member told of a newcomer may dial it (if it is under its low mark, or the room
+//   is small); a link takes `setupMs` to set up; the member dialled takes it, shedding
+//   links first if it is at its high mark (Overlay.makeRoom), and two members that
+//   dialled each other make one link; when a link is up both ends tell each
 //   other at most `exchange` of their other links (candidates beyond the server's
 //   sample);
 // - after everyone joined and the links settled, `churn` of the members leave and as
@@ -108,14 +110,21 @@ class Room {
     this.latency = new Map(); // "a|b" -> ms, for each link up
     this.maxLinksEver = 0;
     this.nextId = 0;
+    this.dials = 0;
+    this.events = 0;
   }
 
   at(time, run) {
     this.queue.push(time, run);
   }
 
+  // A policy that never settles (links shed and made again without end) fails here
+  // rather than running on.
   runUntil(time) {
     while (this.queue.size && this.queue.heap[0].at <= time) {
+      if (++this.events > this.options.maxEvents) {
+        throw new Error(`the room did not settle: ${this.events} events by ${Math.round(this.now)} ms`);
+      }
       const { at, run } = this.queue.pop();
       this.now = at;
       run();
@@ -126,13 +135,15 @@ class Room {
   join() {
     const id = `m${this.nextId++}`;
     const overlay = new Overlay({ degree: this.options.degree, random: this.random });
-    const member = { id, overlay, online: true };
+    const member = { id, overlay, online: true, dials: new Map() };
     const others = [...this.online];
     this.members.set(id, member);
     this.online.add(id);
     overlay.learn(sampleOf(this.random, others, this.options.sample));
     for (const other of sampleOf(this.random, others, this.options.announce)) {
-      this.members.get(other).overlay.learn([id]);
+      const told = this.members.get(other);
+      told.overlay.learn([id]);
+      this.act(told);
     }
     this.act(member);
   }
@@ -157,20 +168,24 @@ class Room {
     for (const id of prune) this.close(member, this.members.get(id));
   }
 
+  // A dial that a later one to the same member replaced, or that ended otherwise (a
+  // link made from the other end, shed), comes to nothing when its time is up.
   dial(from, to) {
     from.overlay.dialling(to.id);
+    const token = ++this.dials;
+    from.dials.set(to.id, token);
     this.at(this.now + between(this.random, this.options.setupMs), () => {
-      if (!from.online || !from.overlay.pending.has(to.id)) return;
+      if (!from.online || from.dials.get(to.id) !== token) return;
+      from.dials.delete(to.id);
+      if (!from.overlay.pending.has(to.id)) return;
       if (!to.online) {
         from.overlay.forget(to.id);
-      } else if (to.overlay.links.has(from.id)) {
-        from.overlay.linked(to.id); // both dialled each other: one link
-      } else {
-        for (const id of to.overlay.makeRoom()) this.close(to, this.members.get(id));
-        this.link(from, to);
+        this.act(from);
         return;
       }
-      this.act(from);
+      // Both ends dialled each other: one link (makeRoom sheds nothing for it).
+      for (const id of to.overlay.makeRoom(from.id)) this.close(to, this.members.get(id));
+      this.link(from, to);
     });
   }
 
@@ -249,9 +264,9 @@ const key = (a, b) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 export function simulate({
   members = 1000, churn = 0.1, degree = OVERLAY_DEGREE, seed = 1, sample = 32, announce = 32,
   exchange = 16, joinEveryMs = 20, setupMs = [150, 450], hopMs = [20, 80], churnMs = 10_000,
-  settleMs = 5000, messages = 20,
+  settleMs = 5000, messages = 20, maxEvents = 1000 * members + 100_000,
 } = {}) {
-  const room = new Room({ degree, seed, sample, announce, exchange, setupMs, hopMs });
+  const room = new Room({ degree, seed, sample, announce, exchange, setupMs, hopMs, maxEvents });
   for (let i = 0; i < members; i += 1) room.at(i * joinEveryMs, () => room.join());
   let time = members * joinEveryMs + settleMs;
   room.runUntil(time);

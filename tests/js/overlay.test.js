@@ -46,16 +46,38 @@ test('links over the high mark are pruned down to the target', () => {
   assert.ok(prune.every((id) => overlay.links.has(id)));
 });
 
-test('a link offered at the high mark is made room for: links shed to one under the target', () => {
+test('a link offered at the high mark is made room for: ready links shed first, to one under the target', () => {
   const overlay = new Overlay({ degree, random: seededRandom(4) });
   overlay.learn(ids(40));
   for (const id of ids(5)) overlay.linked(id);
-  assert.deepEqual(overlay.makeRoom(), [], 'under the high mark: nothing to shed');
+  assert.deepEqual(overlay.makeRoom('m30'), [], 'under the high mark: nothing to shed');
   overlay.dialling('m5');
-  const shed = overlay.makeRoom();
+  const shed = overlay.makeRoom('m31');
   assert.equal(shed.length, 6 - degree.target + 1);
-  assert.ok(shed.every((id) => !overlay.links.has(id) && ids(5).includes(id)), 'only ready links are shed');
+  assert.ok(shed.every((id) => !overlay.links.has(id) && ids(5).includes(id)), 'ready links go first');
+  assert.ok(overlay.pending.has('m5'));
   assert.equal(overlay.degreeNow + 1, degree.target, 'the offered link brings it to the target');
+});
+
+test('dials still on their way are shed when too few links are ready', () => {
+  const overlay = new Overlay({ degree, random: seededRandom(7) });
+  overlay.learn(ids(40));
+  overlay.linked('m0');
+  for (const id of ids(5, 1)) overlay.dialling(id);
+  const shed = overlay.makeRoom('m30');
+  assert.equal(shed.length, 3);
+  assert.ok(shed.includes('m0'), 'the ready link first');
+  assert.equal(overlay.degreeNow + 1, degree.target);
+});
+
+test('a member already linked or being dialled costs nothing when it dials in', () => {
+  const overlay = new Overlay({ degree, random: seededRandom(8) });
+  overlay.learn(ids(40));
+  for (const id of ids(3)) overlay.linked(id);
+  for (const id of ids(3, 3)) overlay.dialling(id);
+  assert.deepEqual(overlay.makeRoom('m4'), [], 'both ends dialled: one link');
+  assert.deepEqual(overlay.makeRoom('m1'), []);
+  assert.equal(overlay.degreeNow, 6);
 });
 
 test('one that refused or left is no candidate', () => {

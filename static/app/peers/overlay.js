@@ -12,8 +12,8 @@
 //   overlay.refused(id)       it turned our link down (full): a candidate no more, until
 //                             it is heard of again
 //   overlay.plan() -> { dial: [ids], prune: [ids] }   what to do now; call after changes
-//   overlay.makeRoom() -> [ids]   links to close so that one more, offered by another
-//                             member, fits under the high mark
+//   overlay.makeRoom(id) -> [ids]   links to close so that the one `id` offers fits
+//                             under the high mark
 //   overlay.links, overlay.known
 //
 // No timers and no I/O: the swarm tells it what happened and does what it plans. Which
@@ -82,22 +82,29 @@ export class Overlay {
     return this.links.size + this.pending.size;
   }
 
-  // A member that dials in is always taken: a newcomer whose dials were all refused
-  // would have no link at all, and as a room grows every member would fill up with
-  // links it did not choose. At the high mark this one first sheds links at random down
-  // to one under the target; a member shed falls under its low mark only rarely, and
-  // then dials someone else.
-  makeRoom() {
+  // A member that dials in (`id`) is always taken: a newcomer whose dials were all
+  // refused would have no link at all, and as a room grows every member would fill up
+  // with links it did not choose. At the high mark this one first sheds links at random
+  // down to one under the target, ready ones first, then dials still on their way; a
+  // member shed falls under its low mark only rarely, and then dials someone else. A
+  // member already linked or being linked to (both ends dialled at once) costs nothing:
+  // it is one link.
+  makeRoom(id) {
+    if (this.links.has(id) || this.pending.has(id)) return [];
+    this.learn([id]);
     if (this.degreeNow < this.degree.high) return [];
-    const shed = this.#pick([...this.links], this.degreeNow - this.degree.target + 1);
-    for (const id of shed) this.unlinked(id);
+    const count = this.degreeNow - this.degree.target + 1;
+    const shed = this.#pick([...this.links], count);
+    shed.push(...this.#pick([...this.pending], count - shed.length));
+    for (const gone of shed) this.unlinked(gone);
     return shed;
   }
 
   plan() {
     const { target, high } = this.degree;
     const candidates = [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
-    // A room small enough: everyone.
+    // A room small enough: everyone. Its size is a guess from here: the members heard
+    // of and not known to be gone.
     if (this.known.size <= high) return { dial: candidates, prune: [] };
     // Between the marks nothing changes: a neighbour that leaves is replaced only once
     // the links fall under the low mark, so churn does not ripple through the room.
