@@ -80,28 +80,41 @@ RECEIVE_JS = """(total) => {
 
 RECEIVED_JS = "() => window.benchReceived"
 
+# The start both senders share (this one and bench/floor_channel.py's): `randomBytes(n)`
+# makes a buffer of random bytes; `drained()` waits for 'bufferedamountlow' (at `low`)
+# and counts the waits in `waits`. A sender calls it while bufferedAmount is over `high`.
+SENDER_START_JS = """
+  const channel = window.benchChannel;
+  const randomBytes = (length) => {
+    const bytes = new Uint8Array(length);
+    for (let at = 0; at < length; at += 65536) {
+      crypto.getRandomValues(bytes.subarray(at, Math.min(length, at + 65536)));
+    }
+    return bytes;
+  };
+  channel.bufferedAmountLowThreshold = low;
+  let waits = 0;
+  const drained = () => {
+    waits++;
+    return new Promise((resolve) => {
+      channel.addEventListener('bufferedamountlow', resolve, { once: true });
+    });
+  };
+"""
+
 # Sender: one buffer of random bytes, reused; each message starts with its sequence
 # number. Sends while bufferedAmount is at or under the high-water mark, then waits for
 # 'bufferedamountlow'. Resolves when everything is handed to the channel.
-SEND_JS = """async ({ total, size, high, low }) => {
-  const channel = window.benchChannel;
-  const buffer = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(buffer.subarray(at, Math.min(size, at + 65536)));
-  }
+SEND_JS = (
+    "async ({ total, size, high, low }) => {"
+    + SENDER_START_JS
+    + """
+  const buffer = randomBytes(size);
   const view = new DataView(buffer.buffer);
-  channel.bufferedAmountLowThreshold = low;
-  const drained = () => new Promise((resolve) => {
-    channel.addEventListener('bufferedamountlow', resolve, { once: true });
-  });
   let sent = 0;
   let sequence = 0;
-  let waits = 0;
   while (sent < total) {
-    if (channel.bufferedAmount > high) {
-      waits++;
-      await drained();
-    }
+    if (channel.bufferedAmount > high) await drained();
     const length = Math.min(size, total - sent);
     view.setUint32(0, sequence++);
     channel.send(length === size ? buffer : buffer.subarray(0, length));
@@ -109,6 +122,7 @@ SEND_JS = """async ({ total, size, high, low }) => {
   }
   return { waits };
 }"""
+)
 
 # Which candidate pair carries the data: shows the reference and Parley use the same path.
 PATH_JS = """async () => {
@@ -166,16 +180,13 @@ class BareChannel:
             context.close()
 
 
-def reference_run(
-    browser, total: int, warmup: int, size: int, high: int, low: int, cpu: bool = False
-) -> dict:
-    """A fresh connection, a warm-up transfer on it, then the timed transfer (with the
-    CPU seconds it cost, thread by thread, if `cpu`: bench/cpu_threads.py)."""
-    channel = BareChannel(browser)
+def timed_run(channel: "BareChannel", transfer, total: int, warmup: int, cpu: bool) -> dict:
+    """On a fresh connection: `transfer(warmup)`, then `transfer(total)` timed (with the CPU
+    seconds it cost, thread by thread, if `cpu`: bench/cpu_threads.py). Closes it."""
     try:
-        channel.transfer(warmup, size, high, low)
+        transfer(warmup)
         before = cpu_threads.snapshot() if cpu else None
-        result = channel.transfer(total, size, high, low)
+        result = transfer(total)
         if before is not None:
             spent = cpu_threads.difference(before, cpu_threads.snapshot())
             result["cpu"] = dict(cpu_threads.by_thread(spent))
@@ -183,6 +194,16 @@ def reference_run(
         return result
     finally:
         channel.close()
+
+
+def reference_run(
+    browser, total: int, warmup: int, size: int, high: int, low: int, cpu: bool = False
+) -> dict:
+    """A fresh connection, a warm-up transfer on it, then the timed transfer."""
+    channel = BareChannel(browser)
+    return timed_run(
+        channel, lambda count: channel.transfer(count, size, high, low), total, warmup, cpu
+    )
 
 
 def sweep(browser, total: int, warmup: int, high: int, low: int) -> list[dict]:

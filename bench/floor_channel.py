@@ -23,10 +23,10 @@ requests, the UI, saving its progress) is the app's; what this costs over the
 reference is not.
 """
 
+import functools
 import time
 
-from bench import cpu_threads
-from bench.bare_channel import MB, BareChannel
+from bench.bare_channel import MB, SENDER_START_JS, BareChannel, timed_run
 
 SEAL_OVERHEAD = 16  # the GCM tag; the ordered channel numbers the messages
 WRITE_BYTES = 2 * 1024 * 1024  # a write of the writer gathers at least this much
@@ -126,16 +126,11 @@ RECEIVED_JS = "() => window.benchReceived"
 # Sender: seal chunks (a new IV per message number) up to 8 ahead of the channel, as
 # Parley's chunk server seals ahead, and send each sealed chunk as it is, with the
 # reference's backpressure.
-SEND_JS = """async ({ total, chunkBytes, high, low }) => {
-  const channel = window.benchChannel;
-  const plain = new Uint8Array(chunkBytes);
-  for (let at = 0; at < chunkBytes; at += 65536) {
-    crypto.getRandomValues(plain.subarray(at, Math.min(chunkBytes, at + 65536)));
-  }
-  channel.bufferedAmountLowThreshold = low;
-  const drained = () => new Promise((resolve) => {
-    channel.addEventListener('bufferedamountlow', resolve, { once: true });
-  });
+SEND_JS = (
+    "async ({ total, chunkBytes, high, low }) => {"
+    + SENDER_START_JS
+    + """
+  const plain = randomBytes(chunkBytes);
   let sealedUpTo = 0;
   let sequence = 0;
   const ahead = [];
@@ -147,17 +142,14 @@ SEND_JS = """async ({ total, chunkBytes, high, low }) => {
     ahead.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv }, window.benchKey,
       plain.subarray(0, length)));
   };
-  let waits = 0;
   while (sealedUpTo < total || ahead.length) {
     while (ahead.length < 8 && sealedUpTo < total) sealNext();
-    if (channel.bufferedAmount > high) {
-      waits++;
-      await drained();
-    }
+    if (channel.bufferedAmount > high) await drained();
     channel.send(await ahead.shift());
   }
   return { waits };
 }"""
+)
 
 
 def transfer(channel: BareChannel, key: list[int], total: int, size: int, high: int, low: int):
@@ -201,18 +193,14 @@ def floor_run(
     low: int,
     cpu: bool = False,
 ) -> dict:
-    """A fresh connection, a warm-up transfer on it, then the timed transfer (with its CPU
-    by thread if `cpu`), as the reference's run."""
+    """A fresh connection, a warm-up transfer on it, then the timed transfer, as the
+    reference's run (bench/bare_channel.py `timed_run`)."""
     channel = BareChannel(browser, page_url)
-    try:
-        key = channel.sender.evaluate(KEY_JS)
-        transfer(channel, key, warmup, size, high, low)
-        before = cpu_threads.snapshot() if cpu else None
-        result = transfer(channel, key, total, size, high, low)
-        if before is not None:
-            spent = cpu_threads.difference(before, cpu_threads.snapshot())
-            result["cpu"] = dict(cpu_threads.by_thread(spent))
-        result["path"] = channel.path
-        return result
-    finally:
-        channel.close()
+    key = functools.cache(lambda: channel.sender.evaluate(KEY_JS))
+    return timed_run(
+        channel,
+        lambda count: transfer(channel, key(), count, size, high, low),
+        total,
+        warmup,
+        cpu,
+    )
