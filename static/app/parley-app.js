@@ -30,6 +30,8 @@ import { RoomMirrors } from './mirror/room-mirrors.js';
 import { isPerson } from './peers/swarm-peer.js';
 
 export const MAX_DISPLAY_NAME = 64;
+
+const invitedRecord = ({ secret, name }) => ({ ...roomRecord(secret, name), invited: true });
 const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
@@ -56,11 +58,11 @@ export class ParleyApp extends EventTarget {
     for (const room of records) if (room.left) app.leftRooms.set(room.topic, room);
     const kept = records.filter((room) => !room.left);
     if (invite && identity.name) {
-      const topic = roomRecord(invite.secret, invite.name).topic;
-      const known = kept.find((room) => room.topic === topic);
+      const record = invitedRecord(invite);
+      const known = kept.find((room) => room.topic === record.topic);
       try {
-        await (known ? app.#openRoom(known) : app.joinInvite(invite));
-        app.invitedTopic = topic;
+        await (known ? app.#openRoom(known) : app.#join(record));
+        app.invitedTopic = record.topic;
       } catch (error) {
         // The shell takes the invite from the address bar as before, and says so if it
         // fails again; the other rooms still open.
@@ -184,8 +186,11 @@ export class ParleyApp extends EventTarget {
 
   // Joining a room twice (opening the same invite again) just selects it. A room this
   // device left comes back with its history, and says so with a new `join`.
-  async joinInvite({ secret, name }) {
-    const record = { ...roomRecord(secret, name), invited: true };
+  async joinInvite(invite) {
+    return this.#join(invitedRecord(invite));
+  }
+
+  async #join(record) {
     const existing = this.rooms.get(record.topic);
     if (existing) return existing;
     const left = this.leftRooms.get(record.topic);
