@@ -26,6 +26,9 @@ _CALL_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 # A media stream id as in the SDP's msid (RFC 8830: 1..64 token characters).
 _STREAM_ID = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,64}")
 ID_BYTES = 32
+CONNECTION_ID_BYTES = 16
+CONNECTION_KEY_BYTES = 32
+MAX_MEMBERS_PER_FRAME = 16
 MAX_SDP_LENGTH = 60_000
 MAX_CANDIDATE_LENGTH = 1_024
 MAX_MID_LENGTH = 32
@@ -47,6 +50,15 @@ def _is_bytes(value: Any, length: int) -> bool:
 
 def _is_id(value: Any) -> bool:
     return _is_bytes(value, ID_BYTES)
+
+
+def _is_connection(peer: Any) -> bool:
+    return (
+        isinstance(peer, dict)
+        and set(peer) == {"id", "key"}
+        and _is_bytes(peer["id"], CONNECTION_ID_BYTES)
+        and _is_bytes(peer["key"], CONNECTION_KEY_BYTES)
+    )
 
 
 def _is_b64url(value: Any) -> bool:
@@ -150,7 +162,11 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
         ),
     ),
     # The last frame on a link its sender drops for a newer device of our identity (§6).
-    "bye": ({"reason"}, lambda f: f["reason"] == "duplicate"),
+    "bye": ({"reason"}, lambda f: f["reason"] in ("duplicate", "pruned")),
+    "members": (
+        {"peers"},
+        lambda f: _is_list(f["peers"], 1, MAX_MEMBERS_PER_FRAME, _is_connection),
+    ),
     # A member hands a blind mirror the sealed wake of a member who is away, to push once
     # it holds the entry (§12).
     "wake": (

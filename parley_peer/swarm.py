@@ -173,6 +173,10 @@ class RoomSwarm:
             if peer is not None and peer.state != "ready":
                 self._spawn(peer.link.close("left"))
         elif kind == "signal":
+            # The server names the sender's key: in a big topic, a member may be dialled by
+            # one it was never told of (§3).
+            if frame.get("from") not in self.announced:
+                self._announce({"id": frame.get("from"), "key": frame.get("key")})
             self._on_signal(frame.get("from"), frame.get("blob"))
 
     def _announce(self, announced: object) -> bool:
@@ -302,8 +306,11 @@ class RoomSwarm:
                 return self.dial_afresh(peer, "renegotiation")
             if frame["t"] in ("sdp", "ice"):
                 return None  # the rest of a renegotiation we do not take part in
-            if frame["t"] == "bye":  # it keeps another device of ours: not dialled again (§6)
-                return self._spawn(peer.link.close("superseded"))
+            if (
+                frame["t"] == "bye"
+            ):  # another device of ours, or too many links: not dialled again (§6)
+                reason = "superseded" if frame["reason"] == "duplicate" else "pruned"
+                return self._spawn(peer.link.close(reason))
             return self._on_frame(peer, frame)
         # Until the peer's hello proves its identity, nothing else it sends counts.
         if frame["t"] != "hello" or peer.identity is None:

@@ -18,7 +18,7 @@ from nacl.signing import VerifyKey
 from signal_server import frames
 from signal_server.limits import TokenBucket
 from signal_server.mirror_key import serve_message
-from signal_server.protocol import Frame, Hello, MirrorServe, ProtocolError
+from signal_server.protocol import Frame, Hello, MirrorServe, ProtocolError, encode_b64url
 from signal_server.state.interfaces import KeyedBuckets, Member, TopicRegistry
 
 # How far a `mirror-serve`'s ts may be from the server's clock: a signature copied from
@@ -83,11 +83,14 @@ async def check_reachable(
     """Relay only between two connections of the same topic; the receiver's member.
 
     A connection that does not exist and one in another topic get the same answer, so
-    the error tells a client nothing about connections outside its topics.
+    the error tells a client nothing about connections outside its topics. It names the
+    topic and the connection: in a big topic a client is not told of every leave, and
+    this is how it learns that a member it heard of through the room is gone.
     """
     receiver = await registry.peer_in_topic(sender_id, to, topic)
     if receiver is None:
-        raise ProtocolError(frames.UNREACHABLE, "no such connection in the topic", "signal")
+        about = {"topic": encode_b64url(topic), "to": encode_b64url(to)}
+        raise ProtocolError(frames.UNREACHABLE, "no such connection in the topic", "signal", about)
     return receiver
 
 

@@ -238,6 +238,7 @@ class SignalConsumer(InboxWebsocketConsumer):
         connection_id = secrets.token_bytes(frames.CONNECTION_ID_BYTES)
         self.member = Member(id=connection_id, key=key, channel_name=self.channel_name)
         self.id_text = encode_b64url(connection_id)
+        self.key_text = encode_b64url(key)
         await self.send_frame(
             {
                 "type": "welcome",
@@ -256,18 +257,20 @@ class SignalConsumer(InboxWebsocketConsumer):
         if first_time:
             me = self.me
             event = {"type": "topic.joined", "topic": topic, "id": me.id, "key": me.key}
-            for other in joined.others:
+            for other in joined.announce_to:
                 await self.deliver(other, event)
 
     async def do_leave(self, topic: bytes) -> None:
         self.topics.discard(topic)
         await self.uncount_topic()
-        await self.announce_left(topic, await self.registry.leave(self.me.id, topic))
+        await self.announce_left(
+            topic, await self.registry.leave(self.me.id, topic, self.limits.sample)
+        )
 
     async def do_signal(self, frame: Signal, receiver: Member) -> None:
         # The frame the receiver sends is made once, here; the receiver still checks that
         # it is in the topic (relay_signal).
-        text = signal_text(encode_b64url(frame.topic), self.id_text, frame.blob)
+        text = signal_text(encode_b64url(frame.topic), self.id_text, self.key_text, frame.blob)
         await self.deliver(receiver, {"type": "relay.signal", "topic": frame.topic, "text": text})
 
     async def uncount_topic(self) -> None:
@@ -416,7 +419,9 @@ class SignalConsumer(InboxWebsocketConsumer):
             if self.address is not None:
                 await self.addresses.remove_connection(self.address, topics=self.counted_topics)
             if self.member is not None:
-                for topic, others in (await self.registry.leave_all(self.member.id)).items():
+                for topic, others in (
+                    await self.registry.leave_all(self.member.id, self.limits.sample)
+                ).items():
                     await self.announce_left(topic, others)
         except Unavailable:
             # Redis is gone: the others are told when their own connections close, and
@@ -429,6 +434,7 @@ class SignalConsumer(InboxWebsocketConsumer):
         frame = {"type": "error", "code": error.code, "message": error.message}
         if error.ref is not None:
             frame["ref"] = error.ref
+        frame.update(error.about)
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict) -> None:

@@ -24,11 +24,14 @@ from signal_server.strict_json import field_problem, loads_strict
 
 
 class ProtocolError(Exception):
-    def __init__(self, code: str, message: str, ref: str | None = None):
+    def __init__(
+        self, code: str, message: str, ref: str | None = None, about: dict[str, str] | None = None
+    ):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.ref = ref
+        self.about = about or {}  # fields that say what the error is about (`unreachable`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +120,14 @@ def encode_b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def signal_text(topic: str, sender: str, blob: str) -> str:
-    """The `signal` frame a receiver gets, from validated base64url texts.
+def signal_text(topic: str, sender: str, key: str, blob: str) -> str:
+    """The `signal` frame a receiver gets, from validated base64url texts: `key` is the
+    sender's connection key, so a member can answer someone it was never told of.
 
     Made by hand because it is the one frame of every relay: base64url needs no JSON
     escaping, so the text is the same as json.dumps would make (tests/server/test_protocol.py).
     """
-    return f'{{"type":"signal","topic":"{topic}","from":"{sender}","blob":"{blob}"}}'
+    return f'{{"type":"signal","topic":"{topic}","from":"{sender}","key":"{key}","blob":"{blob}"}}'
 
 
 def mirror_reply_text(blob: str) -> str:

@@ -31,10 +31,10 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Joined:
-    """What a join found: the `peers` answer, and everyone to announce the newcomer to."""
+    """What a join found: the `peers` answer, and whom to announce the newcomer to."""
 
     sample: list[Member]  # a uniform sample of the others, at most the sample size
-    others: list[Member]  # every other member at the moment of joining
+    announce_to: list[Member]  # another such sample: the others told of the newcomer
 
 
 def sample_of(members: list[Member], size: int) -> list[Member]:
@@ -46,22 +46,26 @@ class TopicRegistry(Protocol):
     """Which connections are in which topic."""
 
     async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
-        """Add `member` to `topic`; the others there, and a uniform sample of them.
+        """Add `member` to `topic`; two uniform samples of the others there.
 
-        The sample never holds more than `sample_size` members, so no client can list a
-        large topic in one answer. The others are those who learn of the newcomer:
-        exactly the members there before it, so that whoever joins later learns of it
-        from its own sample, never twice. Joining again is a fresh sample.
+        Neither sample holds more than `sample_size` members, so a join costs the same in
+        a topic of ten thousand as in one of forty: no client can list a large topic in
+        one answer, and no join is announced to all of it. While the others number at
+        most `sample_size`, both samples are all of them: exactly the members there
+        before the newcomer, so that in such a topic each pair of members learns of each
+        other once (whoever joins later from its own sample). Joining again is a fresh
+        sample.
         """
         ...
 
-    async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
-        """Remove the member from `topic`; the members left there, to notify ([] if it
-        was not there)."""
+    async def leave(self, member_id: bytes, topic: bytes, notify_size: int) -> list[Member]:
+        """Remove the member from `topic`; a uniform sample of at most `notify_size` of
+        the members left there, to notify ([] if it was not there). The others find out
+        when their link to it closes, or when the server refuses a signal to it."""
         ...
 
-    async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
-        """Remove the member from every topic; map each topic to the members left."""
+    async def leave_all(self, member_id: bytes, notify_size: int) -> dict[bytes, list[Member]]:
+        """Remove the member from every topic; map each topic to the members to notify."""
         ...
 
     async def members_of(self, topic: bytes) -> list[Member]: ...

@@ -28,9 +28,9 @@ class MemoryTopicRegistry:
         others = [other for other_id, other in members.items() if other_id != member.id]
         members[member.id] = member
         self._joined.setdefault(member.id, set()).add(topic)
-        return Joined(sample_of(others, sample_size), others)
+        return Joined(sample_of(others, sample_size), sample_of(others, sample_size))
 
-    async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
+    async def leave(self, member_id: bytes, topic: bytes, notify_size: int) -> list[Member]:
         members = self._topics.get(topic, {})
         if members.pop(member_id, None) is None:
             return []
@@ -41,12 +41,12 @@ class MemoryTopicRegistry:
                 del self._joined[member_id]
         if not members:
             self._topics.pop(topic, None)
-        return list(members.values())
+        return sample_of(list(members.values()), notify_size)
 
-    async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
+    async def leave_all(self, member_id: bytes, notify_size: int) -> dict[bytes, list[Member]]:
         left = {}
         for topic in sorted(self._joined.get(member_id, ())):
-            left[topic] = await self.leave(member_id, topic)
+            left[topic] = await self.leave(member_id, topic, notify_size)
         return left
 
     async def members_of(self, topic: bytes) -> list[Member]:

@@ -57,9 +57,33 @@ def test_browser_and_python_agree_on_bye():
     assert_both_accept_only_the_good(
         {
             "duplicate": ({"t": "bye", "reason": "duplicate"}, True),
+            "pruned": ({"t": "bye", "reason": "pruned"}, True),
             "other reason": ({"t": "bye", "reason": "left"}, False),
             "no reason": ({"t": "bye"}, False),
             "extra field": ({"t": "bye", "reason": "duplicate", "at": 1}, False),
+        }
+    )
+
+
+def test_browser_and_python_agree_on_members():
+    one = {"id": "A" * 21 + "w", "key": "B" * 42 + "4"}
+
+    def members(*peers: object) -> dict:
+        return {"t": "members", "peers": list(peers)}
+
+    assert_both_accept_only_the_good(
+        {
+            "one": (members(one), True),
+            "sixteen": (members(*[one] * 16), True),
+            "seventeen": (members(*[one] * 17), False),
+            "none": (members(), False),
+            "an id of 15 bytes": (members({**one, "id": "A" * 20}), False),
+            "an id with spare bits": (members({**one, "id": "A" * 21 + "x"}), False),
+            "a key of 31 bytes": (members({**one, "key": "B" * 42}), False),
+            "a key with spare bits": (members({**one, "key": "B" * 42 + "5"}), False),
+            "an extra field": (members({**one, "name": "x"}), False),
+            "a list": (members([one["id"], one["key"]]), False),
+            "peers not a list": ({"t": "members", "peers": one}, False),
         }
     )
 

@@ -22,9 +22,11 @@ test('each frame type round-trips', () => {
     { t: 'entries', entries: ['AQID', 'AQ'] },
     { t: 'typing', active: false },
     { t: 'bye', reason: 'duplicate' },
+    { t: 'bye', reason: 'pruned' },
+    { t: 'members', peers: [{ id: `${'A'.repeat(21)}w`, key: `${'B'.repeat(42)}4` }] },
   ];
   for (const frame of frames) assert.deepEqual(parseDataFrame(encodeDataFrame(frame)), frame);
-  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice', 'bye', 'wake', 'keep']);
+  assert.deepEqual([...DATA_FRAME_TYPES], ['hello', 'ack', 'heads', 'want', 'entries', 'typing', 'call', 'call-media', 'sdp', 'ice', 'bye', 'members', 'wake', 'keep']);
 });
 
 test('bad frames are rejected with a code', () => {

@@ -71,7 +71,8 @@ async def relay() -> None:
     assert (await a.expect("joined"))["peer"]["id"] == b.id
     blob = sealed_blob()
     await a.signal(topic, b.id, blob)
-    assert await b.receive() == {"type": "signal", "topic": topic, "from": a.id, "blob": blob}
+    relayed = {"type": "signal", "topic": topic, "from": a.id, "key": a.key, "blob": blob}
+    assert await b.receive() == relayed
     for c in (a, b):
         await c.disconnect()
 

@@ -38,7 +38,13 @@ async def test_a_relay_in_one_process_does_not_go_through_redis(client, remote_c
     assert (await a.expect("joined"))["peer"]["id"] == b.id
     blob = sealed_blob()
     await a.signal(topic, b.id, blob)
-    assert await b.receive() == {"type": "signal", "topic": topic, "from": a.id, "blob": blob}
+    assert await b.receive() == {
+        "type": "signal",
+        "topic": topic,
+        "from": a.id,
+        "key": a.key,
+        "blob": blob,
+    }
     await b.signal(topic, a.id, blob)
     assert (await a.expect("signal"))["from"] == b.id
     await b.leave(topic)
@@ -57,7 +63,7 @@ async def test_the_receiver_still_checks_its_topics(client, remote_calls, fresh_
     await a.expect("joined")
     member = await fresh_state.topics.member_in(unb64(topic), unb64(b.id))
     for other_topic in (unb64(new_topic()), unb64(topic)):
-        text = signal_text(b64(other_topic), b64(b"x" * 16), "AA")
+        text = signal_text(b64(other_topic), b64(b"x" * 16), b64(b"k" * 32), "AA")
         event = {"type": "relay.signal", "topic": other_topic, "text": text}
         await local_delivery.deliver(member.channel_name, event)
     # Only the second arrives, which proves the first was handled (in order) and dropped.

@@ -198,7 +198,7 @@ def test_b64url_length_refuses_what_decoding_refuses():
 
 
 def test_the_relayed_signal_frame_is_the_json_it_looks_like():
-    topic, sender, blob = new_topic(), new_id(), sealed_blob()
-    text = signal_text(topic, sender, blob)
-    frame = {"type": "signal", "topic": topic, "from": sender, "blob": blob}
+    topic, sender, key, blob = new_topic(), new_id(), new_key(), sealed_blob()
+    text = signal_text(topic, sender, key, blob)
+    frame = {"type": "signal", "topic": topic, "from": sender, "key": key, "blob": blob}
     assert text == json.dumps(frame, separators=(",", ":"))

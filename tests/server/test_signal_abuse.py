@@ -35,7 +35,13 @@ async def test_rate_limit_then_flood_close_while_an_honest_pair_keeps_relaying(c
         # The honest pair is unaffected.
         blob = sealed_blob()
         await b.signal(topic, a.id, blob)
-        assert await a.receive() == {"type": "signal", "topic": topic, "from": b.id, "blob": blob}
+        assert await a.receive() == {
+            "type": "signal",
+            "topic": topic,
+            "from": b.id,
+            "key": b.key,
+            "blob": blob,
+        }
     await flooder.signal(topic, a.id, sealed_blob())
     await flooder.expect_error("rate_limited")
     await flooder.expect_close(4029)
@@ -43,7 +49,13 @@ async def test_rate_limit_then_flood_close_while_an_honest_pair_keeps_relaying(c
         assert await x.receive() == {"type": "left", "topic": topic, "id": flooder.id}
     blob = sealed_blob()
     await b.signal(topic, a.id, blob)
-    assert await a.receive() == {"type": "signal", "topic": topic, "from": b.id, "blob": blob}
+    assert await a.receive() == {
+        "type": "signal",
+        "topic": topic,
+        "from": b.id,
+        "key": b.key,
+        "blob": blob,
+    }
     # Frames after the close are not answered.
     await flooder.send({"type": "ping"})
     await flooder.expect_nothing()

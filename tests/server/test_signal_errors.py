@@ -29,7 +29,13 @@ async def assert_still_relaying(a, b, topic):
     """The bad frame changed nothing: a and b still reach each other in `topic`."""
     blob = sealed_blob()
     await a.signal(topic, b.id, blob)
-    assert await b.receive() == {"type": "signal", "topic": topic, "from": a.id, "blob": blob}
+    assert await b.receive() == {
+        "type": "signal",
+        "topic": topic,
+        "from": a.id,
+        "key": a.key,
+        "blob": blob,
+    }
 
 
 CASES = {

@@ -94,7 +94,13 @@ async def test_signal_is_relayed_with_topic_sender_and_blob_intact(client):
         blob = sealed_blob(size)
         await b.signal(topic, a.id, blob)
         relayed = await a.receive()
-        assert relayed == {"type": "signal", "topic": topic, "from": b.id, "blob": blob}
+        assert relayed == {
+            "type": "signal",
+            "topic": topic,
+            "from": b.id,
+            "key": b.key,
+            "blob": blob,
+        }
         await b.expect_nothing()
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .wire import new_topic, sealed_blob
+from .wire import QUIET_SECONDS, new_topic, sealed_blob
 
 pytestmark = pytest.mark.also_on_redis
 
@@ -34,7 +34,13 @@ async def test_a_shared_topic_must_be_the_one_named(client):
     await c.expect_nothing()
     blob = sealed_blob()
     await a.signal(shared, c.id, blob)
-    assert await c.receive() == {"type": "signal", "topic": shared, "from": a.id, "blob": blob}
+    assert await c.receive() == {
+        "type": "signal",
+        "topic": shared,
+        "from": a.id,
+        "key": a.key,
+        "blob": blob,
+    }
 
 
 async def test_no_relay_after_the_peer_left_or_disconnected(client):
@@ -49,7 +55,10 @@ async def test_no_relay_after_the_peer_left_or_disconnected(client):
     await b.leave(topic)
     await a.expect("left")
     await a.signal(topic, b.id, sealed_blob())
-    await a.expect_error("unreachable", "signal")
+    # The error names whom it is about: in a big topic, not every member is told of a
+    # leave, and this is how one that dials a member learns it is gone.
+    refused = await a.expect_error("unreachable", "signal")
+    assert (refused["topic"], refused["to"]) == (topic, b.id)
     await b.expect_nothing()
 
     await c.disconnect()
@@ -86,3 +95,27 @@ async def test_peers_is_a_bounded_sample_of_the_others(client, limits):
         assert len(set(ids)) == 5
         assert newcomer.id not in ids
         assert all(everyone[p["id"]] == p["key"] for p in peers)
+
+
+async def test_a_big_topic_announces_joins_and_leaves_to_a_bounded_sample(client, limits):
+    limits(SAMPLE_SIZE=3)
+    topic = new_topic()
+    members = [await client() for _ in range(8)]
+    for m in members:
+        await m.join(topic)
+
+    async def told(kind: str) -> list:
+        found = []
+        for m in members:
+            while not await m.comm.receive_nothing(timeout=QUIET_SECONDS):
+                frame = await m.receive()
+                if frame["type"] == kind:
+                    found.append(m)
+        return found
+
+    await told("joined")  # the joins among the first eight
+    newcomer = await client()
+    await newcomer.join(topic)
+    assert len(await told("joined")) == 3
+    await newcomer.leave(topic)
+    assert len(await told("left")) == 3

@@ -139,7 +139,7 @@ async def test_a_join_finds_the_others_never_itself_and_members_come_back_whole(
     assert await topics.join(a, t, 32) == Joined([], [])
     assert await topics.join(b, t, 32) == Joined([a], [a])
     joined = await topics.join(c, t, 32)
-    assert by_id(joined.sample) == by_id(joined.others) == by_id([a, b])
+    assert by_id(joined.sample) == by_id(joined.announce_to) == by_id([a, b])
     assert by_id(await topics.members_of(t)) == by_id([a, b, c])
 
 
@@ -151,25 +151,51 @@ async def test_joining_again_is_a_fresh_sample_and_no_second_membership(state):
     assert len(await topics.members_of(t)) == 2
 
 
-async def test_the_sample_is_capped_but_everyone_is_announced_to(state):
+async def test_a_topic_within_the_sample_size_is_announced_to_whole(state):
     topics, t = state.topics, topic()
     others = [member(n) for n in range(7)]
     for other in others:
         await topics.join(other, t, 32)
-    joined = await topics.join(member(99), t, 3)
-    assert len(joined.sample) == 3
-    assert {m.id for m in joined.sample} <= {m.id for m in others}
-    assert by_id(joined.others) == by_id(others)
+    newcomer = member(99)
+    joined = await topics.join(newcomer, t, 7)
+    assert by_id(joined.sample) == by_id(joined.announce_to) == by_id(others)
+    assert by_id(await topics.leave(others[0].id, t, 7)) == by_id([*others[1:], newcomer])
+
+
+async def test_a_big_topic_answers_joins_and_leaves_with_bounded_samples(state):
+    # 200 members and samples of 8: beyond 4 x 8, the Redis scripts draw at random
+    # rather than read the topic whole.
+    topics, t = state.topics, topic()
+    others = [member(n) for n in range(200)]
+    for other in others:
+        await topics.join(other, t, 8)
+    ids = {m.id for m in others}
+    seen: set[bytes] = set()
+    for n in range(10):
+        newcomer = member(1000 + n)
+        joined = await topics.join(newcomer, t, 8)
+        for found in (joined.sample, joined.announce_to):
+            assert len(found) == 8 and len({m.id for m in found}) == 8
+            assert {m.id for m in found} <= ids
+            seen.update(m.id for m in found)
+        ids.add(newcomer.id)
+        notified = await topics.leave(newcomer.id, t, 8)
+        ids.discard(newcomer.id)
+        assert len(notified) == 8 and {m.id for m in notified} <= ids
+    # 20 draws of 8 out of 200 that covered at most 40 members would be astronomically
+    # unlikely for uniform draws, and certain for a fixed or truncated list.
+    assert len(seen) > 40
+    assert len(await topics.members_of(t)) == 200
 
 
 async def test_leave_answers_whom_to_tell_and_forgets_the_member(state):
     topics, t, a, b = state.topics, topic(), member(1), member(2)
     await topics.join(a, t, 32)
     await topics.join(b, t, 32)
-    assert await topics.leave(a.id, t) == [b]
-    assert await topics.leave(a.id, t) == []  # not there any more
+    assert await topics.leave(a.id, t, 32) == [b]
+    assert await topics.leave(a.id, t, 32) == []  # not there any more
     assert await topics.member_in(t, a.id) is None
-    assert await topics.leave(b.id, t) == []
+    assert await topics.leave(b.id, t, 32) == []
     assert await topics.members_of(t) == []
 
 
@@ -180,8 +206,8 @@ async def test_leave_all_leaves_every_topic_of_the_member_and_no_other(state):
         await topics.join(a, t, 32)
     await topics.join(b, t1, 32)
     await topics.join(c, t3, 32)
-    assert await topics.leave_all(a.id) == {t1: [b], t2: []}
-    assert await topics.leave_all(a.id) == {}
+    assert await topics.leave_all(a.id, 32) == {t1: [b], t2: []}
+    assert await topics.leave_all(a.id, 32) == {}
     assert await topics.members_of(t1) == [b]
     assert await topics.members_of(t3) == [c]
 
@@ -196,7 +222,7 @@ async def test_member_in_and_peer_in_topic_need_both_in_that_topic(state):
     await topics.join(b, t, 32)
     assert await topics.peer_in_topic(a.id, b.id, t) == b
     assert await topics.peer_in_topic(b.id, a.id, t) == a
-    await topics.leave(a.id, t)
+    await topics.leave(a.id, t, 32)
     assert await topics.peer_in_topic(a.id, b.id, t) is None  # a has gone
     assert await topics.member_in(elsewhere, a.id) is None
 

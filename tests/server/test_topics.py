@@ -20,21 +20,23 @@ async def test_join_returns_the_others_never_self():
     assert await registry.join(a, TOPIC, 32) == Joined([], [])
     assert await registry.join(b, TOPIC, 32) == Joined([a], [a])
     joined = await registry.join(c, TOPIC, 32)
-    for found in (joined.sample, joined.others):
+    for found in (joined.sample, joined.announce_to):
         assert sorted(found, key=lambda m: m.id) == sorted([a, b], key=lambda m: m.id)
     # Joining again answers a fresh sample and does not add the member twice.
     assert len((await registry.join(a, TOPIC, 32)).sample) == 2
     assert len(await registry.members_of(TOPIC)) == 3
 
 
-async def test_the_others_are_everyone_however_small_the_sample():
+async def test_a_small_topic_is_announced_to_everyone_a_big_one_to_a_sample():
     registry = TopicRegistry()
     members = sorted((member(n) for n in range(10)), key=lambda m: m.id)
     for m in members:
         await registry.join(m, TOPIC, 32)
-    joined = await registry.join(member(99), TOPIC, 3)
-    assert len(joined.sample) == 3 and set(joined.sample) <= set(members)
-    assert sorted(joined.others, key=lambda m: m.id) == members
+    joined = await registry.join(member(99), TOPIC, 32)
+    assert sorted(joined.announce_to, key=lambda m: m.id) == members
+    joined = await registry.join(member(100), TOPIC, 3)
+    assert len(joined.sample) == len(joined.announce_to) == 3
+    assert len(await registry.leave(members[0].id, TOPIC, 3)) == 3
 
 
 async def test_sample_is_bounded_and_varies():
@@ -60,9 +62,9 @@ async def test_leave_returns_who_remains_and_forgets_empty_topics():
     a, b = member(1), member(2)
     await registry.join(a, TOPIC, 32)
     await registry.join(b, TOPIC, 32)
-    assert await registry.leave(a.id, TOPIC) == [b]
-    assert await registry.leave(a.id, TOPIC) == []  # not a member any more
-    assert await registry.leave(b.id, TOPIC) == []
+    assert await registry.leave(a.id, TOPIC, 32) == [b]
+    assert await registry.leave(a.id, TOPIC, 32) == []  # not a member any more
+    assert await registry.leave(b.id, TOPIC, 32) == []
     assert registry._topics == {} and registry._joined == {}
 
 
@@ -78,6 +80,6 @@ async def test_leave_all_and_peer_in_topic():
     assert not await registry.peer_in_topic(b.id, c.id, TOPIC)
     assert await registry.member_in(TOPIC, b.id) == b
     assert await registry.member_in(OTHER_TOPIC, b.id) is None
-    assert await registry.leave_all(a.id) == {TOPIC: [b], OTHER_TOPIC: [c]}
+    assert await registry.leave_all(a.id, 32) == {TOPIC: [b], OTHER_TOPIC: [c]}
     assert not await registry.peer_in_topic(a.id, b.id, TOPIC)
     assert await registry.members_of(TOPIC) == [b]

@@ -45,8 +45,7 @@ local function is_alive(v)
   end
   return known
 end
-local function live_members(topic, except)
-  local all = redis.call('HGETALL', topic)
+local function live_of(all, topic, except)
   local out = {}
   for i = 1, #all, 2 do
     if is_alive(all[i + 1]) then
@@ -60,27 +59,38 @@ local function live_members(topic, except)
   end
   return out
 end
+local function live_members(topic, except)
+  return live_of(redis.call('HGETALL', topic), topic, except)
+end
+-- A topic of at most 4 x `size` members is read whole (and cleaned of the dead); a
+-- bigger one only in a random draw of 2 x `size`, so a call costs the same whatever
+-- the topic's size. The caller samples `size` from what this returns.
+local function some_live_members(topic, except, size)
+  if redis.call('HLEN', topic) <= 4 * size then return live_members(topic, except) end
+  return live_of(redis.call('HRANDFIELD', topic, 2 * size, 'WITHVALUES'), topic, except)
+end
 """.replace("PROCESS_ID_CHARS", str(PROCESS_ID_CHARS))
 
-# KEYS: topic, own heartbeat. ARGV: heartbeat prefix, member id, member value, TTL.
-# Returns the live others (id, value, ...), then adds the member.
+# KEYS: topic, own heartbeat. ARGV: heartbeat prefix, member id, member value, TTL,
+# sample size. Returns live others (id, value, ...; some_live_members), then adds the
+# member.
 _JOIN = (
     _ALIVE
     + """
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
-local others = live_members(KEYS[1], ARGV[2])
+local others = some_live_members(KEYS[1], ARGV[2], tonumber(ARGV[5]))
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 return others
 """
 )
 
-# KEYS: topic. ARGV: heartbeat prefix, member id. Returns the live members left, or
-# false if the member was not there.
+# KEYS: topic. ARGV: heartbeat prefix, member id, notify size. Returns live members
+# left (some_live_members), or false if the member was not there.
 _LEAVE = (
     _ALIVE
     + """
 if redis.call('HDEL', KEYS[1], ARGV[2]) == 0 then return false end
-return live_members(KEYS[1], nil)
+return some_live_members(KEYS[1], nil, tonumber(ARGV[3]))
 """
 )
 
@@ -131,7 +141,7 @@ class RedisTopicRegistry:
         return self.link.process_id.encode() + member.key + member.channel_name.encode()
 
     async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
-        """Add `member` to `topic`; the other live members, and a uniform sample of them
+        """Add `member` to `topic`; two uniform samples of the other live members
         (interfaces.TopicRegistry.join)."""
         link = self.link
         keys = [self._topic_key(topic), link.process_key]
@@ -140,21 +150,23 @@ class RedisTopicRegistry:
             member.id,
             self._value(member),
             link.process_ttl_seconds,
+            sample_size,
         ]
         others = _members(await link.call(self._join(keys=keys, args=args)))
         if self._sweeping is None or self._sweeping.done():
             self._sweeping = link.run_in_background(self._sweep_forever())
         self._joined.setdefault(member.id, set()).add(topic)
-        return Joined(sample_of(others, sample_size), others)
+        return Joined(sample_of(others, sample_size), sample_of(others, sample_size))
 
-    async def leave(self, member_id: bytes, topic: bytes) -> list[Member]:
-        """Remove the member from `topic`; return the members left there, to notify."""
+    async def leave(self, member_id: bytes, topic: bytes, notify_size: int) -> list[Member]:
+        """Remove the member from `topic`; a sample of the members left there, to notify."""
         self._forget(member_id, topic)
         keys = [self._topic_key(topic)]
-        args: list[EncodableT] = [self.link.process_prefix, member_id]
-        return _members(await self.link.call(self._leave(keys=keys, args=args)))
+        args: list[EncodableT] = [self.link.process_prefix, member_id, notify_size]
+        left = _members(await self.link.call(self._leave(keys=keys, args=args)))
+        return sample_of(left, notify_size)
 
-    async def leave_all(self, member_id: bytes) -> dict[bytes, list[Member]]:
+    async def leave_all(self, member_id: bytes, notify_size: int) -> dict[bytes, list[Member]]:
         """Remove the member from every topic, in one round trip; map topic -> members left."""
         topics = sorted(self._joined.pop(member_id, ()))
         if not topics:
@@ -162,10 +174,13 @@ class RedisTopicRegistry:
         pipe = self.link.client.pipeline(transaction=False)
         for topic in topics:
             keys = [self._topic_key(topic)]
-            args: list[EncodableT] = [self.link.process_prefix, member_id]
+            args: list[EncodableT] = [self.link.process_prefix, member_id, notify_size]
             await self._leave(keys=keys, args=args, client=pipe)  # queued, not sent
         answers = await self.link.call(pipe.execute())
-        return {topic: _members(answer) for topic, answer in zip(topics, answers, strict=True)}
+        return {
+            topic: sample_of(_members(answer), notify_size)
+            for topic, answer in zip(topics, answers, strict=True)
+        }
 
     async def members_of(self, topic: bytes) -> list[Member]:
         keys = [self._topic_key(topic)]

@@ -11,12 +11,20 @@ export const MAX_WANT_SPAN = 512;
 export const MAX_ENTRIES_PER_FRAME = 64;
 export const MAX_SDP_LENGTH = 60_000;
 export const MAX_CANDIDATE_LENGTH = 1024;
+export const MAX_MEMBERS_PER_FRAME = 16;
 // A sealed wake (§10): 1,072 bytes are 1,430 characters with 4 spare bits, zero.
 const WAKE_BLOB_TEXT = /^[A-Za-z0-9_-]{1429}[AQgw]$/;
 export const CALL_ACTIONS = Object.freeze(['invite', 'accept', 'present', 'decline', 'busy', 'hangup']);
 const B64URL = /^[A-Za-z0-9_-]+$/;
 // A call id: 16 random bytes, base64url (22 characters).
 const CALL_ID = /^[A-Za-z0-9_-]{22}$/;
+// A rendezvous connection id (16 bytes) and connection key (32 bytes), canonical.
+const CONNECTION_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+const CONNECTION_KEY = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const isConnection = (peer) =>
+  typeof peer === 'object' && peer !== null && !Array.isArray(peer) && Object.keys(peer).length === 2 &&
+  typeof peer.id === 'string' && CONNECTION_ID.test(peer.id) &&
+  typeof peer.key === 'string' && CONNECTION_KEY.test(peer.key);
 // A media stream id as it appears in the SDP's msid (RFC 8830: 1..64 token characters).
 const STREAM_ID = /^[A-Za-z0-9!#$%&'*+.^_`{|}~-]{1,64}$/;
 const isShortTextOrNull = (max) => (value) => value === null || (typeof value === 'string' && value.length <= max);
@@ -84,8 +92,12 @@ const SCHEMAS = {
     index: (index) => index === null || (isUint(index) && index < 64),
   },
   // The last frame on a link its sender drops: `duplicate`, it keeps a newer device of
-  // the receiver's identity (docs/protocol.md §6, duplicates).
-  bye: { reason: (reason) => reason === 'duplicate' },
+  // the receiver's identity (docs/protocol.md §6, duplicates); `pruned`, it has more
+  // links than the room's overlay wants (§6, big rooms). Neither is dialled again.
+  bye: { reason: (reason) => reason === 'duplicate' || reason === 'pruned' },
+  // Members of the room the sender is linked to, as the rendezvous server names them:
+  // in a big room, whom else to link to (§6, big rooms).
+  members: { peers: (peers) => listOf(peers, 1, MAX_MEMBERS_PER_FRAME, isConnection) },
   // A member hands a blind mirror the sealed wake of a member who is away, to push once
   // it holds the entry (docs/protocol.md §12).
   wake: {

@@ -4,7 +4,7 @@
 // DTLS connection, so a member cannot re-sign two others' handshakes and sit as the
 // named peer between them.
 import { sodiumReady } from '../crypto/sodium.js';
-import { concatBytes, utf8Encode } from '../crypto/bytes.js';
+import { concatBytes, fromBase64Url, toBase64Url, utf8Encode } from '../crypto/bytes.js';
 
 const sodium = await sodiumReady;
 const CONTEXT = utf8Encode('parley-link-v1');
@@ -36,4 +36,18 @@ export function verifyLinkProof({ proof, peerIdentity, discoveryKey, localFinger
   } catch {
     return false;
   }
+}
+
+// The `hello` a link's end sends first, over that link's certificates.
+export function helloFrame({ identity, discoveryKey, link, name }) {
+  const { localFingerprint, remoteFingerprint } = link;
+  const proof = signLinkProof({ identity, discoveryKey, localFingerprint, remoteFingerprint });
+  return { t: 'hello', v: 1, name, proof: toBase64Url(proof) };
+}
+
+// Whether a peer's `hello` proves `peerIdentity` at the other end of this very link.
+export function helloProves(hello, { peerIdentity, discoveryKey, link }) {
+  const { localFingerprint, remoteFingerprint } = link;
+  const proof = fromBase64Url(hello.proof, 64);
+  return verifyLinkProof({ proof, peerIdentity, discoveryKey, localFingerprint, remoteFingerprint });
 }

@@ -118,15 +118,7 @@ export class Overlay {
   }
 
   #pick(ids, count) {
-    const pool = [...ids];
-    const picked = [];
-    while (picked.length < count && pool.length) {
-      const at = Math.floor(this.random() * pool.length);
-      picked.push(pool[at]);
-      pool[at] = pool[pool.length - 1];
-      pool.pop();
-    }
-    return picked;
+    return pickAtRandom(ids, count, this.random);
   }
 
   #forgetACandidate() {
@@ -134,4 +126,17 @@ export class Overlay {
     const [gone] = this.#pick(candidates, 1);
     if (gone !== undefined) this.known.delete(gone);
   }
+}
+
+// `count` of `items` (or all), each equally likely, in random order.
+export function pickAtRandom(items, count, random = Math.random) {
+  const pool = [...items];
+  const picked = [];
+  while (picked.length < count && pool.length) {
+    const at = Math.floor(random() * pool.length);
+    picked.push(pool[at]);
+    pool[at] = pool[pool.length - 1];
+    pool.pop();
+  }
+  return picked;
 }

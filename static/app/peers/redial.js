@@ -5,6 +5,9 @@
 //   redialDelayMs(attempts, random)     1, 2, 4 s, each ±25 %
 //   dialsAgain(localKey, remoteKey)     whether this end is the one that dials again
 //   isFreshOffer(payload, remoteSdp)    an offer from a new connection at the other end
+//   new Redials({ random })             the swarm's pending redials, one per connection:
+//     redials.after(peer, reason, { announced, twinReady }, dial)  dial() later, if due
+//     redials.forget(id); redials.forgetAll()
 import { compareBytes } from '../crypto/bytes.js';
 import { sdpFingerprint } from './dtls-fingerprint.js';
 
@@ -47,4 +50,39 @@ export function isFreshOffer(payload, remoteSdp) {
   if (payload?.description?.type !== 'offer') return false;
   const known = sdpFingerprint(remoteSdp);
   return known !== null && sdpFingerprint(payload.description.sdp) !== known;
+}
+
+// A connection's failed links in a row, and the timer of its next dial.
+export class Redials {
+  #pending = new Map(); // connectionId -> { attempts, timer }
+  #random;
+
+  constructor({ random = Math.random } = {}) {
+    this.#random = random;
+  }
+
+  // The peer is still in the room (the server has not said it left) and the failure may
+  // pass: `dial` after a while, unless the other end does it first.
+  after(peer, reason, { announced, twinReady }, dial) {
+    const { connectionId } = peer;
+    const redial = this.#pending.get(connectionId) ?? { attempts: 0, timer: null };
+    const weDial = dialsAgain(peer.localConnectionKey, peer.connectionKey);
+    if (!shouldRedial({ reason, weDial, announced, twinReady, attempts: redial.attempts })) return;
+    clearTimeout(redial.timer);
+    redial.timer = setTimeout(() => {
+      redial.timer = null;
+      dial();
+    }, redialDelayMs(redial.attempts, this.#random));
+    redial.attempts += 1;
+    this.#pending.set(connectionId, redial);
+  }
+
+  forget(connectionId) {
+    clearTimeout(this.#pending.get(connectionId)?.timer);
+    this.#pending.delete(connectionId);
+  }
+
+  forgetAll() {
+    for (const connectionId of [...this.#pending.keys()]) this.forget(connectionId);
+  }
 }

@@ -17,21 +17,26 @@
 // policy lives. A link that fails while its peer is still in the room is dialled again
 // by one of the two ends (peers/redial.js).
 //
+// Which members it links to is the overlay's choice (peers/overlay.js): everyone in a
+// small room, a bounded number in a big one, chosen from the server's samples and from
+// the `members` its links tell it of, and made room for when someone dials in.
+//
 // With an `iceConfig` (peers/ice-config.js), no link is made before it is ready: the
 // peers to dial and the signals to answer wait for the ICE servers (at most the client's
 // 5 s), or the first links would gather no STUN or TURN candidates.
 //   swarm.applyIceConfiguration()   renewed servers for the live links
 //   swarm.redialAll()               close every link and dial again (relay-only turned on)
-import { compareBytes, equalBytes, fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+import { compareBytes, equalBytes } from '../crypto/bytes.js';
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
-import { signLinkProof, verifyLinkProof } from './link-proof.js';
+import { helloFrame, helloProves } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
 import { DeviceTwins } from './device-twins.js';
-import { dialsAgain, isFreshOffer, redialDelayMs, shouldRedial } from './redial.js';
+import { Neighbours } from './neighbours.js';
+import { OVERLAY_DEGREE } from './overlay.js';
+import { isFreshOffer, Redials } from './redial.js';
 import { SwarmPeer } from './swarm-peer.js';
 
-const MAX_LINKS = 48; // a partial mesh: bounded however big the room is
-const MAX_ANNOUNCED = 256;
+const MAX_FROM_PEERS_FRAME = 32;
 // Signals arriving in the (at most 5 s) wait for the ICE servers; beyond, they are lost
 // as on a congested server, and the peer's own timeout and redial take over.
 const MAX_WAITING_FOR_ICE = 256;
@@ -40,6 +45,7 @@ export class RoomSwarm extends EventTarget {
   constructor({
     room, identity, signaling, localName = () => '', rtcConfig = {}, iceConfig = null,
     makeLink = (options) => new PeerLink(options), random = Math.random, trustsMirror = () => false,
+    degree = OVERLAY_DEGREE,
   }) {
     super();
     this.room = room; // { topic (base64url), keys: { discoveryKey, membershipKey } }
@@ -55,11 +61,15 @@ export class RoomSwarm extends EventTarget {
     this.generation = 0; // a new rendezvous connection voids what was held for the old one
     this.makeLink = makeLink;
     this.random = random;
-    this.redials = new Map(); // connectionId -> { attempts, timer }: failed links in a row
+    this.redials = new Redials({ random }); // failed links in a row, dialled again later
     this.stopped = false;
     this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
-    this.announced = new Map(); // connectionId -> connection key bytes, from peers/joined
+    // Whom it knows of, with their connection keys, and whom it links to.
+    this.neighbours = new Neighbours({
+      degree, random, isOwnConnection: (id) => id === signaling.connectionId || signaling.ownConnectionIds?.includes(id),
+    });
+    this.planQueued = false;
     this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
     this.firstDialSeen = false; // `dialled` follows the first `peers` answer only
@@ -71,34 +81,29 @@ export class RoomSwarm extends EventTarget {
   #dialledNow;
 
   start() {
+    // The joiner dials (those of the server's sample the overlay picks: in a small room,
+    // everyone); the members told of it by `joined` wait for its offer.
     this.#listen('peers', ({ peers }) => {
-      const ids = peers.slice(0, 32).map(({ id, key }) => {
-        this.#announce(id, key);
-        return id;
-      });
-      if (!ids.length) this.#firstDial([]);
-      this.#afterIce(() => {
-        const fresh = ids.filter((id) => !this.peers.has(id));
-        for (const id of ids) this.#link(id, { initiator: true });
-        this.#firstDial(fresh.map((id) => this.peers.get(id)).filter(Boolean));
-      });
+      const known = peers.slice(0, MAX_FROM_PEERS_FRAME).filter(({ id, key }) => this.neighbours.learn(id, key));
+      if (!known.length) this.#firstDial([]);
+      this.#afterIce(() => this.#firstDial(this.#followPlan()));
     });
-    this.#listen('joined', ({ peer }) => this.#announce(peer.id, peer.key));
-    this.#listen('left', ({ id }) => {
-      this.announced.delete(id);
-      this.#forgetRedial(id);
-      // A member that preferred our other device and left the server prefers nothing now.
-      if (this.twins.forget(id)) this.dispatchEvent(new Event('twins'));
-      const peer = this.peers.get(id);
-      // A link that is up does not need the server any more; one still negotiating does.
-      if (peer && peer.state !== 'ready') peer.link.close('left');
+    this.#listen('joined', ({ peer }) => this.neighbours.learn(peer.id, peer.key));
+    this.#listen('left', ({ id }) => this.#gone(id));
+    // In a big topic not every member is told of a leave (§3): a signal the server could
+    // not deliver says the same.
+    this.#listen('server-error', ({ code, ref, to }) => {
+      if (code === 'unreachable' && ref === 'signal' && typeof to === 'string') this.#gone(to);
     });
     this.#listen('signal', (frame) => {
+      // The server names the sender's key: in a big room a member may be dialled by one
+      // it was never told of.
+      if (!this.neighbours.has(frame.from)) this.neighbours.announce(frame.from, frame.key);
       // A sender that left (or came back with another key) while its signal waited is
       // gone, not a server swapping senders: its signal is dropped without a warning.
-      const sender = this.announced.get(frame.from);
+      const sender = this.neighbours.keyOf(frame.from);
       this.#afterIce(() => {
-        if (!sender || this.announced.get(frame.from) === sender) this.#onSignal(frame);
+        if (!sender || this.neighbours.keyOf(frame.from) === sender) this.#onSignal(frame);
       });
     });
     // A new rendezvous connection has a new key and id: links still negotiating through
@@ -106,8 +111,8 @@ export class RoomSwarm extends EventTarget {
     this.#listen('welcome', () => {
       this.generation += 1;
       this.waitingForIce = [];
-      this.announced.clear();
-      for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
+      this.neighbours.forgetCandidates();
+      this.redials.forgetAll();
       for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
     }, { anyTopic: true });
     this.signaling.join(this.room.topic);
@@ -119,7 +124,7 @@ export class RoomSwarm extends EventTarget {
     this.#dialledNow();
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
-    for (const id of [...this.redials.keys()]) this.#forgetRedial(id);
+    this.redials.forgetAll();
     this.signaling.leave(this.room.topic);
     for (const peer of this.peers.values()) peer.link.close('left');
   }
@@ -136,7 +141,7 @@ export class RoomSwarm extends EventTarget {
     const ids = [...this.peers.keys()];
     for (const id of ids) this.peers.get(id)?.link.close('redialled');
     this.#afterIce(() => {
-      for (const id of ids) if (!this.stopped && this.announced.has(id)) this.#link(id, { initiator: true });
+      for (const id of ids) if (!this.stopped && this.neighbours.has(id)) this.#link(id, { initiator: true });
     });
   }
 
@@ -188,19 +193,45 @@ export class RoomSwarm extends EventTarget {
     Promise.all(peers.map(offered)).then(this.#dialledNow);
   }
 
-  #announce(connectionId, key) {
-    if (this.announced.size >= MAX_ANNOUNCED && !this.announced.has(connectionId)) return;
-    try {
-      this.announced.set(connectionId, fromBase64Url(key, 32));
-    } catch {
-      // a server that announces a malformed key gets no link for it
-    }
+  // The member left the room (or the server could not reach it).
+  #gone(id) {
+    this.neighbours.gone(id);
+    this.redials.forget(id);
+    // A member that preferred our other device and left the server prefers nothing now.
+    if (this.twins.forget(id)) this.dispatchEvent(new Event('twins'));
+    const peer = this.peers.get(id);
+    // A link that is up does not need the server any more; one still negotiating does.
+    if (peer && peer.state !== 'ready') peer.link.close('left');
+    this.#planSoon();
+  }
+
+  // Does what the overlay plans now: the links it dials (new peers), and those it prunes.
+  #followPlan() {
+    if (this.stopped) return [];
+    const { dial, prune } = this.neighbours.plan();
+    for (const id of prune) this.#prune(id);
+    return dial.map((id) => this.#link(id, { initiator: true })).filter(Boolean);
+  }
+
+  // Once, after whatever else happens in this turn (a closed link's replacement, say).
+  #planSoon() {
+    if (this.planQueued || this.stopped) return;
+    this.planQueued = true;
+    queueMicrotask(() => {
+      this.planQueued = false;
+      this.#afterIce(() => this.#followPlan());
+    });
+  }
+
+  #prune(id) {
+    this.peers.get(id)?.link.close('pruned', null, { lastWord: { t: 'bye', reason: 'pruned' } });
   }
 
   #link(connectionId, { initiator }) {
-    const connectionKey = this.announced.get(connectionId);
+    const connectionKey = this.neighbours.keyOf(connectionId);
     if (!connectionKey || this.peers.has(connectionId)) return this.peers.get(connectionId) ?? null;
-    if (this.peers.size >= MAX_LINKS) return null;
+    // Our own dials stay under the high mark; one that dials in was made room for.
+    if (initiator && !this.neighbours.mayDial()) return null;
     const localConnectionKey = this.signaling.connectionKeypair.publicKey;
     const link = this.makeLink({
       polite: compareBytes(localConnectionKey, connectionKey) < 0,
@@ -212,6 +243,7 @@ export class RoomSwarm extends EventTarget {
       onStrike: (code) => this.#reject(connectionId, code, peer),
     });
     this.peers.set(connectionId, peer);
+    this.neighbours.dialling(connectionId);
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
     link.addEventListener('open', () => this.#sendHello(peer));
     link.addEventListener('closed', ({ detail }) => {
@@ -219,7 +251,11 @@ export class RoomSwarm extends EventTarget {
       // For whoever looks into a connection problem (devtools, the e2e failure messages).
       const why = detail.reason === 'unauthenticated' && detail.error ? `: ${detail.error.message}` : '';
       console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${why}${wasReady ? '' : ', never ready'})`);
-      if (this.peers.get(connectionId) === peer) this.peers.delete(connectionId);
+      if (this.peers.get(connectionId) === peer) {
+        this.peers.delete(connectionId);
+        this.neighbours.closed(connectionId);
+        this.#planSoon();
+      }
       if (peer.closed(detail.reason)) this.#changed(peer);
       this.#maybeRedial(peer, detail.reason);
       if (wasReady && detail.reason !== 'duplicate') this.#dialRetiredTwins(peer);
@@ -249,7 +285,7 @@ export class RoomSwarm extends EventTarget {
   }
 
   #onSignal({ from, blob }) {
-    const expectedSenderConnectionKey = this.announced.get(from);
+    const expectedSenderConnectionKey = this.neighbours.keyOf(from);
     if (!expectedSenderConnectionKey) return this.#reject(from, 'wrong_sender');
     let envelope;
     try {
@@ -277,8 +313,11 @@ export class RoomSwarm extends EventTarget {
       peer.link.close('redialled'); // a new link answers it
       peer = null;
     }
-    peer ??= this.#link(from, { initiator: false });
-    if (!peer) return; // at the link limit
+    if (!peer) {
+      for (const id of this.neighbours.makeRoom(from)) this.#prune(id);
+      peer = this.#link(from, { initiator: false });
+    }
+    if (!peer) return;
     if (peer.learnIdentity(envelope.senderIdentity)) this.#changed(peer);
     peer.heardSignal(envelope.timestamp);
     peer.link.signal(envelope.payload);
@@ -286,24 +325,19 @@ export class RoomSwarm extends EventTarget {
 
   #sendHello(peer) {
     const { link } = peer;
-    const proof = signLinkProof({
-      identity: this.identity,
-      discoveryKey: this.room.keys.discoveryKey,
-      localFingerprint: link.localFingerprint,
-      remoteFingerprint: link.remoteFingerprint,
-    });
-    // A hello that could not go out would leave the peer to refuse our next frame.
     // The mirror is nobody to greet by name: it has no use for it.
     const name = peer.identity && this.trustsMirror(peer.identity) ? '' : this.localName();
-    if (!link.send({ t: 'hello', v: 1, name, proof: toBase64Url(proof) })) {
-      link.close('negotiation_failed');
-    }
+    const hello = helloFrame({ identity: this.identity, discoveryKey: this.room.keys.discoveryKey, link, name });
+    // A hello that could not go out would leave the peer to refuse our next frame.
+    if (!link.send(hello)) link.close('negotiation_failed');
   }
 
   #onLinkFrame(peer, frame) {
     if (peer.state === 'ready') {
       if (frame.t === 'hello') return this.#reject(peer.connectionId, 'malformed', peer);
+      if (frame.t === 'bye' && frame.reason === 'pruned') return peer.link.close('pruned');
       if (frame.t === 'bye') return this.#supersededBy(peer);
+      if (frame.t === 'members') return this.#heardOfMembers(frame.peers);
       this.dispatchEvent(new CustomEvent('frame', { detail: { peer, frame } }));
       return undefined;
     }
@@ -315,26 +349,34 @@ export class RoomSwarm extends EventTarget {
       const came = frame.t === 'hello' ? 'a hello before any envelope named the peer' : `'${frame.t}' before the hello`;
       return peer.link.close('unauthenticated', new Error(came));
     }
-    const valid = verifyLinkProof({
-      proof: fromBase64Url(frame.proof, 64),
-      peerIdentity: peer.identity,
-      discoveryKey: this.room.keys.discoveryKey,
-      localFingerprint: peer.link.localFingerprint,
-      remoteFingerprint: peer.link.remoteFingerprint,
-    });
-    if (!valid) {
-      peer.link.close('bad_link_proof');
-      return undefined;
+    const { discoveryKey } = this.room.keys;
+    if (!helloProves(frame, { peerIdentity: peer.identity, discoveryKey, link: peer.link })) {
+      return peer.link.close('bad_link_proof');
     }
     // A peer that cannot become ready (its link closed meanwhile) changes nothing: it
     // must not retire a ready twin or be announced.
     if (!peer.authenticated(frame.name, frame.role ?? null)) return undefined;
     peer.link.authenticated();
-    this.#forgetRedial(peer.connectionId);
+    this.neighbours.linked(peer.connectionId);
+    this.#tellOfMembers(peer);
+    this.redials.forget(peer.connectionId);
     this.#retireTwins(peer);
     this.twins.restore(peer.identity);
     this.#changed(peer);
     return undefined;
+  }
+
+  // In a big room a new neighbour hears of some of our others, to link to when it needs
+  // more (peer exchange); in a small one everyone hears of everyone from the server.
+  #tellOfMembers(peer) {
+    if (!this.neighbours.isBig()) return;
+    const told = this.neighbours.membersFor(this.readyPeers().filter((other) => other !== peer));
+    if (told.length) peer.link.send({ t: 'members', peers: told });
+  }
+
+  #heardOfMembers(members) {
+    for (const { id, key } of members) this.neighbours.learn(id, key);
+    this.#planSoon();
   }
 
   // After a reconnect (of either side) the same person can be reached through two links.
@@ -366,41 +408,26 @@ export class RoomSwarm extends EventTarget {
     if (this.stopped || this.readyPeers().some((other) => other.isSamePersonAs(gone))) return;
     for (const connectionId of this.twins.takeRetired(gone.identity)) {
       this.#afterIce(() => {
-        if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
+        if (!this.stopped && this.neighbours.has(connectionId) && !this.peers.has(connectionId)) {
           this.#link(connectionId, { initiator: true });
         }
       });
     }
   }
 
-  // The peer is still in the room (the server has not said it left) and the failure may
-  // pass: dial it again after a while, unless the other end does it first.
+  // A failure that may pass, while the peer is in the room: one end dials again later
+  // (peers/redial.js), through the ICE configuration like a first dial (a credential
+  // that expired while no link held it, or an ask that failed, is asked for again first).
   #maybeRedial(peer, reason) {
-    const { connectionId } = peer;
     if (this.stopped) return;
-    const redial = this.redials.get(connectionId) ?? { attempts: 0, timer: null };
-    const weDial = dialsAgain(peer.localConnectionKey, peer.connectionKey);
-    const announced = this.announced.has(connectionId);
+    const { connectionId } = peer;
+    const announced = this.neighbours.has(connectionId);
     const twinReady = this.readyPeers().some((other) => other !== peer && other.isSamePersonAs(peer));
-    if (!shouldRedial({ reason, weDial, announced, twinReady, attempts: redial.attempts })) return;
-    clearTimeout(redial.timer);
-    // Through the ICE configuration like a first dial: a credential that expired while
-    // no link held it, or an ask that failed, is asked for again first.
-    redial.timer = setTimeout(() => {
-      redial.timer = null;
-      this.#afterIce(() => {
-        if (!this.stopped && this.announced.has(connectionId) && !this.peers.has(connectionId)) {
-          this.#link(connectionId, { initiator: true });
-        }
-      });
-    }, redialDelayMs(redial.attempts, this.random));
-    redial.attempts += 1;
-    this.redials.set(connectionId, redial);
-  }
-
-  #forgetRedial(connectionId) {
-    clearTimeout(this.redials.get(connectionId)?.timer);
-    this.redials.delete(connectionId);
+    this.redials.after(peer, reason, { announced, twinReady }, () => this.#afterIce(() => {
+      if (!this.stopped && this.neighbours.has(connectionId) && !this.peers.has(connectionId)) {
+        this.#link(connectionId, { initiator: true });
+      }
+    }));
   }
 
   #reject(connectionId, code, peer = this.peers.get(connectionId)) {

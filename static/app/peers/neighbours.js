@@ -1,0 +1,122 @@
+// Neighbours: whom a room's swarm knows of and which of them it links to. It keeps the
+// connection keys the rendezvous server and the room's members named (`peers`, `joined`,
+// a `signal`'s sender, `members` frames) and the overlay's plan (peers/overlay.js) over
+// them, so the swarm only dials, answers and prunes what it is told.
+//
+//   const neighbours = new Neighbours({ degree, random, isOwnConnection })
+//   neighbours.announce(id, key) -> known now?     neighbours.keyOf(id) -> bytes | undefined
+//   neighbours.learn(id, key) -> known now?        also a candidate to link to
+//   neighbours.gone(id)                            left the room
+//   neighbours.forgetCandidates()                  a new rendezvous connection: only links stay
+//   neighbours.dialling(id) / linked(id) / closed(id)
+//   neighbours.makeRoom(id) -> ids to prune        someone dials in
+//   neighbours.plan() -> { dial, prune }            neighbours.mayDial() -> boolean
+//   neighbours.isBig()                             more members than a full mesh would link
+//   neighbours.membersFor(others) -> [{ id, key }]  what a new neighbour is told of
+import { toBase64Url, fromBase64Url } from '../crypto/bytes.js';
+import { MAX_MEMBERS_PER_FRAME } from './data-frames.js';
+import { Overlay, OVERLAY_DEGREE, pickAtRandom } from './overlay.js';
+
+// Connections remembered with their keys, linked or candidates (the overlay's own bound
+// is the same): beyond, the oldest not linked is forgotten.
+const MAX_ANNOUNCED = 1024;
+
+export class Neighbours {
+  #keys = new Map(); // connectionId -> connection key bytes, in the order first heard of
+  #overlay;
+  #random;
+  #isOwnConnection;
+
+  constructor({ degree = OVERLAY_DEGREE, random = Math.random, isOwnConnection = () => false } = {}) {
+    this.#overlay = new Overlay({ degree, random });
+    this.#random = random;
+    this.#isOwnConnection = isOwnConnection;
+  }
+
+  get degree() {
+    return this.#overlay.degree;
+  }
+
+  announce(id, key) {
+    if (typeof id !== 'string' || this.#isOwnConnection(id)) return false;
+    let bytes;
+    try {
+      bytes = fromBase64Url(key, 32);
+    } catch {
+      return false; // a malformed key gets no link
+    }
+    if (!this.#keys.has(id) && this.#keys.size >= MAX_ANNOUNCED) this.#forgetOldestCandidate();
+    this.#keys.set(id, bytes);
+    return true;
+  }
+
+  learn(id, key) {
+    if (!this.announce(id, key)) return false;
+    this.#overlay.learn([id]);
+    return true;
+  }
+
+  keyOf(id) {
+    return this.#keys.get(id);
+  }
+
+  has(id) {
+    return this.#keys.has(id);
+  }
+
+  gone(id) {
+    this.#keys.delete(id);
+    this.#overlay.forget(id);
+  }
+
+  forgetCandidates() {
+    this.#keys.clear();
+    for (const id of [...this.#overlay.known]) if (!this.#overlay.links.has(id)) this.#overlay.forget(id);
+  }
+
+  dialling(id) {
+    this.#overlay.dialling(id);
+  }
+
+  linked(id) {
+    this.#overlay.linked(id);
+  }
+
+  // Not a candidate any more: dialled again only by the redial rules (one end, after a
+  // wait), by the other end, or once it is heard of again.
+  closed(id) {
+    this.#overlay.refused(id);
+  }
+
+  makeRoom(id) {
+    return this.#overlay.makeRoom(id);
+  }
+
+  plan() {
+    const { dial, prune } = this.#overlay.plan();
+    return { dial: dial.filter((id) => this.#keys.has(id)), prune };
+  }
+
+  // Our own dials stay under the high mark; someone who dials in is made room for.
+  mayDial() {
+    return this.#overlay.degreeNow < this.#overlay.degree.high;
+  }
+
+  isBig() {
+    return this.#overlay.known.size > this.#overlay.degree.high;
+  }
+
+  membersFor(others) {
+    return pickAtRandom(others, MAX_MEMBERS_PER_FRAME, this.#random)
+      .map(({ connectionId, connectionKey }) => ({ id: connectionId, key: toBase64Url(connectionKey) }));
+  }
+
+  #forgetOldestCandidate() {
+    for (const id of this.#keys.keys()) {
+      if (!this.#overlay.links.has(id) && !this.#overlay.pending.has(id)) {
+        this.gone(id);
+        return;
+      }
+    }
+  }
+}

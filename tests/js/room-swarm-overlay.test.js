@@ -1,0 +1,253 @@
+// The overlay in a real RoomSwarm (docs/protocol.md §6, big rooms): which members it
+// dials from the server's sample, how it makes room for one who dials in, what it tells
+// a new neighbour of (`members`) and learns from one, and how it forgets members that
+// left. Alice's swarm is real (real envelopes and link proofs) with a small degree
+// (target 3, low 2, high 4); the other members are played by hand over a fake server and
+// fake links, with mock timers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { toBase64Url } from '../../static/app/crypto/bytes.js';
+import { deriveRoomKeys, newRoomSecret } from '../../static/app/crypto/room-keys.js';
+import { createConnectionKeypair, createIdentity } from '../../static/app/identity/identity.js';
+import { signLinkProof } from '../../static/app/peers/link-proof.js';
+import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
+import { sealEnvelope } from '../../static/app/signaling/envelope.js';
+import './hand-built.js'; // libsodium ready
+
+const DEGREE = Object.freeze({ target: 3, low: 2, high: 4 });
+const sdp = (n) => `v=0\r\na=fingerprint:sha-256 ${n.toString(16).padStart(2, '0').repeat(32).match(/../g).join(':')}\r\n`;
+
+class HandLink extends EventTarget {
+  constructor(number, { initiator }) {
+    super();
+    Object.assign(this, { number, initiator, state: 'connecting', sent: [], verifiedRemoteSdp: null });
+    this.localFingerprint = 'a0'.repeat(31) + number.toString(16).padStart(2, '0');
+    this.remoteFingerprint = null;
+  }
+
+  signal(payload) {
+    if (payload.description) this.verifiedRemoteSdp = payload.description.sdp;
+  }
+
+  send(frame) {
+    this.sent.push(frame);
+    return true;
+  }
+
+  authenticated() {}
+
+  close(reason, error = null, { lastWord = null } = {}) {
+    if (this.state === 'closed') return;
+    Object.assign(this, { state: 'closed', reason, lastWord });
+    this.dispatchEvent(new CustomEvent('closed', { detail: { reason, error } }));
+  }
+}
+
+const mocked = new WeakSet();
+
+function room(t) {
+  if (!mocked.has(t)) {
+    mocked.add(t);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    t.mock.method(console, 'info', () => {});
+  }
+  const keys = deriveRoomKeys(newRoomSecret());
+  const signaling = Object.assign(new EventTarget(), {
+    connectionKeypair: createConnectionKeypair(), connectionId: 'alice', join() {}, leave() {}, sendSignal() {},
+  });
+  const links = [];
+  const swarm = new RoomSwarm({
+    room: { topic: 'topic', keys }, identity: createIdentity(), signaling, degree: DEGREE, random: () => 0.3,
+    makeLink: (options) => links[links.push(new HandLink(links.length, options)) - 1],
+  });
+  const rejected = [];
+  swarm.addEventListener('rejected', ({ detail }) => rejected.push([detail.connectionId, detail.code]));
+  swarm.start();
+  const server = (type, detail) => signaling.dispatchEvent(new CustomEvent(type, { detail: { topic: 'topic', ...detail } }));
+
+  const member = () => {
+    const keypair = createConnectionKeypair();
+    const person = createIdentity();
+    const m = {
+      id: toBase64Url(randomBytes(16)),
+      key: toBase64Url(keypair.publicKey),
+      get link() {
+        return swarm.peers.get(m.id)?.link;
+      },
+      // An envelope from this member; the server names its key unless told not to.
+      signal(payload, { named = true } = {}) {
+        const blob = sealEnvelope({
+          identity: person,
+          senderConnectionKey: keypair.publicKey,
+          recipientConnectionKey: signaling.connectionKeypair.publicKey,
+          topic: keys.discoveryKey,
+          membershipKey: keys.membershipKey,
+          payload,
+        });
+        server('signal', { from: m.id, blob, ...(named ? { key: m.key } : {}) });
+      },
+      dialsIn() {
+        m.signal({ description: { type: 'offer', sdp: sdp(links.length + 100) } });
+      },
+      // Its end answers (if Alice dialled), the link opens and its hello arrives.
+      ready() {
+        const { link } = m;
+        if (link.initiator) m.signal({ description: { type: 'answer', sdp: sdp(link.number + 100) } });
+        link.remoteFingerprint = `b${link.number}`.padEnd(64, '0');
+        link.state = 'open';
+        link.dispatchEvent(new CustomEvent('open'));
+        const proof = signLinkProof({
+          identity: person, discoveryKey: keys.discoveryKey,
+          localFingerprint: link.remoteFingerprint, remoteFingerprint: link.localFingerprint,
+        });
+        m.says({ t: 'hello', v: 1, name: 'm', proof: toBase64Url(proof) });
+      },
+      says(frame) {
+        m.link.dispatchEvent(new CustomEvent('message', { detail: { frame } }));
+      },
+    };
+    return m;
+  };
+  const members = (count) => Array.from({ length: count }, member);
+  const announce = (list) => server('peers', { peers: list.map(({ id, key }) => ({ id, key })) });
+  const live = () => links.filter((link) => link.state !== 'closed');
+  const dialled = () => links.filter((link) => link.initiator);
+  return { swarm, links, live, dialled, rejected, server, member, members, announce };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a small room is a full mesh; in a big one the joiner dials the target of its sample', async (t) => {
+  const small = room(t);
+  small.announce(small.members(DEGREE.high));
+  assert.equal(small.dialled().length, DEGREE.high);
+
+  const big = room(t);
+  big.announce(big.members(10));
+  assert.equal(big.dialled().length, DEGREE.target);
+  assert.equal(big.swarm.peers.size, DEGREE.target);
+});
+
+test('one who dials in is taken; at the high mark, links are pruned with a bye to make room', async (t) => {
+  const { announce, members, member, live, links } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const linked = sample.filter((m) => m.link);
+  for (const m of linked) m.ready();
+  const dialIns = [member(), member()];
+  dialIns[0].dialsIn(); // 4 links: the high mark
+  assert.equal(live().length, DEGREE.high);
+  dialIns[1].dialsIn(); // over it: down to one under the target, then the newcomer
+  assert.ok(dialIns[1].link, 'the one who dialled in is taken');
+  assert.equal(live().length, DEGREE.target);
+  const pruned = links.filter((link) => link.reason === 'pruned');
+  assert.equal(pruned.length, DEGREE.high - DEGREE.target + 1);
+  for (const link of pruned) assert.deepEqual(link.lastWord, { t: 'bye', reason: 'pruned' });
+  await settle();
+  t.mock.timers.tick(60_000); // nothing dials a pruned link again
+  await settle();
+  assert.equal(live().length, DEGREE.target);
+});
+
+test('a dial from a member the server never announced is answered with the key it names', async (t) => {
+  const { member, rejected, swarm } = room(t);
+  const stranger = member();
+  stranger.dialsIn();
+  assert.ok(stranger.link && !stranger.link.initiator);
+  stranger.ready();
+  assert.equal(swarm.peers.get(stranger.id).state, 'ready');
+  const unnamed = member();
+  unnamed.signal({ description: { type: 'offer', sdp: sdp(7) } }, { named: false });
+  assert.deepEqual(rejected, [[unnamed.id, 'wrong_sender']]);
+});
+
+test('in a big room a new neighbour is told of the others; a bye pruned closes for good', async (t) => {
+  const { announce, members, dialled, swarm, live } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const [first, second, third] = sample.filter((m) => m.link);
+  first.ready();
+  second.ready();
+  assert.deepEqual(first.link.sent.filter((f) => f.t === 'members'), []); // nobody else yet
+  assert.deepEqual(second.link.sent.find((f) => f.t === 'members'), { t: 'members', peers: [{ id: first.id, key: first.key }] });
+  third.ready();
+  const told = third.link.sent.find((f) => f.t === 'members').peers.map(({ id }) => id).sort();
+  assert.deepEqual(told, [first.id, second.id].sort());
+
+  const firstLink = first.link;
+  first.says({ t: 'bye', reason: 'pruned' });
+  assert.equal(firstLink.reason, 'pruned');
+  assert.equal(swarm.peers.has(first.id), false);
+  assert.equal(swarm.twins.superseded, false, 'not another device of ours');
+  await settle();
+  t.mock.timers.tick(60_000);
+  await settle();
+  assert.equal(dialled().filter((link) => link.state !== 'closed').length, 2, 'between the marks: no new dial');
+  assert.equal(live().some((link) => swarm.peers.get(first.id)?.link === link), false);
+});
+
+test('members heard of through the room replace neighbours that go', async (t) => {
+  const { announce, members, member, dialled, swarm, server } = room(t);
+  const sample = members(5);
+  announce(sample);
+  const linked = sample.filter((m) => m.link);
+  for (const m of linked) m.ready();
+  for (const m of sample.filter((s) => !s.link)) server('left', { id: m.id });
+  const heardOf = [member(), member()];
+  linked[0].says({ t: 'members', peers: heardOf.map(({ id, key }) => ({ id, key })) });
+  await settle();
+  assert.equal(dialled().length, DEGREE.target, 'between the marks: learned, not dialled');
+
+  // Two neighbours leave: one link is left, under the low mark, and the only members
+  // Alice knows of besides are the two she heard of: she dials them.
+  for (const gone of linked.slice(1)) {
+    server('left', { id: gone.id });
+    gone.link.close('connection_failed');
+  }
+  await settle();
+  const now = [...swarm.peers.keys()].sort();
+  assert.deepEqual(now, [linked[0].id, ...heardOf.map(({ id }) => id)].sort());
+});
+
+test('a signal the server could not deliver forgets that member, as a left would', async (t) => {
+  const { announce, members, server, swarm, links } = room(t);
+  const sample = members(3);
+  announce(sample);
+  const gone = sample[0];
+  const { link } = gone;
+  server('server-error', { code: 'unreachable', ref: 'signal', to: gone.id, message: 'x' });
+  assert.equal(link.reason, 'left');
+  await settle();
+  t.mock.timers.tick(60_000);
+  await settle();
+  assert.equal(swarm.peers.has(gone.id), false, 'not dialled again');
+  assert.equal(links.length, 3);
+  // An error about another topic, or another frame, changes nothing.
+  const other = sample[1];
+  server('server-error', { code: 'unreachable', ref: 'signal', to: other.id, topic: 'elsewhere' });
+  server('server-error', { code: 'rate_limited', to: other.id });
+  assert.equal(other.link.state, 'connecting');
+});
+
+test('a failed link leaves its place to other members, and its own redial to the rules', async (t) => {
+  const big = room(t);
+  const sample = big.members(10);
+  big.announce(sample);
+  const linked = sample.filter((m) => m.link);
+  for (const m of linked) m.ready();
+  for (const m of linked.slice(1)) m.link.close('bad_link_proof'); // never dialled again
+  await settle();
+  const now = [...big.swarm.peers.keys()];
+  assert.equal(now.length, DEGREE.target, 'under the low mark: dials up to the target');
+  for (const m of linked.slice(1)) assert.ok(!now.includes(m.id));
+
+  // In a small room a failed link is not dialled again at once by the overlay (both
+  // ends would): only by the one end the redial rules name, after a wait.
+  const small = room(t);
+  const few = small.members(2);
+  small.announce(few);
+  few[0].link.close('connection_failed');
+  await settle();
+  assert.equal(small.swarm.peers.has(few[0].id), false);
+});
