@@ -155,7 +155,8 @@ class Room {
     for (const other of [...member.overlay.links, ...member.overlay.pending]) {
       const neighbour = this.members.get(other);
       if (!neighbour.online) continue;
-      neighbour.overlay.forget(id);
+      // Its ready links are lost (and replaced, up to the target); its dials forgotten.
+      neighbour.overlay.lost(id);
       this.latency.delete(key(id, other));
       this.act(neighbour);
     }

@@ -132,6 +132,9 @@ PARLEY_SIGNAL = {
     "MAX_FRAME_BYTES": int(os.environ.get("PARLEY_MAX_FRAME_BYTES", 32768)),
     "MAX_TOPICS_PER_CONNECTION": int(os.environ.get("PARLEY_MAX_TOPICS", 16)),
     "SAMPLE_SIZE": int(os.environ.get("PARLEY_SAMPLE_SIZE", 32)),
+    # The degree of a room's links that clients are told to keep (§6, big rooms):
+    # "target,low,high". Tests of big rooms use a small one.
+    "OVERLAY_DEGREE": os.environ.get("PARLEY_OVERLAY_DEGREE", "8,6,12"),
     "RATE_PER_SECOND": float(os.environ.get("PARLEY_RATE_PER_SECOND", 20)),
     "RATE_BURST": int(os.environ.get("PARLEY_RATE_BURST", 100)),
     "FLOOD_STRIKES": int(os.environ.get("PARLEY_FLOOD_STRIKES", 50)),

@@ -46,6 +46,8 @@ class Limits:
     mirror_wakes_in_flight: int
     mirror_request_rate_per_second: float
     mirror_request_burst: int
+    # The degree of a room's links clients are told to keep (§6, big rooms).
+    overlay: tuple[int, int, int] = (8, 6, 12)
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -78,6 +80,7 @@ class Limits:
             mirror_wakes_in_flight=int(conf["MIRROR_WAKES_IN_FLIGHT"]),
             mirror_request_rate_per_second=float(conf["MIRROR_REQUEST_RATE_PER_SECOND"]),
             mirror_request_burst=int(conf["MIRROR_REQUEST_BURST"]),
+            overlay=overlay_degree(conf["OVERLAY_DEGREE"]),
         )
 
     def for_mirror(self) -> dict:
@@ -103,7 +106,25 @@ class Limits:
             "rate_per_second": self.rate_per_second,
             "burst": self.burst,
             "idle_seconds": self.idle_seconds,
+            "overlay": dict(zip(("target", "low", "high"), self.overlay, strict=True)),
         }
+
+
+MAX_OVERLAY_DEGREE = 64
+
+
+def overlay_degree(text: str) -> tuple[int, int, int]:
+    """ "target,low,high" as whole numbers with 1 <= low <= target <= high <= 64, the
+    range a client accepts; else ValueError (a system check says so at start)."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(part.strip().isdigit() for part in parts):
+        raise ValueError("PARLEY_OVERLAY_DEGREE is three whole numbers: target,low,high")
+    target, low, high = (int(part) for part in parts)
+    if not 1 <= low <= target <= high <= MAX_OVERLAY_DEGREE:
+        raise ValueError(
+            f"PARLEY_OVERLAY_DEGREE needs 1 <= low <= target <= high <= {MAX_OVERLAY_DEGREE}"
+        )
+    return target, low, high
 
 
 class TokenBucket:

@@ -7,7 +7,7 @@ so a production start cannot skip them.
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from signal_server import ice_servers, mirror_key
+from signal_server import ice_servers, limits, mirror_key
 from signal_server.state.factory import redis_extra_missing
 
 CHECK_EMBEDDED_KEY = "signal_server.E001"
@@ -18,6 +18,7 @@ CHECK_TURN_SECRET = "signal_server.E005"  # noqa: S105 (a check id)
 CHECK_TURN_TTL = "signal_server.E006"
 CHECK_TURN_RENEWAL = "signal_server.E007"
 CHECK_MIRROR_KEY = "signal_server.E008"
+CHECK_OVERLAY_DEGREE = "signal_server.E009"
 RENEWAL_HEADROOM = 1.2
 
 
@@ -146,3 +147,21 @@ def check_mirror_key(app_configs, **kwargs) -> list[Error]:
             id=CHECK_MIRROR_KEY,
         )
     ]
+
+
+@register()
+def check_overlay_degree(app_configs, **kwargs) -> list[Error]:
+    """A PARLEY_OVERLAY_DEGREE clients would refuse is refused at start, not at the first
+    connection."""
+    try:
+        limits.overlay_degree(settings.PARLEY_SIGNAL["OVERLAY_DEGREE"])
+    except ValueError as error:
+        return [
+            Error(
+                str(error),
+                hint='For example "8,6,12" (the default): each member keeps 6 to 12 links '
+                "to a big room, 8 when it can.",
+                id=CHECK_OVERLAY_DEGREE,
+            )
+        ]
+    return []

@@ -1,7 +1,7 @@
 // peers/overlay.js: the degree policy of a room's links (issue 20).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Overlay, OVERLAY_DEGREE } from '../../static/app/peers/overlay.js';
+import { Overlay, OVERLAY_DEGREE, overlayDegreeOf } from '../../static/app/peers/overlay.js';
 import { seededRandom } from '../../bench/overlay-sim.mjs';
 
 const ids = (n, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
@@ -97,4 +97,65 @@ test('what it remembers is bounded, never dropping a link', () => {
   overlay.learn(ids(5000, 4));
   assert.equal(overlay.known.size, 1024);
   for (const id of ids(4)) assert.ok(overlay.known.has(id));
+});
+
+test('a degree a server suggests is taken only if it is one', () => {
+  assert.deepEqual(overlayDegreeOf({ target: 3, low: 2, high: 4 }), { target: 3, low: 2, high: 4 });
+  assert.deepEqual(overlayDegreeOf({ target: 1, low: 1, high: 1 }), { target: 1, low: 1, high: 1 });
+  for (const wrong of [
+    null, undefined, 3, [3, 2, 4], {}, { target: 3, low: 2 }, { target: 3, low: 4, high: 5 },
+    { target: 5, low: 2, high: 4 }, { target: 3, low: 0, high: 4 }, { target: 3, low: 2, high: 65 },
+    { target: 3.5, low: 2, high: 4 }, { target: '3', low: 2, high: 4 },
+  ]) assert.equal(overlayDegreeOf(wrong), null, JSON.stringify(wrong));
+});
+
+test('a new degree holds from the next plan on', () => {
+  const overlay = new Overlay({ degree, random: seededRandom(9) });
+  overlay.learn(ids(40));
+  for (const id of overlay.plan().dial) overlay.linked(id);
+  assert.equal(overlay.links.size, degree.target);
+  overlay.setDegree({ target: 2, low: 1, high: 3 });
+  const { prune } = overlay.plan();
+  assert.equal(prune.length, degree.target - 2);
+  assert.throws(() => overlay.setDegree({ target: 2, low: 3, high: 4 }), RangeError);
+});
+
+test('a lost link is replaced up to the target at the next plan; between the marks, nothing else', () => {
+  const settled = (seed) => {
+    const overlay = new Overlay({ degree, random: seededRandom(seed) });
+    overlay.learn(ids(40));
+    for (const id of overlay.plan().dial) overlay.linked(id);
+    return overlay;
+  };
+  const turnedDown = settled(10);
+  turnedDown.refused([...turnedDown.links][0]); // or pruned: within the marks, not replaced
+  assert.deepEqual(turnedDown.plan(), { dial: [], prune: [] });
+
+  const lost = settled(10);
+  const [gone] = lost.links;
+  lost.lost(gone);
+  const { dial } = lost.plan();
+  assert.equal(dial.length, 1);
+  assert.ok(!lost.known.has(gone) && !dial.includes(gone));
+  assert.deepEqual(lost.plan(), { dial: [], prune: [] }, 'one replacement per loss');
+});
+
+test('a shuffle swaps one link for a candidate in a big room, and does nothing in a small one', () => {
+  const small = new Overlay({ degree, random: seededRandom(11) });
+  small.learn(ids(degree.high));
+  for (const id of small.plan().dial) small.linked(id);
+  assert.deepEqual(small.shuffle(), { dial: [], prune: [] });
+
+  const big = new Overlay({ degree, random: seededRandom(12) });
+  big.learn(ids(40));
+  for (const id of big.plan().dial) big.linked(id);
+  const { dial, prune } = big.shuffle();
+  assert.equal(dial.length, 1);
+  assert.ok(!big.links.has(dial[0]));
+  assert.equal(prune.length, 1);
+  assert.ok(big.links.has(prune[0]));
+  // Under the target it only dials.
+  big.refused(prune[0]);
+  big.refused([...big.links][0]);
+  assert.equal(big.shuffle().prune.length, 0);
 });

@@ -11,6 +11,7 @@ import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { deriveRoomKeys, newRoomSecret } from '../../static/app/crypto/room-keys.js';
 import { createConnectionKeypair, createIdentity } from '../../static/app/identity/identity.js';
 import { signLinkProof } from '../../static/app/peers/link-proof.js';
+import { OVERLAY_DEGREE } from '../../static/app/peers/overlay.js';
 import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
 import { sealEnvelope } from '../../static/app/signaling/envelope.js';
 import './hand-built.js'; // libsodium ready
@@ -46,7 +47,8 @@ class HandLink extends EventTarget {
 
 const mocked = new WeakSet();
 
-function room(t) {
+// The shuffle is off (a day) unless a test turns it on.
+function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 } = {}) {
   if (!mocked.has(t)) {
     mocked.add(t);
     t.mock.timers.enable({ apis: ['setTimeout'] });
@@ -54,11 +56,11 @@ function room(t) {
   }
   const keys = deriveRoomKeys(newRoomSecret());
   const signaling = Object.assign(new EventTarget(), {
-    connectionKeypair: createConnectionKeypair(), connectionId: 'alice', join() {}, leave() {}, sendSignal() {},
+    connectionKeypair: createConnectionKeypair(), connectionId: 'alice', join() {}, leave() {}, sendSignal() {}, limits,
   });
   const links = [];
   const swarm = new RoomSwarm({
-    room: { topic: 'topic', keys }, identity: createIdentity(), signaling, degree: DEGREE, random: () => 0.3,
+    room: { topic: 'topic', keys }, identity: createIdentity(), signaling, degree, shuffleMs, random: () => 0.3,
     makeLink: (options) => links[links.push(new HandLink(links.length, options)) - 1],
   });
   const rejected = [];
@@ -113,7 +115,7 @@ function room(t) {
   const announce = (list) => server('peers', { peers: list.map(({ id, key }) => ({ id, key })) });
   const live = () => links.filter((link) => link.state !== 'closed');
   const dialled = () => links.filter((link) => link.initiator);
-  return { swarm, links, live, dialled, rejected, server, member, members, announce };
+  return { swarm, links, live, dialled, rejected, server, member, members, announce, signaling };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -250,4 +252,57 @@ test('a failed link leaves its place to other members, and its own redial to the
   few[0].link.close('connection_failed');
   await settle();
   assert.equal(small.swarm.peers.has(few[0].id), false);
+});
+
+test('without a degree of its own, the swarm takes the one the server suggests, or the default', async (t) => {
+  const suggested = room(t, { degree: null, limits: { overlay: { target: 2, low: 1, high: 3 } } });
+  suggested.announce(suggested.members(10));
+  assert.equal(suggested.dialled().length, 2);
+
+  const nonsense = room(t, { degree: null, limits: { overlay: { target: 9, low: 1, high: 3 } } });
+  nonsense.announce(nonsense.members(40));
+  assert.equal(nonsense.dialled().length, OVERLAY_DEGREE.target);
+
+  // A new rendezvous connection may suggest another.
+  const later = room(t, { degree: null, limits: {} });
+  later.signaling.limits = { overlay: { target: 1, low: 1, high: 2 } };
+  later.signaling.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+  later.announce(later.members(10));
+  assert.equal(later.dialled().length, 1);
+});
+
+test('in a big room a member swaps one link for a random one now and then; a small room never', async (t) => {
+  const big = room(t, { shuffleMs: 10_000 });
+  const sample = big.members(10);
+  big.announce(sample);
+  for (const m of sample.filter((s) => s.link)) m.ready();
+  assert.equal(big.links.length, DEGREE.target);
+  t.mock.timers.tick(14_999); // 10 s x (0.5 + 0.3): the first swap is due at 8 s
+  await settle();
+  assert.equal(big.links.length, DEGREE.target + 1, 'one new dial');
+  const pruned = big.links.filter((link) => link.reason === 'pruned');
+  assert.equal(pruned.length, 1);
+  assert.deepEqual(pruned[0].lastWord, { t: 'bye', reason: 'pruned' });
+  assert.equal(big.live().length, DEGREE.target);
+
+  const small = room(t, { shuffleMs: 10_000 });
+  small.announce(small.members(3));
+  t.mock.timers.tick(100_000);
+  await settle();
+  assert.equal(small.links.length, 3);
+});
+
+test('a neighbour lost to a failure is replaced at once, up to the target; one pruned is not', async (t) => {
+  const { announce, members, swarm, links } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const linked = sample.filter((m) => m.link);
+  for (const m of linked) m.ready();
+  linked[0].link.close('channel_closed'); // its page went: 2 links, within the marks
+  await settle();
+  assert.equal(links.length, DEGREE.target + 1, 'replaced');
+  assert.equal(swarm.peers.size, DEGREE.target);
+  linked[1].says({ t: 'bye', reason: 'pruned' });
+  await settle();
+  assert.equal(links.length, DEGREE.target + 1, 'not replaced: 2 links, within the marks');
 });

@@ -171,6 +171,7 @@ async def test_peers_on_two_processes_meet_relay_and_leave(servers, peer):
         "type": "signal",
         "topic": topic,
         "from": b.id,
+        "key": b.key,
         "blob": blob,
     }
     answer = b64(os.urandom(4144))
@@ -189,7 +190,8 @@ async def test_peers_on_two_processes_meet_relay_and_leave(servers, peer):
         assert await p.expect("left") == {"type": "left", "topic": topic, "id": b.id}
     # A signal to a connection that left, across processes, is unreachable.
     await a.send({"type": "signal", "topic": topic, "to": b.id, "blob": blob})
-    assert (await a.expect("error"))["code"] == "unreachable"
+    refused = await a.expect("error")
+    assert (refused["code"], refused["topic"], refused["to"]) == ("unreachable", topic, b.id)
 
     await a.close()  # a disconnect is a leave too
     assert await c.expect("left") == {"type": "left", "topic": topic, "id": a.id}

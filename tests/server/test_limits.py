@@ -1,6 +1,9 @@
+import pytest
+from django.core.checks import run_checks
 from django.test import override_settings
 
 from signal_server.limits import Limits, TokenBucket
+from signal_server.system_checks import CHECK_OVERLAY_DEGREE
 
 
 class FakeClock:
@@ -69,11 +72,12 @@ def test_limits_are_read_from_settings_when_asked():
         "MIRROR_WAKES_IN_FLIGHT": 21,
         "MIRROR_REQUEST_RATE_PER_SECOND": 22.5,
         "MIRROR_REQUEST_BURST": 23,
+        "OVERLAY_DEGREE": "3, 2,4",
     }
     with override_settings(PARLEY_SIGNAL=conf):
         limits = Limits.from_settings()
     first = (1000, 2, 3, 4.5, 5, 6, 7, 8.0, 9, 10, 0.5, 11, 0.25, 12, 13, 0.125, 14, 0.0625)
-    assert limits == Limits(*first, 15, 16, 17.5, 18, 19.5, 20, 21, 22.5, 23)
+    assert limits == Limits(*first, 15, 16, 17.5, 18, 19.5, 20, 21, 22.5, 23, (3, 2, 4))
     assert limits.for_client() == {
         "frame_bytes": 1000,
         "topics": 2,
@@ -81,4 +85,19 @@ def test_limits_are_read_from_settings_when_asked():
         "rate_per_second": 4.5,
         "burst": 5,
         "idle_seconds": 8.0,
+        "overlay": {"target": 3, "low": 2, "high": 4},
     }
+
+
+@pytest.mark.parametrize("text", ["8,6,12", "1,1,1", "64,64,64", " 3, 2, 4 "])
+def test_an_overlay_degree_clients_take_starts(settings, text):
+    settings.PARLEY_SIGNAL = {**settings.PARLEY_SIGNAL, "OVERLAY_DEGREE": text}
+    assert [m.id for m in run_checks() if m.id == CHECK_OVERLAY_DEGREE] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["", "8,6", "8,6,12,1", "8,9,12", "13,6,12", "0,0,0", "8,6,65", "8.0,6,12", "-1,1,1"]
+)
+def test_an_overlay_degree_clients_refuse_stops_the_start(settings, text):
+    settings.PARLEY_SIGNAL = {**settings.PARLEY_SIGNAL, "OVERLAY_DEGREE": text}
+    assert [m.id for m in run_checks() if m.id == CHECK_OVERLAY_DEGREE] == [CHECK_OVERLAY_DEGREE]

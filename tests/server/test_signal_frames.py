@@ -9,7 +9,7 @@ pytestmark = pytest.mark.also_on_redis
 
 
 async def test_hello_is_answered_with_welcome_and_the_limits(client, limits):
-    limits(SAMPLE_SIZE=7, IDLE_SECONDS=60)
+    limits(SAMPLE_SIZE=7, IDLE_SECONDS=60, OVERLAY_DEGREE="3,2,4")
     a = await client(hello=False)
     welcome = await a.hello()
     assert set(welcome) == {"type", "v", "id", "limits"}
@@ -23,6 +23,7 @@ async def test_hello_is_answered_with_welcome_and_the_limits(client, limits):
         "rate_per_second": conf["RATE_PER_SECOND"],
         "burst": conf["RATE_BURST"],
         "idle_seconds": 60,
+        "overlay": {"target": 3, "low": 2, "high": 4},
     }
 
 

@@ -8,11 +8,13 @@
 //   neighbours.learn(id, key) -> known now?        also a candidate to link to
 //   neighbours.gone(id)                            left the room
 //   neighbours.forgetCandidates()                  a new rendezvous connection: only links stay
-//   neighbours.dialling(id) / linked(id) / closed(id)
+//   neighbours.dialling(id) / linked(id) / closed(id, { lost })
+//   neighbours.shuffle() -> { dial, prune }         now and then, in a big room
 //   neighbours.makeRoom(id) -> ids to prune        someone dials in
 //   neighbours.plan() -> { dial, prune }            neighbours.mayDial() -> boolean
 //   neighbours.isBig()                             more members than a full mesh would link
 //   neighbours.membersFor(others) -> [{ id, key }]  what a new neighbour is told of
+//   neighbours.degree = { target, low, high }      from now on
 import { toBase64Url, fromBase64Url } from '../crypto/bytes.js';
 import { MAX_MEMBERS_PER_FRAME } from './data-frames.js';
 import { Overlay, OVERLAY_DEGREE, pickAtRandom } from './overlay.js';
@@ -35,6 +37,10 @@ export class Neighbours {
 
   get degree() {
     return this.#overlay.degree;
+  }
+
+  set degree(degree) {
+    this.#overlay.setDegree(degree);
   }
 
   announce(id, key) {
@@ -83,9 +89,16 @@ export class Neighbours {
   }
 
   // Not a candidate any more: dialled again only by the redial rules (one end, after a
-  // wait), by the other end, or once it is heard of again.
-  closed(id) {
-    this.#overlay.refused(id);
+  // wait), by the other end, or once it is heard of again. A ready link `lost` to a
+  // failure is replaced by another member at the next plan.
+  closed(id, { lost = false } = {}) {
+    if (lost) this.#overlay.lost(id);
+    else this.#overlay.refused(id);
+  }
+
+  shuffle() {
+    const { dial, prune } = this.#overlay.shuffle();
+    return { dial: dial.filter((id) => this.#keys.has(id)), prune };
   }
 
   makeRoom(id) {

@@ -11,9 +11,15 @@
 //   overlay.unlinked(id)      that link closed (the member may still be in the room)
 //   overlay.refused(id)       it turned our link down (full): a candidate no more, until
 //                             it is heard of again
+//   overlay.lost(id)          a ready link whose member went (page closed, network gone):
+//                             as refused, and replaced at the next plan, up to the target
+//   overlay.shuffle() -> { dial: [id], prune: [id] }   in a big room, one link swapped
+//                             for a random candidate: run now and then, it heals a
+//                             room cut in two
 //   overlay.plan() -> { dial: [ids], prune: [ids] }   what to do now; call after changes
 //   overlay.makeRoom(id) -> [ids]   links to close so that the one `id` offers fits
 //                             under the high mark
+//   overlay.setDegree(degree)  another degree from now on (the server's suggestion)
 //   overlay.links, overlay.known
 //
 // No timers and no I/O: the swarm tells it what happened and does what it plans. Which
@@ -28,18 +34,35 @@
 // whose two neighbours leave at once still has six. The high mark leaves room for the
 // members who dial in while this one is at its target, without pruning at once.
 export const OVERLAY_DEGREE = Object.freeze({ target: 8, low: 6, high: 12 });
+const MAX_DEGREE = 64;
+
+// A degree as a server may suggest one (`welcome.limits.overlay`, docs/protocol.md §3),
+// if it is one: whole numbers, 1 <= low <= target <= high <= 64. Else null.
+export function overlayDegreeOf(value) {
+  if (typeof value !== 'object' || value === null) return null;
+  const { target, low, high } = value;
+  const whole = [target, low, high].every((n) => Number.isSafeInteger(n));
+  if (!whole || !(low >= 1 && low <= target && target <= high && high <= MAX_DEGREE)) return null;
+  return Object.freeze({ target, low, high });
+}
 const MAX_KNOWN = 1024; // members remembered as candidates; beyond, new ones replace old
 
 export class Overlay {
   constructor({ degree = OVERLAY_DEGREE, random = Math.random } = {}) {
-    if (!(degree.low <= degree.target && degree.target <= degree.high)) {
-      throw new RangeError('the overlay needs low <= target <= high');
-    }
-    this.degree = degree;
+    this.setDegree(degree);
     this.random = random;
     this.known = new Set(); // members heard of and not gone, linked or not
     this.links = new Set(); // ready links
     this.pending = new Set(); // links being set up
+    this.toReplace = 0; // ready links lost since the last plan
+  }
+
+  // Links already made stay: a smaller degree is reached by the next plan's pruning.
+  setDegree(degree) {
+    if (!(degree.low <= degree.target && degree.target <= degree.high)) {
+      throw new RangeError('the overlay needs low <= target <= high');
+    }
+    this.degree = degree;
   }
 
   learn(ids) {
@@ -77,6 +100,11 @@ export class Overlay {
     this.known.delete(id);
   }
 
+  lost(id) {
+    if (this.links.has(id)) this.toReplace += 1;
+    this.refused(id);
+  }
+
   // Links ready or on their way.
   get degreeNow() {
     return this.links.size + this.pending.size;
@@ -102,14 +130,20 @@ export class Overlay {
 
   plan() {
     const { target, high } = this.degree;
-    const candidates = [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
+    const candidates = this.#candidates();
+    const lostSince = this.toReplace;
+    this.toReplace = 0;
     // A room small enough: everyone. Its size is a guess from here: the members heard
     // of and not known to be gone.
     if (this.known.size <= high) return { dial: candidates, prune: [] };
-    // Between the marks nothing changes: a neighbour that leaves is replaced only once
-    // the links fall under the low mark, so churn does not ripple through the room.
     if (this.degreeNow < this.degree.low) {
       return { dial: this.#pick(candidates, target - this.degreeNow), prune: [] };
+    }
+    // A neighbour that went is replaced, up to the target: the room's links stay a
+    // random graph. Nothing else changes between the marks, so a member pruned by
+    // another does not dial in turn and churn does not ripple through the room.
+    if (lostSince > 0 && this.degreeNow < target) {
+      return { dial: this.#pick(candidates, Math.min(lostSince, target - this.degreeNow)), prune: [] };
     }
     if (this.degreeNow > high) {
       return { dial: [], prune: this.#pick([...this.links], this.degreeNow - target) };
@@ -117,13 +151,23 @@ export class Overlay {
     return { dial: [], prune: [] };
   }
 
+  shuffle() {
+    if (this.known.size <= this.degree.high) return { dial: [], prune: [] };
+    const dial = this.#pick(this.#candidates(), 1);
+    const prune = dial.length && this.degreeNow >= this.degree.target ? this.#pick([...this.links], 1) : [];
+    return { dial, prune };
+  }
+
+  #candidates() {
+    return [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
+  }
+
   #pick(ids, count) {
     return pickAtRandom(ids, count, this.random);
   }
 
   #forgetACandidate() {
-    const candidates = [...this.known].filter((id) => !this.links.has(id) && !this.pending.has(id));
-    const [gone] = this.#pick(candidates, 1);
+    const [gone] = this.#pick(this.#candidates(), 1);
     if (gone !== undefined) this.known.delete(gone);
   }
 }

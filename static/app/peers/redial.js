@@ -5,6 +5,7 @@
 //   redialDelayMs(attempts, random)     1, 2, 4 s, each ±25 %
 //   dialsAgain(localKey, remoteKey)     whether this end is the one that dials again
 //   isFreshOffer(payload, remoteSdp)    an offer from a new connection at the other end
+//   isFailure(reason)                   a reason no end chose (a link that may come back)
 //   new Redials({ random })             the swarm's pending redials, one per connection:
 //     redials.after(peer, reason, { announced, twinReady }, dial)  dial() later, if due
 //     redials.forget(id); redials.forgetAll()
@@ -25,6 +26,11 @@ const PASSING_FAILURES = new Set([
   'timeout', 'connection_failed', 'negotiation_failed', 'certificate_unavailable', 'channel_closed',
   'unauthenticated', 'no_relay', 'relay_failed', 'relay_missing',
 ]);
+
+// A failure, not a choice of either end: on a ready link, its member may have gone.
+export function isFailure(reason) {
+  return PASSING_FAILURES.has(reason);
+}
 
 // Only one end dials again, so the two never offer at once (a Python peer cannot roll an
 // offer back): the end whose connection key sorts first, the polite end.

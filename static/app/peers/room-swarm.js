@@ -32,11 +32,14 @@ import { helloFrame, helloProves } from './link-proof.js';
 import { PeerLink } from './peer-link.js';
 import { DeviceTwins } from './device-twins.js';
 import { Neighbours } from './neighbours.js';
-import { OVERLAY_DEGREE } from './overlay.js';
-import { isFreshOffer, Redials } from './redial.js';
+import { OVERLAY_DEGREE, overlayDegreeOf } from './overlay.js';
+import { isFailure, isFreshOffer, Redials } from './redial.js';
 import { SwarmPeer } from './swarm-peer.js';
 
 const MAX_FROM_PEERS_FRAME = 32;
+// How often, on average, a member of a big room swaps one link for a random one (±50 %):
+// a room cut in two by members leaving at once is joined again within a few rounds.
+const SHUFFLE_MS = 30_000;
 // Signals arriving in the (at most 5 s) wait for the ICE servers; beyond, they are lost
 // as on a congested server, and the peer's own timeout and redial take over.
 const MAX_WAITING_FOR_ICE = 256;
@@ -45,7 +48,7 @@ export class RoomSwarm extends EventTarget {
   constructor({
     room, identity, signaling, localName = () => '', rtcConfig = {}, iceConfig = null,
     makeLink = (options) => new PeerLink(options), random = Math.random, trustsMirror = () => false,
-    degree = OVERLAY_DEGREE,
+    degree = null, shuffleMs = SHUFFLE_MS,
   }) {
     super();
     this.room = room; // { topic (base64url), keys: { discoveryKey, membershipKey } }
@@ -65,11 +68,14 @@ export class RoomSwarm extends EventTarget {
     this.stopped = false;
     this.replayGuard = new ReplayGuard({ windowMs: 150_000 });
     this.peers = new Map(); // connectionId -> peer
-    // Whom it knows of, with their connection keys, and whom it links to.
-    this.neighbours = new Neighbours({
-      degree, random, isOwnConnection: (id) => id === signaling.connectionId || signaling.ownConnectionIds?.includes(id),
-    });
+    // Whom it knows of, with their connection keys, and whom it links to. A degree given
+    // here holds; else the server's suggestion (welcome), else the default.
+    this.fixedDegree = degree;
+    const isOwnConnection = (id) => id === signaling.connectionId || signaling.ownConnectionIds?.includes(id);
+    this.neighbours = new Neighbours({ degree: degree ?? this.#suggestedDegree(), random, isOwnConnection });
     this.planQueued = false;
+    this.shuffleMs = shuffleMs;
+    this.shuffleTimer = null;
     this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
     this.firstDialSeen = false; // `dialled` follows the first `peers` answer only
@@ -79,6 +85,10 @@ export class RoomSwarm extends EventTarget {
   }
 
   #dialledNow;
+
+  #suggestedDegree() {
+    return overlayDegreeOf(this.signaling.limits?.overlay) ?? OVERLAY_DEGREE;
+  }
 
   start() {
     // The joiner dials (those of the server's sample the overlay picks: in a small room,
@@ -112,6 +122,7 @@ export class RoomSwarm extends EventTarget {
       this.generation += 1;
       this.waitingForIce = [];
       this.neighbours.forgetCandidates();
+      this.neighbours.degree = this.fixedDegree ?? this.#suggestedDegree();
       this.redials.forgetAll();
       for (const peer of this.peers.values()) if (peer.state !== 'ready') peer.link.close('reconnected');
     }, { anyTopic: true });
@@ -121,6 +132,7 @@ export class RoomSwarm extends EventTarget {
 
   stop() {
     this.stopped = true;
+    clearTimeout(this.shuffleTimer);
     this.#dialledNow();
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
@@ -208,6 +220,7 @@ export class RoomSwarm extends EventTarget {
   // Does what the overlay plans now: the links it dials (new peers), and those it prunes.
   #followPlan() {
     if (this.stopped) return [];
+    this.#shuffleLater();
     const { dial, prune } = this.neighbours.plan();
     for (const id of prune) this.#prune(id);
     return dial.map((id) => this.#link(id, { initiator: true })).filter(Boolean);
@@ -221,6 +234,21 @@ export class RoomSwarm extends EventTarget {
       this.planQueued = false;
       this.#afterIce(() => this.#followPlan());
     });
+  }
+
+  // Only while the room is big: a small one is a full mesh already.
+  #shuffleLater() {
+    if (this.shuffleTimer !== null || this.stopped || !this.neighbours.isBig()) return;
+    this.shuffleTimer = setTimeout(() => {
+      this.shuffleTimer = null;
+      if (this.stopped) return;
+      this.#afterIce(() => {
+        const { dial, prune } = this.neighbours.shuffle();
+        for (const id of prune) this.#prune(id);
+        for (const id of dial) this.#link(id, { initiator: true });
+      });
+      this.#shuffleLater();
+    }, this.shuffleMs * (0.5 + this.random()));
   }
 
   #prune(id) {
@@ -253,7 +281,7 @@ export class RoomSwarm extends EventTarget {
       console.info(`parley: link to ${connectionId.slice(0, 8)} closed (${detail.reason}${why}${wasReady ? '' : ', never ready'})`);
       if (this.peers.get(connectionId) === peer) {
         this.peers.delete(connectionId);
-        this.neighbours.closed(connectionId);
+        this.neighbours.closed(connectionId, { lost: wasReady && isFailure(detail.reason) });
         this.#planSoon();
       }
       if (peer.closed(detail.reason)) this.#changed(peer);

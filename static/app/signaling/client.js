@@ -78,6 +78,7 @@ export class SignalingClient extends EventTarget {
     this.state = 'offline';
     this.connectionId = null;
     this.ownConnectionIds = []; // this one and the last few before it
+    this.limits = {}; // as the last `welcome` stated them (§5), for whoever needs one
     this.connectionKeypair = null;
     this.attempt = 0;
     this.socket = null;
@@ -285,6 +286,7 @@ export class SignalingClient extends EventTarget {
         });
         this.attempt = 0;
         this.topicLimit = Number(frame.limits?.topics) || 16;
+        this.limits = typeof frame.limits === 'object' && frame.limits !== null ? frame.limits : {};
         this.#setState('online');
         this.#startPing();
         for (const topic of [...this.topics].slice(0, this.topicLimit)) this.#send({ type: 'join', topic });
