@@ -42,4 +42,6 @@ def is_signal_payload(payload: Any) -> bool:
         return _is_description(payload["description"])
     if "candidate" in payload:
         return _is_candidate(payload["candidate"])
+    if "bye" in payload:  # the sender gives up the link being set up (§6, big rooms)
+        return payload["bye"] == "pruned"
     return False

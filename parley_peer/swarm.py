@@ -247,7 +247,10 @@ class RoomSwarm:
         if envelope.sender_identity == self.identity.verify_key.encode():
             return  # our own identity on another connection: ignored (§6)
         peer = self.peers.get(sender)
-        if peer is not None and peer.identity not in (None, envelope.sender_identity):
+        if "bye" in envelope.payload:  # it gives up the link being set up (§6, big rooms)
+            if peer is not None and peer.identity in (None, envelope.sender_identity):
+                self._spawn(peer.link.close("pruned"))
+            return None
             self._spawn(peer.link.close("identity_changed"))
             return self._reject(sender, "identity_changed", peer)
         if peer is not None and is_fresh_offer(envelope.payload, peer.link.verified_remote_sdp):

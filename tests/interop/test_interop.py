@@ -67,6 +67,7 @@ def offer_of(size: int) -> dict:
 
 PAYLOADS = [
     {"candidate": None},
+    {"bye": "pruned"},
     {"candidate": {"candidate": "candidate:1 1 udp 1 192.0.2.1 9 typ host", "sdpMLineIndex": 0}},
     {"description": {"type": "answer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nä🎉"}},
     offer_of(2000),

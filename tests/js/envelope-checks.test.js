@@ -153,6 +153,7 @@ const malformedPayloads = [
   '{"candidate":{"candidate":"","sdpMLineIndex":1.5}}', '{"candidate":{"candidate":"","sdpMLineIndex":-1}}',
   '{"candidate":{"candidate":"","sdpMLineIndex":65536}}', '{"candidate":{"candidate":"","sdpMid":0}}',
   '{"candidate":{"candidate":"","usernameFragment":false}}', '{"candidate":"c"}',
+  '{"bye":"left"}', '{"bye":null}', '{"bye":"pruned","candidate":null}',
 ];
 
 test('12: payloads of neither shape are malformed', () => {

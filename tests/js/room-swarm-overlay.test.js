@@ -13,7 +13,7 @@ import { createConnectionKeypair, createIdentity } from '../../static/app/identi
 import { signLinkProof } from '../../static/app/peers/link-proof.js';
 import { OVERLAY_DEGREE } from '../../static/app/peers/overlay.js';
 import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
-import { sealEnvelope } from '../../static/app/signaling/envelope.js';
+import { openEnvelope, ReplayGuard, sealEnvelope } from '../../static/app/signaling/envelope.js';
 import './hand-built.js'; // libsodium ready
 
 const DEGREE = Object.freeze({ target: 3, low: 2, high: 4 });
@@ -56,7 +56,11 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
   }
   const keys = deriveRoomKeys(newRoomSecret());
   const signaling = Object.assign(new EventTarget(), {
-    connectionKeypair: createConnectionKeypair(), connectionId: 'alice', join() {}, leave() {}, sendSignal() {}, limits,
+    connectionKeypair: createConnectionKeypair(), connectionId: 'alice', join() {}, leave() {}, limits,
+    sent: [], // [to, blob]
+    sendSignal(topic, to, blob) {
+      this.sent.push([to, blob]);
+    },
   });
   const links = [];
   const swarm = new RoomSwarm({
@@ -107,6 +111,14 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
       },
       says(frame) {
         m.link.dispatchEvent(new CustomEvent('message', { detail: { frame } }));
+      },
+      // The payloads of the envelopes Alice sealed to this member, opened at its end.
+      received() {
+        const replayGuard = new ReplayGuard({ windowMs: 150_000 });
+        return signaling.sent.filter(([to]) => to === m.id).map(([, blob]) => openEnvelope(blob, {
+          connectionKeypair: keypair, topic: keys.discoveryKey, membershipKey: keys.membershipKey,
+          expectedSenderConnectionKey: signaling.connectionKeypair.publicKey, replayGuard,
+        }).payload);
       },
     };
     return m;
@@ -305,4 +317,28 @@ test('a neighbour lost to a failure is replaced at once, up to the target; one p
   linked[1].says({ t: 'bye', reason: 'pruned' });
   await settle();
   assert.equal(links.length, DEGREE.target + 1, 'not replaced: 2 links, within the marks');
+});
+
+test('a link still being set up is given up with a bye through the server, and taken as one', async (t) => {
+  const { announce, members, member, links, swarm } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const dialled = sample.filter((m) => m.link); // 3 dials, none open yet
+  member().dialsIn();
+  const shed = member(); // the fifth: over the high mark, so pending dials are shed
+  shed.dialsIn();
+  const given = dialled.filter((m) => m.received().some((payload) => payload.bye));
+  assert.ok(given.length >= 1, 'a pending dial was given up');
+  for (const m of given) assert.deepEqual(m.received().at(-1), { bye: 'pruned' });
+  assert.ok(links.filter((link) => link.reason === 'pruned').every((link) => link.state === 'closed'));
+
+  // Alice's own dial that the other end gives up: closed as pruned, never dialled again.
+  const [other] = dialled.filter((m) => swarm.peers.has(m.id));
+  const { link } = other;
+  other.signal({ bye: 'pruned' });
+  assert.equal(link.reason, 'pruned');
+  await settle();
+  t.mock.timers.tick(60_000);
+  await settle();
+  assert.equal(swarm.peers.has(other.id), false);
 });

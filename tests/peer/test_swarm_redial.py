@@ -148,3 +148,27 @@ async def test_an_offer_that_meets_our_unanswered_dial_is_answered_by_a_new_link
     finally:
         await theirs.close()
         await stop(swarm)
+
+
+async def test_a_dial_the_other_end_gives_up_with_a_bye_is_closed_and_not_dialled_again(swarm):
+    """A browser at its high mark sheds a link still being set up with a `bye` signal
+    (§6, big rooms): the dial ends as pruned, with no redial."""
+    ours = await announce_and_dial(swarm)
+    offers = len(swarm.signaling_stand_in.signals)
+    blob = seal_envelope(
+        identity=SigningKey.generate(),
+        sender_connection_key=REMOTE_KEY,
+        recipient_connection_key=swarm.signaling_stand_in.public_key,
+        topic=swarm.keys.discovery_key,
+        membership_key=swarm.keys.membership_key,
+        payload={"bye": "pruned"},
+    )
+    for listener in swarm.signaling_stand_in.listeners:
+        listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+    async with asyncio.timeout(WAIT_S):
+        await asyncio.gather(*swarm._tasks)
+    assert ours.closed_reason == "pruned"
+    await asyncio.sleep(0.3)  # six times the redial delay
+    assert "remote" not in swarm.peers
+    assert len(swarm.signaling_stand_in.signals) == offers
+    await stop(swarm)

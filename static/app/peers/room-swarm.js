@@ -251,8 +251,13 @@ export class RoomSwarm extends EventTarget {
     }, this.shuffleMs * (0.5 + this.random()));
   }
 
+  // The peer is told, so it neither waits for the link nor dials it again: on the link's
+  // channel if it is open, else through the server.
   #prune(id) {
-    this.peers.get(id)?.link.close('pruned', null, { lastWord: { t: 'bye', reason: 'pruned' } });
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    if (peer.link.state !== 'open') this.#sendSignal(peer, { bye: 'pruned' });
+    peer.link.close('pruned', null, { lastWord: { t: 'bye', reason: 'pruned' } });
   }
 
   #link(connectionId, { initiator }) {
@@ -330,6 +335,10 @@ export class RoomSwarm extends EventTarget {
     }
     if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other device
     let peer = this.peers.get(from);
+    if (envelope.payload.bye) {
+      if (peer && !peer.isSomeoneElse(envelope.senderIdentity)) peer.link.close('pruned');
+      return undefined;
+    }
     if (peer?.isSomeoneElse(envelope.senderIdentity)) {
       peer.link.close('identity_changed');
       return this.#reject(from, 'identity_changed', peer);

@@ -1,6 +1,7 @@
 // The JSON payload of a signaling envelope (docs/protocol.md §4): exactly one key,
-// `description` (an SDP offer or answer) or `candidate` (an ICE candidate, or null for
-// end-of-candidates). Anything else is rejected, so later code can trust the shape.
+// `description` (an SDP offer or answer), `candidate` (an ICE candidate, or null for
+// end-of-candidates) or `bye` (`pruned`: the sender gives up the link being set up, §6
+// big rooms). Anything else is rejected, so later code can trust the shape.
 
 const CANDIDATE_KEYS = ['candidate', 'sdpMid', 'sdpMLineIndex', 'usernameFragment'];
 const MAX_MLINE_INDEX = 65535;
@@ -48,5 +49,6 @@ export function isSignalPayload(payload) {
   if (keys.length !== 1) return false;
   if (keys[0] === 'description') return isDescription(payload.description);
   if (keys[0] === 'candidate') return isCandidate(payload.candidate);
+  if (keys[0] === 'bye') return payload.bye === 'pruned';
   return false;
 }
