@@ -38,6 +38,7 @@ format:
 bench: install install-chromium install-turn install-nat-lab
 	$(BIN)/python -m bench.connect
 	$(BIN)/python -m bench.signaling
+	$(BIN)/python -m bench.big_topic
 	$(BIN)/python -m bench.flood
 	$(BIN)/python -m bench.catchup
 	$(BIN)/python -m bench.mirror

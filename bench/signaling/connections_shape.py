@@ -19,15 +19,17 @@ async def open_clients(
     concurrency: int = 32,
     deadline: float | None = None,
     opened_into: list | None = None,
+    group: int = GROUP,
+    make_client=new_client,
 ) -> tuple[list[Client], dict[str, int]]:
-    """`count` clients, GROUP to a topic (Parley), at most `concurrency` opening at once.
+    """`count` clients, `group` to a topic (Parley), at most `concurrency` opening at once.
 
     Returns the clients that opened and a count of failures by reason; none is started
     after `deadline` (perf_counter), those count as "not tried (time limit)". Each client
     is also appended to `opened_into` as soon as it is open (to be kept alive meanwhile).
     """
-    clients = [new_client(kind, port) for _ in range(count)]
-    topics = [b64(os.urandom(32)) for _ in range(0, count, GROUP)]
+    clients = [make_client(kind, port) for _ in range(count)]
+    topics = [b64(os.urandom(32)) for _ in range(0, count, group)]
     gate = asyncio.Semaphore(concurrency)
     opened: list[bool] = [False] * count
     failures: dict[str, int] = {}
@@ -38,7 +40,7 @@ async def open_clients(
                 reason = "not tried (time limit)"
             else:
                 try:
-                    await clients[position].start(topics[position // GROUP])
+                    await clients[position].start(topics[position // group])
                     opened[position] = True
                     if opened_into is not None:
                         opened_into.append(clients[position])

@@ -18,30 +18,63 @@ from signal_server.state.interfaces import Event, Joined, Member, OnLost, sample
 logger = logging.getLogger(__name__)
 
 
+class _Topic:
+    """A topic's members, also as a list (with each one's place in it), so that a sample
+    costs the same whatever the topic's size: no join or leave copies the topic."""
+
+    def __init__(self) -> None:
+        self.members: dict[bytes, Member] = {}
+        self.order: list[Member] = []
+        self.at: dict[bytes, int] = {}
+
+    def add(self, member: Member) -> None:
+        if member.id in self.at:
+            self.order[self.at[member.id]] = member
+        else:
+            self.at[member.id] = len(self.order)
+            self.order.append(member)
+        self.members[member.id] = member
+
+    def remove(self, member_id: bytes) -> bool:
+        if self.members.pop(member_id, None) is None:
+            return False
+        place, last = self.at.pop(member_id), self.order.pop()
+        if place < len(self.order):  # the last one takes the place of the one gone
+            self.order[place] = last
+            self.at[last.id] = place
+        return True
+
+    def sample(self, size: int, except_id: bytes | None = None) -> list[Member]:
+        drawn = sample_of(self.order, size + (except_id in self.at))
+        return [member for member in drawn if member.id != except_id][:size]
+
+
 class MemoryTopicRegistry:
     def __init__(self) -> None:
-        self._topics: dict[bytes, dict[bytes, Member]] = {}
+        self._topics: dict[bytes, _Topic] = {}
         self._joined: dict[bytes, set[bytes]] = {}
 
     async def join(self, member: Member, topic: bytes, sample_size: int) -> Joined:
-        members = self._topics.setdefault(topic, {})
-        others = [other for other_id, other in members.items() if other_id != member.id]
-        members[member.id] = member
+        members = self._topics.setdefault(topic, _Topic())
+        joined = Joined(
+            members.sample(sample_size, member.id), members.sample(sample_size, member.id)
+        )
+        members.add(member)
         self._joined.setdefault(member.id, set()).add(topic)
-        return Joined(sample_of(others, sample_size), sample_of(others, sample_size))
+        return joined
 
     async def leave(self, member_id: bytes, topic: bytes, notify_size: int) -> list[Member]:
-        members = self._topics.get(topic, {})
-        if members.pop(member_id, None) is None:
+        members = self._topics.get(topic)
+        if members is None or not members.remove(member_id):
             return []
         joined = self._joined.get(member_id)
         if joined is not None:
             joined.discard(topic)
             if not joined:
                 del self._joined[member_id]
-        if not members:
+        if not members.members:
             self._topics.pop(topic, None)
-        return sample_of(list(members.values()), notify_size)
+        return members.sample(notify_size)
 
     async def leave_all(self, member_id: bytes, notify_size: int) -> dict[bytes, list[Member]]:
         left = {}
@@ -50,14 +83,16 @@ class MemoryTopicRegistry:
         return left
 
     async def members_of(self, topic: bytes) -> list[Member]:
-        return list(self._topics.get(topic, {}).values())
+        found = self._topics.get(topic)
+        return list(found.members.values()) if found else []
 
     async def member_in(self, topic: bytes, member_id: bytes) -> Member | None:
-        return self._topics.get(topic, {}).get(member_id)
+        found = self._topics.get(topic)
+        return found.members.get(member_id) if found else None
 
     async def peer_in_topic(self, a: bytes, b: bytes, topic: bytes) -> Member | None:
-        members = self._topics.get(topic, {})
-        return members.get(b) if a in members else None
+        found = self._topics.get(topic)
+        return found.members.get(b) if found and a in found.members else None
 
 
 @dataclass(slots=True)

@@ -83,3 +83,25 @@ async def test_leave_all_and_peer_in_topic():
     assert await registry.leave_all(a.id, 32) == {TOPIC: [b], OTHER_TOPIC: [c]}
     assert not await registry.peer_in_topic(a.id, b.id, TOPIC)
     assert await registry.members_of(TOPIC) == [b]
+
+
+async def test_joins_and_leaves_in_any_order_keep_the_samples_to_who_is_there():
+    registry = TopicRegistry()
+    members = [member(n) for n in range(60)]
+    present: set[bytes] = set()
+    for step, m in enumerate(members * 2):  # each joins, later leaves, in shuffled turns
+        if m.id in present and step % 3:
+            await registry.leave(m.id, TOPIC, 8)
+            present.discard(m.id)
+            continue
+        joined = await registry.join(m, TOPIC, 8)
+        for found in (joined.sample, joined.announce_to):
+            assert {x.id for x in found} <= present - {m.id}
+            assert len(found) == min(8, len(present - {m.id}))
+        present.add(m.id)
+        assert {x.id for x in await registry.members_of(TOPIC)} == present
+    for m_id in list(present):
+        told = await registry.leave(m_id, TOPIC, 8)
+        present.discard(m_id)
+        assert {x.id for x in told} <= present and len(told) == min(8, len(present))
+    assert registry._topics == {}
