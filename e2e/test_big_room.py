@@ -9,6 +9,7 @@ so in a partial mesh it would be a dead end rather than a member, and the blind 
 links to every member it is told of, which would make it the hub of the room.
 """
 
+import re
 import time
 
 import pytest
@@ -65,6 +66,10 @@ def test_a_room_of_24_on_links_of_degree_3(browser, big_room_url):
         # would be 23 links each), and has at least one link.
         links = {f"member {n}": ready_links(member) for n, member in enumerate(members)}
         assert all(1 <= count <= HIGH for count in links.values()), links
+        # The header says so: the room's size, and the few this device links to.
+        expect(ada.page.get_by_test_id("peer-summary")).to_have_text(
+            re.compile(rf"^{MEMBERS} members · linked to [1-{HIGH}] · end-to-end encrypted")
+        )
 
         # A third leave at once (every third member; not Ada); the rest stay one room.
         leaving = members[2::3]

@@ -35,6 +35,10 @@ def test_two_browsers_chat_through_an_invite_link(new_user):
     bob.wait_for_peers(1)
     expect(ada.page.get_by_test_id("peer")).to_contain_text("Bob")
     expect(bob.page.get_by_test_id("peer")).to_contain_text("Ada")
+    # A small room is a full mesh: the header counts who is connected, not the members.
+    expect(ada.page.get_by_test_id("peer-summary")).to_have_text(
+        "1 person connected · end-to-end encrypted"
+    )
 
     ada.send("Hello Bob")
     bob.expect_message("Hello Bob", author="Ada")

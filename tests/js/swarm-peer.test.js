@@ -109,7 +109,7 @@ test('a peer closes once, for its first reason, and never becomes ready again', 
 });
 
 test('routine closes are quiet; failures and misbehaviour are not', () => {
-  for (const reason of ['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'channel_closed']) {
+  for (const reason of ['left', 'duplicate', 'reconnected', 'redialled', 'closed', 'channel_closed', 'pruned']) {
     const { peer } = newPeer();
     peer.closed(reason);
     assert.equal(peer.quiet, true, reason);

@@ -10,6 +10,7 @@
 //   swarm.addEventListener('twins', ...)   swarm.twins.superseded changed without a peer event
 //   swarm.start(); swarm.broadcast(frame); swarm.sendTo(peer, frame); swarm.stop()
 //   await swarm.dialled   the first `peers` answer's offers are out (or it named nobody)
+//   swarm.linksToFew(n)   a room of n members is big: links to a few of them (the overlay)
 //
 // A peer is one remote connection, a SwarmPeer (peers/swarm-peer.js): the swarm moves it
 // through its states, others only read it (connectionId, identity, name, state, reason)
@@ -155,6 +156,12 @@ export class RoomSwarm extends EventTarget {
     this.#afterIce(() => {
       for (const id of ids) if (!this.stopped && this.neighbours.has(id)) this.#link(id, { initiator: true });
     });
+  }
+
+  // Whether a room of this many members is too big for a full mesh here: its links
+  // reach a few of them (the overlay's high mark).
+  linksToFew(memberCount) {
+    return memberCount - 1 > this.neighbours.degree.high;
   }
 
   readyPeers() {

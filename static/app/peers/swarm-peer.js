@@ -33,9 +33,11 @@ export const MAX_STRIKES = 16;
 // A person, not a blind mirror (docs/protocol.md §12): a mirror replicates like any peer
 // but is nobody to call, count or wake.
 export const isPerson = (peer) => !peer.isMirror;
-// Closes that are routine, not news: the peer left, a newer link replaced this one,
-// or the channel simply closed.
-const QUIET_REASONS = new Set(['left', 'duplicate', 'superseded', 'reconnected', 'redialled', 'closed', 'channel_closed']);
+// Closes that are routine, not news: the peer left, a newer link replaced this one, the
+// overlay of a big room gave it up, or the channel simply closed.
+const QUIET_REASONS = new Set([
+  'left', 'duplicate', 'superseded', 'reconnected', 'redialled', 'closed', 'channel_closed', 'pruned',
+]);
 
 export class SwarmPeer {
   #connectionId;

@@ -149,10 +149,15 @@ export class ChatView {
     const peers = session.peerList().filter((peer) => !peer.mirror);
     const ready = peers.filter((peer) => peer.state === 'ready');
     const mirrored = session.peerList().some((peer) => peer.mirror && peer.state === 'ready');
-    // "Hide my IP address" shows here too: on a phone the sidebar is out of sight.
-    this.subtitle.textContent = (ready.length
-      ? `${plural(ready.length, 'person', 'people')} connected · end-to-end encrypted`
-      : 'Nobody else is connected · end-to-end encrypted') + (mirrored ? ' · kept by a mirror' : '')
+    // In a big room this device links to a few members only (docs/protocol.md §6): the
+    // room's size and those links are two numbers. "Hide my IP address" shows here too:
+    // on a phone the sidebar is out of sight.
+    const { members, left } = session.view;
+    const count = [...members].filter((id) => !left.has(id)).length;
+    const reach = session.swarm.linksToFew(count)
+      ? `${plural(count, 'member', 'members')} · linked to ${ready.length}`
+      : (ready.length ? `${plural(ready.length, 'person', 'people')} connected` : 'Nobody else is connected');
+    this.subtitle.textContent = `${reach} · end-to-end encrypted` + (mirrored ? ' · kept by a mirror' : '')
       + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.invite.show(room);
     this.#renderCallButtons(ready);
