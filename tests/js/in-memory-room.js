@@ -4,6 +4,7 @@
 import { createIdentity, identityId } from '../../static/app/identity/identity.js';
 import { encodeDataFrame, parseDataFrame } from '../../static/app/peers/data-frames.js';
 import { SwarmPeer } from '../../static/app/peers/swarm-peer.js';
+import { OVERLAY_DEGREE } from '../../static/app/peers/overlay.js';
 import { createRoom, withKeys } from '../../static/app/room/rooms.js';
 import { RoomSession } from '../../static/app/room/room-session.js';
 
@@ -35,6 +36,7 @@ class LinkedSwarm extends EventTarget {
   start() {}
   stop() {}
   readyPeers() { return [...this.peers.values()].filter((p) => p.state === 'ready'); }
+  linksToFew(memberCount) { return memberCount - 1 > OVERLAY_DEGREE.high; } // as RoomSwarm's
   broadcast(frame) { return this.readyPeers().filter((p) => this.sendTo(p, frame)).length; }
   sendTo(peer, frame) {
     if (peer.state !== 'ready') return false;

@@ -31,6 +31,7 @@ test('no receipt when turned off, when it says nothing new, or while this device
     [{ ...base, view: view([msg('bob', 4)], [['me', 4]]) }, () => true],
     [{ ...base, view: view([msg('me', 4)]) }, () => true],
     [{ ...base, canWrite: false }, () => true],
+    [{ ...base, bigRoom: true }, () => true], // every member's receipts would reach every member
   ]) {
     const { r, written } = receipts(t, state, enabled);
     r.afterRead();

@@ -6,6 +6,9 @@ import { backoffDelay } from '../../static/app/signaling/client.js';
 test('delivery labels follow the receipts', () => {
   assert.equal(deliveryLabel(0, { mine: true }), 'Sent');
   assert.equal(deliveryLabel(2, { mine: true }), 'Delivered to 2');
+  // A big room: this device's few links are no count of the room, and there are no receipts.
+  assert.equal(deliveryLabel(2, { mine: true, read: 3, bigRoom: true }), 'Delivered');
+  assert.equal(deliveryLabel(0, { mine: true, bigRoom: true }), 'Sent');
   assert.equal(deliveryLabel(2, { mine: true, read: 1 }), 'Read by 1');
   assert.equal(deliveryLabel(2, { mine: false, read: 1 }), '');
   assert.equal(deliveryLabel(1, { mine: false }), '');

@@ -3,7 +3,11 @@
 // setting) and only for what others wrote; and how many members have read a message.
 //
 //   const receipts = new ReadReceipts({ enabled: () => bool, state: () => ({ view, selfId,
-//     lastReadClock, canWrite }), write: (body) => promise })
+//     lastReadClock, canWrite, bigRoom }), write: (body) => promise })
+//
+// In a big room (more members than a full mesh links, docs/protocol.md §6) nobody writes
+// receipts: each would reach every member, and the room would carry one per member per
+// burst of reading.
 //   receipts.afterRead(); receipts.stop()
 //   readCount(view, selfId, message) -> members other than us who have read it
 export const RECEIPT_DELAY_MS = 3000;
@@ -28,8 +32,8 @@ export class ReadReceipts {
 
   #send() {
     if (!this.enabled()) return;
-    const { view, selfId, lastReadClock, canWrite } = this.state();
-    if (!canWrite) return;
+    const { view, selfId, lastReadClock, canWrite, bigRoom = false } = this.state();
+    if (!canWrite || bigRoom) return;
     const upTo = view.messages.findLast((m) => m.author !== selfId && m.clock <= lastReadClock)?.clock ?? 0;
     if (upTo <= (view.readUpTo.get(selfId) ?? 0)) return;
     this.write({ type: 'read', upTo }).catch((error) => console.warn('read receipt not written', error));

@@ -9,7 +9,7 @@
 //     recordCall({ call, event, video, duration }), rename(name), renameRoom(name),
 //     leave(), setMailbox({ mailbox, notify } | null) (§10); setTyping(active), markRead()
 //   session.view -> buildRoomState's { messages, timeline, names, members, ... }
-//   reads: peerList(), memberList(), memberName(id), typingNames(), unreadCount(),
+//   reads: peerList(), memberList(), memberCount(), isBig(), memberName(id), typingNames(), unreadCount(),
 //     deliveredCount(message), readCount(message), canWrite(), warnings
 //   await session.delivered(ms)   every member linked now holds our whole log (or ms)
 //   events: 'change'; 'appended' (e.detail.record: each own entry written)
@@ -56,7 +56,7 @@ export class RoomSession extends EventTarget {
       enabled: sendsReceipts,
       state: () => ({
         view: this.view, selfId: this.selfId, lastReadClock: this.room.lastReadClock ?? 0,
-        canWrite: this.canWrite() && !this.join.pending,
+        canWrite: this.canWrite() && !this.join.pending, bigRoom: this.isBig(),
       }),
       write: (body) => this.#append(body),
     });
@@ -227,6 +227,16 @@ export class RoomSession extends EventTarget {
   memberName(id, said = null) {
     const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find((peer) => peer.identity && identityId(peer.identity) === id)?.name);
     return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, hello ?? null);
+  }
+
+  // Members who have not left, this device's identity among them.
+  memberCount() {
+    return [...this.view.members].filter((id) => !this.view.left.has(id)).length;
+  }
+
+  // Too many members for a full mesh: this device links to a few (docs/protocol.md §6).
+  isBig() {
+    return this.swarm.linksToFew(this.memberCount());
   }
 
   // Who is in the room: online, last seen, left (room/member-list.js).

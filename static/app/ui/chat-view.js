@@ -1,10 +1,9 @@
 // The open room: header with people and their connection state, the invite panel,
-// security warnings, the conversation, who is typing, and the composer. The files being
-// prepared (ui/preparing-files-view.js) and what stands between the user and writing
-// (ui/room-guards.js) have their own modules.
+// security warnings, the conversation, who is typing, and the composer. The peers linked
+// (ui/peer-strip.js), the files being prepared (ui/preparing-files-view.js) and what
+// stands between the user and writing (ui/room-guards.js) have their own modules.
 import { MAX_CALL_MEMBERS } from '../calls/call-manager.js';
 import { ComposerView } from './composer-view.js';
-import { openContactDialog } from './contact-dialog.js';
 import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
@@ -12,6 +11,7 @@ import { FileCard } from './file-card.js';
 import { InvitePanel } from './invite-panel.js';
 import { callSummaryText, plural } from './format.js';
 import { MessageList } from './message-list.js';
+import { renderPeerStrip } from './peer-strip.js';
 import { messageKey, messageView } from './message-view.js';
 import { PreparingFilesView } from './preparing-files-view.js';
 import { reasonText, SECURITY_CODES } from './reasons.js';
@@ -20,13 +20,6 @@ import { RoomMenu } from './room-menu.js';
 import { ScrollKeeper } from './scroll-keeper.js';
 import { touchActions } from './touch-actions.js';
 
-const PEER_STATE_LABELS = { connecting: 'connecting…', ready: 'connected', closed: 'disconnected' };
-// How a ready link's traffic travels (peers/link-route.js).
-const ROUTE_LABELS = { direct: 'Direct', relayed: 'Relayed' };
-const ROUTE_TITLES = {
-  direct: 'Straight between your devices: this person can learn your IP address.',
-  relayed: 'Through the server’s relay: neither of you learns the other’s IP address.',
-};
 // The per-room notification levels (push/notify-levels.js), short enough for a phone.
 const NOTIFY_LEVEL_LABELS = { all: 'All', mentions: 'Mentions', none: 'None' };
 
@@ -152,16 +145,14 @@ export class ChatView {
     // In a big room this device links to a few members only (docs/protocol.md §6): the
     // room's size and those links are two numbers. "Hide my IP address" shows here too:
     // on a phone the sidebar is out of sight.
-    const { members, left } = session.view;
-    const count = [...members].filter((id) => !left.has(id)).length;
-    const reach = session.swarm.linksToFew(count)
-      ? `${plural(count, 'member', 'members')} · linked to ${ready.length}`
+    const reach = session.isBig()
+      ? `${plural(session.memberCount(), 'member', 'members')} · linked to ${ready.length}`
       : (ready.length ? `${plural(ready.length, 'person', 'people')} connected` : 'Nobody else is connected');
     this.subtitle.textContent = `${reach} · end-to-end encrypted` + (mirrored ? ' · kept by a mirror' : '')
       + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.invite.show(room);
     this.#renderCallButtons(ready);
-    this.#renderPeers(peers);
+    renderPeerStrip(this.peerStrip, peers, this.app);
     this.#renderWarnings(session);
     this.#renderMessages(session, ready.length === 0);
     this.#renderAlone(session, ready.length, mirrored);
@@ -217,34 +208,6 @@ export class ChatView {
 
   #startCall(video) {
     this.app.calls.start(this.topic, { video });
-  }
-
-  #renderPeers(peers) {
-    replaceChildren(this.peerStrip, peers.map((peer) => {
-      const verified = peer.id && this.app.isVerified(peer.id);
-      return h('li', {
-        class: `peer-chip state-${peer.state}`, 'data-testid': 'peer',
-        dataset: { state: peer.state, verified: String(Boolean(verified)), notify: peer.notify ?? 'unknown' },
-      },
-      h('button', {
-        type: 'button', class: 'peer-chip-button', disabled: !peer.id,
-        title: peer.id ? 'Safety number' : null,
-        onclick: () => openContactDialog({ app: this.app, id: peer.id, name: peer.name }),
-      },
-      h('span', { class: 'dot', 'aria-hidden': 'true' }),
-      h('span', {}, peer.name || (peer.id ? 'Someone' : 'Unknown peer')),
-      verified ? h('span', { class: 'verified-badge', title: 'Verified', 'aria-label': 'verified' }, '✓') : null,
-      peer.notify && peer.notify !== 'none'
-        ? h('span', { class: 'bell-icon notify-badge', title: 'Gets a notification when away', role: 'img', 'aria-label': 'can be notified' })
-        : null,
-      h('span', { class: 'peer-state' }, PEER_STATE_LABELS[peer.state] ?? peer.state),
-      peer.state === 'ready' && peer.route
-        ? h('span', {
-          class: `peer-route route-${peer.route}`, 'data-testid': 'peer-route', dataset: { route: peer.route },
-          title: ROUTE_TITLES[peer.route],
-        }, ROUTE_LABELS[peer.route])
-        : null));
-    }));
   }
 
   #renderWarnings(session) {
@@ -325,16 +288,17 @@ export class ChatView {
     const mine = message.author === this.app.selfId;
     const delivered = mine ? session.deliveredCount(message) : 0;
     const read = mine ? session.readCount(message) : 0;
+    const bigRoom = mine && session.isBig();
     const authorName = this.#name(message.author);
     const replyAuthorName = message.reply ? this.#name(message.reply.author) : null;
     const verified = !mine && this.app.isVerified(message.author);
     const callText = message.call
       ? callSummaryText(message.call, { selfId: this.app.selfId, nameOf: (id) => this.#name(id) }) : '';
-    const key = messageKey(message, [delivered, read, authorName, replyAuthorName, mine, verified, callText]);
+    const key = messageKey(message, [delivered, read, bigRoom, authorName, replyAuthorName, mine, verified, callText]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
     const el = messageView({
-      message, mine, authorName, replyAuthorName, delivered, read, verified, callText, actions: this.actions,
+      message, mine, authorName, replyAuthorName, delivered, read, bigRoom, verified, callText, actions: this.actions,
       textOptions: this.textOptions,
       fileCard: message.file ? this.#card(message.file, mine).el : null,
     });

@@ -65,9 +65,11 @@ export function shortWhen(ts, now = Date.now(), locale = undefined) {
 }
 
 // Only the author's own messages carry a delivery state: read (by how many, from their
-// receipts), else delivered (to how many), else sent.
-export function deliveryLabel(delivered, { mine, read = 0 }) {
+// receipts), else delivered (to how many), else sent. In a big room the counts would be
+// of this device's few links, and there are no receipts: delivered or sent.
+export function deliveryLabel(delivered, { mine, read = 0, bigRoom = false }) {
   if (!mine) return '';
+  if (bigRoom) return delivered === 0 ? 'Sent' : 'Delivered';
   if (read > 0) return `Read by ${read}`;
   return delivered === 0 ? 'Sent' : `Delivered to ${delivered}`;
 }

@@ -21,7 +21,7 @@ export function messageKey(message, extra) {
 // A file offer (message.file) shows its FileCard element instead of text; edits,
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
 export function messageView({
-  message, mine, authorName, replyAuthorName, delivered, read = 0, verified, actions, fileCard = null, callText = '', textOptions = {},
+  message, mine, authorName, replyAuthorName, delivered, read = 0, bigRoom = false, verified, actions, fileCard = null, callText = '', textOptions = {},
 }) {
   if (message.call) return callEventView({ message, text: callText });
   if (message.event) return roomEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
@@ -46,7 +46,7 @@ export function messageView({
         onclick: () => actions.react(message.id, reaction.emoji, !reaction.mine),
       }, h('span', { class: 'reaction-emoji' }, reaction.emoji), h('span', { class: 'reaction-count' }, String(reaction.count))))))
     : null;
-  const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine, read });
+  const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine, read, bigRoom });
   const status = delivery ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivery) : null;
   const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
     message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
