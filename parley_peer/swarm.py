@@ -166,12 +166,12 @@ class RoomSwarm:
         elif kind == "joined":
             self._announce(frame.get("peer"))
         elif kind == "left":
-            self.announced.pop(frame.get("id"), None)
-            self._redials.forget(frame.get("id"))
-            peer = self.peers.get(frame.get("id"))
-            # A link that is up does not need the server any more; one still negotiating does.
-            if peer is not None and peer.state != "ready":
-                self._spawn(peer.link.close("left"))
+            self._gone(frame.get("id"))
+        elif (
+            kind == "error" and frame.get("code") == "unreachable" and frame.get("ref") == "signal"
+        ):
+            # In a big topic not every member is told of a leave (§3): this says the same.
+            self._gone(frame.get("to"))
         elif kind == "signal":
             # The server names the sender's key: in a big topic, a member may be dialled by
             # one it was never told of (§3).
@@ -179,14 +179,30 @@ class RoomSwarm:
                 self._announce({"id": frame.get("from"), "key": frame.get("key")})
             self._on_signal(frame.get("from"), frame.get("blob"))
 
+    def _gone(self, connection_id: object) -> None:
+        self.announced.pop(connection_id, None)  # type: ignore[arg-type]
+        self._redials.forget(connection_id)  # type: ignore[arg-type]
+        peer = self.peers.get(connection_id)  # type: ignore[arg-type]
+        # A link that is up does not need the server any more; one still negotiating does.
+        if peer is not None and peer.state != "ready":
+            self._spawn(peer.link.close("left"))
+
     def _announce(self, announced: object) -> bool:
         try:
             connection_id, key = announced["id"], announced["key"]  # type: ignore[index]
-            if len(self.announced) >= MAX_ANNOUNCED and connection_id not in self.announced:
-                return False  # bounded, however many peers a server makes up
-            self.announced[connection_id] = b64url_decode(key, 32)
+            key_bytes = b64url_decode(key, 32)
         except (TypeError, KeyError, EncodingError):
             return False  # a server that announces a malformed peer gets no link for it
+        if not isinstance(connection_id, str):
+            return False
+        if len(self.announced) >= MAX_ANNOUNCED and connection_id not in self.announced:
+            # Bounded, however many peers a server makes up; in a big topic not every
+            # leave is told (§3), so the oldest connection without a link makes way.
+            stale = next((c for c in self.announced if c not in self.peers), None)
+            if stale is None:
+                return False
+            del self.announced[stale]
+        self.announced[connection_id] = key_bytes
         return True
 
     def _link(self, connection_id: str, *, initiator: bool) -> Peer | None:
@@ -248,9 +264,11 @@ class RoomSwarm:
             return  # our own identity on another connection: ignored (§6)
         peer = self.peers.get(sender)
         if "bye" in envelope.payload:  # it gives up the link being set up (§6, big rooms)
+            self._redials.forget(sender)  # its channel may have closed first: no redial either
             if peer is not None and peer.identity in (None, envelope.sender_identity):
                 self._spawn(peer.link.close("pruned"))
             return None
+        if peer is not None and peer.identity not in (None, envelope.sender_identity):
             self._spawn(peer.link.close("identity_changed"))
             return self._reject(sender, "identity_changed", peer)
         if peer is not None and is_fresh_offer(envelope.payload, peer.link.verified_remote_sdp):

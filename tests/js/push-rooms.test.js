@@ -245,3 +245,20 @@ test('a mirror that lags behind might never hold the entry: the member is woken 
   assert.deepEqual(handed, []);
   assert.equal(signaling.wakes.length, 1);
 });
+
+test('in a big room only a mention wakes: most members without a link to us are there', () => {
+  const waker = new RoomWaker({ identity: person('Ada'), signaling: new RecordingSignaling() });
+  const mailbox = toBase64Url(createMailboxKeys().publicKey);
+  const session = (big) => ({
+    isBig: () => big,
+    swarm: { readyPeers: () => [] },
+    view: {
+      mailboxes: new Map([['bob', { mailbox, notify: 'all' }], ['cyd', { mailbox, notify: 'all' }]]),
+      names: new Map([['bob', 'Bob'], ['cyd', 'Cyd']]), left: new Set(),
+    },
+    memberName: (id) => id,
+  });
+  const record = { author: waker.selfId, body: { type: 'message', text: 'tea, @Cyd?' } };
+  assert.deepEqual(waker.recipients(session(false), record).map((r) => [r.member, r.kind]), [['bob', 'message'], ['cyd', 'mention']]);
+  assert.deepEqual(waker.recipients(session(true), record).map((r) => [r.member, r.kind]), [['cyd', 'mention']]);
+});

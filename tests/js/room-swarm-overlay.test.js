@@ -12,6 +12,7 @@ import { deriveRoomKeys, newRoomSecret } from '../../static/app/crypto/room-keys
 import { createConnectionKeypair, createIdentity } from '../../static/app/identity/identity.js';
 import { signLinkProof } from '../../static/app/peers/link-proof.js';
 import { OVERLAY_DEGREE } from '../../static/app/peers/overlay.js';
+import { dialsAgain } from '../../static/app/peers/redial.js';
 import { RoomSwarm } from '../../static/app/peers/room-swarm.js';
 import { openEnvelope, ReplayGuard, sealEnvelope } from '../../static/app/signaling/envelope.js';
 import './hand-built.js'; // libsodium ready
@@ -48,7 +49,7 @@ class HandLink extends EventTarget {
 const mocked = new WeakSet();
 
 // The shuffle is off (a day) unless a test turns it on.
-function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 } = {}) {
+function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000, mirrors = new Set() } = {}) {
   if (!mocked.has(t)) {
     mocked.add(t);
     t.mock.timers.enable({ apis: ['setTimeout'] });
@@ -65,6 +66,7 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
   const links = [];
   const swarm = new RoomSwarm({
     room: { topic: 'topic', keys }, identity: createIdentity(), signaling, degree, shuffleMs, random: () => 0.3,
+    trustsMirror: (identity) => mirrors.has(toBase64Url(identity)),
     makeLink: (options) => links[links.push(new HandLink(links.length, options)) - 1],
   });
   const rejected = [];
@@ -78,6 +80,8 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
     const m = {
       id: toBase64Url(randomBytes(16)),
       key: toBase64Url(keypair.publicKey),
+      keyBytes: keypair.publicKey,
+      identityText: toBase64Url(person.publicKey),
       get link() {
         return swarm.peers.get(m.id)?.link;
       },
@@ -97,7 +101,7 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
         m.signal({ description: { type: 'offer', sdp: sdp(links.length + 100) } });
       },
       // Its end answers (if Alice dialled), the link opens and its hello arrives.
-      ready() {
+      ready(role = null) {
         const { link } = m;
         if (link.initiator) m.signal({ description: { type: 'answer', sdp: sdp(link.number + 100) } });
         link.remoteFingerprint = `b${link.number}`.padEnd(64, '0');
@@ -107,7 +111,7 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
           identity: person, discoveryKey: keys.discoveryKey,
           localFingerprint: link.remoteFingerprint, remoteFingerprint: link.localFingerprint,
         });
-        m.says({ t: 'hello', v: 1, name: 'm', proof: toBase64Url(proof) });
+        m.says({ t: 'hello', v: 1, name: 'm', proof: toBase64Url(proof), ...(role ? { role } : {}) });
       },
       says(frame) {
         m.link.dispatchEvent(new CustomEvent('message', { detail: { frame } }));
@@ -127,7 +131,7 @@ function room(t, { degree = DEGREE, limits = undefined, shuffleMs = 86_400_000 }
   const announce = (list) => server('peers', { peers: list.map(({ id, key }) => ({ id, key })) });
   const live = () => links.filter((link) => link.state !== 'closed');
   const dialled = () => links.filter((link) => link.initiator);
-  return { swarm, links, live, dialled, rejected, server, member, members, announce, signaling };
+  return { swarm, links, live, dialled, rejected, server, member, members, announce, signaling, aliceKey: signaling.connectionKeypair.publicKey };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -324,13 +328,18 @@ test('a link still being set up is given up with a bye through the server, and t
   const sample = members(10);
   announce(sample);
   const dialled = sample.filter((m) => m.link); // 3 dials, none open yet
-  member().dialsIn();
-  const shed = member(); // the fifth: over the high mark, so pending dials are shed
-  shed.dialsIn();
-  const given = dialled.filter((m) => m.received().some((payload) => payload.bye));
-  assert.ok(given.length >= 1, 'a pending dial was given up');
-  for (const m of given) assert.deepEqual(m.received().at(-1), { bye: 'pruned' });
-  assert.ok(links.filter((link) => link.reason === 'pruned').every((link) => link.state === 'closed'));
+  const first = member();
+  first.dialsIn(); // 4 links being set up: the high mark
+  const linkOf = new Map([...dialled, first].map((m) => [m, m.link]));
+  member().dialsIn(); // over it: 2 given up (down to one under the target), none open
+  const shedLinks = links.filter((link) => link.reason === 'pruned');
+  assert.equal(shedLinks.length, DEGREE.high - DEGREE.target + 1);
+  const given = [...linkOf].filter(([, link]) => shedLinks.includes(link)).map(([m]) => m);
+  assert.equal(given.length, shedLinks.length);
+  for (const m of given) assert.deepEqual(m.received().at(-1), { bye: 'pruned' }, 'told through the server');
+  for (const m of [...linkOf.keys()].filter((m) => !given.includes(m))) {
+    assert.ok(!m.received().some((payload) => payload.bye), 'the others are not');
+  }
 
   // Alice's own dial that the other end gives up: closed as pruned, never dialled again.
   const [other] = dialled.filter((m) => swarm.peers.has(m.id));
@@ -341,4 +350,85 @@ test('a link still being set up is given up with a bye through the server, and t
   t.mock.timers.tick(60_000);
   await settle();
   assert.equal(swarm.peers.has(other.id), false);
+});
+
+test('what a member names never replaces a key the server gave', async (t) => {
+  const { announce, members, member, rejected, swarm } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const [neighbour] = sample.filter((m) => m.link);
+  neighbour.ready();
+  const named = sample.find((m) => !m.link);
+  const liar = member();
+  neighbour.says({ t: 'members', peers: [{ id: named.id, key: liar.key }] });
+  named.dialsIn(); // sealed with its real key: it opens
+  assert.deepEqual(rejected, []);
+  assert.ok(swarm.peers.has(named.id));
+});
+
+test('a late signal from a member without a link opens none and prunes nothing', async (t) => {
+  const { announce, members, member, live, swarm } = room(t);
+  announce(members(10));
+  member().dialsIn(); // 4: the high mark
+  const before = live().length;
+  const stray = member();
+  stray.signal({ candidate: null });
+  stray.signal({ description: { type: 'answer', sdp: sdp(9) } });
+  assert.equal(live().length, before);
+  assert.equal(swarm.peers.has(stray.id), false);
+});
+
+test('a ready neighbour the server says left stays counted until its link closes', async (t) => {
+  const { announce, members, member, server, swarm } = room(t);
+  const sample = members(10);
+  announce(sample);
+  const linked = sample.filter((m) => m.link);
+  for (const m of linked) m.ready();
+  for (const m of linked) server('left', { id: m.id }); // their signalling reconnected, say
+  for (let n = 0; n < 4; n += 1) member().dialsIn();
+  const ready = [...swarm.peers.values()].filter((peer) => peer.state === 'ready').length;
+  assert.ok(swarm.peers.size <= DEGREE.high, `${swarm.peers.size} links (${ready} ready)`);
+});
+
+test('a bye that comes after the link closed still stops the redial', async (t) => {
+  const { announce, member, swarm, aliceKey } = room(t);
+  let ours = member();
+  while (!dialsAgain(aliceKey, ours.keyBytes)) ours = member(); // one Alice would dial again
+  announce([ours]);
+  ours.link.close('channel_closed'); // a failure that may pass
+  ours.signal({ bye: 'pruned' });
+  await settle();
+  t.mock.timers.tick(60_000);
+  await settle();
+  assert.equal(swarm.peers.has(ours.id), false);
+});
+
+test('in a big room a member with too few links dials newcomers it is told of', async (t) => {
+  const { server, members, dialled } = room(t);
+  for (const m of members(10)) server('joined', { peer: { id: m.id, key: m.key } });
+  await settle();
+  assert.equal(dialled().length, DEGREE.target);
+  // In a small room the newcomer dials: those told of it wait.
+  const small = room(t);
+  for (const m of small.members(3)) small.server('joined', { peer: { id: m.id, key: m.key } });
+  await settle();
+  assert.equal(small.dialled().length, 0);
+});
+
+test('the mirror is no link of the overlay: never pruned, never counted, never named', async (t) => {
+  const mirrors = new Set();
+  const { announce, members, member, links, swarm } = room(t, { mirrors });
+  const sample = members(10);
+  announce(sample);
+  const mirror = member();
+  mirrors.add(mirror.identityText);
+  mirror.dialsIn();
+  mirror.ready('mirror');
+  assert.equal(swarm.peers.get(mirror.id).isMirror, true);
+  for (const m of sample.filter((s) => s.link)) m.ready();
+  const told = sample.filter((m) => m.link).flatMap((m) => m.link.sent.filter((f) => f.t === 'members'));
+  assert.ok(told.every((frame) => frame.peers.every(({ id }) => id !== mirror.id)));
+  for (let n = 0; n < 6; n += 1) member().dialsIn(); // make room, again and again
+  assert.equal(swarm.peers.get(mirror.id)?.state, 'ready');
+  assert.equal(links.filter((link) => link.reason === 'pruned').includes(mirror.link), false);
 });

@@ -172,3 +172,56 @@ async def test_a_dial_the_other_end_gives_up_with_a_bye_is_closed_and_not_dialle
     assert "remote" not in swarm.peers
     assert len(swarm.signaling_stand_in.signals) == offers
     await stop(swarm)
+
+
+def signal_from_remote(swarm: RoomSwarm, identity: SigningKey, payload: dict) -> None:
+    blob = seal_envelope(
+        identity=identity,
+        sender_connection_key=REMOTE_KEY,
+        recipient_connection_key=swarm.signaling_stand_in.public_key,
+        topic=swarm.keys.discovery_key,
+        membership_key=swarm.keys.membership_key,
+        payload=payload,
+    )
+    for listener in swarm.signaling_stand_in.listeners:
+        listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+
+
+async def test_envelopes_of_one_connection_signed_by_another_identity_close_its_link(swarm):
+    """§4 check 13: the first envelope names the peer; one signed by someone else after
+    it closes the link (identity_changed) and is reported."""
+    ours = await announce_and_dial(swarm)
+    rejected = []
+    swarm._on_rejected = rejected.append
+    signal_from_remote(swarm, SigningKey.generate(), {"candidate": None})
+    assert swarm.peers["remote"].identity is not None
+    signal_from_remote(swarm, SigningKey.generate(), {"candidate": None})
+    async with asyncio.timeout(WAIT_S):
+        await asyncio.gather(*swarm._tasks)
+    assert ours.closed_reason == "identity_changed"
+    assert [r.code for r in rejected] == ["identity_changed"]
+    await stop(swarm)
+
+
+async def test_a_signal_the_server_could_not_deliver_forgets_that_connection(swarm):
+    ours = await announce_and_dial(swarm)
+    for listener in swarm.signaling_stand_in.listeners:
+        error = {"type": "error", "code": "unreachable", "ref": "signal", "message": "x"}
+        listener({**error, "topic": swarm.topic, "to": "remote"})
+    async with asyncio.timeout(WAIT_S):
+        await asyncio.gather(*swarm._tasks)
+    assert ours.closed_reason == "left"
+    assert "remote" not in swarm.announced
+    await stop(swarm)
+
+
+async def test_the_connections_it_knows_are_bounded_and_the_oldest_unlinked_make_way(swarm):
+    await announce_and_dial(swarm)  # "remote" has a link
+    listener = swarm.signaling_stand_in.listeners[0]
+    for n in range(swarm_module.MAX_ANNOUNCED + 10):
+        peer = {"id": f"c{n}", "key": b64url_encode(bytes([n % 256]) * 32)}
+        listener({"type": "joined", "topic": swarm.topic, "peer": peer})
+    assert len(swarm.announced) == swarm_module.MAX_ANNOUNCED
+    assert "remote" in swarm.announced and "c0" not in swarm.announced
+    assert f"c{swarm_module.MAX_ANNOUNCED + 9}" in swarm.announced
+    await stop(swarm)

@@ -6,10 +6,13 @@ characters), connection key (32 bytes) and channel name, in that order. Every op
 is one Lua script, so one round trip, atomic: each reader checks the heartbeat key of
 every process it meets (link.py; once per process per call), drops the members of
 dead processes from what it returns and deletes them from the hash. A dead process's
-members are therefore announced for at most the heartbeat TTL, and are gone from a topic
-as soon as anyone touches it. A topic nobody touches again (its members' process died
-and no one came back) is cleaned by `sweep`, which each process runs in the background
-once an hour over every topic.
+members are therefore announced for at most the heartbeat TTL. A topic of at most 4 x
+the sample size is read whole, so they are gone from it as soon as anyone touches it; a
+bigger one is read only as a random draw (`HRANDFIELD`, Redis 6.2 or later), which
+deletes the dead it meets: until they are all met, or `sweep` meets them, a join there
+may find fewer live members than the sample size allows (never a dead one). A topic
+nobody touches again (its members' process died and no one came back) is cleaned by
+`sweep`, which each process runs in the background once an hour over every topic.
 
 The topics a member is in are kept in this process's memory, since a member lives in
 one process; `leave_all` sends the leaves of all of them in one pipeline. The scripts

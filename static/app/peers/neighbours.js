@@ -5,8 +5,11 @@
 //
 //   const neighbours = new Neighbours({ degree, random, isOwnConnection })
 //   neighbours.announce(id, key) -> known now?     neighbours.keyOf(id) -> bytes | undefined
-//   neighbours.learn(id, key) -> known now?        also a candidate to link to
-//   neighbours.gone(id)                            left the room
+//   neighbours.learn(id, key) -> known now?        also a candidate to link to (the server's)
+//   neighbours.hearOf(id, key)                     a candidate a member named (`members`)
+//   neighbours.gone(id)                            left the room (a ready link stays counted)
+//   neighbours.untracked(id)                       a link the overlay does not count (a mirror)
+//   neighbours.wantsMore()                         under the low mark in a big room
 //   neighbours.forgetCandidates()                  a new rendezvous connection: only links stay
 //   neighbours.dialling(id) / linked(id) / closed(id, { lost })
 //   neighbours.shuffle() -> { dial, prune }         now and then, in a big room
@@ -25,6 +28,7 @@ const MAX_ANNOUNCED = 1024;
 
 export class Neighbours {
   #keys = new Map(); // connectionId -> connection key bytes, in the order first heard of
+  #heardFromMembers = new Set(); // ids only a member named: the first to make way
   #overlay;
   #random;
   #isOwnConnection;
@@ -53,7 +57,18 @@ export class Neighbours {
     }
     if (!this.#keys.has(id) && this.#keys.size >= MAX_ANNOUNCED) this.#forgetOldestCandidate();
     this.#keys.set(id, bytes);
+    this.#heardFromMembers.delete(id);
     return true;
+  }
+
+  // A member may name anyone, truly or not: what it says never replaces a key the server
+  // gave, and what only members said makes way first when the list is full.
+  hearOf(id, key) {
+    if (this.#keys.has(id) || typeof id !== 'string' || this.#isOwnConnection(id)) return;
+    if (this.#keys.size >= MAX_ANNOUNCED && !this.#forgetOldestCandidate({ onlyHeard: true })) return;
+    if (!this.announce(id, key)) return;
+    this.#heardFromMembers.add(id);
+    this.#overlay.learn([id]);
   }
 
   learn(id, key) {
@@ -70,13 +85,25 @@ export class Neighbours {
     return this.#keys.has(id);
   }
 
+  // A ready link does not need the server: it stays, and counted, until it closes.
   gone(id) {
     this.#keys.delete(id);
-    this.#overlay.forget(id);
+    this.#heardFromMembers.delete(id);
+    if (this.#overlay.links.has(id)) this.#overlay.known.delete(id);
+    else this.#overlay.forget(id);
+  }
+
+  untracked(id) {
+    this.#overlay.refused(id);
+  }
+
+  wantsMore() {
+    return this.isBig() && this.#overlay.degreeNow < this.#overlay.degree.low;
   }
 
   forgetCandidates() {
     this.#keys.clear();
+    this.#heardFromMembers.clear();
     for (const id of [...this.#overlay.known]) if (!this.#overlay.links.has(id)) this.#overlay.forget(id);
   }
 
@@ -124,12 +151,14 @@ export class Neighbours {
       .map(({ connectionId, connectionKey }) => ({ id: connectionId, key: toBase64Url(connectionKey) }));
   }
 
-  #forgetOldestCandidate() {
-    for (const id of this.#keys.keys()) {
+  #forgetOldestCandidate({ onlyHeard = false } = {}) {
+    const pool = onlyHeard ? this.#heardFromMembers : this.#keys.keys();
+    for (const id of pool) {
       if (!this.#overlay.links.has(id) && !this.#overlay.pending.has(id)) {
         this.gone(id);
-        return;
+        return true;
       }
     }
+    return false;
   }
 }

@@ -35,7 +35,7 @@ import { DeviceTwins } from './device-twins.js';
 import { Neighbours } from './neighbours.js';
 import { OVERLAY_DEGREE, overlayDegreeOf } from './overlay.js';
 import { isFailure, isFreshOffer, Redials } from './redial.js';
-import { SwarmPeer } from './swarm-peer.js';
+import { isPerson, SwarmPeer } from './swarm-peer.js';
 
 const MAX_FROM_PEERS_FRAME = 32;
 // How often, on average, a member of a big room swaps one link for a random one (±50 %):
@@ -99,7 +99,13 @@ export class RoomSwarm extends EventTarget {
       if (!known.length) this.#firstDial([]);
       this.#afterIce(() => this.#firstDial(this.#followPlan()));
     });
-    this.#listen('joined', ({ peer }) => this.neighbours.learn(peer.id, peer.key));
+    // A member with too few links in a big room dials a newcomer it is told of; in a
+    // small one the newcomer dials.
+    this.#listen('joined', ({ peer }) => {
+      this.neighbours.learn(peer.id, peer.key);
+      if (this.neighbours.wantsMore()) this.#planSoon();
+      this.#shuffleLater();
+    });
     this.#listen('left', ({ id }) => this.#gone(id));
     // In a big topic not every member is told of a leave (§3): a signal the server could
     // not deliver says the same.
@@ -343,6 +349,7 @@ export class RoomSwarm extends EventTarget {
     if (equalBytes(envelope.senderIdentity, this.identity.publicKey)) return; // our own other device
     let peer = this.peers.get(from);
     if (envelope.payload.bye) {
+      this.redials.forget(from); // its channel may have closed first: no redial either
       if (peer && !peer.isSomeoneElse(envelope.senderIdentity)) peer.link.close('pruned');
       return undefined;
     }
@@ -358,10 +365,12 @@ export class RoomSwarm extends EventTarget {
       peer = null;
     }
     if (!peer) {
+      // Only an offer starts a link: a late candidate of a link already given up does not.
+      if (envelope.payload.description?.type !== 'offer') return undefined;
       for (const id of this.neighbours.makeRoom(from)) this.#prune(id);
       peer = this.#link(from, { initiator: false });
     }
-    if (!peer) return;
+    if (!peer) return undefined;
     if (peer.learnIdentity(envelope.senderIdentity)) this.#changed(peer);
     peer.heardSignal(envelope.timestamp);
     peer.link.signal(envelope.payload);
@@ -401,7 +410,10 @@ export class RoomSwarm extends EventTarget {
     // must not retire a ready twin or be announced.
     if (!peer.authenticated(frame.name, frame.role ?? null)) return undefined;
     peer.link.authenticated();
-    this.neighbours.linked(peer.connectionId);
+    // The mirror keeps the room for members who are away: it is not one of the overlay's
+    // links, never pruned or counted (docs/protocol.md §12).
+    if (peer.isMirror) this.neighbours.untracked(peer.connectionId);
+    else this.neighbours.linked(peer.connectionId);
     this.#tellOfMembers(peer);
     this.redials.forget(peer.connectionId);
     this.#retireTwins(peer);
@@ -414,13 +426,14 @@ export class RoomSwarm extends EventTarget {
   // more (peer exchange); in a small one everyone hears of everyone from the server.
   #tellOfMembers(peer) {
     if (!this.neighbours.isBig()) return;
-    const told = this.neighbours.membersFor(this.readyPeers().filter((other) => other !== peer));
+    const told = this.neighbours.membersFor(this.readyPeers().filter((other) => other !== peer && isPerson(other)));
     if (told.length) peer.link.send({ t: 'members', peers: told });
   }
 
   #heardOfMembers(members) {
-    for (const { id, key } of members) this.neighbours.learn(id, key);
+    for (const { id, key } of members) this.neighbours.hearOf(id, key);
     this.#planSoon();
+    this.#shuffleLater();
   }
 
   // After a reconnect (of either side) the same person can be reached through two links.

@@ -1,6 +1,8 @@
 // The sender's half of waking (docs/protocol.md §10 "Waking"): after this device writes
 // a `message` in a room, every other member whose latest `mailbox` entry wants it, and
-// who has no ready link with us right now, gets a sealed wake through the server.
+// who has no ready link with us right now, gets a sealed wake through the server. In a
+// big room, where this device links to a few members only (§6), only those mentioned:
+// most members without a link to us are there all the same.
 //
 //   const waker = new RoomWaker({ identity, signaling })
 //   await waker.afterOwnEntry(session, record)   -> number of wakes sent
@@ -46,11 +48,12 @@ export class RoomWaker {
       .filter((peer) => peer.identity)
       .map((peer) => identityId(peer.identity)));
     const chosen = [];
+    const big = session.isBig();
     for (const [member, { mailbox, notify }] of session.view.mailboxes) {
       if (member === this.selfId || linked.has(member) || session.view.left?.has(member)) continue;
       // The name they chose, as typed after an "@" (not the "Bob (k3Xa)" a room shows).
       const kind = wakeKindFor(notify, record.body.text, session.view.names.get(member) ?? session.memberName(member));
-      if (!kind) continue;
+      if (!kind || (big && kind !== 'mention')) continue;
       chosen.push({ member, mailbox: fromBase64Url(mailbox, 32), kind });
     }
     return chosen;
