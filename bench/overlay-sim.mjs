@@ -172,7 +172,7 @@ class Room {
   // A dial that a later one to the same member replaced, or that ended otherwise (a
   // link made from the other end, shed), comes to nothing when its time is up.
   dial(from, to) {
-    from.overlay.dialling(to.id);
+    from.overlay.dialling(to.id, { ours: true });
     const token = ++this.dials;
     from.dials.set(to.id, token);
     this.at(this.now + between(this.random, this.options.setupMs), () => {

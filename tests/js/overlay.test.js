@@ -159,3 +159,21 @@ test('a shuffle swaps one link for a candidate in a big room, and does nothing i
   big.refused([...big.links][0]);
   assert.equal(big.shuffle().prune.length, 0);
 });
+
+test('members who keep dialling in take the links others chose, not the ones this member chose', () => {
+  const overlay = new Overlay({ degree, random: seededRandom(13) });
+  overlay.learn(ids(40));
+  const mine = overlay.plan().dial;
+  for (const id of mine) {
+    overlay.dialling(id, { ours: true });
+    overlay.linked(id);
+  }
+  for (const id of ids(30, 100)) { // one dial-in after another, as a crowd of sybils would
+    overlay.makeRoom(id);
+    overlay.linked(id);
+    assert.ok(overlay.degreeNow <= degree.high);
+  }
+  const kept = mine.filter((id) => overlay.links.has(id));
+  assert.ok(kept.length >= degree.target - 1, `kept ${kept.length} of ${mine.length}`);
+  assert.deepEqual([...overlay.chosen].sort(), [...kept].sort());
+});

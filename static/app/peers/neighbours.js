@@ -11,7 +11,7 @@
 //   neighbours.untracked(id)                       a link the overlay does not count (a mirror)
 //   neighbours.wantsMore()                         under the low mark in a big room
 //   neighbours.forgetCandidates()                  a new rendezvous connection: only links stay
-//   neighbours.dialling(id) / linked(id) / closed(id, { lost })
+//   neighbours.dialling(id, { ours }) / linked(id) / closed(id, { lost })
 //   neighbours.shuffle() -> { dial, prune }         now and then, in a big room
 //   neighbours.makeRoom(id) -> ids to prune        someone dials in
 //   neighbours.plan() -> { dial, prune }            neighbours.mayDial() -> boolean
@@ -107,8 +107,8 @@ export class Neighbours {
     for (const id of [...this.#overlay.known]) if (!this.#overlay.links.has(id)) this.#overlay.forget(id);
   }
 
-  dialling(id) {
-    this.#overlay.dialling(id);
+  dialling(id, { ours = false } = {}) {
+    this.#overlay.dialling(id, { ours });
   }
 
   linked(id) {

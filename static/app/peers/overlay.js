@@ -6,7 +6,8 @@
 //   const overlay = new Overlay({ degree: OVERLAY_DEGREE, random })
 //   overlay.learn(ids)        members heard of: the server's sample, `joined`, peers' lists
 //   overlay.forget(id)        the member left the room
-//   overlay.dialling(id)      a link to it is being set up (by either end)
+//   overlay.dialling(id, { ours })  a link to it is being set up (by either end; `ours`:
+//                             this one dialled it, a link it chose)
 //   overlay.linked(id)        that link is ready
 //   overlay.unlinked(id)      that link closed (the member may still be in the room)
 //   overlay.refused(id)       it turned our link down (full): a candidate no more, until
@@ -54,6 +55,7 @@ export class Overlay {
     this.known = new Set(); // members heard of and not gone, linked or not
     this.links = new Set(); // ready links
     this.pending = new Set(); // links being set up
+    this.chosen = new Set(); // links (ready or pending) this member dialled itself
     this.toReplace = 0; // ready links lost since the last plan
   }
 
@@ -75,13 +77,13 @@ export class Overlay {
 
   forget(id) {
     this.known.delete(id);
-    this.links.delete(id);
-    this.pending.delete(id);
+    this.unlinked(id);
   }
 
-  dialling(id) {
+  dialling(id, { ours = false } = {}) {
     this.learn([id]);
     if (!this.links.has(id)) this.pending.add(id);
+    if (ours) this.chosen.add(id);
   }
 
   linked(id) {
@@ -93,6 +95,7 @@ export class Overlay {
   unlinked(id) {
     this.pending.delete(id);
     this.links.delete(id);
+    this.chosen.delete(id);
   }
 
   refused(id) {
@@ -113,17 +116,23 @@ export class Overlay {
   // A member that dials in (`id`) is always taken: a newcomer whose dials were all
   // refused would have no link at all, and as a room grows every member would fill up
   // with links it did not choose. At the high mark this one first sheds links at random
-  // down to one under the target, ready ones first, then dials still on their way; a
-  // member shed falls under its low mark only rarely, and then dials someone else. A
-  // member already linked or being linked to (both ends dialled at once) costs nothing:
-  // it is one link.
+  // down to one under the target: links others dialled before those it chose (so that
+  // members who keep dialling in cannot take all of its links, only the ones others
+  // chose), ready ones before dials still on their way. A member shed falls under its
+  // low mark only rarely, and then dials someone else. A member already linked or being
+  // linked to (both ends dialled at once) costs nothing: it is one link.
   makeRoom(id) {
     if (this.links.has(id) || this.pending.has(id)) return [];
     this.learn([id]);
     if (this.degreeNow < this.degree.high) return [];
     const count = this.degreeNow - this.degree.target + 1;
-    const shed = this.#pick([...this.links], count);
-    shed.push(...this.#pick([...this.pending], count - shed.length));
+    const shed = [];
+    for (const chosen of [false, true]) {
+      for (const pool of [this.links, this.pending]) {
+        const group = [...pool].filter((other) => this.chosen.has(other) === chosen);
+        shed.push(...this.#pick(group, count - shed.length));
+      }
+    }
     for (const gone of shed) this.unlinked(gone);
     return shed;
   }

@@ -289,7 +289,7 @@ export class RoomSwarm extends EventTarget {
       onStrike: (code) => this.#reject(connectionId, code, peer),
     });
     this.peers.set(connectionId, peer);
-    this.neighbours.dialling(connectionId);
+    this.neighbours.dialling(connectionId, { ours: initiator });
     link.addEventListener('signal', ({ detail }) => this.#sendSignal(peer, detail.payload));
     link.addEventListener('open', () => this.#sendHello(peer));
     link.addEventListener('closed', ({ detail }) => {
