@@ -25,6 +25,7 @@
 //   message on to its other links the first time it gets it (as heads and wants pass
 //   an entry on): hops and time until 99 % and every member online hold it.
 import { Overlay, OVERLAY_DEGREE } from '../static/app/peers/overlay.js';
+import { replicate } from './replication-sim.mjs';
 
 // mulberry32: small, fast, and the same sequence for the same seed on every run.
 export function seededRandom(seed) {
@@ -265,7 +266,7 @@ const key = (a, b) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 export function simulate({
   members = 1000, churn = 0.1, degree = OVERLAY_DEGREE, seed = 1, sample = 32, announce = 32,
   exchange = 16, joinEveryMs = 20, setupMs = [150, 450], hopMs = [20, 80], churnMs = 10_000,
-  settleMs = 5000, messages = 20, maxEvents = 1000 * members + 100_000,
+  settleMs = 5000, messages = 20, maxEvents = 1000 * members + 100_000, replicated = 0,
 } = {}) {
   const room = new Room({ degree, seed, sample, announce, exchange, setupMs, hopMs, maxEvents });
   for (let i = 0; i < members; i += 1) room.at(i * joinEveryMs, () => room.join());
@@ -298,12 +299,16 @@ export function simulate({
       ms99: by(ms, 0.99), msAll: by(ms, 1), hops99: by(hops, 0.99), hopsAll: by(hops, 1),
     });
   }
+  // Then entries by the real replication modules over the same links (replication-sim.mjs).
+  room.options.maxEvents = Infinity;
+  const replication = replicated ? replicate(room, { messages: replicated }) : null;
   const worst = (field) => Math.max(...spreads.map((s) => s[field]));
   const median = (field) => spreads.map((s) => s[field]).sort((a, b) => a - b)[spreads.length >> 1];
   return {
     members, online: room.online.size, joinedInAll: room.nextId, left: changes, degree,
     linksPerMember: { min: links[0], median: links[links.length >> 1], max: links.at(-1) },
     maxLinksEver: room.maxLinksEver,
+    replication,
     components: room.components(),
     spread: {
       messages,

@@ -36,3 +36,15 @@ for (const members of [1000, 10_000]) {
     assert.equal(result.spread.reachedAll, true, 'a member online missed a message');
   });
 }
+
+// The real replication (room/replicator.js, room-log.js: real entries) over the overlay
+// of 1,000 members after the churn (bench/replication-sim.mjs): every member online holds
+// every entry, no entry crosses a link twice in one direction, so a member receives an
+// entry at most once per link it has.
+test('1,000 members: entries replicated over the overlay reach everyone, at most once per link', () => {
+  const { replication, maxLinksEver } = simulate({ members: 1000, churn: 0.1, messages: 1, replicated: 10 });
+  assert.equal(replication.reachedAll, true, 'a member online never held an entry');
+  assert.equal(replication.mostOnOneLink, 1, 'an entry crossed a link twice');
+  assert.ok(replication.copies.max <= maxLinksEver, `a member received ${replication.copies.max} copies`);
+  assert.ok(replication.copies.mean >= 1);
+});
