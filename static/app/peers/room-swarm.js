@@ -30,6 +30,7 @@
 import { compareBytes, equalBytes } from '../crypto/bytes.js';
 import { EnvelopeError, openEnvelope, ReplayGuard, sealEnvelope } from '../signaling/envelope.js';
 import { helloFrame, helloProves } from './link-proof.js';
+import { IceGate } from './ice-gate.js';
 import { PeerLink } from './peer-link.js';
 import { DeviceTwins } from './device-twins.js';
 import { Neighbours } from './neighbours.js';
@@ -41,9 +42,6 @@ const MAX_FROM_PEERS_FRAME = 32;
 // How often, on average, a member of a big room swaps one link for a random one (±50 %):
 // a room cut in two by members leaving at once is joined again within a few rounds.
 const SHUFFLE_MS = 30_000;
-// Signals arriving in the (at most 5 s) wait for the ICE servers; beyond, they are lost
-// as on a congested server, and the peer's own timeout and redial take over.
-const MAX_WAITING_FOR_ICE = 256;
 
 export class RoomSwarm extends EventTarget {
   constructor({
@@ -61,8 +59,7 @@ export class RoomSwarm extends EventTarget {
     this.trustsMirror = trustsMirror;
     this.rtcConfig = rtcConfig;
     this.iceConfig = iceConfig;
-    this.waitingForIce = []; // work that makes links, held until iceConfig is ready
-    this.generation = 0; // a new rendezvous connection voids what was held for the old one
+    this.iceGate = new IceGate(iceConfig); // work that makes links waits for the ICE servers
     this.makeLink = makeLink;
     this.random = random;
     this.redials = new Redials({ random }); // failed links in a row, dialled again later
@@ -126,8 +123,7 @@ export class RoomSwarm extends EventTarget {
     // A new rendezvous connection has a new key and id: links still negotiating through
     // the old one cannot finish, and the old announcements are void.
     this.#listen('welcome', () => {
-      this.generation += 1;
-      this.waitingForIce = [];
+      this.iceGate.reset();
       this.neighbours.forgetCandidates();
       this.neighbours.degree = this.fixedDegree ?? this.#suggestedDegree();
       this.redials.forgetAll();
@@ -139,6 +135,7 @@ export class RoomSwarm extends EventTarget {
 
   stop() {
     this.stopped = true;
+    this.iceGate.stop();
     clearTimeout(this.shuffleTimer);
     this.#dialledNow();
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
@@ -193,17 +190,7 @@ export class RoomSwarm extends EventTarget {
   }
 
   #afterIce(work) {
-    if (!this.iceConfig) return work();
-    if (this.waitingForIce.length >= MAX_WAITING_FOR_ICE) return undefined;
-    this.waitingForIce.push(work);
-    if (this.waitingForIce.length === 1) {
-      const { generation } = this;
-      this.iceConfig.whenReady().then(() => {
-        if (this.stopped || generation !== this.generation) return;
-        for (const held of this.waitingForIce.splice(0)) held();
-      });
-    }
-    return undefined;
+    return this.iceGate.run(work);
   }
 
   // `dialled` settles once each link the first `peers` answer made has sent its offer
