@@ -245,6 +245,18 @@ class RoomSwarm:
             return
         await self.signaling.signal(self.keys.discovery_key, peer.connection_id, blob)
 
+    async def _decline(self, connection_id: str, key: bytes) -> None:
+        """Give up a link before it exists (§6, big rooms): it neither waits nor redials."""
+        blob = seal_envelope(
+            identity=self.identity,
+            sender_connection_key=self.signaling.public_key,
+            recipient_connection_key=key,
+            topic=self.keys.discovery_key,
+            membership_key=self.keys.membership_key,
+            payload={"bye": "pruned"},
+        )
+        await self.signaling.signal(self.keys.discovery_key, connection_id, blob)
+
     def _on_signal(self, sender: object, blob: object) -> None:
         expected_key = self.announced.get(sender) if isinstance(sender, str) else None
         if expected_key is None:
@@ -287,8 +299,11 @@ class RoomSwarm:
             self._retire(peer, "redialled")  # our unanswered dial gives way; a new link answers
             peer = None
         peer = peer or self._link(sender, initiator=False)
-        if peer is None:
-            return  # at the link limit
+        if peer is None:  # at the link limit: the dialler is told, not left to time out
+            offer = envelope.payload.get("description", {}).get("type") == "offer"
+            if offer:
+                self._spawn(self._decline(sender, expected_key))
+            return None
         if peer.identity is None:
             peer.identity = envelope.sender_identity
             self._on_peer(peer)

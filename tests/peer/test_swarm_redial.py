@@ -10,7 +10,7 @@ from nacl.signing import SigningKey
 
 import parley_peer.swarm as swarm_module
 from parley_peer.encoding import b64url_encode
-from parley_peer.envelope import seal_envelope
+from parley_peer.envelope import open_envelope, seal_envelope
 from parley_peer.keys import derive_room_keys
 from parley_peer.replay import ReplayGuard
 from parley_peer.swarm import RoomSwarm
@@ -28,6 +28,7 @@ class StandInSignaling:
         self.closed = asyncio.Event()
         self.listeners = []
         self.signals: list[str] = []  # the connection ids signalled
+        self.blobs: list[tuple[str, str]] = []  # (to, blob) of each signal
         self.leaving = asyncio.Event()
         self.may_leave = asyncio.Event()
         self.changed = asyncio.Event()  # a signal went out, or a peer changed
@@ -47,6 +48,7 @@ class StandInSignaling:
 
     async def signal(self, topic: bytes, to: str, blob: str) -> bool:
         self.signals.append(to)
+        self.blobs.append((to, blob))
         self.changed.set()
         return True
 
@@ -224,4 +226,48 @@ async def test_the_connections_it_knows_are_bounded_and_the_oldest_unlinked_make
     assert len(swarm.announced) == swarm_module.MAX_ANNOUNCED
     assert "remote" in swarm.announced and "c0" not in swarm.announced
     assert f"c{swarm_module.MAX_ANNOUNCED + 9}" in swarm.announced
+    await stop(swarm)
+
+
+async def test_at_its_link_limit_it_declines_an_offer_with_a_bye(swarm, monkeypatch):
+    """A peer with all the links it keeps (a mirror in a big room) tells the dialler,
+    rather than leave it to time out (§6, big rooms); a candidate gets no answer."""
+    monkeypatch.setattr(swarm_module, "MAX_LINKS", 0)
+    await swarm.start()
+    full = PrivateKey.generate()
+    full_key = full.public_key.encode()
+
+    def signal(payload: dict) -> None:
+        blob = seal_envelope(
+            identity=SigningKey.generate(),
+            sender_connection_key=full_key,
+            recipient_connection_key=swarm.signaling_stand_in.public_key,
+            topic=swarm.keys.discovery_key,
+            membership_key=swarm.keys.membership_key,
+            payload=payload,
+        )
+        frame = {
+            "type": "signal",
+            "topic": swarm.topic,
+            "from": "full",
+            "key": b64url_encode(full_key),
+        }
+        for listener in swarm.signaling_stand_in.listeners:
+            listener({**frame, "blob": blob})
+
+    signal({"candidate": None})
+    signal({"description": {"type": "offer", "sdp": "v=0\r\n"}})
+    async with asyncio.timeout(WAIT_S):
+        await asyncio.gather(*swarm._tasks)
+    assert "full" not in swarm.peers
+    [(to, blob)] = swarm.signaling_stand_in.blobs
+    opened = open_envelope(
+        blob,
+        connection_key=full,
+        topic=swarm.keys.discovery_key,
+        expected_sender_connection_key=swarm.signaling_stand_in.public_key,
+        membership_key=swarm.keys.membership_key,
+        replay_guard=ReplayGuard(),
+    )
+    assert (to, opened.payload) == ("full", {"bye": "pruned"})
     await stop(swarm)
