@@ -24,7 +24,7 @@
 //   links, each link with its own latency drawn from `hopMs`, every member passing a
 //   message on to its other links the first time it gets it (as heads and wants pass
 //   an entry on): hops and time until 99 % and every member online hold it.
-import { Overlay, OVERLAY_DEGREE } from '../static/app/peers/overlay.js';
+import { Overlay, OVERLAY_DEGREE, pickAtRandom } from '../static/app/peers/overlay.js';
 import { replicate } from './replication-sim.mjs';
 
 // mulberry32: small, fast, and the same sequence for the same seed on every run.
@@ -88,18 +88,6 @@ class EventQueue {
 
 const between = (random, [low, high]) => low + random() * (high - low);
 
-function sampleOf(random, items, count) {
-  const pool = [...items];
-  const picked = [];
-  while (picked.length < count && pool.length) {
-    const at = Math.floor(random() * pool.length);
-    picked.push(pool[at]);
-    pool[at] = pool[pool.length - 1];
-    pool.pop();
-  }
-  return picked;
-}
-
 class Room {
   constructor(options) {
     this.options = options;
@@ -140,8 +128,8 @@ class Room {
     const others = [...this.online];
     this.members.set(id, member);
     this.online.add(id);
-    overlay.learn(sampleOf(this.random, others, this.options.sample));
-    for (const other of sampleOf(this.random, others, this.options.announce)) {
+    overlay.learn(pickAtRandom(others, this.options.sample, this.random));
+    for (const other of pickAtRandom(others, this.options.announce, this.random)) {
       const told = this.members.get(other);
       told.overlay.learn([id]);
       this.act(told);
@@ -197,8 +185,8 @@ class Room {
     this.latency.set(key(a.id, b.id), between(this.random, this.options.hopMs));
     this.maxLinksEver = Math.max(this.maxLinksEver, a.overlay.links.size, b.overlay.links.size);
     const { exchange } = this.options;
-    a.overlay.learn(sampleOf(this.random, [...b.overlay.links].filter((id) => id !== a.id), exchange));
-    b.overlay.learn(sampleOf(this.random, [...a.overlay.links].filter((id) => id !== b.id), exchange));
+    a.overlay.learn(pickAtRandom([...b.overlay.links].filter((id) => id !== a.id), exchange, this.random));
+    b.overlay.learn(pickAtRandom([...a.overlay.links].filter((id) => id !== b.id), exchange, this.random));
     this.act(a);
     this.act(b);
   }
@@ -275,7 +263,7 @@ export function simulate({
   const changes = Math.round(members * churn);
   for (let i = 0; i < changes; i += 1) {
     room.at(time + room.random() * churnMs, () => {
-      const [gone] = sampleOf(room.random, room.online, 1);
+      const [gone] = pickAtRandom(room.online, 1, room.random);
       room.leave(gone);
     });
     room.at(time + room.random() * churnMs, () => room.join());
@@ -286,7 +274,7 @@ export function simulate({
   const links = [...room.online].map((id) => room.neighbours(id).length).sort((a, b) => a - b);
   const spreads = [];
   for (let i = 0; i < messages; i += 1) {
-    const [source] = sampleOf(room.random, room.online, 1);
+    const [source] = pickAtRandom(room.online, 1, room.random);
     const arrival = room.spread(source);
     const reached = [...arrival.values()];
     const ms = reached.map((r) => r.ms).sort((a, b) => a - b);
