@@ -88,6 +88,19 @@ async def wait_until(swarm: RoomSwarm, predicate) -> None:
             await changed.wait()
 
 
+def signal_from_remote(swarm: RoomSwarm, identity: SigningKey, payload: dict) -> None:
+    blob = seal_envelope(
+        identity=identity,
+        sender_connection_key=REMOTE_KEY,
+        recipient_connection_key=swarm.signaling_stand_in.public_key,
+        topic=swarm.keys.discovery_key,
+        membership_key=swarm.keys.membership_key,
+        payload=payload,
+    )
+    for listener in swarm.signaling_stand_in.listeners:
+        listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+
+
 async def stop(swarm: RoomSwarm) -> None:
     swarm.signaling_stand_in.may_leave.set()
     await swarm.stop()
@@ -128,16 +141,7 @@ async def test_an_offer_that_meets_our_unanswered_dial_is_answered_by_a_new_link
         theirs.createDataChannel("parley")
         await theirs.setLocalDescription(await theirs.createOffer())
         description = {"type": "offer", "sdp": theirs.localDescription.sdp}
-        blob = seal_envelope(
-            identity=SigningKey.generate(),
-            sender_connection_key=REMOTE_KEY,
-            recipient_connection_key=swarm.signaling_stand_in.public_key,
-            topic=swarm.keys.discovery_key,
-            membership_key=swarm.keys.membership_key,
-            payload={"description": description},
-        )
-        for listener in swarm.signaling_stand_in.listeners:
-            listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+        signal_from_remote(swarm, SigningKey.generate(), {"description": description})
         await wait_until(swarm, lambda: swarm.peers["remote"].link is not ours)
         answering = swarm.peers["remote"].link
         assert (dialling.state, dialling.reason) == ("closed", "redialled")
@@ -157,16 +161,7 @@ async def test_a_dial_the_other_end_gives_up_with_a_bye_is_closed_and_not_dialle
     (§6, big rooms): the dial ends as pruned, with no redial."""
     ours = await announce_and_dial(swarm)
     offers = len(swarm.signaling_stand_in.signals)
-    blob = seal_envelope(
-        identity=SigningKey.generate(),
-        sender_connection_key=REMOTE_KEY,
-        recipient_connection_key=swarm.signaling_stand_in.public_key,
-        topic=swarm.keys.discovery_key,
-        membership_key=swarm.keys.membership_key,
-        payload={"bye": "pruned"},
-    )
-    for listener in swarm.signaling_stand_in.listeners:
-        listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
+    signal_from_remote(swarm, SigningKey.generate(), {"bye": "pruned"})
     async with asyncio.timeout(WAIT_S):
         await asyncio.gather(*swarm._tasks)
     assert ours.closed_reason == "pruned"
@@ -174,19 +169,6 @@ async def test_a_dial_the_other_end_gives_up_with_a_bye_is_closed_and_not_dialle
     assert "remote" not in swarm.peers
     assert len(swarm.signaling_stand_in.signals) == offers
     await stop(swarm)
-
-
-def signal_from_remote(swarm: RoomSwarm, identity: SigningKey, payload: dict) -> None:
-    blob = seal_envelope(
-        identity=identity,
-        sender_connection_key=REMOTE_KEY,
-        recipient_connection_key=swarm.signaling_stand_in.public_key,
-        topic=swarm.keys.discovery_key,
-        membership_key=swarm.keys.membership_key,
-        payload=payload,
-    )
-    for listener in swarm.signaling_stand_in.listeners:
-        listener({"type": "signal", "topic": swarm.topic, "from": "remote", "blob": blob})
 
 
 async def test_envelopes_of_one_connection_signed_by_another_identity_close_its_link(swarm):
