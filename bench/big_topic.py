@@ -30,8 +30,8 @@ from datetime import date
 from pathlib import Path
 
 from bench.signaling.clients import ParleyClient, raise_file_limit
-from bench.signaling.connections_shape import keep_alive, open_clients
-from bench.signaling.servers import LABELS, rss_kib, running
+from bench.signaling.connections_shape import hold_clients
+from bench.signaling.servers import running
 
 RESULTS = Path(__file__).parent / "results" / "big_topic.json"
 SAMPLE = 32  # PARLEY_SAMPLE_SIZE as shipped
@@ -95,46 +95,24 @@ def percentile(values: list[float], share: float) -> float:
 async def hold(server, count: int, group: int, settle: float, told: int = 0) -> dict:
     """`told`: after `settle`, wait (up to 30 s) until the clients together read that
     many `joined` frames (a test that knows how many the server sends)."""
-    await asyncio.sleep(1)  # let the fresh server finish starting up
-    rss_before = rss_kib(server.pids)
     tally = Tally(told)
-    clients: list = []
-    keeper = asyncio.create_task(keep_alive(clients))
-    try:
-        started = time.perf_counter()
-        opened, failures = await open_clients(
-            "parley", server.port, count, opened_into=clients, group=group,
-            make_client=lambda _kind, port: CountingClient(port, tally),
-        )  # fmt: skip
-        open_s = time.perf_counter() - started
-        await asyncio.sleep(settle)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tally.reached.wait(), 30)
-        held = sum(client.open for client in clients)
-        rss_after = rss_kib(server.pids)
-    finally:
-        keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
-        for client in clients:
-            client.abort()
+    row, opened = await hold_clients(
+        server, count, settle, group=group, until=tally.reached,
+        make_client=lambda _kind, port: CountingClient(port, tally),
+    )  # fmt: skip
     tenth = max(1, len(opened) // 10)
     joins = [client.join_ms for client in opened]
     told_each = [client.told.get("joined", 0) for client in opened]
     return {
-        "server": server.name,
-        "label": LABELS[server.name],
+        **{key: row[key] for key in ("server", "label", "connections", "held", "failures")},
         "group": group,
-        "connections": count,
-        "held": held,
-        "failures": failures,
-        "open_s": open_s,
+        "open_s": row["open_s"],
         "largest_sample": max((client.sample for client in opened), default=0),
         "join_ms_first": [percentile(joins[:tenth], 0.5), percentile(joins[:tenth], 0.99)],
         "join_ms_last": [percentile(joins[-tenth:], 0.5), percentile(joins[-tenth:], 0.99)],
         "joined_mean": statistics.fmean(told_each) if told_each else 0.0,
         "joined_most": max(told_each, default=0),
-        "kib_per_connection": (rss_after - rss_before) / max(held, 1),
+        "kib_per_connection": row["kib_per_connection"],
     }
 
 

@@ -64,9 +64,19 @@ async def keep_alive(clients: list[Client]) -> None:
                     await client.keepalive()
 
 
-async def hold_connections(
-    server: Server, count: int, settle: float, open_limit: float = 180.0
-) -> dict:
+async def hold_clients(
+    server: Server,
+    count: int,
+    settle: float,
+    open_limit: float = 180.0,
+    *,
+    group: int = GROUP,
+    make_client=new_client,
+    until: asyncio.Event | None = None,
+) -> tuple[dict, list[Client]]:
+    """Open `count` clients, `group` to a topic, keep them alive for `settle` seconds (and
+    then until `until` is set, at most 30 s more); the row of figures and the clients
+    that opened (closed by then, what they recorded kept)."""
     await asyncio.sleep(1)  # let the fresh server finish starting up
     rss_before = rss_kib(server.pids)
     clients: list[Client] = []
@@ -76,10 +86,14 @@ async def hold_connections(
         # Opening many can take longer than the servers' idle timeouts (90 s): each one
         # joins `clients`, which the keeper pings, as soon as it is open.
         opened, failures = await open_clients(
-            server.kind, server.port, count, deadline=started + open_limit, opened_into=clients
-        )
+            server.kind, server.port, count, deadline=started + open_limit, opened_into=clients,
+            group=group, make_client=make_client,
+        )  # fmt: skip
         open_s = time.perf_counter() - started
         await asyncio.sleep(settle)
+        if until is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(until.wait(), 30)
         held = sum(client.open for client in clients)
         rss_after = rss_kib(server.pids)
     finally:
@@ -88,7 +102,7 @@ async def hold_connections(
             await keeper
         for client in clients:
             client.abort()
-    return {
+    row = {
         "server": server.name,
         "label": LABELS[server.name],  # the rate limit plays no part here
         "connections": count,
@@ -100,6 +114,14 @@ async def hold_connections(
         "rss_after_mib": rss_after / 1024,
         "kib_per_connection": (rss_after - rss_before) / max(held, 1),
     }
+    return row, opened
+
+
+async def hold_connections(
+    server: Server, count: int, settle: float, open_limit: float = 180.0
+) -> dict:
+    row, _opened = await hold_clients(server, count, settle, open_limit)
+    return row
 
 
 def connections(server: Server, count: int, settle: float, open_limit: float = 180.0) -> dict:
