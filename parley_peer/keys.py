@@ -20,7 +20,9 @@ ROOM_KEY_CONTEXTS = {
     "message_key": b"prlmsgky",
     "membership_key": b"prlmembr",
     "mirror_key": b"prlmirro",
+    "control_key": b"prlcntrl",
 }
+_FOUNDED_ROOM_CONTEXT = b"parley-founded-room-v1"
 
 _FINGERPRINT_PREFIX = b"parley-fingerprint-v1"
 
@@ -31,6 +33,7 @@ class RoomKeys:
     message_key: bytes
     membership_key: bytes
     mirror_key: bytes
+    control_key: bytes
 
 
 class LinkKeys(Protocol):
@@ -51,6 +54,16 @@ def new_room_secret() -> bytes:
 def _derive(secret: bytes, context: bytes) -> bytes:
     return nacl.hashlib.blake2b(
         b"", digest_size=KEY_BYTES, key=secret, salt=_SUBKEY_SALT, person=context + bytes(8)
+    ).digest()
+
+
+def founded_room_secret(invite_secret: bytes, founder: bytes) -> bytes:
+    """The secret a founded room's keys come from (§2 "Founded rooms"): the invite's,
+    bound to the founder's identity key."""
+    if len(invite_secret) != ROOM_SECRET_BYTES or len(founder) != KEY_BYTES:
+        raise TypeError("a 32-byte invite secret and a 32-byte founder key")
+    return nacl.hashlib.blake2b(
+        _FOUNDED_ROOM_CONTEXT + founder, digest_size=KEY_BYTES, key=invite_secret
     ).digest()
 
 

@@ -31,7 +31,9 @@ import { isPerson } from './peers/swarm-peer.js';
 
 export const MAX_DISPLAY_NAME = 64;
 
-const invitedRecord = ({ secret, name }) => ({ ...roomRecord(secret, name), invited: true });
+const invitedRecord = ({ secret, founder = null, name }) => ({
+  ...roomRecord(secret, name, Date.now(), founder), invited: true,
+});
 const LEAVE_DELIVERY_MS = 3000; // how long leaving waits for its entry to reach those online
 
 export class ParleyApp extends EventTarget {
@@ -179,7 +181,7 @@ export class ParleyApp extends EventTarget {
   }
 
   async createRoom(name) {
-    const room = createRoom(name);
+    const room = createRoom(name, Date.now(), this.selfId);
     await this.store.saveRoom(room);
     return this.#openRoom(room);
   }

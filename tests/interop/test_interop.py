@@ -15,14 +15,14 @@ from parley_peer.encoding import b64url_encode as b64
 from parley_peer.entry import create_entry, entry_id, is_entry_body
 from parley_peer.envelope import SEALED_SIZES, seal_envelope
 from parley_peer.files import encrypt_file
-from parley_peer.keys import derive_room_keys, identity_id, safety_fingerprint
+from parley_peer.keys import derive_room_keys, founded_room_secret, identity_id, safety_fingerprint
 from parley_peer.replay import ReplayGuard
 
 from .conftest import NOW, Party, as_js_result, run_js
 
 VECTORS = json.loads(Path(__file__).with_name("vectors.json").read_text())
-KEY_NAMES = ["discoveryKey", "messageKey", "membershipKey", "mirrorKey"]
-CONTEXTS = [b"prldisco", b"prlmsgky", b"prlmembr", b"prlmirro"]
+KEY_NAMES = ["discoveryKey", "messageKey", "membershipKey", "mirrorKey", "controlKey"]
+CONTEXTS = [b"prldisco", b"prlmsgky", b"prlmembr", b"prlmirro", b"prlcntrl"]
 
 
 def test_the_key_vector_follows_from_the_documented_formula() -> None:
@@ -37,6 +37,14 @@ def test_the_key_vector_follows_from_the_documented_formula() -> None:
     assert {name: unb64(python_keys[name]).hex() for name in KEY_NAMES} == {
         name: vector[name] for name in KEY_NAMES
     }
+
+
+def test_the_founded_room_vector_follows_from_the_documented_formula() -> None:
+    vector = VECTORS["foundedRoom"]
+    invite, founder = bytes.fromhex(vector["inviteSecret"]), bytes.fromhex(vector["founder"])
+    expected = hashlib.blake2b(b"parley-founded-room-v1" + founder, digest_size=32, key=invite)
+    assert expected.hexdigest() == vector["secret"]
+    assert founded_room_secret(invite, founder).hex() == vector["secret"]
 
 
 def test_key_derivation_agrees_for_the_vector_and_random_secrets() -> None:

@@ -23,10 +23,15 @@ const valid = {
   room: { type: 'room', ...base, name: 'Weekend plans' },
   leave: { type: 'leave', ...base },
   read: { type: 'read', ...base, upTo: 12 },
+  role: { type: 'role', ...base, member: ID, role: 'moderator' },
+  remove: { type: 'remove', ...base, member: ID, upTo: 0 },
+  settings: { type: 'settings', ...base, description: 'About us', posting: 'moderators', slowMode: 30 },
+  settingsOne: { type: 'settings', ...base, slowMode: 0 },
+  settingsNoDescription: { type: 'settings', ...base, description: '' },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 
@@ -57,6 +62,21 @@ test('no key beyond the listed ones, and every listed one is required', () => {
   assert.equal(isEntryBody({ ...valid.message, type: ['message'] }), false);
   assert.equal(isEntryBody({ ...valid.message, type: 'constructor' }), false);
   for (const value of [null, [], 'message', 7]) assert.equal(isEntryBody(value), false);
+});
+
+test('moderation and settings bodies take only their values', () => {
+  for (const role of ['admin', 'moderator', 'member']) assert.ok(isEntryBody({ ...valid.role, role }));
+  for (const role of ['owner', 'removed', '', null]) assert.equal(isEntryBody({ ...valid.role, role }), false);
+  assert.equal(isEntryBody({ ...valid.role, member: 'someone' }), false);
+  assert.equal(isEntryBody({ ...valid.remove, upTo: -1 }), false);
+  assert.equal(isEntryBody({ ...valid.remove, upTo: 1.5 }), false);
+  assert.equal(isEntryBody({ type: 'settings', ...base }), false, 'a settings entry changes something');
+  assert.equal(isEntryBody({ ...valid.settings, posting: 'admins' }), false);
+  assert.equal(isEntryBody({ ...valid.settings, slowMode: 86_401 }), false);
+  assert.equal(isEntryBody({ ...valid.settings, slowMode: -1 }), false);
+  assert.ok(isEntryBody({ ...valid.settings, description: '🎉'.repeat(500) }));
+  assert.equal(isEntryBody({ ...valid.settings, description: 'a'.repeat(501) }), false);
+  assert.equal(isEntryBody({ ...valid.settings, name: 'x' }), false, 'the name is a `room` entry');
 });
 
 test('texts, names and emoji count code points', () => {

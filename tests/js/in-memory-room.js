@@ -18,6 +18,7 @@ export class MemoryStore {
   async listEntries(topic) { return [...this.entries.values()].filter((e) => e.topic === topic); }
   async getEntry(id) { return this.entries.get(id); }
   async saveEntries(records) { for (const r of records) this.entries.set(r.id, structuredClone(r)); }
+  async deleteEntries(ids) { for (const id of ids) this.entries.delete(id); }
   async listForks(topic) { return this.forks.filter((f) => f.topic === topic); }
   async saveFork(fork) { this.forks.push(structuredClone(fork)); }
   async saveRoom(room) { this.rooms.set(room.topic, structuredClone({ ...room, keys: undefined })); }

@@ -12,10 +12,29 @@ export const ROOM_KEY_CONTEXTS = Object.freeze({
   messageKey: 'prlmsgky',
   membershipKey: 'prlmembr',
   mirrorKey: 'prlmirro',
+  controlKey: 'prlcntrl',
 });
+
+const FOUNDED_ROOM_CONTEXT = new TextEncoder().encode('parley-founded-room-v1');
 
 export function newRoomSecret() {
   return sodium.crypto_kdf_keygen();
+}
+
+// A founded room's secret binds its founder, the first admin (§2, "Founded rooms"): an
+// invite whose founder was changed on the way leads to another room, not to this one
+// with another admin.
+export function foundedRoomSecret(inviteSecret, founder) {
+  if (!(inviteSecret instanceof Uint8Array) || inviteSecret.length !== ROOM_SECRET_BYTES) {
+    throw new TypeError('room secret must be 32 bytes');
+  }
+  if (!(founder instanceof Uint8Array) || founder.length !== 32) {
+    throw new TypeError('founder must be a 32-byte public key');
+  }
+  const message = new Uint8Array(FOUNDED_ROOM_CONTEXT.length + 32);
+  message.set(FOUNDED_ROOM_CONTEXT);
+  message.set(founder, FOUNDED_ROOM_CONTEXT.length);
+  return sodium.crypto_generichash(32, message, inviteSecret);
 }
 
 export function deriveRoomKeys(secret) {

@@ -27,6 +27,7 @@ export function backupContents(app) {
     },
     rooms: [...open, ...left].map(({ room, ownLength, ownHead }) => ({
       secret: toBase64Url(room.secret), name: room.name, createdAt: room.createdAt, ownLength, ownHead,
+      ...(room.founder ? { founder: room.founder } : {}),
     })),
     // Verified people first: past the format's limit, the rest are only names.
     contacts: [...app.contacts.values()]
@@ -47,7 +48,7 @@ export async function restoreBackup(store, contents) {
     restoredAt: Date.now(),
   });
   for (const room of contents.rooms) {
-    const record = roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt);
+    const record = roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt, room.founder ?? null);
     record.restored = { ownLength: room.ownLength, ownHead: room.ownHead };
     await store.saveRoom(record);
   }

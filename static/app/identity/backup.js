@@ -87,10 +87,14 @@ const record = (fields) => (value) => isObject(value)
   && Object.keys(value).length === Object.keys(fields).length
   && Object.entries(fields).every(([key, check]) => Object.hasOwn(value, key) && check(value[key]));
 
-const isRoom = record({
+const ROOM_FIELDS = {
   secret: isBase64Url(32), name: isName(1), createdAt: isTimestamp,
   ownLength: isInteger(0, Number.MAX_SAFE_INTEGER), ownHead: orNull(isBase64Url(32)),
-});
+};
+// `founder` is there for a founded room (§2) and absent for one made before founders.
+const isFoundedRoom = record({ ...ROOM_FIELDS, founder: isBase64Url(32) });
+const isUnfoundedRoom = record(ROOM_FIELDS);
+const isRoom = (value) => isUnfoundedRoom(value) || isFoundedRoom(value);
 const isContact = record({ id: isBase64Url(32), name: isName(0), verifiedAt: orNull(isTimestamp) });
 const isShape = record({
   v: (value) => value === 1,

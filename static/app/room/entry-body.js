@@ -22,6 +22,13 @@ export const MAX_MIME_LENGTH = 127;
 export const FILE_CHUNK_BYTES = 131072; // the only chunk size, in both chunk formats (§11)
 export const FILE_FORMAT_V2 = 2; // a file entry's `format`; without one, format 1
 export const MAX_FILE_FORMAT = 255; // formats after 2 are a later version's (§11)
+export const MAX_DESCRIPTION_CODE_POINTS = 500;
+export const MAX_SLOW_MODE_SECONDS = 86_400;
+// `member` takes a role away; being removed is not a role but a `remove` entry.
+export const MEMBER_ROLES = Object.freeze(['admin', 'moderator', 'member']);
+export const POSTING_RULES = Object.freeze(['everyone', 'moderators']);
+// Entries sealed with the room's control key, which a blind mirror holds too (§7).
+export const CONTROL_TYPES = Object.freeze(['role', 'remove']);
 
 // A `format` a file entry may name (§11): 2, or a later version's up to 255.
 export function isFileFormat(value) {
@@ -45,10 +52,10 @@ export function isIdText(value) {
   return typeof value === 'string' && ID_TEXT.test(value);
 }
 
-const textOf = (max) => (value) => {
+const textOf = (max, min = 1) => (value) => {
   if (typeof value !== 'string') return false;
   const length = codePointCount(value);
-  return length >= 1 && length <= max;
+  return length >= min && length <= max;
 };
 const isText = textOf(MAX_TEXT_CODE_POINTS);
 const isName = textOf(MAX_NAME_CODE_POINTS);
@@ -112,6 +119,21 @@ const SCHEMAS = {
   leave: { required: {}, optional: {} },
   // A read receipt: the author has read the room up to this Lamport clock.
   read: { required: { upTo: (value) => Number.isSafeInteger(value) && value >= 1 }, optional: {} },
+  // Moderation (§7 "Moderation", control entries): a member's role from now on, named
+  // by an admin; a member removed by an admin or moderator, whose entries from `upTo`
+  // on (their log's length as the remover held it) count for nobody.
+  role: { required: { member: isIdText, role: (value) => MEMBER_ROLES.includes(value) }, optional: {} },
+  remove: { required: { member: isIdText, upTo: (value) => Number.isSafeInteger(value) && value >= 0 }, optional: {} },
+  // Room settings from now on (§7 "Room settings"), by an admin; each key given changes.
+  settings: {
+    required: {},
+    optional: {
+      description: textOf(MAX_DESCRIPTION_CODE_POINTS, 0),
+      posting: (value) => POSTING_RULES.includes(value),
+      slowMode: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_SLOW_MODE_SECONDS,
+    },
+    refine: (body) => ['description', 'posting', 'slowMode'].some((key) => Object.hasOwn(body, key)),
+  },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

@@ -8,7 +8,7 @@ import {
   concatBytes, readUint32, readUint64, randomBytes, utf8Decode, utf8Encode, writeUint32,
   writeUint64,
 } from '../crypto/bytes.js';
-import { isEntryBody, MAX_BODY_BYTES } from './entry-body.js';
+import { CONTROL_TYPES, isEntryBody, MAX_BODY_BYTES } from './entry-body.js';
 
 const sodium = await sodiumReady;
 
@@ -149,5 +149,23 @@ export function decryptEntryBody(bytes, messageKey) {
   if (plaintext.length > MAX_BODY_BYTES || !isEntryBody(body)) {
     throw new EntryError('malformed', 'body schema');
   }
+  return body;
+}
+
+// A room's entries are sealed with its message key, its control entries (role, remove)
+// with its control key (§7): whichever opens the entry must be the one for its type.
+export const keyNameFor = (type) => (CONTROL_TYPES.includes(type) ? 'controlKey' : 'messageKey');
+
+export function decryptRoomEntryBody(bytes, { messageKey, controlKey = null }) {
+  let body;
+  let keyName = 'messageKey';
+  try {
+    body = decryptEntryBody(bytes, messageKey);
+  } catch (error) {
+    if (!(error instanceof EntryError) || error.code !== 'undecryptable' || !controlKey) throw error;
+    body = decryptEntryBody(bytes, controlKey);
+    keyName = 'controlKey';
+  }
+  if (keyNameFor(body.type) !== keyName) throw new EntryError('malformed', 'sealed with the wrong key for its type');
   return body;
 }

@@ -23,8 +23,9 @@ import {
 } from '../peers/data-frames.js';
 
 // A fork is the author's doing, not the relaying peer's: it is reported, not held
-// against the link.
-const BLAMELESS = new Set(['fork']);
+// against the link. Nor is an entry of a removed member: the peer may not have heard of
+// the removal yet.
+const BLAMELESS = new Set(['fork', 'removed']);
 const EMPTY_ENTRIES_FRAME_BYTES = JSON.stringify({ t: 'entries', entries: [] }).length;
 
 export class Replicator {
@@ -151,6 +152,8 @@ export class Replicator {
       if (local < open.to) return;
       this.#wanted.delete(author);
     }
+    // A removed member's entries past their cap are asked for once per link and then
+    // taken out again (room-log.js): the want stays open, so they are not asked again.
     const remote = this.#remoteLength.get(author) ?? 0;
     if (remote <= local) return;
     const to = Math.min(remote, local + MAX_WANT_SPAN);

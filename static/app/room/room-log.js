@@ -3,17 +3,28 @@
 // and with a larger clock; authors caught signing two entries at one sequence number
 // are marked forked and frozen. Pure: no DOM, no storage; the owner saves what it adds.
 //
-//   const log = new RoomLog({ discoveryKey, messageKey })
+//   const log = new RoomLog({ discoveryKey, messageKey, controlKey, founder })
 //   log.load(records); log.loadForks(forks)           // trusted, from the device store
 //   log.append(identity, { type: 'message', ts, text })  -> record (clock added here)
 //   log.ingest([bytes, …]) -> { added, duplicates, rejected, forks, gaps }
 //   log.heads(), log.length(author), log.headId(author), log.range(author, from, to)
 //   log.records(), log.get(id), log.maxClock(), log.isForked(author), log.forks()
+//   log.moderation, log.cap(author), log.takeRemoved()
+//
+// In a founded room (a `founder`, §2) the log also keeps the room's moderation
+// (room/moderation.js): a removed member's entries from the removal's `upTo` on are
+// refused (`removed`, nobody's fault), and taken out again when the removal arrives
+// after them: the owner collects those with `takeRemoved()` and deletes them from the
+// store. They are checked and evaluated first, since a control entry among them may
+// come earlier in room order than the removal and undo it (two admins removing each
+// other).
 //
 // A record is { id, author, seq, prev, bytes, clock, ts, body }: ids and authors are
 // base64url text, `prev` is null at seq 0, `bytes` is the whole entry. Records are frozen.
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
-import { createEntry, decryptEntryBody, EntryError, verifyEntrySignature } from './entry.js';
+import { CONTROL_TYPES } from './entry-body.js';
+import { createEntry, decryptRoomEntryBody, EntryError, keyNameFor, verifyEntrySignature } from './entry.js';
+import { evaluateModeration } from './moderation.js';
 
 const isZero = (bytes) => bytes.every((byte) => byte === 0);
 
@@ -28,15 +39,24 @@ export class RoomLog {
   #forked = new Set();
   #forks = [];
   #maxClock = 0;
+  #founder;
+  #control = []; // the control entries held, from which the moderation is evaluated
+  #removed = []; // records taken out by a removal, until the owner takes them
+  moderation;
 
-  constructor({ discoveryKey, messageKey }) {
+  constructor({ discoveryKey, messageKey, controlKey = null, founder = null }) {
     if (!(discoveryKey instanceof Uint8Array) || discoveryKey.length !== 32) {
       throw new TypeError('discoveryKey must be 32 bytes');
     }
     if (!(messageKey instanceof Uint8Array) || messageKey.length !== 32) {
       throw new TypeError('messageKey must be 32 bytes');
     }
-    this.#keys = { discoveryKey, messageKey };
+    if (controlKey !== null && !(controlKey instanceof Uint8Array && controlKey.length === 32)) {
+      throw new TypeError('controlKey must be 32 bytes');
+    }
+    this.#keys = { discoveryKey, messageKey, controlKey };
+    this.#founder = founder;
+    this.moderation = evaluateModeration([], founder);
   }
 
   // Records from the store were checked when they arrived. Only what extends an author's
@@ -51,6 +71,7 @@ export class RoomLog {
       if (fits) this.#store(freezeRecord(record));
       else skipped.push(record);
     }
+    this.#moderate();
     return skipped;
   }
 
@@ -70,14 +91,18 @@ export class RoomLog {
     const prev = log.at(-1)?.id ?? null;
     // The stored body is the JSON a reader decodes, not the caller's object.
     const fullBody = JSON.parse(JSON.stringify({ ...body, clock: this.#maxClock + 1 }));
+    const key = this.#keys[keyNameFor(fullBody.type)];
+    if (!key) throw new EntryError('malformed', 'a control entry needs the room\'s control key');
     const { bytes, id } = createEntry({
-      identity, seq, prev: prev && fromBase64Url(prev, 32), body: fullBody, ...this.#keys,
+      identity, seq, prev: prev && fromBase64Url(prev, 32), body: fullBody,
+      discoveryKey: this.#keys.discoveryKey, messageKey: key,
     });
     const record = freezeRecord({
       id: toBase64Url(id), author, seq, prev, bytes, clock: fullBody.clock, ts: fullBody.ts,
       body: fullBody,
     });
     this.#store(record);
+    if (CONTROL_TYPES.includes(record.body.type)) this.#moderate();
     return record;
   }
 
@@ -107,6 +132,14 @@ export class RoomLog {
       items.sort((a, b) => a.seq - b.seq); // stable: of two rivals the first sent wins
       this.#ingestAuthor(author, items, result);
     }
+    // Entries past a removed member's cap are taken in first: one of them may be a
+    // control entry that comes earlier in room order and changes who was removed.
+    this.#moderate({ again: result.added.some((record) => CONTROL_TYPES.includes(record.body.type)) });
+    const kept = result.added.filter((record) => this.#byId.has(record.id));
+    for (const record of result.added) {
+      if (!this.#byId.has(record.id)) result.rejected.push({ code: 'removed', author: record.author, seq: record.seq });
+    }
+    result.added = kept;
     return result;
   }
 
@@ -154,7 +187,7 @@ export class RoomLog {
     const previous = log.at(-1) ?? null;
     const chained = previous ? toBase64Url(item.prev) === previous.id : isZero(item.prev);
     if (!chained) throw new EntryError('broken_chain');
-    const body = decryptEntryBody(item.bytes, this.#keys.messageKey);
+    const body = decryptRoomEntryBody(item.bytes, this.#keys);
     if (previous && !(body.clock > previous.clock)) throw new EntryError('bad_clock');
     return freezeRecord({
       id: item.id, author, seq: item.seq, prev: previous?.id, bytes: item.bytes,
@@ -167,6 +200,35 @@ export class RoomLog {
     this.#logs.get(record.author).push(record);
     this.#byId.set(record.id, record);
     if (record.clock > this.#maxClock) this.#maxClock = record.clock;
+    if (CONTROL_TYPES.includes(record.body.type)) this.#control.push(record);
+  }
+
+  // Evaluate the moderation again (after control entries arrived) and take out what a
+  // removal does not let count.
+  #moderate({ again = true } = {}) {
+    if (!this.#founder) return;
+    if (again) this.moderation = evaluateModeration(this.#control, this.#founder);
+    for (const [author, upTo] of this.moderation.caps) {
+      const log = this.#logs.get(author);
+      if (!log || log.length <= upTo) continue;
+      const cut = log.splice(upTo);
+      for (const record of cut) this.#byId.delete(record.id);
+      this.#removed.push(...cut);
+      if (log.length === 0) this.#logs.delete(author);
+    }
+    const held = (record) => this.#byId.has(record.id);
+    if (!this.#control.every(held)) this.#control = this.#control.filter(held);
+  }
+
+  // How much of `author`'s log may count here: Infinity unless they were removed.
+  cap(author) {
+    return this.moderation.caps.get(author) ?? Infinity;
+  }
+
+  takeRemoved() {
+    const removed = this.#removed;
+    this.#removed = [];
+    return removed;
   }
 
   // Forked authors are listed too: what a device holds. The Replicator does not announce

@@ -21,6 +21,7 @@ import { PendingJoin } from './pending-join.js';
 import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
+import { DEFAULT_SETTINGS } from './room-rules.js';
 import { buildRoomState } from './room-state.js';
 import { Typing } from './typing.js';
 import { isPerson } from '../peers/swarm-peer.js';
@@ -41,10 +42,14 @@ export class RoomSession extends EventTarget {
     this.selfId = identityId(identity.publicKey);
     this.store = store;
     this.swarm = swarm;
-    this.log = new RoomLog({ discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey });
+    this.log = new RoomLog({
+      discoveryKey: room.keys.discoveryKey, messageKey: room.keys.messageKey, controlKey: room.keys.controlKey,
+      founder: room.founder ?? null,
+    });
     this.view = {
       messages: [], timeline: [], names: new Map(), members: new Set(), mailboxes: new Map(), files: new Map(),
       roomName: null, left: new Set(), lastActive: new Map(), readUpTo: new Map(),
+      settings: DEFAULT_SETTINGS, refused: [], moderation: this.log.moderation,
     };
     this.warnings = [];
     this.replicators = new Map(); // ready peer (SwarmPeer) -> its Replicator, until it closes
@@ -74,6 +79,7 @@ export class RoomSession extends EventTarget {
   async load() {
     this.log.load(await this.store.listEntries(this.room.topic));
     this.log.loadForks(await this.store.listForks(this.room.topic));
+    await this.#forgetRemoved();
     this.#rebuild();
   }
 
@@ -172,6 +178,7 @@ export class RoomSession extends EventTarget {
   // this one (peers/device-twins.js). Appending then would fork our own log.
   canWrite() {
     if (this.swarm.twins?.superseded) return false;
+    if (this.log.moderation.roleOf(this.selfId) === 'removed') return false;
     const length = this.log.length(this.selfId);
     const restored = this.room.restored;
     if (restored && length < restored.ownLength) return false;
@@ -316,7 +323,11 @@ export class RoomSession extends EventTarget {
         send: (frame) => this.swarm.sendTo(peer, frame),
         onAdded: (records, info) => this.#onAdded(peer, records, info),
         // A strike reaches the user as the swarm's `rejected` event, like a bad frame.
-        onRejected: ({ code, strike }) => (strike && !blamesAuthor(peer, code) ? peer.strike(code) : this.#warn(code, peer)),
+        onRejected: ({ code, strike }) => {
+          if (code === 'removed') return; // a removed member's entry: the removal says it all
+          if (strike && !blamesAuthor(peer, code)) peer.strike(code);
+          else this.#warn(code, peer);
+        },
         onFork: (fork) => this.#onFork(peer, fork),
       });
       this.replicators.set(peer, replicator);
@@ -348,6 +359,7 @@ export class RoomSession extends EventTarget {
   async #onAdded(fromPeer, records, { duplicates = [] } = {}) {
     const stored = records.map((record) => ({ ...record, topic: this.room.topic }));
     await this.store.saveEntries(stored);
+    await this.#forgetRemoved();
     const received = [...stored.map((r) => r.id), ...duplicates];
     for (let i = 0; i < received.length; i += ACK_BATCH) {
       this.swarm.sendTo(fromPeer, { t: 'ack', ids: received.slice(i, i + ACK_BATCH) });
@@ -362,6 +374,13 @@ export class RoomSession extends EventTarget {
     this.#rebuild();
     if (this.join.pending) this.join.wait(JOIN_AFTER_HISTORY_MS); // once the batches stop
     this.#syncMailbox(); // a mailbox held back while catching up can go out now
+  }
+
+  // A removal that arrived after a member's entries takes them out of the log; they
+  // leave the store too (docs/protocol.md §7 "Moderation").
+  async #forgetRemoved() {
+    const removed = this.log.takeRemoved();
+    if (removed.length > 0) await this.store.deleteEntries(removed.map((record) => record.id));
   }
 
   async #onFork(peer, fork) {
@@ -392,7 +411,7 @@ export class RoomSession extends EventTarget {
   #rebuild() {
     const records = this.log.records();
     this.seqOf = new Map(records.map((record) => [record.id, record.seq]));
-    this.view = buildRoomState(records, { selfId: this.selfId });
+    this.view = buildRoomState(records, { selfId: this.selfId, moderation: this.log.moderation });
     this.#changed();
   }
 

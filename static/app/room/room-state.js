@@ -1,8 +1,8 @@
 // What a room looks like, derived from its entries (docs/protocol.md §7, §8). Pure: the
 // same records give the same state on every device, whatever order they arrived in.
 //
-//   buildRoomState(records, { selfId }) -> { messages, timeline, names, members, mailboxes, files,
-//                                             roomName, left, lastActive, readUpTo }
+//   buildRoomState(records, { selfId, moderation }) -> { messages, timeline, names, members,
+//       mailboxes, files, roomName, left, lastActive, readUpTo, settings, refused, moderation }
 //     messages: in room order, each { id, author, ts, clock, text, edited, deleted,
 //               reply: null | { id, author, text, deleted }, reactions: [{ emoji, count,
 //               mine, authors }] }
@@ -30,15 +30,25 @@
 //     left:     Set of authors whose latest `join` or `leave` is a `leave`
 //     lastActive: Map author -> the latest `ts` among their entries
 //     readUpTo: Map author -> the highest `upTo` of their `read` receipts
+//     moderation: the room's roles and removals (room/moderation.js, from the log);
+//               the `role` and `remove` entries that counted are history lines too
+//               ({ type: 'role', member, role } or { type: 'remove', member })
+//     settings: { description, posting, slowMode } (room/room-rules.js); in a founded
+//               room `room` and `settings` entries count only from admins
+//     refused:  [{ id, author, reason }]: messages and files the room's rules refuse
+//               ('moderators_only', 'slow_mode'); they are not shown
 //
-// Rules: edits and deletes count only from the author of the target, and only on
-// `message` entries; the latest edit in room order wins and a delete beats every edit
+// Rules: edits and deletes count only from the author of the target (a delete also from
+// whoever is a moderator or admin at its place in room order: `deleted` with
+// `removedBy`), and only on `message` entries; the latest edit in room order wins and a delete beats every edit
 // (its text becomes null, and its reactions are hidden with it). For reactions, the last
 // entry per (author, target, emoji) in room order decides. A reply whose target is not a
 // message this device holds shows { id, author: null, text: null, deleted: false }.
 //
 // One sort and two passes over maps, so 10,000 entries stay cheap.
+import { evaluateModeration, isModerator } from './moderation.js';
 import { orderEntries } from './order.js';
+import { RoomRules } from './room-rules.js';
 
 function reactionList(byEmoji, selfId) {
   const list = [];
@@ -67,8 +77,14 @@ function addCallEvent(summary, author, ts, { event, video, duration }) {
   }
 }
 
-export function buildRoomState(records, { selfId = null } = {}) {
+const historyLine = (id, author, ts, clock, event) => ({
+  id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), event,
+});
+
+export function buildRoomState(records, { selfId = null, moderation = evaluateModeration([], null) } = {}) {
   const ordered = orderEntries(records);
+  const rules = new RoomRules(moderation);
+  const refused = [];
   const messages = new Map(); // id -> message under construction
   const names = new Map();
   const members = new Set();
@@ -80,10 +96,20 @@ export function buildRoomState(records, { selfId = null } = {}) {
   const readUpTo = new Map();
   let roomName = null;
 
-  for (const { id, author, ts, clock, body } of ordered) {
+  for (const record of ordered) {
+    const { id, author, ts, clock, body } = record;
     members.add(author);
     lastActive.set(author, Math.max(lastActive.get(author) ?? 0, ts));
-    if (body.type === 'message') {
+    const refusal = rules.refusal(record);
+    if (refusal) {
+      refused.push({ id, author, reason: refusal });
+    } else if (body.type === 'role' || body.type === 'remove') {
+      if (moderation.applied?.has(id)) {
+        messages.set(id, historyLine(id, author, ts, clock, { type: body.type, member: body.member, role: body.role ?? null }));
+      }
+    } else if (body.type === 'settings') {
+      if (rules.take(record)) messages.set(id, historyLine(id, author, ts, clock, { type: 'settings', ...rules.settings }));
+    } else if (body.type === 'message') {
       messages.set(id, {
         id, author, ts, clock, text: body.text, edited: false, deleted: false,
         reply: body.reply ?? null, reactions: new Map(),
@@ -107,6 +133,8 @@ export function buildRoomState(records, { selfId = null } = {}) {
         });
       }
       addCallEvent(summary, author, ts, body);
+    } else if (body.type === 'room' && !rules.take(record)) {
+      // A rename by someone who is not an admin of a founded room counts for nothing.
     } else if (body.type === 'join' || body.type === 'leave' || body.type === 'room') {
       if (body.type === 'join') names.set(author, body.name);
       if (body.type === 'join') left.delete(author);
@@ -127,7 +155,8 @@ export function buildRoomState(records, { selfId = null } = {}) {
   }
 
   // A second pass, so a change applies whatever its clock says about its target.
-  for (const { author, body } of ordered) {
+  for (const record of ordered) {
+    const { author, body } = record;
     const target = messages.get(body.target);
     if (!target || target.file || target.call || target.event) continue;
     if (body.type === 'edit' && target.author === author) {
@@ -135,6 +164,9 @@ export function buildRoomState(records, { selfId = null } = {}) {
       target.edited = true;
     } else if (body.type === 'delete' && target.author === author) {
       target.deleted = true;
+    } else if (body.type === 'delete' && isModerator(moderation.roleAt(author, record))) {
+      target.deleted = true;
+      target.removedBy ??= author;
     } else if (body.type === 'reaction') {
       if (!target.reactions.has(body.emoji)) target.reactions.set(body.emoji, new Map());
       target.reactions.get(body.emoji).set(author, body.on);
@@ -160,6 +192,6 @@ export function buildRoomState(records, { selfId = null } = {}) {
   }
   return {
     messages: views.filter((view) => !view.event), timeline: views, names, members, mailboxes, files, roomName, left,
-    lastActive, readUpTo,
+    lastActive, readUpTo, settings: rules.settings, refused, moderation,
   };
 }

@@ -1,14 +1,18 @@
 // Rooms and invite links (docs/protocol.md §2). A room record is what the store keeps;
 // its keys are derived again from the secret on every load and never stored.
 //
-//   const room = createRoom('Weekend plans')
-//   inviteLink(room, location.origin)       -> 'https://host/#join=...&name=...'
-//   parseInvite(location.hash)              -> { secret, name } | null (throws InviteError)
-//   inviteIn(location.hash)                 -> { secret, name } | null (a damaged one too)
+//   const room = createRoom('Weekend plans', Date.now(), founderId)
+//   inviteLink(room, location.origin)       -> 'https://host/#join=...&founder=...&name=...'
+//   parseInvite(location.hash)              -> { secret, founder, name } | null (throws InviteError)
+//   inviteIn(location.hash)                 -> { secret, founder, name } | null (a damaged one too)
 //   roomToOpen(location.hash)               -> topic of `#open=<topic>` | null
-//   withKeys(room)                          -> room plus { keys, topic }
+//   withKeys(room)                          -> room plus { keys }
+//
+// A room made by this version is *founded* (§2): its `founder` (the identity id that
+// made it, its first admin) is bound into its keys. Rooms made before have no founder,
+// and no admins (`founder: null`).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
-import { deriveRoomKeys, newRoomSecret } from '../crypto/room-keys.js';
+import { deriveRoomKeys, foundedRoomSecret, newRoomSecret } from '../crypto/room-keys.js';
 import { isIdText } from './entry-body.js';
 
 export const MAX_ROOM_NAME = 64;
@@ -25,21 +29,29 @@ export function cleanRoomName(name) {
   return trimmed || 'Untitled room';
 }
 
-export function createRoom(name, now = Date.now()) {
-  return roomRecord(newRoomSecret(), cleanRoomName(name), now);
+export function createRoom(name, now = Date.now(), founder = null) {
+  return roomRecord(newRoomSecret(), cleanRoomName(name), now, founder);
 }
 
-export function roomRecord(secret, name, now = Date.now()) {
-  const { discoveryKey } = deriveRoomKeys(secret);
-  return { topic: toBase64Url(discoveryKey), secret, name, createdAt: now, members: {} };
+// The secret every key of the room is derived from: the invite's, bound to the founder.
+function keySecret(secret, founder) {
+  return founder === null ? secret : foundedRoomSecret(secret, fromBase64Url(founder, 32));
+}
+
+export function roomRecord(secret, name, now = Date.now(), founder = null) {
+  if (founder !== null && !isIdText(founder)) throw new TypeError('founder must be an identity id');
+  const { discoveryKey } = deriveRoomKeys(keySecret(secret, founder));
+  return { topic: toBase64Url(discoveryKey), secret, founder, name, createdAt: now, members: {} };
 }
 
 export function withKeys(room) {
-  return { ...room, keys: deriveRoomKeys(room.secret) };
+  return { ...room, founder: room.founder ?? null, keys: deriveRoomKeys(keySecret(room.secret, room.founder ?? null)) };
 }
 
 export function inviteLink(room, origin) {
-  const params = new URLSearchParams({ join: toBase64Url(room.secret), name: room.name });
+  const params = new URLSearchParams({ join: toBase64Url(room.secret) });
+  if (room.founder) params.set('founder', room.founder);
+  params.set('name', room.name);
   return `${origin}/#${params.toString()}`;
 }
 
@@ -55,7 +67,9 @@ export function parseInvite(hash) {
   } catch {
     throw new InviteError('bad_invite');
   }
-  return { secret, name: cleanRoomName(params.get('name')) };
+  const founder = params.get('founder');
+  if (founder !== null && !isIdText(founder)) throw new InviteError('bad_invite');
+  return { secret, founder, name: cleanRoomName(params.get('name')) };
 }
 
 // The invite in the address, if it is a well-formed one: a damaged one is dealt with

@@ -95,6 +95,13 @@ export class ParleyStore {
     await Promise.all([...records.map((record) => tx.store.put(record)), tx.done]);
   }
 
+  // Entries a removal took out of the room (docs/protocol.md §7 "Moderation").
+  async deleteEntries(ids) {
+    if (!ids.length) return;
+    const tx = this.db.transaction('entries', 'readwrite');
+    await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
+  }
+
   listForks(topic) {
     return this.db.getAll('forks').then((forks) => forks.filter((fork) => fork.topic === topic));
   }

@@ -1,0 +1,94 @@
+// A founded room's rules as every receiver applies them (docs/protocol.md §7
+// "Moderation", "Room settings"): moderators delete anyone's message, only admins
+// change settings and the name, "moderators only" and slow mode refuse posts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toBase64Url } from '../../static/app/crypto/bytes.js';
+import { createIdentity } from '../../static/app/identity/identity.js';
+import { RoomLog } from '../../static/app/room/room-log.js';
+import { buildRoomState } from '../../static/app/room/room-state.js';
+import { newRoom } from './replication-fixture.js';
+
+const T0 = 1_700_000_000_000;
+
+// One log everyone writes into (clocks follow one another), as a member holds the room.
+function founded(founder = true) {
+  const people = { ada: createIdentity(), bob: createIdentity(), mod: createIdentity() };
+  const id = (name) => toBase64Url(people[name].publicKey);
+  const log = new RoomLog({ ...newRoom(), founder: founder ? id('ada') : null });
+  const write = (name, body, ts = T0) => log.append(people[name], { ts, ...body });
+  const state = () => buildRoomState(log.records(), { selfId: id('ada'), moderation: log.moderation });
+  return { id, write, state, log };
+}
+
+const shown = (state) => state.messages.filter((m) => !m.deleted).map((m) => m.text);
+
+test('a moderator deletes another member\'s message for everyone; a member cannot', () => {
+  const room = founded();
+  const bobs = room.write('bob', { type: 'message', text: 'spam' });
+  const other = room.write('bob', { type: 'message', text: 'fine' });
+  room.write('mod', { type: 'delete', target: other.id }); // not yet a moderator
+  room.write('ada', { type: 'role', member: room.id('mod'), role: 'moderator' });
+  room.write('mod', { type: 'delete', target: bobs.id });
+  const state = room.state();
+  assert.deepEqual(shown(state), ['fine']);
+  assert.equal(state.messages.find((m) => m.id === bobs.id).removedBy, room.id('mod'));
+  const lines = state.timeline.filter((m) => m.event?.type === 'role');
+  assert.deepEqual(lines.map((m) => [m.author, m.event.member, m.event.role]), [[room.id('ada'), room.id('mod'), 'moderator']]);
+});
+
+test('in a room without a founder a delete counts only from the message\'s author, as before', () => {
+  const room = founded(false);
+  const bobs = room.write('bob', { type: 'message', text: 'mine' });
+  room.write('ada', { type: 'role', member: room.id('mod'), role: 'moderator' });
+  room.write('mod', { type: 'delete', target: bobs.id });
+  assert.deepEqual(shown(room.state()), ['mine']);
+  assert.equal(room.state().timeline.some((m) => m.event?.type === 'role'), false);
+});
+
+test('only an admin changes the settings and the name of a founded room', () => {
+  const room = founded();
+  room.write('bob', { type: 'settings', posting: 'moderators' });
+  room.write('bob', { type: 'room', name: 'Bob\'s now' });
+  let state = room.state();
+  assert.equal(state.settings.posting, 'everyone');
+  assert.equal(state.roomName, null);
+  room.write('ada', { type: 'settings', description: 'About us', slowMode: 10 });
+  room.write('ada', { type: 'room', name: 'Ours' });
+  state = room.state();
+  assert.deepEqual({ ...state.settings }, { description: 'About us', posting: 'everyone', slowMode: 10 });
+  assert.equal(state.roomName, 'Ours');
+  assert.equal(state.timeline.filter((m) => m.event?.type === 'settings').length, 1);
+});
+
+test('"moderators only": members\' messages and files from then on count for nobody; moderators still post', () => {
+  const room = founded();
+  room.write('bob', { type: 'message', text: 'before' });
+  room.write('ada', { type: 'role', member: room.id('mod'), role: 'moderator' });
+  room.write('ada', { type: 'settings', posting: 'moderators' });
+  const late = room.write('bob', { type: 'message', text: 'after' });
+  room.write('bob', {
+    type: 'file', name: 'a.txt', size: 1, mime: 'text/plain', chunk: 131072, root: late.id, key: late.id,
+  });
+  room.write('mod', { type: 'message', text: 'from a moderator' });
+  room.write('ada', { type: 'settings', posting: 'everyone' });
+  room.write('bob', { type: 'message', text: 'open again' });
+  const state = room.state();
+  assert.deepEqual(shown(state), ['before', 'from a moderator', 'open again']);
+  assert.deepEqual(state.refused.map((r) => r.reason), ['moderators_only', 'moderators_only']);
+  assert.equal(state.files.size, 0);
+});
+
+test('slow mode: one post per N seconds per member, counted from the author\'s timestamps; moderators are exempt', () => {
+  const room = founded();
+  room.write('ada', { type: 'settings', slowMode: 30 });
+  room.write('bob', { type: 'message', text: 'one' }, T0);
+  room.write('bob', { type: 'message', text: 'too soon' }, T0 + 29_999);
+  room.write('bob', { type: 'message', text: 'two' }, T0 + 30_000);
+  room.write('bob', { type: 'message', text: 'backdated' }, T0 - 60_000);
+  room.write('ada', { type: 'message', text: 'admin 1' }, T0 + 1);
+  room.write('ada', { type: 'message', text: 'admin 2' }, T0 + 2);
+  const state = room.state();
+  assert.deepEqual(shown(state), ['one', 'two', 'admin 1', 'admin 2']);
+  assert.deepEqual(state.refused.map((r) => r.reason), ['slow_mode', 'slow_mode']);
+});
