@@ -72,6 +72,8 @@ class RoomStore(Protocol):
         self, topic: str, added: list[BlindEntry], forks: list[bytes]
     ) -> Awaitable[None]: ...
 
+    def delete_entries(self, topic: str, removed: list[BlindEntry]) -> Awaitable[None]: ...
+
     def keep_file(self, topic: str, root: bytes, size: int, version: int) -> Awaitable[None]: ...
 
     def save_chunk(
@@ -125,7 +127,17 @@ class HeldRoomPeer:
         )
 
     async def start(self) -> None:
+        self._delete_removed()  # what a removal took out while loading
         await self.swarm.start()
+
+    def _delete_removed(self) -> None:
+        """A removed member's entries (§7 "Moderation") leave the database too."""
+        removed = self.log.take_removed()
+        if removed:
+            self._queue_write(lambda: self.store.delete_entries(self.topic, removed))
+            logger.info(
+                "room %s: %d entries of a removed member taken out", self.short, len(removed)
+            )
 
     async def stop(self) -> None:
         await self.swarm.stop()
@@ -307,6 +319,7 @@ class HeldRoomPeer:
                     replicator.announce(authors)
 
             self._queue_write(lambda: self.store.save_entries(self.topic, added, forks), announce)
+        self._delete_removed()
         if result.forks:
             logger.info("room %s: an author forked their log; no more of it is kept", self.short)
         if result.added:

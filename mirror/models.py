@@ -1,5 +1,6 @@
 """What a blind mirror service stores (docs/protocol.md §12): per room the capability
-(discovery key and membership key) and the entries it verified, byte for byte. Nothing
+(discovery key and membership key; for a founded room the control key and founder too)
+and the entries it verified, byte for byte. Nothing
 here can be read without the room's message key, which the service never has.
 """
 
@@ -10,6 +11,10 @@ class HeldRoom(models.Model):
     # base64url of the discovery key (the rendezvous topic).
     topic = models.CharField(max_length=43, unique=True)
     membership_key = models.BinaryField(max_length=32)
+    # A founded room's (docs/protocol.md §2): what the service reads its control entries
+    # with, and its first admin; null for a room made before founders.
+    control_key = models.BinaryField(max_length=32, null=True)
+    founder = models.BinaryField(max_length=32, null=True)
     created = models.DateTimeField(auto_now_add=True)
     # When a member last linked to the service in this room, or an entry arrived: a room
     # nobody touched for PARLEY_MIRROR_EXPIRY_DAYS is dropped.

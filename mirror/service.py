@@ -142,6 +142,9 @@ class MirrorService:
     async def save_entries(self, topic: str, added: list[BlindEntry], forks: list[bytes]) -> None:
         await self._db_call(store.save, topic, added, forks)
 
+    async def delete_entries(self, topic: str, removed: list[BlindEntry]) -> None:
+        await self._db_call(store.delete_entries, topic, removed)
+
     async def keep_file(self, topic: str, root: bytes, size: int, version: int) -> None:
         await self._db_call(store.keep_file, topic, root, size, version)
 
@@ -179,6 +182,8 @@ class MirrorService:
                 capability.discovery_key,
                 stored.entries if stored else [],
                 stored.forked if stored else [],
+                control_key=capability.control_key,
+                founder=capability.founder,
             ),
             stored.files if stored else [],
             signaling=self.signaling,

@@ -35,7 +35,11 @@ class StoredRoom:
 
 
 def _capability(room: HeldRoom) -> MirrorCapability:
-    return MirrorCapability(b64url_decode(room.topic, 32), bytes(room.membership_key))
+    control = None if room.control_key is None else bytes(room.control_key)
+    founder = None if room.founder is None else bytes(room.founder)
+    return MirrorCapability(
+        b64url_decode(room.topic, 32), bytes(room.membership_key), control, founder
+    )
 
 
 def load_rooms() -> list[StoredRoom]:
@@ -63,7 +67,7 @@ def hold(capability: MirrorCapability, max_rooms: int) -> bool:
     with transaction.atomic():
         room = HeldRoom.objects.filter(topic=capability.topic).first()
         if room is not None:
-            if bytes(room.membership_key) != capability.membership_key:
+            if _capability(room) != capability:
                 raise StoreRefusal("wrong_key")
             return False
         if HeldRoom.objects.count() >= max_rooms:
@@ -71,6 +75,8 @@ def hold(capability: MirrorCapability, max_rooms: int) -> bool:
         HeldRoom.objects.create(
             topic=capability.topic,
             membership_key=capability.membership_key,
+            control_key=capability.control_key,
+            founder=capability.founder,
             touched=timezone.now(),
         )
         return True
@@ -82,7 +88,7 @@ def drop(capability: MirrorCapability) -> None:
         room = HeldRoom.objects.filter(topic=capability.topic).first()
         if room is None:
             raise StoreRefusal("not_held")
-        if bytes(room.membership_key) != capability.membership_key:
+        if _capability(room) != capability:
             raise StoreRefusal("wrong_key")
         room.delete()
 
@@ -106,6 +112,19 @@ def save(topic: str, entries: list[BlindEntry], forked: list[bytes]) -> None:
         HeldRoom.objects.filter(pk=room.pk).update(
             bytes_stored=F("bytes_stored") + sum(len(e.data) for e in entries),
             touched=timezone.now(),
+        )
+
+
+def delete_entries(topic: str, removed: list[BlindEntry]) -> None:
+    """Take out a removed member's entries (§7 "Moderation") and their bytes' count."""
+    with transaction.atomic():
+        room = HeldRoom.objects.filter(topic=topic).first()
+        if room is None:
+            return
+        for entry in removed:
+            HeldEntry.objects.filter(room=room, author=entry.author, seq=entry.seq).delete()
+        HeldRoom.objects.filter(pk=room.pk).update(
+            bytes_stored=F("bytes_stored") - sum(len(e.data) for e in removed)
         )
 
 

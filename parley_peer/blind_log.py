@@ -4,15 +4,36 @@ Per author a contiguous prefix of entries that passed checks 1 to 4 of §7 (layo
 signature over the discovery key, no fork, chain); without the message key it checks no
 more. Entries are kept byte for byte.
 
-    log = BlindLog(discovery_key, stored_entries, forked_authors)
+In a founded room the mirror also has the control key and the founder (§12): it opens
+the control entries (`role`, `remove`; an entry the control key opens must be one, of
+the schema), evaluates the moderation as members do (parley_peer/moderation.py) and
+takes a removed member's entries from the removal's `upTo` on out of the log; the owner
+deletes what `take_removed()` gives from its database.
+
+    log = BlindLog(discovery_key, stored_entries, forked_authors, control_key=, founder=)
     result = log.ingest([data, ...])   # added, rejected, gaps, forks, duplicates
     log.heads(); log.range(author, start, end); log.length(author); log.bytes
+    log.cap(author); log.take_removed()
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from parley_peer.entry import PREV, SEQ, ZERO_ID, EntryError, entry_id, verify_entry_signature
+from parley_peer.encoding import parse_json_utf8
+from parley_peer.entry import (
+    CONTROL_TYPES,
+    MAX_BODY_BYTES,
+    PREV,
+    SEQ,
+    ZERO_ID,
+    EntryError,
+    decrypt_ciphertext,
+    entry_id,
+    is_entry_body,
+    verify_entry_signature,
+)
+from parley_peer.errors import EncodingError
+from parley_peer.moderation import ControlEntry, Moderation, evaluate_moderation
 
 
 @dataclass(frozen=True)
@@ -36,24 +57,92 @@ def entry_author_seq(data: bytes) -> tuple[bytes, int]:
     return data[1:SEQ], int.from_bytes(data[SEQ:PREV], "big")
 
 
+def control_entry(data: bytes, control_key: bytes) -> ControlEntry | None:
+    """The entry as a control entry if the control key opens it; EntryError('malformed')
+    if it opens but is not one (§7 check 6)."""
+    try:
+        plaintext = decrypt_ciphertext(data, control_key)
+    except EntryError:
+        return None
+    try:
+        body = parse_json_utf8(plaintext)
+    except EncodingError:
+        raise EntryError("malformed", "body is not UTF-8 JSON") from None
+    valid = len(plaintext) <= MAX_BODY_BYTES and is_entry_body(body)
+    if not valid or body["type"] not in CONTROL_TYPES:
+        raise EntryError("malformed", "sealed with the control key, not a control entry")
+    author, seq = entry_author_seq(data)
+    return ControlEntry(author, seq, body["clock"], entry_id(data), body)
+
+
 class BlindLog:
     def __init__(
         self,
         discovery_key: bytes,
         entries: Iterable[BlindEntry] = (),
         forked: Iterable[bytes] = (),
+        *,
+        control_key: bytes | None = None,
+        founder: bytes | None = None,
     ) -> None:
         self.discovery_key = discovery_key
         self._logs: dict[bytes, list[BlindEntry]] = {}
         self.forked: set[bytes] = set(forked)
         self.ids: set[bytes] = set()  # of every entry held
         self.bytes = 0
+        self._control_key = control_key if founder is not None else None
+        self._founder = founder
+        self._control: dict[bytes, ControlEntry] = {}  # id -> a control entry held
+        self._removed: list[BlindEntry] = []
+        self.moderation = Moderation()
         for entry in sorted(entries, key=lambda e: (e.author, e.seq)):
             log = self._logs.setdefault(entry.author, [])
             if entry.seq == len(log):
-                log.append(entry)
-                self.ids.add(entry.id)
-                self.bytes += len(entry.data)
+                self._add(entry, self._opened(entry.data))
+        self._moderate(again=True)
+
+    def _control_of(self, data: bytes) -> ControlEntry | None:
+        return None if self._control_key is None else control_entry(data, self._control_key)
+
+    def _opened(self, data: bytes) -> ControlEntry | None:
+        try:
+            return self._control_of(data)
+        except EntryError:
+            return None  # stored before: it passed then
+
+    def _add(self, entry: BlindEntry, control: ControlEntry | None) -> None:
+        self._logs.setdefault(entry.author, []).append(entry)
+        self.ids.add(entry.id)
+        self.bytes += len(entry.data)
+        if control is not None:
+            self._control[entry.id] = control
+
+    def _moderate(self, *, again: bool) -> None:
+        """Evaluate the moderation again (after control entries arrived) and take out
+        what a removal does not let count."""
+        if self._founder is None:
+            return
+        if again:
+            self.moderation = evaluate_moderation(list(self._control.values()), self._founder)
+        for author, up_to in self.moderation.caps.items():
+            log = self._logs.get(author, [])
+            if len(log) <= up_to:
+                continue
+            cut = log[up_to:]
+            del log[up_to:]
+            for entry in cut:
+                self.ids.discard(entry.id)
+                self._control.pop(entry.id, None)
+                self.bytes -= len(entry.data)
+            self._removed.extend(cut)
+
+    def cap(self, author: bytes) -> int | None:
+        """How much of `author`'s log counts: None unless they were removed."""
+        return self.moderation.caps.get(author)
+
+    def take_removed(self) -> list[BlindEntry]:
+        removed, self._removed = self._removed, []
+        return removed
 
     def length(self, author: bytes) -> int:
         return len(self._logs.get(author, ()))
@@ -104,14 +193,29 @@ class BlindLog:
                     break
                 if left is not None and len(data) > left:
                     result.rejected.append("quota")
-                    return result
+                    return self._moderated(result)
+                try:
+                    control = self._control_of(data)
+                except EntryError as error:
+                    result.rejected.append(error.code)
+                    break
                 entry = BlindEntry(author, seq, entry_id(data), data)
-                self._logs.setdefault(author, []).append(entry)
-                self.ids.add(entry.id)
-                self.bytes += len(data)
+                self._add(entry, control)
                 if left is not None:
                     left -= len(data)
                 result.added.append(entry)
+        return self._moderated(result)
+
+    def _moderated(self, result: Ingested) -> Ingested:
+        """A removed member's entries are taken in first (a control entry among them may
+        come earlier in room order and undo the removal), then taken out again."""
+        self._moderate(again=any(entry.id in self._control for entry in result.added))
+        new = {entry.id for entry in result.added}
+        # Those taken in by this very call were never the owner's to store.
+        self._removed = [entry for entry in self._removed if entry.id not in new]
+        kept = [entry for entry in result.added if entry.id in self.ids]
+        result.rejected += ["removed"] * (len(result.added) - len(kept))
+        result.added = kept
         return result
 
     def _check(self, author: bytes, seq: int, data: bytes, result: Ingested) -> str | None:

@@ -37,6 +37,7 @@ class BlindReplicator:
         self.log, self._send, self._on_entries = log, send, on_entries
         self.remote_length: dict[bytes, int] = {}  # what the peer holds or was sent
         self._wanted: dict[bytes, int] = {}  # author -> end of the open want
+        self._past_cap: dict[bytes, int] = {}  # removed author -> peer's length when asked
         self.strikes = 0  # entries that failed their checks (the owner closes the link)
 
     def start(self) -> None:
@@ -71,13 +72,20 @@ class BlindReplicator:
             except EncodingError:
                 self.strikes += 1
         result = self._on_entries(datas)
-        self.strikes += sum(code not in ("fork", "quota") for code in result.rejected)
+        # A removed member's entry (§7 "Moderation") is not the relaying member's fault.
+        self.strikes += sum(code not in ("fork", "quota", "removed") for code in result.rejected)
         for entry in result.added:
             self._note(entry.author, entry.seq + 1)
         for author, seq in result.gaps:
             self._note(author, seq + 1)
         for author in result.forks:
             self._wanted.pop(author, None)
+        for author, cap in self.log.moderation.caps.items():
+            # Asked for once on this link, then taken out: not asked for again until
+            # the peer holds more of that log.
+            if self.remote_length.get(author, 0) > cap and self.log.length(author) <= cap:
+                self._past_cap[author] = self.remote_length[author]
+                self._wanted.pop(author, None)
         touched = {entry.author for entry in result.added} | {a for a, _ in result.gaps}
         for author in touched:
             self._request(author)
@@ -104,6 +112,8 @@ class BlindReplicator:
             del self._wanted[author]
         remote = self.remote_length.get(author, 0)
         if remote <= local or len(self._wanted) >= MAX_OPEN_WANTS:
+            return
+        if remote <= self._past_cap.get(author, 0):
             return
         end = min(remote, local + MAX_WANT_SPAN)
         self._wanted[author] = end

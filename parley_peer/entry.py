@@ -51,6 +51,12 @@ FILE_CHUNK_BYTES = 131072  # the only chunk size, in both chunk formats (§11)
 FILE_FORMAT_V2 = 2  # a file entry's `format`; without one, format 1
 MAX_FILE_FORMAT = 255  # formats after 2 are a later version's (§11)
 MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
+MAX_DESCRIPTION_CODE_POINTS = 500
+MAX_SLOW_MODE_SECONDS = 86_400
+MEMBER_ROLES = ("admin", "moderator", "member")
+POSTING_RULES = ("everyone", "moderators")
+# Entries sealed with the room's control key (§7 "Moderation"), which mirrors hold too.
+CONTROL_TYPES = ("role", "remove")
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
 MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
 ZERO_ID = bytes(32)
@@ -103,9 +109,9 @@ def _is_id(value: Any) -> bool:
     return True
 
 
-def _is_text(limit: int) -> Check:
+def _is_text(limit: int, minimum: int = 1) -> Check:
     # len() of a str counts code points, as the browser does with [...text].length.
-    return lambda value: isinstance(value, str) and 1 <= len(value) <= limit
+    return lambda value: isinstance(value, str) and minimum <= len(value) <= limit
 
 
 def _is_emoji(value: Any) -> bool:
@@ -180,12 +186,24 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "room": ({"name": _NAME}, {}),
     "leave": ({}, {}),
     "read": ({"upTo": lambda v: is_json_integer(v, 1, MAX_SEQ)}, {}),
+    "role": ({"member": _is_id, "role": lambda v: v in MEMBER_ROLES}, {}),
+    "remove": ({"member": _is_id, "upTo": lambda v: is_json_integer(v, 0, MAX_SEQ)}, {}),
+    "settings": (
+        {},
+        {
+            "description": _is_text(MAX_DESCRIPTION_CODE_POINTS, minimum=0),
+            "posting": lambda v: v in POSTING_RULES,
+            "slowMode": lambda v: is_json_integer(v, 0, MAX_SLOW_MODE_SECONDS),
+        },
+    ),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 # type -> a rule across keys, run once every key has passed its own check.
 _BODY_RULES: dict[str, Check] = {
     # `duration` is there exactly when the call ended.
     "call": lambda body: ("duration" in body) == (body["event"] == "ended"),
+    # A settings entry changes something.
+    "settings": lambda body: any(key in body for key in ("description", "posting", "slowMode")),
 }
 
 
@@ -272,22 +290,37 @@ def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
     )
 
 
-def open_entry(data: bytes, *, message_key: bytes, discovery_key: bytes) -> OpenedEntry:
-    _require_keys(message_key=message_key)
-    verified = verify_entry_signature(data, discovery_key)
+def decrypt_ciphertext(data: bytes, key: bytes) -> bytes:
     try:
-        plaintext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
             data[CIPHERTEXT:-SIGNATURE_BYTES],
             _AD_CONTEXT + data[:HEADER_BYTES],
             data[NONCE:CIPHER_LENGTH],
-            message_key,
+            key,
         )
     except nacl.exceptions.CryptoError as error:
         raise EntryError("undecryptable") from error
+
+
+def open_entry(
+    data: bytes, *, message_key: bytes, discovery_key: bytes, control_key: bytes | None = None
+) -> OpenedEntry:
+    """With a `control_key`, an entry the message key does not open may be a control
+    entry (§7 "Moderation"); whichever key opens it must be the one for its type."""
+    _require_keys(message_key=message_key)
+    verified = verify_entry_signature(data, discovery_key)
+    try:
+        plaintext, control = decrypt_ciphertext(data, message_key), False
+    except EntryError:
+        if control_key is None:
+            raise
+        plaintext, control = decrypt_ciphertext(data, control_key), True
     try:
         body = parse_json_utf8(plaintext)
     except EncodingError as error:
         raise EntryError("malformed", "body is not UTF-8 JSON") from error
     if len(plaintext) > MAX_BODY_BYTES or not is_entry_body(body):
         raise EntryError("malformed", "body schema")
+    if (body["type"] in CONTROL_TYPES) != control:
+        raise EntryError("malformed", "sealed with the wrong key for its type")
     return OpenedEntry(**vars(verified), body=body)

@@ -36,6 +36,8 @@ FRESH_MS = 10 * 60 * 1000
 MAX_TS = 2**53 - 1
 REPLY_ERRORS = ("malformed", "stale", "full", "wrong_key", "not_held", "failed")
 _REQUEST_FIELDS = {"v", "op", "topic", "membership", "ts"}
+# A founded room's request (§2, §12) also names its control key and founder.
+_FOUNDED_FIELDS = _REQUEST_FIELDS | {"control", "founder"}
 
 
 class MirrorRequestError(ProtocolError):
@@ -48,10 +50,15 @@ class MirrorCapability:
 
     discovery_key: bytes
     membership_key: bytes
+    # A founded room's (§2): the mirror reads its control entries and enforces removals.
+    control_key: bytes | None = None
+    founder: bytes | None = None
 
     @classmethod
-    def of(cls, keys: RoomKeys) -> "MirrorCapability":
-        return cls(keys.discovery_key, keys.membership_key)
+    def of(cls, keys: RoomKeys, founder: bytes | None = None) -> "MirrorCapability":
+        if founder is None:
+            return cls(keys.discovery_key, keys.membership_key)
+        return cls(keys.discovery_key, keys.membership_key, keys.control_key, founder)
 
     @property
     def topic(self) -> str:
@@ -96,6 +103,9 @@ def seal_request(
         "membership": b64url_encode(capability.membership_key),
         "ts": time.time_ns() // 1_000_000 if ts is None else ts,
     }
+    if capability.control_key is not None and capability.founder is not None:
+        body["control"] = b64url_encode(capability.control_key)
+        body["founder"] = b64url_encode(capability.founder)
     return _seal(dump_json_utf8(body), seal_key(mirror_public_key))
 
 
@@ -106,7 +116,7 @@ def open_request(blob: object, mirror_key: SigningKey, now_ms: int | None = None
         body = parse_json_utf8(plaintext)
     except EncodingError:
         raise MirrorRequestError("malformed", "not UTF-8 JSON") from None
-    if not isinstance(body, dict) or set(body) != _REQUEST_FIELDS:
+    if not isinstance(body, dict) or set(body) not in (_REQUEST_FIELDS, _FOUNDED_FIELDS):
         raise MirrorRequestError("malformed", "not a request object")
     if body["v"] != 1 or isinstance(body["v"], bool) or body["op"] not in OPS:
         raise MirrorRequestError("malformed", "bad v or op")
@@ -115,12 +125,16 @@ def open_request(blob: object, mirror_key: SigningKey, now_ms: int | None = None
     try:
         topic = b64url_decode(body["topic"], KEY_BYTES)
         membership = b64url_decode(body["membership"], KEY_BYTES)
+        founded = "founder" in body
+        control = b64url_decode(body["control"], KEY_BYTES) if founded else None
+        founder = b64url_decode(body["founder"], KEY_BYTES) if founded else None
     except (EncodingError, TypeError):
-        raise MirrorRequestError("malformed", "bad topic or membership key") from None
+        raise MirrorRequestError("malformed", "bad key or founder") from None
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     if abs(now - int(body["ts"])) > FRESH_MS:
         raise MirrorRequestError("stale")
-    return MirrorRequest(body["op"], MirrorCapability(topic, membership), int(body["ts"]))
+    capability = MirrorCapability(topic, membership, control, founder)
+    return MirrorRequest(body["op"], capability, int(body["ts"]))
 
 
 def reply_ok(topic: str | None) -> dict:

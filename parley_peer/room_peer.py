@@ -65,7 +65,7 @@ from nacl.signing import SigningKey
 
 from parley_peer.data_frames import MAX_DATA_FRAME_BYTES, MAX_ENTRIES_PER_FRAME
 from parley_peer.encoding import b64url_decode, b64url_encode, dump_json_utf8
-from parley_peer.entry import OpenedEntry, SignedEntry, create_entry, open_entry
+from parley_peer.entry import CONTROL_TYPES, OpenedEntry, SignedEntry, create_entry, open_entry
 from parley_peer.file_server import FileServer, HeldFile
 from parley_peer.files import encrypt_file
 from parley_peer.ice import IceConfig
@@ -263,18 +263,23 @@ class RoomPeer:
             await answered
 
     def make_entry(self, body: dict, seq: int = 0, prev: bytes | None = None) -> SignedEntry:
+        """A control entry (§7 "Moderation") is sealed with the control key."""
+        control = body.get("type") in CONTROL_TYPES
         return create_entry(
             identity=self.identity,
             seq=seq,
             prev=prev,
             body=body,
-            message_key=self.room_keys.message_key,
+            message_key=self.room_keys.control_key if control else self.room_keys.message_key,
             discovery_key=self.room_keys.discovery_key,
         )
 
     def open_entry(self, data: bytes) -> OpenedEntry:
         return open_entry(
-            data, message_key=self.room_keys.message_key, discovery_key=self.room_keys.discovery_key
+            data,
+            message_key=self.room_keys.message_key,
+            discovery_key=self.room_keys.discovery_key,
+            control_key=self.room_keys.control_key,
         )
 
     @staticmethod

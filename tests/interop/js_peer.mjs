@@ -20,6 +20,7 @@ import { chunkFormat } from '../../static/app/files/chunk-formats.js';
 import { checkedLeaf, MerkleTree } from '../../static/app/files/merkle.js';
 import { encodeFileFrame, parseFileFrame } from '../../static/app/files/file-frames.js';
 import { openReply, sealRequest } from '../../static/app/mirror/mirror-request.js';
+import { RoomLog } from '../../static/app/room/room-log.js';
 
 const sodium = await sodiumReady;
 const replayGuard = new ReplayGuard();
@@ -160,9 +161,22 @@ const operations = {
   parse_data_frame: ({ text }) => parseDataFrame(text),
 
   // Blind mirrors (§12): a request as a member seals it, a reply as a member opens it.
-  seal_mirror_request: ({ requestOp, secret, mirrorKey, now }) => ({
-    blob: sealRequest({ op: requestOp, keys: deriveRoomKeys(bin(secret, 32)), mirrorKey: bin(mirrorKey, 32), now }),
+  seal_mirror_request: ({ requestOp, secret, founder = null, mirrorKey, now }) => ({
+    blob: sealRequest({
+      op: requestOp, keys: deriveRoomKeys(bin(secret, 32)), founder, mirrorKey: bin(mirrorKey, 32), now,
+    }),
   }),
+
+  // A member's RoomLog of a founded room after taking in these entries, in batches in
+  // this order: how much of each author's log it keeps, and each one's role.
+  moderate: ({ secret, founder, batches, people }) => {
+    const log = new RoomLog({ ...deriveRoomKeys(bin(secret, 32)), founder });
+    for (const batch of batches) log.ingest(batch.map((entry) => bin(entry)));
+    return {
+      lengths: Object.fromEntries(people.map((id) => [id, log.length(id)])),
+      roles: Object.fromEntries(people.map((id) => [id, log.moderation.roleOf(id)])),
+    };
+  },
 
   // The connection's X25519 private key itself (PyNaCl's PrivateKey bytes), not a seed.
   open_mirror_reply: ({ blob, connectionKey }) => {

@@ -345,6 +345,7 @@ def test_an_entry_under_another_message_key_is_undecryptable_on_both_sides(scene
             message_key=scene.other_room.message_key,
             membership_key=scene.room.membership_key,
             mirror_key=scene.room.mirror_key,
+            control_key=scene.other_room.control_key,
         ),
         other_room=scene.other_room,
         alice=scene.alice,

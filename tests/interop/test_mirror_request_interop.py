@@ -26,7 +26,9 @@ from tests.interop.conftest import NOW, run_js
 MINUTE = 60_000
 
 
-def js_request(op: str, secret: bytes, mirror: SigningKey, now: int = NOW) -> str:
+def js_request(
+    op: str, secret: bytes, mirror: SigningKey, now: int = NOW, founder: bytes | None = None
+) -> str:
     [sealed] = run_js(
         {
             "op": "seal_mirror_request",
@@ -34,6 +36,7 @@ def js_request(op: str, secret: bytes, mirror: SigningKey, now: int = NOW) -> st
             "secret": b64(secret),
             "mirrorKey": b64(bytes(mirror.verify_key)),
             "now": now,
+            **({"founder": b64(founder)} if founder else {}),
         }
     )
     return sealed["blob"]
@@ -46,6 +49,17 @@ def test_a_browser_request_opens_in_the_service_as_the_capability(op: str) -> No
     request = open_request(js_request(op, secret, mirror), mirror, now_ms=NOW)
     assert request.op == op and request.ts == NOW
     assert request.capability == MirrorCapability(keys.discovery_key, keys.membership_key)
+
+
+def test_a_founded_rooms_request_brings_its_control_key_and_founder() -> None:
+    mirror, secret, founder = SigningKey.generate(), new_room_secret(), bytes(range(32))
+    keys = derive_room_keys(secret)
+    request = open_request(js_request("hold", secret, mirror, founder=founder), mirror, now_ms=NOW)
+    assert request.capability == MirrorCapability.of(keys, founder)
+    assert request.capability.control_key == keys.control_key
+    # The Python side seals it the same way.
+    sealed = seal_request("hold", MirrorCapability.of(keys, founder), bytes(mirror.verify_key), NOW)
+    assert open_request(sealed, mirror, now_ms=NOW).capability.founder == founder
 
 
 def test_only_the_mirror_opens_a_request_and_only_while_it_is_fresh() -> None:
@@ -70,6 +84,8 @@ def test_only_the_mirror_opens_a_request_and_only_while_it_is_fresh() -> None:
         {"v": 1, "op": "hold", "ts": -1},
         {"v": 1, "op": "hold", "topic": "short"},
         {"v": 1, "op": "hold", "membership": None},
+        {"v": 1, "op": "hold", "founder": "AAAA"},
+        {"v": 1, "op": "hold", "control": "x" * 43, "founder": "short"},
     ],
 )
 def test_a_request_outside_the_schema_is_malformed(body: dict) -> None:

@@ -82,9 +82,13 @@ def test_a_quota_refuses_what_would_pass_it(room):
 def test_the_capability_alone_cannot_open_an_entry(room):
     secret, ada, _ = room
     keys = derive_room_keys(secret)
-    capability = MirrorCapability.of(keys)
+    # A founded room's capability: the control key opens control entries, not messages.
+    founder = ada.identity.verify_key.encode()
+    capability = MirrorCapability.of(keys, founder)
     entry = chain(ada, ["secret plans"])[0]
-    assert set(vars(capability).values()) == {keys.discovery_key, keys.membership_key}
+    assert set(vars(capability).values()) == {
+        keys.discovery_key, keys.membership_key, keys.control_key, founder
+    }  # fmt: skip
     for key in vars(capability).values():
         with pytest.raises(EntryError) as caught:
             open_entry(entry.data, message_key=key, discovery_key=keys.discovery_key)

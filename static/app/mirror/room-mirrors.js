@@ -88,7 +88,7 @@ export class RoomMirrors {
       return { ok: false, error: 'server_error' };
     }
     if (!service) return { ok: false, error: 'no_service' };
-    const blob = sealRequest({ op, keys: room.keys, mirrorKey: service.key });
+    const blob = sealRequest({ op, keys: room.keys, founder: room.founder ?? null, mirrorKey: service.key });
     let reply;
     try {
       const answer = await this.#signaling.askMirror(blob);
