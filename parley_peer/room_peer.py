@@ -69,7 +69,7 @@ from parley_peer.entry import CONTROL_TYPES, OpenedEntry, SignedEntry, create_en
 from parley_peer.file_server import FileServer, HeldFile
 from parley_peer.files import encrypt_file
 from parley_peer.ice import IceConfig
-from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, identity_id
+from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, founded_room_secret, identity_id
 from parley_peer.log_fetch import LoggedEntry, fetch_log
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
@@ -85,7 +85,10 @@ def parse_room(room: str | bytes) -> tuple[bytes, str | None]:
     fragment = parse_qs(urlsplit(room).fragment)
     if "join" not in fragment:
         raise ValueError("not an invite link: no join= in the fragment")
-    return b64url_decode(fragment["join"][0], ROOM_SECRET_BYTES), fragment.get("name", [None])[0]
+    secret = b64url_decode(fragment["join"][0], ROOM_SECRET_BYTES)
+    if "founder" in fragment:  # a founded room (§2): its keys come from the bound secret
+        secret = founded_room_secret(secret, b64url_decode(fragment["founder"][0], 32))
+    return secret, fragment.get("name", [None])[0]
 
 
 def entry_frames(entries: Iterable[bytes]) -> list[dict]:

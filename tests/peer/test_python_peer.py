@@ -11,7 +11,7 @@ from e2e.server import running_server
 from parley_peer import webrtc
 from parley_peer.data_frames import MAX_DATA_FRAME_BYTES
 from parley_peer.encoding import b64url_decode, b64url_encode
-from parley_peer.keys import new_room_secret
+from parley_peer.keys import founded_room_secret, new_room_secret
 from parley_peer.room_peer import RoomPeer, entry_frames, parse_room
 
 TIMEOUT_S = 20
@@ -134,6 +134,11 @@ def test_a_room_is_read_from_an_invite_link_or_its_secret():
     assert parse_room(secret) == (secret, None)
     with pytest.raises(ValueError):
         parse_room("http://127.0.0.1:8000/#name=x")
+    # A founded room's invite (§2): the keys come from the secret bound to the founder.
+    founder = bytes(range(32))
+    founded = urlencode({"join": b64url_encode(secret), "founder": b64url_encode(founder)})
+    bound = parse_room(f"http://127.0.0.1:8000/#{founded}")[0]
+    assert bound == founded_room_secret(secret, founder) != secret
 
 
 async def test_an_offer_to_renegotiate_is_answered_by_dialling_again(pair):

@@ -22,6 +22,7 @@ import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { DEFAULT_SETTINGS } from './room-rules.js';
+import { RoomModeration } from './room-moderation.js';
 import { buildRoomState } from './room-state.js';
 import { Typing } from './typing.js';
 import { isPerson } from '../peers/swarm-peer.js';
@@ -70,6 +71,9 @@ export class RoomSession extends EventTarget {
       broadcast: (frame) => this.swarm.readyPeers().filter(isPerson).forEach((peer) => this.swarm.sendTo(peer, frame)),
       changed: () => this.#changed(),
     });
+    this.moderation = new RoomModeration({
+      log: this.log, selfId: this.selfId, view: () => this.view, write: (body) => this.#append(body),
+    });
     this.writing = Promise.resolve();
     this.changeQueued = false;
     this.seqOf = new Map();
@@ -106,7 +110,13 @@ export class RoomSession extends EventTarget {
   // Writing: every append is serialised so sequence numbers and clocks never collide.
 
   send(text, { reply = null } = {}) {
-    return this.#append({ type: 'message', text, ...(reply ? { reply } : {}) });
+    return this.#post({ type: 'message', text, ...(reply ? { reply } : {}) });
+  }
+
+  // A post the room's rules would refuse is not written (room/room-powers.js).
+  #post(body) {
+    const blocked = this.moderation.postingBlock();
+    return blocked ? Promise.reject(new Error(blocked.reason)) : this.#append(body);
   }
 
   edit(target, text) {
@@ -123,7 +133,7 @@ export class RoomSession extends EventTarget {
 
   // A file offer (docs/protocol.md §11); files/transfer-manager.js prepares it.
   sendFile(offer) {
-    return this.#append({ type: 'file', ...offer });
+    return this.#post({ type: 'file', ...offer });
   }
 
   // A call event in the room's history (docs/protocol.md §7 `call`): event 'started',

@@ -9,7 +9,7 @@ import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
 import { InvitePanel } from './invite-panel.js';
-import { callSummaryText, plural } from './format.js';
+import { callSummaryText, plural, roomRulesText } from './format.js';
 import { MessageList } from './message-list.js';
 import { renderPeerStrip } from './peer-strip.js';
 import { messageKey, messageView } from './message-view.js';
@@ -66,7 +66,7 @@ export class ChatView {
     this.typing = h('div', { class: 'typing-indicator', 'data-testid': 'typing', 'aria-live': 'polite' });
     this.alone = h('p', { class: 'room-alone', 'data-testid': 'room-alone', role: 'status', hidden: true });
     this.preparing = new PreparingFilesView();
-    this.guards = new RoomGuards({ app, onEditName });
+    this.guards = new RoomGuards({ app, onEditName, onTick: () => this.topic && this.render() });
     this.roomMenu = new RoomMenu({ app, topic: () => this.topic, onLeft });
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
@@ -148,7 +148,7 @@ export class ChatView {
     const reach = session.isBig()
       ? `${plural(session.memberCount(), 'member', 'members')} · linked to ${ready.length}`
       : (ready.length ? `${plural(ready.length, 'person', 'people')} connected` : 'Nobody else is connected');
-    this.subtitle.textContent = `${reach} · end-to-end encrypted` + (mirrored ? ' · kept by a mirror' : '')
+    this.subtitle.textContent = `${reach} · end-to-end encrypted` + roomRulesText(session.view.settings) + (mirrored ? ' · kept by a mirror' : '')
       + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.invite.show(room);
     this.#renderCallButtons(ready);
@@ -158,6 +158,7 @@ export class ChatView {
     this.#renderAlone(session, ready.length, mirrored);
     this.preparing.render(this.transfers);
     this.composer.setBlocked(this.guards.update(this.topic, session));
+    this.roomMenu.update(session.moderation.powers());
     const typing = session.typingNames();
     this.typing.textContent = typing.length
       ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
@@ -294,12 +295,15 @@ export class ChatView {
     const verified = !mine && this.app.isVerified(message.author);
     const callText = message.call
       ? callSummaryText(message.call, { selfId: this.app.selfId, nameOf: (id) => this.#name(id) }) : '';
-    const key = messageKey(message, [delivered, read, bigRoom, authorName, replyAuthorName, mine, verified, callText]);
+    const moderates = !mine && session.moderation.powers().deletesOthers;
+    const eventNames = message.event?.member ? this.#name(message.event.member) : null;
+    const removedBy = message.removedBy ? this.#name(message.removedBy) : null;
+    const key = messageKey(message, [delivered, read, bigRoom, authorName, replyAuthorName, mine, verified, callText, moderates, eventNames, removedBy]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
     const el = messageView({
       message, mine, authorName, replyAuthorName, delivered, read, bigRoom, verified, callText, actions: this.actions,
-      textOptions: this.textOptions,
+      textOptions: this.textOptions, moderates, nameOf: (id) => (id === this.app.selfId ? 'you' : this.#name(id)),
       fileCard: message.file ? this.#card(message.file, mine).el : null,
     });
     this.rendered.set(message.id, { key, el });
@@ -349,10 +353,12 @@ export class ChatView {
   }
 
   async #remove(message) {
+    const mine = message.author === this.app.selfId;
     const confirmed = await askToConfirm({
-      title: 'Delete this message?',
-      text: 'It will be shown as deleted for everyone in the room.',
-      confirmLabel: 'Delete', testid: 'delete-dialog',
+      title: mine ? 'Delete this message?' : `Remove ${this.#name(message.author)}’s message?`,
+      text: mine ? 'It will be shown as deleted for everyone in the room.'
+        : 'As a moderator you remove it for everyone in the room; the room sees who removed it.',
+      confirmLabel: mine ? 'Delete' : 'Remove', testid: 'delete-dialog',
     });
     if (confirmed) await this.#session().remove(message.id);
   }

@@ -131,3 +131,11 @@ export function callSummaryText({ video, starter, joined, ended, duration }, { s
   const length = callDuration(duration);
   return [others.length ? `${Kind} with ${nameList(others.map(nameFor))}` : Kind, length].filter(Boolean).join(' · ');
 }
+
+// The room's rules in its header (docs/protocol.md §7 "Room settings"): "" when none.
+export function roomRulesText({ posting, slowMode }) {
+  const rules = [];
+  if (posting === 'moderators') rules.push('moderators post');
+  if (slowMode > 0) rules.push(`slow mode ${slowMode < 60 ? `${slowMode}\u00a0s` : `${Math.round(slowMode / 60)}\u00a0min`}`);
+  return rules.map((rule) => ` · ${rule}`).join('');
+}

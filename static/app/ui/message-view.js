@@ -1,7 +1,8 @@
 // One message in the conversation: author, time, reply quote, text (or tombstone),
-// reaction chips, delivery state, and its actions (react, reply, edit, delete). A call
-// event (message.call) or a room event (message.event: joined, left, renamed) is a
-// compact centred history line instead (callEventView, roomEventView).
+// reaction chips, delivery state, and its actions (react, reply, edit, delete; a
+// moderator deletes others' messages too). A call event (message.call) or a room event
+// (message.event: joined, left, renamed, a role named, a member removed, the settings
+// changed) is a compact centred history line instead (callEventView, roomEventView).
 import { h } from './dom.js';
 import { deliveryLabel, timeOfDay } from './format.js';
 import { mentions } from '../push/notify-levels.js';
@@ -22,9 +23,10 @@ export function messageKey(message, extra) {
 // deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
 export function messageView({
   message, mine, authorName, replyAuthorName, delivered, read = 0, bigRoom = false, verified, actions, fileCard = null, callText = '', textOptions = {},
+  moderates = false, nameOf = () => 'Someone',
 }) {
   if (message.call) return callEventView({ message, text: callText });
-  if (message.event) return roomEventView({ message, who: mine ? 'You' : authorName ?? 'Someone' });
+  if (message.event) return roomEventView({ message, who: mine ? 'You' : authorName ?? 'Someone', nameOf });
   const replyQuote = message.reply
     ? h('button', {
       class: 'reply-quote', type: 'button', 'data-testid': 'reply-quote',
@@ -34,7 +36,8 @@ export function messageView({
     h('span', {}, quoteText(message.reply)))
     : null;
   const body = message.file ? fileCard : message.deleted
-    ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' }, 'This message was deleted')
+    ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' },
+      message.removedBy ? `Removed by ${nameOf(message.removedBy)}` : 'This message was deleted')
     : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text, textOptions));
   const reactions = message.reactions.length && !message.deleted
     ? h('ul', { class: 'reactions', 'aria-label': 'Reactions' }, message.reactions.map((reaction) =>
@@ -52,7 +55,7 @@ export function messageView({
     message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
     actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
     mine && !message.file ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
-    mine && !message.file ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
+    (mine || moderates) && !message.file ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
 
   return h('li', {
     class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message',
@@ -85,19 +88,28 @@ export function callEventView({ message, text }) {
     h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 
+const ROLE_WORDS = { admin: 'an admin', moderator: 'a moderator' };
 const ROOM_EVENTS = {
   join: { icon: '👋', testid: 'join-event', text: (who) => `${who} joined` },
   leave: { icon: '🚪', testid: 'leave-event', text: (who) => `${who} left` },
   room: { icon: '✏️', testid: 'rename-event', text: (who, { name }) => `${who} renamed the room to “${name}”` },
+  role: {
+    icon: '🛡️', testid: 'role-event',
+    text: (who, { member, role }, nameOf) => (ROLE_WORDS[role]
+      ? `${who} made ${nameOf(member)} ${ROLE_WORDS[role]}` : `${who} took ${nameOf(member)}’s role away`),
+  },
+  remove: { icon: '⛔', testid: 'remove-event', text: (who, { member }, nameOf) => `${who} removed ${nameOf(member)} from the room` },
+  settings: { icon: '⚙️', testid: 'settings-event', text: (who) => `${who} changed the room’s settings` },
 };
 
-// "👋 Bob joined · 14:02": the history line of a `join`, `leave` or `room` entry.
-export function roomEventView({ message, who }) {
+// "👋 Bob joined · 14:02": the history line of a `join`, `leave`, `room`, `role`,
+// `remove` or `settings` entry.
+export function roomEventView({ message, who, nameOf = () => 'Someone' }) {
   const { icon, testid, text } = ROOM_EVENTS[message.event.type];
   return h('li', { class: 'call-event room-event', 'data-testid': testid, dataset: { id: message.id }, tabIndex: -1 },
     h('span', { class: 'call-event-line' },
       h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, icon),
-      h('span', { class: 'call-event-text' }, text(who, message.event)),
+      h('span', { class: 'call-event-text' }, text(who, message.event, nameOf)),
       h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts))));
 }
 

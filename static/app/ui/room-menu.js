@@ -1,14 +1,17 @@
-// The open room's menu in its header: who is in the room, rename it, keep it available
-// offline (a blind mirror), leave it. A
+// The open room's menu in its header: who is in the room, what it is about and its
+// rules (settings, for an admin), rename it (an admin of a founded room; anyone in an
+// older one), keep it available offline (a blind mirror), leave it. A
 // <details> disclosure: keyboard and screen readers work without extra code (the arrows
 // walk its items); Escape or a click outside closes it, and choosing an item does too.
 //
 //   const menu = new RoomMenu({ app, topic: () => openTopic, onLeft }); header.append(menu.el)
+//   menu.update(session.moderation.powers())   // on every render
 import { askForText, askToConfirm } from './dialogs.js';
 import { closeDisclosure, closeOnOutsidePress } from './disclosure.js';
 import { h } from './dom.js';
 import { openMembersDialog } from './members-dialog.js';
 import { openMirrorDialog } from './mirror-dialog.js';
+import { openRoomSettingsDialog } from './room-settings-dialog.js';
 
 export class RoomMenu {
   constructor({ app, topic, onLeft }) {
@@ -22,11 +25,14 @@ export class RoomMenu {
         action();
       },
     }, label);
+    this.renameItem = item('Rename room', 'room-rename', () => this.#rename());
+    this.settingsItem = item('About this room', 'room-settings', () => this.#settings());
     this.el = h('details', { class: 'room-menu', 'data-testid': 'room-menu' },
       h('summary', { class: 'button room-menu-button', title: 'Room', 'aria-label': 'Room menu' }, '⋯'),
       h('div', { class: 'room-menu-panel' },
         item('Members', 'room-members', () => this.#members()),
-        item('Rename room', 'room-rename', () => this.#rename()),
+        this.settingsItem,
+        this.renameItem,
         item('Available offline…', 'room-mirror', () => openMirrorDialog({ app: this.app, topic: this.topic() })),
         item('Leave room', 'room-leave', () => this.#leave())));
     this.el.addEventListener('keydown', (event) => {
@@ -36,7 +42,7 @@ export class RoomMenu {
       } else if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && this.el.open) {
         // The arrows walk the items, round and round, as in any menu.
         event.preventDefault();
-        const items = [...this.el.querySelectorAll('.room-menu-item')];
+        const items = [...this.el.querySelectorAll('.room-menu-item:not([hidden])')];
         const at = items.indexOf(globalThis.document.activeElement);
         const step = event.key === 'ArrowDown' ? 1 : -1;
         items[(at + step + items.length + (at < 0 && step < 0 ? 1 : 0)) % items.length].focus();
@@ -47,6 +53,16 @@ export class RoomMenu {
 
   close() {
     return closeDisclosure(this.el);
+  }
+
+  update(powers) {
+    this.renameItem.hidden = !powers.changesSettings;
+    this.settingsItem.textContent = powers.founded && powers.changesSettings ? 'Room settings' : 'About this room';
+  }
+
+  #settings() {
+    const topic = this.topic();
+    openRoomSettingsDialog({ session: this.app.session(topic), roomName: this.app.rooms.get(topic).name });
   }
 
   #members() {
