@@ -305,6 +305,9 @@ class HeldRoomPeer:
         result = self.log.ingest(datas, room_bytes_left=left)
         if "quota" in result.rejected:
             logger.info("room %s: full (%d bytes); entries refused", self.short, self.log.bytes)
+        if "removed" in result.rejected:
+            removed = result.rejected.count("removed")
+            logger.info("room %s: refused %d entries of a removed member", self.short, removed)
         if result.added:
             self._wake_for(result.added)
         if result.added or result.forks:
