@@ -47,11 +47,15 @@ class Writer:
     def write(self, body: dict, to: Peer | None = None) -> tuple[int, bytes]:
         self.clock += 1
         entry = self.peer.make_entry(
-            {**body, "ts": int(time.time() * 1000), "clock": self.clock}, self.seq, self.prev
+            {"ts": int(time.time() * 1000), **body, "clock": self.clock}, self.seq, self.prev
         )
         self.peer.send_entries([entry], to)
         self.seq, self.prev = self.seq + 1, entry.id
         return self.seq - 1, entry.data
+
+    def observe(self, entries: list) -> None:
+        """A Lamport clock: past every clock seen (what an honest client writes)."""
+        self.clock = max([self.clock, *(entry.body["clock"] for entry in entries)])
 
     def again(self, data: bytes, to: Peer) -> None:
         self.peer.send_entries([data], to)
