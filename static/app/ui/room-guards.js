@@ -12,10 +12,11 @@ import { h } from './dom.js';
 import { KeyChangeDialog } from './key-change-dialog.js';
 import { NameClashNotice } from './name-clash-notice.js';
 
+// Short: they stand in the composer's one line, on a phone too.
 const POSTING_BLOCKS = {
-  removed: () => 'You were removed from this room',
-  moderators_only: () => 'Only admins and moderators can post in this room',
-  slow_mode: (seconds) => `Slow mode is on: you can post again in ${seconds}\u00a0s`,
+  removed: () => 'Removed from this room',
+  moderators_only: () => 'Only moderators post here',
+  slow_mode: (seconds) => `Slow mode: ${seconds}\u00a0s to go`,
 };
 
 export class RoomGuards {
