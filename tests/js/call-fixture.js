@@ -163,6 +163,12 @@ export class FakeSwarm extends EventTarget {
     this.peers = [...peers];
     this.sent = []; // { peer, frame } from sendTo
     this.broadcasts = []; // frames
+    this.busy = new Set(); // peers whose links the overlay must keep (a call's)
+  }
+
+  setBusy(peer, busy) {
+    if (busy) this.busy.add(peer);
+    else this.busy.delete(peer);
   }
 
   readyPeers() {

@@ -18,11 +18,13 @@ test('group: a member leaving stops only its media; the last other leaving ends 
   swarm.receive(b, call('accept'));
   swarm.receive(c, call('accept'));
   assert.equal(calls.participants().length, 3);
+  assert.deepEqual([...swarm.busy], [b, c], 'the overlay keeps the links a call rides on');
   const bSenders = b.link.pc.added.map(({ sender }) => sender);
 
   t.mock.timers.tick(60_000);
   swarm.receive(b, call('hangup'));
   assert.equal(calls.state.phase, 'active');
+  assert.deepEqual([...swarm.busy], [c]);
   assert.deepEqual(b.link.pc.removed, bSenders, 'both senders taken off B');
   assert.deepEqual(c.link.pc.removed, []);
   assert.deepEqual(calls.participants().map((p) => p.name), ['You', 'C']);
@@ -34,6 +36,7 @@ test('group: a member leaving stops only its media; the last other leaving ends 
   assert.equal(calls.state.phase, 'ended');
   assert.equal(calls.state.reason, 'hung_up');
   assert.equal(c.link.pc.removed.length, 2);
+  assert.equal(swarm.busy.size, 0);
   assert.deepEqual(history.at(-1), { topic: TOPIC, call: calls.state.id, event: 'ended', video: true, since: 1_000_000 });
   // Left alone, it leaves too, and says so: the rest of the room must not see it in a call.
   assert.deepEqual(swarm.broadcasts, [{ t: 'call', id: calls.state.id, action: 'hangup', video: true }]);
@@ -51,6 +54,7 @@ test('a device hanging up while others remain broadcasts hangup and writes no "e
   assert.deepEqual(history.map((h) => h.event), ['started']);
   assert.equal(b.link.pc.removed.length, 2);
   assert.equal(c.link.pc.removed.length, 2);
+  assert.equal(swarm.busy.size, 0);
   assert.deepEqual(live(media.tracks), []);
   // The others go on without this device: it can join back.
   assert.deepEqual(calls.running(TOPIC), { id, video: true, count: 2 });

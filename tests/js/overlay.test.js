@@ -177,3 +177,24 @@ test('members who keep dialling in take the links others chose, not the ones thi
   assert.ok(kept.length >= degree.target - 1, `kept ${kept.length} of ${mine.length}`);
   assert.deepEqual([...overlay.chosen].sort(), [...kept].sort());
 });
+
+test('a busy link (a call) is never pruned, shed to make room or shuffled away', () => {
+  const overlay = new Overlay({ degree: { target: 2, low: 1, high: 3 }, random: seededRandom(7) });
+  overlay.learn(['a', 'b', 'c', 'd', 'e', 'f']);
+  for (const id of ['a', 'b', 'c']) {
+    overlay.dialling(id, { ours: true });
+    overlay.linked(id);
+  }
+  for (const id of ['a', 'b', 'c']) overlay.setBusy(id, true);
+  assert.deepEqual(overlay.makeRoom('d'), [], 'nothing to shed: every link is busy');
+  overlay.linked('d');
+  assert.deepEqual(overlay.plan().prune, ['d'], 'over the high mark, only the free link goes');
+  overlay.unlinked('d');
+  for (let i = 0; i < 20; i++) assert.deepEqual(overlay.shuffle().prune, []);
+  overlay.setBusy('b', false);
+  const pruned = new Set();
+  for (let i = 0; i < 20; i++) pruned.add(...overlay.shuffle().prune);
+  assert.deepEqual([...pruned], ['b']);
+  overlay.unlinked('a');
+  assert.equal(overlay.busy.has('a'), false, 'a closed link is busy no more');
+});

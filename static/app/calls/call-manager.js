@@ -256,6 +256,10 @@ export class CallManager extends EventTarget {
     this.#send(peer, this.state.phase === 'outgoing' ? 'invite' : 'present');
   }
 
+  #swarmOf() {
+    return this.swarms.get(this.state.topic);
+  }
+
   #forget(peer) {
     this.invited.delete(peer);
     const calls = this.roster.drop(peer);
@@ -284,6 +288,7 @@ export class CallManager extends EventTarget {
         if (this.links.has(peer) || peer.state !== 'ready') continue;
         const media = new LinkMedia({ peer, local: () => this.local.tracks(), onChange: () => this.#changed() });
         this.links.set(peer, media);
+        this.#swarmOf()?.setBusy?.(peer, true); // the overlay keeps a call's links
         media.begin();
         this.#sendMedia(peer);
       }
@@ -292,6 +297,7 @@ export class CallManager extends EventTarget {
       if (members.includes(peer)) continue;
       media.stop();
       this.links.delete(peer);
+      this.#swarmOf()?.setBusy?.(peer, false);
     }
     if (!this.#move({ type: 'others', count: members.length, reason })) this.#changed();
   }
@@ -367,7 +373,10 @@ export class CallManager extends EventTarget {
     if (wasIn) this.#broadcast('hangup');
     this.entered = false;
     const last = this.roster.members(before.topic, before.id).length === 0;
-    for (const media of this.links.values()) media.stop();
+    for (const [peer, media] of this.links) {
+      media.stop();
+      this.swarms.get(before.topic)?.setBusy?.(peer, false);
+    }
     this.links.clear();
     this.local.release();
     this.invited.clear();

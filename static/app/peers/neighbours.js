@@ -132,6 +132,10 @@ export class Neighbours {
     return this.#overlay.makeRoom(id);
   }
 
+  setBusy(id, busy) {
+    this.#overlay.setBusy(id, busy);
+  }
+
   plan() {
     const { dial, prune } = this.#overlay.plan();
     return { dial: dial.filter((id) => this.#keys.has(id)), prune };

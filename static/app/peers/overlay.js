@@ -21,6 +21,7 @@
 //   overlay.makeRoom(id) -> [ids]   links to close so that the one `id` offers fits
 //                             under the high mark
 //   overlay.setDegree(degree)  another degree from now on (the server's suggestion)
+//   overlay.setBusy(id, busy)  a link that carries a call: never pruned, shed or shuffled
 //   overlay.links, overlay.known
 //
 // No timers and no I/O: the swarm tells it what happened and does what it plans. Which
@@ -56,7 +57,14 @@ export class Overlay {
     this.links = new Set(); // ready links
     this.pending = new Set(); // links being set up
     this.chosen = new Set(); // links (ready or pending) this member dialled itself
+    this.busy = new Set(); // links carrying something that must not be cut (a call)
     this.toReplace = 0; // ready links lost since the last plan
+  }
+
+  // A busy link is never pruned, shed or shuffled away; it still counts in the degree.
+  setBusy(id, busy) {
+    if (busy) this.busy.add(id);
+    else this.busy.delete(id);
   }
 
   // Links already made stay: a smaller degree is reached by the next plan's pruning.
@@ -96,6 +104,7 @@ export class Overlay {
     this.pending.delete(id);
     this.links.delete(id);
     this.chosen.delete(id);
+    this.busy.delete(id);
   }
 
   refused(id) {
@@ -129,7 +138,7 @@ export class Overlay {
     const shed = [];
     for (const chosen of [false, true]) {
       for (const pool of [this.links, this.pending]) {
-        const group = [...pool].filter((other) => this.chosen.has(other) === chosen);
+        const group = [...pool].filter((other) => this.chosen.has(other) === chosen && !this.busy.has(other));
         shed.push(...this.#pick(group, count - shed.length));
       }
     }
@@ -155,7 +164,7 @@ export class Overlay {
       return { dial: this.#pick(candidates, Math.min(lostSince, target - this.degreeNow)), prune: [] };
     }
     if (this.degreeNow > high) {
-      return { dial: [], prune: this.#pick([...this.links], this.degreeNow - target) };
+      return { dial: [], prune: this.#pick(this.#prunable(), this.degreeNow - target) };
     }
     return { dial: [], prune: [] };
   }
@@ -163,8 +172,12 @@ export class Overlay {
   shuffle() {
     if (this.known.size <= this.degree.high) return { dial: [], prune: [] };
     const dial = this.#pick(this.#candidates(), 1);
-    const prune = dial.length && this.degreeNow >= this.degree.target ? this.#pick([...this.links], 1) : [];
+    const prune = dial.length && this.degreeNow >= this.degree.target ? this.#pick(this.#prunable(), 1) : [];
     return { dial, prune };
+  }
+
+  #prunable() {
+    return [...this.links].filter((id) => !this.busy.has(id));
   }
 
   #candidates() {

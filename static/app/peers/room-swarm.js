@@ -167,6 +167,11 @@ export class RoomSwarm extends EventTarget {
     return memberCount - 1 > this.neighbours.degree.high;
   }
 
+  // A link that carries a call is kept whatever the overlay plans (docs/protocol.md §6).
+  setBusy(peer, busy) {
+    this.neighbours.setBusy(peer.connectionId, busy);
+  }
+
   readyPeers() {
     return [...this.peers.values()].filter((peer) => peer.state === 'ready');
   }
