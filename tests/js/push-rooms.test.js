@@ -262,3 +262,20 @@ test('in a big room only a mention wakes: most members without a link to us are 
   assert.deepEqual(waker.recipients(session(false), record).map((r) => [r.member, r.kind]), [['bob', 'message'], ['cyd', 'mention']]);
   assert.deepEqual(waker.recipients(session(true), record).map((r) => [r.member, r.kind]), [['cyd', 'mention']]);
 });
+
+test('a removed member is not woken (docs/protocol.md §7 "Moderation")', () => {
+  const waker = new RoomWaker({ identity: person('Ada'), signaling: new RecordingSignaling() });
+  const mailbox = toBase64Url(createMailboxKeys().publicKey);
+  const session = {
+    isBig: () => false,
+    swarm: { readyPeers: () => [] },
+    view: {
+      mailboxes: new Map([['bob', { mailbox, notify: 'all' }], ['cyd', { mailbox, notify: 'all' }]]),
+      names: new Map([['bob', 'Bob'], ['cyd', 'Cyd']]), left: new Set(),
+      moderation: { roleOf: (id) => (id === 'cyd' ? 'removed' : 'member') },
+    },
+    memberName: (id) => id,
+  };
+  const record = { author: waker.selfId, body: { type: 'message', text: 'tea, @Cyd?' } };
+  assert.deepEqual(waker.recipients(session, record).map((r) => r.member), ['bob']);
+});

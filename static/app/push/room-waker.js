@@ -51,6 +51,7 @@ export class RoomWaker {
     const big = session.isBig();
     for (const [member, { mailbox, notify }] of session.view.mailboxes) {
       if (member === this.selfId || linked.has(member) || session.view.left?.has(member)) continue;
+      if (session.view.moderation?.roleOf(member) === 'removed') continue; // not theirs to read
       // The name they chose, as typed after an "@" (not the "Bob (k3Xa)" a room shows).
       const kind = wakeKindFor(notify, record.body.text, session.view.names.get(member) ?? session.memberName(member));
       if (!kind || (big && kind !== 'mention')) continue;
