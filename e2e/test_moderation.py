@@ -65,9 +65,7 @@ def link_to(peer: RoomPeerThread, user: User) -> Peer:
     wanted = user.identity_id  # read here: the predicate runs on the peer's own thread
 
     def ready():
-        return next(
-            (p for p in peer.peers if p.identity_id == wanted and p.state == "ready"), None
-        )
+        return next((p for p in peer.peers if p.identity_id == wanted and p.state == "ready"), None)
 
     return peer.wait_for(ready, timeout=LINK_TIMEOUT_S)
 

@@ -79,7 +79,9 @@ def test_only_moderators_and_slow_mode_are_enforced_by_every_receiver(new_user, 
     dialog.get_by_test_id("room-posting").select_option("everyone")
     dialog.get_by_test_id("room-slow-mode").select_option("30")
     dialog.get_by_test_id("room-settings-save").click()
-    expect(bob.page.get_by_test_id("peer-summary")).to_contain_text("slow mode 30", timeout=TIMEOUT_MS)
+    expect(bob.page.get_by_test_id("peer-summary")).to_contain_text(
+        "slow mode 30", timeout=TIMEOUT_MS
+    )
     expect(bob.page.get_by_test_id("composer")).to_be_enabled()
     bob.send("first from Bob")
     ada.expect_message("first from Bob", author="Bob")
