@@ -1,7 +1,7 @@
 // peers/overlay.js: the degree policy of a room's links (issue 20).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Overlay, OVERLAY_DEGREE, overlayDegreeOf } from '../../static/app/peers/overlay.js';
+import { Overlay, OVERLAY_DEGREE, overlayDegreeOf, slowestOf } from '../../static/app/peers/overlay.js';
 import { seededRandom } from '../../bench/overlay-sim.mjs';
 
 const ids = (n, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
@@ -197,4 +197,22 @@ test('a busy link (a call) is never pruned, shed to make room or shuffled away',
   assert.deepEqual([...pruned], ['b']);
   overlay.unlinked('a');
   assert.equal(overlay.busy.has('a'), false, 'a closed link is busy no more');
+});
+
+test('a slow neighbour: far slower than the others\' median, and slow in itself', () => {
+  const times = (entries) => new Map(Object.entries(entries));
+  assert.equal(slowestOf(times({ a: 20, b: 30, c: 900 })), 'c');
+  assert.equal(slowestOf(times({ a: 20, b: 30, c: 350 })), null, 'under 400 ms is not slow');
+  assert.equal(slowestOf(times({ a: 300, b: 350, c: 800 })), null, 'not three times the others');
+  assert.equal(slowestOf(times({ a: 20, c: 900 })), null, 'too few to compare');
+  assert.equal(slowestOf(times({ a: 20, b: null, c: 25, d: 1200, e: 900 })), 'd', 'unknown ones aside');
+});
+
+test('the shuffle swaps a slow neighbour first, a busy one never', () => {
+  const overlay = new Overlay({ degree: { target: 2, low: 1, high: 3 }, random: seededRandom(9) });
+  overlay.learn(['a', 'b', 'c', 'd', 'e', 'f']);
+  for (const id of ['a', 'b', 'c']) overlay.linked(id);
+  for (let i = 0; i < 10; i++) assert.deepEqual(overlay.shuffle({ slow: 'b' }).prune, ['b']);
+  overlay.setBusy('b', true);
+  assert.notDeepEqual(overlay.shuffle({ slow: 'b' }).prune, ['b']);
 });

@@ -39,6 +39,10 @@ class HandLink extends EventTarget {
 
   authenticated() {}
 
+  async roundTripMs() {
+    return this.roundTrip ?? null;
+  }
+
   close(reason, error = null, { lastWord = null } = {}) {
     if (this.state === 'closed') return;
     Object.assign(this, { state: 'closed', reason, lastWord });
@@ -299,6 +303,18 @@ test('in a big room a member swaps one link for a random one now and then; a sma
   const pruned = big.links.filter((link) => link.reason === 'pruned');
   assert.equal(pruned.length, 1);
   assert.deepEqual(pruned[0].lastWord, { t: 'bye', reason: 'pruned' });
+  assert.equal(big.live().length, DEGREE.target);
+
+  // A neighbour far slower than the others is the one swapped.
+  for (const m of sample.filter((each) => each.link?.state === 'connecting')) m.ready();
+  const live = sample.filter((m) => m.link && m.link.state === 'open');
+  assert.equal(live.length, DEGREE.target);
+  for (const m of live) m.link.roundTrip = 25;
+  const slow = live[1].link;
+  slow.roundTrip = 900;
+  t.mock.timers.tick(15_000);
+  await settle();
+  assert.equal(slow.reason, 'pruned', 'the slow one');
   assert.equal(big.live().length, DEGREE.target);
 
   const small = room(t, { shuffleMs: 10_000 });

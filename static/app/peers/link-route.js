@@ -5,6 +5,7 @@
 //
 //   await selectedRoute(pc) -> 'direct' | 'relayed' | null (no pair selected yet)
 //   await selectedPairTypes(pc) -> { local: 'relay', remote: 'srflx', localUfrag } | null
+//   await selectedRoundTripMs(pc) -> the selected pair's current round trip (ms) | null
 //
 // LinkRoute keeps one link's route as it is now:
 //   const route = new LinkRoute(pc, { onChange: (now) => ..., onRead: () => ... })
@@ -48,6 +49,13 @@ export async function selectedPairTypes(pc) {
   const remote = reports.get(pair.remoteCandidateId);
   if (!local || !remote) return null;
   return { local: local.candidateType, remote: remote.candidateType, localUfrag: local.usernameFragment ?? null };
+}
+
+export async function selectedRoundTripMs(pc) {
+  const reports = new Map();
+  (await pc.getStats()).forEach((report) => reports.set(report.id, report));
+  const seconds = selectedPair(reports)?.currentRoundTripTime;
+  return Number.isFinite(seconds) ? seconds * 1000 : null;
 }
 
 // Chromium and Safari name the pair on the transport; Firefox marks it `selected`.

@@ -123,8 +123,8 @@ export class Neighbours {
     else this.#overlay.refused(id);
   }
 
-  shuffle() {
-    const { dial, prune } = this.#overlay.shuffle();
+  shuffle({ slow = null } = {}) {
+    const { dial, prune } = this.#overlay.shuffle({ slow });
     return { dial: dial.filter((id) => this.#keys.has(id)), prune };
   }
 

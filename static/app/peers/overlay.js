@@ -14,9 +14,11 @@
 //                             it is heard of again
 //   overlay.lost(id)          a ready link whose member went (page closed, network gone):
 //                             as refused, and replaced at the next plan, up to the target
-//   overlay.shuffle() -> { dial: [id], prune: [id] }   in a big room, one link swapped
-//                             for a random candidate: run now and then, it heals a
-//                             room cut in two
+//   overlay.shuffle({ slow }) -> { dial: [id], prune: [id] }   in a big room, one link
+//                             swapped for a random candidate: run now and then, it heals
+//                             a room cut in two; the link given as `slow` (slowestOf)
+//                             goes first, so slow neighbours are replaced
+//   slowestOf(Map id -> round trip ms) -> the id of a link far slower than the others | null
 //   overlay.plan() -> { dial: [ids], prune: [ids] }   what to do now; call after changes
 //   overlay.makeRoom(id) -> [ids]   links to close so that the one `id` offers fits
 //                             under the high mark
@@ -169,11 +171,12 @@ export class Overlay {
     return { dial: [], prune: [] };
   }
 
-  shuffle() {
+  shuffle({ slow = null } = {}) {
     if (this.known.size <= this.degree.high) return { dial: [], prune: [] };
     const dial = this.#pick(this.#candidates(), 1);
-    const prune = dial.length && this.degreeNow >= this.degree.target ? this.#pick(this.#prunable(), 1) : [];
-    return { dial, prune };
+    if (!dial.length || this.degreeNow < this.degree.target) return { dial, prune: [] };
+    const prunable = this.#prunable();
+    return { dial, prune: prunable.includes(slow) ? [slow] : this.#pick(prunable, 1) };
   }
 
   #prunable() {
@@ -192,6 +195,19 @@ export class Overlay {
     const [gone] = this.#pick(this.#candidates(), 1);
     if (gone !== undefined) this.known.delete(gone);
   }
+}
+
+// A link is slow when its round trip is at least SLOW_LINK_MS and three times the median
+// of the others': a far-away or congested neighbour, whose entries come late to everyone
+// behind it. Of several, the slowest.
+export const SLOW_LINK_MS = 400;
+export function slowestOf(roundTrips) {
+  const known = [...roundTrips].filter(([, ms]) => Number.isFinite(ms)).sort((a, b) => a[1] - b[1]);
+  if (known.length < 3) return null;
+  const [id, ms] = known.at(-1);
+  const others = known.slice(0, -1).map(([, each]) => each);
+  const median = others[Math.floor(others.length / 2)];
+  return ms >= SLOW_LINK_MS && ms >= 3 * median ? id : null;
 }
 
 // `count` of `items` (or all), each equally likely, in random order.

@@ -29,7 +29,7 @@
 import { hasRelay } from '../signaling/ice-servers.js';
 import { checkRemoteCertificate, sdpFingerprint } from './dtls-fingerprint.js';
 import { DataFrameError, encodeDataFrame, parseDataFrame, MAX_DATA_FRAME_BYTES } from './data-frames.js';
-import { LinkRoute } from './link-route.js';
+import { LinkRoute, selectedRoundTripMs } from './link-route.js';
 import { SideChannels } from './side-channels.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -99,6 +99,15 @@ export class PeerLink extends EventTarget {
 
   get route() {
     return this.linkRoute.now;
+  }
+
+  // The link's round trip now (ms), or null: what a big room's shuffle weighs (§6).
+  async roundTripMs() {
+    try {
+      return this.state === 'closed' ? null : await selectedRoundTripMs(this.pc);
+    } catch {
+      return null; // closed meanwhile
+    }
   }
 
   async signal({ description, candidate }) {

@@ -34,7 +34,7 @@ import { IceGate } from './ice-gate.js';
 import { PeerLink } from './peer-link.js';
 import { DeviceTwins } from './device-twins.js';
 import { Neighbours } from './neighbours.js';
-import { OVERLAY_DEGREE, overlayDegreeOf } from './overlay.js';
+import { OVERLAY_DEGREE, overlayDegreeOf, slowestOf } from './overlay.js';
 import { isFailure, isFreshOffer, Redials } from './redial.js';
 import { isPerson, SwarmPeer } from './swarm-peer.js';
 
@@ -247,13 +247,22 @@ export class RoomSwarm extends EventTarget {
     this.shuffleTimer = setTimeout(() => {
       this.shuffleTimer = null;
       if (this.stopped) return;
-      this.#afterIce(() => {
-        const { dial, prune } = this.neighbours.shuffle();
+      this.#afterIce(async () => {
+        const slow = slowestOf(await this.#roundTrips());
+        if (this.stopped) return;
+        const { dial, prune } = this.neighbours.shuffle({ slow });
         for (const id of prune) this.#prune(id);
         for (const id of dial) this.#link(id, { initiator: true });
       });
       this.#shuffleLater();
     }, this.shuffleMs * (0.5 + this.random()));
+  }
+
+  // Each ready person's link and its round trip now (a slow one is swapped first).
+  async #roundTrips() {
+    const ready = this.readyPeers().filter(isPerson);
+    const times = await Promise.all(ready.map((peer) => peer.link.roundTripMs?.() ?? null));
+    return new Map(ready.map((peer, i) => [peer.connectionId, times[i]]));
   }
 
   // The peer is told, so it neither waits for the link nor dials it again: on the link's
