@@ -3,7 +3,7 @@
 Clients derive these; changing a context string forks the network.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import nacl.hashlib
@@ -23,6 +23,8 @@ ROOM_KEY_CONTEXTS = {
     "control_key": b"prlcntrl",
 }
 _FOUNDED_ROOM_CONTEXT = b"parley-founded-room-v1"
+_FOUNDED_TOPIC_CONTEXT = b"parley-founded-topic-v1"
+_COMMITMENT_CONTEXT = b"prlcommt"
 
 _FINGERPRINT_PREFIX = b"parley-fingerprint-v1"
 
@@ -65,6 +67,22 @@ def founded_room_secret(invite_secret: bytes, founder: bytes) -> bytes:
     return nacl.hashlib.blake2b(
         _FOUNDED_ROOM_CONTEXT + founder, digest_size=KEY_BYTES, key=invite_secret
     ).digest()
+
+
+def founded_topic(founder: bytes, commitment: bytes) -> bytes:
+    """A founded room's topic: what a mirror checks the founder it is told against."""
+    return nacl.hashlib.blake2b(
+        _FOUNDED_TOPIC_CONTEXT + founder + commitment, digest_size=KEY_BYTES
+    ).digest()
+
+
+def founded_room_keys(invite_secret: bytes, founder: bytes) -> tuple[RoomKeys, bytes]:
+    """A founded room's keys (§2) and its commitment: every key from the bound secret but
+    the topic, a hash of the founder and the commitment."""
+    secret = founded_room_secret(invite_secret, founder)
+    commitment = _derive(secret, _COMMITMENT_CONTEXT)
+    keys = derive_room_keys(secret)
+    return replace(keys, discovery_key=founded_topic(founder, commitment)), commitment
 
 
 def derive_room_keys(secret: bytes) -> RoomKeys:

@@ -11,7 +11,7 @@ connection key. Both are padded to 1,024 bytes, so every blob is 1,072 bytes.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import nacl.bindings
 import nacl.exceptions
@@ -26,7 +26,7 @@ from parley_peer.encoding import (
     parse_json_utf8,
 )
 from parley_peer.errors import EncodingError, ProtocolError
-from parley_peer.keys import RoomKeys
+from parley_peer.keys import RoomKeys, founded_topic
 
 PADDED_BYTES = 1024
 BLOB_BYTES = PADDED_BYTES + 48  # crypto_box_seal adds an ephemeral key and a tag
@@ -37,7 +37,7 @@ MAX_TS = 2**53 - 1
 REPLY_ERRORS = ("malformed", "stale", "full", "wrong_key", "not_held", "failed")
 _REQUEST_FIELDS = {"v", "op", "topic", "membership", "ts"}
 # A founded room's request (§2, §12) also names its control key and founder.
-_FOUNDED_FIELDS = _REQUEST_FIELDS | {"control", "founder"}
+_FOUNDED_FIELDS = _REQUEST_FIELDS | {"control", "founder", "commitment"}
 
 
 class MirrorRequestError(ProtocolError):
@@ -53,12 +53,17 @@ class MirrorCapability:
     # A founded room's (§2): the mirror reads its control entries and enforces removals.
     control_key: bytes | None = None
     founder: bytes | None = None
+    # What proves the founder is the room's (the topic is its hash with the founder, §2):
+    # checked when a request opens, not kept.
+    commitment: bytes | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, keys: RoomKeys, founder: bytes | None = None) -> "MirrorCapability":
+    def of(
+        cls, keys: RoomKeys, founder: bytes | None = None, commitment: bytes | None = None
+    ) -> "MirrorCapability":
         if founder is None:
             return cls(keys.discovery_key, keys.membership_key)
-        return cls(keys.discovery_key, keys.membership_key, keys.control_key, founder)
+        return cls(keys.discovery_key, keys.membership_key, keys.control_key, founder, commitment)
 
     @property
     def topic(self) -> str:
@@ -103,9 +108,12 @@ def seal_request(
         "membership": b64url_encode(capability.membership_key),
         "ts": time.time_ns() // 1_000_000 if ts is None else ts,
     }
-    if capability.control_key is not None and capability.founder is not None:
+    if capability.founder is not None:
+        if capability.control_key is None or capability.commitment is None:
+            raise ValueError("a founded room's capability needs its control key and commitment")
         body["control"] = b64url_encode(capability.control_key)
         body["founder"] = b64url_encode(capability.founder)
+        body["commitment"] = b64url_encode(capability.commitment)
     return _seal(dump_json_utf8(body), seal_key(mirror_public_key))
 
 
@@ -128,12 +136,19 @@ def open_request(blob: object, mirror_key: SigningKey, now_ms: int | None = None
         founded = "founder" in body
         control = b64url_decode(body["control"], KEY_BYTES) if founded else None
         founder = b64url_decode(body["founder"], KEY_BYTES) if founded else None
+        commitment = b64url_decode(body["commitment"], KEY_BYTES) if founded else None
     except (EncodingError, TypeError):
         raise MirrorRequestError("malformed", "bad key or founder") from None
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     if abs(now - int(body["ts"])) > FRESH_MS:
         raise MirrorRequestError("stale")
-    capability = MirrorCapability(topic, membership, control, founder)
+    if (
+        founder is not None
+        and commitment is not None
+        and founded_topic(founder, commitment) != topic
+    ):
+        raise MirrorRequestError("malformed", "not this room's founder")
+    capability = MirrorCapability(topic, membership, control, founder, commitment)
     return MirrorRequest(body["op"], capability, int(body["ts"]))
 
 

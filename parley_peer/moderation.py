@@ -9,7 +9,8 @@ entries (`role`, `remove`) with the control key and nothing else.
 The rules, in short (the protocol has them whole): control entries in room order (clock,
 author key bytes, seq); each counts if its author holds the role it needs at that point;
 a removal caps the removed member's log at `upTo`, and voids their control entries from
-there on even when those come first in room order (the evaluation then starts again).
+there on even when those come first in room order (the evaluation then starts again; a
+removal that then no longer counts is void itself, and its void dropped).
 tests/interop/test_moderation_interop.py checks that both twins agree.
 """
 
@@ -42,15 +43,23 @@ def _room_order(entry: ControlEntry) -> tuple[int, bytes, int]:
     return (entry.clock, entry.author, entry.seq)
 
 
+@dataclass(frozen=True)
+class _Beaten:
+    cause: bytes  # the removal's entry id
+    member: bytes
+    start: int  # the seq from which the member's control entries are void
+
+
 def _one_pass(
-    control: list[ControlEntry], founder: bytes, void_from: dict[bytes, int]
-) -> Moderation | tuple[bytes, int]:
-    """The moderation, or (member, seq) when a removal beat entries already applied."""
+    control: list[ControlEntry], founder: bytes, void_from: dict[bytes, int], voided: set[bytes]
+) -> tuple[Moderation, list[ControlEntry]] | _Beaten:
+    """The moderation and the entries that counted, or what a removal beat that was
+    applied already."""
     moderation = Moderation(roles={founder: "admin"})
     roles, removals = moderation.roles, moderation.removals
     applied: list[ControlEntry] = []
     for entry in control:
-        if entry.seq >= void_from.get(entry.author, entry.seq + 1):
+        if entry.id in voided or entry.seq >= void_from.get(entry.author, entry.seq + 1):
             continue
         actor = None if entry.author in removals else roles.get(entry.author)
         member = _member(entry.body)
@@ -66,13 +75,13 @@ def _one_pass(
         else:
             if not (actor == "admin" or (actor == "moderator" and member not in roles)):
                 continue
-            up_to = entry.body["upTo"]
+            up_to = int(entry.body["upTo"])  # JSON allows 3.0; it is 3
             removals[member] = (entry.author, up_to)
             roles.pop(member, None)
             if any(earlier.author == member and earlier.seq >= up_to for earlier in applied):
-                return (member, up_to)
+                return _Beaten(entry.id, member, up_to)
         applied.append(entry)
-    return moderation
+    return moderation, applied
 
 
 def _member(body: dict) -> bytes | None:
@@ -84,10 +93,22 @@ def _member(body: dict) -> bytes | None:
 
 def evaluate_moderation(entries: list[ControlEntry], founder: bytes) -> Moderation:
     control = sorted(entries, key=_room_order)
-    void_from: dict[bytes, int] = {}
+    voids: dict[bytes, _Beaten] = {}  # removal id -> what it beat
+    voided: set[bytes] = set()  # removals that voided the ground they stood on
+    # Each removal gives at most one void until it is itself voided (for good): it ends.
     while True:
-        result = _one_pass(control, founder, void_from)
-        if isinstance(result, Moderation):
-            return result
-        member, seq = result
-        void_from[member] = seq  # strictly lower than before for this member: it ends
+        void_from: dict[bytes, int] = {}
+        for beaten in voids.values():
+            void_from[beaten.member] = min(void_from.get(beaten.member, beaten.start), beaten.start)
+        result = _one_pass(control, founder, void_from, voided)
+        if isinstance(result, _Beaten):
+            voids[result.cause] = result
+            continue
+        moderation, applied = result
+        counted = {entry.id for entry in applied}
+        groundless = [cause for cause in voids if cause not in counted]
+        if not groundless:
+            return moderation
+        for cause in groundless:
+            del voids[cause]
+            voided.add(cause)

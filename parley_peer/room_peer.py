@@ -69,26 +69,26 @@ from parley_peer.entry import CONTROL_TYPES, OpenedEntry, SignedEntry, create_en
 from parley_peer.file_server import FileServer, HeldFile
 from parley_peer.files import encrypt_file
 from parley_peer.ice import IceConfig
-from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, founded_room_secret, identity_id
+from parley_peer.keys import ROOM_SECRET_BYTES, derive_room_keys, founded_room_keys, identity_id
 from parley_peer.log_fetch import LoggedEntry, fetch_log
 from parley_peer.replay import ReplayGuard
 from parley_peer.signaling import SignalingClient
 from parley_peer.swarm import Peer, Rejection, RoomSwarm
 
 
-def parse_room(room: str | bytes) -> tuple[bytes, str | None]:
-    """(room secret, room name) from an invite link (§2), a base64url secret or raw bytes."""
+def parse_room(room: str | bytes) -> tuple[bytes, str | None, bytes | None]:
+    """(room secret, room name, founder) from an invite link (§2), a base64url secret or
+    raw bytes; the founder of a founded room, else None."""
     if isinstance(room, bytes):
-        return room, None
+        return room, None, None
     if "#" not in room:
-        return b64url_decode(room, ROOM_SECRET_BYTES), None
+        return b64url_decode(room, ROOM_SECRET_BYTES), None, None
     fragment = parse_qs(urlsplit(room).fragment)
     if "join" not in fragment:
         raise ValueError("not an invite link: no join= in the fragment")
     secret = b64url_decode(fragment["join"][0], ROOM_SECRET_BYTES)
-    if "founder" in fragment:  # a founded room (§2): its keys come from the bound secret
-        secret = founded_room_secret(secret, b64url_decode(fragment["founder"][0], 32))
-    return secret, fragment.get("name", [None])[0]
+    founder = b64url_decode(fragment["founder"][0], 32) if "founder" in fragment else None
+    return secret, fragment.get("name", [None])[0], founder
 
 
 def entry_frames(entries: Iterable[bytes]) -> list[dict]:
@@ -122,8 +122,11 @@ class RoomPeer:
         relay_only: bool = False,
         role: str | None = None,
     ) -> None:
-        self.room_secret, self.room_name = parse_room(room)
-        self.room_keys = derive_room_keys(self.room_secret)
+        self.room_secret, self.room_name, self.founder = parse_room(room)
+        if self.founder is None:
+            self.room_keys = derive_room_keys(self.room_secret)
+        else:  # a founded room (§2): its keys come from the secret bound to the founder
+            self.room_keys, _ = founded_room_keys(self.room_secret, self.founder)
         self.identity = identity or SigningKey.generate()
         self.name = name
         self.signaling = SignalingClient(server_url, connection_key=connection_key)

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseDataFrame } from '../../static/app/peers/data-frames.js';
 import { sodiumReady } from '../../static/app/crypto/sodium.js';
 import { fromBase64Url as bin, toBase64Url as b64 } from '../../static/app/crypto/bytes.js';
-import { deriveRoomKeys } from '../../static/app/crypto/room-keys.js';
+import { deriveFoundedRoomKeys, deriveRoomKeys } from '../../static/app/crypto/room-keys.js';
 import { identityId, safetyFingerprint } from '../../static/app/identity/identity.js';
 import { openEnvelope, ReplayGuard, sealEnvelope } from '../../static/app/signaling/envelope.js';
 import { createEntry, openEntry, verifyEntrySignature } from '../../static/app/room/entry.js';
@@ -163,7 +163,8 @@ const operations = {
   // Blind mirrors (§12): a request as a member seals it, a reply as a member opens it.
   seal_mirror_request: ({ requestOp, secret, founder = null, mirrorKey, now }) => ({
     blob: sealRequest({
-      op: requestOp, keys: deriveRoomKeys(bin(secret, 32)), founder, mirrorKey: bin(mirrorKey, 32), now,
+      op: requestOp, mirrorKey: bin(mirrorKey, 32), now, founder,
+      keys: founder ? deriveFoundedRoomKeys(bin(secret, 32), bin(founder, 32)) : deriveRoomKeys(bin(secret, 32)),
     }),
   }),
 

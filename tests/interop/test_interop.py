@@ -15,7 +15,13 @@ from parley_peer.encoding import b64url_encode as b64
 from parley_peer.entry import create_entry, entry_id, is_entry_body
 from parley_peer.envelope import SEALED_SIZES, seal_envelope
 from parley_peer.files import encrypt_file
-from parley_peer.keys import derive_room_keys, founded_room_secret, identity_id, safety_fingerprint
+from parley_peer.keys import (
+    derive_room_keys,
+    founded_room_keys,
+    founded_room_secret,
+    identity_id,
+    safety_fingerprint,
+)
 from parley_peer.replay import ReplayGuard
 
 from .conftest import NOW, Party, as_js_result, run_js
@@ -45,6 +51,15 @@ def test_the_founded_room_vector_follows_from_the_documented_formula() -> None:
     expected = hashlib.blake2b(b"parley-founded-room-v1" + founder, digest_size=32, key=invite)
     assert expected.hexdigest() == vector["secret"]
     assert founded_room_secret(invite, founder).hex() == vector["secret"]
+    salt = (1).to_bytes(8, "little") + bytes(8)
+    commitment = hashlib.blake2b(
+        b"", digest_size=32, key=expected.digest(), salt=salt, person=b"prlcommt" + bytes(8)
+    ).digest()
+    assert commitment.hex() == vector["commitment"]
+    topic = hashlib.blake2b(b"parley-founded-topic-v1" + founder + commitment, digest_size=32)
+    assert topic.hexdigest() == vector["discoveryKey"]
+    keys, python_commitment = founded_room_keys(invite, founder)
+    assert (keys.discovery_key, python_commitment) == (topic.digest(), commitment)
 
 
 def test_key_derivation_agrees_for_the_vector_and_random_secrets() -> None:

@@ -10,7 +10,7 @@ from nacl.signing import SigningKey
 
 from parley_peer.encoding import b64url_encode as b64
 from parley_peer.encoding import dump_json_utf8
-from parley_peer.keys import derive_room_keys, new_room_secret
+from parley_peer.keys import derive_room_keys, founded_room_keys, new_room_secret
 from parley_peer.mirror_request import (
     MirrorCapability,
     MirrorRequestError,
@@ -51,15 +51,25 @@ def test_a_browser_request_opens_in_the_service_as_the_capability(op: str) -> No
     assert request.capability == MirrorCapability(keys.discovery_key, keys.membership_key)
 
 
-def test_a_founded_rooms_request_brings_its_control_key_and_founder() -> None:
-    mirror, secret, founder = SigningKey.generate(), new_room_secret(), bytes(range(32))
-    keys = derive_room_keys(secret)
+def test_a_founded_rooms_request_brings_its_control_key_and_a_founder_the_topic_proves() -> None:
+    mirror, secret = SigningKey.generate(), new_room_secret()
+    founder = SigningKey.generate().verify_key.encode()
+    keys, commitment = founded_room_keys(secret, founder)
     request = open_request(js_request("hold", secret, mirror, founder=founder), mirror, now_ms=NOW)
-    assert request.capability == MirrorCapability.of(keys, founder)
+    assert request.capability == MirrorCapability.of(keys, founder, commitment)
     assert request.capability.control_key == keys.control_key
     # The Python side seals it the same way.
-    sealed = seal_request("hold", MirrorCapability.of(keys, founder), bytes(mirror.verify_key), NOW)
+    capability = MirrorCapability.of(keys, founder, commitment)
+    sealed = seal_request("hold", capability, bytes(mirror.verify_key), NOW)
     assert open_request(sealed, mirror, now_ms=NOW).capability.founder == founder
+    # A member who names itself the founder of someone else's room is refused.
+    impostor = SigningKey.generate().verify_key.encode()
+    forged = MirrorCapability(
+        keys.discovery_key, keys.membership_key, keys.control_key, impostor, commitment
+    )
+    with pytest.raises(MirrorRequestError) as caught:
+        open_request(seal_request("hold", forged, bytes(mirror.verify_key), NOW), mirror, NOW)
+    assert caught.value.code == "malformed"
 
 
 def test_only_the_mirror_opens_a_request_and_only_while_it_is_fresh() -> None:

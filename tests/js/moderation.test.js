@@ -3,7 +3,8 @@
 // the entries arrive in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toBase64Url } from '../../static/app/crypto/bytes.js';
+import { fromBase64Url, toBase64Url } from '../../static/app/crypto/bytes.js';
+import { createEntry } from '../../static/app/room/entry.js';
 import { createIdentity } from '../../static/app/identity/identity.js';
 import { evaluateModeration } from '../../static/app/room/moderation.js';
 import { RoomLog } from '../../static/app/room/room-log.js';
@@ -170,4 +171,58 @@ test('roleAt answers the role at a point of the room order; a room without a fou
   assert.equal(unfounded.founded, false);
   assert.equal(unfounded.roleOf(room.id('ada')), 'member');
   assert.equal(unfounded.caps.size, 0);
+});
+
+test('a removal that voids the ground of its own author\'s role counts for nothing, and voids nothing', () => {
+  const room = foundedRoom('ada', 'bea', 'cy');
+  room.write('ada', { type: 'role', member: room.id('cy'), role: 'moderator' });
+  room.write('ada', { type: 'role', member: room.id('bea'), role: 'admin' });
+  sync(room.logs.ada, room.logs.bea);
+  // Bea, made an admin by Ada's second entry, removes Ada as if she had seen none of it.
+  room.write('bea', { type: 'remove', member: room.id('ada'), upTo: 0 });
+  sync(room.logs.bea, room.logs.cy);
+  sync(room.logs.ada, room.logs.cy);
+  const { moderation } = room.logs.cy;
+  assert.equal(moderation.roleOf(room.id('ada')), 'admin');
+  assert.equal(moderation.roleOf(room.id('bea')), 'admin');
+  assert.equal(moderation.roleOf(room.id('cy')), 'moderator', 'Ada\'s entries still count');
+  assert.equal(moderation.removals.size, 0);
+  // And Ada can still moderate.
+  room.write('ada', { type: 'remove', member: room.id('bea'), upTo: room.logs.ada.length(room.id('bea')) });
+  sync(room.logs.ada, room.logs.cy);
+  assert.equal(room.logs.cy.moderation.roleOf(room.id('bea')), 'removed');
+});
+
+test('a removed member\'s entries taken out do not carry the room\'s clock', () => {
+  const room = foundedRoom('ada', 'bob');
+  const hi = room.write('bob', say('hi'));
+  sync(room.logs.bob, room.logs.ada);
+  room.write('ada', { type: 'remove', member: room.id('bob'), upTo: 1 });
+  const before = room.logs.ada.maxClock();
+  // Bob, removed, writes with a clock near the end of the range.
+  const far = createEntry({
+    identity: room.people.bob, seq: 1, prev: fromBase64Url(hi.id, 32),
+    body: { type: 'message', ts: 1, text: 'far ahead', clock: 2 ** 52 },
+    messageKey: room.keys.messageKey, discoveryKey: room.keys.discoveryKey,
+  });
+  const result = room.logs.ada.ingest([far.bytes]);
+  assert.deepEqual(result.rejected.map((r) => r.code), ['removed']);
+  assert.equal(room.logs.ada.maxClock(), before);
+});
+
+test('an `upTo` past what the remover held does not let the removed member write on', () => {
+  const room = foundedRoom('ada', 'mod', 'bob');
+  room.write('ada', { type: 'role', member: room.id('mod'), role: 'moderator' });
+  sync(room.logs.ada, room.logs.mod);
+  room.write('bob', say('before'));
+  sync(room.logs.bob, room.logs.mod);
+  // A moderator "removes" a friend with an upTo far past his log.
+  room.write('mod', { type: 'remove', member: room.id('bob'), upTo: 2 ** 52 });
+  sync(room.logs.mod, room.logs.bob);
+  room.write('bob', say('after the removal'));
+  sync(room.logs.mod, room.logs.ada);
+  const result = sync(room.logs.bob, room.logs.ada);
+  assert.deepEqual(texts(room.logs.ada), ['before']);
+  assert.deepEqual(result.rejected.map((r) => r.code), ['removed']);
+  assert.equal(room.logs.ada.length(room.id('bob')), 1);
 });

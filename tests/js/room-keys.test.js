@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  deriveRoomKeys, foundedRoomSecret, newRoomSecret, ROOM_KEY_CONTEXTS,
+  deriveFoundedRoomKeys, deriveRoomKeys, foundedRoomSecret, newRoomSecret, ROOM_KEY_CONTEXTS,
 } from '../../static/app/crypto/room-keys.js';
 
 // Computed with Python's hashlib.blake2b from the formula in docs/protocol.md §2
@@ -34,6 +34,12 @@ test('a founded room\'s secret binds its founder (the vector, and another founde
   const invite = Uint8Array.from(Buffer.from(inviteSecret, 'hex'));
   const founderKey = Uint8Array.from(Buffer.from(founder, 'hex'));
   assert.equal(hex(foundedRoomSecret(invite, founderKey)), secret);
+  // Its topic is a hash of the founder and a commitment; every other key comes from the
+  // bound secret.
+  const keys = deriveFoundedRoomKeys(invite, founderKey);
+  assert.equal(hex(keys.commitment), vectors.foundedRoom.commitment);
+  assert.equal(hex(keys.discoveryKey), vectors.foundedRoom.discoveryKey);
+  assert.equal(hex(keys.messageKey), hex(deriveRoomKeys(foundedRoomSecret(invite, founderKey)).messageKey));
   const other = founderKey.slice();
   other[0] ^= 1;
   assert.notEqual(hex(foundedRoomSecret(invite, other)), secret);

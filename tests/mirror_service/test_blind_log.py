@@ -6,7 +6,7 @@ from nacl.signing import SigningKey
 
 from parley_peer.blind_log import BlindLog
 from parley_peer.entry import EntryError, create_entry, open_entry
-from parley_peer.keys import derive_room_keys, new_room_secret
+from parley_peer.keys import derive_room_keys, founded_room_keys, new_room_secret
 from parley_peer.mirror_request import MirrorCapability
 from parley_peer.room_peer import RoomPeer
 
@@ -81,13 +81,20 @@ def test_a_quota_refuses_what_would_pass_it(room):
 
 def test_the_capability_alone_cannot_open_an_entry(room):
     secret, ada, _ = room
-    keys = derive_room_keys(secret)
-    # A founded room's capability: the control key opens control entries, not messages.
+    # A founded room's capability: the control key opens control entries, not messages,
+    # and the commitment only proves the founder.
     founder = ada.identity.verify_key.encode()
-    capability = MirrorCapability.of(keys, founder)
-    entry = chain(ada, ["secret plans"])[0]
+    keys, commitment = founded_room_keys(secret, founder)
+    capability = MirrorCapability.of(keys, founder, commitment)
+    entry = create_entry(
+        identity=ada.identity,
+        seq=0,
+        body=ada.message_body("secret plans", clock=1, ts=0),
+        message_key=keys.message_key,
+        discovery_key=keys.discovery_key,
+    )
     assert set(vars(capability).values()) == {
-        keys.discovery_key, keys.membership_key, keys.control_key, founder
+        keys.discovery_key, keys.membership_key, keys.control_key, founder, commitment
     }  # fmt: skip
     for key in vars(capability).values():
         with pytest.raises(EntryError) as caught:

@@ -111,3 +111,23 @@ def test_the_store_keeps_a_founded_rooms_capability_and_deletes_removed_entries(
         keys.discovery_key, room.entries, control_key=keys.control_key, founder=ada.key
     )
     assert reloaded.length(bob.key) == 1
+
+
+def test_a_removal_that_voids_its_own_authors_ground_counts_for_nothing(founded):
+    keys, log, ada, bob, cy = founded
+    log.ingest([
+        ada.write({"type": "role", "member": b64(cy.key), "role": "moderator"}, 1),
+        ada.write({"type": "role", "member": b64(bob.key), "role": "admin"}, 2),
+    ])  # fmt: skip
+    log.ingest([bob.write({"type": "remove", "member": b64(ada.key), "upTo": 0}, 3)])
+    assert log.moderation.removals == {}
+    assert log.moderation.roles == {ada.key: "admin", bob.key: "admin", cy.key: "moderator"}
+    assert log.length(ada.key) == 2
+
+
+def test_a_removal_written_with_a_json_float_counts_as_its_integer(founded):
+    keys, log, ada, bob, _ = founded
+    log.ingest([bob.write({"type": "message", "text": "x"}, 1)])
+    log.ingest([ada.write({"type": "remove", "member": b64(bob.key), "upTo": 1.0}, 2)])
+    log.ingest([bob.write({"type": "message", "text": "y"}, 3)])
+    assert log.length(bob.key) == 1 and log.cap(bob.key) == 1

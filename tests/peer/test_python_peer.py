@@ -11,7 +11,12 @@ from e2e.server import running_server
 from parley_peer import webrtc
 from parley_peer.data_frames import MAX_DATA_FRAME_BYTES
 from parley_peer.encoding import b64url_decode, b64url_encode
-from parley_peer.keys import founded_room_secret, new_room_secret
+from parley_peer.keys import (
+    derive_room_keys,
+    founded_room_keys,
+    founded_room_secret,
+    new_room_secret,
+)
 from parley_peer.room_peer import RoomPeer, entry_frames, parse_room
 
 TIMEOUT_S = 20
@@ -129,16 +134,21 @@ def test_a_room_is_read_from_an_invite_link_or_its_secret():
     secret = new_room_secret()
     fragment = urlencode({"join": b64url_encode(secret), "name": "Tea & cake"})
     link = f"http://127.0.0.1:8000/#{fragment}"
-    assert parse_room(link) == (secret, "Tea & cake")
-    assert parse_room(b64url_encode(secret)) == (secret, None)
-    assert parse_room(secret) == (secret, None)
+    assert parse_room(link) == (secret, "Tea & cake", None)
+    assert parse_room(b64url_encode(secret)) == (secret, None, None)
+    assert parse_room(secret) == (secret, None, None)
     with pytest.raises(ValueError):
         parse_room("http://127.0.0.1:8000/#name=x")
-    # A founded room's invite (§2): the keys come from the secret bound to the founder.
+    # A founded room's invite (§2): its founder comes with it, for the keys.
     founder = bytes(range(32))
     founded = urlencode({"join": b64url_encode(secret), "founder": b64url_encode(founder)})
-    bound = parse_room(f"http://127.0.0.1:8000/#{founded}")[0]
-    assert bound == founded_room_secret(secret, founder) != secret
+    assert parse_room(f"http://127.0.0.1:8000/#{founded}") == (secret, None, founder)
+    peer = RoomPeer("http://127.0.0.1:9", f"http://127.0.0.1:8000/#{founded}")
+    assert peer.room_keys == founded_room_keys(secret, founder)[0]
+    assert (
+        peer.room_keys.message_key
+        == derive_room_keys(founded_room_secret(secret, founder)).message_key
+    )
 
 
 async def test_an_offer_to_renegotiate_is_answered_by_dialling_again(pair):

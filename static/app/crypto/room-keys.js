@@ -16,6 +16,8 @@ export const ROOM_KEY_CONTEXTS = Object.freeze({
 });
 
 const FOUNDED_ROOM_CONTEXT = new TextEncoder().encode('parley-founded-room-v1');
+const FOUNDED_TOPIC_CONTEXT = new TextEncoder().encode('parley-founded-topic-v1');
+const COMMITMENT_CONTEXT = 'prlcommt';
 
 export function newRoomSecret() {
   return sodium.crypto_kdf_keygen();
@@ -35,6 +37,25 @@ export function foundedRoomSecret(inviteSecret, founder) {
   message.set(FOUNDED_ROOM_CONTEXT);
   message.set(founder, FOUNDED_ROOM_CONTEXT.length);
   return sodium.crypto_generichash(32, message, inviteSecret);
+}
+
+// A founded room's keys (§2): all from its bound secret, but for the topic, which is a
+// hash of the founder and a commitment (a key of its own), so that a blind mirror told
+// both can check that this founder is the room's without learning anything else.
+export function deriveFoundedRoomKeys(inviteSecret, founder) {
+  const secret = foundedRoomSecret(inviteSecret, founder);
+  const keys = deriveRoomKeys(secret);
+  keys.commitment = sodium.crypto_kdf_derive_from_key(32, SUBKEY_ID, COMMITMENT_CONTEXT, secret);
+  keys.discoveryKey = foundedTopic(founder, keys.commitment);
+  return keys;
+}
+
+export function foundedTopic(founder, commitment) {
+  const message = new Uint8Array(FOUNDED_TOPIC_CONTEXT.length + 64);
+  message.set(FOUNDED_TOPIC_CONTEXT);
+  message.set(founder, FOUNDED_TOPIC_CONTEXT.length);
+  message.set(commitment, FOUNDED_TOPIC_CONTEXT.length + 32);
+  return sodium.crypto_generichash(32, message, null);
 }
 
 export function deriveRoomKeys(secret) {

@@ -29,7 +29,7 @@ export function sealRequest({ op, keys, founder = null, mirrorKey, now = Date.no
   if (!MIRROR_OPS.includes(op)) throw new TypeError(`unknown mirror op ${op}`);
   const json = JSON.stringify({
     v: 1, op, topic: toBase64Url(keys.discoveryKey), membership: toBase64Url(keys.membershipKey), ts: now,
-    ...(founder ? { control: toBase64Url(keys.controlKey), founder } : {}),
+    ...(founder ? { control: toBase64Url(keys.controlKey), founder, commitment: toBase64Url(keys.commitment) } : {}),
   });
   const sealKey = sodium.crypto_sign_ed25519_pk_to_curve25519(mirrorKey);
   return toBase64Url(sodium.crypto_box_seal(sodium.pad(utf8Encode(json), MIRROR_PADDED_BYTES), sealKey));

@@ -7,7 +7,8 @@
 //   moderation.roleAt(id, record)     -> the same, just before `record` in room order
 //   moderation.caps                   -> Map id -> upTo: the removed, and how much of
 //                                        each one's log still counts
-//   moderation.removals               -> Map id -> { by, upTo, clock }
+//   moderation.removals               -> Map id -> { by, upTo, clock, at }: `at` is the
+//                                        removal's place in room order
 //   moderation.applied                -> Set of the ids of the control entries that counted
 //   moderation.admins(), .moderators() -> ids
 //
@@ -22,9 +23,11 @@
 // their log that the remover held, and their entries from `upTo` on count for nobody,
 // whatever their clocks. When a removal voids control entries of the removed member
 // that an earlier pass had already applied (they came first in room order but the
-// remover had not seen them), the evaluation starts again with those entries void.
-// So of two admins who remove each other, the removal first in room order counts, and
-// the other one is void (its author was removed before it, or it is beaten).
+// remover had not seen them), the evaluation starts again with those entries void; and
+// if that removal then no longer counts (it voided the ground of its own author's
+// role), the void is dropped and the removal itself counts for nothing, and it starts
+// again. So of two admins who remove each other, the removal first in room order
+// counts, and the other one is void (its author was removed before it, or it is beaten).
 import { CONTROL_TYPES } from './entry-body.js';
 import { compareEntries, orderEntries } from './order.js';
 
@@ -70,7 +73,7 @@ class Moderation {
   }
 }
 
-function onePass(control, founder, voidFrom) {
+function onePass(control, founder, voidFrom, voided) {
   const roles = new Map([[founder, 'admin']]);
   const removals = new Map();
   const history = new Map([[founder, [{ record: null, role: 'admin' }]]]);
@@ -80,7 +83,7 @@ function onePass(control, founder, voidFrom) {
     history.get(id).push({ record, role });
   };
   for (const record of control) {
-    if (record.seq >= (voidFrom.get(record.author) ?? Infinity)) continue;
+    if (voided.has(record.id) || record.seq >= (voidFrom.get(record.author) ?? Infinity)) continue;
     const actor = removals.has(record.author) ? 'removed' : roles.get(record.author);
     const { member } = record.body;
     if (removals.has(member) || member === record.author) continue;
@@ -93,11 +96,12 @@ function onePass(control, founder, voidFrom) {
       const mayRemove = actor === 'admin' || (actor === 'moderator' && !roles.has(member));
       if (!mayRemove) continue;
       const { upTo } = record.body;
-      removals.set(member, { by: record.author, upTo, clock: record.clock });
+      const at = { clock: record.clock, author: record.author, seq: record.seq };
+      removals.set(member, { by: record.author, upTo, clock: record.clock, at });
       roles.delete(member);
       change(member, record, 'removed');
       const beaten = applied.find((earlier) => earlier.author === member && earlier.seq >= upTo);
-      if (beaten) return { beaten: { member, from: upTo } };
+      if (beaten) return { beaten: { cause: record.id, member, from: upTo } };
     }
     applied.push(record);
   }
@@ -107,12 +111,25 @@ function onePass(control, founder, voidFrom) {
 export function evaluateModeration(records, founder) {
   if (!founder) return UNFOUNDED;
   const control = orderEntries(records.filter((record) => CONTROL_TYPES.includes(record.body.type)));
-  const voidFrom = new Map(); // id -> the seq from which their control entries are void
+  const voids = new Map(); // removal id -> { member, from }: the entries it beat
+  const voided = new Set(); // removals that voided the ground they stood on
+  // Each removal gives at most one void until it is itself voided (for good), so the
+  // loop ends.
   for (;;) {
-    const pass = onePass(control, founder, voidFrom);
-    if (!pass.beaten) return new Moderation(pass);
-    // Strictly lower than before for this member, so the loop ends.
-    voidFrom.set(pass.beaten.member, pass.beaten.from);
+    const voidFrom = new Map(); // member -> the seq from which their control entries are void
+    for (const { member, from } of voids.values()) voidFrom.set(member, Math.min(voidFrom.get(member) ?? Infinity, from));
+    const pass = onePass(control, founder, voidFrom, voided);
+    if (pass.beaten) {
+      voids.set(pass.beaten.cause, pass.beaten);
+      continue;
+    }
+    const counted = new Set(pass.applied.map((record) => record.id));
+    const groundless = [...voids.keys()].filter((cause) => !counted.has(cause));
+    if (groundless.length === 0) return new Moderation(pass);
+    for (const cause of groundless) {
+      voids.delete(cause);
+      voided.add(cause);
+    }
   }
 }
 

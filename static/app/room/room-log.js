@@ -25,6 +25,7 @@ import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { CONTROL_TYPES } from './entry-body.js';
 import { createEntry, decryptRoomEntryBody, EntryError, keyNameFor, verifyEntrySignature } from './entry.js';
 import { evaluateModeration } from './moderation.js';
+import { compareEntries } from './order.js';
 
 const isZero = (bytes) => bytes.every((byte) => byte === 0);
 
@@ -208,21 +209,32 @@ export class RoomLog {
   #moderate({ again = true } = {}) {
     if (!this.#founder) return;
     if (again) this.moderation = evaluateModeration(this.#control, this.#founder);
-    for (const [author, upTo] of this.moderation.caps) {
+    for (const author of this.moderation.caps.keys()) {
       const log = this.#logs.get(author);
+      const upTo = this.cap(author);
       if (!log || log.length <= upTo) continue;
       const cut = log.splice(upTo);
       for (const record of cut) this.#byId.delete(record.id);
       this.#removed.push(...cut);
       if (log.length === 0) this.#logs.delete(author);
+      // A removed member's clocks do not carry the room's: they could push it to the end.
+      if (cut.some((record) => record.clock === this.#maxClock)) {
+        this.#maxClock = Math.max(0, ...[...this.#byId.values()].map((record) => record.clock));
+      }
     }
     const held = (record) => this.#byId.has(record.id);
     if (!this.#control.every(held)) this.#control = this.#control.filter(held);
   }
 
-  // How much of `author`'s log may count here: Infinity unless they were removed.
+  // How much of `author`'s log may count here: Infinity unless they were removed, else
+  // up to the removal's `upTo`, and never an entry after the removal in room order (an
+  // `upTo` larger than the remover held would otherwise let a removed member write on).
   cap(author) {
-    return this.moderation.caps.get(author) ?? Infinity;
+    const removal = this.moderation.removals.get(author);
+    if (!removal) return Infinity;
+    const log = this.#logs.get(author) ?? [];
+    const after = removal.at ? log.findIndex((record) => compareEntries(record, removal.at) > 0) : -1;
+    return after === -1 ? removal.upTo : Math.min(removal.upTo, after);
   }
 
   takeRemoved() {

@@ -12,7 +12,7 @@
 // made it, its first admin) is bound into its keys. Rooms made before have no founder,
 // and no admins (`founder: null`).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
-import { deriveRoomKeys, foundedRoomSecret, newRoomSecret } from '../crypto/room-keys.js';
+import { deriveFoundedRoomKeys, deriveRoomKeys, newRoomSecret } from '../crypto/room-keys.js';
 import { isIdText } from './entry-body.js';
 
 export const MAX_ROOM_NAME = 64;
@@ -33,19 +33,19 @@ export function createRoom(name, now = Date.now(), founder = null) {
   return roomRecord(newRoomSecret(), cleanRoomName(name), now, founder);
 }
 
-// The secret every key of the room is derived from: the invite's, bound to the founder.
-function keySecret(secret, founder) {
-  return founder === null ? secret : foundedRoomSecret(secret, fromBase64Url(founder, 32));
+// Every key of the room: from the invite's secret, bound to the founder if it has one.
+function roomKeys(secret, founder) {
+  return founder === null ? deriveRoomKeys(secret) : deriveFoundedRoomKeys(secret, fromBase64Url(founder, 32));
 }
 
 export function roomRecord(secret, name, now = Date.now(), founder = null) {
   if (founder !== null && !isIdText(founder)) throw new TypeError('founder must be an identity id');
-  const { discoveryKey } = deriveRoomKeys(keySecret(secret, founder));
+  const { discoveryKey } = roomKeys(secret, founder);
   return { topic: toBase64Url(discoveryKey), secret, founder, name, createdAt: now, members: {} };
 }
 
 export function withKeys(room) {
-  return { ...room, founder: room.founder ?? null, keys: deriveRoomKeys(keySecret(room.secret, room.founder ?? null)) };
+  return { ...room, founder: room.founder ?? null, keys: roomKeys(room.secret, room.founder ?? null) };
 }
 
 export function inviteLink(room, origin) {

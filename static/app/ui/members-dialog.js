@@ -24,11 +24,20 @@ export function openMembersDialog({ app, session, roomName }) {
     },
   });
   const list = h('ul', { class: 'member-list' });
+  const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'members-error' });
+  let drawn = null; // what the list shows: drawn again only when that changes
   const more = h('button', {
     type: 'button', class: 'button members-more', 'data-testid': 'members-more', onclick: () => {
       shown += MEMBERS_PAGE;
       draw();
     },
+  });
+  const act = (work) => work.then(() => {
+    error.textContent = '';
+  }, (failure) => {
+    error.textContent = failure.message === 'catching_up'
+      ? 'Not yet: this device is still getting your earlier messages back.'
+      : 'That did not go through. Try again.';
   });
   const draw = () => {
     const members = session.memberList();
@@ -36,15 +45,21 @@ export function openMembersDialog({ app, session, roomName }) {
     heading.textContent = plural(present.length, 'member');
     const matching = members.filter((member) => matchesMember(member, search.value));
     const powers = session.moderation.powers();
-    replaceChildren(list, matching.length
-      ? matching.slice(0, shown).map((member) => memberItem({ app, session, member, powers }))
-      : [h('li', { class: 'member-none', 'data-testid': 'members-none' }, `Nobody here is called “${search.value.trim()}”`)]);
+    const page = matching.slice(0, shown);
+    // Presence and typing change all the time; an open "Manage…" must not close for it.
+    const showing = JSON.stringify([search.value, powers.role, page.map((m) => [m.id, m.name, m.role, m.online, m.left, m.lastSeen])]);
+    if (showing !== drawn) {
+      drawn = showing;
+      replaceChildren(list, matching.length
+        ? page.map((member) => memberItem({ app, session, member, powers, act }))
+        : [h('li', { class: 'member-none', 'data-testid': 'members-none' }, `Nobody here is called “${search.value.trim()}”`)]);
+    }
     more.hidden = matching.length <= shown;
     more.textContent = `Show ${Math.min(MEMBERS_PAGE, matching.length - shown)} more of ${matching.length - shown}`;
   };
   const dialog = h('dialog', { class: 'dialog members-dialog', 'data-testid': 'members-dialog', 'aria-label': `Members of ${roomName}` },
     h('form', { method: 'dialog', class: 'dialog-form' },
-      heading, search, list, more,
+      heading, search, list, more, error,
       h('div', { class: 'dialog-actions' },
         h('button', { class: 'button primary', type: 'submit' }, 'Close'))));
   // Roles and presence change while it is open.
@@ -60,7 +75,7 @@ export function openMembersDialog({ app, session, roomName }) {
   return dialog;
 }
 
-function memberItem({ app, session, member, powers }) {
+function memberItem({ app, session, member, powers, act }) {
   return h('li', {
     class: 'member', 'data-testid': 'member',
     dataset: { online: String(member.online), left: String(member.left), role: member.role, id: member.id },
@@ -72,7 +87,7 @@ function memberItem({ app, session, member, powers }) {
   }, member.self ? `${member.name} (you)` : member.name),
   ROLE_LABELS[member.role] ? h('span', { class: `role-badge role-${member.role}`, 'data-testid': 'member-role' }, ROLE_LABELS[member.role]) : null,
   h('span', { class: 'member-state', 'data-testid': 'member-state' }, memberState(member)),
-  memberActions({ session, member, powers }));
+  memberActions({ session, member, powers, act }));
 }
 
 function memberState({ self, online, lastSeen, left, role }) {
@@ -83,7 +98,7 @@ function memberState({ self, online, lastSeen, left, role }) {
 }
 
 // A native select: keyboard and screen readers work without extra code.
-function memberActions({ session, member, powers }) {
+function memberActions({ session, member, powers, act }) {
   if (member.self || member.role === 'removed') return null;
   const choices = [];
   if (powers.namesRoles) {
@@ -98,18 +113,18 @@ function memberActions({ session, member, powers }) {
     onchange: async () => {
       const choice = select.value;
       select.value = '';
-      if (choice === 'remove') await removeMember(session, member);
-      else if (choice) await session.moderation.setRole(member.id, choice);
+      if (choice === 'remove') await removeMember(session, member, act);
+      else if (choice) await act(session.moderation.setRole(member.id, choice));
     },
   }, h('option', { value: '' }, 'Manage…'), choices.map(([value, label]) => h('option', { value }, label)));
   return select;
 }
 
-async function removeMember(session, member) {
+async function removeMember(session, member, act) {
   const confirmed = await askToConfirm({
     title: `Remove ${member.name}?`,
-    text: `Everyone in the room, and the room's mirror, will refuse what ${member.name} writes from now on. What they wrote before stays. This cannot be undone.`,
+    text: `Everyone in the room, and the room's mirror, will refuse what ${member.name} writes from now on; what they wrote before stays. This cannot be undone. They keep the room's invite secret and can still read it: to shut them out, start a new room.`,
     confirmLabel: 'Remove', testid: 'remove-member-dialog',
   });
-  if (confirmed) await session.moderation.removeMember(member.id);
+  if (confirmed) await act(session.moderation.removeMember(member.id));
 }

@@ -27,8 +27,12 @@ export function openRoomSettingsDialog({ session, roomName }) {
   });
   const posting = h('select', { 'aria-label': 'Who can post', 'data-testid': 'room-posting' },
     Object.entries(POSTING_LABELS).map(([value, label]) => h('option', { value, selected: value === settings.posting }, label)));
+  // Another app may have set a value this list lacks: it is offered as it is, so that
+  // saving something else does not change it by accident.
+  const slowModeChoices = SLOW_MODE_CHOICES.some(([value]) => value === settings.slowMode)
+    ? SLOW_MODE_CHOICES : [...SLOW_MODE_CHOICES, [settings.slowMode, slowModeLabel(settings.slowMode)]];
   const slowMode = h('select', { 'aria-label': 'Slow mode', 'data-testid': 'room-slow-mode' },
-    SLOW_MODE_CHOICES.map(([value, label]) => h('option', { value: String(value), selected: value === settings.slowMode }, label)));
+    slowModeChoices.map(([value, label]) => h('option', { value: String(value), selected: value === settings.slowMode }, label)));
   const body = editable
     ? [
       h('label', {}, h('span', {}, 'Description'), description),
