@@ -43,6 +43,7 @@ test('the founder names a moderator, who removes a member; the member\'s unseen 
   link(bob, cy);
   await settle(10);
   assert.deepEqual(texts(bob), ['hello']);
+  assert.equal(bob.swarm.peer.strikes, 1, 'Cy\'s own link sent it: a strike');
   const cysInBobsStore = [...bob.store.entries.values()].filter((entry) => entry.author === cy.id);
   assert.deepEqual(cysInBobsStore.map((entry) => entry.seq).sort(), [0, 1], 'join and hello stay, the rest is gone');
   // Cy's own device learns it, and writes nothing more.

@@ -333,8 +333,13 @@ export class RoomSession extends EventTarget {
         send: (frame) => this.swarm.sendTo(peer, frame),
         onAdded: (records, info) => this.#onAdded(peer, records, info),
         // A strike reaches the user as the swarm's `rejected` event, like a bad frame.
-        onRejected: ({ code, strike }) => {
-          if (code === 'removed') return; // a removed member's entry: the removal says it all
+        onRejected: ({ code, strike, author }) => {
+          // A removed member's entry is nobody's fault when relayed (the relay may not have
+          // heard yet), but a removed member who keeps sending their own wears the link out.
+          if (code === 'removed') {
+            if (peer.identity && author === identityId(peer.identity)) peer.strike(code);
+            return;
+          }
           if (strike && !blamesAuthor(peer, code)) peer.strike(code);
           else this.#warn(code, peer);
         },

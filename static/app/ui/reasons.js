@@ -23,6 +23,7 @@ const REASONS = {
   unauthenticated: 'A peer sent data before proving who it is. The connection was stopped.',
   signal_too_large: 'A handshake message was too large to send.',
   bad_clock: 'A peer sent a message whose order does not follow its own history. It was not accepted.',
+  removed: 'Someone removed from this room keeps sending messages. They were not accepted.',
   timeout: 'A peer did not answer in time.',
   fork: 'A peer sent two different messages with the same number. They were not accepted.',
   broken_chain: 'A peer sent a message that does not follow its own history. It was not accepted.',
