@@ -46,6 +46,7 @@ bench: install install-chromium install-turn install-nat-lab
 	$(BIN)/python -m bench.hostile
 	$(BIN)/python -m bench.nat
 	node bench/overlay.mjs
+	node bench/moderation.mjs
 
 # The NAT lab of the e2e tests (e2e/lab/: network namespaces, nftables NAT) needs ip and
 # nft, and coturn (install-turn); the lab starts its own coturn.
