@@ -46,6 +46,8 @@ test('contents outside the schema are refused on sealing', () => {
     'room without name': { ...good, rooms: [room(1, { name: '' })] },
     'duplicate room': { ...good, rooms: [room(1), room(1)] },
     'room extra key': { ...good, rooms: [{ ...room(1), topic: id(3) }] },
+    'founder not a key': { ...good, rooms: [{ ...room(1), founder: 'nobody' }] },
+    'founder null': { ...good, rooms: [{ ...room(1), founder: null }] },
     '1001 rooms': { ...good, rooms: Array.from({ length: 1001 }, (_, i) => room(i % 256)) },
     'duplicate contact': { ...good, contacts: [contact(2), contact(2, { name: 'Other' })] },
     'verifiedAt 1.5': { ...good, contacts: [contact(2, { verifiedAt: 1.5 })] },
@@ -55,6 +57,8 @@ test('contents outside the schema are refused on sealing', () => {
   for (const [name, contents] of Object.entries(bad)) {
     assert.equal(codeOf(() => sealBackup(contents, PASSPHRASE, FAST)), 'malformed_contents', name);
   }
+  // A founded room (docs/protocol.md §2) names its founder; one made before has none.
+  assert.equal(codeOf(() => sealBackup({ ...good, rooms: [{ ...room(1), founder: id(4) }] }, PASSPHRASE, FAST)), 'ok');
   const rooms = Array.from({ length: 1000 }, (_, i) => room(0, { secret: nth(i) }));
   assert.equal(codeOf(() => sealBackup({ ...good, rooms }, PASSPHRASE, FAST)), 'ok', '1000 rooms');
 });

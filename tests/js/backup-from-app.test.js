@@ -12,12 +12,13 @@ import { sodium } from './hand-built.js';
 
 const secret = (fill) => new Uint8Array(32).fill(fill);
 const entryId = (fill) => toBase64Url(secret(fill));
+const FOUNDER = toBase64Url(secret(7)); // the open room is founded (§2), the left one is older
 
 // The parts of ParleyApp a backup reads: one open room with three own entries, one left
 // room, and contacts.
 function appWith({ contacts = [], name = '' } = {}) {
   const { publicKey, privateKey } = sodium.crypto_sign_keypair();
-  const open = { ...roomRecord(secret(1), 'Weekend'), createdAt: 1_780_000_000_000 };
+  const open = { ...roomRecord(secret(1), 'Weekend', 0, FOUNDER), createdAt: 1_780_000_000_000 };
   const left = {
     ...roomRecord(secret(2), 'Old room'), createdAt: 1_770_000_000_000, left: true, ownLength: 5, ownHead: entryId(9),
   };
@@ -68,8 +69,9 @@ test('restoring writes the identity, each room marked restored with its own log,
   assert.equal(saved.identity.name, 'Ada');
   assert.ok(saved.identity.restoredAt > 0);
   assert.deepEqual(saved.rooms.map((room) => [room.topic, room.restored.ownLength]), [
-    [roomRecord(secret(1), 'Weekend').topic, 3], [roomRecord(secret(2), 'Old room').topic, 5],
+    [roomRecord(secret(1), 'Weekend', 0, FOUNDER).topic, 3], [roomRecord(secret(2), 'Old room').topic, 5],
   ]);
+  assert.deepEqual(saved.rooms.map((room) => room.founder), [FOUNDER, null], 'the founder comes back with its room');
   assert.equal(saved.rooms[1].left, undefined, 'a left room comes back as a room to join');
   assert.deepEqual(saved.contacts, [{ id: 'grace', name: 'Grace', verifiedAt: 1_790_000_000_000, firstSeen: 0 }]);
 });
