@@ -92,3 +92,24 @@ test('slow mode: one post per N seconds per member, counted from the author\'s t
   assert.deepEqual(shown(state), ['one', 'two', 'admin 1', 'admin 2']);
   assert.deepEqual(state.refused.map((r) => r.reason), ['slow_mode', 'slow_mode']);
 });
+
+test('a file offer deleted by a moderator, or by its author, is no longer offered; by a member it stays', () => {
+  const room = founded();
+  const file = (name, root) => ({ type: 'file', name, size: 1, mime: 'text/plain', chunk: 131072, root, key: root });
+  const roots = ['spam', 'mine', 'kept'].map((_, i) => room.write('ada', { type: 'message', text: `root ${i}` }).id);
+  const spam = room.write('bob', file('spam.exe', roots[0]));
+  const own = room.write('bob', file('old.txt', roots[1]));
+  const kept = room.write('ada', file('kept.txt', roots[2]));
+  room.write('ada', { type: 'role', member: room.id('mod'), role: 'moderator' });
+  room.write('mod', { type: 'delete', target: spam.id });
+  room.write('bob', { type: 'delete', target: own.id });
+  room.write('bob', { type: 'delete', target: kept.id }); // not his, and he is no moderator
+  const state = room.state();
+  assert.deepEqual([...state.files.keys()], [roots[2]]);
+  const byId = new Map(state.messages.map((m) => [m.id, m]));
+  assert.equal(byId.get(spam.id).deleted, true);
+  assert.equal(byId.get(spam.id).removedBy, room.id('mod'));
+  assert.equal(byId.get(own.id).deleted, true);
+  assert.equal(byId.get(own.id).removedBy, undefined);
+  assert.equal(byId.get(kept.id).deleted, false);
+});

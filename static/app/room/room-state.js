@@ -11,9 +11,10 @@
 //     mailboxes: Map author -> { mailbox, notify } of their latest `mailbox` entry in
 //               room order (§10: where and when to wake them); not a chat message
 //     files:    Map root -> { id, author, ts, name, size, mime, chunk, root, key } of the
-//               room's `file` entries (§11), the first offer of a root in room order.
-//               A file entry is also a message with text null and `file` set; edits,
-//               deletes and reactions have no effect on it (they apply to `message`s);
+//               room's `file` entries (§11), the first offer of a root in room order,
+//               unless that offer was deleted (by its author, or by a moderator).
+//               A file entry is also a message with text null and `file` set; edits
+//               and reactions have no effect on it (they apply to `message`s);
 //               a reply to it carries `fileName`.
 //     The `call` entries of one call (started, joined, ended, §6 Calls) make one item of
 //     `messages`, at the place of the first of them, with text null and `call` set to
@@ -158,7 +159,16 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   for (const record of ordered) {
     const { author, body } = record;
     const target = messages.get(body.target);
-    if (!target || target.file || target.call || target.event) continue;
+    if (!target || target.call || target.event) continue;
+    // A file offer is only ever deleted: it is not fetched any more, nor offered.
+    if (target.file) {
+      if (body.type === 'delete' && (target.author === author || isModerator(moderation.roleAt(author, record)))) {
+        target.deleted = true;
+        if (target.author !== author) target.removedBy ??= author;
+        if (files.get(target.file.root)?.id === target.id) files.delete(target.file.root);
+      }
+      continue;
+    }
     if (body.type === 'edit' && target.author === author) {
       target.text = body.text;
       target.edited = true;

@@ -304,7 +304,7 @@ export class ChatView {
     const el = messageView({
       message, mine, authorName, replyAuthorName, delivered, read, bigRoom, verified, callText, actions: this.actions,
       textOptions: this.textOptions, moderates, nameOf: (id) => (id === this.app.selfId ? 'you' : this.#name(id)),
-      fileCard: message.file ? this.#card(message.file, mine).el : null,
+      fileCard: message.file && !message.deleted ? this.#card(message.file, mine).el : null,
     });
     this.rendered.set(message.id, { key, el });
     return el;

@@ -19,8 +19,9 @@ export function messageKey(message, extra) {
   ]);
 }
 
-// A file offer (message.file) shows its FileCard element instead of text; edits,
-// deletes and reactions have no effect on it (docs/protocol.md §7), so only Reply stays.
+// A file offer (message.file) shows its FileCard element instead of text; edits and
+// reactions have no effect on it (docs/protocol.md §7), so Reply stays, and Delete for
+// its author and for moderators (then it is no longer fetched).
 export function messageView({
   message, mine, authorName, replyAuthorName, delivered, read = 0, bigRoom = false, verified, actions, fileCard = null, callText = '', textOptions = {},
   moderates = false, nameOf = () => 'Someone',
@@ -35,7 +36,7 @@ export function messageView({
     h('strong', {}, replyAuthorName ?? 'Someone'),
     h('span', {}, quoteText(message.reply)))
     : null;
-  const body = message.file ? fileCard : message.deleted
+  const body = message.file && !message.deleted ? fileCard : message.deleted
     ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' },
       message.removedBy ? `Removed by ${nameOf(message.removedBy)}` : 'This message was deleted')
     : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text, textOptions));
@@ -55,7 +56,7 @@ export function messageView({
     message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
     actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
     mine && !message.file ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
-    (mine || moderates) && !message.file ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
+    mine || moderates ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
 
   return h('li', {
     class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message',
