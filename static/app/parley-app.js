@@ -17,6 +17,7 @@ import { TransferManager } from './files/transfer-manager.js';
 import { IceConfig } from './peers/ice-config.js';
 import { RoomSwarm } from './peers/room-swarm.js';
 import { CallManager } from './calls/call-manager.js';
+import { BigRoomCalls } from './calls/call-rendezvous.js';
 import { MAX_CALL_DURATION_MS } from './room/entry-body.js';
 import { toBase64Url } from './crypto/bytes.js';
 import { DeviceNotifications } from './push/device-notifications.js';
@@ -96,6 +97,8 @@ export class ParleyApp extends EventTarget {
     this.fileStore = FileStore.open();
     this.contacts = new Map(); // identity id -> { id, name, firstSeen, verifiedAt }
     this.signaling = new SignalingClient({ url: signalingUrl, createConnectionKeypair, WebSocketImpl });
+    // A big room's call links its participants itself (calls/call-rendezvous.js).
+    this.bigRoomCalls = new BigRoomCalls({ calls: this.calls, signaling: this.signaling });
     this.signalingState = 'connecting';
     this.signaling.addEventListener('state', ({ detail }) => {
       this.signalingState = detail.state;
@@ -213,6 +216,7 @@ export class ParleyApp extends EventTarget {
     this.#changed(topic);
     // A call in it ends first, so that its history comes before the `leave`.
     this.calls.detach(topic);
+    this.bigRoomCalls.detach(topic);
     if (session.canWrite()) {
       await session.leave();
       await session.delivered(LEAVE_DELIVERY_MS);
@@ -248,6 +252,7 @@ export class ParleyApp extends EventTarget {
       room, identity: this.identity, store: this.store, swarm, sendsReceipts: () => this.settings.readReceipts,
     });
     this.calls.attach(room.topic, swarm);
+    this.bigRoomCalls.attach(room.topic, { swarm, session, membershipKey: room.keys.membershipKey });
     await session.load();
     session.addEventListener('change', () => {
       this.#observeMembers(session);

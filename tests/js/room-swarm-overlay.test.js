@@ -448,3 +448,71 @@ test('the mirror is no link of the overlay: never pruned, never counted, never n
   assert.equal(swarm.peers.get(mirror.id)?.state, 'ready');
   assert.equal(links.filter((link) => link.reason === 'pruned').includes(mirror.link), false);
 });
+
+test('a member of this device\'s call is dialled even at the high mark and kept until the call lets it go', async (t) => {
+  const { announce, members, member, live, swarm, links } = room(t);
+  const sample = members(10);
+  announce(sample);
+  for (const m of sample.filter((each) => each.link)) m.ready();
+  const dialIn = member();
+  dialIn.dialsIn();
+  dialIn.ready(); // 4 links: the high mark
+  assert.equal(live().length, DEGREE.high);
+  const callee = member(); // in the call, never announced in the room: its call topic named it
+  swarm.linkForCall(callee.id, callee.key);
+  await settle();
+  assert.ok(callee.link?.initiator, 'dialled at the high mark');
+  callee.ready();
+  await settle();
+  assert.equal(live().length, DEGREE.high + 1, 'a call may take a member past the high mark');
+  swarm.releaseCallLinks([callee.id]);
+  await settle();
+  assert.equal(live().length, DEGREE.target, 'once the call lets it go, the overlay prunes as usual');
+  assert.equal(links.filter((link) => link.reason === 'pruned').length, DEGREE.high + 1 - DEGREE.target);
+});
+
+test('a call\'s link is kept when the overlay prunes over the high mark', async (t) => {
+  const { announce, members, member, live, swarm } = room(t);
+  const sample = members(10);
+  announce(sample);
+  for (const m of sample.filter((each) => each.link)) m.ready();
+  const callee = member();
+  swarm.linkForCall(callee.id, callee.key);
+  await settle();
+  const callLink = callee.link;
+  callee.ready();
+  for (const m of [member(), member()]) {
+    m.dialsIn();
+    m.ready();
+  }
+  await settle();
+  assert.notEqual(callLink.state, 'closed', 'shed others to make room, never the call\'s');
+  assert.ok(live().length <= DEGREE.high + 1);
+});
+
+test('a member every neighbour pruned, with nobody left to dial, asks the server for a fresh sample', async (t) => {
+  const { announce, members, live, signaling, dialled } = room(t);
+  const joins = [];
+  signaling.join = (topic) => joins.push(topic);
+  const first = members(3);
+  announce(first);
+  for (const m of first) m.ready();
+  for (const m of first) m.says({ t: 'bye', reason: 'pruned' }); // each was over its high mark
+  await settle();
+  assert.equal(live().length, 0);
+  t.mock.timers.tick(9_999);
+  await settle();
+  assert.deepEqual(joins, []);
+  t.mock.timers.tick(1);
+  await settle();
+  assert.deepEqual(joins, ['topic'], 'joining again brings a fresh sample (§3)');
+  const before = dialled().length;
+  announce([...first, ...members(2)]);
+  await settle();
+  assert.equal(dialled().length - before, DEGREE.target, 'five known: a big room, the target dialled');
+  for (const m of [...first, ...members(0)].filter((each) => each.link?.state === 'connecting')) m.ready();
+  // Linked again, it asks no more.
+  t.mock.timers.tick(600_000);
+  await settle();
+  assert.deepEqual(joins, ['topic']);
+});

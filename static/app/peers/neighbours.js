@@ -146,6 +146,10 @@ export class Neighbours {
     return this.#overlay.degreeNow < this.#overlay.degree.high;
   }
 
+  isStarved() {
+    return this.#overlay.starved;
+  }
+
   isBig() {
     return this.#overlay.known.size > this.#overlay.degree.high;
   }

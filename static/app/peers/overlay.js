@@ -124,6 +124,12 @@ export class Overlay {
     return this.links.size + this.pending.size;
   }
 
+  // Under the low mark with nobody left to dial (every neighbour pruned this one, say):
+  // only a fresh sample from the server helps.
+  get starved() {
+    return this.degreeNow < this.degree.low && this.#candidates().length === 0;
+  }
+
   // A member that dials in (`id`) is always taken: a newcomer whose dials were all
   // refused would have no link at all, and as a room grows every member would fill up
   // with links it did not choose. At the high mark this one first sheds links at random

@@ -42,6 +42,8 @@ const MAX_FROM_PEERS_FRAME = 32;
 // How often, on average, a member of a big room swaps one link for a random one (±50 %):
 // a room cut in two by members leaving at once is joined again within a few rounds.
 const SHUFFLE_MS = 30_000;
+const STARVED_MS = 10_000;
+const MAX_STARVED_MS = 300_000;
 
 export class RoomSwarm extends EventTarget {
   constructor({
@@ -74,6 +76,8 @@ export class RoomSwarm extends EventTarget {
     this.planQueued = false;
     this.shuffleMs = shuffleMs;
     this.shuffleTimer = null;
+    this.starvedTimer = null;
+    this.starvedMs = STARVED_MS;
     this.twins = new DeviceTwins(); // our identity, or a member's, open on two devices
     this.listeners = [];
     this.firstDialSeen = false; // `dialled` follows the first `peers` answer only
@@ -137,6 +141,7 @@ export class RoomSwarm extends EventTarget {
     this.stopped = true;
     this.iceGate.stop();
     clearTimeout(this.shuffleTimer);
+    clearTimeout(this.starvedTimer);
     this.#dialledNow();
     for (const [type, fn] of this.listeners) this.signaling.removeEventListener(type, fn);
     this.listeners = [];
@@ -170,6 +175,23 @@ export class RoomSwarm extends EventTarget {
   // A link that carries a call is kept whatever the overlay plans (docs/protocol.md §6).
   setBusy(peer, busy) {
     this.neighbours.setBusy(peer.connectionId, busy);
+  }
+
+  // A member of this device's call in a big room (calls/call-rendezvous.js): dialled
+  // even at the high mark (`dial`: the newcomer dials, those in the call wait for its
+  // offer), and kept from the start until the call lets it go.
+  linkForCall(connectionId, key, { dial = true } = {}) {
+    if (this.stopped || !this.neighbours.learn(connectionId, key)) return;
+    this.neighbours.setBusy(connectionId, true);
+    if (!dial) return;
+    this.#afterIce(() => {
+      if (!this.stopped && !this.peers.has(connectionId)) this.#link(connectionId, { initiator: true, anyway: true });
+    });
+  }
+
+  releaseCallLinks(connectionIds) {
+    for (const id of connectionIds) this.neighbours.setBusy(id, false);
+    this.#planSoon();
   }
 
   readyPeers() {
@@ -228,6 +250,7 @@ export class RoomSwarm extends EventTarget {
     this.#shuffleLater();
     const { dial, prune } = this.neighbours.plan();
     for (const id of prune) this.#prune(id);
+    this.#askForMoreLater();
     return dial.map((id) => this.#link(id, { initiator: true })).filter(Boolean);
   }
 
@@ -239,6 +262,23 @@ export class RoomSwarm extends EventTarget {
       this.planQueued = false;
       this.#afterIce(() => this.#followPlan());
     });
+  }
+
+  // A member starved of links asks the server for a fresh sample (joining its topic
+  // again answers with one, §3): after 10 s, then twice as long each time it still finds
+  // nobody, up to 5 minutes (a room this device is alone in costs a frame now and then).
+  #askForMoreLater() {
+    if (this.starvedTimer || this.stopped || !this.neighbours.isStarved()) return;
+    this.starvedTimer = setTimeout(() => {
+      this.starvedTimer = null;
+      if (this.stopped) return;
+      if (!this.neighbours.isStarved()) {
+        this.starvedMs = STARVED_MS;
+        return;
+      }
+      this.signaling.join(this.room.topic);
+      this.starvedMs = Math.min(this.starvedMs * 2, MAX_STARVED_MS);
+    }, this.starvedMs);
   }
 
   // Only while the room is big: a small one is a full mesh already.
@@ -274,11 +314,12 @@ export class RoomSwarm extends EventTarget {
     peer.link.close('pruned', null, { lastWord: { t: 'bye', reason: 'pruned' } });
   }
 
-  #link(connectionId, { initiator }) {
+  #link(connectionId, { initiator, anyway = false }) {
     const connectionKey = this.neighbours.keyOf(connectionId);
     if (!connectionKey || this.peers.has(connectionId)) return this.peers.get(connectionId) ?? null;
-    // Our own dials stay under the high mark; one that dials in was made room for.
-    if (initiator && !this.neighbours.mayDial()) return null;
+    // Our own dials stay under the high mark (but for a call's); one that dials in was
+    // made room for.
+    if (initiator && !anyway && !this.neighbours.mayDial()) return null;
     const localConnectionKey = this.signaling.connectionKeypair.publicKey;
     const link = this.makeLink({
       polite: compareBytes(localConnectionKey, connectionKey) < 0,

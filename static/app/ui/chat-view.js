@@ -194,7 +194,7 @@ export class ChatView {
       button.title = why ?? button.getAttribute('aria-label');
     }
     // A call going on here that this device is not in: say so, and offer to join.
-    const running = this.app.calls.running(this.topic);
+    const running = this.app.calls.running(this.topic) ?? this.app.bigRoomCalls.openCall(this.topic);
     this.callBanner.hidden = !running;
     if (!running) return;
     const full = running.count >= MAX_CALL_MEMBERS;
@@ -203,7 +203,8 @@ export class ChatView {
         `${running.video ? 'Video' : 'Voice'} call in progress · ${plural(running.count, 'person', 'people')}`),
       h('button', {
         type: 'button', class: 'button call-accept', 'data-testid': 'call-join', disabled: !idle || full,
-        title: full ? 'This call is full' : null, onclick: () => this.app.calls.join(this.topic),
+        title: full ? 'This call is full' : null,
+        onclick: () => this.app.bigRoomCalls.join(this.topic).catch((error) => console.warn('the call could not be joined', error)),
       }, 'Join'));
   }
 
