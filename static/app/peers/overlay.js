@@ -124,10 +124,11 @@ export class Overlay {
     return this.links.size + this.pending.size;
   }
 
-  // Under the low mark with nobody left to dial (every neighbour pruned this one, say):
-  // only a fresh sample from the server helps.
+  // No link at all and nobody left to dial (every neighbour pruned this one, say): only a
+  // fresh sample from the server helps. (Under the low mark with a link or more is a
+  // small room's normal state: everyone known is linked.)
   get starved() {
-    return this.degreeNow < this.degree.low && this.#candidates().length === 0;
+    return this.degreeNow === 0 && this.#candidates().length === 0;
   }
 
   // A member that dials in (`id`) is always taken: a newcomer whose dials were all

@@ -264,7 +264,7 @@ export class RoomSwarm extends EventTarget {
     });
   }
 
-  // A member starved of links asks the server for a fresh sample (joining its topic
+  // A member left without links asks the server for a fresh sample (joining its topic
   // again answers with one, §3): after 10 s, then twice as long each time it still finds
   // nobody, up to 5 minutes (a room this device is alone in costs a frame now and then).
   #askForMoreLater() {
