@@ -12,7 +12,7 @@
 //   calls.openCall(topic)   -> the call the history says is going on, for a "Join" button
 //   await calls.join(topic) -> joins it: through the rendezvous when no member of it is linked
 import { sodium } from '../crypto/sodium.js';
-import { toBase64Url, utf8Encode } from '../crypto/encoding.js';
+import { concatBytes, toBase64Url, utf8Encode } from '../crypto/encoding.js';
 import { isInCall } from './call-state.js';
 
 const CALL_TOPIC_CONTEXT = utf8Encode('parley-call-topic-v1');
@@ -22,9 +22,7 @@ const JOIN_WAIT_MS = 15_000; // for a member of the call to link and say it is i
 export const OPEN_CALL_MS = 4 * 3_600_000;
 
 export function callTopic(membershipKey, callId) {
-  const message = new Uint8Array(CALL_TOPIC_CONTEXT.length + callId.length);
-  message.set(CALL_TOPIC_CONTEXT);
-  message.set(utf8Encode(callId), CALL_TOPIC_CONTEXT.length);
+  const message = concatBytes(CALL_TOPIC_CONTEXT, utf8Encode(callId));
   return toBase64Url(sodium.crypto_generichash(32, message, membershipKey));
 }
 

@@ -1,5 +1,6 @@
 // Room keys (docs/protocol.md §2). Every key of a room is derived from its 32-byte
 // secret with its own context. Clients derive these; changing a context forks the network.
+import { concatBytes, utf8Encode } from './encoding.js';
 import { sodiumReady } from './sodium.js';
 
 const sodium = await sodiumReady;
@@ -15,8 +16,8 @@ export const ROOM_KEY_CONTEXTS = Object.freeze({
   controlKey: 'prlcntrl',
 });
 
-const FOUNDED_ROOM_CONTEXT = new TextEncoder().encode('parley-founded-room-v1');
-const FOUNDED_TOPIC_CONTEXT = new TextEncoder().encode('parley-founded-topic-v1');
+const FOUNDED_ROOM_CONTEXT = utf8Encode('parley-founded-room-v1');
+const FOUNDED_TOPIC_CONTEXT = utf8Encode('parley-founded-topic-v1');
 const COMMITMENT_CONTEXT = 'prlcommt';
 
 export function newRoomSecret() {
@@ -33,10 +34,7 @@ export function foundedRoomSecret(inviteSecret, founder) {
   if (!(founder instanceof Uint8Array) || founder.length !== 32) {
     throw new TypeError('founder must be a 32-byte public key');
   }
-  const message = new Uint8Array(FOUNDED_ROOM_CONTEXT.length + 32);
-  message.set(FOUNDED_ROOM_CONTEXT);
-  message.set(founder, FOUNDED_ROOM_CONTEXT.length);
-  return sodium.crypto_generichash(32, message, inviteSecret);
+  return sodium.crypto_generichash(32, concatBytes(FOUNDED_ROOM_CONTEXT, founder), inviteSecret);
 }
 
 // A founded room's keys (§2): all from its bound secret, but for the topic, which is a
@@ -51,11 +49,7 @@ export function deriveFoundedRoomKeys(inviteSecret, founder) {
 }
 
 export function foundedTopic(founder, commitment) {
-  const message = new Uint8Array(FOUNDED_TOPIC_CONTEXT.length + 64);
-  message.set(FOUNDED_TOPIC_CONTEXT);
-  message.set(founder, FOUNDED_TOPIC_CONTEXT.length);
-  message.set(commitment, FOUNDED_TOPIC_CONTEXT.length + 32);
-  return sodium.crypto_generichash(32, message, null);
+  return sodium.crypto_generichash(32, concatBytes(FOUNDED_TOPIC_CONTEXT, founder, commitment), null);
 }
 
 export function deriveRoomKeys(secret) {
