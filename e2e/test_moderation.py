@@ -15,27 +15,19 @@ import time
 
 from playwright.sync_api import expect
 
-from e2e.test_mirror import come_back, expect_mirror_holds_everything, keep_on_mirror, leave_page
+from e2e.test_mirror import (
+    ENTRIES_JS,
+    come_back,
+    expect_mirror_holds_everything,
+    keep_on_mirror,
+    leave_page,
+)
 from e2e.user import TIMEOUT_MS, User
 from parley_peer.encoding import b64url_decode, b64url_encode
 from parley_peer.room_peer_thread import RoomPeerThread
 from parley_peer.swarm import Peer
 
 LINK_TIMEOUT_S = 30
-ENTRY_KEYS_JS = """async () => {
-    const db = await new Promise((resolve, reject) => {
-        const request = indexedDB.open('parley');
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-    });
-    const records = await new Promise((resolve, reject) => {
-        const request = db.transaction('entries').objectStore('entries').getAll();
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-    });
-    db.close();
-    return records.map((r) => [r.author, r.seq]);
-}"""
 
 
 class Writer:
@@ -203,7 +195,7 @@ def test_a_moderator_removes_a_member_whose_later_messages_appear_for_no_one(mir
         expect(dan.message("Still here, ha")).to_have_count(0)
         dan.expect_message("hello all")
         expect(dan.page.get_by_test_id("message-deleted")).to_have_text("Removed by Bob")
-        stored = {tuple(key) for key in dan.page.evaluate(ENTRY_KEYS_JS)}
+        stored = {(author, s) for _, author, s, _ in dan.page.evaluate(ENTRIES_JS)}
         assert (cy_peer.identity_id, seq - 1) in stored
         assert (cy_peer.identity_id, seq) not in stored
         assert dan.page.get_by_test_id("composer").is_enabled()
