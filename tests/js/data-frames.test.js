@@ -85,3 +85,9 @@ test('encodeDataFrame refuses to send what a peer would reject', () => {
   assert.throws(() => encodeDataFrame({ t: 'hello', v: 1, name: 7, proof: PROOF }), DataFrameError);
   assert.throws(() => encodeDataFrame({ t: 'want', author: ID, from: 0, to: 600 }), DataFrameError);
 });
+
+test('a keep may say when a disappearing file goes (docs/protocol.md §7, §12)', () => {
+  const keep = { t: 'keep', root: ID, size: 10, format: 2, expires: 1_800_000_000_000 };
+  assert.deepEqual(parseDataFrame(encodeDataFrame(keep)), keep);
+  for (const expires of [0, -1, 1.5, '1', 8_640_000_000_000_001, null]) rejects({ ...keep, expires });
+});

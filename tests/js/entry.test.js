@@ -47,7 +47,7 @@ test('the bytes follow the documented layout', () => {
 test('a blind mirror verifies an entry with the discovery key alone', () => {
   const { bytes, id } = write();
   const verified = verifyEntrySignature(bytes, room.discoveryKey);
-  assert.deepEqual(verified, { author: alice.publicKey, seq: 0, prev: new Uint8Array(32), id });
+  assert.deepEqual(verified, { author: alice.publicKey, seq: 0, prev: new Uint8Array(32), id, expires: null, stub: false });
 });
 
 test('a hand-built entry opens, so the layout is the documented one', () => {
@@ -96,7 +96,7 @@ test('malformed lengths, versions and sequence numbers are malformed', () => {
     return copy;
   };
   const withVersion = bytes.slice();
-  withVersion[0] = 2;
+  withVersion[0] = 3;
   const withHugeSeq = bytes.slice();
   withHugeSeq.fill(0xff, 33, 41);
   for (const bad of [
@@ -106,7 +106,7 @@ test('malformed lengths, versions and sequence numbers are malformed', () => {
   ]) {
     assertRejected(() => openEntry(bad, room), 'malformed');
   }
-  assert.equal(MAX_ENTRY_BYTES, 16565);
+  assert.equal(MAX_ENTRY_BYTES, 16605); // a version 2 entry's limit; version 1: 16,565
 });
 
 const badBodies = [
@@ -145,6 +145,6 @@ test('the writer refuses what a reader would reject', () => {
   assertRejected(() => write({ seq: 0, prev: new Uint8Array(32).fill(1) }), 'broken_chain');
   assertRejected(() => write({ seq: 1 }), 'broken_chain');
   assert.deepEqual([...ENTRY_REJECT_CODES], [
-    'malformed', 'bad_signature', 'fork', 'broken_chain', 'undecryptable', 'bad_clock',
+    'malformed', 'bad_signature', 'fork', 'broken_chain', 'undecryptable', 'bad_clock', 'not_expired',
   ]);
 });

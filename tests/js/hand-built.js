@@ -50,4 +50,21 @@ export function handBuiltEntry({
   return concat(unsigned, signature);
 }
 
+// §7 "Disappearing messages": version 2 ‖ author ‖ seq ‖ prev ‖ nonce ‖ expires ‖ C ‖
+// hash(ciphertext) ‖ ciphertext ‖ signature over everything before the ciphertext.
+export function handBuiltExpiringEntry({
+  identity, seq = 0, prev = new Uint8Array(32), bodyBytes, messageKey, discoveryKey, expires,
+}) {
+  const nonce = sodium.randombytes_buf(24);
+  const length = bodyBytes.length + 16;
+  const header = concat(
+    Uint8Array.of(2), identity.publicKey, uint(seq, 8), prev, nonce, uint(expires, 8), uint(length, 4));
+  const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    bodyBytes, concat(text('parley-entry-v2'), header), null, nonce, messageKey);
+  const signed = concat(header, sodium.crypto_generichash(32, ciphertext, null));
+  const signature = sodium.crypto_sign_detached(
+    concat(text('parley-entry-sig-v2'), discoveryKey, signed), identity.secretKey);
+  return { bytes: concat(signed, ciphertext, signature), stub: concat(signed, signature) };
+}
+
 export { sodium };

@@ -18,8 +18,10 @@ function founded(founder = true) {
   const log = new RoomLog({ ...newRoom(), founder: founder ? id('ada') : null });
   const write = (name, body, ts = T0) => log.append(people[name], { ts, ...body });
   const state = () => buildRoomState(log.records(), { selfId: id('ada'), moderation: log.moderation });
-  return { id, write, state, log };
+  return { id, write, state, log, people };
 }
+
+const createIdentityFor = (room, name) => room.people[name];
 
 const shown = (state) => state.messages.filter((m) => !m.deleted).map((m) => m.text);
 
@@ -56,7 +58,7 @@ test('only an admin changes the settings and the name of a founded room', () => 
   room.write('ada', { type: 'settings', description: 'About us', slowMode: 10 });
   room.write('ada', { type: 'room', name: 'Ours' });
   state = room.state();
-  assert.deepEqual({ ...state.settings }, { description: 'About us', posting: 'everyone', slowMode: 10 });
+  assert.deepEqual({ ...state.settings }, { description: 'About us', posting: 'everyone', slowMode: 10, disappear: 0 });
   assert.equal(state.roomName, 'Ours');
   assert.equal(state.timeline.filter((m) => m.event?.type === 'settings').length, 1);
 });
@@ -112,4 +114,35 @@ test('a file offer deleted by a moderator, or by its author, is no longer offere
   assert.equal(byId.get(own.id).deleted, true);
   assert.equal(byId.get(own.id).removedBy, undefined);
   assert.equal(byId.get(kept.id).deleted, false);
+});
+
+test('the disappearing timer: an admin sets it in a founded room, anyone in a room without a founder', () => {
+  const room = founded();
+  room.write('bob', { type: 'settings', disappear: 300 });
+  assert.equal(room.state().settings.disappear, 0);
+  room.write('ada', { type: 'settings', disappear: 3600 });
+  const state = room.state();
+  assert.equal(state.settings.disappear, 3600);
+  assert.deepEqual(state.timeline.filter((m) => m.event?.type === 'settings').map((m) => m.event.changed), [['disappear']]);
+
+  const open = founded(false);
+  open.write('bob', { type: 'settings', disappear: 86_400 });
+  // Only the timer: a room without a founder has no other setting.
+  open.write('bob', { type: 'settings', posting: 'moderators', slowMode: 60 });
+  open.write('bob', { type: 'settings', description: 'x', disappear: 300 });
+  const openState = open.state();
+  assert.deepEqual({ ...openState.settings }, { description: '', posting: 'everyone', slowMode: 0, disappear: 300 });
+  assert.deepEqual(openState.timeline.filter((m) => m.event?.type === 'settings').map((m) => m.event.changed), [['disappear'], ['disappear']]);
+});
+
+test('an expired message shows nowhere, and a reply to it says so', () => {
+  const room = founded(false);
+  const gone = room.log.append(createIdentityFor(room, 'bob'), { ts: T0, type: 'message', text: 'secret' }, { expires: T0 + 1 });
+  room.write('ada', { type: 'message', text: 'answer', reply: gone.id });
+  room.write('bob', { type: 'reaction', target: gone.id, emoji: '👍', on: true });
+  room.log.expire(T0 + 1);
+  const state = room.state();
+  assert.deepEqual(state.timeline.map((m) => m.text), ['answer']);
+  assert.deepEqual(state.messages[0].reply, { id: gone.id, author: null, text: null, deleted: false, expired: true });
+  assert.ok(state.members.has(room.id('bob')));
 });

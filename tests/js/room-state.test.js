@@ -48,7 +48,7 @@ test('messages come in room order with their author, time and clock', () => {
   assert.deepEqual(messages.map((m) => m.text), ['hello', 'hi']);
   assert.deepEqual(messages[0], {
     id: hello, author: ADA, ts: 1002, clock: 2, text: 'hello', edited: false, deleted: false,
-    reply: null, reactions: [],
+    reply: null, reactions: [], expires: null,
   });
   assert.deepEqual(messages[1].reply, { id: hello, author: ADA, text: 'hello', deleted: false });
   assert.deepEqual([...names], [[ADA, 'Ada']]);

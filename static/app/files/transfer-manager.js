@@ -16,6 +16,7 @@
 //   manager.preparing                       files being prepared to be offered
 //   manager.addEventListener('change', e => e.detail.root)   (null: the preparing list)
 //   manager.filesMirrorLacks(connectionId)   files held whole here that a mirror does not
+//   await manager.forget(root)              a disappearing file's time is up: delete it
 //
 // A download: for each ready peer, `have?`; a DownloadPlan picks what to `want` of whom
 // (at most 64 chunks in flight per peer, each chunk at one peer at a time). A chunk is
@@ -92,6 +93,7 @@ export class TransferManager extends EventTarget {
   start() {
     this.swarm.addEventListener('peer', ({ detail }) => this.#onPeer(detail.peer));
     this.session.addEventListener('change', () => this.#syncOffers());
+    this.session.addEventListener('expired', ({ detail }) => this.#onExpired(detail.records));
     for (const peer of this.swarm.readyPeers()) this.#onPeer(peer);
     this.#syncOffers();
     // A closing tab saves what is on disk now rather than at the next save.
@@ -197,6 +199,35 @@ export class TransferManager extends EventTarget {
     });
   }
 
+  // ---- Disappearing files (docs/protocol.md §7) ---------------------------------------
+
+  #onExpired(records) {
+    for (const { body } of records) {
+      // Another offer of the same bytes that has not expired keeps the file.
+      if (body.type === 'file' && !this.session.view.files.has(body.root)) {
+        this.forget(body.root).catch((error) => console.warn('parley: an expired file was not deleted', error));
+      }
+    }
+  }
+
+  // The copy in OPFS, the saved progress and the transfer go; peers drop what they were
+  // sending us of it, and nobody is served it from here again.
+  async forget(root) {
+    const t = this.transfers.get(root);
+    if (!t) return;
+    if (t.fail('expired')) {
+      for (const link of this.links) link.channel.send({ type: 'cancel', root: t.rootBytes });
+    }
+    t.releaseStoredFile();
+    this.transfers.remove(root);
+    for (const link of this.links) link.has.delete(root);
+    const { fileName } = t.toRecord();
+    // After the saves before it, so none of them brings the record back.
+    await t.saveNow(() => this.store.deleteTransfer(this.topic, root));
+    if (fileName) await this.files?.delete(fileName);
+    this.#changed(root);
+  }
+
   // ---- Download control (files/download-control.js) ----------------------------------
 
   download(root) {
@@ -256,8 +287,12 @@ export class TransferManager extends EventTarget {
   // far it got (filesMirrorLacks).
   #keep(link, transfer) {
     const { size, format = 1 } = transfer.offer;
-    // A mirror checks chunks itself: it must know the format's hash (format 1 unsaid).
-    this.swarm.sendTo(link.peer, { t: 'keep', root: transfer.root, size, ...(format !== 1 && { format }) });
+    const expires = this.session.view.files.get(transfer.root)?.expires ?? null;
+    // A mirror checks chunks itself: it must know the format's hash (format 1 unsaid),
+    // and when a disappearing file goes.
+    this.swarm.sendTo(link.peer, {
+      t: 'keep', root: transfer.root, size, ...(format !== 1 && { format }), ...(expires !== null && { expires }),
+    });
     this.links.askHave(link, transfer.root, transfer.rootBytes);
   }
 

@@ -1,7 +1,7 @@
 // Schema of the frames on a peer link's `parley` data channel (docs/protocol.md §6, §8).
 // Pure: parseDataFrame(text) returns a frame or throws DataFrameError(code);
 // encodeDataFrame(frame) returns the JSON text, refusing what a peer would reject.
-import { FILE_FORMAT_V2, isIdText, MAX_FILE_BYTES } from '../room/entry-body.js';
+import { FILE_FORMAT_V2, isIdText, MAX_FILE_BYTES, MAX_TIMESTAMP_MS } from '../room/entry-body.js';
 
 export const MAX_DATA_FRAME_BYTES = 65_536;
 export const MAX_ACK_IDS = 64;
@@ -116,10 +116,13 @@ const SCHEMAS = {
 // `role: 'mirror'` (docs/protocol.md §12), so that members do not take it for a person.
 export const MIRROR_ROLE = 'mirror';
 // A `keep` names the file's chunk format when it is not format 1 (§11), so that the
-// mirror checks its chunks with the right hash.
+// mirror checks its chunks with the right hash, and when the file disappears (§7).
 const OPTIONAL = {
   hello: { role: (role) => role === MIRROR_ROLE },
-  keep: { format: (format) => format === FILE_FORMAT_V2 },
+  keep: {
+    format: (format) => format === FILE_FORMAT_V2,
+    expires: (expires) => isUint(expires) && expires >= 1 && expires <= MAX_TIMESTAMP_MS,
+  },
 };
 
 export const DATA_FRAME_TYPES = Object.freeze(Object.keys(SCHEMAS));

@@ -24,6 +24,8 @@ export const FILE_FORMAT_V2 = 2; // a file entry's `format`; without one, format
 export const MAX_FILE_FORMAT = 255; // formats after 2 are a later version's (§11)
 export const MAX_DESCRIPTION_CODE_POINTS = 500;
 export const MAX_SLOW_MODE_SECONDS = 86_400;
+// The disappearing-message timers a room may have, in seconds; 0 is off (§7).
+export const DISAPPEAR_SECONDS = Object.freeze([0, 300, 3600, 86_400, 604_800, 2_419_200]);
 // `member` takes a role away; being removed is not a role but a `remove` entry.
 export const MEMBER_ROLES = Object.freeze(['admin', 'moderator', 'member']);
 export const POSTING_RULES = Object.freeze(['everyone', 'moderators']);
@@ -131,8 +133,9 @@ const SCHEMAS = {
       description: textOf(MAX_DESCRIPTION_CODE_POINTS, 0),
       posting: (value) => POSTING_RULES.includes(value),
       slowMode: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_SLOW_MODE_SECONDS,
+      disappear: (value) => DISAPPEAR_SECONDS.includes(value),
     },
-    refine: (body) => ['description', 'posting', 'slowMode'].some((key) => Object.hasOwn(body, key)),
+    refine: (body) => ['description', 'posting', 'slowMode', 'disappear'].some((key) => Object.hasOwn(body, key)),
   },
 };
 

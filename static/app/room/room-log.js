@@ -5,8 +5,10 @@
 //
 //   const log = new RoomLog({ discoveryKey, messageKey, controlKey, founder })
 //   log.load(records); log.loadForks(forks)           // trusted, from the device store
-//   log.append(identity, { type: 'message', ts, text })  -> record (clock added here)
-//   log.ingest([bytes, …]) -> { added, duplicates, rejected, forks, gaps }
+//   log.append(identity, { type: 'message', ts, text }, { expires })  -> record (clock added here)
+//   log.ingest([bytes, …], { now }) -> { added, duplicates, rejected, forks, gaps }
+//   log.expire(now) -> the records that expired now (their stubs replace them)
+//   log.nextExpiry() -> the earliest `expires` of a record that still has its body, or null
 //   log.heads(), log.length(author), log.headId(author), log.range(author, from, to)
 //   log.records(), log.get(id), log.maxClock(), log.isForked(author), log.forks()
 //   log.moderation, log.cap(author), log.takeRemoved()
@@ -19,19 +21,31 @@
 // come earlier in room order than the removal and undo it (two admins removing each
 // other).
 //
-// A record is { id, author, seq, prev, bytes, clock, ts, body }: ids and authors are
-// base64url text, `prev` is null at seq 0, `bytes` is the whole entry. Records are frozen.
+// A record is { id, author, seq, prev, bytes, clock, ts, body, expires }: ids and authors
+// are base64url text, `prev` is null at seq 0, `bytes` is the whole entry, `expires` null
+// unless it is a version 2 entry (§7 "Disappearing messages"). An expired entry's record
+// is its stub: `bytes` without the ciphertext, and `body`, `ts` and `clock` null; it keeps
+// its place in the chain and is served like any entry. Records are frozen.
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
 import { CONTROL_TYPES } from './entry-body.js';
-import { createEntry, decryptRoomEntryBody, EntryError, keyNameFor, verifyEntrySignature } from './entry.js';
+import {
+  createEntry, decryptRoomEntryBody, entryStub, EntryError, keyNameFor, STUB_EARLY_MS, verifyEntrySignature,
+} from './entry.js';
 import { evaluateModeration } from './moderation.js';
 import { compareEntries } from './order.js';
 
 const isZero = (bytes) => bytes.every((byte) => byte === 0);
 
-function freezeRecord({ id, author, seq, prev, bytes, clock, ts, body }) {
-  return Object.freeze({ id, author, seq, prev: prev ?? null, bytes, clock, ts, body });
+function freezeRecord({ id, author, seq, prev, bytes, clock, ts, body, expires = null }) {
+  return Object.freeze({ id, author, seq, prev: prev ?? null, bytes, clock, ts, body, expires });
 }
+
+// What stays of an expired record: no body, no clock, no time of writing.
+export function stubRecord(record) {
+  return freezeRecord({ ...record, bytes: entryStub(record.bytes), clock: null, ts: null, body: null });
+}
+
+const isDue = (record, now) => record.expires !== null && record.expires <= now;
 
 export class RoomLog {
   #keys;
@@ -84,7 +98,7 @@ export class RoomLog {
   }
 
   // The log owns seq, prev and clock, so the caller's body comes without `clock`.
-  append(identity, body) {
+  append(identity, body, { expires = null } = {}) {
     const author = toBase64Url(identity.publicKey);
     if (this.#forked.has(author)) throw new EntryError('fork', 'own log is marked forked');
     const log = this.#logs.get(author) ?? [];
@@ -96,11 +110,11 @@ export class RoomLog {
     if (!key) throw new EntryError('malformed', 'a control entry needs the room\'s control key');
     const { bytes, id } = createEntry({
       identity, seq, prev: prev && fromBase64Url(prev, 32), body: fullBody,
-      discoveryKey: this.#keys.discoveryKey, messageKey: key,
+      discoveryKey: this.#keys.discoveryKey, messageKey: key, expires,
     });
     const record = freezeRecord({
       id: toBase64Url(id), author, seq, prev, bytes, clock: fullBody.clock, ts: fullBody.ts,
-      body: fullBody,
+      body: fullBody, expires,
     });
     this.#store(record);
     if (CONTROL_TYPES.includes(record.body.type)) this.#moderate();
@@ -111,7 +125,7 @@ export class RoomLog {
   // fork or gap by position, then chain, decryption and body, and clock. Nothing of a
   // rejected entry is kept; the rest of its author's batch is dropped unreported (it no
   // longer attaches, and asking the same peer again would bring the same entry back).
-  ingest(bytesList) {
+  ingest(bytesList, { now = Date.now() } = {}) {
     const result = { added: [], duplicates: [], rejected: [], forks: [], gaps: [] };
     const byAuthor = new Map();
     for (const input of bytesList) {
@@ -131,11 +145,11 @@ export class RoomLog {
     }
     for (const [author, items] of byAuthor) {
       items.sort((a, b) => a.seq - b.seq); // stable: of two rivals the first sent wins
-      this.#ingestAuthor(author, items, result);
+      this.#ingestAuthor(author, items, result, now);
     }
     // Entries past a removed member's cap are taken in first: one of them may be a
     // control entry that comes earlier in room order and changes who was removed.
-    this.#moderate({ again: result.added.some((record) => CONTROL_TYPES.includes(record.body.type)) });
+    this.#moderate({ again: result.added.some((record) => record.body && CONTROL_TYPES.includes(record.body.type)) });
     const kept = result.added.filter((record) => this.#byId.has(record.id));
     for (const record of result.added) {
       if (!this.#byId.has(record.id)) result.rejected.push({ code: 'removed', author: record.author, seq: record.seq });
@@ -144,7 +158,7 @@ export class RoomLog {
     return result;
   }
 
-  #ingestAuthor(author, items, result) {
+  #ingestAuthor(author, items, result, now) {
     let dropping = false;
     let gap = null;
     for (const item of items) {
@@ -170,7 +184,7 @@ export class RoomLog {
         gap = { author, from: log.length, to: item.seq + 1 };
       } else {
         try {
-          const record = this.#check(author, item, log);
+          const record = this.#check(author, item, log, now);
           this.#store(record);
           result.added.push(record);
         } catch (error) {
@@ -183,17 +197,49 @@ export class RoomLog {
     if (gap && !this.#forked.has(author)) result.gaps.push(gap);
   }
 
-  // An entry at seq = length: chain, then decryption and body, then clock (§7 order).
-  #check(author, item, log) {
+  // An entry at seq = length: chain, then decryption and body, then clock (§7 order); a
+  // stub instead only if it is due (check 8). An entry that is due already is kept as
+  // its stub.
+  #check(author, item, log, now) {
     const previous = log.at(-1) ?? null;
     const chained = previous ? toBase64Url(item.prev) === previous.id : isZero(item.prev);
     if (!chained) throw new EntryError('broken_chain');
+    const fields = { id: item.id, author, seq: item.seq, prev: previous?.id, bytes: item.bytes, expires: item.expires };
+    if (item.stub) {
+      if (item.expires > now + STUB_EARLY_MS) throw new EntryError('not_expired');
+      return freezeRecord({ ...fields, clock: null, ts: null, body: null });
+    }
     const body = decryptRoomEntryBody(item.bytes, this.#keys);
-    if (previous && !(body.clock > previous.clock)) throw new EntryError('bad_clock');
-    return freezeRecord({
-      id: item.id, author, seq: item.seq, prev: previous?.id, bytes: item.bytes,
-      clock: body.clock, ts: body.ts, body,
-    });
+    const lastClock = log.findLast((record) => record.clock !== null)?.clock;
+    if (lastClock !== undefined && !(body.clock > lastClock)) throw new EntryError('bad_clock');
+    const record = freezeRecord({ ...fields, clock: body.clock, ts: body.ts, body });
+    return isDue(record, now) ? stubRecord(record) : record;
+  }
+
+  // Every record whose time has come is replaced by its stub (§7 "Disappearing
+  // messages"); the owner stores the stubs and deletes what the bodies named (files).
+  expire(now = Date.now()) {
+    const expired = [];
+    for (const log of this.#logs.values()) {
+      log.forEach((record, seq) => {
+        if (record.body === null || !isDue(record, now)) return;
+        const stub = stubRecord(record);
+        log[seq] = stub;
+        this.#byId.set(stub.id, stub);
+        expired.push(record);
+      });
+    }
+    // The room's clock stays: a member still holding the entry would find a later
+    // entry of ours with a clock not above it out of order.
+    return expired;
+  }
+
+  nextExpiry() {
+    let next = null;
+    for (const record of this.#byId.values()) {
+      if (record.body !== null && record.expires !== null && (next === null || record.expires < next)) next = record.expires;
+    }
+    return next;
   }
 
   #store(record) {
@@ -201,7 +247,7 @@ export class RoomLog {
     this.#logs.get(record.author).push(record);
     this.#byId.set(record.id, record);
     if (record.clock > this.#maxClock) this.#maxClock = record.clock;
-    if (CONTROL_TYPES.includes(record.body.type)) this.#control.push(record);
+    if (record.body && CONTROL_TYPES.includes(record.body.type)) this.#control.push(record);
   }
 
   // Evaluate the moderation again (after control entries arrived) and take out what a
@@ -218,12 +264,15 @@ export class RoomLog {
       this.#removed.push(...cut);
       if (log.length === 0) this.#logs.delete(author);
       // A removed member's clocks do not carry the room's: they could push it to the end.
-      if (cut.some((record) => record.clock === this.#maxClock)) {
-        this.#maxClock = Math.max(0, ...[...this.#byId.values()].map((record) => record.clock));
-      }
+      if (cut.some((record) => record.clock === this.#maxClock)) this.#recountClock();
     }
     const held = (record) => this.#byId.has(record.id);
     if (!this.#control.every(held)) this.#control = this.#control.filter(held);
+  }
+
+  #recountClock() {
+    this.#maxClock = 0;
+    for (const record of this.#byId.values()) if (record.clock > this.#maxClock) this.#maxClock = record.clock;
   }
 
   // How much of `author`'s log may count here: Infinity unless they were removed, else

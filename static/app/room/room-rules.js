@@ -5,7 +5,11 @@
 //   rules.take(record)      -> true when a `settings` or `room` entry counts (by an admin)
 //   rules.refusal(record)   -> null, or why a `message` or `file` entry counts for nobody:
 //                              'moderators_only' or 'slow_mode'
-//   rules.settings          -> { description, posting, slowMode } in effect so far
+//   rules.settings          -> { description, posting, slowMode, disappear } in effect so far
+//   rules.changed           -> the keys that the latest `settings` entry taken changed
+//
+// The disappearing-message timer (`disappear`, §7 "Disappearing messages") is the one
+// setting a room made before founders has too: there anyone sets it.
 //
 // Who may post and slow mode apply to an entry as they stand at its place in room
 // order, so every member decides the same. Slow mode counts from the author's own `ts`:
@@ -13,27 +17,32 @@
 // exempt. A room made before founders has no rules (every entry counts, as before).
 import { isModerator } from './moderation.js';
 
-export const DEFAULT_SETTINGS = Object.freeze({ description: '', posting: 'everyone', slowMode: 0 });
+export const DEFAULT_SETTINGS = Object.freeze({ description: '', posting: 'everyone', slowMode: 0, disappear: 0 });
 const POSTS = new Set(['message', 'file']);
 
 export class RoomRules {
   #moderation;
   #lastPost = new Map(); // author -> ts of their latest post that counted
   settings = DEFAULT_SETTINGS;
+  changed = []; // the keys the latest `settings` entry taken changed
 
   constructor(moderation) {
     this.#moderation = moderation;
   }
 
   take(record) {
-    if (!this.#moderation.founded) return true;
-    if (this.#moderation.roleAt(record.author, record) !== 'admin') return false;
+    const founded = this.#moderation.founded;
+    if (founded && this.#moderation.roleAt(record.author, record) !== 'admin') return false;
     if (record.body.type === 'settings') {
-      const { description, posting, slowMode } = record.body;
+      if (!founded && record.body.disappear === undefined) return false;
+      const counted = founded ? record.body : { disappear: record.body.disappear };
+      const { description, posting, slowMode, disappear } = counted;
+      this.changed = Object.keys(DEFAULT_SETTINGS).filter((key) => Object.hasOwn(counted, key));
       this.settings = Object.freeze({
         description: description ?? this.settings.description,
         posting: posting ?? this.settings.posting,
         slowMode: slowMode ?? this.settings.slowMode,
+        disappear: disappear ?? this.settings.disappear,
       });
     }
     return true;

@@ -12,7 +12,9 @@
 //   reads: peerList(), memberList(), memberCount(), isBig(), memberName(id), typingNames(), unreadCount(),
 //     deliveredCount(message), readCount(message), canWrite(), warnings
 //   await session.delivered(ms)   every member linked now holds our whole log (or ms)
-//   events: 'change'; 'appended' (e.detail.record: each own entry written)
+//   events: 'change'; 'appended' (e.detail.record: each own entry written); 'expired'
+//     (e.detail.records: entries whose time ran out, with the bodies they had)
+//     (room/room-expiry.js: disappearing messages, docs/protocol.md §7)
 import { identityId } from '../identity/identity.js';
 import { memberList } from './member-list.js';
 import { memberName } from './member-names.js';
@@ -22,6 +24,7 @@ import { ReadReceipts, readCount } from './read-receipts.js';
 import { Replicator } from './replicator.js';
 import { RoomLog } from './room-log.js';
 import { DEFAULT_SETTINGS } from './room-rules.js';
+import { RoomExpiry } from './room-expiry.js';
 import { RoomModeration } from './room-moderation.js';
 import { buildRoomState } from './room-state.js';
 import { Typing } from './typing.js';
@@ -78,12 +81,18 @@ export class RoomSession extends EventTarget {
     this.changeQueued = false;
     this.seqOf = new Map();
     this.wantedMailbox = null; // { mailbox, notify }: what our latest `mailbox` entry should say
+    this.expiry = new RoomExpiry({
+      log: this.log, store, topic: room.topic, settings: () => this.view.settings,
+      expired: (records) => this.dispatchEvent(new CustomEvent('expired', { detail: { records } })),
+      changed: () => this.#rebuild(),
+    });
   }
 
   async load() {
     this.log.load(await this.store.listEntries(this.room.topic));
     this.log.loadForks(await this.store.listForks(this.room.topic));
     await this.#forgetRemoved();
+    await this.expiry.run();
     this.#rebuild();
   }
 
@@ -102,6 +111,7 @@ export class RoomSession extends EventTarget {
   }
 
   stop() {
+    this.expiry.stop();
     this.join.stop();
     this.receipts.stop();
     this.swarm.stop();
@@ -214,7 +224,9 @@ export class RoomSession extends EventTarget {
     if (this.hasLeft) throw new Error('left');
     if (fields.type !== 'join' && this.join.take()) await this.#appendNow(this.#joinBody());
     if (!this.canWrite()) throw new Error('catching_up');
-    const record = { ...this.log.append(this.identity, { ...fields, ts: Date.now() }), topic: this.room.topic };
+    const ts = Date.now();
+    const appended = this.log.append(this.identity, { ...fields, ts }, { expires: this.expiry.expiresFor(fields, ts) });
+    const record = { ...appended, topic: this.room.topic };
     await this.store.saveEntries([record]);
     if (fields.type === 'join' && this.room.rejoining) {
       delete this.room.rejoining;
@@ -427,6 +439,7 @@ export class RoomSession extends EventTarget {
     const records = this.log.records();
     this.seqOf = new Map(records.map((record) => [record.id, record.seq]));
     this.view = buildRoomState(records, { selfId: this.selfId, moderation: this.log.moderation });
+    this.expiry.schedule();
     this.#changed();
   }
 

@@ -34,8 +34,11 @@
 //     moderation: the room's roles and removals (room/moderation.js, from the log);
 //               the `role` and `remove` entries that counted are history lines too
 //               ({ type: 'role', member, role } or { type: 'remove', member })
-//     settings: { description, posting, slowMode } (room/room-rules.js); in a founded
-//               room `room` and `settings` entries count only from admins
+//     settings: { description, posting, slowMode, disappear } (room/room-rules.js); in a
+//               founded room `room` and `settings` entries count only from admins. A
+//               `settings` history line's event also says which keys it `changed`.
+//     Stubs of expired entries (body null, §7 "Disappearing messages") show nowhere; a
+//     reply to one has `expired: true`.
 //     refused:  [{ id, author, reason }]: messages and files the room's rules refuse
 //               ('moderators_only', 'slow_mode'); they are not shown
 //
@@ -95,11 +98,16 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   const left = new Set();
   const lastActive = new Map(); // author -> ts of their latest entry
   const readUpTo = new Map();
+  const expired = new Set();
   let roomName = null;
 
   for (const record of ordered) {
     const { id, author, ts, clock, body } = record;
     members.add(author);
+    if (body === null) {
+      expired.add(id);
+      continue;
+    }
     lastActive.set(author, Math.max(lastActive.get(author) ?? 0, ts));
     const refusal = rules.refusal(record);
     if (refusal) {
@@ -109,11 +117,13 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
         messages.set(id, historyLine(id, author, ts, clock, { type: body.type, member: body.member, role: body.role ?? null }));
       }
     } else if (body.type === 'settings') {
-      if (rules.take(record)) messages.set(id, historyLine(id, author, ts, clock, { type: 'settings', ...rules.settings }));
+      if (rules.take(record)) {
+        messages.set(id, historyLine(id, author, ts, clock, { type: 'settings', ...rules.settings, changed: rules.changed }));
+      }
     } else if (body.type === 'message') {
       messages.set(id, {
         id, author, ts, clock, text: body.text, edited: false, deleted: false,
-        reply: body.reply ?? null, reactions: new Map(),
+        reply: body.reply ?? null, reactions: new Map(), expires: record.expires ?? null,
       });
     } else if (body.type === 'file') {
       const file = {
@@ -122,8 +132,9 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
       };
       messages.set(id, {
         id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), file,
+        expires: record.expires ?? null,
       });
-      if (!files.has(body.root)) files.set(body.root, { id, author, ts, ...file });
+      if (!files.has(body.root)) files.set(body.root, { id, author, ts, expires: record.expires ?? null, ...file });
     } else if (body.type === 'call') {
       let summary = calls.get(body.call);
       if (!summary) {
@@ -158,6 +169,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   // A second pass, so a change applies whatever its clock says about its target.
   for (const record of ordered) {
     const { author, body } = record;
+    if (body === null) continue;
     const target = messages.get(body.target);
     if (!target || target.call || target.event) continue;
     // A file offer is only ever deleted: it is not fetched any more, nor offered.
@@ -196,6 +208,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
         text: replied && !replied.deleted ? replied.text : null,
         deleted: replied?.deleted ?? false,
         ...(replied?.file ? { fileName: replied.file.name } : {}),
+        ...(expired.has(message.reply) ? { expired: true } : {}),
       },
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),
     });

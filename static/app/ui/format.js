@@ -132,10 +132,21 @@ export function callSummaryText({ video, starter, joined, ended, duration }, { s
   return [others.length ? `${Kind} with ${nameList(others.map(nameFor))}` : Kind, length].filter(Boolean).join(' · ');
 }
 
-// The room's rules in its header (docs/protocol.md §7 "Room settings"): "" when none.
-export function roomRulesText({ posting, slowMode }) {
+// The room's rules in its header (docs/protocol.md §7 "Room settings", "Disappearing
+// messages"): "" when none.
+export function roomRulesText({ posting, slowMode, disappear = 0 }) {
   const rules = [];
+  if (disappear > 0) rules.push(`⏱\u00a0disappearing after ${disappearLabel(disappear)}`);
   if (posting === 'moderators') rules.push('moderators post');
   if (slowMode > 0) rules.push(`slow mode ${slowMode < 60 ? `${slowMode}\u00a0s` : `${Math.round(slowMode / 60)}\u00a0min`}`);
   return rules.map((rule) => ` · ${rule}`).join('');
+}
+
+// The disappearing-message timers, as the app names them (§7 "Disappearing messages").
+export const DISAPPEAR_CHOICES = Object.freeze([
+  [0, 'Off'], [300, '5 minutes'], [3600, '1 hour'], [86_400, '1 day'], [604_800, '1 week'], [2_419_200, '4 weeks'],
+]);
+
+export function disappearLabel(seconds) {
+  return DISAPPEAR_CHOICES.find(([value]) => value === seconds)?.[1] ?? `${seconds} seconds`;
 }

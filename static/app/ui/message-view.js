@@ -4,7 +4,7 @@
 // (message.event: joined, left, renamed, a role named, a member removed, the settings
 // changed) is a compact centred history line instead (callEventView, roomEventView).
 import { h } from './dom.js';
-import { deliveryLabel, timeOfDay } from './format.js';
+import { deliveryLabel, disappearLabel, timeOfDay } from './format.js';
 import { mentions } from '../push/notify-levels.js';
 import { richText } from './rich-text.js';
 import { avatar } from './sidebar-view.js';
@@ -15,7 +15,7 @@ const SNIPPET = 90;
 // can keep the elements of unchanged messages between renders.
 export function messageKey(message, extra) {
   return JSON.stringify([
-    message.text, message.edited, message.deleted, message.reply, message.reactions, message.call, extra,
+    message.text, message.edited, message.deleted, message.reply, message.reactions, message.call, message.expires, extra,
   ]);
 }
 
@@ -69,7 +69,11 @@ export function messageView({
       h('span', { class: 'message-author', 'data-testid': 'message-author' }, mine ? 'You' : authorName),
       verified ? h('span', { class: 'verified-badge', title: 'Verified', 'data-testid': 'author-verified' }, '✓') : null,
       h('time', { dateTime: new Date(message.ts).toISOString() }, timeOfDay(message.ts)),
-      message.edited && !message.deleted ? h('span', { class: 'edited', 'data-testid': 'edited-label' }, 'edited') : null),
+      message.edited && !message.deleted ? h('span', { class: 'edited', 'data-testid': 'edited-label' }, 'edited') : null,
+      message.expires ? h('span', {
+        class: 'disappears', 'data-testid': 'disappears', title: `Disappears at ${new Date(message.expires).toLocaleString()}`,
+        'aria-label': `Disappears at ${new Date(message.expires).toLocaleString()}`,
+      }, '⏱') : null),
     replyQuote, body, reactions, status),
   toolbar);
 }
@@ -101,12 +105,20 @@ const ROOM_EVENTS = {
   },
   remove: { icon: '⛔', testid: 'remove-event', text: (who, { member }, nameOf) => `${who} removed ${nameOf(member)} from the room` },
   settings: { icon: '⚙️', testid: 'settings-event', text: (who) => `${who} changed the room’s settings` },
+  // A `settings` entry that set the disappearing-message timer alone.
+  timer: {
+    icon: '⏱️', testid: 'timer-event',
+    text: (who, { disappear }) => (disappear > 0
+      ? `${who} set messages to disappear after ${disappearLabel(disappear)}` : `${who} turned disappearing messages off`),
+  },
 };
+
+const eventKind = ({ type, changed }) => (type === 'settings' && changed?.length === 1 && changed[0] === 'disappear' ? 'timer' : type);
 
 // "👋 Bob joined · 14:02": the history line of a `join`, `leave`, `room`, `role`,
 // `remove` or `settings` entry.
 export function roomEventView({ message, who, nameOf = () => 'Someone' }) {
-  const { icon, testid, text } = ROOM_EVENTS[message.event.type];
+  const { icon, testid, text } = ROOM_EVENTS[eventKind(message.event)];
   return h('li', { class: 'call-event room-event', 'data-testid': testid, dataset: { id: message.id }, tabIndex: -1 },
     h('span', { class: 'call-event-line' },
       h('span', { class: 'call-event-icon', 'aria-hidden': 'true' }, icon),
@@ -120,6 +132,7 @@ function actionButton(label, icon, testid, onclick) {
 
 function quoteText(reply) {
   if (reply.deleted) return 'Deleted message';
+  if (reply.expired) return 'This message has disappeared';
   if (reply.fileName) return `File: ${reply.fileName}`;
   if (reply.text === null || reply.text === undefined) return 'A message not received yet';
   return reply.text.length > SNIPPET ? `${reply.text.slice(0, SNIPPET)}…` : reply.text;

@@ -1,5 +1,5 @@
 // The open room's menu in its header: who is in the room, what it is about and its
-// rules (settings, for an admin), rename it (an admin of a founded room; anyone in an
+// rules (settings, for an admin), its disappearing-message timer, rename it (an admin of a founded room; anyone in an
 // older one), keep it available offline (a blind mirror), leave it. A
 // <details> disclosure: keyboard and screen readers work without extra code (the arrows
 // walk its items); Escape or a click outside closes it, and choosing an item does too.
@@ -9,6 +9,7 @@
 import { askForText, askToConfirm } from './dialogs.js';
 import { closeDisclosure, closeOnOutsidePress } from './disclosure.js';
 import { h } from './dom.js';
+import { openDisappearingDialog } from './disappearing-dialog.js';
 import { openMembersDialog } from './members-dialog.js';
 import { openMirrorDialog } from './mirror-dialog.js';
 import { openRoomSettingsDialog } from './room-settings-dialog.js';
@@ -32,6 +33,7 @@ export class RoomMenu {
       h('div', { class: 'room-menu-panel' },
         item('Members', 'room-members', () => this.#members()),
         this.settingsItem,
+        item('Disappearing messages', 'room-disappearing', () => this.#disappearing()),
         this.renameItem,
         item('Available offline…', 'room-mirror', () => openMirrorDialog({ app: this.app, topic: this.topic() })),
         item('Leave room', 'room-leave', () => this.#leave())));
@@ -63,6 +65,11 @@ export class RoomMenu {
   #settings() {
     const topic = this.topic();
     openRoomSettingsDialog({ session: this.app.session(topic), roomName: this.app.rooms.get(topic).name });
+  }
+
+  #disappearing() {
+    const topic = this.topic();
+    openDisappearingDialog({ session: this.app.session(topic), roomName: this.app.rooms.get(topic).name });
   }
 
   #members() {

@@ -3,7 +3,7 @@
 // other member reads them. Each change is a signed entry that every member enforces.
 import { MAX_DESCRIPTION_CODE_POINTS } from '../room/entry-body.js';
 import { h } from './dom.js';
-import { nameList } from './format.js';
+import { disappearLabel, nameList } from './format.js';
 
 export const SLOW_MODE_CHOICES = Object.freeze([
   [0, 'Off'], [10, '10 seconds'], [30, '30 seconds'], [60, '1 minute'], [300, '5 minutes'], [900, '15 minutes'], [3600, '1 hour'],
@@ -44,7 +44,8 @@ export function openRoomSettingsDialog({ session, roomName }) {
       h('p', { class: 'room-description', 'data-testid': 'room-description' }, settings.description || 'No description yet.'),
       moderation.founded ? h('dl', { class: 'room-rules' },
         h('dt', {}, 'Who can post'), h('dd', { 'data-testid': 'room-posting-value' }, POSTING_LABELS[settings.posting]),
-        h('dt', {}, 'Slow mode'), h('dd', { 'data-testid': 'room-slow-mode-value' }, slowModeLabel(settings.slowMode)))
+        h('dt', {}, 'Slow mode'), h('dd', { 'data-testid': 'room-slow-mode-value' }, slowModeLabel(settings.slowMode)),
+        h('dt', {}, 'Disappearing messages'), h('dd', {}, disappearLabel(settings.disappear)))
         : h('p', { class: 'dialog-explanation' }, 'This room was made before rooms had admins: it has no moderators or rules.'),
     ];
   const dialog = h('dialog', { class: 'dialog room-settings-dialog', 'data-testid': 'room-settings-dialog', 'aria-label': `About ${roomName}` },
