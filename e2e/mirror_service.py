@@ -86,6 +86,17 @@ class MirrorProcess:
         with sqlite3.connect(self.database) as db:
             return db.execute("SELECT count(*) FROM mirror_heldchunk").fetchone()[0]
 
+    def chunks(self) -> list[bytes]:
+        """The ciphertext of every file chunk the service stored."""
+        with sqlite3.connect(self.database) as db:
+            rows = db.execute("SELECT ciphertext FROM mirror_heldchunk").fetchall()
+        return [bytes(ciphertext) for (ciphertext,) in rows]
+
+    def raw_database(self) -> bytes:
+        """The database's bytes on disk, its journal's too: what a disk would show."""
+        paths = [self.database, *self.folder.glob(self.database.name + "-*")]
+        return b"".join(path.read_bytes() for path in paths if path.exists())
+
     def stored_files(self) -> list[Path]:
         """Every file the service wrote: its database, its log and its keys."""
         return [path for path in self.folder.iterdir() if path.is_file()]

@@ -14,7 +14,10 @@ arrival order; the links hear the new heads once they are written. A link with m
 than 16 failed entries is closed. A `keep` adds a file (within the room's quota: its
 ciphertext counts with the entries); its chunks are fetched from every member link,
 checked against its root and length, and stored. A `wake` is pushed once its entry is
-here.
+here. `sweep(now)` strips the entries that expired by then to their stubs and forgets
+the files that did (§7 "Disappearing messages"), in memory and, in the same write order,
+in the database; `next_expiry()` says when it is next needed, and `on_expiry` hears of
+every expiry that arrives (the service's timer, mirror/expiry.py).
 """
 
 import asyncio
@@ -25,11 +28,13 @@ from typing import NamedTuple, Protocol
 from nacl.signing import SigningKey
 
 from mirror.paced_inbox import PacedInbox
+from mirror.pending_wakes import PendingWakes
 from parley_peer.blind_files import BlindFile, BlindFileLink
 from parley_peer.blind_log import BlindEntry, BlindLog, Ingested
 from parley_peer.blind_replicator import BlindReplicator
 from parley_peer.data_frames import MIRROR_ROLE
 from parley_peer.encoding import b64url_decode, dump_json_utf8
+from parley_peer.entry import is_due
 from parley_peer.files import FILE_CHANNEL
 from parley_peer.ice import IceConfig
 from parley_peer.mirror_request import MirrorCapability
@@ -54,15 +59,6 @@ def frame_cost(frame: dict) -> int:
 
 # What a mirror takes from a member link, through the link's paced inbox.
 HANDLED = ("heads", "want", "entries", "keep", "wake")
-# Wakes for entries not held yet (§12): at most this many per room, for this long.
-MAX_PENDING_WAKES = 256
-PENDING_WAKE_S = 600.0
-
-
-class PendingWake(NamedTuple):
-    mailbox: bytes  # the mailbox id
-    blob: str  # the sealed wake
-    since: float  # the loop's time when it came
 
 
 class RoomStore(Protocol):
@@ -74,7 +70,13 @@ class RoomStore(Protocol):
 
     def delete_entries(self, topic: str, removed: list[BlindEntry]) -> Awaitable[None]: ...
 
-    def keep_file(self, topic: str, root: bytes, size: int, version: int) -> Awaitable[None]: ...
+    def keep_file(
+        self, topic: str, root: bytes, size: int, version: int, expires: int | None
+    ) -> Awaitable[None]: ...
+
+    def strip_due(self, topic: str, now: int) -> Awaitable[None]: ...
+
+    def forget_due_files(self, topic: str, now: int) -> Awaitable[None]: ...
 
     def save_chunk(
         self, topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]
@@ -101,13 +103,13 @@ class HeldRoomPeer:
         store: RoomStore,
         on_touched: Callable[[str], None] = lambda topic: None,
         send_wake: Callable[[bytes, str], object] = lambda mailbox, blob: None,
+        on_expiry: Callable[[int], None] = lambda expires: None,
     ) -> None:
         self.capability, self.log, self.limits = capability, log, limits
         self.topic = capability.topic
         self.short = self.topic[:8]
-        self.store, self._on_touched, self._send_wake = store, on_touched, send_wake
-        # entry id -> the wakes waiting for it, in arrival order; pushed once it is held
-        self.pending_wakes: dict[bytes, list[PendingWake]] = {}
+        self.store, self._on_touched, self._on_expiry = store, on_touched, on_expiry
+        self.wakes = PendingWakes(send_wake, self.short)
         self.files = {file.root: file for file in files}
         self.replicators: dict[Peer, BlindReplicator] = {}
         self.file_links: dict[Peer, BlindFileLink] = {}
@@ -128,6 +130,7 @@ class HeldRoomPeer:
 
     async def start(self) -> None:
         self._delete_removed()  # what a removal took out while loading
+        self.sweep(self.log.clock())  # what expired while the room was not loaded
         await self.swarm.start()
 
     def _delete_removed(self) -> None:
@@ -216,7 +219,7 @@ class HeldRoomPeer:
         if frame["t"] == "keep":
             self._keep(frame, self.file_links.get(peer))
         elif frame["t"] == "wake":
-            self._wake_when_held(frame)
+            self.wakes.take(frame, self.log.ids)
         else:
             replicator.receive(frame)
         if replicator.strikes > MAX_STRIKES:
@@ -227,64 +230,67 @@ class HeldRoomPeer:
             logger.info("room %s: closing a link: %s", self.short, why)
             asyncio.ensure_future(peer.link.close("misbehaving"))
 
-    # Wakes: pushed once the entry they announce is here, so that whoever is woken finds
-    # it even when its author has gone.
-
-    def _wake_when_held(self, frame: dict) -> None:
-        entry = b64url_decode(frame["entry"], 32)
-        mailbox = b64url_decode(frame["mailbox"], 32)
-        if entry in self.log.ids:
-            self._send_wake(mailbox, frame["blob"])
-            return
-        now = asyncio.get_running_loop().time()
-        self._forget_old_wakes(now)
-        if sum(map(len, self.pending_wakes.values())) >= MAX_PENDING_WAKES:
-            # The oldest gives way: a flood of wakes for entries that never come must not
-            # keep out the wakes of messages that are on their way.
-            oldest = min(self.pending_wakes, key=lambda e: self.pending_wakes[e][0].since)
-            self.pending_wakes[oldest].pop(0)
-            if not self.pending_wakes[oldest]:
-                del self.pending_wakes[oldest]
-            logger.info(
-                "room %s: too many wakes wait for their entries; the oldest went", self.short
-            )
-        self.pending_wakes.setdefault(entry, []).append(PendingWake(mailbox, frame["blob"], now))
-
-    def _forget_old_wakes(self, now: float) -> None:
-        for waiting in list(self.pending_wakes):
-            fresh = [w for w in self.pending_wakes[waiting] if now - w.since < PENDING_WAKE_S]
-            if fresh:
-                self.pending_wakes[waiting] = fresh
-            else:
-                del self.pending_wakes[waiting]
-
-    def _wake_for(self, added: list[BlindEntry]) -> None:
-        self._forget_old_wakes(asyncio.get_running_loop().time())
-        for entry in added:
-            for wake in self.pending_wakes.pop(entry.id, []):
-                self._send_wake(wake.mailbox, wake.blob)
-
     # Files.
 
     def _keep(self, frame: dict, asker: BlindFileLink | None) -> None:
         root, size = b64url_decode(frame["root"], 32), int(frame["size"])
         version = int(frame.get("format", 1))
+        expires = int(frame["expires"]) if "expires" in frame else None
+        if is_due(expires, self.log.clock()):
+            return  # the file's entry has disappeared already: nothing to keep
         if root in self.files:
+            self._expire_file(self.files[root], expires)
             if asker is not None:
                 asker.fetch(self.files[root])  # it may hold chunks the others lacked
             return
         if len(self.files) >= MAX_FILES_PER_ROOM:
             logger.info("room %s: keeps the most files it may; a file was refused", self.short)
             return
-        file = BlindFile(root, size, version)
+        file = BlindFile(root, size, version, expires)
         if self.bytes_used + file.ciphertext_size > self.limits.max_bytes:
             logger.info("room %s: full; a file to keep was refused", self.short)
             return
         self.files[root] = file
-        self._queue_write(lambda: self.store.keep_file(self.topic, root, size, version))
+        self._queue_write(lambda: self.store.keep_file(self.topic, root, size, version, expires))
+        if expires is not None:
+            self._on_expiry(expires)
         logger.info("room %s: keeping a file of %d chunks", self.short, file.count)
         for link in self.file_links.values():
             link.fetch(file)
+
+    def _expire_file(self, file: BlindFile, expires: int | None) -> None:
+        """Of the `expires` members give for a file, the earliest counts (§12)."""
+        if expires is None or (file.expires is not None and file.expires <= expires):
+            return
+        file.expires = expires
+        root, size, version = file.root, file.size, file.version
+        self._queue_write(lambda: self.store.keep_file(self.topic, root, size, version, expires))
+        self._on_expiry(expires)
+
+    # Expiry (§7 "Disappearing messages").
+
+    def next_expiry(self) -> int | None:
+        """When the next entry or file held expires (ms), or None."""
+        times = [file.expires for file in self.files.values() if file.expires is not None]
+        entry = self.log.next_expiry()
+        return min(times + ([] if entry is None else [entry]), default=None)
+
+    def sweep(self, now: int) -> None:
+        """Strip what expired by `now` (ms) to its stub and forget the files that did:
+        in memory at once, in the database after the writes queued before."""
+        stripped = self.log.strip_due(now)
+        if stripped:
+            self._queue_write(lambda: self.store.strip_due(self.topic, now))
+            logger.info("room %s: %d entries expired", self.short, len(stripped))
+        due = [file for file in self.files.values() if is_due(file.expires, now)]
+        for file in due:
+            del self.files[file.root]
+            file.chunks.clear()
+            for link in self.file_links.values():
+                link.forget(file.root)
+        if due:
+            self._queue_write(lambda: self.store.forget_due_files(self.topic, now))
+            logger.info("room %s: %d kept files expired", self.short, len(due))
 
     def _on_chunk(self, file: BlindFile, index: int, ciphertext: bytes, proof: list[bytes]) -> bool:
         self._queue_write(
@@ -309,7 +315,10 @@ class HeldRoomPeer:
             removed = result.rejected.count("removed")
             logger.info("room %s: refused %d entries of a removed member", self.short, removed)
         if result.added:
-            self._wake_for(result.added)
+            self.wakes.arrived(result.added)
+            expiring = [e.expires for e in result.added if e.whole and e.expires is not None]
+            if expiring:
+                self._on_expiry(min(expiring))
         if result.added or result.forks:
             added, forks = result.added, result.forks
             authors = {entry.author for entry in result.added}

@@ -1,7 +1,9 @@
 """What a blind mirror service stores (docs/protocol.md §12): per room the capability
 (discovery key and membership key; for a founded room the control key and founder too)
-and the entries it verified, byte for byte. Nothing
-here can be read without the room's message key, which the service never has.
+and the entries it verified, byte for byte (a version 2 entry as its stub once it has
+expired, §7 "Disappearing messages"). Nothing here can be read without the room's
+message key, which the service never has. The database overwrites what it deletes
+(SQLite `secure_delete`, mirror/apps.py), so an expired ciphertext does not linger.
 """
 
 from django.db import models
@@ -30,7 +32,10 @@ class HeldEntry(models.Model):
     author = models.BinaryField(max_length=32)
     seq = models.BigIntegerField()
     entry_id = models.BinaryField(max_length=32)
-    data = models.BinaryField(max_length=16565)
+    data = models.BinaryField(max_length=16605)
+    # When a whole version 2 entry expires (ms since the epoch): then `data` becomes its
+    # stub and this null. Null for every other entry (version 1, stubs).
+    expires = models.BigIntegerField(null=True, db_index=True)
 
     class Meta:
         constraints = [
@@ -58,6 +63,8 @@ class HeldFile(models.Model):
     size = models.BigIntegerField()
     # The chunk format (§11) the `keep` named: which hash checks the chunks.
     format = models.PositiveSmallIntegerField(default=1)
+    # The earliest `expires` (ms) a `keep` gave: the file and its chunks go then.
+    expires = models.BigIntegerField(null=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "root"], name="one_file_per_root")]

@@ -1,8 +1,12 @@
 """The mirror service (docs/protocol.md §12): one rendezvous connection that registers as
 the server's mirror, answers sealed requests, and links to members in every room held.
 
-    service = MirrorService(server_url, mirror_key, limits)
+    service = MirrorService(server_url, mirror_key, limits, clock=wall_clock_ms)
     await service.run()       # until cancelled: reconnects with backoff, rooms from the DB
+
+Expired entries become stubs and expired files go at the moment they expire (§7
+"Disappearing messages"): an ExpiryTimer (mirror/expiry.py) runs `sweep` then, by the
+one `clock` every room's log reads too.
 
 Everything stored goes through mirror/store.py. Logs name rooms by the first characters
 of their topic and say what happened, never what an entry holds (it cannot know).
@@ -22,8 +26,9 @@ from nacl.signing import SigningKey
 from websockets.exceptions import WebSocketException
 
 from mirror import store
+from mirror.expiry import ExpiryTimer
 from mirror.held_room import HeldRoomPeer, RoomLimits
-from parley_peer.blind_log import BlindEntry, BlindLog
+from parley_peer.blind_log import BlindEntry, BlindLog, Clock, wall_clock_ms
 from parley_peer.encoding import b64url_decode
 from parley_peer.ice import IceConfig, IceServers
 from parley_peer.mirror_request import (
@@ -69,8 +74,16 @@ class SharedIce(IceConfig):
 
 
 class MirrorService:
-    def __init__(self, server_url: str, mirror_key: SigningKey, limits: ServiceLimits) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        mirror_key: SigningKey,
+        limits: ServiceLimits,
+        clock: Clock = wall_clock_ms,
+    ) -> None:
         self.server_url, self.mirror_key, self.limits = server_url, mirror_key, limits
+        self.clock = clock  # ms since the epoch: when entries and files expire
+        self.expiry_timer = ExpiryTimer(clock, self.sweep)
         self.rooms: dict[str, HeldRoomPeer] = {}
         self.signaling: SignalingClient | None = None
         self.ice: SharedIce | None = None
@@ -84,6 +97,7 @@ class MirrorService:
     async def run(self) -> None:
         backoff = FIRST_BACKOFF_S
         expiry = asyncio.ensure_future(self._expire_forever())
+        sweeps = asyncio.ensure_future(self.expiry_timer.run())
         try:
             while True:
                 began = asyncio.get_running_loop().time()
@@ -101,6 +115,7 @@ class MirrorService:
                 await asyncio.sleep(delay)
         finally:
             expiry.cancel()
+            sweeps.cancel()
             await self._teardown()
 
     async def _serve_once(self) -> None:
@@ -145,8 +160,16 @@ class MirrorService:
     async def delete_entries(self, topic: str, removed: list[BlindEntry]) -> None:
         await self._db_call(store.delete_entries, topic, removed)
 
-    async def keep_file(self, topic: str, root: bytes, size: int, version: int) -> None:
-        await self._db_call(store.keep_file, topic, root, size, version)
+    async def keep_file(
+        self, topic: str, root: bytes, size: int, version: int, expires: int | None
+    ) -> None:
+        await self._db_call(store.keep_file, topic, root, size, version, expires)
+
+    async def strip_due(self, topic: str, now: int) -> None:
+        await self._db_call(store.strip_due, topic, now)
+
+    async def forget_due_files(self, topic: str, now: int) -> None:
+        await self._db_call(store.forget_due_files, topic, now)
 
     async def save_chunk(
         self, topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]
@@ -184,6 +207,7 @@ class MirrorService:
                 stored.forked if stored else [],
                 control_key=capability.control_key,
                 founder=capability.founder,
+                clock=self.clock,
             ),
             stored.files if stored else [],
             signaling=self.signaling,
@@ -193,9 +217,11 @@ class MirrorService:
             store=self,
             on_touched=self._touched,
             send_wake=self._send_wake,
+            on_expiry=self.expiry_timer.arm,
         )
         self.rooms[capability.topic] = room
         await room.start()
+        self.expiry_timer.arm(room.next_expiry())
         logger.info("room %s: held (%d entries)", room.short, room.log.count())
 
     # Requests (§12).
@@ -247,7 +273,19 @@ class MirrorService:
             return reply_error(topic, refusal.code)
         return reply_ok(topic)
 
-    # Expiry.
+    # Expiry: of entries and files (§7 "Disappearing messages"), of rooms nobody uses.
+
+    async def sweep(self, now: int) -> int | None:
+        """Strip the entries and forget the files that expired by `now` (ms); when the
+        next sweep is needed (ms), or None."""
+        if not self.rooms:
+            # No room loaded (no rendezvous connection, or none held): straight in the
+            # database, so that nothing outlives its expiry while the service is away.
+            return await self._db_call(store.sweep_all, now)
+        for room in list(self.rooms.values()):
+            room.sweep(now)
+        times = [room.next_expiry() for room in self.rooms.values()]
+        return min([t for t in times if t is not None], default=None)
 
     async def _expire_forever(self) -> None:
         while True:

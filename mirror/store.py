@@ -7,13 +7,15 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min, Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from mirror.models import ForkedAuthor, HeldChunk, HeldEntry, HeldFile, HeldRoom
 from parley_peer.blind_files import BlindFile
 from parley_peer.blind_log import BlindEntry
 from parley_peer.encoding import b64url_decode
+from parley_peer.entry import entry_stub
 from parley_peer.mirror_request import MirrorCapability
 
 
@@ -52,7 +54,7 @@ def load_rooms() -> list[StoredRoom]:
         forked = [bytes(f.author) for f in room.forked.all()]
         files = []
         for held in room.files.all():
-            file = BlindFile(bytes(held.root), held.size, held.format)
+            file = BlindFile(bytes(held.root), held.size, held.format, held.expires)
             for chunk in held.chunks.all():
                 proof = bytes(chunk.proof)
                 nodes = [proof[i : i + 32] for i in range(0, len(proof), 32)]
@@ -101,7 +103,14 @@ def save(topic: str, entries: list[BlindEntry], forked: list[bytes]) -> None:
             return  # dropped meanwhile
         HeldEntry.objects.bulk_create(
             [
-                HeldEntry(room=room, author=e.author, seq=e.seq, entry_id=e.id, data=e.data)
+                HeldEntry(
+                    room=room,
+                    author=e.author,
+                    seq=e.seq,
+                    entry_id=e.id,
+                    data=e.data,
+                    expires=e.expires if e.whole else None,
+                )
                 for e in entries
             ],
             ignore_conflicts=True,
@@ -121,19 +130,82 @@ def delete_entries(topic: str, removed: list[BlindEntry]) -> None:
         room = HeldRoom.objects.filter(topic=topic).first()
         if room is None:
             return
+        freed = 0
         for entry in removed:
-            HeldEntry.objects.filter(room=room, author=entry.author, seq=entry.seq).delete()
-        HeldRoom.objects.filter(pk=room.pk).update(
-            bytes_stored=F("bytes_stored") - sum(len(e.data) for e in removed)
-        )
+            rows = HeldEntry.objects.filter(room=room, author=entry.author, seq=entry.seq)
+            freed += rows.aggregate(total=Sum(Length("data")))["total"] or 0
+            rows.delete()
+        HeldRoom.objects.filter(pk=room.pk).update(bytes_stored=F("bytes_stored") - freed)
 
 
-def keep_file(topic: str, root: bytes, size: int, version: int) -> None:
+def strip_due(topic: str | None, now: int) -> int:
+    """Replace the room's (or every room's) whole version 2 entries due by `now` (ms)
+    with their stubs (§7 "Disappearing messages"); how many."""
+    with transaction.atomic():
+        due = HeldEntry.objects.filter(expires__lte=now)
+        if topic is not None:
+            due = due.filter(room__topic=topic)
+        rows = list(due)
+        freed: dict[int, int] = {}  # room -> bytes
+        for row in rows:
+            stub = entry_stub(bytes(row.data))
+            freed[row.room_id] = freed.get(row.room_id, 0) + len(row.data) - len(stub)
+            row.data, row.expires = stub, None
+        HeldEntry.objects.bulk_update(rows, ["data", "expires"])
+        _uncount(freed)
+    return len(rows)
+
+
+def _uncount(freed: dict[int, int]) -> None:
+    for room, count in freed.items():
+        HeldRoom.objects.filter(pk=room).update(bytes_stored=F("bytes_stored") - count)
+
+
+def keep_file(topic: str, root: bytes, size: int, version: int, expires: int | None = None) -> None:
+    """Keep a file (`keep`, §12); of the `expires` given for it, the earliest counts."""
     room = HeldRoom.objects.filter(topic=topic).first()
-    if room is not None:
-        HeldFile.objects.get_or_create(
-            room=room, root=root, defaults={"size": size, "format": version}
+    if room is None:
+        return
+    with transaction.atomic():
+        file, created = HeldFile.objects.get_or_create(
+            room=room, root=root, defaults={"size": size, "format": version, "expires": expires}
         )
+        earlier = expires is not None and (file.expires is None or expires < file.expires)
+        if not created and earlier:
+            HeldFile.objects.filter(pk=file.pk).update(expires=expires)
+
+
+def forget_due_files(topic: str | None, now: int) -> list[bytes]:
+    """Delete the room's (or every room's) files due by `now` (ms), their chunks and
+    their bytes' count; their roots."""
+    with transaction.atomic():
+        due = HeldFile.objects.filter(expires__lte=now)
+        if topic is not None:
+            due = due.filter(room__topic=topic)
+        files = list(due.values_list("pk", "room_id", "root"))
+        freed: dict[int, int] = {}
+        for pk, room, _ in files:
+            chunks = HeldChunk.objects.filter(file_id=pk)
+            size = chunks.aggregate(total=Sum(Length("ciphertext")))["total"] or 0
+            freed[room] = freed.get(room, 0) + size
+        HeldFile.objects.filter(pk__in=[pk for pk, _, _ in files]).delete()
+        _uncount(freed)
+    return [bytes(root) for _, _, root in files]
+
+
+def next_expiry() -> int | None:
+    """When the next entry or file in the database expires (ms), or None."""
+    entry = HeldEntry.objects.aggregate(next=Min("expires"))["next"]
+    file = HeldFile.objects.aggregate(next=Min("expires"))["next"]
+    return min([t for t in (entry, file) if t is not None], default=None)
+
+
+def sweep_all(now: int) -> int | None:
+    """What expired by `now` in every room, straight in the database (while no room is
+    loaded); when the next sweep is needed."""
+    strip_due(None, now)
+    forget_due_files(None, now)
+    return next_expiry()
 
 
 def save_chunk(topic: str, root: bytes, index: int, ciphertext: bytes, proof: list[bytes]) -> None:

@@ -7,6 +7,7 @@ asked it to keep (`keep`), fetched from members and served to them on the
     link.adopt(peer_channel, early)   # the peer's own channel, when it comes
     link.fetch(file)                  # ask the peer which chunks it holds, then want them
     link.announce(file)               # tell the peer what we hold (once a file is whole)
+    link.forget(root)                 # a file no longer kept: nothing more of it asked or sent
     link.close()
 
 A chunk is kept only when its proof leads to the root (`verify_chunk` with the file's
@@ -48,6 +49,8 @@ class BlindFile:
     root: bytes
     size: int
     version: int = 1  # the chunk format (§11), which says how leaves and nodes are hashed
+    # When the file's entry disappears (ms, §7 "Disappearing messages"): then it goes.
+    expires: int | None = None
     chunks: dict[int, tuple[bytes, list[bytes]]] = field(default_factory=dict)
     asked: dict[int, "BlindFileLink"] = field(default_factory=dict)  # in flight, by whom
 
@@ -108,6 +111,13 @@ class BlindFileLink:
         if not self.closed:
             for message in file.have_frames():
                 self.sender.control(message)
+
+    def forget(self, root: bytes) -> None:
+        """The owner no longer keeps `root` (it expired): what was asked of the peer and
+        what the peer asked of us for it are dropped; later chunks of it are ignored."""
+        self.in_flight = {(r, index) for r, index in self.in_flight if r != root}
+        self.peer_has.pop(root, None)
+        self.sender.drop(lambda item: item[0] == root)
 
     def close(self) -> None:
         if self.closed:

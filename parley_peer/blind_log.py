@@ -1,8 +1,13 @@
 """A blind mirror's copy of one room's logs (docs/protocol.md §8, §12).
 
 Per author a contiguous prefix of entries that passed checks 1 to 4 of §7 (layout,
-signature over the discovery key, no fork, chain); without the message key it checks no
-more. Entries are kept byte for byte.
+signature over the discovery key, no fork, chain) and 8 (a stub only once due); without
+the message key it checks no more. Entries are kept byte for byte until a version 2
+entry expires (§7 "Disappearing messages"): then only its stub is kept. One that is due
+when it arrives is kept as its stub at once, `strip_due()` strips the others at their
+`expires` (the owner writes what it gives to its database, and arms its timer with
+`next_expiry()`), and `range` never serves a due entry whole, in case that lags. Time is
+the `clock` given (ms since the epoch), so a test can move it.
 
 In a founded room the mirror also has the control key and the founder (§12): it opens
 the control entries (`role`, `remove`; an entry the control key opens must be one, of
@@ -14,26 +19,42 @@ deletes what `take_removed()` gives from its database.
     result = log.ingest([data, ...])   # added, rejected, gaps, forks, duplicates
     log.heads(); log.range(author, start, end); log.length(author); log.bytes
     log.cap(author); log.take_removed()
+    log.strip_due(); log.next_expiry()
 """
 
-from collections.abc import Iterable
+import heapq
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from parley_peer.encoding import parse_json_utf8
 from parley_peer.entry import (
     CONTROL_TYPES,
+    ENTRY_VERSION,
     MAX_BODY_BYTES,
     PREV,
     SEQ,
     ZERO_ID,
     EntryError,
+    VerifiedEntry,
+    check_stub_due,
     decrypt_ciphertext,
+    entry_expiry,
     entry_id,
+    entry_stub,
+    is_due,
     is_entry_body,
+    is_stub,
     verify_entry_signature,
 )
 from parley_peer.errors import EncodingError
 from parley_peer.moderation import ControlEntry, Moderation, evaluate_moderation
+
+Clock = Callable[[], int]
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,20 @@ class BlindEntry:
     seq: int
     id: bytes
     data: bytes
+
+    @property
+    def expires(self) -> int | None:
+        """When a version 2 entry expires (ms); None for version 1."""
+        return entry_expiry(self.data)
+
+    @property
+    def whole(self) -> bool:
+        """Not a stub: a version 1 entry, or a version 2 one with its ciphertext."""
+        return not is_stub(self.data)
+
+    def stripped(self) -> "BlindEntry":
+        """The entry as its stub (a version 2 entry only)."""
+        return BlindEntry(self.author, self.seq, self.id, entry_stub(self.data))
 
 
 @dataclass
@@ -69,7 +104,8 @@ def control_entry(data: bytes, control_key: bytes) -> ControlEntry | None:
     except EncodingError:
         raise EntryError("malformed", "body is not UTF-8 JSON") from None
     valid = len(plaintext) <= MAX_BODY_BYTES and is_entry_body(body)
-    if not valid or body["type"] not in CONTROL_TYPES:
+    # Control entries never expire: a version 2 entry the control key opens is not one.
+    if not valid or body["type"] not in CONTROL_TYPES or data[0] != ENTRY_VERSION:
         raise EntryError("malformed", "sealed with the control key, not a control entry")
     author, seq = entry_author_seq(data)
     return ControlEntry(author, seq, body["clock"], entry_id(data), body)
@@ -84,8 +120,12 @@ class BlindLog:
         *,
         control_key: bytes | None = None,
         founder: bytes | None = None,
+        clock: Clock = wall_clock_ms,
     ) -> None:
         self.discovery_key = discovery_key
+        self.clock = clock
+        # (expires, author, seq) of the whole version 2 entries held; some may be gone.
+        self._expiring: list[tuple[int, bytes, int]] = []
         self._logs: dict[bytes, list[BlindEntry]] = {}
         self.forked: set[bytes] = set(forked)
         self.ids: set[bytes] = set()  # of every entry held
@@ -116,6 +156,35 @@ class BlindLog:
         self.bytes += len(entry.data)
         if control is not None:
             self._control[entry.id] = control
+        expires = entry.expires
+        if expires is not None and entry.whole:
+            heapq.heappush(self._expiring, (expires, entry.author, entry.seq))
+
+    def _held_whole(self, author: bytes, seq: int) -> BlindEntry | None:
+        log = self._logs.get(author, [])
+        entry = log[seq] if seq < len(log) else None
+        return entry if entry is not None and entry.whole else None
+
+    def next_expiry(self) -> int | None:
+        """When the next whole version 2 entry held expires (ms), or None."""
+        while self._expiring and self._held_whole(*self._expiring[0][1:]) is None:
+            heapq.heappop(self._expiring)  # taken out or stripped since
+        return self._expiring[0][0] if self._expiring else None
+
+    def strip_due(self, now: int | None = None) -> list[BlindEntry]:
+        """Replace every entry due by `now` (the clock's time) with its stub; the stubs."""
+        now = self.clock() if now is None else now
+        stripped = []
+        while self._expiring and self._expiring[0][0] <= now:
+            _, author, seq = heapq.heappop(self._expiring)
+            entry = self._held_whole(author, seq)
+            if entry is None:
+                continue
+            stub = entry.stripped()
+            self._logs[author][seq] = stub
+            self.bytes -= len(entry.data) - len(stub.data)
+            stripped.append(stub)
+        return stripped
 
     def _moderate(self, *, again: bool) -> None:
         """Evaluate the moderation again (after control entries arrived) and take out
@@ -161,7 +230,11 @@ class BlindLog:
     def range(self, author: bytes, start: int, end: int) -> list[bytes]:
         if author in self.forked:
             return []
-        return [entry.data for entry in self._logs.get(author, [])[start:end]]
+        now = self.clock()  # a due entry goes as its stub even before strip_due ran
+        return [
+            entry_stub(entry.data) if entry.whole and is_due(entry.expires, now) else entry.data
+            for entry in self._logs.get(author, [])[start:end]
+        ]
 
     def ingest(self, datas: Iterable[bytes], room_bytes_left: int | None = None) -> Ingested:
         """Check and add entries, in seq order per author; after a failure the rest of
@@ -169,19 +242,20 @@ class BlindLog:
         an entry that would pass it is refused (`quota`) and nothing more of the batch
         is added."""
         result = Ingested()
-        by_author: dict[bytes, list[tuple[int, bytes]]] = {}
+        by_author: dict[bytes, list[tuple[VerifiedEntry, bytes]]] = {}
         for data in datas:
             try:
-                verify_entry_signature(data, self.discovery_key)
+                verified = verify_entry_signature(data, self.discovery_key)
             except EntryError as error:
                 result.rejected.append(error.code)
                 continue
-            author, seq = entry_author_seq(data)
-            by_author.setdefault(author, []).append((seq, data))
+            by_author.setdefault(verified.author, []).append((verified, data))
         left = room_bytes_left
+        now = self.clock()
         for author, batch in by_author.items():
-            for seq, data in sorted(batch, key=lambda item: item[0]):
-                code = self._check(author, seq, data, result)
+            for verified, data in sorted(batch, key=lambda item: item[0].seq):
+                seq = verified.seq
+                code = self._check(verified, result) or self._check_due(verified, now)
                 if code == "duplicate":
                     result.duplicates += 1
                     continue
@@ -191,6 +265,8 @@ class BlindLog:
                 if code is not None:
                     result.rejected.append(code)
                     break
+                if is_due(verified.expires, now):
+                    data = entry_stub(data)  # due already: only its stub is kept
                 if left is not None and len(data) > left:
                     result.rejected.append("quota")
                     return self._moderated(result)
@@ -199,7 +275,7 @@ class BlindLog:
                 except EntryError as error:
                     result.rejected.append(error.code)
                     break
-                entry = BlindEntry(author, seq, entry_id(data), data)
+                entry = BlindEntry(author, seq, verified.id, data)
                 self._add(entry, control)
                 if left is not None:
                     left -= len(data)
@@ -218,10 +294,20 @@ class BlindLog:
         result.added = kept
         return result
 
-    def _check(self, author: bytes, seq: int, data: bytes, result: Ingested) -> str | None:
+    @staticmethod
+    def _check_due(verified: VerifiedEntry, now: int) -> str | None:
+        """Check 8: a stub only once it is due."""
+        try:
+            check_stub_due(verified, now)
+        except EntryError as error:
+            return error.code
+        return None
+
+    def _check(self, verified: VerifiedEntry, result: Ingested) -> str | None:
+        author, seq = verified.author, verified.seq
         log = self._logs.get(author, [])
         if seq < len(log):
-            if log[seq].data == data:
+            if log[seq].id == verified.id:  # the same entry, whole or as its stub
                 return "duplicate"
             if author not in self.forked:
                 self.forked.add(author)
@@ -231,6 +317,5 @@ class BlindLog:
             return "fork"
         if seq > len(log):
             return "gap"
-        prev = data[PREV : PREV + 32]
         expected = log[-1].id if log else ZERO_ID
-        return None if prev == expected else "broken_chain"
+        return None if verified.prev == expected else "broken_chain"

@@ -22,7 +22,7 @@ import nacl.exceptions
 import nacl.hashlib
 import nacl.utils
 
-from parley_peer.entry import is_file_format
+from parley_peer.entry_body import is_file_format
 from parley_peer.errors import ProtocolError
 
 CHUNK_SIZE = 131_072

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from parley_peer.encoding import b64url_decode, dump_json_utf8, is_json_integer, parse_json_utf8
-from parley_peer.entry import FILE_FORMAT_V2, MAX_FILE_BYTES
+from parley_peer.entry_body import FILE_FORMAT_V2, MAX_FILE_BYTES, MAX_TIMESTAMP_MS
 from parley_peer.errors import EncodingError, ProtocolError
 from parley_peer.link_proof import PROOF_BYTES
 
@@ -174,19 +174,21 @@ _SCHEMAS: dict[str, tuple[set[str], Callable[[dict], bool]]] = {
         lambda f: _is_id(f["entry"]) and _is_bytes(f["mailbox"], 32) and _is_bytes(f["blob"], 1072),
     ),
     # A member asks a blind mirror to keep a file's chunks (§12).
-    # Its `format` is there when the file's chunk format is not 1 (§11).
+    # Its `format` is there when the file's chunk format is not 1 (§11), its `expires`
+    # (ms) when the file's entry disappears (§7 "Disappearing messages").
     "keep": (
         {"root", "size"},
         lambda f: (
             _is_bytes(f["root"], 32)
             and is_json_integer(f["size"], 0, MAX_FILE_BYTES)
             and is_json_integer(f.get("format", FILE_FORMAT_V2), FILE_FORMAT_V2, FILE_FORMAT_V2)
+            and is_json_integer(f.get("expires", 1), 1, MAX_TIMESTAMP_MS)
         ),
     ),
 }
 DATA_FRAME_TYPES = tuple(_SCHEMAS)
 # Fields a frame may carry besides its required ones (checked by the frame's check).
-_OPTIONAL: dict[str, set[str]] = {"hello": {"role"}, "keep": {"format"}}
+_OPTIONAL: dict[str, set[str]] = {"hello": {"role"}, "keep": {"format", "expires"}}
 
 
 def parse_data_frame(text: str | bytes) -> dict:

@@ -1,15 +1,25 @@
-"""Room entries (docs/protocol.md §7).
+"""Room entries (docs/protocol.md §7), the twin of static/app/room/entry.js; their bodies
+are parley_peer/entry_body.py's.
 
 ``open_entry`` runs receiver checks 1, 2, 5 and 6; the checks that need the author's log
 (fork, broken_chain, bad_clock) belong to the caller, which can run
 ``verify_entry_signature`` first to keep the documented order. A blind mirror only ever calls
 ``verify_entry_signature``: it needs the discovery key, not the message key.
+
+Version 2 (§7 "Disappearing messages", ``create_entry(..., expires=ms)``) carries an
+expiry and signs a hash of its ciphertext instead of the ciphertext, so that its *stub*
+(``entry_stub``: the entry without the ciphertext) still verifies and keeps its id once
+the entry has expired. A stub has no body: ``open_entry`` finds it ``undecryptable``, and
+a receiver takes one only once it is due (check 8, ``check_stub_due``).
+
+    entry = create_entry(identity=, seq=, prev=, body=, message_key=, discovery_key=,
+                         expires=None)          # expires: a version 2 entry
+    verified = verify_entry_signature(data, discovery_key)   # .expires, .stub, .version
+    check_stub_due(verified, now_ms)            # not_expired: a stub served too soon
+    entry_stub(data); entry_expiry(data); entry_id(data)
 """
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import nacl.bindings
 import nacl.exceptions
@@ -17,52 +27,54 @@ import nacl.hashlib
 import nacl.utils
 from nacl.signing import SigningKey, VerifyKey
 
-from parley_peer.encoding import b64url_decode, dump_json_utf8, is_json_integer, parse_json_utf8
+from parley_peer import entry_body
+from parley_peer.encoding import dump_json_utf8, parse_json_utf8
+from parley_peer.entry_body import (
+    CONTROL_TYPES,
+    MAX_BODY_BYTES,
+    MAX_SEQ,
+    MAX_TIMESTAMP_MS,
+    expiry_fits,
+    is_entry_body,
+)
 from parley_peer.errors import EncodingError, ProtocolError
 
+# The lists docs/protocol.md names as this module's (tests/interop/test_wire_lists.py).
+ENTRY_TYPES = entry_body.ENTRY_TYPES
+CALL_EVENTS = entry_body.CALL_EVENTS
+MAILBOX_NOTIFY_LEVELS = entry_body.MAILBOX_NOTIFY_LEVELS
+
 ENTRY_VERSION = 1
+EXPIRING_ENTRY_VERSION = 2
 ENTRY_REJECT_CODES = (
-    "malformed", "bad_signature", "fork", "broken_chain", "undecryptable", "bad_clock"
+    "malformed", "bad_signature", "fork", "broken_chain", "undecryptable", "bad_clock",
+    "not_expired",
 )  # fmt: skip
 KEY_BYTES = 32
 NONCE_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 TAG_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_ABYTES
 SIGNATURE_BYTES = 64
-# The largest time a JavaScript Date can hold (ECMA-262 time values).
-MAX_TIMESTAMP_MS = 8_640_000_000_000_000
+HASH_BYTES = 32
 
-# Field offsets.
+# Field offsets of version 1.
 AUTHOR, SEQ, PREV, NONCE, CIPHER_LENGTH, CIPHERTEXT = 1, 33, 41, 73, 97, 101
 HEADER_BYTES = CIPHER_LENGTH
-MAX_BODY_BYTES = 16384
-MAX_TEXT_CODE_POINTS = 4000
-MAX_NAME_CODE_POINTS = 64
-MAX_EMOJI_CODE_POINTS = 8
-MAX_EMOJI_BYTES = 32
-MAX_SEQ = 2**53 - 1
-MAX_FILE_NAME_CODE_POINTS = 255
-MAX_MIME_LENGTH = 127
-CALL_ID_BYTES = 16
-CALL_EVENTS = ("started", "joined", "ended")
-# The per-room notification levels of a `mailbox` entry (§10).
-MAILBOX_NOTIFY_LEVELS = ("all", "mentions", "none")
-MAX_CALL_DURATION_MS = 86_400_000  # a day
-FILE_CHUNK_BYTES = 131072  # the only chunk size, in both chunk formats (§11)
-FILE_FORMAT_V2 = 2  # a file entry's `format`; without one, format 1
-MAX_FILE_FORMAT = 255  # formats after 2 are a later version's (§11)
-MAX_FILE_BYTES = FILE_CHUNK_BYTES * 2**24  # 2^24 chunks: 2 TiB
-MAX_DESCRIPTION_CODE_POINTS = 500
-MAX_SLOW_MODE_SECONDS = 86_400
-MEMBER_ROLES = ("admin", "moderator", "member")
-POSTING_RULES = ("everyone", "moderators")
-# Entries sealed with the room's control key (§7 "Moderation"), which mirrors hold too.
-CONTROL_TYPES = ("role", "remove")
+# Version 2: the same up to the nonce, then these.
+EXPIRES, CIPHER_LENGTH_V2, CIPHER_HASH, CIPHERTEXT_V2 = 97, 105, 109, 141
 MIN_ENTRY_BYTES = CIPHERTEXT + SIGNATURE_BYTES
-MAX_ENTRY_BYTES = MIN_ENTRY_BYTES + MAX_BODY_BYTES + TAG_BYTES
+MAX_CIPHER_BYTES = MAX_BODY_BYTES + TAG_BYTES
+MAX_ENTRY_V1_BYTES = MIN_ENTRY_BYTES + MAX_CIPHER_BYTES  # 16,565
+STUB_BYTES = CIPHERTEXT_V2 + SIGNATURE_BYTES  # 205: what stays of an expired entry
+MAX_ENTRY_BYTES = STUB_BYTES + MAX_CIPHER_BYTES  # 16,605, a whole version 2 entry
+# A stub is taken this much before its expiry, for clocks that differ (§7 check 8).
+STUB_EARLY_MS = 30_000
 ZERO_ID = bytes(32)
 
-_AD_CONTEXT = b"parley-entry-v1"
-_SIGNATURE_CONTEXT = b"parley-entry-sig-v1"
+# version -> (AD context, signature context)
+_CONTEXTS = {
+    ENTRY_VERSION: (b"parley-entry-v1", b"parley-entry-sig-v1"),
+    EXPIRING_ENTRY_VERSION: (b"parley-entry-v2", b"parley-entry-sig-v2"),
+}
 
 
 class EntryError(ProtocolError):
@@ -81,6 +93,16 @@ class VerifiedEntry:
     seq: int
     prev: bytes
     id: bytes
+    expires: int | None  # ms since the epoch; None for version 1, which never expires
+    stub: bool  # a version 2 entry without its ciphertext
+
+    @property
+    def version(self) -> int:
+        return ENTRY_VERSION if self.expires is None else EXPIRING_ENTRY_VERSION
+
+    @property
+    def is_stub(self) -> bool:
+        return self.stub
 
 
 @dataclass(frozen=True)
@@ -94,134 +116,51 @@ def _require_keys(**keys: bytes) -> None:
             raise TypeError(f"{name} must be 32 bytes")
 
 
+def _hash(data: bytes) -> bytes:
+    return nacl.hashlib.blake2b(data, digest_size=HASH_BYTES).digest()
+
+
+def _is_v2(data: bytes) -> bool:
+    return data[:1] == bytes([EXPIRING_ENTRY_VERSION]) and len(data) >= STUB_BYTES
+
+
+def is_stub(data: bytes) -> bool:
+    return _is_v2(data) and len(data) == STUB_BYTES
+
+
+def entry_stub(data: bytes) -> bytes:
+    """What stays of a version 2 entry once it has expired: everything but the ciphertext
+    (a stub's stub is itself)."""
+    if not _is_v2(data):
+        raise ValueError("only a version 2 entry has a stub")
+    return data[:CIPHERTEXT_V2] + data[-SIGNATURE_BYTES:]
+
+
 def entry_id(data: bytes) -> bytes:
-    return nacl.hashlib.blake2b(data, digest_size=32).digest()
+    """BLAKE2b-256 of the entry; a version 2 entry's is that of its stub, so it stays when
+    the ciphertext goes."""
+    return _hash(entry_stub(data) if _is_v2(data) else data)
 
 
-Check = Callable[[Any], bool]
+def entry_expiry(data: bytes) -> int | None:
+    """The expiry of a version 2 entry (ms), or None: a version 1 entry never expires.
+    Read from the bytes as they are: verify them first."""
+    return int.from_bytes(data[EXPIRES:CIPHER_LENGTH_V2], "big") if _is_v2(data) else None
 
 
-def _is_id(value: Any) -> bool:
-    try:
-        b64url_decode(value, 32)  # canonical spelling only, as in §1
-    except EncodingError:
-        return False
-    return True
+def _signed_part(data: bytes, discovery_key: bytes) -> bytes:
+    """What the signature covers: the bytes before it, but for a version 2 entry's
+    ciphertext (its hash stands for it)."""
+    version = data[0]
+    signed = data[:CIPHERTEXT_V2] if version == EXPIRING_ENTRY_VERSION else data[:-SIGNATURE_BYTES]
+    return _CONTEXTS[version][1] + discovery_key + signed
 
 
-def _is_text(limit: int, minimum: int = 1) -> Check:
-    # len() of a str counts code points, as the browser does with [...text].length.
-    return lambda value: isinstance(value, str) and minimum <= len(value) <= limit
-
-
-def _is_emoji(value: Any) -> bool:
-    # A lone surrogate counts 3 bytes, as the browser's TextEncoder writes U+FFFD for it.
-    return (
-        _is_text(MAX_EMOJI_CODE_POINTS)(value)
-        and len(value.encode("utf-8", "surrogatepass")) <= MAX_EMOJI_BYTES
-    )
-
-
-# A media type as `type/subtype` (RFC 6838 restricted names, no parameters), or empty.
-_MIME = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)?")
-
-
-def _is_call_id(value: Any) -> bool:
-    # 16 random bytes: 22 characters, the 4 spare bits of the last one zero (canonical).
-    try:
-        b64url_decode(value, CALL_ID_BYTES)
-    except EncodingError:
-        return False
-    return True
-
-
-def is_file_format(value: Any) -> bool:
-    """A ``format`` a file entry may name (§11): 2, or a later version's up to 255."""
-    return is_json_integer(value, FILE_FORMAT_V2, MAX_FILE_FORMAT)
-
-
-def _is_mime(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= MAX_MIME_LENGTH and bool(_MIME.fullmatch(value))
-
-
-_COMMON: dict[str, Check] = {
-    "ts": lambda value: is_json_integer(value, 0, MAX_TIMESTAMP_MS),
-    "clock": lambda value: is_json_integer(value, 1, MAX_SEQ),
-}
-_TEXT = _is_text(MAX_TEXT_CODE_POINTS)
-_NAME = _is_text(MAX_NAME_CODE_POINTS)
-# type -> (required fields, optional fields), beside "type", "ts" and "clock".
-_BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
-    "message": ({"text": _TEXT}, {"reply": _is_id}),
-    "edit": ({"target": _is_id, "text": _TEXT}, {}),
-    "delete": ({"target": _is_id}, {}),
-    "reaction": ({"target": _is_id, "emoji": _is_emoji, "on": lambda v: isinstance(v, bool)}, {}),
-    "name": ({"name": _NAME}, {}),
-    "join": ({"name": _NAME}, {}),
-    # A mailbox public key (§10) is 32 bytes spelled canonically, like an id.
-    "mailbox": ({"mailbox": _is_id, "notify": lambda v: v in MAILBOX_NOTIFY_LEVELS}, {}),
-    # A file offer (§11): the Merkle root and the file key are 32 bytes, spelled like ids.
-    "file": (
-        {
-            "name": _is_text(MAX_FILE_NAME_CODE_POINTS),
-            "size": lambda v: is_json_integer(v, 0, MAX_FILE_BYTES),
-            "mime": _is_mime,
-            "chunk": lambda v: is_json_integer(v, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES),
-            "root": _is_id,
-            "key": _is_id,
-        },
-        # The chunk format (§11): absent is format 1, then 2; one this version does not
-        # know (up to 255) is a later version's: kept and shown, its file not fetched.
-        {"format": is_file_format},
-    ),
-    # A call event (§6 Calls) in the history; see _BODY_RULES for `duration`.
-    "call": (
-        {
-            "call": _is_call_id,
-            "event": lambda v: v in CALL_EVENTS,
-            "video": lambda v: isinstance(v, bool),
-        },
-        {"duration": lambda v: is_json_integer(v, 0, MAX_CALL_DURATION_MS)},
-    ),
-    "room": ({"name": _NAME}, {}),
-    "leave": ({}, {}),
-    "read": ({"upTo": lambda v: is_json_integer(v, 1, MAX_SEQ)}, {}),
-    "role": ({"member": _is_id, "role": lambda v: v in MEMBER_ROLES}, {}),
-    "remove": ({"member": _is_id, "upTo": lambda v: is_json_integer(v, 0, MAX_SEQ)}, {}),
-    "settings": (
-        {},
-        {
-            "description": _is_text(MAX_DESCRIPTION_CODE_POINTS, minimum=0),
-            "posting": lambda v: v in POSTING_RULES,
-            "slowMode": lambda v: is_json_integer(v, 0, MAX_SLOW_MODE_SECONDS),
-        },
-    ),
-}
-ENTRY_TYPES = tuple(_BODY_SCHEMAS)
-# type -> a rule across keys, run once every key has passed its own check.
-_BODY_RULES: dict[str, Check] = {
-    # `duration` is there exactly when the call ended.
-    "call": lambda body: ("duration" in body) == (body["event"] == "ended"),
-    # A settings entry changes something.
-    "settings": lambda body: any(key in body for key in ("description", "posting", "slowMode")),
-}
-
-
-def is_entry_body(body: Any) -> bool:
-    """The body schema of docs/protocol.md §7: exact key sets per type."""
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return False
-    if body["type"] not in _BODY_SCHEMAS:
-        return False
-    required, optional = _BODY_SCHEMAS[body["type"]]
-    checks = {**_COMMON, **required}
-    if not all(key in body and check(body[key]) for key, check in checks.items()):
-        return False
-    extra = set(body) - set(checks) - {"type"}
-    if not all(key in optional and optional[key](body[key]) for key in extra):
-        return False
-    rule = _BODY_RULES.get(body["type"])
-    return rule is None or rule(body)
+def _cipher_layout(data: bytes) -> tuple[int, bytes]:
+    """Where a version's ciphertext starts, and the associated data it is sealed with."""
+    if data[0] == EXPIRING_ENTRY_VERSION:
+        return CIPHERTEXT_V2, _CONTEXTS[EXPIRING_ENTRY_VERSION][0] + data[:CIPHER_HASH]
+    return CIPHERTEXT, _CONTEXTS[ENTRY_VERSION][0] + data[:HEADER_BYTES]
 
 
 def create_entry(
@@ -232,7 +171,11 @@ def create_entry(
     body: dict,
     message_key: bytes,
     discovery_key: bytes,
+    expires: int | None = None,
+    nonce: bytes | None = None,
 ) -> SignedEntry:
+    """With `expires` (ms), a version 2 entry (§7 "Disappearing messages"). `nonce` is
+    random unless given (for test vectors only: a nonce must never repeat)."""
     if not 0 <= seq <= MAX_SEQ:
         raise ValueError("seq out of range")
     _require_keys(message_key=message_key, discovery_key=discovery_key)
@@ -241,35 +184,69 @@ def create_entry(
         raise EntryError("broken_chain", "sequence 0 and only it has a zero prev")
     try:
         plaintext = dump_json_utf8(body)
-        valid = is_entry_body(parse_json_utf8(plaintext))
+        parsed = parse_json_utf8(plaintext)
+        valid = is_entry_body(parsed)
     except EncodingError:
         valid = False
     if not valid:
         raise EntryError("malformed")
+    if expires is not None and not (
+        type(expires) is int and expires <= MAX_TIMESTAMP_MS and expiry_fits(parsed, expires)
+    ):
+        raise EntryError("malformed", "expiry")
     if len(plaintext) > MAX_BODY_BYTES:
         raise EntryError("too_large")
-    nonce = nacl.utils.random(NONCE_BYTES)
-    header = b"".join([
-        bytes([ENTRY_VERSION]), identity.verify_key.encode(), seq.to_bytes(8, "big"), prev, nonce
-    ])  # fmt: skip
+    nonce = nacl.utils.random(NONCE_BYTES) if nonce is None else nonce
+    if len(nonce) != NONCE_BYTES:
+        raise TypeError("nonce must be 24 bytes")
+    length = (len(plaintext) + TAG_BYTES).to_bytes(4, "big")
+    start = bytes([ENTRY_VERSION if expires is None else EXPIRING_ENTRY_VERSION])
+    header = start + identity.verify_key.encode() + seq.to_bytes(8, "big") + prev + nonce
+    if expires is not None:
+        header += expires.to_bytes(8, "big") + length
+    _, ad = _cipher_layout(header)
     ciphertext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        plaintext, _AD_CONTEXT + header, nonce, message_key
+        plaintext, ad, nonce, message_key
     )
-    unsigned = header + len(ciphertext).to_bytes(4, "big") + ciphertext
-    signature = identity.sign(_SIGNATURE_CONTEXT + discovery_key + unsigned).signature
-    data = unsigned + signature
+    if expires is None:
+        signed, rest = header + length + ciphertext, b""
+    else:
+        signed, rest = header + _hash(ciphertext), ciphertext
+    context = _CONTEXTS[signed[0]][1]
+    signature = identity.sign(context + discovery_key + signed).signature
+    data = signed + rest + signature
     return SignedEntry(data=data, id=entry_id(data))
 
 
 def _check_layout(data: bytes) -> None:
     if not isinstance(data, bytes) or not MIN_ENTRY_BYTES <= len(data) <= MAX_ENTRY_BYTES:
         raise EntryError("malformed", "entry size")
-    if data[0] != ENTRY_VERSION:
+    if data[0] == ENTRY_VERSION:
+        length = int.from_bytes(data[CIPHER_LENGTH:CIPHERTEXT], "big")
+        if len(data) > MAX_ENTRY_V1_BYTES or MIN_ENTRY_BYTES + length != len(data):
+            raise EntryError("malformed", "ciphertext length")
+    elif data[0] == EXPIRING_ENTRY_VERSION:
+        _check_expiring_layout(data)
+    else:
         raise EntryError("malformed", "version")
-    if MIN_ENTRY_BYTES + int.from_bytes(data[CIPHER_LENGTH:CIPHERTEXT], "big") != len(data):
-        raise EntryError("malformed", "ciphertext length")
     if int.from_bytes(data[SEQ:PREV], "big") > MAX_SEQ:
         raise EntryError("malformed", "sequence")
+
+
+def _check_expiring_layout(data: bytes) -> None:
+    if len(data) < STUB_BYTES:
+        raise EntryError("malformed", "entry size")
+    length = int.from_bytes(data[CIPHER_LENGTH_V2:CIPHER_HASH], "big")
+    if not TAG_BYTES + 1 <= length <= MAX_CIPHER_BYTES:
+        raise EntryError("malformed", "ciphertext length")
+    if not 1 <= int.from_bytes(data[EXPIRES:CIPHER_LENGTH_V2], "big") <= MAX_TIMESTAMP_MS:
+        raise EntryError("malformed", "expiry")
+    if len(data) == STUB_BYTES:
+        return  # a stub: the hash stands for a ciphertext that is gone
+    if STUB_BYTES + length != len(data):
+        raise EntryError("malformed", "ciphertext length")
+    if _hash(data[CIPHERTEXT_V2:-SIGNATURE_BYTES]) != data[CIPHER_HASH:CIPHERTEXT_V2]:
+        raise EntryError("malformed", "ciphertext hash")
 
 
 def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
@@ -277,9 +254,8 @@ def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
     _require_keys(discovery_key=discovery_key)
     _check_layout(data)
     author = data[AUTHOR:SEQ]
-    signed, signature = data[:-SIGNATURE_BYTES], data[-SIGNATURE_BYTES:]
     try:
-        VerifyKey(author).verify(_SIGNATURE_CONTEXT + discovery_key + signed, signature)
+        VerifyKey(author).verify(_signed_part(data, discovery_key), data[-SIGNATURE_BYTES:])
     except nacl.exceptions.CryptoError as error:
         raise EntryError("bad_signature") from error
     return VerifiedEntry(
@@ -287,16 +263,32 @@ def verify_entry_signature(data: bytes, discovery_key: bytes) -> VerifiedEntry:
         seq=int.from_bytes(data[SEQ:PREV], "big"),
         prev=data[PREV:NONCE],
         id=entry_id(data),
+        expires=entry_expiry(data),
+        stub=is_stub(data),
     )
 
 
+def is_due(expires: int | None, now_ms: int) -> bool:
+    """Whether an entry that expires then has expired by `now_ms` (never for None)."""
+    return expires is not None and expires <= now_ms
+
+
+def check_stub_due(entry: VerifiedEntry, now_ms: int) -> None:
+    """Check 8: a stub is taken once due, its `expires` at most STUB_EARLY_MS after the
+    receiver's clock; an earlier one is `not_expired` (whoever serves it dropped a
+    message too soon)."""
+    if entry.stub and not is_due(entry.expires, now_ms + STUB_EARLY_MS):
+        raise EntryError("not_expired")
+
+
 def decrypt_ciphertext(data: bytes, key: bytes) -> bytes:
+    """The plaintext of an entry whose layout was checked; a stub is `undecryptable`."""
+    if is_stub(data):
+        raise EntryError("undecryptable", "a stub has no ciphertext")
+    start, ad = _cipher_layout(data)
     try:
         return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            data[CIPHERTEXT:-SIGNATURE_BYTES],
-            _AD_CONTEXT + data[:HEADER_BYTES],
-            data[NONCE:CIPHER_LENGTH],
-            key,
+            data[start:-SIGNATURE_BYTES], ad, data[NONCE : NONCE + NONCE_BYTES], key
         )
     except nacl.exceptions.CryptoError as error:
         raise EntryError("undecryptable") from error
@@ -312,7 +304,7 @@ def open_entry(
     try:
         plaintext, control = decrypt_ciphertext(data, message_key), False
     except EntryError:
-        if control_key is None:
+        if control_key is None or verified.stub:
             raise
         plaintext, control = decrypt_ciphertext(data, control_key), True
     try:
@@ -323,4 +315,6 @@ def open_entry(
         raise EntryError("malformed", "body schema")
     if (body["type"] in CONTROL_TYPES) != control:
         raise EntryError("malformed", "sealed with the wrong key for its type")
+    if verified.expires is not None and not expiry_fits(body, verified.expires):
+        raise EntryError("malformed", "a version 2 body of another type, or expiring too late")
     return OpenedEntry(**vars(verified), body=body)

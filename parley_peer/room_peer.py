@@ -25,7 +25,9 @@ timeout)::
 Both have ``identity`` (the nacl SigningKey), ``identity_id``, ``room_keys`` (RoomKeys),
 ``peers``, ``rejections`` (envelopes and frames we dropped, with their reason codes),
 ``closed_peers`` (links that closed, each with its ``reason``),
-``make_entry(body, seq, prev)``, ``open_entry(data)`` and ``message_body(text, clock)``.
+``make_entry(body, seq, prev, expires=None)``, ``open_entry(data)`` and
+``message_body(text, clock)``; ``open_entry`` finds a stub (§7 "Disappearing messages")
+``undecryptable``, as the browser does.
 ``make_entry`` signs whatever body the schema of ``parley_peer.entry`` accepts, for any
 seq and prev, so a test can build forks and broken chains; tampering with the bytes is
 the caller's business. The peer answers nothing but `hello`: it keeps no log, sends no
@@ -268,8 +270,11 @@ class RoomPeer:
         async with asyncio.timeout(timeout):
             await answered
 
-    def make_entry(self, body: dict, seq: int = 0, prev: bytes | None = None) -> SignedEntry:
-        """A control entry (§7 "Moderation") is sealed with the control key."""
+    def make_entry(
+        self, body: dict, seq: int = 0, prev: bytes | None = None, expires: int | None = None
+    ) -> SignedEntry:
+        """A control entry (§7 "Moderation") is sealed with the control key; with
+        `expires` (ms), a version 2 entry (§7 "Disappearing messages")."""
         control = body.get("type") in CONTROL_TYPES
         return create_entry(
             identity=self.identity,
@@ -278,6 +283,7 @@ class RoomPeer:
             body=body,
             message_key=self.room_keys.control_key if control else self.room_keys.message_key,
             discovery_key=self.room_keys.discovery_key,
+            expires=expires,
         )
 
     def open_entry(self, data: bytes) -> OpenedEntry:

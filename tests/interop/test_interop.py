@@ -204,6 +204,8 @@ def test_entries_made_on_one_side_open_on_the_other(scene, body) -> None:
         "seq": 0,
         "prev": b64(bytes(32)),
         "id": b64(python_first.id),
+        "expires": None,
+        "stub": False,
         "body": body,
     }
     opened = scene.python_open_entry(second)
@@ -212,6 +214,8 @@ def test_entries_made_on_one_side_open_on_the_other(scene, body) -> None:
         "seq": 1,
         "prev": b64(python_first.id),
         "id": js_second["id"],
+        "expires": None,
+        "stub": False,
         "body": body,
     }
     verified = {k: v for k, v in opened.items() if k != "body"}

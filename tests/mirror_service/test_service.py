@@ -2,7 +2,8 @@
 played by the Python peer over WebRTC (docs/protocol.md §12): a sealed request makes it
 hold a room, it stores what passes the checks byte for byte and nothing else, it keeps
 to the operator's limits (rooms, bytes, entry rate, expiry), a restart keeps the room,
-and `drop` forgets it."""
+and `drop` forgets it; at their expiry its entries become stubs and its files go (§7
+"Disappearing messages")."""
 
 import asyncio
 import datetime
@@ -15,10 +16,12 @@ from nacl.signing import SigningKey
 from e2e.server import running_server
 from mirror import store
 from mirror.held_room import RoomLimits
-from mirror.models import HeldEntry, HeldRoom
+from mirror.models import HeldEntry, HeldFile, HeldRoom
 from mirror.paced_inbox import MAX_WAITING_FRAMES
 from mirror.service import MirrorService, ServiceLimits
-from parley_peer.encoding import b64url_encode
+from parley_peer.blind_log import Clock, wall_clock_ms
+from parley_peer.encoding import b64url_decode, b64url_encode
+from parley_peer.entry import entry_stub
 from parley_peer.keys import new_room_secret
 from parley_peer.mirror_request import MirrorCapability, open_reply, seal_request
 from parley_peer.room_peer import RoomPeer
@@ -47,8 +50,10 @@ def server_url():
 class Running:
     """A MirrorService on this test's loop, started and stopped by the test."""
 
-    def __init__(self, server_url: str, limits: ServiceLimits = ROOMY) -> None:
-        self.service = MirrorService(server_url, MIRROR, limits)
+    def __init__(
+        self, server_url: str, limits: ServiceLimits = ROOMY, clock: Clock = wall_clock_ms
+    ) -> None:
+        self.service = MirrorService(server_url, MIRROR, limits, clock)
         self.task: asyncio.Task | None = None
 
     async def __aenter__(self) -> MirrorService:
@@ -258,3 +263,54 @@ async def test_a_restart_keeps_the_room_and_expiry_drops_an_untouched_one(server
             assert await sync_to_async(store.load_rooms)() == []
     finally:
         await ada.close()
+
+
+class MovedClock:
+    """The service's clock, which the test moves on."""
+
+    def __init__(self) -> None:
+        self.now = wall_clock_ms()
+
+    def __call__(self) -> int:
+        return self.now
+
+
+async def test_held_entries_become_stubs_and_files_go_at_their_expiry(server_url):
+    clock = MovedClock()
+    async with Running(server_url, clock=clock) as service:
+        ada = await linked_member(server_url)
+        try:
+            await ask(ada, "hold")
+            [mirror] = await ada.wait_ready(1, timeout=WAIT_S)
+            expires = clock.now + 60_000
+            root = b"\x07" * 32
+            keep = {"t": "keep", "root": b64url_encode(root), "size": 10, "expires": expires}
+            await ada.send_frame(keep, mirror)
+            body = ada.message_body("for a minute", clock=1, ts=clock.now)
+            gone = ada.make_entry(body, seq=0, expires=expires)
+            kept = ada.make_entry(ada.message_body("for good", clock=2), seq=1, prev=gone.id)
+            await ada.send_entries([gone, kept])
+            await mirror_heads(ada, 2)  # read in order: the keep came before
+            room = service.rooms[ada._swarm.topic]
+            await room.flushed()
+            author = ada.identity.verify_key.encode()
+            assert await stored(room.topic) == [(author, 0, gone.data), (author, 1, kept.data)]
+            assert service.expiry_timer.next == expires and root in room.files
+            clock.now = expires
+            assert await service.sweep(clock.now) is None
+            await room.flushed()
+            assert await stored(room.topic) == [
+                (author, 0, entry_stub(gone.data)),
+                (author, 1, kept.data),
+            ]
+            assert root not in room.files
+            assert not await sync_to_async(HeldFile.objects.filter(root=root).exists)()
+            want = {"t": "want", "author": ada.identity_id, "from": 0, "to": 2}
+            await ada.send_frame(want, mirror)
+            _, frame = await ada.next_frame("entries", timeout=WAIT_S)
+            assert [b64url_decode(text) for text in frame["entries"]] == [
+                entry_stub(gone.data),
+                kept.data,
+            ]
+        finally:
+            await ada.close()

@@ -11,7 +11,9 @@
 //   expiry.stop()
 import { EXPIRING_TYPES } from './entry.js';
 
-const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's longest wait
+// At most this long between looks at the clock while an entry is due to expire: a clock
+// set right, or a machine that slept (its timers stopped), is noticed this soon.
+const LOOK_EVERY_MS = 10_000;
 
 export class RoomExpiry {
   #at = null;
@@ -44,15 +46,16 @@ export class RoomExpiry {
 
   schedule() {
     const next = this.#stopped ? null : this.log.nextExpiry();
-    if (next === this.#at) return;
+    if (next === this.#at && this.#timer !== null) return;
     clearTimeout(this.#timer);
     this.#at = next;
     this.#timer = null;
     if (next === null) return;
     this.#timer = setTimeout(() => {
       this.#at = null;
+      this.#timer = null;
       this.run().catch((error) => console.warn('parley: expired entries were not swapped for their stubs', error));
-    }, Math.min(Math.max(0, next - Date.now()), MAX_TIMER_MS));
+    }, Math.min(Math.max(0, next - Date.now()), LOOK_EVERY_MS));
   }
 
   stop() {
