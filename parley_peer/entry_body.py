@@ -44,6 +44,15 @@ MAX_EXPIRY_MS = 2_419_200_000
 Check = Callable[[Any], bool]
 
 
+def _is_signature(value: Any) -> bool:
+    """A 64-byte signature in canonical base64url (86 characters)."""
+    try:
+        b64url_decode(value, 64)
+    except EncodingError:
+        return False
+    return True
+
+
 def _is_id(value: Any) -> bool:
     try:
         b64url_decode(value, 32)  # canonical spelling only, as in §1
@@ -140,6 +149,16 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
             # A timer (§7 "Disappearing messages"); True is not 1, as in JavaScript.
             "disappear": lambda v: is_json_integer(v, 0, MAX_EXPIRY_MS) and v in DISAPPEAR_SECONDS,
         },
+    ),
+    # A linked device's first entry (§13): the identity it speaks for and its certificate.
+    "device": (
+        {
+            "identity": _is_id,
+            "created": lambda v: is_json_integer(v, 0, MAX_SEQ),
+            "cert": _is_signature,
+            "name": _NAME,
+        },
+        {},
     ),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)

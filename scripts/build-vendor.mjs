@@ -15,6 +15,10 @@ const bundles = {
   'idb.js': "export { openDB, deleteDB } from 'idb';",
   // Only the encoder: the app draws the modules itself on a canvas.
   'qrcode.js': "import QRCode from 'qrcode'; export const createQr = (text, options) => QRCode.create(text, options);",
+  // Only the decoder, for scanning a device-link code with the camera. Our codes are
+  // always dark on light, so the inverted pass (which doubles the work per frame) is off.
+  'jsqr.js': "import jsQR from 'jsqr'; export const decodeQr = (rgba, width, height) => " +
+    "jsQR(rgba, width, height, { inversionAttempts: 'dontInvert' })?.data ?? null;",
 };
 
 await mkdir(outDir, { recursive: true });

@@ -28,10 +28,12 @@ const valid = {
   settings: { type: 'settings', ...base, description: 'About us', posting: 'moderators', slowMode: 30 },
   settingsOne: { type: 'settings', ...base, slowMode: 0 },
   settingsNoDescription: { type: 'settings', ...base, description: '' },
+  timer: { type: 'settings', ...base, disappear: 3600 },
+  device: { type: 'device', ...base, identity: ID, created: 5, cert: `${'A'.repeat(85)}g`, name: 'Laptop' },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings', 'device']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 
@@ -183,3 +185,12 @@ test('a file entry may name chunk format 2 or a later one up to 255, not 1 (the 
 function withFileFormat(format) {
   return isEntryBody({ ...valid.file, format });
 }
+
+test('a device entry carries a whole signature, and a timer only the timers there are', () => {
+  for (const cert of [`${'A'.repeat(85)}h`, 'A'.repeat(86 - 1), `${'A'.repeat(86)}A`, 7]) {
+    assert.equal(isEntryBody({ ...valid.device, cert }), false, String(cert));
+  }
+  assert.equal(isEntryBody({ ...valid.device, name: '' }), false);
+  assert.equal(isEntryBody({ ...valid.device, created: -1 }), false);
+  for (const disappear of [1, 60, 299, 301, true, '300']) assert.equal(isEntryBody({ ...valid.timer, disappear }), false);
+});

@@ -76,6 +76,9 @@ const isFileSize = (value) => Number.isSafeInteger(value) && value >= 0 && value
 // A call id is 16 random bytes: 22 base64url characters, the last one leaving the 4
 // spare bits zero (canonical, as ids are).
 const CALL_ID_TEXT = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+// A 64-byte signature: 86 characters, the last leaving the 4 spare bits zero.
+const SIGNATURE_TEXT = /^[A-Za-z0-9_-]{85}[AQgw]$/;
+const isSignatureText = (value) => typeof value === 'string' && SIGNATURE_TEXT.test(value);
 const isCallId = (value) => typeof value === 'string' && CALL_ID_TEXT.test(value);
 export const CALL_EVENTS = Object.freeze(['started', 'joined', 'ended']);
 export const MAX_CALL_DURATION_MS = 86_400_000; // a day
@@ -136,6 +139,14 @@ const SCHEMAS = {
       disappear: (value) => DISAPPEAR_SECONDS.includes(value),
     },
     refine: (body) => ['description', 'posting', 'slowMode', 'disappear'].some((key) => Object.hasOwn(body, key)),
+  },
+  // A linked device's first entry (§13): the identity it speaks for, and that identity's
+  // certificate of the author's key (checked by room/room-log.js).
+  device: {
+    required: {
+      identity: isIdText, created: (value) => Number.isSafeInteger(value) && value >= 0, cert: isSignatureText, name: isName,
+    },
+    optional: {},
   },
 };
 

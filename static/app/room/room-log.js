@@ -27,6 +27,7 @@
 // is its stub: `bytes` without the ciphertext, and `body`, `ts` and `clock` null; it keeps
 // its place in the chain and is served like any entry. Records are frozen.
 import { fromBase64Url, toBase64Url } from '../crypto/bytes.js';
+import { deviceCertVerifies } from '../devices/device-cert.js';
 import { CONTROL_TYPES } from './entry-body.js';
 import {
   createEntry, decryptRoomEntryBody, entryStub, EntryError, keyNameFor, STUB_EARLY_MS, verifyEntrySignature,
@@ -46,6 +47,17 @@ export function stubRecord(record) {
 }
 
 const isDue = (record, now) => record.expires !== null && record.expires <= now;
+
+// A `device` entry counts only as its author's first, certified by the identity it names
+// (docs/protocol.md §13): else anyone could speak for anyone.
+function checkDevice(author, seq, body) {
+  if (body.type !== 'device') return;
+  const certified = seq === 0 && deviceCertVerifies({
+    identity: fromBase64Url(body.identity, 32), device: fromBase64Url(author, 32), created: body.created,
+    cert: fromBase64Url(body.cert, 64),
+  });
+  if (!certified) throw new EntryError('malformed', 'a device entry must be the first, and certified');
+}
 
 export class RoomLog {
   #keys;
@@ -106,6 +118,7 @@ export class RoomLog {
     const prev = log.at(-1)?.id ?? null;
     // The stored body is the JSON a reader decodes, not the caller's object.
     const fullBody = JSON.parse(JSON.stringify({ ...body, clock: this.#maxClock + 1 }));
+    checkDevice(author, seq, fullBody);
     const key = this.#keys[keyNameFor(fullBody.type)];
     if (!key) throw new EntryError('malformed', 'a control entry needs the room\'s control key');
     const { bytes, id } = createEntry({
@@ -210,6 +223,7 @@ export class RoomLog {
       return freezeRecord({ ...fields, clock: null, ts: null, body: null });
     }
     const body = decryptRoomEntryBody(item.bytes, this.#keys);
+    checkDevice(author, item.seq, body);
     const lastClock = log.findLast((record) => record.clock !== null)?.clock;
     if (lastClock !== undefined && !(body.clock > lastClock)) throw new EntryError('bad_clock');
     const record = freezeRecord({ ...fields, clock: body.clock, ts: body.ts, body });

@@ -43,7 +43,10 @@ export class RoomSession extends EventTarget {
     super();
     this.room = room;
     this.identity = identity;
-    this.selfId = identityId(identity.publicKey);
+    // The key this device signs with (its log's author) and the person it is: the same,
+    // but on a linked device (identity.person, docs/protocol.md §13).
+    this.authorId = identityId(identity.publicKey);
+    this.selfId = identity.person ?? this.authorId;
     this.store = store;
     this.swarm = swarm;
     this.log = new RoomLog({
@@ -104,7 +107,7 @@ export class RoomSession extends EventTarget {
     this.swarm.start();
     // Through an invite, or back in a room this device left (its own log whole), the
     // `join` waits for the room's history (room/pending-join.js).
-    const fresh = !this.room.restored && this.log.length(this.selfId) === 0 && !this.log.isForked(this.selfId);
+    const fresh = !this.room.restored && this.log.length(this.authorId) === 0 && !this.log.isForked(this.authorId);
     if ((fresh && this.room.invited) || this.room.rejoining) this.join.wait(JOIN_WAIT_MS);
     else if (fresh) this.#append(this.#joinBody());
     this.#syncMailbox();
@@ -165,7 +168,7 @@ export class RoomSession extends EventTarget {
 
   // Resolves once every member linked now holds all of our own log, or after `ms`.
   delivered(ms) {
-    return this.delivery.whenAllHold({ length: () => this.log.length(this.selfId), changes: this, ms });
+    return this.delivery.whenAllHold({ length: () => this.log.length(this.authorId), changes: this, ms });
   }
 
   rename(name) {
@@ -185,7 +188,7 @@ export class RoomSession extends EventTarget {
       const wanted = this.wantedMailbox;
       // Not before the join: the mailbox entry would take its place at the room's start.
       if (!wanted || !this.canWrite() || this.join.pending) return;
-      const known = this.view.mailboxes.get(this.selfId);
+      const known = this.view.mailboxes.get(this.authorId);
       if (known?.mailbox === wanted.mailbox && known?.notify === wanted.notify) return;
       await this.#appendNow({ type: 'mailbox', mailbox: wanted.mailbox, notify: wanted.notify });
     });
@@ -198,15 +201,15 @@ export class RoomSession extends EventTarget {
   // this one (peers/device-twins.js). Appending then would fork our own log.
   canWrite() {
     if (this.swarm.twins?.superseded) return false;
-    if (this.log.moderation.roleOf(this.selfId) === 'removed') return false;
-    const length = this.log.length(this.selfId);
+    if (this.log.moderation.roleOf(this.authorId) === 'removed') return false;
+    const length = this.log.length(this.authorId);
     const restored = this.room.restored;
     if (restored && length < restored.ownLength) return false;
     if (restored?.ownHead && this.log.get(restored.ownHead)?.seq !== restored.ownLength - 1) return false;
     for (const peer of this.swarm.readyPeers()) {
-      if ((this.replicators.get(peer)?.remoteHeads.get(this.selfId)?.length ?? 0) > length) return false;
+      if ((this.replicators.get(peer)?.remoteHeads.get(this.authorId)?.length ?? 0) > length) return false;
     }
-    return !this.log.isForked(this.selfId);
+    return !this.log.isForked(this.authorId);
   }
 
   #append(fields) {
@@ -215,8 +218,12 @@ export class RoomSession extends EventTarget {
     return result;
   }
 
+  // A linked device's first entry names whose device it is (§13); the person joined
+  // the room on their first device.
   #joinBody() {
-    return { type: 'join', name: this.identity.name || 'Someone' };
+    const { device, person, name } = this.identity;
+    if (person && device) return { type: 'device', identity: person, created: device.created, cert: device.cert, name: device.name };
+    return { type: 'join', name: name || 'Someone' };
   }
 
   // Only from inside the `writing` chain.
@@ -240,9 +247,14 @@ export class RoomSession extends EventTarget {
 
   // What the UI reads.
 
+  // The person a link's or an entry's key speaks for: a linked device's identity (§13).
+  personOf(id) {
+    return this.view.devices?.get(id) ?? id;
+  }
+
   peerList() {
     return [...this.swarm.peers.values()].map((peer) => {
-      const id = peer.identity ? identityId(peer.identity) : null;
+      const id = peer.identity ? this.personOf(identityId(peer.identity)) : null;
       return {
         connectionId: peer.connectionId, id, name: id ? this.memberName(id, peer.name) : peer.name ?? null, state: peer.state,
         route: peer.link?.route ?? null, mirror: peer.isMirror,
@@ -254,7 +266,7 @@ export class RoomSession extends EventTarget {
   // A member's name as shown (room/member-names.js); `said` is what a peer calls itself
   // on its link, for a member with no name entry yet (a newcomer's `join` waits).
   memberName(id, said = null) {
-    const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find((peer) => peer.identity && identityId(peer.identity) === id)?.name);
+    const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find((peer) => peer.identity && this.personOf(identityId(peer.identity)) === id)?.name);
     return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, hello ?? null);
   }
 
@@ -270,7 +282,7 @@ export class RoomSession extends EventTarget {
 
   // Who is in the room: online, last seen, left (room/member-list.js).
   memberList() {
-    const online = new Set(this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => identityId(peer.identity)));
+    const online = new Set(this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => this.personOf(identityId(peer.identity))));
     return memberList({
       view: this.view, selfId: this.selfId, online, lastLinked: this.room.lastLinked ?? {},
       nameOf: (id) => this.memberName(id),
@@ -282,14 +294,14 @@ export class RoomSession extends EventTarget {
   }
 
   deliveredCount(message) {
-    const seq = message.author === this.selfId ? this.seqOf.get(message.id) : undefined;
+    const seq = this.log.get(message.id)?.author === this.authorId ? this.seqOf.get(message.id) : undefined;
     return seq === undefined ? 0 : this.delivery.holders(seq);
   }
 
   // What each linked member's heads say it holds of our own log (room/own-delivery.js).
   #heldByLinked() {
     return this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => ({
-      id: identityId(peer.identity), length: this.replicators.get(peer)?.remoteHeads.get(this.selfId)?.length ?? 0,
+      id: this.personOf(identityId(peer.identity)), length: this.replicators.get(peer)?.remoteHeads.get(this.authorId)?.length ?? 0,
     }));
   }
 
@@ -336,7 +348,7 @@ export class RoomSession extends EventTarget {
     }
     if (peer.state === 'closed' && this.replicators.delete(peer) && peer.identity) {
       // Last seen: when this device last had them on a link.
-      this.room.lastLinked = { ...this.room.lastLinked, [identityId(peer.identity)]: Date.now() };
+      this.room.lastLinked = { ...this.room.lastLinked, [this.personOf(identityId(peer.identity))]: Date.now() };
       this.store.saveRoom(this.room).catch(() => {});
     }
     if (peer.state === 'ready' && !this.replicators.has(peer)) {
@@ -360,7 +372,7 @@ export class RoomSession extends EventTarget {
       this.replicators.set(peer, replicator);
       replicator.start();
     }
-    if (peer.state === 'closed' && peer.identity) this.typing.forget(identityId(peer.identity));
+    if (peer.state === 'closed' && peer.identity) this.typing.forget(this.personOf(identityId(peer.identity)));
     this.#changed();
   }
 
@@ -377,7 +389,7 @@ export class RoomSession extends EventTarget {
         return this.#onAck(peer, frame.ids);
       case 'typing':
         if (peer.isMirror) return undefined;
-        return peer.identity ? this.typing.heard(identityId(peer.identity), frame.active) : undefined;
+        return peer.identity ? this.typing.heard(this.personOf(identityId(peer.identity)), frame.active) : undefined;
       default:
         return undefined;
     }
@@ -392,7 +404,7 @@ export class RoomSession extends EventTarget {
       this.swarm.sendTo(fromPeer, { t: 'ack', ids: received.slice(i, i + ACK_BATCH) });
     }
     if (!stored.length) return;
-    for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.forget(record.author);
+    for (const record of stored) if (fromPeer.identity && record.author === identityId(fromPeer.identity)) this.typing.forget(this.personOf(record.author));
     for (const peer of this.swarm.readyPeers()) if (peer !== fromPeer) this.replicators.get(peer)?.announce();
     if (this.room.restored && this.canWrite()) {
       delete this.room.restored;
@@ -418,11 +430,11 @@ export class RoomSession extends EventTarget {
 
   #onAck(peer, ids) {
     if (!peer.identity) return;
-    const peerId = identityId(peer.identity);
+    const peerId = this.personOf(identityId(peer.identity));
     if (peerId === this.selfId) return;
     let changed = false;
     for (const id of ids) {
-      const seq = this.log.get(id)?.author === this.selfId ? this.seqOf.get(id) : undefined;
+      const seq = this.log.get(id)?.author === this.authorId ? this.seqOf.get(id) : undefined;
       if (seq !== undefined && this.delivery.note(peerId, seq + 1)) changed = true;
     }
     if (changed) this.#changed();

@@ -37,6 +37,10 @@
 //     settings: { description, posting, slowMode, disappear } (room/room-rules.js); in a
 //               founded room `room` and `settings` entries count only from admins. A
 //               `settings` history line's event also says which keys it `changed`.
+//     devices:  Map device key id -> identity id: the linked devices (§13 `device`
+//               entries); everything else here names the identity, so a person with
+//               several devices is one author, one member, one name (mailboxes alone
+//               stay per device: each is woken on its own)
 //     Stubs of expired entries (body null, §7 "Disappearing messages") show nowhere; a
 //     reply to one has `expired: true`.
 //     refused:  [{ id, author, reason }]: messages and files the room's rules refuse
@@ -99,10 +103,14 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   const lastActive = new Map(); // author -> ts of their latest entry
   const readUpTo = new Map();
   const expired = new Set();
+  const devices = new Map();
+  for (const { author, body } of records) if (body?.type === 'device') devices.set(author, body.identity);
+  const personOf = (author) => devices.get(author) ?? author;
   let roomName = null;
 
   for (const record of ordered) {
-    const { id, author, ts, clock, body } = record;
+    const { id, ts, clock, body } = record;
+    const author = personOf(record.author);
     members.add(author);
     if (body === null) {
       expired.add(id);
@@ -162,13 +170,16 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
       readUpTo.set(author, Math.max(readUpTo.get(author) ?? 0, body.upTo));
     } else if (body.type === 'mailbox') {
       // An author's clocks only grow, so in room order the last one is the latest.
-      mailboxes.set(author, { mailbox: body.mailbox, notify: body.notify });
+      mailboxes.set(record.author, { mailbox: body.mailbox, notify: body.notify });
+    } else if (body.type === 'device') {
+      messages.set(id, historyLine(id, author, ts, clock, { type: 'device', name: body.name }));
     }
   }
 
   // A second pass, so a change applies whatever its clock says about its target.
   for (const record of ordered) {
-    const { author, body } = record;
+    const { body } = record;
+    const author = personOf(record.author);
     if (body === null) continue;
     const target = messages.get(body.target);
     if (!target || target.call || target.event) continue;
@@ -215,6 +226,6 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   }
   return {
     messages: views.filter((view) => !view.event), timeline: views, names, members, mailboxes, files, roomName, left,
-    lastActive, readUpTo, settings: rules.settings, refused, moderation,
+    lastActive, readUpTo, settings: rules.settings, refused, moderation, devices,
   };
 }
