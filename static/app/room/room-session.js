@@ -266,7 +266,8 @@ export class RoomSession extends EventTarget {
   // A member's name as shown (room/member-names.js); `said` is what a peer calls itself
   // on its link, for a member with no name entry yet (a newcomer's `join` waits).
   memberName(id, said = null) {
-    const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find((peer) => peer.identity && this.personOf(identityId(peer.identity)) === id)?.name);
+    const linked = (peer) => peer.identity && this.personOf(identityId(peer.identity)) === id;
+    const hello = said ?? (this.view.names.has(id) ? null : this.swarm.readyPeers().find(linked)?.name);
     return memberName({ view: this.view, room: this.room, identity: this.identity, selfId: this.selfId }, id, hello ?? null);
   }
 
