@@ -9,6 +9,9 @@
 //   app.ice (peers/ice-config.js): ICE servers and "Hide my IP address"; await app.setHideIp(on)
 //   app.addEventListener('change', ...)
 //   identity/backup-contents.js makes a backup of it and restores one
+//   app.selfId: the person (identity id); app.authorId: the key this device signs with,
+//     the same but on a linked device (identity.person, docs/protocol.md §13)
+//   app.isLinkedDevice; await app.linkDevice(code); app.deviceList() (devices/)
 import { createConnectionKeypair, createIdentity, identityId, safetyFingerprint } from './identity/identity.js';
 import { DeviceSettings } from './device-settings.js';
 import { autoDownloadBytes } from './files/auto-download.js';
@@ -19,7 +22,8 @@ import { RoomSwarm } from './peers/room-swarm.js';
 import { CallManager } from './calls/call-manager.js';
 import { BigRoomCalls } from './calls/call-rendezvous.js';
 import { MAX_CALL_DURATION_MS } from './room/entry-body.js';
-import { toBase64Url } from './crypto/bytes.js';
+import { fromBase64Url, toBase64Url } from './crypto/bytes.js';
+import { LinkedDevices } from './devices/linked-devices.js';
 import { DeviceNotifications } from './push/device-notifications.js';
 import { isNotifyLevel, notifyLevelOf } from './push/notify-levels.js';
 import { RoomWaker } from './push/room-waker.js';
@@ -49,7 +53,7 @@ export class ParleyApp extends EventTarget {
     }
     const notifications = new DeviceNotifications({ store });
     const app = new ParleyApp({ store, identity, signalingUrl, WebSocketImpl, notifications });
-    await Promise.all([notifications.load(), app.ice.load()]);
+    await Promise.all([notifications.load(), app.ice.load(), app.devices.load()]);
     // The hello goes out now (the socket may be open already: main.js opened it early);
     // each room joins its topic as it opens, on the welcome or at once after it.
     app.signaling.start();
@@ -82,8 +86,12 @@ export class ParleyApp extends EventTarget {
     super();
     this.store = store;
     this.identity = identity;
-    this.selfId = identityId(identity.publicKey);
-    this.fingerprint = safetyFingerprint(identity.publicKey);
+    this.authorId = identityId(identity.publicKey);
+    this.selfId = identity.person ?? this.authorId;
+    this.isLinkedDevice = Boolean(identity.person);
+    // The safety number is the person's, whichever device shows it.
+    this.fingerprint = safetyFingerprint(fromBase64Url(this.selfId, 32));
+    this.devices = new LinkedDevices({ app: this, store });
     this.rooms = new Map();
     this.settings = new DeviceSettings(store); // device-settings.js
     this.leaving = new Set(); // topics being left: nothing more is written there
@@ -183,8 +191,10 @@ export class ParleyApp extends EventTarget {
     this.#changed();
   }
 
+  // A linked device cannot sign as its identity, so the rooms it makes have no founder
+  // (no admins) for now.
   async createRoom(name) {
-    const room = createRoom(name, Date.now(), this.selfId);
+    const room = createRoom(name, Date.now(), this.isLinkedDevice ? null : this.selfId);
     await this.store.saveRoom(room);
     return this.#openRoom(room);
   }

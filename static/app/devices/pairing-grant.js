@@ -75,7 +75,8 @@ export async function takeGrant(store, grant, deviceKeys) {
     device: { name: grant.device.name, created: grant.device.created, cert: grant.device.cert },
   });
   for (const room of grant.rooms) {
-    await store.saveRoom(roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt, room.founder ?? null));
+    // Invited: its first entry waits for the room's history (room/pending-join.js).
+    await store.saveRoom({ ...roomRecord(fromBase64Url(room.secret, 32), room.name, room.createdAt, room.founder ?? null), invited: true });
   }
   for (const contact of grant.contacts) {
     if (contact.id === identityId(deviceKeys.publicKey)) continue;

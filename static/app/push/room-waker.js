@@ -35,6 +35,7 @@ export class RoomWaker {
   constructor({ identity, signaling, limiter = new WakeLimiter(), now = () => Date.now(), log = console }) {
     this.identity = identity;
     this.selfId = identityId(identity.publicKey);
+    this.personId = identity.person ?? this.selfId; // a linked device's person (§13)
     this.signaling = signaling;
     this.limiter = limiter;
     this.now = now;
@@ -49,11 +50,13 @@ export class RoomWaker {
       .map((peer) => identityId(peer.identity)));
     const chosen = [];
     const big = session.isBig();
+    // Mailboxes are a device's each; names, leaving and roles are its person's.
     for (const [member, { mailbox, notify }] of session.view.mailboxes) {
-      if (member === this.selfId || linked.has(member) || session.view.left?.has(member)) continue;
-      if (session.view.moderation?.roleOf(member) === 'removed') continue; // not theirs to read
+      const person = session.personOf?.(member) ?? member;
+      if (person === this.personId || linked.has(member) || session.view.left?.has(person)) continue;
+      if (session.view.moderation?.roleOf(person) === 'removed') continue; // not theirs to read
       // The name they chose, as typed after an "@" (not the "Bob (k3Xa)" a room shows).
-      const kind = wakeKindFor(notify, record.body.text, session.view.names.get(member) ?? session.memberName(member));
+      const kind = wakeKindFor(notify, record.body.text, session.view.names.get(person) ?? session.memberName(person));
       if (!kind || (big && kind !== 'mention')) continue;
       chosen.push({ member, mailbox: fromBase64Url(mailbox, 32), kind });
     }

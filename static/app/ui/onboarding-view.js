@@ -4,7 +4,7 @@
 import { brandMark, h } from './dom.js';
 import { shortId } from './format.js';
 
-export function onboardingView({ app, onDone, onRestore, invite = null }) {
+export function onboardingView({ app, onDone, onRestore, onLink, invite = null }) {
   const input = h('input', {
     type: 'text', maxLength: 64, required: true, autocomplete: 'nickname',
     placeholder: 'e.g. Ada', 'aria-label': 'Display name', 'data-testid': 'name-input',
@@ -33,7 +33,10 @@ export function onboardingView({ app, onDone, onRestore, invite = null }) {
   h('button', { class: 'button primary wide', type: 'submit', 'data-testid': 'name-submit' },
     invite ? `Join “${invite.name}”` : 'Continue'),
   h('p', { class: 'muted center' }, 'Used Parley before? ',
-    h('button', { class: 'link-button', type: 'button', 'data-testid': 'restore-button', onclick: onRestore }, 'Restore from a backup')));
+    h('button', { class: 'link-button', type: 'button', 'data-testid': 'link-new-device', onclick: onLink }, 'Link to a device you already use'),
+    ' or ',
+    h('button', { class: 'link-button', type: 'button', 'data-testid': 'restore-button', onclick: onRestore }, 'restore from a backup'),
+    '.'));
   queueMicrotask(() => input.focus());
   return h('div', { class: 'onboarding', 'data-testid': 'onboarding' }, form);
 }

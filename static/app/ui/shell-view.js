@@ -51,13 +51,35 @@ export class ShellView {
       if (event.data?.type === 'open-room') this.#openRoom(event.data.room);
     });
     if (!this.app.identity.name) {
-      replaceChildren(this.root, onboardingView({
-        app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(), invite: inviteIn(location.hash),
-      }));
-      this.root.dataset.state = 'onboarding';
+      this.#onboard();
     } else {
       this.#enter();
     }
+  }
+
+  #onboard() {
+    replaceChildren(this.root, onboardingView({
+      app: this.app, onDone: () => this.#enter(), onRestore: () => this.#restore(), onLink: () => this.#linkThisDevice(),
+      invite: inviteIn(location.hash),
+    }));
+    this.root.dataset.state = 'onboarding';
+  }
+
+  // A new device linked to one the person already uses (docs/protocol.md §13): once
+  // linked it starts again as that person, with the rooms and contacts it was given.
+  async #linkThisDevice() {
+    const [{ newDeviceView }, { takeGrant }] = await Promise.all([
+      import('./new-device-view.js'), import('../devices/pairing-grant.js'),
+    ]);
+    replaceChildren(this.root, newDeviceView({
+      app: this.app,
+      onBack: () => this.#onboard(),
+      onLinked: async (grant, deviceKeys) => {
+        this.app.shutdown();
+        await takeGrant(this.app.store, grant, deviceKeys);
+        location.reload();
+      },
+    }));
   }
 
   async #enter() {

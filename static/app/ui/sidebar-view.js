@@ -4,6 +4,7 @@
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
 import { callSummaryText, hueFor, initials, shortId, shortWhen } from './format.js';
+import { DevicesView } from './devices-view.js';
 import { DownloadSettingsView } from './download-settings-view.js';
 import { NotificationSettingsView } from './notification-settings-view.js';
 import { searchResults } from './search-results.js';
@@ -46,6 +47,7 @@ export class SidebarView {
     this.notificationSettings = new NotificationSettingsView({ app });
     this.privacySettings = new PrivacySettingsView({ app });
     this.downloadSettings = new DownloadSettingsView({ app });
+    this.devicesView = new DevicesView({ app });
     this.hideIpIndicator = hideIpIndicator();
     this.identityFacts = h('dl', { class: 'identity-facts' });
     // Who you are in detail and how this device behaves, folded on a phone, where the
@@ -58,7 +60,8 @@ export class SidebarView {
     this.identityFacts,
     this.notificationSettings.el,
     this.privacySettings.el,
-    this.downloadSettings.el);
+    this.downloadSettings.el,
+    this.devicesView.el);
     this.el = h('aside', { class: 'sidebar' },
       h('header', { class: 'brand' },
         brandMark(),
@@ -86,6 +89,7 @@ export class SidebarView {
     this.notificationSettings.render();
     this.privacySettings.render();
     this.downloadSettings.render();
+    this.devicesView.render();
     this.hideIpIndicator.hidden = !this.app.ice.hideIp;
     this.#renderRooms(selectedTopic);
   }
@@ -103,7 +107,9 @@ export class SidebarView {
               class: 'link-button', type: 'button', 'data-testid': 'show-my-qr',
               onclick: () => openContactDialog({ app: this.app, id: selfId, name: identity.name }),
             }, 'Show QR'),
-            h('button', { class: 'link-button', type: 'button', 'data-testid': 'backup-button', onclick: this.onBackup }, 'Back up')))));
+            // A linked device holds no identity key to back up (docs/protocol.md §13).
+            this.app.isLinkedDevice ? null
+              : h('button', { class: 'link-button', type: 'button', 'data-testid': 'backup-button', onclick: this.onBackup }, 'Back up')))));
     replaceChildren(this.identityFacts,
       h('dt', {}, 'Your ID'),
       h('dd', {},

@@ -1,0 +1,136 @@
+"""Linked devices (issue 21, docs/protocol.md §13): a new device shows a pairing code as
+a QR code; Ada's device scans it with its camera (Chromium's fake camera plays a video
+the test makes from the very pixels the new device drew); the new device gets Ada's rooms
+and their history, speaks with a key of its own, and Bob sees what it writes as Ada's.
+A wrong code and an expired one each fail with a clear message, and nothing is linked.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.fake_camera import launch_with_camera, luma_of_canvas, y4m_from_luma
+from e2e.user import TIMEOUT_MS, User
+
+ADA, BOB = "Adaline Quartermaine", "Bartholomew Okonkwo"
+DEVICE = "Ada's laptop"
+
+
+@pytest.fixture
+def camera_browser(browser_type, browser_type_launch_args, tmp_path):
+    """A second browser whose camera films tmp_path/camera.y4m: Chromium opens the file
+    when the camera starts, so the test writes it once it knows the picture."""
+    path = tmp_path / "camera.y4m"
+    browser = launch_with_camera(browser_type, browser_type_launch_args, path)
+    yield browser, path
+    browser.close()
+
+
+def new_user(browser, url: str) -> User:
+    return User(browser.new_context(base_url=url).new_page(), url)
+
+
+def show_code(device: User) -> str:
+    device.open()
+    device.page.get_by_test_id("link-new-device").click()
+    device.page.get_by_test_id("device-name-input").fill(DEVICE)
+    device.page.get_by_test_id("device-name-submit").click()
+    expect(device.page.get_by_test_id("pairing-status")).to_have_text("Waiting for your other device…")
+    return device.page.get_by_test_id("pairing-code").inner_text()
+
+
+def open_link_dialog(user: User):
+    settings = user.page.get_by_test_id("device-settings")
+    if settings.get_attribute("open") is None:
+        settings.locator("summary").click()
+    user.page.get_by_test_id("link-device").click()
+    dialog = user.page.get_by_test_id("link-device-dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def test_a_device_linked_by_scanning_its_code_is_ada_to_everyone(
+    browser, camera_browser, server_url
+):
+    cam, camera_file = camera_browser
+    ada = new_user(cam, server_url)
+    ada.onboard(ADA)
+    link = ada.create_room("Family")
+    bob = new_user(browser, server_url)
+    bob.onboard(BOB)
+    bob.open_invite(link)
+    ada.wait_for_peers(1)
+    ada.send("written before the laptop")
+    bob.send("and Bob answered")
+    ada.expect_message("and Bob answered", author=BOB)
+
+    laptop = new_user(browser, server_url)
+    show_code(laptop)
+    luma, width, height = luma_of_canvas(laptop.page, '[data-testid="pairing-qr"] canvas')
+    y4m_from_luma(luma, width, height, camera_file)
+
+    dialog = open_link_dialog(ada)
+    dialog.get_by_test_id("link-scan").click()
+    expect(dialog.get_by_test_id("link-status")).to_have_text(
+        f"Linked “{DEVICE}”. Its rooms and history are on their way.", timeout=TIMEOUT_MS
+    )
+    dialog.get_by_role("button", name="Close").click()
+    expect(ada.page.get_by_test_id("device").filter(has_text=DEVICE)).to_have_count(1)
+
+    # The laptop starts again as Ada, with her room and everything said in it.
+    expect(laptop.page.get_by_test_id("my-name")).to_have_text(ADA, timeout=TIMEOUT_MS)
+    assert laptop.page.get_by_test_id("my-fingerprint").get_attribute(
+        "aria-label"
+    ) == ada.page.get_by_test_id("my-fingerprint").get_attribute("aria-label")
+    assert laptop.identity_id == ada.identity_id
+    laptop.page.get_by_test_id("room-list").get_by_text("Family").click()
+    laptop.expect_message("written before the laptop", author="You")
+    laptop.expect_message("and Bob answered", author=BOB)
+    expect(laptop.page.get_by_test_id("linked-device-note")).to_contain_text(DEVICE)
+
+    laptop.send("written on the laptop")
+    bob.expect_message("written on the laptop", author=ADA)
+    ada.expect_message("written on the laptop", author="You")
+    expect(bob.page.get_by_test_id("device-event")).to_contain_text(
+        f"{ADA} linked a new device: {DEVICE}", timeout=TIMEOUT_MS
+    )
+    # One person: Bob's room counts Ada once, whichever of her devices he is linked to.
+    bob.page.get_by_test_id("room-menu").locator("summary").click()
+    bob.page.get_by_test_id("room-members").click()
+    members = bob.page.get_by_test_id("members-dialog")
+    expect(members.get_by_test_id("member").filter(has_text=ADA)).to_have_count(1)
+
+
+def test_a_wrong_code_and_an_expired_one_fail_clearly_and_link_nothing(browser, server_url):
+    ada = new_user(browser, server_url)
+    ada.onboard(ADA)
+    laptop = User(browser.new_context(base_url=server_url).new_page(), server_url)
+    laptop.page.clock.install()
+    code = show_code(laptop)
+
+    # Wrong: the same first characters (the device is found), a different rest.
+    bare = code.replace("-", "")
+    wrong = bare[:4] + "".join("B" if c == "A" else "A" for c in bare[4:])
+    dialog = open_link_dialog(ada)
+    dialog.get_by_test_id("link-code-input").fill(wrong)
+    dialog.get_by_test_id("link-submit").click()
+    expect(dialog.get_by_test_id("link-error")).to_have_text(
+        "That code is wrong. Check it against the one the new device shows.", timeout=TIMEOUT_MS
+    )
+    expect(laptop.page.get_by_test_id("pairing-status")).to_have_text(
+        "Waiting for your other device…"
+    )
+
+    # Expired: five minutes pass on the new device; the code it showed finds nobody.
+    laptop.page.clock.fast_forward("05:01")
+    expect(laptop.page.get_by_test_id("pairing-status")).to_have_text("This code has expired.")
+    expect(laptop.page.get_by_test_id("pairing-new-code")).to_be_visible()
+    dialog.get_by_test_id("link-code-input").fill(code)
+    dialog.get_by_test_id("link-submit").click()
+    expect(dialog.get_by_test_id("link-error")).to_have_text(
+        "No device is waiting for this code. A code lasts 5 minutes: check it, "
+        "or make a new one on the new device.",
+        timeout=TIMEOUT_MS,
+    )
+    dialog.get_by_role("button", name="Close").click()
+    expect(ada.page.get_by_test_id("device")).to_have_count(0)
+    expect(laptop.page.get_by_test_id("onboarding")).to_be_visible()
