@@ -13,6 +13,7 @@ from e2e.user import TIMEOUT_MS, User
 
 ADA, BOB = "Adaline Quartermaine", "Bartholomew Okonkwo"
 DEVICE = "Ada's laptop"
+WAITING = "Waiting for your other device…"
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def show_code(device: User) -> str:
     device.page.get_by_test_id("link-new-device").click()
     device.page.get_by_test_id("device-name-input").fill(DEVICE)
     device.page.get_by_test_id("device-name-submit").click()
-    expect(device.page.get_by_test_id("pairing-status")).to_have_text("Waiting for your other device…")
+    expect(device.page.get_by_test_id("pairing-status")).to_have_text(WAITING)
     return device.page.get_by_test_id("pairing-code").inner_text()
 
 
@@ -116,9 +117,7 @@ def test_a_wrong_code_and_an_expired_one_fail_clearly_and_link_nothing(browser, 
     expect(dialog.get_by_test_id("link-error")).to_have_text(
         "That code is wrong. Check it against the one the new device shows.", timeout=TIMEOUT_MS
     )
-    expect(laptop.page.get_by_test_id("pairing-status")).to_have_text(
-        "Waiting for your other device…"
-    )
+    expect(laptop.page.get_by_test_id("pairing-status")).to_have_text(WAITING)
 
     # Expired: five minutes pass on the new device; the code it showed finds nobody.
     laptop.page.clock.fast_forward("05:01")
