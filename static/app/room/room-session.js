@@ -254,9 +254,14 @@ export class RoomSession extends EventTarget {
 
   peerList() {
     return [...this.swarm.peers.values()].map((peer) => {
-      const id = peer.identity ? this.personOf(identityId(peer.identity)) : null;
+      const key = peer.identity ? identityId(peer.identity) : null;
+      const id = key && this.personOf(key);
+      // A linked device (§13) is its person, named with the device: ours is ours.
+      const device = key && this.view.deviceNames?.get(key);
+      const person = id ? this.memberName(id, peer.name) : peer.name ?? null;
+      const name = id === this.selfId ? (device ? `Your device: ${device}` : 'Your other device') : device ? `${person} (${device})` : person;
       return {
-        connectionId: peer.connectionId, id, name: id ? this.memberName(id, peer.name) : peer.name ?? null, state: peer.state,
+        connectionId: peer.connectionId, id, name, state: peer.state, ownDevice: id === this.selfId,
         route: peer.link?.route ?? null, mirror: peer.isMirror,
         notify: (id && this.view.mailboxes.get(id)?.notify) ?? null,
       };

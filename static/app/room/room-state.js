@@ -37,6 +37,7 @@
 //     settings: { description, posting, slowMode, disappear } (room/room-rules.js); in a
 //               founded room `room` and `settings` entries count only from admins. A
 //               `settings` history line's event also says which keys it `changed`.
+//     deviceNames: Map device key id -> the name its `device` entry gave it
 //     devices:  Map device key id -> identity id: the linked devices (§13 `device`
 //               entries); everything else here names the identity, so a person with
 //               several devices is one author, one member, one name (mailboxes alone
@@ -104,7 +105,12 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   const readUpTo = new Map();
   const expired = new Set();
   const devices = new Map();
-  for (const { author, body } of records) if (body?.type === 'device') devices.set(author, body.identity);
+  const deviceNames = new Map();
+  for (const { author, body } of records) {
+    if (body?.type !== 'device') continue;
+    devices.set(author, body.identity);
+    deviceNames.set(author, body.name);
+  }
   const personOf = (author) => devices.get(author) ?? author;
   let roomName = null;
 
@@ -226,6 +232,6 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
   }
   return {
     messages: views.filter((view) => !view.event), timeline: views, names, members, mailboxes, files, roomName, left,
-    lastActive, readUpTo, settings: rules.settings, refused, moderation, devices,
+    lastActive, readUpTo, settings: rules.settings, refused, moderation, devices, deviceNames,
   };
 }

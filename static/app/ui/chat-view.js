@@ -140,14 +140,16 @@ export class ChatView {
     this.notifyLevel.value = this.app.notifyLevel(this.topic);
     // A blind mirror (docs/protocol.md §12) is no person: it is named apart.
     const peers = session.peerList().filter((peer) => !peer.mirror);
-    const ready = peers.filter((peer) => peer.state === 'ready');
+    // This person's other devices (docs/protocol.md §13) are shown, not counted or called.
+    const ready = peers.filter((peer) => peer.state === 'ready' && !peer.ownDevice);
     const mirrored = session.peerList().some((peer) => peer.mirror && peer.state === 'ready');
     // In a big room this device links to a few members only (docs/protocol.md §6): the
     // room's size and those links are two numbers. "Hide my IP address" shows here too:
     // on a phone the sidebar is out of sight.
     const reach = session.isBig()
       ? `${plural(session.memberCount(), 'member', 'members')} · linked to ${ready.length}`
-      : (ready.length ? `${plural(ready.length, 'person', 'people')} connected` : 'Nobody else is connected');
+      : (ready.length ? `${plural(new Set(ready.map((peer) => peer.id ?? peer.connectionId)).size, 'person', 'people')} connected`
+        : 'Nobody else is connected');
     this.subtitle.textContent = `${reach} · end-to-end encrypted` + roomRulesText(session.view.settings) + (mirrored ? ' · kept by a mirror' : '')
       + (this.app.ice.hideIp ? ' · IP\u00a0hidden' : '');
     this.invite.show(room);
