@@ -31,7 +31,7 @@ FILE_NAME = "door-code-and-alarm-notes.bin"
 FILE_BYTES = b"".join(b"parley-vanish-line-%012d\n" % i for i in range(300_000 // 32))
 FILE_LINE = b"parley-vanish-line-000000000777\n"
 TIMER_S = 300
-MARGIN_S = 40  # between sending and expiry: the message reaches Bob and the mirror first
+MARGIN_S = 25  # between sending and expiry: the message reaches Bob and the mirror first
 STUB_BYTES = 205
 LOOK_EVERY_MS = 10_000  # how late a page whose clock was set right notices (room-expiry.js)
 

@@ -2,14 +2,24 @@
 a QR code; Ada's device scans it with its camera (Chromium's fake camera plays a video
 the test makes from the very pixels the new device drew); the new device gets Ada's rooms
 and their history, speaks with a key of its own, and Bob sees what it writes as Ada's.
-A wrong code and an expired one each fail with a clear message, and nothing is linked.
+Ada unlinks it while it is away; what it wrote meanwhile, relayed to Bob and to the
+room's blind mirror, is refused by both, and the device itself, back online, learns it
+was unlinked and stops. A wrong code and an expired one each fail with a clear message,
+and nothing is linked.
 """
+
+import time
 
 import pytest
 from playwright.sync_api import expect
 
 from e2e.fake_camera import launch_with_camera, luma_of_canvas, y4m_from_luma
+from e2e.mirror_service import mirrored_server
+from e2e.test_mirror import ENTRIES_JS, expect_mirror_holds_everything, keep_on_mirror
+from e2e.test_moderation import LINK_TIMEOUT_S, barrier
 from e2e.user import TIMEOUT_MS, User
+from parley_peer.encoding import b64url_decode
+from parley_peer.room_peer_thread import RoomPeerThread
 
 ADA, BOB = "Adaline Quartermaine", "Bartholomew Okonkwo"
 DEVICE = "Ada's laptop"
@@ -49,14 +59,20 @@ def open_link_dialog(user: User):
     return dialog
 
 
-def test_a_device_linked_by_scanning_its_code_is_ada_to_everyone(
-    browser, camera_browser, server_url
+def test_a_device_linked_by_its_code_is_ada_to_everyone_until_she_unlinks_it(
+    browser, camera_browser
 ):
+    with mirrored_server() as (url, mirror):
+        linked_then_unlinked(browser, camera_browser, url, mirror)
+
+
+def linked_then_unlinked(browser, camera_browser, url, mirror):
     cam, camera_file = camera_browser
-    ada = new_user(cam, server_url)
+    ada = new_user(cam, url)
     ada.onboard(ADA)
     link = ada.create_room("Family")
-    bob = new_user(browser, server_url)
+    keep_on_mirror(ada)
+    bob = new_user(browser, url)
     bob.onboard(BOB)
     bob.open_invite(link)
     ada.wait_for_peers(1)
@@ -64,7 +80,7 @@ def test_a_device_linked_by_scanning_its_code_is_ada_to_everyone(
     bob.send("and Bob answered")
     ada.expect_message("and Bob answered", author=BOB)
 
-    laptop = new_user(browser, server_url)
+    laptop = new_user(browser, url)
     show_code(laptop)
     luma, width, height = luma_of_canvas(laptop.page, '[data-testid="pairing-qr"] canvas')
     y4m_from_luma(luma, width, height, camera_file)
@@ -99,6 +115,66 @@ def test_a_device_linked_by_scanning_its_code_is_ada_to_everyone(
     bob.page.get_by_test_id("room-members").click()
     members = bob.page.get_by_test_id("members-dialog")
     expect(members.get_by_test_id("member").filter(has_text=ADA)).to_have_count(1)
+    bob.page.keyboard.press("Escape")
+    expect_mirror_holds_everything(ada)
+
+    # The laptop is away; Ada unlinks it.
+    laptop_context = laptop.page.context
+    laptop.page.close()
+    settings = ada.page.get_by_test_id("device-settings")
+    ada.page.get_by_test_id("device").filter(has_text=DEVICE).get_by_test_id(
+        "unlink-device"
+    ).click()
+    ada.page.get_by_test_id("unlink-dialog-confirm").click()
+    expect(ada.page.get_by_test_id("device").filter(has_text=DEVICE)).to_have_attribute(
+        "data-revoked", "true", timeout=TIMEOUT_MS
+    )
+    assert settings.is_visible()
+    expect(bob.page.get_by_test_id("revoke-event")).to_contain_text(
+        f"{ADA} unlinked a device: {DEVICE}", timeout=TIMEOUT_MS
+    )
+    expect_mirror_holds_everything(ada)  # the revocation is stored there too
+
+    # Offline (its socket goes nowhere), the laptop has not heard, and writes on.
+    away = User(laptop_context.new_page(), url)
+    away.page.route_web_socket("**/ws/signal", lambda socket: None)
+    away.open()
+    away.page.get_by_test_id("room-list").get_by_text("Family").click()
+    away.send("written after the unlinking")
+    away.expect_message("written after the unlinking", author="You")
+    known = {ada.identity_id, bob.identity_id}
+    rows = [row for row in away.page.evaluate(ENTRIES_JS) if row[1] not in known]
+    device_id = rows[0][1]
+    seq, late = max((s, bytes(data)) for _, author, s, data in rows if author == device_id)
+    away.page.close()
+
+    # Whoever relays it, Bob and the mirror refuse it: it comes after the revocation.
+    relay = RoomPeerThread(url, link, "Relay")
+    User.python_peers.append(relay)
+    try:
+        relay.start()
+        relay.wait_ready(3, timeout=LINK_TIMEOUT_S)  # Ada, Bob and the mirror
+        relay.send_entries([late], None)
+        barrier(relay, bob)
+        expect(bob.message("written after the unlinking")).to_have_count(0)
+        bob.expect_message("written on the laptop", author=ADA)  # what it wrote before stays
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while "refused 1 entries of a removed member or revoked device" not in mirror.log():
+            assert time.monotonic() < deadline, mirror.log()[-2000:]
+            time.sleep(0.1)
+        held = {(author, s) for _, author, s, _ in mirror.entries()}
+        assert (b64url_decode(device_id), seq - 1) in held
+        assert (b64url_decode(device_id), seq) not in held
+    finally:
+        User.python_peers.remove(relay)
+        relay.close()
+
+    # Back online, the laptop learns it was unlinked, and stops.
+    back = User(laptop_context.new_page(), url)
+    back.open()
+    expect(back.page.get_by_test_id("unlinked")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(back.page.get_by_test_id("erase-device")).to_be_visible()
+    expect(bob.message("written after the unlinking")).to_have_count(0)
 
 
 def test_a_wrong_code_and_an_expired_one_fail_clearly_and_link_nothing(browser, server_url):

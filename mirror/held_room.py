@@ -4,6 +4,7 @@ of what arrives.
 
     room = HeldRoomPeer(capability, log, files, signaling=, ice=, identity=, limits=, store=)
     await room.start(); await room.stop()
+    room.take_control_key(key)     # a room held without one takes a later hold's (§12)
 
 It replicates with members only: a peer whose hello says it is a mirror gets no
 replicator (two keyless holders could pass each other entries no member can open).
@@ -23,6 +24,7 @@ every expiry that arrives (the service's timer, mirror/expiry.py).
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import NamedTuple, Protocol
 
 from nacl.signing import SigningKey
@@ -134,13 +136,24 @@ class HeldRoomPeer:
         await self.swarm.start()
 
     def _delete_removed(self) -> None:
-        """A removed member's entries (§7 "Moderation") leave the database too."""
+        """A removed member's entries (§7 "Moderation") and a revoked device's (§13)
+        leave the database too."""
         removed = self.log.take_removed()
         if removed:
             self._queue_write(lambda: self.store.delete_entries(self.topic, removed))
             logger.info(
-                "room %s: %d entries of a removed member taken out", self.short, len(removed)
+                "room %s: %d entries of a removed member or revoked device taken out",
+                self.short,
+                len(removed),
             )
+
+    def take_control_key(self, control_key: bytes) -> None:
+        """The room was held without its control key, and a `hold` brought it (§12): its
+        control entries count from now on, revocations (§13) among them."""
+        if self.log.take_control_key(control_key):
+            self.capability = replace(self.capability, control_key=control_key)
+            logger.info("room %s: took its control key", self.short)
+            self._delete_removed()
 
     async def stop(self) -> None:
         await self.swarm.stop()
@@ -313,7 +326,11 @@ class HeldRoomPeer:
             logger.info("room %s: full (%d bytes); entries refused", self.short, self.log.bytes)
         if "removed" in result.rejected:
             removed = result.rejected.count("removed")
-            logger.info("room %s: refused %d entries of a removed member", self.short, removed)
+            logger.info(
+                "room %s: refused %d entries of a removed member or revoked device",
+                self.short,
+                removed,
+            )
         if result.added:
             self.wakes.arrived(result.added)
             expiring = [e.expires for e in result.added if e.whole and e.expires is not None]

@@ -1,5 +1,5 @@
 """What a blind mirror service stores (docs/protocol.md §12): per room the capability
-(discovery key and membership key; for a founded room the control key and founder too)
+(discovery key, membership key and control key; for a founded room the founder too)
 and the entries it verified, byte for byte (a version 2 entry as its stub once it has
 expired, §7 "Disappearing messages"). Nothing here can be read without the room's
 message key, which the service never has. The database overwrites what it deletes
@@ -13,8 +13,9 @@ class HeldRoom(models.Model):
     # base64url of the discovery key (the rendezvous topic).
     topic = models.CharField(max_length=43, unique=True)
     membership_key = models.BinaryField(max_length=32)
-    # A founded room's (docs/protocol.md §2): what the service reads its control entries
-    # with, and its first admin; null for a room made before founders.
+    # What the service reads the room's control entries with (docs/protocol.md §12, §13):
+    # null for a room held before requests carried it (a later hold brings it); and a
+    # founded room's first admin (§2), null for a room made before founders.
     control_key = models.BinaryField(max_length=32, null=True)
     founder = models.BinaryField(max_length=32, null=True)
     created = models.DateTimeField(auto_now_add=True)

@@ -259,9 +259,12 @@ class MirrorService:
         self._last_request_ts[topic] = request.ts
         try:
             if op == "hold":
-                new = await self._db_call(store.hold, capability, self.limits.max_rooms)
-                if new or topic not in self.rooms:
-                    await self._start_room(capability)
+                held = await self._db_call(store.hold, capability, self.limits.max_rooms)
+                running = self.rooms.get(topic)
+                if held.status == "new" or running is None:
+                    await self._start_room(held.capability)
+                elif held.status == "keyed" and held.capability.control_key is not None:
+                    running.take_control_key(held.capability.control_key)
             else:
                 await self._db_call(store.drop, capability)
                 room = self.rooms.pop(topic, None)

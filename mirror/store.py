@@ -64,14 +64,40 @@ def load_rooms() -> list[StoredRoom]:
     return rooms
 
 
-def hold(capability: MirrorCapability, max_rooms: int) -> bool:
-    """Keep the room; True if it is new. Refuses `full` and `wrong_key`."""
+@dataclass(frozen=True)
+class Held:
+    """What a `hold` did: `new` (a room not held before), `keyed` (a room held without a
+    control key took the request's, §12) or `held` (nothing); and the room's capability
+    as stored now."""
+
+    status: str
+    capability: MirrorCapability
+
+
+def _refuses(room: HeldRoom, capability: MirrorCapability) -> bool:
+    """`wrong_key` (§12): another membership key, founder or control key than the room
+    is held with. A request without a control key (an older app's) names no other one."""
+    stored = _capability(room)
+    if (stored.membership_key, stored.founder) != (capability.membership_key, capability.founder):
+        return True
+    return None not in (stored.control_key, capability.control_key) and (
+        stored.control_key != capability.control_key
+    )
+
+
+def hold(capability: MirrorCapability, max_rooms: int) -> Held:
+    """Keep the room (a room held without a control key takes the request's). Refuses
+    `full` and `wrong_key`."""
     with transaction.atomic():
         room = HeldRoom.objects.filter(topic=capability.topic).first()
         if room is not None:
-            if _capability(room) != capability:
+            if _refuses(room, capability):
                 raise StoreRefusal("wrong_key")
-            return False
+            if room.control_key is None and capability.control_key is not None:
+                room.control_key = capability.control_key
+                room.save(update_fields=["control_key"])
+                return Held("keyed", _capability(room))
+            return Held("held", _capability(room))
         if HeldRoom.objects.count() >= max_rooms:
             raise StoreRefusal("full")
         HeldRoom.objects.create(
@@ -81,7 +107,7 @@ def hold(capability: MirrorCapability, max_rooms: int) -> bool:
             founder=capability.founder,
             touched=timezone.now(),
         )
-        return True
+        return Held("new", capability)
 
 
 def drop(capability: MirrorCapability) -> None:
@@ -90,7 +116,7 @@ def drop(capability: MirrorCapability) -> None:
         room = HeldRoom.objects.filter(topic=capability.topic).first()
         if room is None:
             raise StoreRefusal("not_held")
-        if _capability(room) != capability:
+        if _refuses(room, capability):
             raise StoreRefusal("wrong_key")
         room.delete()
 

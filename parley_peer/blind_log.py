@@ -9,16 +9,20 @@ when it arrives is kept as its stub at once, `strip_due()` strips the others at 
 `next_expiry()`), and `range` never serves a due entry whole, in case that lags. Time is
 the `clock` given (ms since the epoch), so a test can move it.
 
-In a founded room the mirror also has the control key and the founder (§12): it opens
-the control entries (`role`, `remove`; an entry the control key opens must be one, of
-the schema), evaluates the moderation as members do (parley_peer/moderation.py) and
-takes a removed member's entries from the removal's `upTo` on out of the log; the owner
-deletes what `take_removed()` gives from its database.
+With the room's control key (§12: members give it for every room) the mirror opens the
+control entries (`role`, `remove`, `revoke`; an entry the control key opens must be one,
+of the schema, and version 1). In every such room it evaluates the device revocations
+(§13, parley_peer/revocations.py); in a founded room (the founder given too) also the
+moderation as members do (parley_peer/moderation.py). A removed member's or a revoked
+device's entries from the `upTo` on are taken out of the log (of both, the smaller cap
+holds) and refused when they arrive later (`removed`); the owner deletes what
+`take_removed()` gives from its database. A room held without a control key takes one
+later with `take_control_key()`.
 
     log = BlindLog(discovery_key, stored_entries, forked_authors, control_key=, founder=)
     result = log.ingest([data, ...])   # added, rejected, gaps, forks, duplicates
     log.heads(); log.range(author, start, end); log.length(author); log.bytes
-    log.cap(author); log.take_removed()
+    log.cap(author); log.caps; log.take_removed(); log.take_control_key(key)
     log.strip_due(); log.next_expiry()
 """
 
@@ -49,6 +53,7 @@ from parley_peer.entry import (
 )
 from parley_peer.errors import EncodingError
 from parley_peer.moderation import ControlEntry, Moderation, evaluate_moderation
+from parley_peer.revocations import evaluate_revocations
 
 Clock = Callable[[], int]
 
@@ -130,11 +135,13 @@ class BlindLog:
         self.forked: set[bytes] = set(forked)
         self.ids: set[bytes] = set()  # of every entry held
         self.bytes = 0
-        self._control_key = control_key if founder is not None else None
-        self._founder = founder
+        self._control_key = control_key
+        # Without the control key there are no control entries, nor a moderation.
+        self._founder = founder if control_key is not None else None
         self._control: dict[bytes, ControlEntry] = {}  # id -> a control entry held
         self._removed: list[BlindEntry] = []
         self.moderation = Moderation()
+        self.revocations: dict[bytes, int] = {}  # device -> upTo (§13)
         for entry in sorted(entries, key=lambda e: (e.author, e.seq)):
             log = self._logs.setdefault(entry.author, [])
             if entry.seq == len(log):
@@ -186,14 +193,32 @@ class BlindLog:
             stripped.append(stub)
         return stripped
 
+    def take_control_key(self, control_key: bytes) -> bool:
+        """A room held without its control key takes one (§12): the entries held are
+        opened with it, and the revocations they hold take effect. False if the log has
+        a control key already (it keeps that one)."""
+        if self._control_key is not None:
+            return False
+        self._control_key = control_key
+        for log in self._logs.values():
+            for entry in log:
+                control = self._opened(entry.data)
+                if control is not None:
+                    self._control[entry.id] = control
+        self._moderate(again=True)
+        return True
+
     def _moderate(self, *, again: bool) -> None:
-        """Evaluate the moderation again (after control entries arrived) and take out
-        what a removal does not let count."""
-        if self._founder is None:
+        """Evaluate the moderation and the revocations again (after control entries
+        arrived) and take out what a removal or a revocation does not let count."""
+        if self._control_key is None:
             return
         if again:
-            self.moderation = evaluate_moderation(list(self._control.values()), self._founder)
-        for author, up_to in self.moderation.caps.items():
+            control = list(self._control.values())
+            if self._founder is not None:
+                self.moderation = evaluate_moderation(control, self._founder)
+            self.revocations = evaluate_revocations(control)
+        for author, up_to in self.caps.items():
             log = self._logs.get(author, [])
             if len(log) <= up_to:
                 continue
@@ -205,9 +230,18 @@ class BlindLog:
                 self.bytes -= len(entry.data)
             self._removed.extend(cut)
 
+    @property
+    def caps(self) -> dict[bytes, int]:
+        """Author -> how much of their log counts, for the removed members and revoked
+        devices only; when both cap an author, the smaller cap holds."""
+        caps = dict(self.moderation.caps)
+        for device, up_to in self.revocations.items():
+            caps[device] = min(up_to, caps.get(device, up_to))
+        return caps
+
     def cap(self, author: bytes) -> int | None:
-        """How much of `author`'s log counts: None unless they were removed."""
-        return self.moderation.caps.get(author)
+        """How much of `author`'s log counts: None unless removed or revoked."""
+        return self.caps.get(author)
 
     def take_removed(self) -> list[BlindEntry]:
         removed, self._removed = self._removed, []
@@ -283,8 +317,9 @@ class BlindLog:
         return self._moderated(result)
 
     def _moderated(self, result: Ingested) -> Ingested:
-        """A removed member's entries are taken in first (a control entry among them may
-        come earlier in room order and undo the removal), then taken out again."""
+        """A removed member's (or a revoked device's) entries are taken in first (a
+        control entry among them may come earlier in room order and undo the removal),
+        then taken out again."""
         self._moderate(again=any(entry.id in self._control for entry in result.added))
         new = {entry.id for entry in result.added}
         # Those taken in by this very call were never the owner's to store.

@@ -72,7 +72,8 @@ class BlindReplicator:
             except EncodingError:
                 self.strikes += 1
         result = self._on_entries(datas)
-        # A removed member's entry (§7 "Moderation") is not the relaying member's fault.
+        # A removed member's entry (§7 "Moderation") or a revoked device's (§13) is not
+        # the relaying member's fault.
         self.strikes += sum(code not in ("fork", "quota", "removed") for code in result.rejected)
         for entry in result.added:
             self._note(entry.author, entry.seq + 1)
@@ -80,7 +81,7 @@ class BlindReplicator:
             self._note(author, seq + 1)
         for author in result.forks:
             self._wanted.pop(author, None)
-        for author, cap in self.log.moderation.caps.items():
+        for author, cap in self.log.caps.items():
             # Asked for once on this link, then taken out: not asked for again until
             # the peer holds more of that log.
             if self.remote_length.get(author, 0) > cap and self.log.length(author) <= cap:

@@ -34,8 +34,9 @@ MAX_SLOW_MODE_SECONDS = 86_400
 DISAPPEAR_SECONDS = (0, 300, 3600, 86_400, 604_800, 2_419_200)
 MEMBER_ROLES = ("admin", "moderator", "member")
 POSTING_RULES = ("everyone", "moderators")
-# Entries sealed with the room's control key (§7 "Moderation"), which mirrors hold too.
-CONTROL_TYPES = ("role", "remove")
+# Entries sealed with the room's control key (§7 "Moderation", §13 "Revoking a device"),
+# which mirrors hold too.
+CONTROL_TYPES = ("role", "remove", "revoke")
 # The types a version 2 entry may hold, and how far past its `ts` it may expire (§7
 # "Disappearing messages": the longest timer, 4 weeks).
 EXPIRING_TYPES = ("message", "edit", "reaction", "file")
@@ -149,6 +150,17 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
             # A timer (§7 "Disappearing messages"); True is not 1, as in JavaScript.
             "disappear": lambda v: is_json_integer(v, 0, MAX_EXPIRY_MS) and v in DISAPPEAR_SECONDS,
         },
+    ),
+    # The author unlinked a device it certified (§13 "Revoking a device"): the device's
+    # entries from `upTo` on count for nobody; the certificate lets a mirror check it too.
+    "revoke": (
+        {
+            "device": _is_id,
+            "upTo": lambda v: is_json_integer(v, 0, MAX_SEQ),
+            "created": lambda v: is_json_integer(v, 0, MAX_SEQ),
+            "cert": _is_signature,
+        },
+        {},
     ),
     # A linked device's first entry (§13): the identity it speaks for and its certificate.
     "device": (

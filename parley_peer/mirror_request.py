@@ -36,8 +36,10 @@ FRESH_MS = 10 * 60 * 1000
 MAX_TS = 2**53 - 1
 REPLY_ERRORS = ("malformed", "stale", "full", "wrong_key", "not_held", "failed")
 _REQUEST_FIELDS = {"v", "op", "topic", "membership", "ts"}
-# A founded room's request (§2, §12) also names its control key and founder.
-_FOUNDED_FIELDS = _REQUEST_FIELDS | {"control", "founder", "commitment"}
+# A request names the room's control key (§12: for device revocations, §13; an older
+# app's may not), and a founded room's (§2) its founder and commitment too.
+_KEYED_FIELDS = _REQUEST_FIELDS | {"control"}
+_FOUNDED_FIELDS = _KEYED_FIELDS | {"founder", "commitment"}
 
 
 class MirrorRequestError(ProtocolError):
@@ -50,8 +52,10 @@ class MirrorCapability:
 
     discovery_key: bytes
     membership_key: bytes
-    # A founded room's (§2): the mirror reads its control entries and enforces removals.
+    # The mirror reads the room's control entries with it and enforces revocations (§13);
+    # None from an older app.
     control_key: bytes | None = None
+    # A founded room's (§2): with it the mirror enforces removals too.
     founder: bytes | None = None
     # What proves the founder is the room's (the topic is its hash with the founder, §2):
     # checked when a request opens, not kept.
@@ -61,8 +65,6 @@ class MirrorCapability:
     def of(
         cls, keys: RoomKeys, founder: bytes | None = None, commitment: bytes | None = None
     ) -> "MirrorCapability":
-        if founder is None:
-            return cls(keys.discovery_key, keys.membership_key)
         return cls(keys.discovery_key, keys.membership_key, keys.control_key, founder, commitment)
 
     @property
@@ -108,10 +110,13 @@ def seal_request(
         "membership": b64url_encode(capability.membership_key),
         "ts": time.time_ns() // 1_000_000 if ts is None else ts,
     }
-    if capability.founder is not None:
-        if capability.control_key is None or capability.commitment is None:
-            raise ValueError("a founded room's capability needs its control key and commitment")
+    if capability.founder is not None and (
+        capability.control_key is None or capability.commitment is None
+    ):
+        raise ValueError("a founded room's capability needs its control key and commitment")
+    if capability.control_key is not None:
         body["control"] = b64url_encode(capability.control_key)
+    if capability.founder is not None and capability.commitment is not None:
         body["founder"] = b64url_encode(capability.founder)
         body["commitment"] = b64url_encode(capability.commitment)
     return _seal(dump_json_utf8(body), seal_key(mirror_public_key))
@@ -124,7 +129,11 @@ def open_request(blob: object, mirror_key: SigningKey, now_ms: int | None = None
         body = parse_json_utf8(plaintext)
     except EncodingError:
         raise MirrorRequestError("malformed", "not UTF-8 JSON") from None
-    if not isinstance(body, dict) or set(body) not in (_REQUEST_FIELDS, _FOUNDED_FIELDS):
+    if not isinstance(body, dict) or set(body) not in (
+        _REQUEST_FIELDS,
+        _KEYED_FIELDS,
+        _FOUNDED_FIELDS,
+    ):
         raise MirrorRequestError("malformed", "not a request object")
     if body["v"] != 1 or isinstance(body["v"], bool) or body["op"] not in OPS:
         raise MirrorRequestError("malformed", "bad v or op")
@@ -134,7 +143,7 @@ def open_request(blob: object, mirror_key: SigningKey, now_ms: int | None = None
         topic = b64url_decode(body["topic"], KEY_BYTES)
         membership = b64url_decode(body["membership"], KEY_BYTES)
         founded = "founder" in body
-        control = b64url_decode(body["control"], KEY_BYTES) if founded else None
+        control = b64url_decode(body["control"], KEY_BYTES) if "control" in body else None
         founder = b64url_decode(body["founder"], KEY_BYTES) if founded else None
         commitment = b64url_decode(body["commitment"], KEY_BYTES) if founded else None
     except (EncodingError, TypeError):

@@ -1,6 +1,7 @@
 """Who is removed from a founded room (docs/protocol.md §7 "Moderation"): the Python twin
 of static/app/room/moderation.js, for a blind mirror, which reads the room's control
-entries (`role`, `remove`) with the control key and nothing else.
+entries with the control key and nothing else. The moderation reads `role` and `remove`
+only; `revoke` (§13) is parley_peer/revocations.py's.
 
     moderation = evaluate_moderation(control_entries, founder)
     moderation.caps        # author -> how much of their log counts (the removed only)
@@ -39,7 +40,12 @@ class Moderation:
         return {member: up_to for member, (_, up_to) in self.removals.items()}
 
 
-def _room_order(entry: ControlEntry) -> tuple[int, bytes, int]:
+# The control entries the moderation reads.
+MODERATION_TYPES = ("role", "remove")
+
+
+def room_order(entry: ControlEntry) -> tuple[int, bytes, int]:
+    """Room order (§8): clock, then author key bytes, then sequence number."""
     return (entry.clock, entry.author, entry.seq)
 
 
@@ -72,7 +78,7 @@ def _one_pass(
                 roles.pop(member, None)
             else:
                 roles[member] = entry.body["role"]
-        else:
+        else:  # "remove": evaluate_moderation hands over nothing but `role` and `remove`
             if not (actor == "admin" or (actor == "moderator" and member not in roles)):
                 continue
             up_to = int(entry.body["upTo"])  # JSON allows 3.0; it is 3
@@ -92,7 +98,8 @@ def _member(body: dict) -> bytes | None:
 
 
 def evaluate_moderation(entries: list[ControlEntry], founder: bytes) -> Moderation:
-    control = sorted(entries, key=_room_order)
+    moderating = [entry for entry in entries if entry.body.get("type") in MODERATION_TYPES]
+    control = sorted(moderating, key=room_order)
     voids: dict[bytes, _Beaten] = {}  # removal id -> what it beat
     voided: set[bytes] = set()  # removals that voided the ground they stood on
     # Each removal gives at most one void until it is itself voided (for good): it ends.

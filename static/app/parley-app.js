@@ -129,6 +129,15 @@ export class ParleyApp extends EventTarget {
     });
   }
 
+  // This linked device was unlinked by its first device (docs/protocol.md §13): it stops
+  // at once, and the shell says so ('revoked').
+  #onRevoked() {
+    if (this.revoked) return;
+    this.revoked = true;
+    this.shutdown();
+    this.dispatchEvent(new CustomEvent('revoked'));
+  }
+
   shutdown() {
     this.ice.stop();
     this.signaling.stop();
@@ -263,7 +272,9 @@ export class ParleyApp extends EventTarget {
     });
     this.calls.attach(room.topic, swarm);
     this.bigRoomCalls.attach(room.topic, { swarm, session, membershipKey: room.keys.membershipKey });
+    session.addEventListener('revoked', () => this.#onRevoked());
     await session.load();
+    if (this.revoked) return room; // unlinked while away: nothing more starts
     session.addEventListener('change', () => {
       this.#observeMembers(session);
       this.#followRoomName(room, session);

@@ -48,7 +48,22 @@ def test_a_browser_request_opens_in_the_service_as_the_capability(op: str) -> No
     keys = derive_room_keys(secret)
     request = open_request(js_request(op, secret, mirror), mirror, now_ms=NOW)
     assert request.op == op and request.ts == NOW
-    assert request.capability == MirrorCapability(keys.discovery_key, keys.membership_key)
+    # The control key of every room, founded or not (§12: for device revocations, §13).
+    assert request.capability == MirrorCapability(
+        keys.discovery_key, keys.membership_key, keys.control_key
+    )
+
+
+def test_a_request_of_a_room_without_a_founder_brings_its_control_key_or_none() -> None:
+    mirror, keys = SigningKey.generate(), derive_room_keys(new_room_secret())
+    capability = MirrorCapability.of(keys)
+    assert capability.control_key == keys.control_key and capability.founder is None
+    sealed = seal_request("hold", capability, bytes(mirror.verify_key), NOW)
+    assert open_request(sealed, mirror, now_ms=NOW).capability == capability
+    # An older app's request names no control key: still taken.
+    older = MirrorCapability(keys.discovery_key, keys.membership_key)
+    sealed = seal_request("hold", older, bytes(mirror.verify_key), NOW)
+    assert open_request(sealed, mirror, now_ms=NOW).capability.control_key is None
 
 
 def test_a_founded_rooms_request_brings_its_control_key_and_a_founder_the_topic_proves() -> None:
@@ -96,6 +111,11 @@ def test_only_the_mirror_opens_a_request_and_only_while_it_is_fresh() -> None:
         {"v": 1, "op": "hold", "membership": None},
         {"v": 1, "op": "hold", "founder": "AAAA"},
         {"v": 1, "op": "hold", "control": "x" * 43, "founder": "short"},
+        {"v": 1, "op": "hold", "control": None},
+        {"v": 1, "op": "hold", "control": "short"},
+        {"v": 1, "op": "hold", "control": b64(bytes(32)), "founder": b64(bytes(32))},
+        {"v": 1, "op": "hold", "founder": b64(bytes(32)), "commitment": b64(bytes(32))},
+        {"v": 1, "op": "hold", "control": b64(bytes(32)), "commitment": b64(bytes(32))},
     ],
 )
 def test_a_request_outside_the_schema_is_malformed(body: dict) -> None:

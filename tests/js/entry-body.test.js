@@ -30,10 +30,11 @@ const valid = {
   settingsNoDescription: { type: 'settings', ...base, description: '' },
   timer: { type: 'settings', ...base, disappear: 3600 },
   device: { type: 'device', ...base, identity: ID, created: 5, cert: `${'A'.repeat(85)}g`, name: 'Laptop' },
+  revoke: { type: 'revoke', ...base, device: ID, upTo: 3, created: 5, cert: `${'A'.repeat(85)}g` },
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings', 'device']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings', 'revoke', 'device']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 

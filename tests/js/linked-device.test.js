@@ -73,3 +73,70 @@ test('a device entry certified by someone else, or not first, is refused', () =>
   writer.append(honest, { type: 'message', ts: 1, text: 'first' });
   assert.throws(() => writer.append(honest, deviceBody(honest)), { code: 'malformed' }, 'only as the first entry');
 });
+
+test('Ada unlinks her laptop: what it writes unseen is refused by Bob, and it stops', async () => {
+  const room = createRoom('Story');
+  const adaIdentity = person('Ada');
+  const laptopIdentity = linkedDeviceOf(adaIdentity);
+  const ada = await sessionFor(adaIdentity, room);
+  const laptop = await sessionFor(laptopIdentity, room);
+  const bob = await sessionFor(person('Bob'), room);
+  link(laptop, bob);
+  await settle(10);
+  await laptop.session.send('before');
+  await settle(10);
+  unlink(laptop, bob);
+  link(ada, bob);
+  await settle(10);
+  // Ada holds the laptop's log: its device entry, a join (Bob had not heard of Ada when
+  // the laptop came in) and one message: upTo 3.
+  await ada.session.revokeDevice({ id: laptop.session.authorId, created: laptopIdentity.device.created, cert: laptopIdentity.device.cert });
+  await laptop.session.send('written before the laptop heard');
+  await settle(10);
+  assert.equal(bob.session.log.revocations.get(laptop.session.authorId).upTo, 3);
+  assert.equal(bob.session.view.timeline.filter((m) => m.event?.type === 'revoke').length, 1);
+  unlink(ada, bob);
+  let revoked = 0;
+  laptop.session.addEventListener('revoked', () => { revoked += 1; });
+  link(laptop, bob);
+  await settle(10);
+  assert.deepEqual(bob.session.view.messages.map((m) => m.text), ['before']);
+  assert.equal(bob.session.log.length(laptop.session.authorId), 3);
+  assert.equal(revoked, 1, 'the laptop hears of it');
+  assert.equal(laptop.session.canWrite(), false);
+  await assert.rejects(laptop.session.send('after'), /catching_up/);
+});
+
+test('nobody unlinks another person\'s device, even with its certificate in hand', () => {
+  const keys = newRoom();
+  const ada = { ...createIdentity(), name: 'Ada' };
+  const bob = createIdentity();
+  const laptop = linkedDeviceOf(ada);
+  const log = new RoomLog(keys);
+  log.append(laptop, {
+    type: 'device', ts: 1, identity: laptop.person, created: laptop.device.created, cert: laptop.device.cert, name: 'x',
+  });
+  const device = toBase64Url(laptop.publicKey);
+  log.append(bob, { type: 'revoke', ts: 2, device, upTo: 0, created: laptop.device.created, cert: laptop.device.cert });
+  assert.equal(log.revocations.size, 0);
+  log.append(laptop, { type: 'message', ts: 3, text: 'still counts' });
+  assert.equal(log.length(device), 2);
+  log.append(ada, { type: 'revoke', ts: 4, device, upTo: 1, created: laptop.device.created, cert: laptop.device.cert });
+  assert.equal(log.revocations.get(device).upTo, 1);
+  assert.equal(log.length(device), 1, 'the message after upTo is taken out');
+  assert.equal(log.takeRemoved().length, 1);
+});
+
+test('a room Ada first enters on her laptop names her there too', async () => {
+  const room = createRoom('New place');
+  const adaIdentity = person('Ada');
+  const laptop = await sessionFor(linkedDeviceOf(adaIdentity), room);
+  const bob = await sessionFor(person('Bob'), room);
+  link(laptop, bob);
+  await settle(10);
+  const ada = toBase64Url(adaIdentity.publicKey);
+  assert.equal(bob.session.view.names.get(ada), 'Ada');
+  // Ada's own history lines (Bob's join may come anywhere: its clock ties with the laptop's first).
+  const adas = bob.session.view.timeline.filter((m) => m.author === ada && m.event).map((m) => m.event.type);
+  assert.deepEqual(adas, ['device', 'join']);
+});

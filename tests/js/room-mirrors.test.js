@@ -50,13 +50,16 @@ function scene({ answer, mirrorAnswer = null } = {}) {
   return { mirrors, room, asked, saved, mirror };
 }
 
-test('the request carries the discovery and membership keys only, and a yes keeps the room marked', async () => {
+test('the request carries the discovery, membership and control keys only, and a yes keeps the room marked', async () => {
   const { mirrors, room, asked, saved, mirror } = scene({ answer: (request) => ({ v: 1, topic: request.topic, ok: true }) });
   assert.deepEqual(await mirrors.hold(room), { ok: true });
   assert.equal(asked.length, 1);
   const [request] = asked;
-  assert.deepEqual(Object.keys(request).sort(), ['membership', 'op', 'topic', 'ts', 'v']);
+  assert.deepEqual(Object.keys(request).sort(), ['control', 'membership', 'op', 'topic', 'ts', 'v']);
   assert.equal(request.topic, toBase64Url(room.keys.discoveryKey));
+  // The control key opens control entries alone (device revocations, §13), no message.
+  assert.equal(request.control, toBase64Url(room.keys.controlKey));
+  assert.notEqual(request.control, toBase64Url(room.keys.messageKey));
   assert.equal(request.membership, toBase64Url(room.keys.membershipKey));
   assert.equal(room.mirrored.id, toBase64Url(mirror.publicKey));
   assert.equal(saved.at(-1).mirrored.id, room.mirrored.id);

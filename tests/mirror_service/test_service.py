@@ -3,7 +3,8 @@ played by the Python peer over WebRTC (docs/protocol.md §12): a sealed request 
 hold a room, it stores what passes the checks byte for byte and nothing else, it keeps
 to the operator's limits (rooms, bytes, entry rate, expiry), a restart keeps the room,
 and `drop` forgets it; at their expiry its entries become stubs and its files go (§7
-"Disappearing messages")."""
+"Disappearing messages"); a room held without a control key takes a later hold's and
+then enforces revocations (§13)."""
 
 import asyncio
 import datetime
@@ -20,6 +21,7 @@ from mirror.models import HeldEntry, HeldFile, HeldRoom
 from mirror.paced_inbox import MAX_WAITING_FRAMES
 from mirror.service import MirrorService, ServiceLimits
 from parley_peer.blind_log import Clock, wall_clock_ms
+from parley_peer.device_cert import certify_device
 from parley_peer.encoding import b64url_decode, b64url_encode
 from parley_peer.entry import entry_stub
 from parley_peer.keys import new_room_secret
@@ -312,5 +314,40 @@ async def test_held_entries_become_stubs_and_files_go_at_their_expiry(server_url
                 entry_stub(gone.data),
                 kept.data,
             ]
+        finally:
+            await ada.close()
+
+
+async def test_a_room_held_without_its_control_key_takes_a_later_holds_and_revocations(
+    server_url,
+):
+    """§12: a `hold` of a room held without a control key (asked for by an older app)
+    brings it; the mirror then opens the `revoke` it held (§13) and takes the revoked
+    device's entries from `upTo` on out of its database, in a room without a founder."""
+    async with Running(server_url) as service:
+        ada = await linked_member(server_url)
+        try:
+            keys = ada.room_keys
+            older = MirrorCapability(keys.discovery_key, keys.membership_key)
+            assert (await ask(ada, "hold", older))["ok"] is True
+            await ada.wait_ready(1, timeout=WAIT_S)
+            laptop = RoomPeer(server_url, ada.room_secret, "Laptop")  # signs only
+            device = laptop.identity.verify_key.encode()
+            cert = certify_device(ada.identity, device, 1)
+            fields = {"device": b64url_encode(device), "upTo": 1, "created": 1}
+            body = {"type": "revoke", **fields, "cert": b64url_encode(cert), "ts": 1, "clock": 4}
+            await ada.send_entries([*chain(laptop, 3), ada.make_entry(body)])
+            await mirror_heads(ada, 1)
+            room = service.rooms[ada._swarm.topic]
+            assert room.log.length(device) == 3, "without the control key, nothing is cut"
+            assert (await ask(ada, "hold"))["ok"] is True  # now with the control key
+            assert room.capability.control_key == keys.control_key
+            assert room.log.cap(device) == 1
+            await room.flushed()
+            assert [seq for author, seq, _ in await stored(room.topic) if author == device] == [0]
+            [held] = await sync_to_async(store.load_rooms)()
+            assert held.capability == MirrorCapability.of(keys)
+            other = MirrorCapability(keys.discovery_key, keys.membership_key, b"\x07" * 32)
+            assert (await ask(ada, "hold", other))["error"] == "wrong_key"
         finally:
             await ada.close()

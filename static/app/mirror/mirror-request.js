@@ -1,8 +1,9 @@
 // Requests to the server's blind mirror service and its replies (docs/protocol.md §12).
 // The capability is the room's discovery key and membership key, nothing that opens a
-// message (and for a founded room its control key and founder, so the mirror enforces
-// removals: §2, §7 "Moderation"); the request is sealed to the service's seal key (converted from its mirror
-// key), so the server that relays it cannot read it.
+// message, but the control key (so the mirror refuses a revoked device's entries, §13)
+// and for a founded room its founder (so it enforces removals: §2, §7 "Moderation"); the
+// request is sealed to the service's seal key (converted from its mirror key), so the
+// server that relays it cannot read it.
 //
 //   sealRequest({ op: 'hold' | 'drop', keys, founder, mirrorKey, now })   -> base64url blob
 //   openReply(blob, connectionKeypair)  -> { topic, ok, error? }   (throws MirrorReplyError)
@@ -29,7 +30,10 @@ export function sealRequest({ op, keys, founder = null, mirrorKey, now = Date.no
   if (!MIRROR_OPS.includes(op)) throw new TypeError(`unknown mirror op ${op}`);
   const json = JSON.stringify({
     v: 1, op, topic: toBase64Url(keys.discoveryKey), membership: toBase64Url(keys.membershipKey), ts: now,
-    ...(founder ? { control: toBase64Url(keys.controlKey), founder, commitment: toBase64Url(keys.commitment) } : {}),
+    // Every room's control key, for device revocations (§13); a founded room's founder
+    // and commitment too, for its moderation.
+    control: toBase64Url(keys.controlKey),
+    ...(founder ? { founder, commitment: toBase64Url(keys.commitment) } : {}),
   });
   const sealKey = sodium.crypto_sign_ed25519_pk_to_curve25519(mirrorKey);
   return toBase64Url(sodium.crypto_box_seal(sodium.pad(utf8Encode(json), MIRROR_PADDED_BYTES), sealKey));

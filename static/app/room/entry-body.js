@@ -29,8 +29,8 @@ export const DISAPPEAR_SECONDS = Object.freeze([0, 300, 3600, 86_400, 604_800, 2
 // `member` takes a role away; being removed is not a role but a `remove` entry.
 export const MEMBER_ROLES = Object.freeze(['admin', 'moderator', 'member']);
 export const POSTING_RULES = Object.freeze(['everyone', 'moderators']);
-// Entries sealed with the room's control key, which a blind mirror holds too (§7).
-export const CONTROL_TYPES = Object.freeze(['role', 'remove']);
+// Entries sealed with the room's control key, which a blind mirror holds too (§7, §13).
+export const CONTROL_TYPES = Object.freeze(['role', 'remove', 'revoke']);
 
 // A `format` a file entry may name (§11): 2, or a later version's up to 255.
 export function isFileFormat(value) {
@@ -139,6 +139,15 @@ const SCHEMAS = {
       disappear: (value) => DISAPPEAR_SECONDS.includes(value),
     },
     refine: (body) => ['description', 'posting', 'slowMode', 'disappear'].some((key) => Object.hasOwn(body, key)),
+  },
+  // The author unlinked a device it certified (§13 "Revoking a device"): its entries from
+  // `upTo` on count for nobody. The certificate lets a mirror check it too.
+  revoke: {
+    required: {
+      device: isIdText, upTo: (value) => Number.isSafeInteger(value) && value >= 0,
+      created: (value) => Number.isSafeInteger(value) && value >= 0, cert: isSignatureText,
+    },
+    optional: {},
   },
   // A linked device's first entry (§13): the identity it speaks for, and that identity's
   // certificate of the author's key (checked by room/room-log.js).

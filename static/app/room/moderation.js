@@ -28,8 +28,10 @@
 // role), the void is dropped and the removal itself counts for nothing, and it starts
 // again. So of two admins who remove each other, the removal first in room order
 // counts, and the other one is void (its author was removed before it, or it is beaten).
-import { CONTROL_TYPES } from './entry-body.js';
 import { compareEntries, orderEntries } from './order.js';
+
+// The control entries moderation reads; `revoke` (§13) is room/revocations.js's.
+const MODERATION_TYPES = ['role', 'remove'];
 
 // A room made before founders has no admins: every member may do what members may.
 const UNFOUNDED = Object.freeze({
@@ -110,7 +112,7 @@ function onePass(control, founder, voidFrom, voided) {
 
 export function evaluateModeration(records, founder) {
   if (!founder) return UNFOUNDED;
-  const control = orderEntries(records.filter((record) => CONTROL_TYPES.includes(record.body.type)));
+  const control = orderEntries(records.filter((record) => MODERATION_TYPES.includes(record.body.type)));
   const voids = new Map(); // removal id -> { member, from }: the entries it beat
   const voided = new Set(); // removals that voided the ground they stood on
   // Each removal gives at most one void until it is itself voided (for good), so the

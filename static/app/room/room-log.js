@@ -11,7 +11,10 @@
 //   log.nextExpiry() -> the earliest `expires` of a record that still has its body, or null
 //   log.heads(), log.length(author), log.headId(author), log.range(author, from, to)
 //   log.records(), log.get(id), log.maxClock(), log.isForked(author), log.forks()
-//   log.moderation, log.cap(author), log.takeRemoved()
+//   log.moderation, log.revocations, log.cap(author), log.takeRemoved()
+//
+// In every room the log also keeps the devices their identities revoked (§13,
+// room/revocations.js): a revoked device's entries are capped as a removed member's.
 //
 // In a founded room (a `founder`, §2) the log also keeps the room's moderation
 // (room/moderation.js): a removed member's entries from the removal's `upTo` on are
@@ -33,6 +36,7 @@ import {
   createEntry, decryptRoomEntryBody, entryStub, EntryError, keyNameFor, STUB_EARLY_MS, verifyEntrySignature,
 } from './entry.js';
 import { evaluateModeration } from './moderation.js';
+import { evaluateRevocations } from './revocations.js';
 import { compareEntries } from './order.js';
 
 const isZero = (bytes) => bytes.every((byte) => byte === 0);
@@ -70,6 +74,7 @@ export class RoomLog {
   #control = []; // the control entries held, from which the moderation is evaluated
   #removed = []; // records taken out by a removal, until the owner takes them
   moderation;
+  revocations = new Map();
 
   constructor({ discoveryKey, messageKey, controlKey = null, founder = null }) {
     if (!(discoveryKey instanceof Uint8Array) || discoveryKey.length !== 32) {
@@ -267,9 +272,11 @@ export class RoomLog {
   // Evaluate the moderation again (after control entries arrived) and take out what a
   // removal does not let count.
   #moderate({ again = true } = {}) {
-    if (!this.#founder) return;
-    if (again) this.moderation = evaluateModeration(this.#control, this.#founder);
-    for (const author of this.moderation.caps.keys()) {
+    if (again) {
+      if (this.#founder) this.moderation = evaluateModeration(this.#control, this.#founder);
+      this.revocations = evaluateRevocations(this.#control);
+    }
+    for (const author of new Set([...this.moderation.caps.keys(), ...this.revocations.keys()])) {
       const log = this.#logs.get(author);
       const upTo = this.cap(author);
       if (!log || log.length <= upTo) continue;
@@ -293,11 +300,15 @@ export class RoomLog {
   // up to the removal's `upTo`, and never an entry after the removal in room order (an
   // `upTo` larger than the remover held would otherwise let a removed member write on).
   cap(author) {
-    const removal = this.moderation.removals.get(author);
-    if (!removal) return Infinity;
+    return Math.min(this.#capBy(this.moderation.removals.get(author), author), this.#capBy(this.revocations.get(author), author));
+  }
+
+  // A removal's or a revocation's cap: its `upTo`, and nothing placed after it.
+  #capBy(limit, author) {
+    if (!limit) return Infinity;
     const log = this.#logs.get(author) ?? [];
-    const after = removal.at ? log.findIndex((record) => compareEntries(record, removal.at) > 0) : -1;
-    return after === -1 ? removal.upTo : Math.min(removal.upTo, after);
+    const after = limit.at ? log.findIndex((record) => record.clock !== null && compareEntries(record, limit.at) > 0) : -1;
+    return after === -1 ? limit.upTo : Math.min(limit.upTo, after);
   }
 
   takeRemoved() {

@@ -12,7 +12,7 @@
 //   reads: peerList(), memberList(), memberCount(), isBig(), memberName(id), typingNames(), unreadCount(),
 //     deliveredCount(message), readCount(message), canWrite(), warnings
 //   await session.delivered(ms)   every member linked now holds our whole log (or ms)
-//   events: 'change'; 'appended' (e.detail.record: each own entry written); 'expired'
+//   events: 'change'; 'revoked' (this linked device was unlinked, §13); 'appended' (e.detail.record: each own entry written); 'expired'
 //     (e.detail.records: entries whose time ran out, with the bodies they had)
 //     (room/room-expiry.js: disappearing messages, docs/protocol.md §7)
 import { identityId } from '../identity/identity.js';
@@ -155,6 +155,12 @@ export class RoomSession extends EventTarget {
     return this.#append({ type: 'call', call, event, video, ...(event === 'ended' ? { duration } : {}) });
   }
 
+  // Unlinks one of this identity's devices here (§13): as much of its log as this device
+  // holds counts, what it writes from now on does not.
+  revokeDevice({ id, created, cert }) {
+    return this.#append({ type: 'revoke', device: id, upTo: this.log.length(id), created, cert });
+  }
+
   renameRoom(name) {
     return this.#append({ type: 'room', name });
   }
@@ -201,7 +207,7 @@ export class RoomSession extends EventTarget {
   // this one (peers/device-twins.js). Appending then would fork our own log.
   canWrite() {
     if (this.swarm.twins?.superseded) return false;
-    if (this.log.moderation.roleOf(this.authorId) === 'removed') return false;
+    if (this.log.moderation.roleOf(this.authorId) === 'removed' || this.log.revocations.has(this.authorId)) return false;
     const length = this.log.length(this.authorId);
     const restored = this.room.restored;
     if (restored && length < restored.ownLength) return false;
@@ -242,6 +248,10 @@ export class RoomSession extends EventTarget {
     for (const peer of this.swarm.readyPeers()) this.replicators.get(peer)?.pushOwn([record]);
     this.#rebuild();
     this.dispatchEvent(new CustomEvent('appended', { detail: { record } }));
+    // A person who comes into a room on a linked device first is named there by a `join`.
+    if (fields.type === 'device' && !this.view.names.has(this.selfId)) {
+      await this.#appendNow({ type: 'join', name: this.identity.name || 'Someone' });
+    }
     return record;
   }
 
@@ -456,7 +466,12 @@ export class RoomSession extends EventTarget {
   #rebuild() {
     const records = this.log.records();
     this.seqOf = new Map(records.map((record) => [record.id, record.seq]));
-    this.view = buildRoomState(records, { selfId: this.selfId, moderation: this.log.moderation });
+    this.view = buildRoomState(records, { selfId: this.selfId, moderation: this.log.moderation, revocations: this.log.revocations });
+    // Unlinked (§13): this device writes nothing more, and the app says so.
+    if (!this.revoked && this.log.revocations.has(this.authorId)) {
+      this.revoked = true;
+      this.dispatchEvent(new CustomEvent('revoked'));
+    }
     this.expiry.schedule();
     this.#changed();
   }

@@ -37,7 +37,8 @@
 //     settings: { description, posting, slowMode, disappear } (room/room-rules.js); in a
 //               founded room `room` and `settings` entries count only from admins. A
 //               `settings` history line's event also says which keys it `changed`.
-//     deviceNames: Map device key id -> the name its `device` entry gave it
+//     deviceNames: Map device key id -> the name its `device` entry gave it; a `revoke`
+//               that counted (`revocations`, room/revocations.js) is a history line
 //     devices:  Map device key id -> identity id: the linked devices (§13 `device`
 //               entries); everything else here names the identity, so a person with
 //               several devices is one author, one member, one name (mailboxes alone
@@ -90,7 +91,7 @@ const historyLine = (id, author, ts, clock, event) => ({
   id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(), event,
 });
 
-export function buildRoomState(records, { selfId = null, moderation = evaluateModeration([], null) } = {}) {
+export function buildRoomState(records, { selfId = null, moderation = evaluateModeration([], null), revocations = new Map() } = {}) {
   const ordered = orderEntries(records);
   const rules = new RoomRules(moderation);
   const refused = [];
@@ -179,6 +180,11 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
       mailboxes.set(record.author, { mailbox: body.mailbox, notify: body.notify });
     } else if (body.type === 'device') {
       messages.set(id, historyLine(id, author, ts, clock, { type: 'device', name: body.name }));
+    } else if (body.type === 'revoke') {
+      const counted = revocations.get(body.device)?.at;
+      if (counted?.author === record.author && counted.seq === record.seq) {
+        messages.set(id, historyLine(id, author, ts, clock, { type: 'revoke', device: body.device, name: deviceNames.get(body.device) ?? null }));
+      }
     }
   }
 

@@ -106,6 +106,7 @@ const ROOM_EVENTS = {
   remove: { icon: '⛔', testid: 'remove-event', text: (who, { member }, nameOf) => `${who} removed ${nameOf(member)} from the room` },
   settings: { icon: '⚙️', testid: 'settings-event', text: (who) => `${who} changed the room’s settings` },
   device: { icon: '💻', testid: 'device-event', text: (who, { name }) => `${who} linked a new device: ${name}` },
+  revoke: { icon: '🔌', testid: 'revoke-event', text: (who, { name }) => `${who} unlinked a device${name ? `: ${name}` : ''}` },
   // A `settings` entry that set the disappearing-message timer alone.
   timer: {
     icon: '⏱️', testid: 'timer-event',

@@ -41,6 +41,11 @@ export class ShellView {
 
   start() {
     this.app.addEventListener('change', ({ detail }) => this.render(detail.topic));
+    this.app.addEventListener('revoked', () => this.#unlinked());
+    if (this.app.revoked) {
+      this.#unlinked();
+      return;
+    }
     window.addEventListener('hashchange', () => this.#takeInvite());
     // Back to the tab: the open room counts as read (chat-view), and the title says so.
     document.addEventListener('visibilitychange', () => {
@@ -55,6 +60,12 @@ export class ShellView {
     } else {
       this.#enter();
     }
+  }
+
+  async #unlinked() {
+    const { unlinkedView } = await import('./unlinked-view.js');
+    replaceChildren(this.root, unlinkedView());
+    this.root.dataset.state = 'unlinked';
   }
 
   #onboard() {
