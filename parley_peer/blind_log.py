@@ -10,13 +10,15 @@ when it arrives is kept as its stub at once, `strip_due()` strips the others at 
 the `clock` given (ms since the epoch), so a test can move it.
 
 With the room's control key (§12: members give it for every room) the mirror opens the
-control entries (`role`, `remove`, `revoke`; an entry the control key opens must be one,
-of the schema, and version 1). In every such room it evaluates the device revocations
-(§13, parley_peer/revocations.py); in a founded room (the founder given too) also the
-moderation as members do (parley_peer/moderation.py). A removed member's or a revoked
-device's entries from the `upTo` on are taken out of the log (of both, the smaller cap
-holds) and refused when they arrive later (`removed`); the owner deletes what
-`take_removed()` gives from its database. A room held without a control key takes one
+control entries (`role`, `remove`, `revoke`, `device`; an entry the control key opens
+must be one, of the schema, and version 1; a `device` entry only as its author's first,
+with a certificate that verifies, as members check it). In every such room it evaluates
+the device revocations (§13, parley_peer/revocations.py: `device` and `revoke` entries);
+in a founded room (the founder given too) also the moderation as members do
+(parley_peer/moderation.py: `role` and `remove` entries only). A removed member's or a
+revoked device's entries from the `upTo` on are taken out of the log (of both, the
+smaller cap holds) and refused when they arrive later (`removed`); the owner deletes
+what `take_removed()` gives from its database. A room held without a control key takes one
 later with `take_control_key()`.
 
     log = BlindLog(discovery_key, stored_entries, forked_authors, control_key=, founder=)
@@ -53,7 +55,7 @@ from parley_peer.entry import (
 )
 from parley_peer.errors import EncodingError
 from parley_peer.moderation import ControlEntry, Moderation, evaluate_moderation
-from parley_peer.revocations import evaluate_revocations
+from parley_peer.revocations import DEVICE, devices_of, evaluate_revocations
 
 Clock = Callable[[], int]
 
@@ -99,7 +101,8 @@ def entry_author_seq(data: bytes) -> tuple[bytes, int]:
 
 def control_entry(data: bytes, control_key: bytes) -> ControlEntry | None:
     """The entry as a control entry if the control key opens it; EntryError('malformed')
-    if it opens but is not one (§7 check 6)."""
+    if it opens but is not one (§7 check 6), or is a `device` entry not at seq 0 or whose
+    certificate does not verify (§13)."""
     try:
         plaintext = decrypt_ciphertext(data, control_key)
     except EntryError:
@@ -113,7 +116,11 @@ def control_entry(data: bytes, control_key: bytes) -> ControlEntry | None:
     if not valid or body["type"] not in CONTROL_TYPES or data[0] != ENTRY_VERSION:
         raise EntryError("malformed", "sealed with the control key, not a control entry")
     author, seq = entry_author_seq(data)
-    return ControlEntry(author, seq, body["clock"], entry_id(data), body)
+    entry = ControlEntry(author, seq, body["clock"], entry_id(data), body)
+    # Else anyone could speak for anyone (§13): members refuse it too.
+    if body["type"] == DEVICE and not devices_of([entry]):
+        raise EntryError("malformed", "a device entry must be the first, and certified")
+    return entry
 
 
 class BlindLog:

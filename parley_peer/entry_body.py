@@ -36,7 +36,7 @@ MEMBER_ROLES = ("admin", "moderator", "member")
 POSTING_RULES = ("everyone", "moderators")
 # Entries sealed with the room's control key (§7 "Moderation", §13 "Revoking a device"),
 # which mirrors hold too.
-CONTROL_TYPES = ("role", "remove", "revoke")
+CONTROL_TYPES = ("role", "remove", "revoke", "device")
 # The types a version 2 entry may hold, and how far past its `ts` it may expire (§7
 # "Disappearing messages": the longest timer, 4 weeks).
 EXPIRING_TYPES = ("message", "edit", "reaction", "file")
@@ -151,8 +151,9 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
             "disappear": lambda v: is_json_integer(v, 0, MAX_EXPIRY_MS) and v in DISAPPEAR_SECONDS,
         },
     ),
-    # The author unlinked a device it certified (§13 "Revoking a device"): the device's
-    # entries from `upTo` on count for nobody; the certificate lets a mirror check it too.
+    # The author unlinked one of its devices (§13 "Revoking a device"): the device's
+    # entries from `upTo` on count for nobody. It counts only when the device's own
+    # `device` entry names the author; the certificate it carries proves nothing alone.
     "revoke": (
         {
             "device": _is_id,
@@ -162,7 +163,8 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         },
         {},
     ),
-    # A linked device's first entry (§13): the identity it speaks for and its certificate.
+    # A linked device's first entry (§13), a control entry: the identity it speaks for
+    # and its certificate (receivers refuse one not at seq 0, or not certified).
     "device": (
         {
             "identity": _is_id,

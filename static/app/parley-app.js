@@ -132,7 +132,7 @@ export class ParleyApp extends EventTarget {
   // This linked device was unlinked by its first device (docs/protocol.md §13): it stops
   // at once, and the shell says so ('revoked').
   #onRevoked() {
-    if (this.revoked) return;
+    if (this.revoked || !this.isLinkedDevice) return;
     this.revoked = true;
     this.shutdown();
     this.dispatchEvent(new CustomEvent('revoked'));
@@ -247,7 +247,7 @@ export class ParleyApp extends EventTarget {
     this.rooms.delete(topic);
     this.leaving.delete(topic);
     const record = {
-      ...room, left: true, ownLength: session.log.length(this.selfId), ownHead: session.log.headId(this.selfId) ?? null,
+      ...room, left: true, ownLength: session.log.length(this.authorId), ownHead: session.log.headId(this.authorId) ?? null,
     };
     delete record.rejoining;
     await this.store.saveRoom(record);
@@ -273,6 +273,7 @@ export class ParleyApp extends EventTarget {
     this.calls.attach(room.topic, swarm);
     this.bigRoomCalls.attach(room.topic, { swarm, session, membershipKey: room.keys.membershipKey });
     session.addEventListener('revoked', () => this.#onRevoked());
+    this.devices.watch(session);
     await session.load();
     if (this.revoked) return room; // unlinked while away: nothing more starts
     session.addEventListener('change', () => {

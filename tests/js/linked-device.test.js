@@ -121,6 +121,15 @@ test('nobody unlinks another person\'s device, even with its certificate in hand
   assert.equal(log.revocations.size, 0);
   log.append(laptop, { type: 'message', ts: 3, text: 'still counts' });
   assert.equal(log.length(device), 2);
+  // Anyone can sign a certificate of any key: one of Bob's own making unlinks nobody,
+  // neither Ada's laptop nor Ada herself.
+  const own = (key) => toBase64Url(certifyDevice(bob, key, 9));
+  log.append(bob, { type: 'revoke', ts: 3, device, upTo: 0, created: 9, cert: own(laptop.publicKey) });
+  log.append(ada, { type: 'message', ts: 3, text: 'Ada is here' });
+  const adaId = toBase64Url(ada.publicKey);
+  log.append(bob, { type: 'revoke', ts: 3, device: adaId, upTo: 0, created: 9, cert: own(ada.publicKey) });
+  assert.equal(log.revocations.size, 0);
+  assert.equal(log.length(adaId), 1);
   log.append(ada, { type: 'revoke', ts: 4, device, upTo: 1, created: laptop.device.created, cert: laptop.device.cert });
   assert.equal(log.revocations.get(device).upTo, 1);
   assert.equal(log.length(device), 1, 'the message after upTo is taken out');
@@ -139,4 +148,22 @@ test('a room Ada first enters on her laptop names her there too', async () => {
   // Ada's own history lines (Bob's join may come anywhere: its clock ties with the laptop's first).
   const adas = bob.session.view.timeline.filter((m) => m.author === ada && m.event).map((m) => m.event.type);
   assert.deepEqual(adas, ['device', 'join']);
+});
+
+test('a revocation written before the device came in keeps its first entry, and holds', () => {
+  const keys = newRoom();
+  const ada = { ...createIdentity(), name: 'Ada' };
+  const laptop = linkedDeviceOf(ada);
+  const device = toBase64Url(laptop.publicKey);
+  const log = new RoomLog(keys);
+  log.append(ada, { type: 'revoke', ts: 1, device, upTo: 0, created: laptop.device.created, cert: laptop.device.cert });
+  const writer = new RoomLog(keys);
+  writer.append(laptop, {
+    type: 'device', ts: 2, identity: laptop.person, created: laptop.device.created, cert: laptop.device.cert, name: 'x',
+  });
+  writer.append(laptop, { type: 'message', ts: 3, text: 'too late' });
+  const result = log.ingest(writer.range(device, 0, 2));
+  assert.deepEqual(result.rejected.map((r) => [r.code, r.seq]), [['removed', 1]]);
+  assert.equal(log.length(device), 1, 'its device entry stays');
+  assert.equal(log.revocations.get(device).upTo, 1, 'and the revocation holds');
 });

@@ -103,3 +103,19 @@ test('parsing takes what people type and what cameras read, and nothing else', (
     assert.equal(parsePairingCode(bad), null);
   }
 });
+
+test('a grant larger than one message goes in parts, each boxed with its place', async () => {
+  const relay = new Relay();
+  const { app } = primary();
+  for (let i = 0; i < 1500; i++) {
+    const id = toBase64Url(createIdentity().publicKey);
+    app.contacts.set(id, { id, name: `Contact number ${i}`, verifiedAt: null });
+  }
+  const device = createIdentity();
+  const waiting = new NewDevicePairing({ signaling: relay.connect(), device, deviceName: 'Laptop' });
+  const before = relay.relayed.length;
+  await linkDevice({ signaling: relay.connect(), code: waiting.code, grantFor: (asked) => grantFor(app, asked) });
+  const grant = await waiting.result;
+  assert.equal(grant.contacts.length, 1501);
+  assert.ok(relay.relayed.length - before >= 2 + 8, 'hello, accept, several grant parts and done');
+});

@@ -2,7 +2,9 @@
 §12) in every room it has the control key of, founded or not: a revoked device's entries
 from the revoke's `upTo` on are taken out of its log and store, and refused when they
 arrive later (`removed`, not held against the link); with a removal of the same author
-the smaller cap holds. A room held without a control key takes a later hold's."""
+the smaller cap holds. A revoke counts only by the identity the device's own first entry
+(a `device` control entry, certified by it) names. A room held without a control key
+takes a later hold's."""
 
 import pytest
 from nacl.signing import SigningKey
@@ -57,11 +59,17 @@ def people():
     return secret, ada, laptop, bob
 
 
+def device_entry(ada: Writer, laptop: Writer, clock: int, by: Writer | None = None) -> bytes:
+    """The laptop's `device` entry naming Ada, with the certificate `by` made of it (Ada's
+    by default), at the laptop's next sequence number."""
+    cert = certify_device((by or ada).peer.identity, laptop.key, CREATED)
+    first = {"identity": b64(ada.key), "created": CREATED, "cert": b64(cert), "name": "Laptop"}
+    return laptop.write({"type": "device", **first}, clock)
+
+
 def device_log(ada: Writer, laptop: Writer, count: int) -> list[bytes]:
     """The laptop's first entry, which names Ada, and messages after it."""
-    cert = certify_device(ada.peer.identity, laptop.key, CREATED)
-    first = {"identity": b64(ada.key), "created": CREATED, "cert": b64(cert), "name": "Laptop"}
-    entries = [laptop.write({"type": "device", **first}, 1)]
+    entries = [device_entry(ada, laptop, 1)]
     return entries + [laptop.say(f"m{i}", i + 2) for i in range(count - 1)]
 
 
@@ -85,17 +93,73 @@ def test_a_revoked_devices_later_entries_are_taken_out_and_refused_in_an_unfound
     assert log.cap(ada.key) is None
 
 
-def test_a_revoke_by_someone_who_did_not_certify_the_device_changes_nothing(people):
+def test_a_revoke_by_someone_whose_device_it_is_not_changes_nothing(people):
     secret, ada, laptop, bob = people
     keys = derive_room_keys(secret)
     log = BlindLog(keys.discovery_key, control_key=keys.control_key)
     log.ingest(device_log(ada, laptop, 3))
+    log.ingest([ada.say("hello", 4)])
     # Bob carries Ada's certificate of her laptop: it is not his device to revoke.
-    assert not log.ingest([bob.revoke(laptop, 0, clock=4, by=ada)]).rejected
-    # And Ada's revoke of a device with a certificate Bob made does not count either.
-    assert not log.ingest([ada.revoke(laptop, 0, clock=5, by=bob)]).rejected
+    assert not log.ingest([bob.revoke(laptop, 0, clock=5, by=ada)]).rejected
+    # Nor with a certificate of her laptop he made himself (anyone can sign one).
+    assert not log.ingest([bob.revoke(laptop, 0, clock=6)]).rejected
+    # Nor Ada herself, a person and no device, with his own certificate of her key.
+    assert not log.ingest([bob.revoke(ada, 0, clock=7)]).rejected
+    assert log.revocations == {} and log.caps == {} and log.take_removed() == []
+    assert log.length(laptop.key) == 3 and log.length(ada.key) == 1
+    # Ada's own revoke does count, on the word of the laptop's first entry.
+    assert not log.ingest([ada.revoke(laptop, 1, clock=8)]).rejected
+    assert log.revocations == {laptop.key: 1} and log.length(laptop.key) == 1
+
+
+def test_a_devices_first_entry_is_what_makes_a_revoke_count(people):
+    secret, ada, laptop, _ = people
+    keys = derive_room_keys(secret)
+    log = BlindLog(keys.discovery_key, control_key=keys.control_key)
+    # The revoke arrives before anything of the device: the mirror keeps it, and it
+    # counts once the device's first entry arrives.
+    assert not log.ingest([ada.revoke(laptop, 1, clock=4)]).rejected
+    assert log.revocations == {}
+    result = log.ingest(device_log(ada, laptop, 3))
+    assert len(result.added) == 1 and result.rejected == ["removed", "removed"]
+    assert log.revocations == {laptop.key: 1} and log.length(laptop.key) == 1
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["uncertified", "not_first"])
+def test_a_device_entry_not_first_or_not_certified_is_refused_and_makes_nobody_a_device(
+    people, late
+):
+    secret, ada, laptop, bob = people
+    keys = derive_room_keys(secret)
+    log = BlindLog(keys.discovery_key, control_key=keys.control_key)
+    if late:  # a message first, then a device entry Ada did certify
+        entries = [laptop.say("first", 1), device_entry(ada, laptop, 2)]
+    else:  # first, naming Ada, but certified by Bob
+        entries = [device_entry(ada, laptop, 1, by=bob), laptop.say("next", 2)]
+    # Refused as members refuse it (§13), and the rest of the laptop's batch with it.
+    result = log.ingest([*entries, laptop.say("more", 3)])
+    assert result.rejected == ["malformed"] and len(result.added) == int(late)
+    assert log.length(laptop.key) == int(late)
+    # Neither Ada's revoke nor Bob's counts: the laptop is nobody's device.
+    assert not log.ingest([ada.revoke(laptop, 0, clock=4), bob.revoke(laptop, 0, 5)]).rejected
     assert log.revocations == {} and log.take_removed() == []
-    assert log.length(laptop.key) == 3
+    assert log.length(laptop.key) == int(late)
+
+
+def test_a_log_loaded_from_its_store_opens_no_device_entry_members_refuse(people):
+    """One stored before the mirror checked `device` entries is kept (it passed then)
+    and names nobody: the revoke it would have let count does not."""
+    secret, ada, laptop, bob = people
+    keys = derive_room_keys(secret)
+    datas = [
+        device_entry(ada, laptop, 1, by=bob),
+        laptop.say("next", 2),
+        ada.revoke(laptop, 1, clock=3),
+    ]
+    stored = [BlindEntry(*entry_author_seq(data), entry_id(data), data) for data in datas]
+    log = BlindLog(keys.discovery_key, stored, control_key=keys.control_key)
+    assert log.length(laptop.key) == 2 and log.revocations == {}
+    assert log.take_removed() == []
 
 
 def test_the_first_revoke_in_room_order_decides(people):

@@ -333,10 +333,14 @@ async def test_a_room_held_without_its_control_key_takes_a_later_holds_and_revoc
             await ada.wait_ready(1, timeout=WAIT_S)
             laptop = RoomPeer(server_url, ada.room_secret, "Laptop")  # signs only
             device = laptop.identity.verify_key.encode()
-            cert = certify_device(ada.identity, device, 1)
-            fields = {"device": b64url_encode(device), "upTo": 1, "created": 1}
-            body = {"type": "revoke", **fields, "cert": b64url_encode(cert), "ts": 1, "clock": 4}
-            await ada.send_entries([*chain(laptop, 3), ada.make_entry(body)])
+            cert = b64url_encode(certify_device(ada.identity, device, 1))
+            # The laptop's first entry names Ada, who certified it: Ada's to revoke.
+            named = {"identity": ada.identity_id, "created": 1, "cert": cert, "name": "Laptop"}
+            first = laptop.make_entry({"type": "device", **named, "ts": 1, "clock": 1})
+            fields = {"device": b64url_encode(device), "upTo": 1, "created": 1, "cert": cert}
+            body = {"type": "revoke", **fields, "ts": 1, "clock": 4}
+            held = [first, *chain(laptop, 2, start=1, prev=first.id)]
+            await ada.send_entries([*held, ada.make_entry(body)])
             await mirror_heads(ada, 1)
             room = service.rooms[ada._swarm.topic]
             assert room.log.length(device) == 3, "without the control key, nothing is cut"

@@ -126,15 +126,19 @@ export class NewDevicePairing extends EventTarget {
     return undefined;
   }
 
-  #onGrant(signal, { part, parts, box }) {
-    if (!Number.isInteger(parts) || parts < 1 || parts > MAX_PARTS || !Number.isInteger(part) || part < 0 || part >= parts) return;
-    let text;
+  // Each part says, inside its box, which it is: a relay cannot reorder or repeat them.
+  #onGrant(signal, { box }) {
+    let opened;
     try {
-      text = openBox(this.partner.session, box);
+      opened = openBox(this.partner.session, box);
     } catch {
       return this.#end('failed', 'bad_grant');
     }
-    if (typeof text !== 'string') return this.#end('failed', 'bad_grant');
+    const { part, parts, text } = opened ?? {};
+    const fits = Number.isInteger(parts) && parts >= 1 && parts <= MAX_PARTS && Number.isInteger(part) && part >= 0 && part < parts
+      && typeof text === 'string' && (this.#parts.length === 0 || this.#parts.length === parts);
+    if (!fits) return this.#end('failed', 'bad_grant');
+    if (this.#parts.length === 0) this.#parts = new Array(parts);
     this.#parts[part] = text;
     if (this.#parts.filter((piece) => piece !== undefined).length < parts) return undefined;
     let grant;
@@ -213,8 +217,8 @@ export function linkDevice({ signaling, code, grantFor }) {
         const text = JSON.stringify(grantFor({ device, name }));
         const pieces = text.match(new RegExp(`[\\s\\S]{1,${PART_CHARACTERS}}`, 'g')) ?? [''];
         if (pieces.length > MAX_PARTS) return finish(new PairingError('too_large'));
-        pieces.forEach((piece, part) => signaling.sendSignal(topic, signal.from, sealPairing({
-          v: 1, t: 'pair-grant', part, parts: pieces.length, box: boxFor(partner.session, piece),
+        pieces.forEach((text, part) => signaling.sendSignal(topic, signal.from, sealPairing({
+          v: 1, t: 'pair-grant', box: boxFor(partner.session, { part, parts: pieces.length, text }),
         }, partner.key)));
         wait(ANSWER_MS, 'no_answer');
       } else if (message.t === 'pair-done' && partner && signal.from === partner.from) {

@@ -33,11 +33,13 @@ function checkName(name) {
   return name;
 }
 
-async function access(name) {
+// Only writing makes a file: a read or a flush that comes after the file was deleted (a
+// disappearing file, docs/protocol.md §7) fails instead of leaving an empty one behind.
+async function access(name, { create = false } = {}) {
   checkName(name);
   if (!handles.has(name)) {
     const opening = dir()
-      .then((d) => d.getFileHandle(name, { create: true }))
+      .then((d) => d.getFileHandle(name, { create }))
       .then((handle) => handle.createSyncAccessHandle());
     handles.set(name, opening);
     opening.catch(() => handles.delete(name));
@@ -57,7 +59,7 @@ async function writeBatch(name) {
   if (!batch?.length) return;
   const { offset, length } = batch;
   batch.length = 0; // taken even if the write fails: the error goes to this request
-  writeAll(await access(name), batch.buffer.subarray(0, length), offset);
+  writeAll(await access(name, { create: true }), batch.buffer.subarray(0, length), offset);
 }
 
 // A flushed file gives its buffer back: a finished download keeps none.
@@ -88,10 +90,10 @@ const ops = {
       await writeBatch(name);
     }
     if (bytes.length > WRITE_BATCH / 2) {
-      writeAll(await access(name), bytes, offset);
+      writeAll(await access(name, { create: true }), bytes, offset);
       return data;
     }
-    await access(name); // a bad name or a file that cannot open fails this write
+    await access(name, { create: true }); // a bad name or a file that cannot open fails this write
     if (!batch) {
       batch = { buffer: spare ?? new Uint8Array(WRITE_BATCH), offset: 0, length: 0 };
       spare = null;
@@ -124,7 +126,7 @@ const ops = {
     return true;
   },
   async truncate({ name, size }) {
-    const handle = await access(name);
+    const handle = await access(name, { create: true });
     handle.truncate(size);
     handle.flush();
     return true;

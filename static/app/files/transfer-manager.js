@@ -215,15 +215,15 @@ export class TransferManager extends EventTarget {
   async forget(root) {
     const t = this.transfers.get(root);
     if (!t) return;
-    if (t.fail('expired')) {
-      for (const link of this.links) link.channel.send({ type: 'cancel', root: t.rootBytes });
-    }
+    const { fileName } = t;
+    const { wasActive, done } = t.forget(() => this.store.deleteTransfer(this.topic, root));
+    if (wasActive) for (const link of this.links) link.channel.send({ type: 'cancel', root: t.rootBytes });
     t.releaseStoredFile();
     this.transfers.remove(root);
     for (const link of this.links) link.has.delete(root);
-    const { fileName } = t.toRecord();
-    // After the saves before it, so none of them brings the record back.
-    await t.saveNow(() => this.store.deleteTransfer(this.topic, root));
+    await done;
+    // The file worker takes requests in order: what was written before is on disk now,
+    // and nothing writes this name again (the transfer forgot it).
     if (fileName) await this.files?.delete(fileName);
     this.#changed(root);
   }

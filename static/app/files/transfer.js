@@ -44,6 +44,7 @@ export class Transfer {
   #flushing = false;
   #finishing = false;
   #saves = new SaveSchedule();
+  #forgotten = false; // a disappearing file gone (forget): nothing of it is saved again
   #meter = new SpeedMeter(); // the verified chunks, for the speed
   #rejected = 0;
   #ignored = 0;
@@ -206,6 +207,16 @@ export class Transfer {
     return true;
   }
 
+  // A disappearing file's time is up (docs/protocol.md §7): it stops, no write or flush
+  // of it goes on (the file name is gone), nothing is saved again, and `write` (deleting
+  // the record) runs after the saves before it. -> whether it was still running.
+  forget(write) {
+    const wasActive = this.fail('expired');
+    this.#forgotten = true;
+    this.#record.fileName = null;
+    return { wasActive, done: this.#saves.now(write) };
+  }
+
   // Forgets every chunk; returns { fileName } with the stored file to delete (null if
   // none was made), or null when there is nothing to cancel.
   cancel() {
@@ -341,11 +352,12 @@ export class Transfer {
   // ---- Saving (the caller writes; the Transfer keeps the timer and the order) ------------
 
   saveSoon(delayMs, save) {
-    this.#saves.soon(delayMs, save);
+    if (!this.#forgotten) this.#saves.soon(delayMs, save);
   }
 
   // Saves after the saves before it; write(record) stores the record.
   saveNow(write) {
+    if (this.#forgotten) return Promise.resolve();
     return this.#saves.now(() => write(this.toRecord()));
   }
 

@@ -30,7 +30,7 @@ export const DISAPPEAR_SECONDS = Object.freeze([0, 300, 3600, 86_400, 604_800, 2
 export const MEMBER_ROLES = Object.freeze(['admin', 'moderator', 'member']);
 export const POSTING_RULES = Object.freeze(['everyone', 'moderators']);
 // Entries sealed with the room's control key, which a blind mirror holds too (§7, §13).
-export const CONTROL_TYPES = Object.freeze(['role', 'remove', 'revoke']);
+export const CONTROL_TYPES = Object.freeze(['role', 'remove', 'revoke', 'device']);
 
 // A `format` a file entry may name (§11): 2, or a later version's up to 255.
 export function isFileFormat(value) {

@@ -299,8 +299,11 @@ export class RoomLog {
   // How much of `author`'s log may count here: Infinity unless they were removed, else
   // up to the removal's `upTo`, and never an entry after the removal in room order (an
   // `upTo` larger than the remover held would otherwise let a removed member write on).
+  // A revoked device keeps its first entry: the `device` entry that makes the revocation
+  // count (room/revocations.js), even when the revocation comes first in room order.
   cap(author) {
-    return Math.min(this.#capBy(this.moderation.removals.get(author), author), this.#capBy(this.revocations.get(author), author));
+    const revocation = this.revocations.has(author) ? Math.max(1, this.#capBy(this.revocations.get(author), author)) : Infinity;
+    return Math.min(this.#capBy(this.moderation.removals.get(author), author), revocation);
   }
 
   // A removal's or a revocation's cap: its `upTo`, and nothing placed after it.

@@ -78,7 +78,8 @@ export class RoomSession extends EventTarget {
       changed: () => this.#changed(),
     });
     this.moderation = new RoomModeration({
-      log: this.log, selfId: this.selfId, view: () => this.view, write: (body) => this.#append(body),
+      // Roles are the signing key's (§13): a linked device moderates nothing.
+      log: this.log, selfId: this.authorId, view: () => this.view, write: (body) => this.#append(body),
     });
     this.writing = Promise.resolve();
     this.changeQueued = false;
@@ -316,9 +317,11 @@ export class RoomSession extends EventTarget {
 
   // What each linked member's heads say it holds of our own log (room/own-delivery.js).
   #heldByLinked() {
-    return this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity).map((peer) => ({
-      id: this.personOf(identityId(peer.identity)), length: this.replicators.get(peer)?.remoteHeads.get(this.authorId)?.length ?? 0,
-    }));
+    // Our own other devices are not whom "delivered" counts.
+    return this.swarm.readyPeers().filter(isPerson).filter((peer) => peer.identity)
+      .map((peer) => ({ peer, id: this.personOf(identityId(peer.identity)) }))
+      .filter(({ id }) => id !== this.selfId)
+      .map(({ peer, id }) => ({ id, length: this.replicators.get(peer)?.remoteHeads.get(this.authorId)?.length ?? 0 }));
   }
 
   typingNames(now = Date.now()) {

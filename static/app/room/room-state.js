@@ -197,7 +197,8 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
     if (!target || target.call || target.event) continue;
     // A file offer is only ever deleted: it is not fetched any more, nor offered.
     if (target.file) {
-      if (body.type === 'delete' && (target.author === author || isModerator(moderation.roleAt(author, record)))) {
+      // Roles belong to the key that writes (§13): a linked device is no moderator.
+      if (body.type === 'delete' && (target.author === author || isModerator(moderation.roleAt(record.author, record)))) {
         target.deleted = true;
         if (target.author !== author) target.removedBy ??= author;
         if (files.get(target.file.root)?.id === target.id) files.delete(target.file.root);
@@ -209,7 +210,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
       target.edited = true;
     } else if (body.type === 'delete' && target.author === author) {
       target.deleted = true;
-    } else if (body.type === 'delete' && isModerator(moderation.roleAt(author, record))) {
+    } else if (body.type === 'delete' && isModerator(moderation.roleAt(record.author, record))) {
       target.deleted = true;
       target.removedBy ??= author;
     } else if (body.type === 'reaction') {

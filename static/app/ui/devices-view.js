@@ -35,7 +35,7 @@ export class DevicesView {
   #item(device) {
     const facts = device.revokedAt
       ? ` · unlinked ${new Date(device.revokedAt).toLocaleDateString()}`
-      : ` · linked ${new Date(device.linkedAt).toLocaleDateString()} · ${when(device.lastSeen)}`;
+      : ` · linked ${new Date(device.linkedAt).toLocaleDateString()}${device.confirmed === false ? ' (not confirmed)' : ''} · ${when(device.lastSeen)}`;
     return h('li', { class: 'device-item', 'data-testid': 'device', dataset: { id: device.id, revoked: String(Boolean(device.revokedAt)) } },
       h('span', {}, h('strong', {}, device.name), h('span', { class: 'muted' }, facts)),
       device.revokedAt ? null : h('button', {
