@@ -8,6 +8,15 @@ from typing import Any
 
 from parley_peer.encoding import b64url_decode, is_json_integer
 from parley_peer.errors import EncodingError
+from parley_peer.payment_request import (
+    AMOUNT_TEXT,
+    MAX_ADDRESS_LENGTH,
+    MAX_INVOICE_LENGTH,
+    MAX_NOTE_CODE_POINTS,
+    PAYMENT_ASSETS,
+    PAYMENT_NETWORKS,
+    is_payment_request,
+)
 
 # The largest time a JavaScript Date can hold (ECMA-262 time values).
 MAX_TIMESTAMP_MS = 8_640_000_000_000_000
@@ -97,6 +106,9 @@ def _is_mime(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= MAX_MIME_LENGTH and bool(_MIME.fullmatch(value))
 
 
+_TXID = re.compile(r"(?:0x)?[0-9a-f]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{64}")
+
 _COMMON: dict[str, Check] = {
     "ts": lambda value: is_json_integer(value, 0, MAX_TIMESTAMP_MS),
     "clock": lambda value: is_json_integer(value, 1, MAX_SEQ),
@@ -174,12 +186,40 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
         },
         {},
     ),
+    # A payment request (§7 "Payments"): `amount` in the asset's smallest unit, as
+    # digits; parley_peer/payment_request.py checks the address or invoice (_BODY_RULES).
+    "payment": (
+        {
+            "asset": lambda v: v in PAYMENT_ASSETS,
+            "network": lambda v: v in PAYMENT_NETWORKS,
+            "amount": lambda v: isinstance(v, str) and AMOUNT_TEXT.fullmatch(v) is not None,
+            "expires": lambda v: is_json_integer(v, 0, MAX_TIMESTAMP_MS),
+        },
+        {
+            "note": _is_text(MAX_NOTE_CODE_POINTS),
+            "address": lambda v: isinstance(v, str) and 1 <= len(v) <= MAX_ADDRESS_LENGTH,
+            "invoice": lambda v: isinstance(v, str) and 1 <= len(v) <= MAX_INVOICE_LENGTH,
+        },
+    ),
+    # A receipt for the request `request`: a transaction id (bitcoin, or Ethereum's with
+    # 0x), or a Lightning preimage; exactly one (_BODY_RULES).
+    "paid": (
+        {"request": _is_id},
+        {
+            "txid": lambda v: isinstance(v, str) and _TXID.fullmatch(v) is not None,
+            "preimage": lambda v: isinstance(v, str) and _HEX32.fullmatch(v) is not None,
+        },
+    ),
+    # The requester received what `request` asked for.
+    "received": ({"request": _is_id}, {}),
 }
 ENTRY_TYPES = tuple(_BODY_SCHEMAS)
 # type -> a rule across keys, run once every key has passed its own check.
 _BODY_RULES: dict[str, Check] = {
     # `duration` is there exactly when the call ended.
     "call": lambda body: ("duration" in body) == (body["event"] == "ended"),
+    "payment": is_payment_request,
+    "paid": lambda body: ("txid" in body) != ("preimage" in body),
     # A settings entry changes something.
     "settings": lambda body: any(
         key in body for key in ("description", "posting", "slowMode", "disappear")

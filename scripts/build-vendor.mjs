@@ -19,6 +19,18 @@ const bundles = {
   // always dark on light, so the inverted pass (which doubles the work per frame) is off.
   'jsqr.js': "import jsQR from 'jsqr'; export const decodeQr = (rgba, width, height) => " +
     "jsQR(rgba, width, height, { inversionAttempts: 'dontInvert' })?.data ?? null;",
+  // Payment requests (static/app/payments/): Bitcoin addresses, BOLT 11 invoices and their
+  // signatures, EIP-55 Ethereum addresses. Named imports only, so esbuild drops the rest
+  // of each library (transactions, PSBTs, ABI coding, …).
+  'payments.js': [
+    "export { Address, OutScript, Script, NETWORK, TEST_NETWORK } from '@scure/btc-signer';",
+    "export { bech32, bech32m, hex } from '@scure/base';",
+    "export { hrpToMillisat } from 'light-bolt11-decoder';",
+    "export { secp256k1 } from '@noble/curves/secp256k1.js';",
+    "export { sha256 } from '@noble/hashes/sha2.js';",
+    "export { validate as isValidEthAddress, checksum as ethChecksum } from 'ox/Address';",
+    "export { from as abiFunction, encodeData as encodeFunctionData } from 'ox/AbiFunction';",
+  ].join('\n'),
 };
 
 await mkdir(outDir, { recursive: true });

@@ -34,7 +34,7 @@ const valid = {
 };
 
 test('every documented type has a valid body', () => {
-  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings', 'revoke', 'device']);
+  assert.deepEqual([...ENTRY_TYPES], ['message', 'edit', 'delete', 'reaction', 'name', 'join', 'mailbox', 'file', 'call', 'room', 'leave', 'read', 'role', 'remove', 'settings', 'revoke', 'device', 'payment', 'paid', 'received']);
   for (const [name, body] of Object.entries(valid)) assert.ok(isEntryBody(body), name);
 });
 

@@ -55,7 +55,8 @@ NON_CANONICAL_ID = GOOD["device"][:-1] + chr(ord(GOOD["device"][-1]) ^ 1)
 
 def test_revoke_and_device_are_control_types_listed_after_settings():
     assert CONTROL_TYPES == ("role", "remove", "revoke", "device")
-    assert ENTRY_TYPES[-3:] == ("settings", "revoke", "device")
+    settings = ENTRY_TYPES.index("settings")
+    assert ENTRY_TYPES[settings : settings + 3] == ("settings", "revoke", "device")
 
 
 @pytest.mark.parametrize(

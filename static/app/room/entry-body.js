@@ -10,6 +10,9 @@
 // Text lengths count Unicode code points (a surrogate pair is one), not UTF-16 units,
 // so the browser and Python (len of a str) agree.
 import { isNotifyLevel } from '../push/notify-levels.js';
+import {
+  AMOUNT_TEXT, MAX_ADDRESS_LENGTH, MAX_INVOICE_LENGTH, MAX_NOTE_CODE_POINTS, PAYMENT_ASSETS, PAYMENT_NETWORKS, isPaymentRequest,
+} from '../payments/payment-request.js';
 
 export const MAX_TEXT_CODE_POINTS = 4000;
 export const MAX_NAME_CODE_POINTS = 64;
@@ -85,6 +88,9 @@ export const MAX_CALL_DURATION_MS = 86_400_000; // a day
 const isCallEvent = (value) => CALL_EVENTS.includes(value);
 const isCallDuration = (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_CALL_DURATION_MS;
 
+const TXID_TEXT = /^(?:0x)?[0-9a-f]{64}$/;
+const isHex32 = (value) => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+
 const COMMON = {
   // The largest time a JavaScript Date can hold: a larger ts could not be shown.
   ts: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIMESTAMP_MS,
@@ -157,6 +163,30 @@ const SCHEMAS = {
     },
     optional: {},
   },
+  // A payment request (§7 "Payments"): `amount` in the asset's smallest unit, as digits;
+  // payments/payment-request.js checks the address or invoice against the rest.
+  payment: {
+    required: {
+      asset: (value) => PAYMENT_ASSETS.includes(value), network: (value) => PAYMENT_NETWORKS.includes(value),
+      amount: (value) => typeof value === 'string' && AMOUNT_TEXT.test(value),
+      expires: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIMESTAMP_MS,
+    },
+    optional: {
+      note: textOf(MAX_NOTE_CODE_POINTS),
+      address: (value) => typeof value === 'string' && value.length >= 1 && value.length <= MAX_ADDRESS_LENGTH,
+      invoice: (value) => typeof value === 'string' && value.length >= 1 && value.length <= MAX_INVOICE_LENGTH,
+    },
+    refine: isPaymentRequest,
+  },
+  // The author paid the request `request`: a transaction id (bitcoin, or USDT's with
+  // 0x), or a Lightning payment's preimage, which proves it (room/room-state.js).
+  paid: {
+    required: { request: isIdText },
+    optional: { txid: (value) => typeof value === 'string' && TXID_TEXT.test(value), preimage: isHex32 },
+    refine: (body) => Object.hasOwn(body, 'txid') !== Object.hasOwn(body, 'preimage'),
+  },
+  // The requester received what `request` asked for.
+  received: { required: { request: isIdText }, optional: {} },
 };
 
 export const ENTRY_TYPES = Object.freeze(Object.keys(SCHEMAS));

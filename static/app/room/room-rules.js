@@ -3,7 +3,7 @@
 //
 //   const rules = new RoomRules(moderation)
 //   rules.take(record)      -> true when a `settings` or `room` entry counts (by an admin)
-//   rules.refusal(record)   -> null, or why a `message` or `file` entry counts for nobody:
+//   rules.refusal(record)   -> null, or why a `message`, `file` or `payment` entry counts for nobody:
 //                              'moderators_only' or 'slow_mode'
 //   rules.settings          -> { description, posting, slowMode, disappear } in effect so far
 //   rules.changed           -> the keys that the latest `settings` entry taken changed
@@ -18,7 +18,7 @@
 import { isModerator } from './moderation.js';
 
 export const DEFAULT_SETTINGS = Object.freeze({ description: '', posting: 'everyone', slowMode: 0, disappear: 0 });
-const POSTS = new Set(['message', 'file']);
+const POSTS = new Set(['message', 'file', 'payment']);
 
 export class RoomRules {
   #moderation;

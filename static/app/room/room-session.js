@@ -6,6 +6,7 @@
 //   const session = new RoomSession({ room, identity, store, swarm, sendsReceipts })
 //   await session.load(); session.start(); session.stop()
 //   writes: send(text, { reply }), edit, remove, react, sendFile(offer) (§11),
+//     requestPayment(fields), payRequest(request, { txid } | { preimage }), confirmReceived(request),
 //     recordCall({ call, event, video, duration }), rename(name), renameRoom(name),
 //     leave(), setMailbox({ mailbox, notify } | null) (§10); setTyping(active), markRead()
 //   session.view -> buildRoomState's { messages, timeline, names, members, ... }
@@ -148,6 +149,20 @@ export class RoomSession extends EventTarget {
   // A file offer (docs/protocol.md §11); files/transfer-manager.js prepares it.
   sendFile(offer) {
     return this.#post({ type: 'file', ...offer });
+  }
+
+  // Payments (docs/protocol.md §7 "Payments"): a request is a post; a receipt (a
+  // `txid` or a Lightning `preimage`) and a "received" answer one (ui/payment-card.js).
+  requestPayment(fields) {
+    return this.#post({ type: 'payment', ...fields });
+  }
+
+  payRequest(request, proof) {
+    return this.#append({ type: 'paid', request, ...proof });
+  }
+
+  confirmReceived(request) {
+    return this.#append({ type: 'received', request });
   }
 
   // A call event in the room's history (docs/protocol.md §7 `call`): event 'started',

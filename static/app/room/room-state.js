@@ -56,6 +56,7 @@
 // message this device holds shows { id, author: null, text: null, deleted: false }.
 //
 // One sort and two passes over maps, so 10,000 entries stay cheap.
+import { addReceipt, markReceived, paymentCard } from '../payments/payment-state.js';
 import { evaluateModeration, isModerator } from './moderation.js';
 import { orderEntries } from './order.js';
 import { RoomRules } from './room-rules.js';
@@ -150,6 +151,14 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
         expires: record.expires ?? null,
       });
       if (!files.has(body.root)) files.set(body.root, { id, author, ts, expires: record.expires ?? null, ...file });
+    } else if (body.type === 'payment') {
+      messages.set(id, {
+        id, author, ts, clock, text: null, edited: false, deleted: false, reply: null, reactions: new Map(),
+        payment: paymentCard(body, author),
+      });
+    } else if (body.type === 'paid' || body.type === 'received') {
+      // Shown only if it counts for its request (the second pass decides).
+      messages.set(id, historyLine(id, author, ts, clock, { type: body.type, request: body.request, counted: false }));
     } else if (body.type === 'call') {
       let summary = calls.get(body.call);
       if (!summary) {
@@ -193,15 +202,27 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
     const { body } = record;
     const author = personOf(record.author);
     if (body === null) continue;
+    if (body.type === 'paid' || body.type === 'received') {
+      const { payment } = messages.get(body.request) ?? {};
+      const line = messages.get(record.id).event;
+      if (payment && body.type === 'paid') {
+        line.counted = addReceipt(payment, { id: record.id, author, ts: record.ts, body });
+        line.proven = payment.receipts.at(-1)?.id === record.id && payment.receipts.at(-1).proven;
+      } else if (payment) {
+        line.counted = markReceived(payment, { author, ts: record.ts });
+      }
+      continue;
+    }
     const target = messages.get(body.target);
     if (!target || target.call || target.event) continue;
-    // A file offer is only ever deleted: it is not fetched any more, nor offered.
-    if (target.file) {
+    // A file offer or a payment request is only ever deleted: a deleted offer is not
+    // fetched any more, nor offered; a deleted request is withdrawn.
+    if (target.file || target.payment) {
       // Roles belong to the key that writes (§13): a linked device is no moderator.
       if (body.type === 'delete' && (target.author === author || isModerator(moderation.roleAt(record.author, record)))) {
         target.deleted = true;
         if (target.author !== author) target.removedBy ??= author;
-        if (files.get(target.file.root)?.id === target.id) files.delete(target.file.root);
+        if (target.file && files.get(target.file.root)?.id === target.id) files.delete(target.file.root);
       }
       continue;
     }
@@ -221,6 +242,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
 
   const views = [];
   for (const message of messages.values()) {
+    if (message.event && (message.event.type === 'paid' || message.event.type === 'received') && !message.event.counted) continue;
     const found = message.reply === null ? undefined : messages.get(message.reply);
     const replied = found?.call || found?.event ? undefined : found;
     views.push({
@@ -232,6 +254,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
         text: replied && !replied.deleted ? replied.text : null,
         deleted: replied?.deleted ?? false,
         ...(replied?.file ? { fileName: replied.file.name } : {}),
+        ...(replied?.payment ? { payment: true } : {}),
         ...(expired.has(message.reply) ? { expired: true } : {}),
       },
       reactions: message.deleted ? [] : reactionList(message.reactions, selfId),

@@ -8,6 +8,8 @@ import { askToConfirm } from './dialogs.js';
 import { h, replaceChildren } from './dom.js';
 import { openEmojiPicker } from './emoji-picker.js';
 import { FileCard } from './file-card.js';
+import { PaymentCards } from './payment-cards.js';
+import { openPaymentRequestDialog } from './payment-request-dialog.js';
 import { InvitePanel } from './invite-panel.js';
 import { callSummaryText, plural, roomRulesText } from './format.js';
 import { MessageList } from './message-list.js';
@@ -29,6 +31,7 @@ export class ChatView {
     this.topic = null;
     this.rendered = new Map(); // message id -> { key, el }
     this.cards = new Map(); // file root -> FileCard of the open room
+    this.paymentCards = new PaymentCards({ session: () => this.#session(), nameOf: (id) => (id === this.app.selfId ? 'You' : this.#name(id)) });
     this.onTransfers = ({ detail }) => this.#onTransfers(detail.root);
     this.title = h('h1', { class: 'chat-title', 'data-testid': 'room-name' });
     this.subtitle = h('p', { class: 'chat-subtitle', 'data-testid': 'peer-summary' });
@@ -71,6 +74,7 @@ export class ChatView {
     this.composer = new ComposerView({
       onSubmit: (text, mode) => this.#submit(text, mode),
       onFiles: (files) => this.#sendFiles(files),
+      onRequestPayment: () => openPaymentRequestDialog({ session: this.#session(), onPosted: () => this.scroll.toBottom() }),
       onTyping: (active) => this.#session()?.setTyping(active),
       onEditLast: () => this.#editLast(),
       members: () => this.#session()?.memberList().filter((member) => !member.self && !member.left) ?? [],
@@ -123,6 +127,7 @@ export class ChatView {
       this.transfers?.addEventListener('change', this.onTransfers);
       for (const card of this.cards.values()) card.destroy();
       this.cards.clear();
+      this.paymentCards.clear();
       this.rendered.clear();
       this.list.reset();
       this.composer.reset();
@@ -301,13 +306,15 @@ export class ChatView {
     const moderates = !mine && session.moderation.powers().deletesOthers;
     const eventNames = message.event?.member ? this.#name(message.event.member) : null;
     const removedBy = message.removedBy ? this.#name(message.removedBy) : null;
+    // A payment card updates in place: its message stays as it was.
+    const paymentCard = message.payment && !message.deleted ? this.paymentCards.cardFor(message, mine).el : null;
     const key = messageKey(message, [delivered, read, bigRoom, authorName, replyAuthorName, mine, verified, callText, moderates, eventNames, removedBy]);
     const cached = this.rendered.get(message.id);
     if (cached?.key === key) return cached.el;
     const el = messageView({
       message, mine, authorName, replyAuthorName, delivered, read, bigRoom, verified, callText, actions: this.actions,
       textOptions: this.textOptions, moderates, nameOf: (id) => (id === this.app.selfId ? 'you' : this.#name(id)),
-      fileCard: message.file && !message.deleted ? this.#card(message.file, mine).el : null,
+      fileCard: message.file && !message.deleted ? this.#card(message.file, mine).el : null, paymentCard,
     });
     this.rendered.set(message.id, { key, el });
     return el;
@@ -343,7 +350,7 @@ export class ChatView {
   }
 
   #editLast() {
-    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted && !m.file && !m.call);
+    const last = this.#session()?.view.messages.findLast((m) => m.author === this.app.selfId && !m.deleted && !m.file && !m.call && !m.payment);
     if (!last) return false;
     this.composer.startEdit(last);
     return true;

@@ -3,6 +3,7 @@
 // ArrowUp in an empty composer edits the user's last message; "@" offers the room's
 // members to mention (ui/mention-picker.js). Files come through the
 // attach button (a picker, several at once) or a paste; ChatView takes dropped ones.
+// The ₿ button opens "Request a payment" (ui/payment-request-dialog.js).
 import { MAX_TEXT_CODE_POINTS } from '../room/entry-body.js';
 import { h, replaceChildren } from './dom.js';
 import { MentionPicker } from './mention-picker.js';
@@ -11,7 +12,7 @@ import { MentionPicker } from './mention-picker.js';
 const COUNT_FROM = MAX_TEXT_CODE_POINTS - 500;
 
 export class ComposerView {
-  constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {}, members = () => [] }) {
+  constructor({ onSubmit, onTyping, onEditLast, onFiles = () => {}, onRequestPayment = () => {}, members = () => [] }) {
     this.onSubmit = onSubmit;
     this.onFiles = onFiles;
     this.onTyping = onTyping;
@@ -51,8 +52,12 @@ export class ComposerView {
       class: 'button attach-button', type: 'button', title: 'Send files', 'aria-label': 'Send files',
       'data-testid': 'attach', onclick: () => this.picker.click(),
     }, h('span', { class: 'attach-icon', 'aria-hidden': 'true' }));
+    this.requestPayment = h('button', {
+      class: 'button request-payment-button', type: 'button', title: 'Request a payment', 'aria-label': 'Request a payment',
+      'data-testid': 'request-payment', onclick: () => onRequestPayment(),
+    }, h('span', { 'aria-hidden': 'true' }, '₿'));
     this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
-      this.attach, this.picker, this.input,
+      this.attach, this.requestPayment, this.picker, this.input,
       h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));
     this.mentions = new MentionPicker({ input: this.input, members });
     this.el = h('div', { class: 'composer-area' }, this.mentions.el, this.context, this.count, this.form);
@@ -65,6 +70,7 @@ export class ComposerView {
     this.input.disabled = blocked;
     this.form.querySelector('button[type=submit]').disabled = blocked || this.tooLong;
     this.attach.disabled = blocked;
+    this.requestPayment.disabled = blocked;
     this.blocked = blocked;
     this.input.placeholder = reason ?? 'Write a message…';
   }
@@ -102,7 +108,7 @@ export class ComposerView {
 
   #setMode(mode) {
     this.mode = mode;
-    const text = mode.message.file ? `File: ${mode.message.file.name}` : mode.message.text;
+    const text = mode.message.file ? `File: ${mode.message.file.name}` : mode.message.payment ? 'Payment request' : mode.message.text;
     const snippet = text.length > 80 ? `${text.slice(0, 80)}…` : text;
     replaceChildren(this.context,
       h('div', { class: 'composer-context-text' }, h('strong', {}, mode.label), h('span', {}, snippet)),

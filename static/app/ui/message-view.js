@@ -19,11 +19,13 @@ export function messageKey(message, extra) {
   ]);
 }
 
-// A file offer (message.file) shows its FileCard element instead of text; edits and
-// reactions have no effect on it (docs/protocol.md §7), so Reply stays, and Delete for
-// its author and for moderators (then it is no longer fetched).
+// A file offer (message.file) shows its FileCard element instead of text, a payment
+// request (message.payment) its PaymentCard; edits and reactions have no effect on
+// either (docs/protocol.md §7), so Reply stays, and Delete for its author and for
+// moderators (then a file is no longer fetched, a request is withdrawn).
 export function messageView({
-  message, mine, authorName, replyAuthorName, delivered, read = 0, bigRoom = false, verified, actions, fileCard = null, callText = '', textOptions = {},
+  message, mine, authorName, replyAuthorName, delivered, read = 0, bigRoom = false, verified, actions, fileCard = null, paymentCard = null,
+  callText = '', textOptions = {},
   moderates = false, nameOf = () => 'Someone',
 }) {
   if (message.call) return callEventView({ message, text: callText });
@@ -36,7 +38,8 @@ export function messageView({
     h('strong', {}, replyAuthorName ?? 'Someone'),
     h('span', {}, quoteText(message.reply)))
     : null;
-  const body = message.file && !message.deleted ? fileCard : message.deleted
+  const card = message.file ? fileCard : paymentCard;
+  const body = card && !message.deleted ? card : message.deleted
     ? h('p', { class: 'message-text deleted', 'data-testid': 'message-deleted' },
       message.removedBy ? `Removed by ${nameOf(message.removedBy)}` : 'This message was deleted')
     : h('p', { class: 'message-text', 'data-testid': 'message-text' }, richText(message.text, textOptions));
@@ -53,13 +56,13 @@ export function messageView({
   const delivery = message.deleted ? '' : deliveryLabel(delivered, { mine, read, bigRoom });
   const status = delivery ? h('span', { class: 'delivery', 'data-testid': 'delivery' }, delivery) : null;
   const toolbar = message.deleted ? null : h('div', { class: 'message-actions', role: 'toolbar', 'aria-label': 'Message actions' },
-    message.file ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
+    message.file || message.payment ? null : actionButton('React', '☺', 'action-react', (event) => actions.pickReaction(message.id, event.currentTarget)),
     actionButton('Reply', '↩', 'action-reply', () => actions.reply(message)),
-    mine && !message.file ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
+    mine && !message.file && !message.payment ? actionButton('Edit', '✎', 'action-edit', () => actions.edit(message)) : null,
     mine || moderates ? actionButton('Delete', '🗑', 'action-delete', () => actions.remove(message)) : null);
 
   return h('li', {
-    class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}`, 'data-testid': 'message',
+    class: `message${mine ? ' mine' : ''}${message.file ? ' file-message' : ''}${message.payment ? ' payment-message' : ''}`, 'data-testid': 'message',
     dataset: { id: message.id, mentionsMe: String(!mine && !message.deleted && mentions(message.text, textOptions.selfName)) },
     tabIndex: -1,
   },
@@ -105,6 +108,11 @@ const ROOM_EVENTS = {
   },
   remove: { icon: '⛔', testid: 'remove-event', text: (who, { member }, nameOf) => `${who} removed ${nameOf(member)} from the room` },
   settings: { icon: '⚙️', testid: 'settings-event', text: (who) => `${who} changed the room’s settings` },
+  paid: {
+    icon: '💸', testid: 'paid-event',
+    text: (who, { proven }) => (proven ? `${who} paid a payment request (proven)` : `${who} marked a payment request as paid`),
+  },
+  received: { icon: '✅', testid: 'received-event', text: (who) => `${who} marked a payment as received` },
   device: { icon: '💻', testid: 'device-event', text: (who, { name }) => `${who} linked a new device: ${name}` },
   revoke: { icon: '🔌', testid: 'revoke-event', text: (who, { name }) => `${who} unlinked a device${name ? `: ${name}` : ''}` },
   // A `settings` entry that set the disappearing-message timer alone.
@@ -136,6 +144,7 @@ function quoteText(reply) {
   if (reply.deleted) return 'Deleted message';
   if (reply.expired) return 'This message has disappeared';
   if (reply.fileName) return `File: ${reply.fileName}`;
+  if (reply.payment) return 'Payment request';
   if (reply.text === null || reply.text === undefined) return 'A message not received yet';
   return reply.text.length > SNIPPET ? `${reply.text.slice(0, SNIPPET)}…` : reply.text;
 }

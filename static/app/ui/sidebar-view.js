@@ -3,6 +3,7 @@
 // "New room" action.
 import { brandMark, h, replaceChildren } from './dom.js';
 import { openContactDialog } from './contact-dialog.js';
+import { amountText } from '../payments/payment-text.js';
 import { callSummaryText, hueFor, initials, shortId, shortWhen } from './format.js';
 import { DevicesView } from './devices-view.js';
 import { DownloadSettingsView } from './download-settings-view.js';
@@ -170,6 +171,7 @@ function preview(message, session) {
   if (!message) return 'No messages yet';
   const who = message.author === session.selfId ? 'You' : session.memberName(message.author) ?? 'Someone';
   if (message.file) return `${who}: file ${message.file.name}`;
+  if (message.payment && !message.deleted) return `${who}: requested ${amountText(message.payment)}`;
   if (message.call) return callSummaryText(message.call, { selfId: session.selfId, nameOf: (id) => session.memberName(id) });
   return `${who}: ${message.deleted ? 'deleted a message' : message.text}`;
 }
