@@ -3,7 +3,7 @@
 // ArrowUp in an empty composer edits the user's last message; "@" offers the room's
 // members to mention (ui/mention-picker.js). Files come through the
 // attach button (a picker, several at once) or a paste; ChatView takes dropped ones.
-// The ₿ button opens "Request a payment" (ui/payment-request-dialog.js).
+// The coins button opens "Request a payment" (ui/payment-request-dialog.js).
 import { MAX_TEXT_CODE_POINTS } from '../room/entry-body.js';
 import { h, replaceChildren } from './dom.js';
 import { MentionPicker } from './mention-picker.js';
@@ -55,7 +55,7 @@ export class ComposerView {
     this.requestPayment = h('button', {
       class: 'button request-payment-button', type: 'button', title: 'Request a payment', 'aria-label': 'Request a payment',
       'data-testid': 'request-payment', onclick: () => onRequestPayment(),
-    }, h('span', { 'aria-hidden': 'true' }, '₿'));
+    }, h('span', { class: 'request-payment-icon', 'aria-hidden': 'true' }));
     this.form = h('form', { class: 'composer', onsubmit: (event) => this.#submit(event) },
       this.attach, this.requestPayment, this.picker, this.input,
       h('button', { class: 'button primary', type: 'submit', 'data-testid': 'send' }, 'Send'));

@@ -17,7 +17,8 @@ import { h, replaceChildren } from './dom.js';
 import { qrCanvas } from './qr-canvas.js';
 import { copyButton } from './sidebar-view.js';
 
-const ICONS = { btc: '₿', lightning: '⚡', usdt: '₮' };
+// Letters where a font may lack the sign (₿ is missing from many).
+const ICONS = { btc: 'BTC', lightning: '⚡', usdt: '₮' };
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's largest delay
 
 export function paymentUri(payment) {
@@ -29,6 +30,7 @@ export function paymentUri(payment) {
   });
 }
 
+const whenText = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const shortHex = (hex) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
 
 // The payer's own receipt reads "You paid"; another's is their word until proven.
@@ -55,14 +57,14 @@ export class PaymentCard {
     this.error = h('p', { class: 'payment-error', role: 'alert', 'data-testid': 'payment-card-error', hidden: true });
     this.el = h('div', { class: `payment-card asset-${payment.asset}`, 'data-testid': 'payment-card', dataset: { request: id } },
       h('div', { class: 'payment-head' },
-        h('span', { class: 'payment-icon', 'aria-hidden': 'true' }, ICONS[payment.asset]),
+        h('span', { class: `payment-icon asset-${payment.asset}`, 'aria-hidden': 'true' }, ICONS[payment.asset]),
         h('div', { class: 'payment-title' },
           h('span', { class: 'payment-kind' }, mine ? 'You requested' : 'Payment request',
             ` · ${assetLabel(payment.asset)}`, payment.network === 'main' ? '' : ` · ${networkName(payment.network)}`),
-          h('strong', { class: 'payment-amount', 'data-testid': 'payment-amount' }, amountText(payment))),
-        this.status),
+          h('strong', { class: 'payment-amount', 'data-testid': 'payment-amount' }, amountText(payment)))),
+      h('div', { class: 'payment-state-row' }, this.status, this.expiry),
       payment.note ? h('p', { class: 'payment-note', 'data-testid': 'payment-note' }, payment.note) : null,
-      this.expiry, this.qr, this.buttons, this.error, this.#details(payment), this.receipts);
+      this.qr, this.buttons, this.error, this.#details(payment), this.receipts);
     this.update(payment);
   }
 
@@ -76,8 +78,7 @@ export class PaymentCard {
     this.el.dataset.state = state;
     this.status.dataset.state = state;
     this.status.textContent = STATUS_TEXT[state];
-    this.expiry.textContent = state === 'expired' ? `Expired ${new Date(payment.expires).toLocaleString()}`
-      : `Expires ${new Date(payment.expires).toLocaleString()}`;
+    this.expiry.textContent = `${state === 'expired' ? 'Expired' : 'Expires'} ${whenText(payment.expires)}`;
     this.expiry.hidden = state === 'received' || state === 'proven';
     const payable = state === 'open' || state === 'claimed';
     replaceChildren(this.qr, payable ? this.#qrCode() : null);
@@ -162,7 +163,7 @@ export class PaymentCard {
       rows.push(
         ['Invoice amount', amountText({ asset: 'lightning', amount: invoice.amountMsat })],
         ['Payment hash', invoice.paymentHash],
-        ['Invoice expires', new Date(invoice.expiresAt).toLocaleString()],
+        ['Invoice expires', whenText(invoice.expiresAt)],
         ['Payee node', invoice.payee],
         ['Signature', 'verified'],
       );
