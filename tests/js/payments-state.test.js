@@ -47,6 +47,7 @@ function history() {
     paid: (author, request, proof) => add(author, { type: 'paid', request, ...proof }),
     received: (author, request) => add(author, { type: 'received', request }),
     remove: (author, target) => add(author, { type: 'delete', target }),
+    at: add,
   };
 }
 
@@ -128,9 +129,15 @@ test('receipts of the wrong kind, or by the requester, count for nothing', () =>
   assert.equal(paymentStatus(requestIn(buildRoomState(h.records), coins).payment, T0), 'claimed');
 });
 
-test('a request its author deletes is withdrawn; nobody else’s delete counts', () => {
+test('a request its author deletes is withdrawn; nobody else’s delete counts, and edits and reactions do nothing', () => {
   const h = history();
   const request = h.bitcoin(ADA);
+  h.at(ADA, { type: 'edit', target: request, text: 'pay me more' });
+  h.at(BOB, { type: 'reaction', target: request, emoji: '👍', on: true });
+  const untouched = requestIn(buildRoomState(h.records), request);
+  assert.equal(untouched.text, null);
+  assert.equal(untouched.edited, false);
+  assert.deepEqual(untouched.reactions, []);
   h.remove(BOB, request);
   assert.equal(requestIn(buildRoomState(h.records), request).deleted, false);
   h.remove(ADA, request);

@@ -45,6 +45,10 @@
 //               stay per device: each is woken on its own)
 //     Stubs of expired entries (body null, §7 "Disappearing messages") show nowhere; a
 //     reply to one has `expired: true`.
+//     A `payment` entry (§7 "Payments") is a message with text null and `payment` set
+//     (payments/payment-state.js: the request, its `receipts`, `refusedReceipts` and
+//     `received`); a `paid` or `received` entry that counts for its request is a history
+//     line ({ type: 'paid', request, proven } or { type: 'received', request }).
 //     refused:  [{ id, author, reason }]: messages and files the room's rules refuse
 //               ('moderators_only', 'slow_mode'); they are not shown
 //

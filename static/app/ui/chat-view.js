@@ -364,11 +364,12 @@ export class ChatView {
 
   async #remove(message) {
     const mine = message.author === this.app.selfId;
+    const request = Boolean(message.payment);
     const confirmed = await askToConfirm({
-      title: mine ? 'Delete this message?' : `Remove ${this.#name(message.author)}’s message?`,
-      text: mine ? 'It will be shown as deleted for everyone in the room.'
+      title: mine ? `${request ? 'Withdraw this payment request' : 'Delete this message'}?` : `Remove ${this.#name(message.author)}’s message?`,
+      text: mine ? `It will be shown as deleted for everyone in the room${request ? ', and nobody can pay it from here any more' : ''}.`
         : 'As a moderator you remove it for everyone in the room; the room sees who removed it.',
-      confirmLabel: mine ? 'Delete' : 'Remove', testid: 'delete-dialog',
+      confirmLabel: mine ? (request ? 'Withdraw' : 'Delete') : 'Remove', testid: 'delete-dialog',
     });
     if (confirmed) await this.#session().remove(message.id);
   }
