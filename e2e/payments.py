@@ -25,9 +25,11 @@ def signed_invoice(
     expiry: int = 3600,
     payee: str | None = None,
     description: str = "Tea for two",
+    cltv: int | None = None,
 ) -> str:
     """An invoice for `amount_msat` (None: no amount) on `currency` ("bc", "tb", "bcrt"),
-    made at `timestamp` (s); with `payee`, it names that node while TEST_KEY signs it."""
+    made at `timestamp` (s); with `payee`, it names that node while TEST_KEY signs it.
+    An `expiry` or `cltv` of 0 is written as an empty field."""
     tags = [
         Tag(TagChar.payment_hash, payment_hash(preimage)),
         Tag(TagChar.payment_secret, "11" * 32),
@@ -36,6 +38,8 @@ def signed_invoice(
     ]
     if payee:
         tags.append(Tag(TagChar.payee, payee))
+    if cltv is not None:  # 0 is written as an empty field
+        tags.append(Tag(TagChar.min_final_cltv_expiry, cltv))
     amount = MilliSatoshi(amount_msat) if amount_msat is not None else None
     invoice = Bolt11(currency, timestamp, Tags(tags), amount)
     return bolt11.encode(invoice, TEST_KEY, keep_payee=payee is not None)

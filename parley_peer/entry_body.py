@@ -10,13 +10,12 @@ from parley_peer.encoding import b64url_decode, is_json_integer
 from parley_peer.errors import EncodingError
 from parley_peer.payment_request import (
     AMOUNT_TEXT,
-    MAX_ADDRESS_LENGTH,
-    MAX_INVOICE_LENGTH,
     MAX_NOTE_CODE_POINTS,
     PAYMENT_ASSETS,
     PAYMENT_NETWORKS,
     is_payment_request,
 )
+from parley_peer.payments import MAX_ADDRESS_LENGTH, MAX_INVOICE_LENGTH
 
 # The largest time a JavaScript Date can hold (ECMA-262 time values).
 MAX_TIMESTAMP_MS = 8_640_000_000_000_000
@@ -74,6 +73,15 @@ def _is_id(value: Any) -> bool:
 def _is_text(limit: int, minimum: int = 1) -> Check:
     # len() of a str counts code points, as the browser does with [...text].length.
     return lambda value: isinstance(value, str) and minimum <= len(value) <= limit
+
+
+def _is_well_formed(text: str) -> bool:
+    """No lone surrogate: the browser's String.prototype.isWellFormed."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_emoji(value: Any) -> bool:
@@ -196,7 +204,8 @@ _BODY_SCHEMAS: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
             "expires": lambda v: is_json_integer(v, 0, MAX_TIMESTAMP_MS),
         },
         {
-            "note": _is_text(MAX_NOTE_CODE_POINTS),
+            # Well-formed (no lone surrogate), so it can go into a payment link.
+            "note": lambda v: _is_text(MAX_NOTE_CODE_POINTS)(v) and _is_well_formed(v),
             "address": lambda v: isinstance(v, str) and 1 <= len(v) <= MAX_ADDRESS_LENGTH,
             "invoice": lambda v: isinstance(v, str) and 1 <= len(v) <= MAX_INVOICE_LENGTH,
         },

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from parley_peer.payments import (
+    BITCOIN_NETWORKS,
     Invoice,
     PaymentError,
     decode_invoice,
@@ -17,10 +18,9 @@ from parley_peer.payments import (
 )
 
 PAYMENT_ASSETS = ("btc", "lightning", "usdt")
-PAYMENT_NETWORKS = ("main", "testnet", "signet", "regtest")
+# USDT requests are on Ethereum's main network, named "main" too.
+PAYMENT_NETWORKS = BITCOIN_NETWORKS
 MAX_NOTE_CODE_POINTS = 280
-MAX_ADDRESS_LENGTH = 100
-MAX_INVOICE_LENGTH = 4000
 # How long an on-chain or USDT request may stay open; a Lightning one lasts as long as
 # its invoice, within the same bound.
 MAX_REQUEST_MS = 30 * 86_400_000
@@ -69,7 +69,12 @@ def check_payment_request(body: dict) -> Invoice | None:
             raise PaymentError("malformed", "A bitcoin request needs an address.")
         if parse_bitcoin_address(body["address"], network).address != body["address"]:
             raise PaymentError("malformed", "The address must be written in lower case.")
-        return _check_invoice(body, amount * MSAT_PER_SAT) if "invoice" in body else None
+        if "invoice" not in body:
+            return None
+        invoice = _check_invoice(body, amount * MSAT_PER_SAT)
+        if invoice.expires_at < body["expires"]:
+            raise PaymentError("malformed", "The request must lapse by the time its invoice does.")
+        return invoice
     if "address" in body:
         raise PaymentError("malformed", "A Lightning request pays its invoice, not an address.")
     if not isinstance(body.get("invoice"), str):

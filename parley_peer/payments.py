@@ -288,22 +288,21 @@ def decode_invoice(text: str) -> Invoice:
     if features is not None and _unknown_compulsory_feature(features):
         raise PaymentError("unsupported")
 
-    # bolt11 reads the fields again, with its own (first-occurrence) rules, which the
-    # checks above agree with; any refusal of its own is a malformed invoice.
-    try:
-        decoded = bolt11.decode(body)
-    except Exception as error:  # bitstring, UnicodeDecodeError, bolt11's own
-        raise PaymentError("malformed") from error
-    expiry = decoded.expiry
-    expires_at = (decoded.date + expiry) * 1000
+    # The values come from the same walk as the browser's: bolt11.decode reads the
+    # fields again with rules of its own (an empty `x` or `c` field makes it raise),
+    # and an invoice must get the same answer in both languages.
+    timestamp = _big_endian(data_words[:_TIMESTAMP_WORDS])
+    expiry_words = next((field for tag, field in fields if tag == _TAG["x"]), None)
+    expiry = DEFAULT_EXPIRY_SECONDS if expiry_words is None else _big_endian(expiry_words)
+    expires_at = (timestamp + expiry) * 1000
     if expires_at > MAX_TIMESTAMP_MS:
         raise PaymentError("malformed")
     return Invoice(
         invoice=body.lower(),
         network=_CURRENCIES[currency],
         amount_msat=amount,
-        payment_hash=decoded.payment_hash,
-        timestamp=decoded.date,
+        payment_hash=_strict_bytes(payment_hash).hex(),
+        timestamp=timestamp,
         expiry=expiry,
         expires_at=expires_at,
         description=description,

@@ -1,9 +1,11 @@
 // The entry bodies of docs/protocol.md §7: one schema per type, exact key sets.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { CALL_EVENTS, ENTRY_TYPES, isEntryBody, isIdText } from '../../static/app/room/entry-body.js';
 
+const PAYMENT_FIXTURES = JSON.parse(readFileSync(new URL('../vectors/payment-fixtures.json', import.meta.url)));
 const ID = toBase64Url(Uint8Array.from({ length: 32 }, (_, i) => i));
 const CALL = toBase64Url(Uint8Array.from({ length: 16 }, (_, i) => 200 + i));
 const base = { ts: 1_700_000_000_000, clock: 1 };
@@ -31,6 +33,11 @@ const valid = {
   timer: { type: 'settings', ...base, disappear: 3600 },
   device: { type: 'device', ...base, identity: ID, created: 5, cert: `${'A'.repeat(85)}g`, name: 'Laptop' },
   revoke: { type: 'revoke', ...base, device: ID, upTo: 3, created: 5, cert: `${'A'.repeat(85)}g` },
+  // A bitcoin request of tests/vectors/payment-fixtures.json (payments-entry.test.js has the rest).
+  payment: PAYMENT_FIXTURES.requests.accepted[1],
+  paid: { type: 'paid', ...base, request: ID, txid: 'ab'.repeat(32) },
+  paidProof: { type: 'paid', ...base, request: ID, preimage: 'cd'.repeat(32) },
+  received: { type: 'received', ...base, request: ID },
 };
 
 test('every documented type has a valid body', () => {
@@ -49,7 +56,8 @@ test('type, ts and clock are required everywhere', () => {
     assert.equal(isEntryBody({ ...body, clock: 2 ** 53 }), false);
     assert.equal(isEntryBody({ ...body, clock: 2 ** 53 - 1 }), true);
     assert.equal(isEntryBody({ ...body, ts: -1 }), false);
-    assert.equal(isEntryBody({ ...body, ts: 0 }), true);
+    // A request lasts at most 30 days from its ts (§7 "Payments").
+    assert.equal(isEntryBody({ ...body, ts: 0 }), body.type !== 'payment');
   }
 });
 

@@ -15,13 +15,15 @@ afterEach(() => {
   delete globalThis.ethereum;
 });
 
-function ethereumWallet({ chainId = '0x1', answer = TX } = {}) {
+// chainIds: what eth_chainId answers, one after the other (the last one from then on).
+function ethereumWallet({ chainIds = ['0x1'], answer = TX } = {}) {
   const calls = [];
+  const chains = [...chainIds];
   globalThis.ethereum = {
     request: async ({ method, params }) => {
       calls.push({ method, params });
       if (method === 'eth_requestAccounts') return ['0x1111111111111111111111111111111111111111'];
-      if (method === 'eth_chainId') return chainId;
+      if (method === 'eth_chainId') return chains.length > 1 ? chains.shift() : chains[0];
       if (method === 'wallet_switchEthereumChain') return null;
       if (method === 'eth_sendTransaction') return answer;
       throw new Error(`unexpected ${method}`);
@@ -41,11 +43,15 @@ test('a USDT payment is an ERC-20 transfer call to the USDT contract, its hash t
   assert.equal(calls.some((call) => call.method === 'wallet_switchEthereumChain'), false);
 });
 
-test('a wallet on another chain is asked to switch to Ethereum first', async () => {
-  const calls = ethereumWallet({ chainId: '0x89' });
+test('a wallet on another chain is asked to switch to Ethereum first, and must have switched', async () => {
+  let calls = ethereumWallet({ chainIds: ['0x89', '0x1'] });
   await payUsdt({ address: RECIPIENT, amount: '1' });
+  const methods = calls.map((call) => call.method);
   assert.deepEqual(calls.find((call) => call.method === 'wallet_switchEthereumChain').params, [{ chainId: '0x1' }]);
-  assert.ok(calls.findIndex((call) => call.method === 'wallet_switchEthereumChain') < calls.findIndex((call) => call.method === 'eth_sendTransaction'));
+  assert.ok(methods.indexOf('wallet_switchEthereumChain') < methods.indexOf('eth_sendTransaction'));
+  calls = ethereumWallet({ chainIds: ['0x89'] }); // says yes to the switch, stays where it was
+  await assert.rejects(payUsdt({ address: RECIPIENT, amount: '1' }), /not on Ethereum’s main network/);
+  assert.equal(calls.some((call) => call.method === 'eth_sendTransaction'), false);
 });
 
 test('a wallet that answers without a transaction hash, or refuses, posts nothing', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isEntryBody } from '../../static/app/room/entry-body.js';
+import { decodeInvoice } from '../../static/app/payments/bolt11.js';
 import { checkPaymentRequest } from '../../static/app/payments/payment-request.js';
 
 const FIXTURES = JSON.parse(readFileSync(new URL('../vectors/payment-fixtures.json', import.meta.url)));
@@ -36,6 +37,8 @@ test('shapes: amounts as digits, notes within bounds, receipts with one proof', 
   assert.equal(isEntryBody({ ...bitcoin, amount: 100000 }), false);
   assert.equal(isEntryBody({ ...bitcoin, amount: '0100000' }), false);
   assert.equal(isEntryBody({ ...bitcoin, note: 'x'.repeat(281) }), false);
+  assert.equal(isEntryBody({ ...bitcoin, note: '🍵'.repeat(280) }), true);
+  assert.equal(isEntryBody({ ...bitcoin, note: 'tea \ud800' }), false); // no link could carry it
   assert.equal(isEntryBody({ ...bitcoin, extra: 1 }), false);
   assert.equal(isEntryBody({ ...lightning, address: FIXTURES.addresses.main }), false);
   const paid = { type: 'paid', ts: TS, clock: 2, request: ID };
@@ -48,4 +51,11 @@ test('shapes: amounts as digits, notes within bounds, receipts with one proof', 
   assert.equal(isEntryBody({ ...paid, preimage: 'ab'.repeat(31) }), false);
   assert.equal(isEntryBody({ type: 'received', ts: TS, clock: 3, request: ID }), true);
   assert.equal(isEntryBody({ type: 'received', ts: TS, clock: 3, request: 'x' }), false);
+});
+
+test('empty fields read as parley_peer reads them (tests/peer/test_payment_entries.py)', () => {
+  const emptyExpiry = decodeInvoice(FIXTURES.invoices.emptyExpiry);
+  assert.deepEqual([emptyExpiry.expiry, emptyExpiry.expiresAt], [0, FIXTURES.timestamp * 1000]);
+  const emptyCltv = decodeInvoice(FIXTURES.invoices.emptyCltv);
+  assert.deepEqual([emptyCltv.expiry, emptyCltv.paymentHash], [3600, FIXTURES.paymentHash]);
 });

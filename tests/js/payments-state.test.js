@@ -20,12 +20,12 @@ function history() {
   const records = [];
   const seqs = new Map();
   let clock = 0;
-  const add = (author, body) => {
-    const at = ++clock;
+  // `at` places an entry earlier in room order than it was written (a clock that lags).
+  const add = (author, body, at = ++clock) => {
     const seq = seqs.get(author) ?? 0;
     seqs.set(author, seq + 1);
     const bytes = new Uint8Array(32).fill(0xee);
-    new DataView(bytes.buffer).setUint32(0, at);
+    new DataView(bytes.buffer).setUint32(0, records.length);
     const id = toBase64Url(bytes);
     records.push({ id, author, seq, prev: null, bytes: null, clock: at, ts: T0 + at, body: { ...body, ts: T0 + at, clock: at } });
     return id;
@@ -44,8 +44,8 @@ function history() {
       type: 'payment', asset: 'usdt', network: 'main', amount: '25000000', expires: T0 + 86_400_000,
       address: FIXTURES.addresses.ethereum,
     }),
-    paid: (author, request, proof) => add(author, { type: 'paid', request, ...proof }),
-    received: (author, request) => add(author, { type: 'received', request }),
+    paid: (author, request, proof, at) => add(author, { type: 'paid', request, ...proof }, at),
+    received: (author, request, at) => add(author, { type: 'received', request }, at),
     remove: (author, target) => add(author, { type: 'delete', target }),
     at: add,
   };
@@ -53,13 +53,15 @@ function history() {
 
 const requestIn = (state, id) => state.messages.find((message) => message.id === id);
 const eventsIn = (state, type) => state.timeline.filter((item) => item.event?.type === type);
-// Every arrival order of a few records gives the same state.
+// Arrival order, and room order: the same state whichever comes first.
 const orders = (records) => [records, [...records].reverse(), [...records.slice(1), records[0]]];
 
 test('a Lightning receipt whose preimage hashes to the invoice’s payment hash is proven, in any order', () => {
   const h = history();
+  h.bitcoin(CYD);
+  h.bitcoin(CYD);
   const request = h.lightning(ADA);
-  h.paid(BOB, request, { preimage: FIXTURES.preimage });
+  h.paid(BOB, request, { preimage: FIXTURES.preimage }, 1); // before the request in room order
   for (const records of orders(h.records)) {
     const state = buildRoomState(records, { selfId: ADA });
     const { payment } = requestIn(state, request);
@@ -92,7 +94,7 @@ test('an on-chain receipt is claimed until the requester marks it received; nobo
   h.received(BOB, request); // the payer cannot confirm their own payment
   state = buildRoomState(h.records, { selfId: ADA });
   assert.equal(paymentStatus(requestIn(state, request).payment, T0), 'claimed');
-  h.received(ADA, request);
+  h.received(ADA, request, 1); // before everything in room order
   for (const records of orders(h.records)) {
     state = buildRoomState(records, { selfId: CYD });
     const { payment } = requestIn(state, request);
@@ -142,4 +144,37 @@ test('a request its author deletes is withdrawn; nobody else’s delete counts, 
   assert.equal(requestIn(buildRoomState(h.records), request).deleted, false);
   h.remove(ADA, request);
   assert.equal(requestIn(buildRoomState(h.records), request).deleted, true);
+});
+
+test('one receipt per payer: their first claim, or a proof after it; one refusal each', () => {
+  const h = history();
+  const request = h.lightning(ADA);
+  for (let n = 0; n < 3; n++) h.paid(BOB, request, { preimage: FIXTURES.otherPreimage });
+  h.paid(CYD, request, { preimage: FIXTURES.preimage });
+  h.paid(CYD, request, { preimage: FIXTURES.preimage });
+  let state = buildRoomState(h.records);
+  let { payment } = requestIn(state, request);
+  assert.deepEqual(payment.refusedReceipts.map((r) => r.author), [BOB]);
+  assert.deepEqual(payment.receipts.map((r) => r.author), [CYD]);
+  assert.equal(eventsIn(state, 'paid').length, 1);
+
+  const onChain = h.bitcoin(ADA);
+  h.paid(BOB, onChain, { txid: 'ab'.repeat(32) });
+  h.paid(BOB, onChain, { txid: 'cd'.repeat(32) });
+  state = buildRoomState(h.records);
+  ({ payment } = requestIn(state, onChain));
+  assert.deepEqual(payment.receipts.map((r) => r.txid), ['ab'.repeat(32)]);
+  assert.equal(eventsIn(state, 'paid').filter((line) => line.event.request === onChain).length, 1);
+});
+
+test('receipts and "received" for an unknown entry, or for a message, count for nothing', () => {
+  const h = history();
+  const hello = h.at(ADA, { type: 'message', text: 'hello' });
+  h.paid(BOB, hello, { txid: 'ab'.repeat(32) });
+  h.received(ADA, hello);
+  h.paid(BOB, 'B'.repeat(43), { txid: 'ab'.repeat(32) });
+  const state = buildRoomState(h.records);
+  assert.deepEqual(eventsIn(state, 'paid'), []);
+  assert.deepEqual(eventsIn(state, 'received'), []);
+  assert.equal(requestIn(state, hello).text, 'hello');
 });

@@ -9,7 +9,7 @@ import pytest
 
 from parley_peer.entry_body import is_entry_body
 from parley_peer.payment_request import check_payment_request
-from parley_peer.payments import PaymentError
+from parley_peer.payments import PaymentError, decode_invoice
 from tests.vectors.make_payment_fixtures import FIXTURES, render
 
 CASES = json.loads(Path(FIXTURES).read_text(encoding="utf-8"))
@@ -64,3 +64,27 @@ def test_received_names_a_request():
     assert is_entry_body({"type": "received", "ts": 1, "clock": 3, "request": REQUEST_ID})
     assert not is_entry_body({"type": "received", "ts": 1, "clock": 3, "request": "x"})
     assert not is_entry_body({"type": "received", "ts": 1, "clock": 3})
+
+
+def test_empty_fields_read_as_the_browser_reads_them():
+    """An `x` of no words is an expiry of 0; an empty `c` is skipped (BOLT 11 gives no
+    rule for it), as in static/app/payments/bolt11.js (tests/js/payments-entry.test.js)."""
+    empty_expiry = decode_invoice(CASES["invoices"]["emptyExpiry"])
+    assert (empty_expiry.expiry, empty_expiry.expires_at) == (0, CASES["timestamp"] * 1000)
+    empty_cltv = decode_invoice(CASES["invoices"]["emptyCltv"])
+    assert (empty_cltv.expiry, empty_cltv.payment_hash) == (3600, CASES["paymentHash"])
+
+
+@pytest.mark.parametrize(
+    ("note", "valid"),
+    [
+        ("Tea for two", True),
+        ("🍵" * 280, True),
+        ("x" * 281, False),
+        ("", False),
+        ("tea \ud800", False),
+    ],
+)
+def test_a_note_is_well_formed_text_of_at_most_280_code_points(note, valid):
+    body = {**CASES["requests"]["accepted"][1], "note": note}
+    assert is_entry_body(body) is valid

@@ -1,7 +1,7 @@
 """Writes tests/vectors/payment-fixtures.json: BOLT 11 invoices signed with a test key,
 whose preimages the tests know, for the payment tests of both languages (the published
 vectors of BOLT 11 come without preimages). Signing is deterministic (RFC 6979), so
-tests/peer/test_payment_fixtures.py checks that this script still writes the same file.
+tests/peer/test_payment_entries.py checks that this script still writes the same file.
 
     .venv/bin/python -m tests.vectors.make_payment_fixtures
 """
@@ -20,10 +20,11 @@ EXPIRY = 3600
 OTHER_PAYEE = "02" + "11" * 32
 
 
-def invoice(currency: str, amount_msat: int | None, **options: str) -> str:
+def invoice(currency: str, amount_msat: int | None, **options) -> str:  # noqa: ANN003
     options.setdefault("preimage", PREIMAGE)
+    options.setdefault("expiry", EXPIRY)
     return signed_invoice(
-        currency=currency, amount_msat=amount_msat, timestamp=TIMESTAMP, expiry=EXPIRY, **options
+        currency=currency, amount_msat=amount_msat, timestamp=TIMESTAMP, **options
     )
 
 
@@ -59,6 +60,12 @@ def requests() -> dict:
         "expires": REQUEST_TS + HOUR_MS,
         "address": ETHEREUM_ADDRESS,
     }
+    # A bitcoin request may carry a Lightning invoice; it lapses when the invoice does.
+    with_invoice = {
+        **bitcoin,
+        "invoice": invoice("bc", 100_000_000),
+        "expires": lightning["expires"],
+    }
     typo = MAIN_ADDRESS[:-1] + "5"
     refused = [
         ({**bitcoin, "address": TESTNET_ADDRESS}, "wrong_network"),
@@ -66,6 +73,7 @@ def requests() -> dict:
         ({**bitcoin, "address": typo}, "malformed"),  # a typo breaks the checksum
         ({**bitcoin, "invoice": invoice("bc", 50_000_000)}, "amount_mismatch"),
         ({**bitcoin, "invoice": invoice("tb", 100_000_000)}, "wrong_network"),
+        ({**with_invoice, "expires": with_invoice["expires"] + 1}, "malformed"),
         ({**bitcoin, "amount": "2100000000000001"}, "malformed"),  # > 21 million BTC
         ({**bitcoin, "expires": REQUEST_TS + 31 * 24 * HOUR_MS}, "malformed"),
         ({**bitcoin, "expires": REQUEST_TS}, "malformed"),
@@ -84,7 +92,7 @@ def requests() -> dict:
             lightning,
             bitcoin,
             usdt,
-            {**bitcoin, "invoice": invoice("bc", 100_000_000), "note": "Tea for two"},
+            {**with_invoice, "note": "Tea for two"},
             {**lightning, "network": "testnet", "invoice": invoice("tb", 100_000_000)},
             {**lightning, "network": "regtest", "invoice": invoice("bcrt", 100_000_000)},
         ],
@@ -111,6 +119,10 @@ def fixtures() -> dict:
             "otherHash": invoice("bc", 100_000_000, preimage=OTHER_PREIMAGE),
             # Names OTHER_PAYEE as its payee, but the test key signed it.
             "wrongPayee": invoice("bc", 100_000_000, payee=OTHER_PAYEE),
+            # Empty fields (the encoder writes 0 so): an expiry of 0, a final CLTV of 0.
+            # Both languages read them alike (parley_peer's bolt11 would raise on them).
+            "emptyExpiry": invoice("bc", 100_000_000, expiry=0),
+            "emptyCltv": invoice("bc", 100_000_000, cltv=0),
         },
         "addresses": {
             "main": MAIN_ADDRESS,

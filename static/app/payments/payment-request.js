@@ -8,22 +8,23 @@
 //   checkPaymentRequest(body)        -> { invoice: decodeInvoice's details | null }, or throws PaymentError
 //   isPaymentRequest(body)           -> boolean
 //   invoiceDetails(invoice)          -> decodeInvoice(invoice), remembered
-import { parseBitcoinAddress } from './bitcoin-address.js';
-import { decodeInvoice } from './bolt11.js';
+import { MSAT_PER_SAT as MSAT_PER_SAT_NUMBER } from './amounts.js';
+import { BITCOIN_NETWORKS, MAX_ADDRESS_LENGTH, parseBitcoinAddress } from './bitcoin-address.js';
+import { decodeInvoice, MAX_INVOICE_LENGTH } from './bolt11.js';
 import { isChecksummedEthAddress } from './eth-address.js';
 import { PaymentError } from './payment-error.js';
 
 export const PAYMENT_ASSETS = Object.freeze(['btc', 'lightning', 'usdt']);
-export const PAYMENT_NETWORKS = Object.freeze(['main', 'testnet', 'signet', 'regtest']);
+// USDT requests are on Ethereum's main network, named 'main' too.
+export const PAYMENT_NETWORKS = BITCOIN_NETWORKS;
 export const MAX_NOTE_CODE_POINTS = 280;
-export const MAX_ADDRESS_LENGTH = 100;
-export const MAX_INVOICE_LENGTH = 4000;
+export { MAX_ADDRESS_LENGTH, MAX_INVOICE_LENGTH };
 // How long an on-chain or USDT request may stay open; a Lightning one lasts as long as
 // its invoice, within the same bound.
 export const MAX_REQUEST_MS = 30 * 86_400_000;
 // 21 million bitcoin in satoshis: no amount of bitcoin can be larger.
 export const MAX_SATS = 2_100_000_000_000_000n;
-const MSAT_PER_SAT = 1000n;
+const MSAT_PER_SAT = BigInt(MSAT_PER_SAT_NUMBER);
 // An amount in the asset's smallest unit (satoshi, millisatoshi, a millionth of USDT),
 // as decimal digits: a JSON number could not hold every millisatoshi amount exactly.
 export const AMOUNT_TEXT = /^[1-9][0-9]{0,29}$/;
@@ -74,7 +75,10 @@ export function checkPaymentRequest(body) {
       refuse('malformed', 'The address must be written as the wallet gave it, in lower case.');
     }
     // BIP 321: a Lightning invoice for the same amount may ride along as `lightning=`.
-    if (body.invoice !== undefined) invoice = checkInvoice(body, BigInt(amount) * MSAT_PER_SAT);
+    if (body.invoice !== undefined) {
+      invoice = checkInvoice(body, BigInt(amount) * MSAT_PER_SAT);
+      if (invoice.expiresAt < expires) refuse('malformed', 'The request must lapse by the time its invoice does.');
+    }
   } else {
     if (body.address !== undefined) refuse('malformed', 'A Lightning request pays its invoice, not an address.');
     if (typeof body.invoice !== 'string') refuse('malformed', 'A Lightning request needs an invoice.');

@@ -11,15 +11,33 @@
 //   paymentCard(body, requester)            -> the `payment` a timeline item carries
 //   addReceipt(payment, { id, author, ts, body })   a `paid` entry about it
 //   paymentStatus(payment, now)             -> one of PAYMENT_STATES
-import { sodiumReady } from '../crypto/sodium.js';
+import { hex, sha256 } from '../../vendor/payments.js';
 import { invoiceDetails } from './payment-request.js';
-
-const sodium = await sodiumReady;
 
 export const PAYMENT_STATES = Object.freeze(['open', 'claimed', 'proven', 'received', 'expired']);
 
+// The room is rebuilt on every change: an invoice's signature is checked once per body
+// (bodies are kept as they were opened), not once per rebuild.
+const invoiceFacts = new WeakMap(); // body -> { paymentHash, payee }
+
+function factsOf(body) {
+  let facts = invoiceFacts.get(body);
+  if (!facts) {
+    // The entry was checked when it came; should a later release read the invoice more
+    // strictly, the card shows what it can rather than the room failing to render.
+    try {
+      const { paymentHash, payee } = invoiceDetails(body.invoice);
+      facts = { paymentHash, payee };
+    } catch {
+      facts = { paymentHash: null, payee: null };
+    }
+    invoiceFacts.set(body, facts);
+  }
+  return facts;
+}
+
 export function paymentCard(body, requester) {
-  const invoice = body.invoice === undefined ? null : invoiceDetails(body.invoice);
+  const invoice = body.invoice === undefined ? null : factsOf(body);
   return {
     requester, asset: body.asset, network: body.network, amount: body.amount, expires: body.expires,
     note: body.note ?? null, address: body.address ?? null, invoice: body.invoice ?? null,
@@ -28,7 +46,7 @@ export function paymentCard(body, requester) {
   };
 }
 
-export const preimageProves = (preimage, paymentHash) => sodium.to_hex(sodium.crypto_hash_sha256(sodium.from_hex(preimage))) === paymentHash;
+export const preimageProves = (preimage, paymentHash) => hex.encode(sha256(hex.decode(preimage))) === paymentHash;
 
 // Why a receipt counts for nothing, or null when it counts: the requester cannot pay
 // themselves, a transaction id must be the asset's kind, and a preimage must be the
@@ -44,15 +62,24 @@ function receiptRefusal(payment, author, body) {
   return null;
 }
 
+// One receipt per payer and request: their first, unless a proof comes after a claim
+// (then the proof). Later ones, and more than one refusal per payer, are not shown, so
+// nobody can fill a card or the timeline with receipts. True when this one counts.
 export function addReceipt(payment, { id, author, ts, body }) {
   const reason = receiptRefusal(payment, author, body);
   if (reason) {
-    payment.refusedReceipts.push({ id, author, ts, reason });
+    if (!payment.refusedReceipts.some((refused) => refused.author === author)) {
+      payment.refusedReceipts.push({ id, author, ts, reason });
+    }
     return false;
   }
-  payment.receipts.push({
+  const receipt = {
     id, author, ts, txid: body.txid ?? null, preimage: body.preimage ?? null, proven: body.preimage !== undefined,
-  });
+  };
+  const earlier = payment.receipts.findIndex((kept) => kept.author === author);
+  if (earlier === -1) payment.receipts.push(receipt);
+  else if (receipt.proven && !payment.receipts[earlier].proven) payment.receipts[earlier] = receipt;
+  else return false;
   return true;
 }
 

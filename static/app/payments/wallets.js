@@ -56,6 +56,11 @@ export async function payUsdt({ address, amount }) {
     const chainId = `0x${ETHEREUM_CHAIN_ID.toString(16)}`;
     if ((await wallet.request({ method: 'eth_chainId' })) !== chainId) {
       await wallet.request({ method: 'wallet_switchEthereumChain', params: [{ chainId }] });
+      // A wallet may answer the switch without making it: USDT's address on another
+      // chain is some other contract, or none.
+      if ((await wallet.request({ method: 'eth_chainId' })) !== chainId) {
+        throw new PaymentError('wallet', 'The wallet is not on Ethereum’s main network, so nothing was sent.');
+      }
     }
     const hash = await wallet.request({
       method: 'eth_sendTransaction',

@@ -15,7 +15,7 @@ import { sodium } from '../crypto/sodium.js';
 import {
   concatBytes, EncodingError, fromBase64Url, toBase64Url, utf8Decode, utf8Encode,
 } from '../crypto/encoding.js';
-import { isIdText, MAX_TIMESTAMP_MS } from '../room/entry-body.js';
+import { isIdText, MAX_TIMESTAMP_MS } from '../room/entry-fields.js';
 import { wakeKey, wakeKeypair } from './mailbox-keys.js';
 
 export const WAKE_PADDED_BYTES = 1024;

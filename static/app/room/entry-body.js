@@ -10,6 +10,7 @@
 // Text lengths count Unicode code points (a surrogate pair is one), not UTF-16 units,
 // so the browser and Python (len of a str) agree.
 import { isNotifyLevel } from '../push/notify-levels.js';
+import { isIdText, MAX_TIMESTAMP_MS } from './entry-fields.js';
 import {
   AMOUNT_TEXT, MAX_ADDRESS_LENGTH, MAX_INVOICE_LENGTH, MAX_NOTE_CODE_POINTS, PAYMENT_ASSETS, PAYMENT_NETWORKS, isPaymentRequest,
 } from '../payments/payment-request.js';
@@ -18,7 +19,7 @@ export const MAX_TEXT_CODE_POINTS = 4000;
 export const MAX_NAME_CODE_POINTS = 64;
 export const MAX_EMOJI_CODE_POINTS = 8;
 export const MAX_EMOJI_BYTES = 32;
-export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
+export { isIdText, MAX_TIMESTAMP_MS };
 export const MAX_BODY_BYTES = 16384;
 export const MAX_FILE_NAME_CODE_POINTS = 255;
 export const MAX_MIME_LENGTH = 127;
@@ -41,20 +42,12 @@ export function isFileFormat(value) {
 }
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 
-// 43 base64url characters are 258 bits for 32 bytes: the last character must leave the
-// 2 spare bits zero, or the same id would have several spellings (§1 "non-canonical").
-const ID_TEXT = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const encoder = new TextEncoder();
 
 function codePointCount(text) {
   let count = 0;
   for (const _ of text) count++;
   return count;
-}
-
-// Also the check for author ids and entry ids in data-channel frames.
-export function isIdText(value) {
-  return typeof value === 'string' && ID_TEXT.test(value);
 }
 
 const textOf = (max, min = 1) => (value) => {
@@ -172,7 +165,9 @@ const SCHEMAS = {
       expires: (value) => Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIMESTAMP_MS,
     },
     optional: {
-      note: textOf(MAX_NOTE_CODE_POINTS),
+      // Well-formed, so it can go into a payment link (encodeURIComponent refuses a
+      // lone surrogate).
+      note: (value) => textOf(MAX_NOTE_CODE_POINTS)(value) && value.isWellFormed(),
       address: (value) => typeof value === 'string' && value.length >= 1 && value.length <= MAX_ADDRESS_LENGTH,
       invoice: (value) => typeof value === 'string' && value.length >= 1 && value.length <= MAX_INVOICE_LENGTH,
     },

@@ -211,7 +211,7 @@ export function buildRoomState(records, { selfId = null, moderation = evaluateMo
       const line = messages.get(record.id).event;
       if (payment && body.type === 'paid') {
         line.counted = addReceipt(payment, { id: record.id, author, ts: record.ts, body });
-        line.proven = payment.receipts.at(-1)?.id === record.id && payment.receipts.at(-1).proven;
+        line.proven = line.counted && body.preimage !== undefined;
       } else if (payment) {
         line.counted = markReceived(payment, { author, ts: record.ts });
       }

@@ -31,7 +31,9 @@ export class ChatView {
     this.topic = null;
     this.rendered = new Map(); // message id -> { key, el }
     this.cards = new Map(); // file root -> FileCard of the open room
-    this.paymentCards = new PaymentCards({ session: () => this.#session(), nameOf: (id) => (id === this.app.selfId ? 'You' : this.#name(id)) });
+    this.paymentCards = new PaymentCards({
+      session: () => this.#session(), selfId: () => this.app.selfId, nameOf: (id) => (id === this.app.selfId ? 'You' : this.#name(id)),
+    });
     this.onTransfers = ({ detail }) => this.#onTransfers(detail.root);
     this.title = h('h1', { class: 'chat-title', 'data-testid': 'room-name' });
     this.subtitle = h('p', { class: 'chat-subtitle', 'data-testid': 'peer-summary' });

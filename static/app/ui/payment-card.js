@@ -30,20 +30,31 @@ export function paymentUri(payment) {
   });
 }
 
+// The entry was checked when it came; a card still shows if a later release reads
+// the invoice more strictly.
+function readInvoice(invoice) {
+  try {
+    return invoiceDetails(invoice);
+  } catch {
+    return null;
+  }
+}
+
 const whenText = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const shortHex = (hex) => `${hex.slice(0, 10)}…${hex.slice(-6)}`;
 
-// The payer's own receipt reads "You paid"; another's is their word until proven.
+// The payer's own receipt (who: null) reads "You paid"; another's is their word until proven.
 function receiptText(who, receipt) {
-  if (receipt.proven) return `${who} paid · proven by the invoice’s preimage ✓`;
-  return `${who === 'You' ? 'You paid' : `${who} says they paid`} · transaction ${shortHex(receipt.txid)}`;
+  if (receipt.proven) return `${who ?? 'You'} paid · proven by the invoice’s preimage ✓`;
+  return `${who === null ? 'You paid' : `${who} says they paid`} · transaction ${shortHex(receipt.txid)}`;
 }
 
 export class PaymentCard {
   // actions: { pay(id, payment), claim(id, payment), markReceived(id) } (ui/payment-actions.js)
-  constructor({ id, payment, mine, actions, nameOf }) {
+  constructor({ id, payment, mine, selfId, actions, nameOf }) {
     this.id = id;
     this.mine = mine;
+    this.selfId = selfId;
     this.actions = actions;
     this.nameOf = nameOf;
     this.expiryTimer = null;
@@ -98,9 +109,17 @@ export class PaymentCard {
     this.expiryTimer = setTimeout(() => this.update(this.payment), Math.max(wait, 0));
   }
 
+  // A link longer than a QR code holds (a long invoice, a long note) is still copied.
   #qrCode() {
-    this.qrCode ??= h('div', { class: 'payment-qr', 'data-testid': 'payment-qr' },
-      qrCanvas(this.uri, { pixels: 180, label: 'Payment QR code' }));
+    if (!this.qrCode) {
+      let code;
+      try {
+        code = qrCanvas(this.uri, { pixels: 256, label: 'Payment QR code' });
+      } catch {
+        code = h('p', { class: 'payment-qr-too-long' }, 'The payment link is too long for a QR code: copy it instead.');
+      }
+      this.qrCode = h('div', { class: 'payment-qr', 'data-testid': 'payment-qr' }, code);
+    }
     return this.qrCode;
   }
 
@@ -145,7 +164,7 @@ export class PaymentCard {
       class: `payment-receipt${receipt.proven ? ' proven' : ''}`, 'data-testid': 'payment-receipt',
       dataset: { proven: String(receipt.proven) },
     },
-    receiptText(this.nameOf(receipt.author), receipt)));
+    receiptText(receipt.author === this.selfId ? null : this.nameOf(receipt.author), receipt)));
     if (payment.received) items.push(h('li', { class: 'payment-receipt received', 'data-testid': 'payment-received' }, `${this.mine ? 'You' : this.nameOf(payment.requester)} marked it received`));
     for (const refused of payment.refusedReceipts) {
       items.push(h('li', { class: 'payment-receipt refused', 'data-testid': 'payment-refused-receipt' },
@@ -158,8 +177,8 @@ export class PaymentCard {
   #details(payment) {
     const rows = [['Network', networkName(payment.network)]];
     if (payment.address) rows.push([payment.asset === 'usdt' ? 'To (EIP-55)' : 'Address', payment.address]);
-    if (payment.invoice) {
-      const invoice = invoiceDetails(payment.invoice);
+    const invoice = payment.invoice ? readInvoice(payment.invoice) : null;
+    if (invoice) {
       rows.push(
         ['Invoice amount', amountText({ asset: 'lightning', amount: invoice.amountMsat })],
         ['Payment hash', invoice.paymentHash],

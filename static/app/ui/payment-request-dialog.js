@@ -9,6 +9,8 @@ import { parseEthAddress } from '../payments/eth-address.js';
 import { parseDecimalAmount } from '../payments/amounts.js';
 import { PaymentError } from '../payments/payment-error.js';
 import { MAX_NOTE_CODE_POINTS, checkPaymentRequest } from '../payments/payment-request.js';
+import { formatUnits } from '../payments/amounts.js';
+import { MAX_URI_LENGTH, parseBitcoinUri, parseEthereumUri } from '../payments/payment-uri.js';
 import { createInvoice, lightningWallet } from '../payments/wallets.js';
 import { h } from './dom.js';
 
@@ -59,7 +61,8 @@ export function openPaymentRequestDialog({ session, onPosted = () => {} }) {
   const network = select(NETWORKS, 'Network', 'payment-network', 'main');
   const amount = h('input', { type: 'text', inputMode: 'decimal', autocomplete: 'off', 'data-testid': 'payment-amount', 'aria-label': 'Amount' });
   const unit = h('span', { class: 'payment-unit', 'aria-hidden': 'true' });
-  const address = h('input', { type: 'text', autocomplete: 'off', spellcheck: false, maxLength: 100, 'data-testid': 'payment-address' });
+  // Long enough for a pasted payment link, whose address is taken out of it.
+  const address = h('input', { type: 'text', autocomplete: 'off', spellcheck: false, maxLength: MAX_URI_LENGTH, 'data-testid': 'payment-address' });
   const invoice = h('textarea', { rows: 3, spellcheck: false, maxLength: 4100, 'data-testid': 'payment-invoice' });
   const note = h('input', { type: 'text', maxLength: MAX_NOTE_CODE_POINTS, 'data-testid': 'payment-note', placeholder: 'What it is for' });
   const lifetime = select(LIFETIMES, 'Expires after', 'payment-lifetime', DEFAULT_LIFETIME);
@@ -122,7 +125,9 @@ export function openPaymentRequestDialog({ session, onPosted = () => {} }) {
     } else if (kind === 'lightning') {
       throw new PaymentError('malformed', 'Paste an invoice from your Lightning wallet.');
     }
-    body.expires = kind === 'lightning' ? decoded.expiresAt : Date.now() + Number(lifetime.value);
+    // A request lapses when its invoice does, at the latest.
+    const chosen = Date.now() + Number(lifetime.value);
+    body.expires = decoded ? (kind === 'lightning' ? decoded.expiresAt : Math.min(chosen, decoded.expiresAt)) : chosen;
     const text = note.value.replace(/\s+/g, ' ').trim();
     if (text) body.note = text;
     checkPaymentRequest({ ...body, ts: Date.now() });
@@ -148,6 +153,25 @@ export function openPaymentRequestDialog({ session, onPosted = () => {} }) {
     error.hidden = false;
   }
 
+  // A wallet's "receive" screen often gives a link (BIP 321, EIP-681) rather than an
+  // address: pasted into the address field, it fills what it says.
+  function takeLink() {
+    const text = address.value.trim();
+    try {
+      if (/^bitcoin:/i.test(text) && asset.value === 'btc') {
+        const link = parseBitcoinUri(text);
+        address.value = link.address ?? '';
+        if (link.amountSats && !amount.value.trim()) amount.value = formatUnits(link.amountSats, UNITS.btc[1]);
+        if (link.lightning && !invoice.value.trim()) invoice.value = link.lightning;
+      } else if (/^ethereum:/i.test(text) && asset.value === 'usdt') {
+        address.value = parseEthereumUri(text).target;
+      }
+    } catch (failure) {
+      showError(failure);
+    }
+  }
+
+  address.addEventListener('change', takeLink);
   asset.addEventListener('change', showFields);
   dialog.querySelector('form').addEventListener('submit', (event) => {
     if (event.submitter?.value !== 'ok') return;
