@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from e2e.server import running_server
+from e2e.user import TIMEOUT_MS
 
 PRELOAD_LINK = re.compile(rb'\s*<link rel="modulepreload"[^>]*>')
 BOOT_SCRIPTS = """() => performance.getEntriesByType('resource')
@@ -32,7 +33,8 @@ def test_without_the_bundle_every_module_of_the_boot_is_preloaded_and_nothing_el
         try:
             page = with_links.new_page()
             page.goto(url)
-            expect(page.get_by_test_id("onboarding")).to_be_visible()
+            # Some 150 modules, each a request of its own: seconds on a busy machine.
+            expect(page.get_by_test_id("onboarding")).to_be_visible(timeout=TIMEOUT_MS)
             assert page.locator("#app-module").get_attribute("src") == "/static/app/main.js"
             preloaded = {
                 link.get_attribute("href")
@@ -47,7 +49,7 @@ def test_without_the_bundle_every_module_of_the_boot_is_preloaded_and_nothing_el
             bare = without_links.new_page()
             bare.route(f"{url}/", strip_preloads)
             bare.goto(url)
-            expect(bare.get_by_test_id("onboarding")).to_be_visible()
+            expect(bare.get_by_test_id("onboarding")).to_be_visible(timeout=TIMEOUT_MS)
             assert bare.locator('link[rel="modulepreload"]').count() == 0
             loaded = {p for p in bare.evaluate(BOOT_SCRIPTS) if p.startswith("/static/app/")}
             assert "/static/app/files/merkle.js" in loaded  # deep in the graph
