@@ -19,7 +19,8 @@ run: install install-turn
 # The e2e tests run on two workers (pytest-xdist): much of their time is waiting (timers,
 # ICE, NAT bindings expiring) and two workers keep both cores busy. Tests that must not
 # run at the same time stay on one worker (--dist loadgroup; the groups are SAME_WORKER in
-# e2e/conftest.py). E2E_WORKERS=0 runs them in this process, one after the other.
+# e2e/conftest.py), and the heaviest (ALONE there) run with nothing beside them.
+# E2E_WORKERS=0 runs them in this process, one after the other.
 E2E_WORKERS ?= 2
 
 test: install install-chromium install-fonts install-redis install-turn install-nat-lab

@@ -32,11 +32,13 @@ SAME_WORKER = {
     # The tests that run alone (ALONE), one after the other.
     "test_big_room.py": "alone",
     "test_big_room_call.py": "alone",
+    "test_group_calls.py": "alone",
 }
-# Tests that run with no other test beside them: two dozen pages each keep both cores
-# busy, and a test beside them would run at a fraction of its speed, its timeouts (and
+# Tests that run with no other test beside them: the big rooms' two dozen pages each,
+# and the group calls' mesh of video streams (each page encodes one per link), keep both
+# cores busy; a test beside them would run at a fraction of its speed, its timeouts (and
 # theirs) a matter of luck. The other workers finish the test they are running and wait.
-ALONE = {"test_big_room.py", "test_big_room_call.py"}
+ALONE = {"test_big_room.py", "test_big_room_call.py", "test_group_calls.py"}
 
 
 def _under_e2e(item) -> tuple[str, ...]:
