@@ -1,11 +1,10 @@
 // The entry bodies of docs/protocol.md §7: one schema per type, exact key sets.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { CALL_EVENTS, ENTRY_TYPES, isEntryBody, isIdText } from '../../static/app/room/entry-body.js';
 
-const PAYMENT_FIXTURES = JSON.parse(readFileSync(new URL('../vectors/payment-fixtures.json', import.meta.url)));
+import { FIXTURES as PAYMENT_FIXTURES } from './payment-fixture.js';
 const ID = toBase64Url(Uint8Array.from({ length: 32 }, (_, i) => i));
 const CALL = toBase64Url(Uint8Array.from({ length: 16 }, (_, i) => 200 + i));
 const base = { ts: 1_700_000_000_000, clock: 1 };

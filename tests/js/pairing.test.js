@@ -31,13 +31,21 @@ class Relay {
           for (const other of others) other.dispatchEvent(new CustomEvent('joined', { detail: { topic, peer: peer(this) } }));
         });
       }
-      leave(topic) { this.topics.delete(topic); }
+      leave(topic) {
+        this.topics.delete(topic);
+        for (const other of relay.clients.filter((c) => c.topics.has(topic))) {
+          queueMicrotask(() => other.dispatchEvent(new CustomEvent('left', { detail: { topic, id: this.id } })));
+        }
+      }
       sendSignal(topic, to, blob) {
         const target = relay.clients.find((c) => c.id === to && c.topics.has(topic));
         relay.relayed.push(blob);
         if (target && this.topics.has(topic)) {
           const detail = { topic, from: this.id, key: toBase64Url(this.connectionKeypair.publicKey), blob };
           queueMicrotask(() => target.dispatchEvent(new CustomEvent('signal', { detail })));
+        } else if (!target) {
+          const detail = { code: 'unreachable', ref: 'signal', topic, to };
+          queueMicrotask(() => this.dispatchEvent(new CustomEvent('server-error', { detail })));
         }
         return true;
       }
@@ -94,6 +102,35 @@ test('a wrong code is refused before anything is granted; five wrong ones end th
   assert.equal(granted, 0);
   await assert.rejects(waiting.result, { code: 'too_many_tries' });
   assert.equal(waiting.state, 'failed');
+});
+
+// Without being told, the existing device would wait ANSWER_MS and then say the new one
+// stopped answering ('no_answer').
+test('a device that leaves before it answers (its code ran out) is waiting for nobody', async () => {
+  const relay = new Relay();
+  const { app } = primary();
+  const waiting = new NewDevicePairing({ signaling: relay.connect(), device: createIdentity(), deviceName: 'Laptop' });
+  const laptop = relay.clients[0];
+  const [topic] = laptop.topics;
+  laptop.dispatchEvent = () => true; // it takes no more signals, but the server still lists it
+  const linking = linkDevice({ signaling: relay.connect(), code: waiting.code, grantFor: () => grantFor(app, {}) });
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the hello is out
+  laptop.leave(topic); // the server tells the topic: `left`
+  await assert.rejects(linking, { code: 'no_device' });
+  waiting.stop();
+});
+
+test('a hello the server could not deliver (the device had just left) finds nobody too', async () => {
+  const relay = new Relay();
+  const { app } = primary();
+  const waiting = new NewDevicePairing({ signaling: relay.connect(), device: createIdentity(), deviceName: 'Laptop' });
+  const laptop = relay.clients[0];
+  const [topic] = laptop.topics;
+  const linking = linkDevice({ signaling: relay.connect(), code: waiting.code, grantFor: () => grantFor(app, {}) });
+  // Listed in the `peers` answer, gone before the hello, and no `left` reached us.
+  laptop.topics.delete(topic);
+  await assert.rejects(linking, { code: 'no_device' });
+  waiting.stop();
 });
 
 test('parsing takes what people type and what cameras read, and nothing else', () => {

@@ -1,25 +1,13 @@
 // bitcoin:, lightning: and ethereum: URIs (static/app/payments/payment-uri.js), with the
 // examples BIP 321 and EIP-681 publish (tests/vectors/payments.json).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PaymentError } from '../../static/app/payments/payment-error.js';
 import { parseEthAddress } from '../../static/app/payments/eth-address.js';
 import {
   ETHEREUM_CHAIN_ID, USDT_CONTRACT, bitcoinUri, ethereumNumber, lightningUri, parseBitcoinUri, parseEthereumUri, usdtUri,
 } from '../../static/app/payments/payment-uri.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../vectors/payments.json', import.meta.url), 'utf8'));
-
-function refusal(run) {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof PaymentError, `not a PaymentError: ${error}`);
-    return error.code;
-  }
-  assert.fail('accepted');
-}
+import { refusal, VECTORS as vectors } from './payment-fixture.js';
 
 test('BIP 321: the valid examples parse to their parts', () => {
   for (const { uri, expected } of vectors.bip321.valid) assert.deepEqual(parseBitcoinUri(uri), expected, uri);

@@ -1,26 +1,18 @@
 // The `payment`, `paid` and `received` bodies (docs/protocol.md §7 "Payments"): what a
 // member accepts, and the clear reason the request dialog gives for what it would not.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isEntryBody } from '../../static/app/room/entry-body.js';
 import { decodeInvoice } from '../../static/app/payments/bolt11.js';
 import { checkPaymentRequest } from '../../static/app/payments/payment-request.js';
 
-const FIXTURES = JSON.parse(readFileSync(new URL('../vectors/payment-fixtures.json', import.meta.url)));
+import { FIXTURES, refusal } from './payment-fixture.js';
 const TS = FIXTURES.timestamp * 1000 + 5000;
 const ID = 'A'.repeat(43);
 const { accepted, refused } = FIXTURES.requests; // the same cases as tests/peer/test_payment_entries.py
 const [lightning, bitcoin] = accepted;
 
-const refusal = (body) => {
-  try {
-    checkPaymentRequest(body);
-    return null;
-  } catch (error) {
-    return error.code;
-  }
-};
+const refusalOf = (body) => refusal(() => checkPaymentRequest(body));
 
 test('well-formed requests of each asset and network are accepted', () => {
   for (const body of accepted) assert.equal(isEntryBody(body), true, JSON.stringify(body));
@@ -28,7 +20,7 @@ test('well-formed requests of each asset and network are accepted', () => {
 
 test('requests that would pay the wrong thing are refused, each with its reason', () => {
   for (const { body, code } of refused) {
-    assert.equal(refusal(body), code, JSON.stringify(body));
+    assert.equal(refusalOf(body), code, JSON.stringify(body));
     assert.equal(isEntryBody(body), false, JSON.stringify(body));
   }
 });

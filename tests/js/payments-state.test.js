@@ -3,13 +3,12 @@
 // arrival order, wrong proofs and wrong payers refused. The invoices are real, signed
 // ones with known preimages (tests/vectors/payment-fixtures.json).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { toBase64Url } from '../../static/app/crypto/bytes.js';
 import { paymentStatus } from '../../static/app/payments/payment-state.js';
 import { buildRoomState } from '../../static/app/room/room-state.js';
 
-const FIXTURES = JSON.parse(readFileSync(new URL('../vectors/payment-fixtures.json', import.meta.url)));
+import { FIXTURES } from './payment-fixture.js';
 const key = (byte) => toBase64Url(new Uint8Array(32).fill(byte));
 const ADA = key(1);
 const BOB = key(2);

@@ -2,7 +2,6 @@
 // tests/vectors/payments.json (BIP 173, BIP 350, Bitcoin Core's key_io, BOLT 11, EIP-55),
 // which tests/peer/test_payments.py runs against the Python twin with the same results.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseBitcoinAddress, BITCOIN_NETWORKS } from '../../static/app/payments/bitcoin-address.js';
 import { decodeInvoice } from '../../static/app/payments/bolt11.js';
@@ -10,18 +9,8 @@ import { isChecksummedEthAddress, parseEthAddress } from '../../static/app/payme
 import { PaymentError } from '../../static/app/payments/payment-error.js';
 import { bech32, secp256k1 } from '../../static/vendor/payments.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../vectors/payments.json', import.meta.url), 'utf8'));
+import { refusal, VECTORS as vectors } from './payment-fixture.js';
 const NODE_KEY = '03e7156ae33b0a208d0744199163177e909e80176e55d97a2f221ede0f934dd9ad';
-
-function refusal(run) {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof PaymentError, `not a PaymentError: ${error}`);
-    return error.code;
-  }
-  assert.fail('accepted');
-}
 
 // Valid address vectors: accepted with the published script on their network, refused as
 // another network's everywhere else; or refused with the recorded code on their own.

@@ -172,6 +172,8 @@ export function linkDevice({ signaling, code, grantFor }) {
       unlisten();
       signaling.removeEventListener('peers', onPeers);
       signaling.removeEventListener('joined', onJoined);
+      signaling.removeEventListener('left', onLeft);
+      signaling.removeEventListener('server-error', onUnreachable);
       signaling.leave(topic);
       if (error) reject(error);
       else resolve(value);
@@ -194,6 +196,22 @@ export function linkDevice({ signaling, code, grantFor }) {
     };
     const onJoined = ({ detail }) => {
       if (detail.topic === topic && detail.peer) hello(detail.peer);
+    };
+    // A device asked that leaves the topic before answering (its code ran out, or it
+    // was closed) waits for nobody: once every one asked has gone or refused, no device
+    // is waiting for this code. The server says so with `left`, or, when the hello came
+    // after the leave, by not delivering it (`unreachable`).
+    const gone = new Set();
+    const onGone = (id) => {
+      if (partner || !asked.has(id) || gone.has(id)) return;
+      gone.add(id);
+      if (gone.size + refusals.length >= asked.size) finish(new PairingError(refusals[0] ?? 'no_device'));
+    };
+    const onLeft = ({ detail }) => {
+      if (detail.topic === topic) onGone(detail.id);
+    };
+    const onUnreachable = ({ detail }) => {
+      if (detail.code === 'unreachable' && detail.ref === 'signal' && detail.topic === topic) onGone(detail.to);
     };
     const unlisten = listen(signaling, topic, (signal) => {
       let message;
@@ -232,6 +250,8 @@ export function linkDevice({ signaling, code, grantFor }) {
     });
     signaling.addEventListener('peers', onPeers);
     signaling.addEventListener('joined', onJoined);
+    signaling.addEventListener('left', onLeft);
+    signaling.addEventListener('server-error', onUnreachable);
     wait(FIND_DEVICE_MS, 'no_device');
     signaling.join(topic);
   });
