@@ -16,13 +16,6 @@ run: install install-turn
 	$(BIN)/python manage.py vapid_keys --if-missing
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT) --turn $(if $(filter 0 no off,$(MIRROR)),,--mirror)
 
-# The e2e tests run on two workers (pytest-xdist): much of their time is waiting (timers,
-# ICE, NAT bindings expiring) and two workers keep both cores busy. Tests that must not
-# run at the same time stay on one worker (--dist loadgroup; the groups are SAME_WORKER in
-# e2e/conftest.py), and the heaviest (ALONE there) run with nothing beside them.
-# E2E_WORKERS=0 runs them in this process, one after the other.
-E2E_WORKERS ?= 2
-
 test: install install-chromium install-fonts install-redis install-turn install-nat-lab
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,7 +23,7 @@ test: install install-chromium install-fonts install-redis install-turn install-
 	node_modules/.bin/eslint .
 	node --test tests/js/
 	$(BIN)/pytest tests
-	$(BIN)/pytest e2e -n $(E2E_WORKERS) --dist loadgroup
+	$(BIN)/pytest e2e
 
 lint:
 	$(BIN)/ruff check .

@@ -1,16 +1,7 @@
 """Playwright fixtures: Debian's Chromium, a real server per session, users as contexts.
 
 Run against an already running server with `pytest e2e --base-url http://127.0.0.1:8000`.
-
-`make test` runs them on two workers (pytest-xdist: `pytest e2e -n 2 --dist loadgroup`),
-each with its own browser and its own servers on ports held for them (e2e/server.py);
-the tests of one group of SAME_WORKER below run one after the other on one worker, and
-those of ALONE with no other test beside them.
 """
-
-import fcntl
-import os
-from pathlib import Path
 
 import pytest
 
@@ -20,65 +11,6 @@ from e2e.server import running_server
 # The flags every test browser runs with, and the fake camera and microphone of calls
 # (e2e/lab/browser.py keeps both lists; the NAT lab leaves the media ones out).
 CHROMIUM_ARGS = [*BASE_ARGS, *MEDIA_ARGS]
-
-HERE = Path(__file__).parent
-# Tests that must not run at the same time as each other, by path under e2e/: an xdist
-# group each (other tests go to whichever worker is free).
-SAME_WORKER = {
-    # The NAT lab: the session's lab (fixture nat_lab, four homes, coturn, browsers) is
-    # made once, on one worker; and the teardown tests delete the namespaces of runs that
-    # are gone (netns.remove_leftovers), which must not race another worker's lab.
-    "lab": "nat_lab",
-    # The tests that run alone (ALONE), one after the other.
-    "test_big_room.py": "alone",
-    "test_big_room_call.py": "alone",
-    "test_group_calls.py": "alone",
-}
-# Tests that run with no other test beside them: the big rooms' two dozen pages each,
-# and the group calls' mesh of video streams (each page encodes one per link), keep both
-# cores busy; a test beside them would run at a fraction of its speed, its timeouts (and
-# theirs) a matter of luck. The other workers finish the test they are running and wait.
-ALONE = {"test_big_room.py", "test_big_room_call.py", "test_group_calls.py"}
-
-
-def _under_e2e(item) -> tuple[str, ...]:
-    return item.path.relative_to(HERE).parts if HERE in item.path.parents else ()
-
-
-# Before xdist's own hook, which reads the groups off the markers (--dist loadgroup).
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    for item in items:
-        parts = _under_e2e(item)  # none: a test of tests/, collected in the same run
-        if parts and parts[0] in SAME_WORKER:
-            item.add_marker(pytest.mark.xdist_group(SAME_WORKER[parts[0]]))
-
-
-@pytest.fixture(autouse=True)
-def _alone_or_beside_others(request, tmp_path_factory):
-    """On a worker of pytest-xdist: a test of ALONE waits until the tests running on the
-    other workers are done and keeps them from starting others until it is; any other
-    test waits while one of ALONE runs. A lock file of the run, shared by its workers:
-    every test holds `running` shared, a test of ALONE exclusive; `gate` (held briefly,
-    or by a test of ALONE for as long as it runs) lets a test of ALONE in before tests
-    that come after it."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield  # one process, one test at a time
-        return
-    parts = _under_e2e(request.node)
-    alone = bool(parts) and parts[0] in ALONE
-    folder = tmp_path_factory.getbasetemp().parent  # the run's, above each worker's own
-    with (
-        open(folder / "e2e-gate.lock", "a") as gate,
-        open(folder / "e2e-running.lock", "a") as running,
-    ):
-        fcntl.flock(gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(running, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        finally:
-            if not alone:
-                fcntl.flock(gate, fcntl.LOCK_UN)
-        yield  # both are let go when the files close
 
 
 @pytest.fixture(scope="session")
