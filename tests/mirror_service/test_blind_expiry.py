@@ -23,9 +23,8 @@ from parley_peer.keys import derive_room_keys, new_room_secret
 from parley_peer.mirror_request import MirrorCapability
 from parley_peer.room_peer import RoomPeer
 from parley_peer.signaling import SignalingClient
+from tests.mirror_service.writer import OFFLINE, TS, Writer
 
-OFFLINE = "http://127.0.0.1:9"  # never started: these peers only sign entries
-TS = 1_700_000_000_000
 MINUTE = 60_000
 
 
@@ -35,26 +34,6 @@ class Clock:
 
     def __call__(self) -> int:
         return self.now
-
-
-class Writer:
-    """One member's own log; `expires` makes a version 2 entry."""
-
-    def __init__(self, peer: RoomPeer) -> None:
-        self.peer, self.prev, self.seq = peer, None, 0
-
-    @property
-    def key(self) -> bytes:
-        return self.peer.identity.verify_key.encode()
-
-    def write(self, body: dict, clock: int, expires: int | None = None) -> bytes:
-        body = {**body, "ts": TS, "clock": clock}
-        entry = self.peer.make_entry(body, self.seq, self.prev, expires=expires)
-        self.prev, self.seq = entry.id, self.seq + 1
-        return entry.data
-
-    def say(self, text: str, clock: int, expires: int | None = None) -> bytes:
-        return self.write({"type": "message", "text": text}, clock, expires)
 
 
 @pytest.fixture

@@ -12,25 +12,7 @@ from parley_peer.encoding import b64url_encode as b64
 from parley_peer.keys import derive_room_keys, new_room_secret
 from parley_peer.mirror_request import MirrorCapability
 from parley_peer.room_peer import RoomPeer
-
-OFFLINE = "http://127.0.0.1:9"  # never started: these peers only sign entries
-TS = 1_700_000_000_000
-
-
-class Writer:
-    """One member's own log: seq, prev and a clock the caller sets."""
-
-    def __init__(self, peer: RoomPeer) -> None:
-        self.peer, self.prev, self.seq = peer, None, 0
-
-    @property
-    def key(self) -> bytes:
-        return self.peer.identity.verify_key.encode()
-
-    def write(self, body: dict, clock: int) -> bytes:
-        entry = self.peer.make_entry({**body, "ts": TS, "clock": clock}, self.seq, self.prev)
-        self.prev, self.seq = entry.id, self.seq + 1
-        return entry.data
+from tests.mirror_service.writer import OFFLINE, TS, Writer
 
 
 @pytest.fixture

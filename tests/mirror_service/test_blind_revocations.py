@@ -19,29 +19,14 @@ from parley_peer.entry import entry_id
 from parley_peer.keys import derive_room_keys, founded_room_keys, new_room_secret
 from parley_peer.mirror_request import MirrorCapability
 from parley_peer.room_peer import RoomPeer
+from tests.mirror_service.writer import OFFLINE
+from tests.mirror_service.writer import Writer as BaseWriter
 
-OFFLINE = "http://127.0.0.1:9"  # never started: these peers only sign entries
-TS = 1_700_000_000_000
 CREATED = 1_699_000_000_000
 
 
-class Writer:
-    """One author's own log: seq, prev and a clock the caller sets."""
-
-    def __init__(self, peer: RoomPeer) -> None:
-        self.peer, self.prev, self.seq = peer, None, 0
-
-    @property
-    def key(self) -> bytes:
-        return self.peer.identity.verify_key.encode()
-
-    def write(self, body: dict, clock: int) -> bytes:
-        entry = self.peer.make_entry({**body, "ts": TS, "clock": clock}, self.seq, self.prev)
-        self.prev, self.seq = entry.id, self.seq + 1
-        return entry.data
-
-    def say(self, text: str, clock: int) -> bytes:
-        return self.write({"type": "message", "text": text}, clock)
+class Writer(BaseWriter):
+    """One author's own log, which can also revoke a device."""
 
     def revoke(self, device: "Writer", up_to: int, clock: int, by: "Writer | None" = None):
         """A `revoke` of `device`, with the certificate `by` made of it (the author's own
